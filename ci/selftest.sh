@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Self-test of the release binaries as a user runs them: the two commands
+# of the README and the standalone reference ENT.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+printf '\n== auto-test des binaires (release) ==\n'
+cargo build --release --locked --workspace
+bin=target/release/entconf
+out=$(mktemp -d)
+server_pid=
+trap 'rm -rf "$out"; if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi' EXIT
+
+expect() {
+  local want=$1; shift
+  set +e; "$@" >"$out/last.log" 2>&1; local got=$?; set -e
+  if [ "$got" != "$want" ]; then
+    cat "$out/last.log"; echo "ÉCHEC : « $* » a rendu $got, attendu $want"; exit 1
+  fi
+  echo "ok ($got) : $*"
+}
+
+expect 0 "$bin" demo --out "$out/reports"
+ls "$out"/reports/*/index.html "$out"/reports/*/junit.xml "$out"/reports/*/results.json >/dev/null
+expect 1 "$bin" demo --fault notice-missing-dpo --out "$out/reports"
+expect 2 "$bin" demo --fault notice-redirect-loop --suite FOOTER --out "$out/reports"
+expect 0 "$bin" validate suites
+expect 3 "$bin" validate fixtures/suites-invalid
+expect 4 "$bin" run --no-such-flag
+expect 0 "$bin" list
+
+# The reference ENT on its own, judged by `entconf run` through a target file.
+target/release/ent-server --listen 127.0.0.1:0 >"$out/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 50); do grep -q '^ent-server: http' "$out/server.log" && break; sleep 0.1; done
+url=$(sed -n 's/^ent-server: //p' "$out/server.log" | head -1)
+[ -n "$url" ] || { cat "$out/server.log"; echo "ÉCHEC : ent-server n'a pas annoncé son adresse"; exit 1; }
+cat >"$out/cible.toml" <<TOML
+id = "reference"
+name = "ENT de référence (autonome)"
+base_url = "$url/"
+[capabilities]
+login_page = "/auth/login"
+home_page = "/"
+TOML
+expect 0 "$bin" run --target "$out/cible.toml" --format junit,json --out "$out/reports"
+echo "auto-test réussi"

@@ -1,0 +1,72 @@
+//! How the harness judges: pure functions from observations to verdicts.
+//!
+//! No IO, no clock, no async here. Each assertion kind of the suite format
+//! has one function; [`evaluate`] dispatches and adds the presentation
+//! (label, article, effective severity, evidence ids). The outcome of a check
+//! is folded from its assertions by [`fold`].
+
+mod accessibility;
+mod link;
+mod mention;
+mod observation;
+mod outcome;
+mod page;
+mod privacy;
+mod wording;
+
+pub use link::capture_link;
+pub use observation::{Observations, TargetFacts};
+pub use outcome::{AssertionResult, AssertionStatus, Outcome, Verdict, failure_outcome, fold};
+pub use page::{NotPublic, PUBLIC_EXPECTED, public_problem};
+
+use crate::suite::{Assertion, AssertionKind, Severity};
+
+/// Evaluates one assertion of a check whose severity is `check_severity`.
+pub fn evaluate(
+    assertion: &Assertion,
+    check_severity: Severity,
+    observations: &Observations,
+) -> AssertionResult {
+    let verdict = match &assertion.kind {
+        AssertionKind::Status { step, codes } => page::status(observations, step, codes),
+        AssertionKind::PublicPage { step } => page::public_page(observations, step),
+        AssertionKind::Element { step, css } => page::element(observations, step, css),
+        AssertionKind::Lang { step, expect } => page::lang(observations, step, expect),
+        AssertionKind::Link { zone, text } => link::link(observations, zone, text),
+        AssertionKind::LinkNames { zone, forbid } => link::link_names(observations, zone, forbid),
+        AssertionKind::Phrases { zone, any } => mention::phrases(observations, zone, any),
+        AssertionKind::Pattern { zone, pattern, min } => {
+            mention::pattern(observations, zone, pattern, *min)
+        }
+        AssertionKind::ExactlyOne { zone, of } => mention::exactly_one(observations, zone, of),
+        AssertionKind::Readability {
+            zone,
+            max_average_words,
+        } => mention::readability(observations, zone, *max_average_words),
+        AssertionKind::Cookies { step, forbid } => privacy::cookies(observations, step, forbid),
+        AssertionKind::ThirdParty { step, forbid } => {
+            privacy::third_party(observations, step, forbid)
+        }
+        AssertionKind::AccessibilityRate {
+            mention,
+            declaration,
+            states,
+            rate_patterns,
+        } => accessibility::accessibility_rate(
+            observations,
+            mention,
+            declaration,
+            states,
+            rate_patterns,
+        ),
+    };
+    AssertionResult {
+        label: assertion.label.clone(),
+        article: assertion.article.clone(),
+        severity: assertion.severity.unwrap_or(check_severity),
+        status: verdict.status,
+        expected: verdict.expected,
+        actual: verdict.actual,
+        exchanges: observations.exchanges(&assertion.kind.steps()),
+    }
+}

@@ -1,0 +1,173 @@
+//! The observations of one check, with each HTML page parsed once, and the
+//! rules shared by every assertion that reads a page: non-HTML answers and
+//! content missing from script-rendered pages are `error`, not `fail`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use reqwest::Url;
+
+use super::outcome::Verdict;
+use crate::probe::{Document, Page};
+use crate::suite::Zone;
+
+/// Below this many visible characters, a page that carries scripts is taken
+/// for an application shell whose content JavaScript would build.
+const SHELL_MAX_VISIBLE_CHARS: usize = 200;
+
+/// Facts about the target that some assertions need.
+#[derive(Clone, Debug, Default)]
+pub struct TargetFacts {
+    /// The declared login page, to recognise a login wall.
+    pub login_page: Option<Url>,
+}
+
+struct Observed {
+    page: Arc<Page>,
+    document: Option<Document>,
+}
+
+/// The pages a check fetched, by step id.
+pub struct Observations {
+    steps: BTreeMap<String, Observed>,
+    /// Facts about the target.
+    pub target: TargetFacts,
+}
+
+impl Observations {
+    /// Parses the HTML pages among `pages`.
+    pub fn new(pages: &BTreeMap<String, Arc<Page>>, target: TargetFacts) -> Self {
+        let steps = pages
+            .iter()
+            .map(|(step, page)| {
+                let document = match (page.is_html(), page.text()) {
+                    (true, Some(text)) => Some(Document::parse(text, &page.final_url)),
+                    _ => None,
+                };
+                (
+                    step.clone(),
+                    Observed {
+                        page: Arc::clone(page),
+                        document,
+                    },
+                )
+            })
+            .collect();
+        Self { steps, target }
+    }
+
+    /// The page of a step.
+    pub fn page(&self, step: &str) -> Result<&Page, Verdict> {
+        self.steps
+            .get(step)
+            .map(|o| o.page.as_ref())
+            .ok_or_else(|| missing_step(step))
+    }
+
+    /// The page of a step and its parsed HTML; an error verdict when the
+    /// answer is not HTML, since nothing HTML can be judged in it.
+    pub fn document(&self, step: &str, expected: &str) -> Result<(&Page, &Document), Verdict> {
+        let observed = self.steps.get(step).ok_or_else(|| missing_step(step))?;
+        match &observed.document {
+            Some(document) => Ok((&observed.page, document)),
+            None => Err(Verdict::error(
+                expected,
+                format!(
+                    "la réponse de la page « {step} » ({}) n'est pas du HTML ({}) : rien à y lire",
+                    observed.page.final_url,
+                    observed.page.media_type_label()
+                ),
+            )),
+        }
+    }
+
+    /// Evidence exchanges of these steps.
+    pub fn exchanges(&self, steps: &[&str]) -> Vec<String> {
+        steps
+            .iter()
+            .filter_map(|step| self.steps.get(*step))
+            .flat_map(|o| o.page.exchanges())
+            .collect()
+    }
+
+    /// The text of a zone, or the verdict saying why there is none.
+    pub fn zone_text(&self, zone: &Zone, expected: &str) -> Result<String, Verdict> {
+        let (page, document) = self.document(&zone.step, expected)?;
+        let within = zone.within.as_ref().map(|css| &css.selector);
+        document
+            .text(within)
+            .ok_or_else(|| absent(zone, page, document, expected))
+    }
+}
+
+fn missing_step(step: &str) -> Verdict {
+    Verdict::error(
+        "une observation de l'étape",
+        format!("l'étape « {step} » n'a rien observé"),
+    )
+}
+
+/// The verdict for a zone or element that the served HTML does not contain.
+///
+/// When the page carries scripts, the element may well exist once
+/// JavaScript has run, which entconf does not do: the honest outcome is
+/// `error` with that explanation, never a guess either way.
+pub(crate) fn absent(zone: &Zone, page: &Page, document: &Document, expected: &str) -> Verdict {
+    let what = match &zone.within {
+        Some(css) => format!("aucun élément « {} »", css.source),
+        None => "page vide".to_owned(),
+    };
+    absent_element(&what, page, document, expected)
+}
+
+/// Like [`absent`], for a described element.
+pub(crate) fn absent_element(
+    what: &str,
+    page: &Page,
+    document: &Document,
+    expected: &str,
+) -> Verdict {
+    let scripts = document.script_count();
+    if scripts > 0 {
+        Verdict::error(
+            expected,
+            format!(
+                "{what} dans le HTML servi par {}, qui contient {scripts} script(s) : ce contenu est \
+                 probablement produit par JavaScript, qu'entconf n'exécute pas. À vérifier dans un \
+                 navigateur, ou servir ce contenu dans le HTML initial.",
+                page.final_url
+            ),
+        )
+    } else {
+        Verdict::fail(expected, format!("{what} dans {}", page.final_url))
+    }
+}
+
+/// Turns a failing whole-page verdict into an error when the page looks like
+/// an application shell filled by scripts (see [`absent`]).
+pub(crate) fn unless_script_shell(
+    verdict: Verdict,
+    zone: &Zone,
+    observations: &Observations,
+) -> Verdict {
+    if verdict.status != super::outcome::AssertionStatus::Failed || zone.within.is_some() {
+        return verdict;
+    }
+    let Ok((page, document)) = observations.document(&zone.step, &verdict.expected) else {
+        return verdict;
+    };
+    let scripts = document.script_count();
+    let visible = document.visible_chars();
+    if scripts > 0 && visible < SHELL_MAX_VISIBLE_CHARS {
+        Verdict::error(
+            verdict.expected,
+            format!(
+                "{} — mais la page {} n'a que {visible} caractères visibles et {scripts} script(s) : \
+                 son contenu est probablement produit par JavaScript, qu'entconf n'exécute pas",
+                verdict.actual, page.final_url
+            ),
+        )
+    } else {
+        verdict
+    }
+}

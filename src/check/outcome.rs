@@ -1,0 +1,261 @@
+//! Outcomes and the fold rule of DESIGN.md.
+//!
+//! Per check, the first that applies wins: `error` (the harness could not
+//! evaluate) > `n/a` > `skip` > `fail` > `warn` > `review` > `pass`.
+//! An assertion that fails counts as `fail` for a `must` requirement, `warn`
+//! for a `should` one, and is only noted for `info`.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::suite::Severity;
+
+/// The result of a check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Outcome {
+    /// Every assertion holds.
+    #[serde(rename = "pass")]
+    Pass,
+    /// Every assertion holds, and a human must confirm the evidence.
+    #[serde(rename = "review")]
+    Review,
+    /// A `should` assertion does not hold.
+    #[serde(rename = "warn")]
+    Warn,
+    /// A `must` assertion does not hold: the candidate does not conform.
+    #[serde(rename = "fail")]
+    Fail,
+    /// Not run: the target does not declare what the check needs.
+    #[serde(rename = "skip")]
+    Skip,
+    /// Not applicable to this candidate (a precondition does not hold).
+    #[serde(rename = "n/a")]
+    NotApplicable,
+    /// The harness could not evaluate (network, timeout, undecodable answer).
+    #[serde(rename = "error")]
+    Error,
+}
+
+impl Outcome {
+    /// Every outcome, most important first.
+    pub const ALL: [Self; 7] = [
+        Self::Error,
+        Self::NotApplicable,
+        Self::Skip,
+        Self::Fail,
+        Self::Warn,
+        Self::Review,
+        Self::Pass,
+    ];
+
+    /// Rank in the fold rule: the higher wins.
+    pub fn precedence(self) -> u8 {
+        match self {
+            Self::Pass => 0,
+            Self::Review => 1,
+            Self::Warn => 2,
+            Self::Fail => 3,
+            Self::Skip => 4,
+            Self::NotApplicable => 5,
+            Self::Error => 6,
+        }
+    }
+
+    /// The word used in files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pass => "pass",
+            Self::Review => "review",
+            Self::Warn => "warn",
+            Self::Fail => "fail",
+            Self::Skip => "skip",
+            Self::NotApplicable => "n/a",
+            Self::Error => "error",
+        }
+    }
+
+    /// French label for reports.
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            Self::Pass => "réussi",
+            Self::Review => "à revoir",
+            Self::Warn => "avertissement",
+            Self::Fail => "échec",
+            Self::Skip => "non exécuté",
+            Self::NotApplicable => "sans objet",
+            Self::Error => "erreur",
+        }
+    }
+
+    /// Parses the word used in files.
+    pub fn parse(word: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.as_str() == word)
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whether one assertion held.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AssertionStatus {
+    /// It holds.
+    Passed,
+    /// It does not hold.
+    Failed,
+    /// It could not be evaluated.
+    Error,
+}
+
+/// What an assertion function concludes, before presentation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Verdict {
+    /// Held, not held, or not evaluable.
+    pub status: AssertionStatus,
+    /// What was expected, in French.
+    pub expected: String,
+    /// What was observed, in French, with the relevant excerpt.
+    pub actual: String,
+}
+
+impl Verdict {
+    /// The assertion holds.
+    pub fn pass(expected: impl Into<String>, actual: impl Into<String>) -> Self {
+        Self {
+            status: AssertionStatus::Passed,
+            expected: expected.into(),
+            actual: actual.into(),
+        }
+    }
+
+    /// The assertion does not hold.
+    pub fn fail(expected: impl Into<String>, actual: impl Into<String>) -> Self {
+        Self {
+            status: AssertionStatus::Failed,
+            expected: expected.into(),
+            actual: actual.into(),
+        }
+    }
+
+    /// The assertion cannot be evaluated.
+    pub fn error(expected: impl Into<String>, actual: impl Into<String>) -> Self {
+        Self {
+            status: AssertionStatus::Error,
+            expected: expected.into(),
+            actual: actual.into(),
+        }
+    }
+
+    /// Passes when `holds`, fails otherwise.
+    pub fn check(holds: bool, expected: impl Into<String>, actual: impl Into<String>) -> Self {
+        if holds {
+            Self::pass(expected, actual)
+        } else {
+            Self::fail(expected, actual)
+        }
+    }
+}
+
+/// One evaluated assertion, as reported.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AssertionResult {
+    /// What is verified (French).
+    pub label: String,
+    /// Article verified, if the suite names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub article: Option<String>,
+    /// Effective severity (the assertion's override or the check's).
+    pub severity: Severity,
+    /// Whether it held.
+    pub status: AssertionStatus,
+    /// What was expected.
+    pub expected: String,
+    /// What was observed.
+    pub actual: String,
+    /// Evidence exchanges of the steps it read.
+    #[serde(default)]
+    pub exchanges: Vec<String>,
+}
+
+/// Folds assertion results into the check outcome (`error`, `fail`, `warn`,
+/// `review` or `pass`).
+pub fn fold(results: &[AssertionResult], review: bool) -> Outcome {
+    let mut outcome = if review {
+        Outcome::Review
+    } else {
+        Outcome::Pass
+    };
+    for result in results {
+        let contribution = match (result.status, result.severity) {
+            (AssertionStatus::Passed, _) | (AssertionStatus::Failed, Severity::Info) => continue,
+            (AssertionStatus::Error, _) => Outcome::Error,
+            (AssertionStatus::Failed, Severity::Must) => Outcome::Fail,
+            (AssertionStatus::Failed, Severity::Should) => Outcome::Warn,
+        };
+        if contribution.precedence() > outcome.precedence() {
+            outcome = contribution;
+        }
+    }
+    outcome
+}
+
+/// The outcome a failure of this severity produces.
+pub fn failure_outcome(severity: Severity) -> Outcome {
+    match severity {
+        Severity::Must => Outcome::Fail,
+        Severity::Should => Outcome::Warn,
+        Severity::Info => Outcome::Pass,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(status: AssertionStatus, severity: Severity) -> AssertionResult {
+        AssertionResult {
+            label: String::new(),
+            article: None,
+            severity,
+            status,
+            expected: String::new(),
+            actual: String::new(),
+            exchanges: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn fold_follows_precedence() {
+        use AssertionStatus::{Error, Failed, Passed};
+        use Severity::{Info, Must, Should};
+        assert_eq!(fold(&[], false), Outcome::Pass);
+        assert_eq!(fold(&[result(Passed, Must)], true), Outcome::Review);
+        assert_eq!(fold(&[result(Failed, Info)], false), Outcome::Pass);
+        assert_eq!(fold(&[result(Failed, Should)], true), Outcome::Warn);
+        assert_eq!(
+            fold(&[result(Failed, Should), result(Failed, Must)], false),
+            Outcome::Fail
+        );
+        assert_eq!(
+            fold(&[result(Failed, Must), result(Error, Info)], false),
+            Outcome::Error
+        );
+    }
+
+    #[test]
+    fn outcome_words_round_trip() {
+        for outcome in Outcome::ALL {
+            assert_eq!(Outcome::parse(outcome.as_str()), Some(outcome));
+            let json = serde_json::to_string(&outcome).expect("serialize");
+            assert_eq!(json, format!("\"{}\"", outcome.as_str()));
+        }
+        let mut sorted = Outcome::ALL.to_vec();
+        sorted.sort_by_key(|o| std::cmp::Reverse(o.precedence()));
+        assert_eq!(sorted, Outcome::ALL.to_vec());
+    }
+}

@@ -1,0 +1,152 @@
+//! The command line grammar (clap derive), with French help.
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args, Parser, Subcommand};
+use ent_server::Fault;
+
+const TEMPLATE: &str = "{about-with-newline}\nUtilisation : {usage}\n\n{all-args}{after-help}";
+
+/// Banc de conformité des ENT du premier degré : joue les services nationaux
+/// face à l'ENT candidat, vérifie les exigences (RGPD, RGAA, SDET, GAR) et
+/// écrit des rapports JUnit, HTML et JSON avec leurs preuves.
+#[derive(Debug, Parser)]
+#[command(
+    name = "entconf",
+    version,
+    help_template = TEMPLATE,
+    subcommand_help_heading = "Commandes",
+    disable_help_flag = true,
+    disable_version_flag = true,
+    disable_help_subcommand = true,
+    after_help = "Codes de sortie : 0 conforme, 1 au moins un échec (fail), 2 erreurs d'évaluation sans échec,\n3 suite ou cible invalide, 4 mauvaise utilisation.\n\nPour commencer : entconf demo   (lance l'ENT de référence intégré et toutes les suites)"
+)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+    /// Affiche l'aide.
+    #[arg(short = 'h', long = "help", action = ArgAction::Help, global = true)]
+    help: Option<bool>,
+    /// Affiche la version.
+    #[arg(short = 'V', long = "version", action = ArgAction::Version)]
+    version: Option<bool>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Vérifie un ENT candidat décrit par un fichier cible.
+    #[command(
+        help_template = TEMPLATE,
+        after_help = "Exemples :\n  entconf run --target recette.toml\n  entconf run --target recette.toml --suite FOOTER --format junit,html --out rapports\n  entconf run --check FOOTER-07 --check FOOTER-08\n\nLe fichier cible (TOML) donne l'URL de base, les capacités (login_page, home_page) et les\nsecrets par référence (variable d'environnement ou fichier), jamais en clair.\nLe rapport est écrit dans <--out>/<identifiant d'exécution>/ : index.html, junit.xml,\nresults.json et evidence/."
+    )]
+    Run(RunArgs),
+    /// Lance l'ENT de référence intégré (avec des défauts au choix) et le vérifie.
+    #[command(
+        help_template = TEMPLATE,
+        after_help = "Exemples :\n  entconf demo                              (ENT conforme : code de sortie 0)\n  entconf demo --fault notice-missing-dpo   (un défaut : FOOTER-07 échoue, code 1)\n  entconf demo --fault home-hangs --check FOOTER-01"
+    )]
+    Demo(DemoArgs),
+    /// Liste les suites et leurs vérifications, avec exigence et références.
+    #[command(help_template = TEMPLATE, after_help = "Exemple :\n  entconf list --suites ./suites")]
+    List(SuitesArgs),
+    /// Charge et contrôle des fichiers de suite ; signale tous les problèmes (fichier:ligne:colonne).
+    #[command(
+        help_template = TEMPLATE,
+        after_help = "Exemples :\n  entconf validate                 (le dossier ./suites)\n  entconf validate suites/footer.yaml ma-suite.yaml"
+    )]
+    Validate(ValidateArgs),
+    /// Affiche le schéma JSON des fichiers de suite (pour l'éditeur de YAML).
+    #[command(
+        help_template = TEMPLATE,
+        after_help = "Exemple :\n  entconf schema > suites/schema.json\n\nDans un fichier de suite, la première ligne\n  # yaml-language-server: $schema=./schema.json\nactive la complétion dans les éditeurs."
+    )]
+    Schema,
+}
+
+/// Where suites come from.
+#[derive(Debug, Args)]
+pub(crate) struct SuitesArgs {
+    /// Dossier ou fichiers de suites à utiliser à la place des suites intégrées au binaire.
+    #[arg(long = "suites", value_name = "CHEMIN", help_heading = "Suites")]
+    pub(crate) suites: Vec<PathBuf>,
+}
+
+/// Which checks run: the union of what is named; nothing named = every check.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Sélection")]
+pub(crate) struct SelectionArgs {
+    /// Exécute les vérifications de cette suite (répétable), ex. FOOTER.
+    #[arg(id = "suite", long = "suite", value_name = "ID")]
+    pub(crate) suites: Vec<String>,
+    /// Exécute les vérifications portant cette étiquette (répétable), ex. rgpd.
+    #[arg(id = "tag", long = "tag", value_name = "ÉTIQUETTE")]
+    pub(crate) tags: Vec<String>,
+    /// Exécute cette vérification (répétable), ex. FOOTER-07.
+    #[arg(id = "check", long = "check", value_name = "ID")]
+    pub(crate) checks: Vec<String>,
+}
+
+/// Reports and execution.
+#[derive(Debug, Args)]
+pub(crate) struct OutputArgs {
+    /// Dossier des rapports ; chaque exécution écrit dans un sous-dossier à son nom.
+    #[arg(
+        long = "out",
+        value_name = "DOSSIER",
+        default_value = "reports",
+        help_heading = "Rapports"
+    )]
+    pub(crate) out: PathBuf,
+    /// Formats, séparés par des virgules : console, junit, html, json.
+    #[arg(
+        long = "format",
+        value_name = "FORMATS",
+        value_delimiter = ',',
+        default_value = "console,junit,html,json",
+        help_heading = "Rapports"
+    )]
+    pub(crate) formats: Vec<String>,
+    /// Nombre de vérifications exécutées en même temps (au moins 1).
+    #[arg(long = "jobs", value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64), help_heading = "Exécution")]
+    pub(crate) jobs: u16,
+}
+
+/// What `run` and `demo` share: which suites, which checks, which reports.
+#[derive(Debug, Args)]
+pub(crate) struct PlanArgs {
+    #[command(flatten)]
+    pub(crate) suites: SuitesArgs,
+    #[command(flatten)]
+    pub(crate) selection: SelectionArgs,
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    /// Fichier de description de la cible.
+    #[arg(
+        long = "target",
+        value_name = "FICHIER",
+        default_value = "entconf.toml"
+    )]
+    pub(crate) target: PathBuf,
+    #[command(flatten)]
+    pub(crate) plan: PlanArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// Défaut à injecter dans l'ENT de référence (répétable).
+    #[arg(long = "fault", value_name = "DÉFAUT")]
+    pub(crate) faults: Vec<Fault>,
+    #[command(flatten)]
+    pub(crate) plan: PlanArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ValidateArgs {
+    /// Fichiers ou dossiers de suites (par défaut : ./suites).
+    #[arg(value_name = "CHEMIN")]
+    pub(crate) paths: Vec<PathBuf>,
+}

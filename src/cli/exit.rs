@@ -1,0 +1,36 @@
+//! Exit codes, as DESIGN.md fixes them.
+
+use std::process::ExitCode;
+
+use entconf::report::Conclusion;
+
+/// Why the process ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Exit {
+    /// No fail, no error (also: help, list, validate success).
+    Conformant = 0,
+    /// At least one fail.
+    NotConformant = 1,
+    /// Errors and no fail, or the harness itself failed.
+    Incomplete = 2,
+    /// Suite or target description invalid.
+    LoadError = 3,
+    /// Bad command line.
+    Usage = 4,
+}
+
+impl Exit {
+    pub(crate) fn from_conclusion(conclusion: Conclusion) -> Self {
+        match conclusion {
+            Conclusion::Conformant => Self::Conformant,
+            Conclusion::NotConformant => Self::NotConformant,
+            Conclusion::Incomplete => Self::Incomplete,
+        }
+    }
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> Self {
+        Self::from(exit as u8)
+    }
+}

@@ -1,0 +1,184 @@
+//! `entconf run` and `entconf demo`: load, select, run on tokio with Ctrl-C
+//! handling, write the reports, print the summary, pick the exit code.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use ent_server::{Fault, ServerConfig};
+use entconf::evidence::{Clock, SystemClock};
+use entconf::report::{self, Format, RunOptionsInfo};
+use entconf::runner::{self, Cancellation, Plan, RunSettings, Selection};
+use entconf::suite::{Catalog, Diagnostics, ProcessEnvironment, Target, load_target, parse_target};
+
+use super::Exit;
+use super::args::{DemoArgs, PlanArgs, RunArgs};
+use super::catalog::{load_catalog, report_load_error};
+use super::progress;
+
+/// Everything a run needs once the command line is understood.
+struct Prepared {
+    catalog: Catalog,
+    plan: Plan,
+    formats: Vec<Format>,
+    out: PathBuf,
+    options: RunOptionsInfo,
+}
+
+pub(super) fn run(args: RunArgs) -> anyhow::Result<Exit> {
+    let prepared = match prepare(&args.plan, Vec::new()) {
+        Ok(prepared) => prepared,
+        Err(exit) => return Ok(exit),
+    };
+    let target = match load_target(&args.target, &ProcessEnvironment) {
+        Ok(target) => target,
+        Err(diagnostics) => {
+            if !args.target.exists() {
+                eprintln!(
+                    "erreur : fichier cible introuvable : {}\n  Donnez-le avec --target FICHIER (voir README, « Décrire la cible »),\n  ou essayez d'abord `entconf demo`.",
+                    args.target.display()
+                );
+                return Ok(Exit::LoadError);
+            }
+            return Ok(report_load_error("cible", &diagnostics));
+        }
+    };
+    runtime()?.block_on(execute(prepared, target))
+}
+
+pub(super) fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
+    let faults: BTreeSet<Fault> = args.faults.iter().copied().collect();
+    let names = faults.iter().map(|f| f.name().to_owned()).collect();
+    let prepared = match prepare(&args.plan, names) {
+        Ok(prepared) => prepared,
+        Err(exit) => return Ok(exit),
+    };
+    runtime()?.block_on(async move {
+        let config = ServerConfig {
+            faults,
+            basic_auth: None,
+        };
+        let server = ent_server::spawn(config)
+            .await
+            .context("démarrage de l'ENT de référence sur 127.0.0.1")?;
+        eprintln!("ENT de référence démarré sur {}", server.base_url());
+        let target = demo_target(&server.base_url()).map_err(|d| anyhow::anyhow!("{d}"))?;
+        let exit = execute(prepared, target).await;
+        server.shutdown();
+        exit
+    })
+}
+
+/// The description of the embedded reference ENT.
+fn demo_target(base_url: &str) -> Result<Target, Diagnostics> {
+    let text = format!(
+        "id = \"demo\"\nname = \"ENT de référence d'entconf (Bellerive)\"\nbase_url = \"{base_url}/\"\n\n\
+         [capabilities]\nlogin_page = \"/auth/login\"\nhome_page = \"/\"\n\n\
+         [http]\nrequest_timeout = \"5s\"\ncheck_timeout = \"30s\"\n"
+    );
+    parse_target("(cible de démonstration)", &text, None, &ProcessEnvironment)
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("démarrage du moteur asynchrone")
+}
+
+fn prepare(args: &PlanArgs, demo_faults: Vec<String>) -> Result<Prepared, Exit> {
+    let PlanArgs {
+        suites,
+        selection,
+        output,
+    } = args;
+    let mut formats = Vec::new();
+    for name in &output.formats {
+        match name.trim().parse::<Format>() {
+            Ok(format) if !formats.contains(&format) => formats.push(format),
+            Ok(_) => {}
+            Err(message) => {
+                eprintln!("erreur : {message}");
+                return Err(Exit::Usage);
+            }
+        }
+    }
+    let catalog = load_catalog(suites).map_err(|d| report_load_error("suites", &d))?;
+    let selection = Selection {
+        suites: selection.suites.clone(),
+        tags: selection.tags.clone(),
+        checks: selection.checks.clone(),
+    };
+    let plan = Plan::new(&catalog, &selection).map_err(|problems| {
+        for problem in problems {
+            eprintln!("erreur : {problem}");
+        }
+        Exit::Usage
+    })?;
+    Ok(Prepared {
+        catalog,
+        plan,
+        formats,
+        out: output.out.clone(),
+        options: RunOptionsInfo {
+            selection: selection.describe(),
+            jobs: usize::from(output.jobs),
+            demo_faults,
+        },
+    })
+}
+
+async fn execute(prepared: Prepared, target: Target) -> anyhow::Result<Exit> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock::new());
+    let run_id = run_id(&prepared.out, &target.id, clock.as_ref());
+    let settings = RunSettings {
+        jobs: prepared.options.jobs,
+        run_id: run_id.clone(),
+        clock,
+        options: prepared.options.clone(),
+    };
+    let cancellation = Cancellation::new();
+    let on_signal = cancellation.clone();
+    let watcher = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            on_signal.cancel();
+        }
+    });
+    let record = runner::run(
+        &prepared.catalog,
+        &prepared.plan,
+        target,
+        settings,
+        progress::sink(),
+        cancellation,
+    )
+    .await
+    .context("préparation du client HTTP")?;
+    watcher.abort();
+    let folder = prepared.out.join(&run_id);
+    let written = report::write(&record, &folder, &prepared.formats)
+        .with_context(|| format!("écriture des rapports dans {}", folder.display()))?;
+    if prepared.formats.contains(&Format::Console) {
+        print!("{}", report::console::render(&record));
+    }
+    if !written.is_empty() {
+        println!("Rapports : {}", folder.display());
+        for path in &written {
+            println!("  {}", path.display());
+        }
+    }
+    Ok(Exit::from_conclusion(record.summary.conclusion))
+}
+
+/// `<target>-<UTC date-time>`, with a suffix if that folder already exists.
+fn run_id(out: &Path, target: &str, clock: &dyn Clock) -> String {
+    let base = format!("{target}-{}", clock.now().format("%Y%m%d-%H%M%S"));
+    let mut candidate = base.clone();
+    let mut n = 2;
+    while out.join(&candidate).exists() {
+        candidate = format!("{base}-{n}");
+        n += 1;
+    }
+    candidate
+}

@@ -1,0 +1,61 @@
+//! Time as the harness reads it: wall-clock instants for records and a
+//! monotonic reading for durations. Injected so that snapshot tests get the
+//! same report on every run.
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+
+/// Source of time for a run.
+pub trait Clock: Send + Sync {
+    /// Current wall-clock time.
+    fn now(&self) -> DateTime<Utc>;
+    /// Monotonic time since an arbitrary origin, for durations.
+    fn monotonic(&self) -> Duration;
+}
+
+/// The system clock.
+#[derive(Debug)]
+pub struct SystemClock {
+    origin: Instant,
+}
+
+impl SystemClock {
+    /// A clock whose monotonic origin is now.
+    pub fn new() -> Self {
+        Self {
+            origin: Instant::now(),
+        }
+    }
+}
+
+impl Default for SystemClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+
+    fn monotonic(&self) -> Duration {
+        self.origin.elapsed()
+    }
+}
+
+/// A clock stopped at one instant: every duration is zero. For tests and
+/// reproducible reports.
+#[derive(Debug)]
+pub struct FixedClock(pub DateTime<Utc>);
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0
+    }
+
+    fn monotonic(&self) -> Duration {
+        Duration::ZERO
+    }
+}

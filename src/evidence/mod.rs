@@ -1,0 +1,12 @@
+//! What the harness saw, stored once and referenced by id: HTTP exchanges,
+//! redacted at capture, and the clock that timestamps them.
+
+mod clock;
+mod exchange;
+mod redact;
+mod store;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use exchange::{Body, Exchange, Header};
+pub use redact::{MASK, Redactor, is_sensitive_name};
+pub use store::EvidenceStore;

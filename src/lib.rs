@@ -1,0 +1,29 @@
+//! `entconf`: a conformance harness for French primary-school ENTs.
+//!
+//! The library holds everything but the command line (`src/cli`, part of the
+//! binary). Data flows one way:
+//!
+//! ```text
+//! suites/*.yaml --suite::load--> Catalog --runner::Plan--> runner (async)
+//!     step: probe (HTTP, records Evidence, never judges) --> Observation
+//!     checks (pure functions over observations) --> AssertionResult
+//!     fold --> CheckRecord --> RunRecord (results.json, canonical)
+//!     report::{junit, html, console} read only the finished RunRecord
+//! ```
+//!
+//! Architecture invariants:
+//! - `suite` is plain data plus loading; it never touches the network.
+//! - `probe` records what the candidate answered; it never decides pass/fail.
+//! - `check` functions are pure: no IO, no clock, no async.
+//! - `evidence` redacts secrets when an exchange is captured, never later, so
+//!   no reporter can leak them.
+//! - `report` renders a finished [`report::RunRecord`]; it never calls probes.
+//! - Only the binary prints and chooses exit codes.
+
+pub mod check;
+pub mod evidence;
+pub mod probe;
+pub mod report;
+pub mod runner;
+pub mod suite;
+pub mod text;

@@ -1,0 +1,44 @@
+//! Anonymous page fetches shared within a run: several checks read the same
+//! public pages (login, home, notice), and asking the candidate once gives
+//! every check the same evidence, spares the candidate and divides the run
+//! time. Only anonymous GETs without per-check state are shared.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use reqwest::Url;
+use tokio::sync::OnceCell;
+
+use super::error::FetchError;
+use super::http::HttpProbe;
+use super::page::Page;
+
+type Slot = Arc<OnceCell<Result<Arc<Page>, FetchError>>>;
+
+/// Results of anonymous fetches by URL.
+#[derive(Default)]
+pub struct PageCache {
+    slots: Mutex<HashMap<Url, Slot>>,
+}
+
+impl PageCache {
+    /// An empty cache.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The page at `url`, fetched once per run. A fetch abandoned because its
+    /// check timed out leaves the slot empty, and the next reader fetches.
+    pub async fn fetch(&self, probe: &HttpProbe, url: &Url) -> Result<Arc<Page>, FetchError> {
+        let slot = {
+            let mut slots = self
+                .slots
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            slots.entry(url.clone()).or_default().clone()
+        };
+        slot.get_or_init(|| async { probe.fetch_page(url).await.map(Arc::new) })
+            .await
+            .clone()
+    }
+}

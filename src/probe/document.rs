@@ -1,0 +1,395 @@
+//! An HTML page as served (no JavaScript is run), with the queries checks and
+//! captures need: zones by CSS selector, their visible text, links and their
+//! accessible names, resources loaded, language, scripts.
+//!
+//! Parsing happens where a document is used, inside pure functions: the
+//! parsed tree is not shareable across threads, the page text is.
+
+use ego_tree::iter::Edge;
+use reqwest::Url;
+use scraper::{ElementRef, Html, Node, Selector};
+
+/// Elements whose content is never visible text.
+const NOT_TEXT: [&str; 6] = ["script", "style", "noscript", "template", "head", "title"];
+
+/// Elements that start a new line of text, so that words of adjacent blocks
+/// do not merge and sentences end at block ends.
+const BLOCKS: [&str; 33] = [
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "br",
+    "dd",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "table",
+    "tr",
+    "ul",
+];
+
+/// A link and how it is announced.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Link {
+    /// `href` as written.
+    pub raw_href: String,
+    /// Absolute target, when `href` is a usable http(s) URL.
+    pub href: Option<Url>,
+    /// What the link says: `aria-label`, else its text and image alternatives, else `title`.
+    pub name: String,
+    /// Everything a reader may see or hear about it (name, text, title), for matching.
+    pub all_text: String,
+}
+
+/// A resource the page makes the browser load.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resource {
+    /// Element that loads it (`script`, `img`, …).
+    pub element: String,
+    /// Absolute URL.
+    pub url: Url,
+}
+
+/// A parsed HTML page.
+pub struct Document {
+    html: Html,
+    base: Url,
+}
+
+impl Document {
+    /// Parses `text` served at `url` (honouring `<base href>`).
+    pub fn parse(text: &str, url: &Url) -> Self {
+        let html = Html::parse_document(text);
+        let base = selector("base[href]")
+            .and_then(|s| {
+                html.select(&s)
+                    .next()
+                    .and_then(|b| b.value().attr("href"))
+                    .and_then(|href| url.join(href).ok())
+            })
+            .unwrap_or_else(|| url.clone());
+        Self { html, base }
+    }
+
+    /// Elements matching `within`, or the root element when `within` is `None`.
+    pub fn zone(&self, within: Option<&Selector>) -> Vec<ElementRef<'_>> {
+        match within {
+            Some(selector) => self.html.select(selector).collect(),
+            None => vec![self.html.root_element()],
+        }
+    }
+
+    /// Whether some element matches.
+    pub fn exists(&self, selector: &Selector) -> bool {
+        self.html.select(selector).next().is_some()
+    }
+
+    /// Visible text of the zone, blocks on separate lines; `None` when the
+    /// zone matches no element.
+    pub fn text(&self, within: Option<&Selector>) -> Option<String> {
+        let zone = self.zone(within);
+        if zone.is_empty() {
+            return None;
+        }
+        let mut out = String::new();
+        for element in zone {
+            push_text(&mut out, element);
+            out.push('\n');
+        }
+        Some(out)
+    }
+
+    /// Links (`a[href]`, `area[href]`) of the zone, in document order.
+    pub fn links(&self, within: Option<&Selector>) -> Vec<Link> {
+        let Some(anchor) = selector("a[href], area[href]") else {
+            return Vec::new();
+        };
+        let mut links = Vec::new();
+        for root in self.zone(within) {
+            let candidates = std::iter::once(root)
+                .filter(|e| anchor.matches(e))
+                .chain(root.select(&anchor));
+            for element in candidates {
+                links.push(self.link(element));
+            }
+        }
+        links
+    }
+
+    fn link(&self, element: ElementRef<'_>) -> Link {
+        let raw_href = element.value().attr("href").unwrap_or("").to_owned();
+        let href = self
+            .base
+            .join(raw_href.trim())
+            .ok()
+            .filter(|url| matches!(url.scheme(), "http" | "https"))
+            .filter(|_| !raw_href.trim().is_empty() && !raw_href.trim().starts_with('#'));
+        let mut text = String::new();
+        push_text(&mut text, element);
+        if let Some(img) = selector("img[alt]") {
+            for image in element.select(&img) {
+                text.push(' ');
+                text.push_str(image.value().attr("alt").unwrap_or(""));
+            }
+        }
+        let text = collapse(&text);
+        let aria = element
+            .value()
+            .attr("aria-label")
+            .map(collapse)
+            .unwrap_or_default();
+        let title = element
+            .value()
+            .attr("title")
+            .map(collapse)
+            .unwrap_or_default();
+        let name = [&aria, &text, &title]
+            .into_iter()
+            .find(|s| !s.is_empty())
+            .cloned()
+            .unwrap_or_default();
+        let all_text = [aria, text, title]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        Link {
+            raw_href,
+            href,
+            name,
+            all_text,
+        }
+    }
+
+    /// The `lang` attribute of `<html>`, if any.
+    pub fn lang(&self) -> Option<String> {
+        self.html
+            .root_element()
+            .value()
+            .attr("lang")
+            .map(|lang| lang.trim().to_owned())
+    }
+
+    /// Number of `<script>` elements (external or inline).
+    pub fn script_count(&self) -> usize {
+        selector("script").map_or(0, |s| self.html.select(&s).count())
+    }
+
+    /// Text of inline scripts, concatenated.
+    pub fn inline_scripts(&self) -> String {
+        let Some(s) = selector("script:not([src])") else {
+            return String::new();
+        };
+        self.html
+            .select(&s)
+            .map(|e| e.text().collect::<String>())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// Resources the browser loads when rendering: scripts, frames, images,
+    /// stylesheets, embedded objects, media.
+    pub fn resources(&self) -> Vec<Resource> {
+        let specs = [
+            ("script[src]", "src"),
+            ("iframe[src]", "src"),
+            ("frame[src]", "src"),
+            ("img[src]", "src"),
+            ("embed[src]", "src"),
+            ("source[src]", "src"),
+            ("video[src]", "src"),
+            ("audio[src]", "src"),
+            ("object[data]", "data"),
+            ("link[href]", "href"),
+        ];
+        let mut out = Vec::new();
+        for (css, attr) in specs {
+            let Some(sel) = selector(css) else { continue };
+            for element in self.html.select(&sel) {
+                if element.value().name() == "link" {
+                    let rel = element
+                        .value()
+                        .attr("rel")
+                        .unwrap_or("")
+                        .to_ascii_lowercase();
+                    if !rel.split_whitespace().any(|r| {
+                        matches!(
+                            r,
+                            "stylesheet"
+                                | "preload"
+                                | "modulepreload"
+                                | "prefetch"
+                                | "preconnect"
+                                | "icon"
+                        )
+                    }) {
+                        continue;
+                    }
+                }
+                let Some(value) = element.value().attr(attr) else {
+                    continue;
+                };
+                if let Ok(url) = self.base.join(value.trim())
+                    && matches!(url.scheme(), "http" | "https")
+                {
+                    out.push(Resource {
+                        element: element.value().name().to_owned(),
+                        url,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether the page asks for a password (a login wall).
+    pub fn has_password_field(&self) -> bool {
+        selector("input[type=password i]").is_some_and(|s| self.exists(&s))
+    }
+
+    /// Number of visible characters of the whole page (white space excluded).
+    pub fn visible_chars(&self) -> usize {
+        self.text(None)
+            .map_or(0, |t| t.chars().filter(|c| !c.is_whitespace()).count())
+    }
+}
+
+/// Compiles a constant selector; `None` only if the constant were invalid,
+/// which the tests rule out.
+fn selector(css: &str) -> Option<Selector> {
+    Selector::parse(css).ok()
+}
+
+fn collapse(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn push_text(out: &mut String, element: ElementRef<'_>) {
+    let mut hidden_depth = 0usize;
+    for edge in element.traverse() {
+        match edge {
+            Edge::Open(node) => match node.value() {
+                Node::Element(e) => {
+                    let name = e.name();
+                    if NOT_TEXT.contains(&name) || e.attr("hidden").is_some() {
+                        hidden_depth += 1;
+                    } else if hidden_depth == 0 && BLOCKS.contains(&name) {
+                        out.push('\n');
+                    }
+                }
+                Node::Text(text) if hidden_depth == 0 => out.push_str(text),
+                _ => {}
+            },
+            Edge::Close(node) => {
+                if let Node::Element(e) = node.value() {
+                    let name = e.name();
+                    if NOT_TEXT.contains(&name) || e.attr("hidden").is_some() {
+                        hidden_depth = hidden_depth.saturating_sub(1);
+                    } else if hidden_depth == 0 && BLOCKS.contains(&name) {
+                        out.push('\n');
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(html: &str) -> Document {
+        Document::parse(html, &Url::parse("https://ent.example/a/b").expect("url"))
+    }
+
+    fn sel(css: &str) -> Selector {
+        Selector::parse(css).expect("test selector")
+    }
+
+    #[test]
+    fn constant_selectors_compile() {
+        for css in [
+            "base[href]",
+            "a[href], area[href]",
+            "img[alt]",
+            "script",
+            "script:not([src])",
+            "input[type=password i]",
+        ] {
+            assert!(selector(css).is_some(), "{css}");
+        }
+    }
+
+    #[test]
+    fn text_skips_scripts_and_separates_blocks() {
+        let d = doc(
+            "<html><head><title>T</title></head><body><p>Un</p><p>deux<script>var x='trois'</script></p><div hidden>caché</div></body></html>",
+        );
+        let text = d.text(None).expect("root");
+        assert!(text.contains("Un\n") && text.contains("deux"), "{text:?}");
+        assert!(!text.contains("trois") && !text.contains("caché") && !text.contains('T'));
+        assert_eq!(d.text(Some(&sel("footer"))), None);
+    }
+
+    #[test]
+    fn links_resolve_and_have_names() {
+        let d = doc(
+            r##"<base href="/portail/"><footer><a href="mentions">Mentions <b>légales</b></a>
+            <a href="#">Haut</a><a href="/x" aria-label="Données personnelles">RGPD</a>
+            <a href="javascript:void(0)"><img src="i.png" alt="Accessibilité"></a></footer>"##,
+        );
+        let links = d.links(Some(&sel("footer")));
+        assert_eq!(links.len(), 4);
+        assert_eq!(
+            links[0].href.as_ref().map(Url::as_str),
+            Some("https://ent.example/portail/mentions")
+        );
+        assert_eq!(links[0].name, "Mentions légales");
+        assert_eq!(links[1].href, None);
+        assert_eq!(links[2].name, "Données personnelles");
+        assert!(links[2].all_text.contains("RGPD"));
+        assert_eq!(links[3].href, None);
+        assert_eq!(links[3].name, "Accessibilité");
+    }
+
+    #[test]
+    fn resources_lang_scripts_and_password() {
+        let d = doc(
+            r#"<html lang="fr-FR"><head><script async src="https://www.googletagmanager.com/gtag/js?id=G"></script>
+            <link rel="stylesheet" href="//cdn.example/s.css"><link rel="canonical" href="https://x/"></head>
+            <body><script>gtag('js')</script><form><input type="PASSWORD"></form></body></html>"#,
+        );
+        assert_eq!(d.lang().as_deref(), Some("fr-FR"));
+        assert_eq!(d.script_count(), 2);
+        assert!(d.inline_scripts().contains("gtag"));
+        let hosts: Vec<String> = d
+            .resources()
+            .iter()
+            .map(|r| r.url.host_str().unwrap_or("").to_owned())
+            .collect();
+        assert_eq!(hosts, vec!["www.googletagmanager.com", "cdn.example"]);
+        assert!(d.has_password_field());
+    }
+}

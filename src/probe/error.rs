@@ -1,0 +1,108 @@
+//! Why a probe could not observe the candidate. Every variant becomes the
+//! outcome `error` (the harness could not evaluate), never `fail` or `skip`.
+
+use std::time::Duration;
+
+use crate::suite::display_duration;
+
+/// A transport or decoding problem (messages in French, for reports).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ProbeError {
+    /// The URL cannot be requested.
+    #[error("URL inutilisable « {url} » : {reason}")]
+    InvalidUrl {
+        /// The URL as given.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// No complete answer within the request time limit.
+    #[error("pas de réponse complète de {url} en {}", display_duration(*after))]
+    Timeout {
+        /// Requested URL (redacted).
+        url: String,
+        /// The limit.
+        after: Duration,
+    },
+    /// Name resolution, connection or TLS failed.
+    #[error("connexion impossible à {url} : {detail}")]
+    Connect {
+        /// Requested URL (redacted).
+        url: String,
+        /// Cause.
+        detail: String,
+    },
+    /// The connection broke or the answer is not HTTP.
+    #[error("échange HTTP interrompu avec {url} : {detail}")]
+    Transport {
+        /// Requested URL (redacted).
+        url: String,
+        /// Cause.
+        detail: String,
+    },
+    /// The body exceeds the run's size limit.
+    #[error("la réponse de {url} dépasse la limite de {limit} octets (lecture arrêtée)")]
+    BodyTooLarge {
+        /// Requested URL (redacted).
+        url: String,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// A redirect leads back to an URL already visited.
+    #[error("boucle de redirections : {}", chain.join(" → "))]
+    RedirectLoop {
+        /// URLs visited (redacted), the repeated one last.
+        chain: Vec<String>,
+    },
+    /// More redirects than allowed.
+    #[error("plus de {limit} redirections : {}", chain.join(" → "))]
+    TooManyRedirects {
+        /// The limit.
+        limit: u32,
+        /// URLs visited (redacted).
+        chain: Vec<String>,
+    },
+    /// A redirect without a usable `Location`.
+    #[error("redirection {status} de {url} vers une adresse inutilisable « {location} »")]
+    BadLocation {
+        /// Redirecting URL (redacted).
+        url: String,
+        /// Status.
+        status: u16,
+        /// Location header.
+        location: String,
+    },
+    /// The body is not valid in its declared encoding.
+    #[error(
+        "le corps de {url} n'est pas du {encoding} valide (octet invalide vers la position {offset})"
+    )]
+    InvalidEncoding {
+        /// Requested URL (redacted).
+        url: String,
+        /// Declared or assumed encoding.
+        encoding: String,
+        /// Byte offset of the first invalid sequence.
+        offset: usize,
+    },
+    /// The declared charset is unknown.
+    #[error("encodage « {charset} » inconnu pour {url}")]
+    UnknownCharset {
+        /// Requested URL (redacted).
+        url: String,
+        /// Declared charset.
+        charset: String,
+    },
+    /// The HTTP client could not be created.
+    #[error("client HTTP impossible à créer : {0}")]
+    Client(String),
+}
+
+/// A failed page fetch with the exchanges it sent, for the evidence.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{error}")]
+pub struct FetchError {
+    /// What went wrong.
+    pub error: ProbeError,
+    /// Ids of the exchanges recorded before the failure.
+    pub exchanges: Vec<String>,
+}

@@ -1,0 +1,536 @@
+//! The HTTP client every probe goes through, so that every exchange is
+//! recorded (redacted) and every limit applies: time per request, body size,
+//! number of redirects.
+//!
+//! Redirects are never followed by the client: each hop is requested,
+//! recorded and checked for loops here, as the login-wall and SSO checks need
+//! to see every hop. Bodies are not decompressed (no `Accept-Encoding` is
+//! sent), so a compression bomb cannot reach us.
+
+use std::sync::{Arc, Once};
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::{Method, Url};
+use sha2::{Digest, Sha256};
+
+use super::error::{FetchError, ProbeError};
+use super::page::{Hop, Page, PageBody, SetCookie};
+use crate::evidence::{Body, Clock, EvidenceStore, Exchange, Header, Redactor};
+use crate::suite::{HttpSettings, hex};
+
+/// Characters of body kept in `results.json`; the whole body goes to `evidence/`.
+const EXCERPT_CHARS: usize = 16 * 1024;
+
+/// Identifies the harness to the candidate's logs.
+const USER_AGENT: &str = concat!(
+    "entconf/",
+    env!("CARGO_PKG_VERSION"),
+    " (banc de conformité ENT)"
+);
+
+static CRYPTO_PROVIDER: Once = Once::new();
+
+/// The run's HTTP client and what it records into.
+pub struct HttpProbe {
+    client: reqwest::Client,
+    settings: HttpSettings,
+    redactor: Arc<Redactor>,
+    store: Arc<EvidenceStore>,
+    clock: Arc<dyn Clock>,
+}
+
+/// A response as read, before interpretation.
+struct Response {
+    status: u16,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+impl HttpProbe {
+    /// A client with the run's limits, recording into `store`.
+    pub fn new(
+        settings: HttpSettings,
+        redactor: Arc<Redactor>,
+        store: Arc<EvidenceStore>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, ProbeError> {
+        // rustls needs one process-wide provider; ring builds faster than
+        // aws-lc on the project's two-core machines.
+        CRYPTO_PROVIDER.call_once(|| {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        });
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(settings.request_timeout)
+            .user_agent(USER_AGENT)
+            .build()
+            .map_err(|error| ProbeError::Client(error.to_string()))?;
+        Ok(Self {
+            client,
+            settings,
+            redactor,
+            store,
+            clock,
+        })
+    }
+
+    /// The redactor of the run.
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
+    }
+
+    /// Opens `url` as an anonymous browser: no prior cookie, every redirect
+    /// followed by hand (cookies set along the chain are sent back to their
+    /// host), loops and excess redirects reported as errors.
+    pub async fn fetch_page(&self, url: &Url) -> Result<Page, FetchError> {
+        let mut exchanges = Vec::new();
+        self.follow(url, &mut exchanges)
+            .await
+            .map_err(|error| FetchError { error, exchanges })
+    }
+
+    /// The redirect chain of [`Self::fetch_page`]; `exchanges` collects the
+    /// id of every request sent, so that a failure still points at evidence.
+    async fn follow(&self, url: &Url, exchanges: &mut Vec<String>) -> Result<Page, ProbeError> {
+        let mut current = url.clone();
+        let mut visited: Vec<Url> = Vec::new();
+        let mut hops = Vec::new();
+        let mut set_cookies: Vec<SetCookie> = Vec::new();
+        let mut jar: Vec<(String, String, String)> = Vec::new();
+        loop {
+            if visited.contains(&current) {
+                let mut chain: Vec<String> = visited.iter().map(|u| self.redactor.url(u)).collect();
+                chain.push(self.redactor.url(&current));
+                return Err(ProbeError::RedirectLoop { chain });
+            }
+            if visited.len() > usize::try_from(self.settings.max_redirects).unwrap_or(usize::MAX) {
+                let chain = visited.iter().map(|u| self.redactor.url(u)).collect();
+                return Err(ProbeError::TooManyRedirects {
+                    limit: self.settings.max_redirects,
+                    chain,
+                });
+            }
+            visited.push(current.clone());
+            let host = current.host_str().unwrap_or("").to_owned();
+            let cookie_header: Vec<String> = jar
+                .iter()
+                .filter(|(h, _, _)| *h == host)
+                .map(|(_, name, value)| format!("{name}={value}"))
+                .collect();
+            let id = self.store.next_id();
+            exchanges.push(id.clone());
+            let (exchange, response) = self
+                .exchange(id, Method::GET, &current, &cookie_header.join("; "))
+                .await?;
+            for value in response.headers.get_all(reqwest::header::SET_COOKIE) {
+                let Ok(text) = value.to_str() else { continue };
+                let (pair, attributes) = text.split_once(';').unwrap_or((text, ""));
+                let Some((name, value)) = pair.split_once('=') else {
+                    continue;
+                };
+                let name = name.trim().to_owned();
+                jar.retain(|(h, n, _)| !(*h == host && *n == name));
+                jar.push((host.clone(), name.clone(), value.trim().to_owned()));
+                set_cookies.push(SetCookie {
+                    name,
+                    attributes: attributes
+                        .split(';')
+                        .map(str::trim)
+                        .filter(|a| !a.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                    exchange: exchange.clone(),
+                });
+            }
+            hops.push(Hop {
+                url: current.clone(),
+                status: response.status,
+                exchange: exchange.clone(),
+            });
+            if (300..400).contains(&response.status)
+                && response.status != 304
+                && let Some(location) = response.headers.get(reqwest::header::LOCATION)
+            {
+                let text = String::from_utf8_lossy(location.as_bytes()).into_owned();
+                current = current
+                    .join(text.trim())
+                    .map_err(|_| ProbeError::BadLocation {
+                        url: self.redactor.url(&current),
+                        status: response.status,
+                        location: self.redactor.text(&text),
+                    })?;
+                continue;
+            }
+            let (media_type, charset) = content_type(&response.headers);
+            let body = self.decode(
+                &current,
+                media_type.as_deref(),
+                charset.as_deref(),
+                &response.body,
+            )?;
+            return Ok(Page {
+                requested: url.clone(),
+                final_url: current,
+                status: response.status,
+                hops,
+                media_type,
+                body,
+                set_cookies,
+            });
+        }
+    }
+
+    /// Sends one request, reads the bounded body and records the exchange;
+    /// returns the exchange id with the response.
+    async fn exchange(
+        &self,
+        id: String,
+        method: Method,
+        url: &Url,
+        cookies: &str,
+    ) -> Result<(String, Response), ProbeError> {
+        let started_at = self.clock.now();
+        let start = self.clock.monotonic();
+        let mut request = self
+            .client
+            .request(method.clone(), url.clone())
+            .header(
+                "accept",
+                "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+            )
+            .header("accept-language", "fr-FR,fr;q=0.9");
+        let mut sent = vec![
+            ("user-agent".to_owned(), USER_AGENT.to_owned()),
+            (
+                "accept".to_owned(),
+                "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8".to_owned(),
+            ),
+            ("accept-language".to_owned(), "fr-FR,fr;q=0.9".to_owned()),
+        ];
+        if let Some((user, password)) = &self.settings.basic_auth {
+            request = request.basic_auth(user, Some(password.expose()));
+            sent.push(("authorization".to_owned(), "Basic …".to_owned()));
+        }
+        if !cookies.is_empty() {
+            request = request.header("cookie", cookies);
+            sent.push(("cookie".to_owned(), cookies.to_owned()));
+        }
+        let limit = self.settings.max_body;
+        let outcome = tokio::time::timeout(self.settings.request_timeout, async {
+            let mut response = request.send().await?;
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            let mut body = Vec::new();
+            let mut hasher = Sha256::new();
+            let mut too_large = false;
+            while let Some(chunk) = response.chunk().await? {
+                if (body.len() + chunk.len()) as u64 > limit {
+                    too_large = true;
+                    let room = usize::try_from(limit)
+                        .unwrap_or(usize::MAX)
+                        .saturating_sub(body.len());
+                    body.extend_from_slice(&chunk[..room.min(chunk.len())]);
+                    break;
+                }
+                hasher.update(&chunk);
+                body.extend_from_slice(&chunk);
+            }
+            let sha = (!too_large).then(|| hex(&hasher.finalize()));
+            Ok::<_, reqwest::Error>((status, headers, body, sha, too_large))
+        })
+        .await;
+        let elapsed = self.clock.monotonic().saturating_sub(start);
+        let mut exchange = Exchange {
+            id: id.clone(),
+            method: method.to_string(),
+            url: self.redactor.url(url),
+            request_headers: sent
+                .into_iter()
+                .map(|(name, value)| Header {
+                    value: self.redactor.header(&name, &value),
+                    name,
+                })
+                .collect(),
+            request_body: None,
+            status: None,
+            response_headers: Vec::new(),
+            body: None,
+            started_at,
+            duration_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+            error: None,
+            full_text: None,
+        };
+        let redacted_url = exchange.url.clone();
+        match outcome {
+            Err(_) => {
+                let error = ProbeError::Timeout {
+                    url: redacted_url,
+                    after: self.settings.request_timeout,
+                };
+                exchange.error = Some(error.to_string());
+                self.store.record(exchange);
+                Err(error)
+            }
+            Ok(Err(error)) => {
+                let error = classify(&redacted_url, &error, self.settings.request_timeout);
+                exchange.error = Some(error.to_string());
+                self.store.record(exchange);
+                Err(error)
+            }
+            Ok(Ok((status, headers, body, sha256, too_large))) => {
+                exchange.status = Some(status);
+                exchange.response_headers = headers
+                    .iter()
+                    .map(|(name, value)| Header {
+                        name: name.as_str().to_owned(),
+                        value: self
+                            .redactor
+                            .header(name.as_str(), &String::from_utf8_lossy(value.as_bytes())),
+                    })
+                    .collect();
+                let (media_type, charset) = content_type(&headers);
+                let (excerpt, full_text, truncated, binary) =
+                    self.evidence_body(media_type.as_deref(), charset.as_deref(), &body);
+                exchange.body = Some(Body {
+                    size: body.len() as u64,
+                    sha256,
+                    excerpt,
+                    truncated,
+                    binary,
+                });
+                exchange.full_text = full_text;
+                if too_large {
+                    let error = ProbeError::BodyTooLarge {
+                        url: redacted_url,
+                        limit,
+                    };
+                    exchange.error = Some(error.to_string());
+                    self.store.record(exchange);
+                    return Err(error);
+                }
+                self.store.record(exchange);
+                Ok((
+                    id,
+                    Response {
+                        status,
+                        headers,
+                        body,
+                    },
+                ))
+            }
+        }
+    }
+
+    /// Excerpt and full text for the evidence, redacted; binary bodies are
+    /// described, not kept.
+    fn evidence_body(
+        &self,
+        media_type: Option<&str>,
+        charset: Option<&str>,
+        body: &[u8],
+    ) -> (String, Option<String>, bool, bool) {
+        if body.is_empty() {
+            return (String::new(), None, false, false);
+        }
+        if !is_textual(media_type, body) {
+            let kind = media_type.unwrap_or("type inconnu");
+            return (
+                format!("[contenu binaire : {} octets, {kind}]", body.len()),
+                None,
+                false,
+                true,
+            );
+        }
+        let encoding = charset
+            .and_then(|c| encoding_rs::Encoding::for_label(c.as_bytes()))
+            .unwrap_or(encoding_rs::UTF_8);
+        let (text, _, _) = encoding.decode(body);
+        let full = self.redactor.body(media_type, &text);
+        let truncated = full.chars().count() > EXCERPT_CHARS;
+        let excerpt = if truncated {
+            full.chars().take(EXCERPT_CHARS).collect()
+        } else {
+            full.clone()
+        };
+        (excerpt, Some(full), truncated, false)
+    }
+
+    /// Decodes the final body for the checks, strictly: a body that is not
+    /// valid in its declared encoding is an error, not a guess.
+    fn decode(
+        &self,
+        url: &Url,
+        media_type: Option<&str>,
+        charset: Option<&str>,
+        body: &[u8],
+    ) -> Result<PageBody, ProbeError> {
+        if !is_textual(media_type, body) {
+            return Ok(PageBody::Binary {
+                size: body.len() as u64,
+            });
+        }
+        let charset = charset
+            .map(str::to_owned)
+            .or_else(|| meta_charset(body))
+            .unwrap_or_else(|| "utf-8".to_owned());
+        let Some(encoding) = encoding_rs::Encoding::for_label(charset.as_bytes()) else {
+            return Err(ProbeError::UnknownCharset {
+                url: self.redactor.url(url),
+                charset,
+            });
+        };
+        let text = if encoding == encoding_rs::UTF_8 {
+            let bytes = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+            std::str::from_utf8(bytes)
+                .map(str::to_owned)
+                .map_err(|error| ProbeError::InvalidEncoding {
+                    url: self.redactor.url(url),
+                    encoding: "UTF-8".to_owned(),
+                    offset: error.valid_up_to(),
+                })?
+        } else {
+            encoding
+                .decode_without_bom_handling_and_without_replacement(body)
+                .map(std::borrow::Cow::into_owned)
+                .ok_or_else(|| ProbeError::InvalidEncoding {
+                    url: self.redactor.url(url),
+                    encoding: encoding.name().to_owned(),
+                    offset: 0,
+                })?
+        };
+        Ok(PageBody::Text(Arc::from(self.redactor.text(&text))))
+    }
+}
+
+fn classify(url: &str, error: &reqwest::Error, limit: Duration) -> ProbeError {
+    let detail = error_chain(error);
+    if error.is_timeout() {
+        ProbeError::Timeout {
+            url: url.to_owned(),
+            after: limit,
+        }
+    } else if error.is_connect() {
+        ProbeError::Connect {
+            url: url.to_owned(),
+            detail,
+        }
+    } else if error.is_builder() {
+        ProbeError::InvalidUrl {
+            url: url.to_owned(),
+            reason: detail,
+        }
+    } else {
+        ProbeError::Transport {
+            url: url.to_owned(),
+            detail,
+        }
+    }
+}
+
+/// The innermost causes of an error, which carry the useful words
+/// ("Connection refused", "dns error").
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut parts = vec![error.to_string()];
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    parts.join(" : ")
+}
+
+/// Media type (lower case, no parameters) and charset of a response.
+fn content_type(headers: &HeaderMap) -> (Option<String>, Option<String>) {
+    let Some(value) = headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .map(HeaderValue::as_bytes)
+    else {
+        return (None, None);
+    };
+    let value = String::from_utf8_lossy(value);
+    let mut parts = value.split(';');
+    let media_type = parts
+        .next()
+        .map(|m| m.trim().to_ascii_lowercase())
+        .filter(|m| !m.is_empty());
+    let charset = parts.find_map(|p| {
+        let (key, value) = p.split_once('=')?;
+        (key.trim().eq_ignore_ascii_case("charset"))
+            .then(|| value.trim().trim_matches('"').to_owned())
+    });
+    (media_type, charset)
+}
+
+/// Whether a body is text: by media type, or, without one, by the absence of
+/// NUL bytes at its start.
+fn is_textual(media_type: Option<&str>, body: &[u8]) -> bool {
+    match media_type {
+        Some(m) => {
+            m.starts_with("text/")
+                || m.contains("xml")
+                || m.contains("json")
+                || m.contains("javascript")
+                || m.contains("x-www-form-urlencoded")
+        }
+        None => !body.iter().take(1024).any(|&b| b == 0),
+    }
+}
+
+/// `<meta charset>` or `http-equiv` charset within the first 1024 bytes.
+fn meta_charset(body: &[u8]) -> Option<String> {
+    let head = String::from_utf8_lossy(&body[..body.len().min(1024)]).to_ascii_lowercase();
+    let pos = head.find("charset=")?;
+    let rest = &head[pos + "charset=".len()..];
+    let value: String = rest
+        .trim_start_matches(['"', '\''])
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':' | '.'))
+        .collect();
+    (!value.is_empty()).then_some(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_type_is_split() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "content-type",
+            HeaderValue::from_static("Text/HTML; Charset=\"ISO-8859-1\""),
+        );
+        assert_eq!(
+            content_type(&headers),
+            (Some("text/html".to_owned()), Some("ISO-8859-1".to_owned()))
+        );
+    }
+
+    #[test]
+    fn meta_charset_is_found() {
+        assert_eq!(
+            meta_charset(b"<html><head><meta charset=\"windows-1252\">").as_deref(),
+            Some("windows-1252")
+        );
+        assert_eq!(
+            meta_charset(
+                b"<meta http-equiv=Content-Type content='text/html; charset=iso-8859-15'>"
+            )
+            .as_deref(),
+            Some("iso-8859-15")
+        );
+        assert_eq!(meta_charset(b"<p>no</p>"), None);
+    }
+
+    #[test]
+    fn textual_bodies() {
+        assert!(is_textual(Some("text/html"), b""));
+        assert!(!is_textual(Some("application/pdf"), b"%PDF"));
+        assert!(is_textual(None, b"<p>x</p>"));
+        assert!(!is_textual(None, b"\x00\x01"));
+    }
+}

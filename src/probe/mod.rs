@@ -1,0 +1,15 @@
+//! How the harness talks to the candidate. Probes record what it answered
+//! (every exchange goes to the evidence store, redacted) and return
+//! observations; they never decide whether the candidate conforms.
+
+mod cache;
+mod document;
+mod error;
+mod http;
+mod page;
+
+pub use cache::PageCache;
+pub use document::{Document, Link, Resource};
+pub use error::{FetchError, ProbeError};
+pub use http::HttpProbe;
+pub use page::{Hop, Page, PageBody, SetCookie};

@@ -1,0 +1,17 @@
+//! Reports rendered from a finished [`RunRecord`]: `results.json` (the
+//! canonical record), JUnit XML, a self-contained French HTML page, the
+//! console summary, and the evidence files. Reporters only read the record.
+
+pub mod console;
+mod finding;
+pub mod html;
+pub mod junit;
+mod output;
+mod record;
+
+pub use finding::{explanation, headline, references};
+pub use output::{Format, ReportError, from_json, to_json, write};
+pub use record::{
+    CheckRecord, Conclusion, FORMAT, FORMAT_VERSION, Harness, RunOptionsInfo, RunRecord, SuiteInfo,
+    Summary, TargetInfo,
+};

@@ -1,0 +1,15 @@
+//! Runs a plan of checks against a target: selection, scheduling (a
+//! concurrency limit, `serial` checks alone, a time limit per check,
+//! cancellation), the steps of each check and the assembly of the
+//! [`RunRecord`](crate::report::RunRecord).
+//!
+//! The runner reports progress as [`RunEvent`]s and never prints.
+
+mod event;
+mod execution;
+mod scheduler;
+mod selection;
+
+pub use event::{EventSink, RunEvent};
+pub use scheduler::{Cancellation, RunSettings, run};
+pub use selection::{Plan, Selection, SelectionError};

@@ -1,0 +1,277 @@
+//! Scheduling: at most `jobs` checks at once, `serial` checks alone (a
+//! read-write lock: ordinary checks share it, serial ones take it
+//! exclusively), a time limit per check, and cancellation that abandons
+//! unfinished checks as `error` while keeping every finished result, so an
+//! interrupted run still writes its report.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{RwLock, Semaphore, watch};
+use tokio::task::JoinSet;
+
+use super::event::{EventSink, RunEvent};
+use super::execution::{Context, blank_record, execute};
+use super::selection::Plan;
+use crate::check::{Outcome, TargetFacts};
+use crate::evidence::{Clock, EvidenceStore, Redactor};
+use crate::probe::{HttpProbe, PageCache, ProbeError};
+use crate::report::{
+    CheckRecord, FORMAT, FORMAT_VERSION, Harness, RunOptionsInfo, RunRecord, SuiteInfo, Summary,
+    TargetInfo,
+};
+use crate::suite::{Capability, Catalog, Check, Target, display_duration};
+
+/// How a run is carried out.
+#[derive(Clone)]
+pub struct RunSettings {
+    /// Largest number of checks running at once (at least 1).
+    pub jobs: usize,
+    /// Identifier of the run.
+    pub run_id: String,
+    /// Time source (fixed in tests).
+    pub clock: Arc<dyn Clock>,
+    /// Invocation details kept in the record.
+    pub options: RunOptionsInfo,
+}
+
+/// A switch that stops a run; cheap to clone, set from a signal handler.
+#[derive(Clone, Debug)]
+pub struct Cancellation {
+    sender: Arc<watch::Sender<bool>>,
+}
+
+impl Default for Cancellation {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Cancellation {
+    /// A switch not yet set.
+    pub fn new() -> Self {
+        Self {
+            sender: Arc::new(watch::channel(false).0),
+        }
+    }
+
+    /// Asks the run to stop.
+    pub fn cancel(&self) {
+        self.sender.send_replace(true);
+    }
+
+    /// Whether [`Self::cancel`] was called.
+    pub fn is_cancelled(&self) -> bool {
+        *self.sender.borrow()
+    }
+
+    async fn cancelled(&self) {
+        let mut receiver = self.sender.subscribe();
+        // The sender lives in `self`, so the channel cannot close while we wait.
+        let _ = receiver.wait_for(|cancelled| *cancelled).await;
+    }
+}
+
+/// Runs `plan` against `target` and returns the finished record.
+pub async fn run(
+    catalog: &Catalog,
+    plan: &Plan,
+    target: Target,
+    settings: RunSettings,
+    events: EventSink,
+    cancellation: Cancellation,
+) -> Result<RunRecord, ProbeError> {
+    let clock = Arc::clone(&settings.clock);
+    let store = Arc::new(EvidenceStore::new());
+    let redactor = Arc::new(Redactor::new(target.secret_values()));
+    let probe = HttpProbe::new(
+        target.http.clone(),
+        Arc::clone(&redactor),
+        Arc::clone(&store),
+        Arc::clone(&clock),
+    )?;
+    let target_info = target_info(&target, &redactor);
+    let facts = TargetFacts {
+        login_page: target.capabilities.get(&Capability::LoginPage).cloned(),
+    };
+    let context = Arc::new(Context {
+        target,
+        probe,
+        cache: PageCache::new(),
+        facts,
+    });
+    let started_at = clock.now();
+    let start = clock.monotonic();
+    events(&RunEvent::Started {
+        total: plan.checks.len(),
+    });
+    let (mut records, interrupted) =
+        schedule(plan, &context, &settings, &events, &cancellation).await;
+    for (slot, check) in records.iter_mut().zip(&plan.checks) {
+        if slot.is_none() {
+            let mut record = blank_record(check);
+            record.reason =
+                Some("interrompu avant la fin (Ctrl-C) : vérification non évaluée".to_owned());
+            *slot = Some(record);
+        }
+    }
+    let checks: Vec<CheckRecord> = records.into_iter().flatten().collect();
+    let suites = catalog
+        .suites
+        .iter()
+        .filter(|suite| checks.iter().any(|c| c.suite == suite.id))
+        .map(|suite| SuiteInfo {
+            id: suite.id.clone(),
+            title: suite.title.clone(),
+            file: suite.file.clone(),
+            sha256: suite.sha256.clone(),
+        })
+        .collect();
+    let summary = Summary::of(&checks);
+    Ok(RunRecord {
+        format: FORMAT.to_owned(),
+        version: FORMAT_VERSION,
+        run_id: settings.run_id.clone(),
+        harness: Harness::current(),
+        target: target_info,
+        suites,
+        options: settings.options.clone(),
+        started_at,
+        finished_at: clock.now(),
+        duration_ms: millis(clock.monotonic().saturating_sub(start)),
+        interrupted,
+        checks,
+        exchanges: store.take(),
+        summary,
+    })
+}
+
+fn target_info(target: &Target, redactor: &Redactor) -> TargetInfo {
+    TargetInfo {
+        id: target.id.clone(),
+        name: target.name.clone(),
+        base_url: redactor.url(&target.base_url),
+        capabilities: target
+            .capabilities
+            .iter()
+            .map(|(capability, url)| (capability.as_str().to_owned(), redactor.url(url)))
+            .collect(),
+        description_sha256: target.description_sha256.clone(),
+    }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Runs the checks as tasks; returns their records by plan position (None
+/// for a check abandoned by cancellation) and whether the run was cancelled.
+async fn schedule(
+    plan: &Plan,
+    context: &Arc<Context>,
+    settings: &RunSettings,
+    events: &EventSink,
+    cancellation: &Cancellation,
+) -> (Vec<Option<CheckRecord>>, bool) {
+    let semaphore = Arc::new(Semaphore::new(settings.jobs.max(1)));
+    let serial = Arc::new(RwLock::new(()));
+    let mut tasks = JoinSet::new();
+    let mut positions = HashMap::new();
+    for (position, check) in plan.checks.iter().enumerate() {
+        let task = run_one(
+            Arc::clone(check),
+            Arc::clone(context),
+            Arc::clone(&semaphore),
+            Arc::clone(&serial),
+            Arc::clone(&settings.clock),
+            Arc::clone(events),
+        );
+        let handle = tasks.spawn(task);
+        positions.insert(handle.id(), position);
+    }
+    let mut records: Vec<Option<CheckRecord>> = vec![None; plan.checks.len()];
+    let mut interrupted = cancellation.is_cancelled();
+    if interrupted {
+        tasks.abort_all();
+    }
+    loop {
+        let joined = if interrupted {
+            tasks.join_next_with_id().await
+        } else {
+            tokio::select! {
+                biased;
+                () = cancellation.cancelled() => {
+                    interrupted = true;
+                    events(&RunEvent::Interrupted);
+                    tasks.abort_all();
+                    continue;
+                }
+                joined = tasks.join_next_with_id() => joined,
+            }
+        };
+        let Some(joined) = joined else { break };
+        match joined {
+            Ok((id, record)) => {
+                if let Some(&position) = positions.get(&id) {
+                    records[position] = Some(record);
+                }
+            }
+            Err(error) if error.is_panic() => {
+                if let Some(&position) = positions.get(&error.id()) {
+                    let mut record = blank_record(&plan.checks[position]);
+                    record.reason = Some("erreur interne du banc pendant cette vérification (panique) : à signaler aux mainteneurs d'entconf".to_owned());
+                    records[position] = Some(record);
+                }
+            }
+            // Cancelled tasks leave their slot empty.
+            Err(_) => {}
+        }
+    }
+    (records, interrupted)
+}
+
+async fn run_one(
+    check: Arc<Check>,
+    context: Arc<Context>,
+    semaphore: Arc<Semaphore>,
+    serial: Arc<RwLock<()>>,
+    clock: Arc<dyn Clock>,
+    events: EventSink,
+) -> CheckRecord {
+    // Lock before permit: a serial check waiting for exclusivity holds no
+    // permit, so it can never starve the checks it waits for.
+    let (_shared, _exclusive) = if check.serial {
+        (None, Some(serial.write().await))
+    } else {
+        (Some(serial.read().await), None)
+    };
+    let _permit = semaphore.acquire().await;
+    events(&RunEvent::CheckStarted {
+        id: check.id.clone(),
+    });
+    let start = clock.monotonic();
+    let limit = check.timeout.unwrap_or(context.target.http.check_timeout);
+    let mut record = match tokio::time::timeout(limit, execute(&check, &context)).await {
+        Ok(record) => record,
+        Err(_) => {
+            let mut record = blank_record(&check);
+            record.reason = Some(format!(
+                "délai de la vérification dépassé ({}) : le candidat n'a pas répondu à temps",
+                display_duration(limit)
+            ));
+            record
+        }
+    };
+    record.duration_ms = millis(clock.monotonic().saturating_sub(start));
+    events(&RunEvent::CheckFinished {
+        id: check.id.clone(),
+        outcome: record.outcome,
+    });
+    debug_assert!(
+        record.outcome != Outcome::Error
+            || record.reason.is_some()
+            || !record.assertions.is_empty()
+    );
+    record
+}

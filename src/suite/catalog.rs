@@ -1,0 +1,237 @@
+//! Loading suites: from the copies embedded in the binary or from files,
+//! parsing with serde-saphyr, then validation, then cross-file uniqueness.
+//!
+//! A YAML syntax or type error stops the parsing of that file (serde cannot
+//! go on), but every file is still read and every semantic problem of the
+//! files that parse is reported: one `entconf validate` shows them all.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::diagnostic::{Diagnostic, Diagnostics};
+use super::file::SuiteFile;
+use super::model::Catalog;
+use super::target::hex_sha256;
+use super::validate::validate_suite;
+
+/// The text of a suite file and the path it is displayed under.
+#[derive(Clone, Debug)]
+pub struct SuiteSource {
+    /// Path as displayed (`suites/footer.yaml`).
+    pub path: String,
+    /// File content.
+    pub text: String,
+}
+
+/// Suite files compiled into the binary, so that `entconf demo` and `run`
+/// work from any directory with exactly the suites of this version.
+const EMBEDDED: &[(&str, &str)] = &[(
+    "suites/footer.yaml",
+    include_str!("../../suites/footer.yaml"),
+)];
+
+/// The suites shipped with this version of entconf.
+pub fn embedded_sources() -> Vec<SuiteSource> {
+    EMBEDDED
+        .iter()
+        .map(|(path, text)| SuiteSource {
+            path: (*path).to_owned(),
+            text: (*text).to_owned(),
+        })
+        .collect()
+}
+
+/// Reads suite files: each path is a `.yaml` file or a folder whose `.yaml`
+/// and `.yml` files are read (not recursively), in name order.
+pub fn read_sources(paths: &[PathBuf]) -> Result<Vec<SuiteSource>, Diagnostics> {
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            match suite_files_in(path) {
+                Ok(found) if found.is_empty() => problems.push(Diagnostic::file(
+                    &path.display().to_string(),
+                    "aucun fichier de suite (.yaml) dans ce dossier",
+                )),
+                Ok(found) => files.extend(found),
+                Err(error) => problems.push(Diagnostic::file(
+                    &path.display().to_string(),
+                    format!("lecture du dossier impossible : {error}"),
+                )),
+            }
+        } else {
+            files.push(path.clone());
+        }
+    }
+    let mut sources = Vec::new();
+    for file in files {
+        let display = file.display().to_string();
+        match std::fs::read_to_string(&file) {
+            Ok(text) => sources.push(SuiteSource {
+                path: display,
+                text,
+            }),
+            Err(error) => problems.push(Diagnostic::file(
+                &display,
+                format!("lecture impossible : {error}"),
+            )),
+        }
+    }
+    if problems.is_empty() {
+        Ok(sources)
+    } else {
+        Err(Diagnostics(problems))
+    }
+}
+
+fn suite_files_in(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.is_file()
+                && path
+                    .extension()
+                    .is_some_and(|ext| ext == "yaml" || ext == "yml")
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Parses and validates suites; either every suite is valid or every
+/// problem found is returned.
+pub fn load(sources: &[SuiteSource]) -> Result<Catalog, Diagnostics> {
+    let mut problems = Vec::new();
+    let mut suites = Vec::new();
+    for source in sources {
+        let raw = match parse_yaml(source) {
+            Ok(raw) => raw,
+            Err(diagnostic) => {
+                problems.push(diagnostic);
+                continue;
+            }
+        };
+        let sha256 = hex_sha256(source.text.as_bytes());
+        if let Some(suite) = validate_suite(&source.path, &source.text, sha256, raw, &mut problems)
+        {
+            suites.push(suite);
+        }
+    }
+    let mut suite_ids: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut check_ids: BTreeMap<&str, &str> = BTreeMap::new();
+    for suite in &suites {
+        if let Some(first) = suite_ids.insert(&suite.id, &suite.file) {
+            problems.push(Diagnostic::file(
+                &suite.file,
+                format!("suite « {} » déjà définie dans {first}", suite.id),
+            ));
+        }
+        for check in &suite.checks {
+            if let Some(first) = check_ids.insert(&check.id, &suite.file) {
+                problems.push(Diagnostic::file(
+                    &suite.file,
+                    format!("contrôle « {} » déjà défini dans {first}", check.id),
+                ));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(Catalog {
+            suites: suites.into_iter().map(std::sync::Arc::new).collect(),
+        })
+    } else {
+        Err(Diagnostics(problems))
+    }
+}
+
+fn parse_yaml(source: &SuiteSource) -> Result<SuiteFile, Diagnostic> {
+    let mut options = serde_saphyr::Options::default();
+    options.with_snippet = false;
+    options.strict_booleans = true;
+    serde_saphyr::from_str_with_options::<SuiteFile>(&source.text, options).map_err(|error| {
+        let message = translate(&error.without_snippet().to_string());
+        match error.location() {
+            Some(location) => Diagnostic::at(
+                &source.path,
+                &source.text,
+                u32::try_from(location.line()).unwrap_or(u32::MAX),
+                u32::try_from(location.column()).unwrap_or(u32::MAX),
+                message,
+            ),
+            None => Diagnostic::file(&source.path, message),
+        }
+    })
+}
+
+/// Puts serde's most frequent messages in French; anything else is kept
+/// verbatim after a French prefix rather than lost.
+fn translate(message: &str) -> String {
+    let message = match message.rfind(" at line ") {
+        Some(pos) => &message[..pos],
+        None => message,
+    };
+    if let Some(rest) = message.strip_prefix("unknown field ") {
+        let (field, expected) = rest.split_once(", expected").unwrap_or((rest, ""));
+        let expected = expected
+            .trim_start_matches(" one of ")
+            .trim_start_matches(' ');
+        return format!(
+            "champ inconnu {} ; champs possibles : {}",
+            quote(field),
+            expected.replace('`', "")
+        );
+    }
+    if let Some(rest) = message.strip_prefix("unknown variant ") {
+        let (value, expected) = rest.split_once(", expected").unwrap_or((rest, ""));
+        let expected = expected
+            .trim_start_matches(" one of ")
+            .trim_start_matches(' ');
+        return format!(
+            "valeur inconnue {} ; valeurs possibles : {}",
+            quote(value),
+            expected.replace('`', "")
+        );
+    }
+    if let Some(rest) = message.strip_prefix("missing field ") {
+        return format!("champ obligatoire absent : {}", quote(rest));
+    }
+    if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
+        let key = rest.split(',').next().unwrap_or(rest);
+        return format!("clé « {key} » répétée");
+    }
+    if let Some(rest) = message.strip_prefix("invalid type: ") {
+        return format!("type inattendu : {}", rest.replace('`', ""));
+    }
+    format!("YAML invalide : {message}")
+}
+
+fn quote(backticked: &str) -> String {
+    format!("« {} »", backticked.trim().trim_matches('`'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_suites_load() {
+        let catalog = load(&embedded_sources()).expect("embedded suites are valid");
+        assert!(catalog.checks().count() > 0);
+    }
+
+    #[test]
+    fn serde_messages_are_translated() {
+        assert_eq!(
+            translate(
+                "unknown field `sevrity`, expected one of `id`, `severity` at line 4, column 5"
+            ),
+            "champ inconnu « sevrity » ; champs possibles : id, severity"
+        );
+        assert_eq!(
+            translate("missing field `refs`"),
+            "champ obligatoire absent : « refs »"
+        );
+        assert_eq!(translate("something odd"), "YAML invalide : something odd");
+    }
+}

@@ -1,0 +1,369 @@
+//! The suite file format (YAML, `schema: 1`) exactly as written by authors.
+//!
+//! These types only describe the syntax: every struct denies unknown fields,
+//! and the JSON Schema (`suites/schema.json`) is generated from them. Meaning
+//! (unique ids, known steps, known phrase lists, valid CSS and regexes,
+//! interpolation variables) is checked in `validate`, which turns these
+//! entries into the typed [`super::model`].
+//!
+//! Where one of several kinds is expected (the probe of a step, the kind of an
+//! assertion), the entry has one optional field per kind and validation
+//! requires exactly one: this keeps `label:` and `severity:` next to the kind
+//! without `#[serde(flatten)]`, whose error messages lose positions.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::located::Located;
+use super::model::Severity;
+
+/// One suite file: a domain of requirements (FOOTER, SSO, GAR, …).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SuiteFile {
+    /// Version of the suite file format. Only `1` exists.
+    pub schema: Located<u32>,
+    /// Suite identifier in upper case, e.g. `FOOTER`; every check id is `<suite>-<number>`.
+    pub suite: Located<String>,
+    /// Title shown to reviewers (French).
+    pub title: String,
+    /// What the suite covers and how (French).
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Register of the sources that checks cite, by short name (e.g. `RGPD`).
+    pub sources: BTreeMap<String, SourceEntry>,
+    /// Named lists of French phrasings (or names, hosts) that assertions refer to. Regulation wording lives here, not in Rust.
+    #[serde(default)]
+    pub phrases: BTreeMap<String, Located<Vec<String>>>,
+    /// The checks of the suite, in report order.
+    pub checks: Vec<Located<CheckEntry>>,
+}
+
+/// A cited source: regulation, decree, guideline, specification.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SourceEntry {
+    /// Full title of the source.
+    pub title: String,
+    /// Where the source can be read.
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+/// One check: a requirement verified against the candidate.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckEntry {
+    /// Stable identifier `<SUITE>-<NN>`; never reused for another requirement.
+    pub id: Located<String>,
+    /// What is verified, in French, as a reviewer reads it.
+    pub title: String,
+    /// Why it matters and how it is verified (French).
+    #[serde(default)]
+    pub description: Option<String>,
+    /// `must` (a failure is `fail`), `should` (a failure is `warn`) or `info` (a failure is only noted).
+    pub severity: Severity,
+    /// Sources of the requirement: at least one.
+    pub refs: Vec<RefEntry>,
+    /// Free labels used to select checks (`entconf run --tag`).
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Capabilities the target must declare; a missing one makes the check `skip`. Capabilities used in `${target.…}` are required implicitly.
+    #[serde(default)]
+    pub requires: Vec<Located<String>>,
+    /// Never run at the same time as any other check (stateful checks).
+    #[serde(default)]
+    pub serial: bool,
+    /// A human must confirm the evidence: a check whose assertions all pass is `review`, not `pass`.
+    #[serde(default)]
+    pub review: bool,
+    /// Time limit for the whole check, e.g. `30s` (default: the run's check timeout).
+    #[serde(default)]
+    pub timeout: Option<Located<String>>,
+    /// Probe invocations, in order; each records an observation named by its id.
+    pub steps: Vec<Located<StepEntry>>,
+    /// Preconditions: when one does not hold, the check is `n/a` (not applicable) with that reason.
+    #[serde(default)]
+    pub only_if: Vec<Located<AssertionEntry>>,
+    /// Assertions over the observations.
+    pub assert: Vec<Located<AssertionEntry>>,
+}
+
+/// A reference from a check to a source of its register.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefEntry {
+    /// Short name of a source declared under `sources`.
+    pub source: Located<String>,
+    /// Article, section or clause, e.g. `art. 13(1)(b)`.
+    pub article: String,
+    /// Precision for the reviewer.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A step: exactly one probe, then optional captures.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StepEntry {
+    /// Name of the observation, referenced by assertions as `step:`.
+    pub id: Located<String>,
+    /// Fetch a page as an anonymous browser would: fresh cookies, every redirect followed and recorded.
+    #[serde(default)]
+    pub fetch: Option<FetchEntry>,
+    /// Values extracted from this step's page, usable later as `${capture.<name>}`.
+    #[serde(default)]
+    pub capture: BTreeMap<String, Located<CaptureEntry>>,
+}
+
+/// The `fetch` probe.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FetchEntry {
+    /// URL to fetch; may use `${target.…}`, `${capture.…}`, `${secret:…}`.
+    pub url: Located<String>,
+    /// The page must be public HTML (2xx, no login wall, HTML): otherwise the check stops here, `fail` (or `error` when the answer is not HTML).
+    #[serde(default)]
+    pub public: bool,
+}
+
+/// A capture: exactly one kind.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CaptureEntry {
+    /// The absolute URL of the first link whose accessible name contains one of the phrases.
+    #[serde(default)]
+    pub link: Option<LinkCaptureEntry>,
+}
+
+/// Where to look for a link and what its text says.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkCaptureEntry {
+    /// CSS selector of the zone to search (default: the whole page).
+    #[serde(default)]
+    pub within: Option<Located<String>>,
+    /// Name of a phrase list: the link's text, `aria-label` or `title` contains one of them.
+    pub text: Located<String>,
+}
+
+/// An assertion: optional presentation fields and exactly one kind.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssertionEntry {
+    /// What is verified, in French (default: generated from the kind).
+    #[serde(default)]
+    pub label: Option<String>,
+    /// Article or section this assertion verifies, e.g. `art. 13(1)(b)`.
+    #[serde(default)]
+    pub article: Option<String>,
+    /// Overrides the check's severity for this assertion.
+    #[serde(default)]
+    pub severity: Option<Severity>,
+    /// The final HTTP status is one of the listed codes.
+    #[serde(default)]
+    pub status: Option<StatusEntry>,
+    /// The page is public HTML: 2xx, no redirect to the login page, no password field, HTML with text.
+    #[serde(default)]
+    pub public_page: Option<StepOnlyEntry>,
+    /// At least one element matches the CSS selector.
+    #[serde(default)]
+    pub element: Option<ElementEntry>,
+    /// A link whose accessible name contains one of the phrases exists.
+    #[serde(default)]
+    pub link: Option<LinkEntry>,
+    /// The text contains at least one of the phrases of a list.
+    #[serde(default)]
+    pub phrases: Option<PhrasesEntry>,
+    /// The text matches a regular expression at least `min` times.
+    #[serde(default)]
+    pub pattern: Option<PatternEntry>,
+    /// Exactly one of the phrases of a list is present.
+    #[serde(default)]
+    pub exactly_one: Option<ExactlyOneEntry>,
+    /// No cookie set by the page has a name starting with one of the listed names.
+    #[serde(default)]
+    pub cookies: Option<ForbidEntry>,
+    /// No script, frame, image or stylesheet of the page is loaded from one of the listed hosts (or their subdomains).
+    #[serde(default)]
+    pub third_party: Option<ForbidEntry>,
+    /// The `<html lang>` attribute starts with the expected language.
+    #[serde(default)]
+    pub lang: Option<LangEntry>,
+    /// Every link of the zone has an accessible name, and none is one of the listed vague names.
+    #[serde(default)]
+    pub link_names: Option<LinkNamesEntry>,
+    /// Average sentence length stays under a number of words.
+    #[serde(default)]
+    pub readability: Option<ReadabilityEntry>,
+    /// The accessibility mention agrees with the conformity rate of the declaration.
+    #[serde(default)]
+    pub accessibility_rate: Option<AccessibilityRateEntry>,
+}
+
+/// Parameters of `status`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusEntry {
+    /// Step whose final response is examined.
+    pub step: Located<String>,
+    /// Accepted status codes.
+    #[serde(rename = "in")]
+    pub codes: Vec<u16>,
+}
+
+/// Parameters of assertions that only name a step.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StepOnlyEntry {
+    /// Step whose observation is examined.
+    pub step: Located<String>,
+}
+
+/// Parameters of `element`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ElementEntry {
+    /// Step whose page is examined.
+    pub step: Located<String>,
+    /// CSS selector.
+    pub css: Located<String>,
+}
+
+/// Parameters of `link`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkEntry {
+    /// Step whose page is examined.
+    pub step: Located<String>,
+    /// CSS selector of the zone to search (default: the whole page).
+    #[serde(default)]
+    pub within: Option<Located<String>>,
+    /// Name of a phrase list for the link's accessible name.
+    pub text: Located<String>,
+}
+
+/// Parameters of `phrases`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PhrasesEntry {
+    /// Step whose page is examined.
+    pub step: Located<String>,
+    /// CSS selector of the zone whose text is read (default: the whole page).
+    #[serde(default)]
+    pub within: Option<Located<String>>,
+    /// Name of a phrase list; one of its phrasings must appear.
+    pub any: Located<String>,
+}
+
+/// Parameters of `pattern`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatternEntry {
+    /// Step whose page is examined.
+    pub step: Located<String>,
+    /// CSS selector of the zone whose text is read (default: the whole page).
+    #[serde(default)]
+    pub within: Option<Located<String>>,
+    /// Regular expression (Rust `regex` syntax) applied to the folded text: lower case, no accents.
+    pub regex: Located<String>,
+    /// Minimum number of matches (default 1).
+    #[serde(default)]
+    pub min: Option<usize>,
+}
+
+/// Parameters of `exactly_one`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExactlyOneEntry {
+    /// Step whose page is examined.
+    pub step: Located<String>,
+    /// CSS selector of the zone whose text is read (default: the whole page).
+    #[serde(default)]
+    pub within: Option<Located<String>>,
+    /// Name of a phrase list: exactly one of its phrasings must appear.
+    pub of: Located<String>,
+}
+
+/// Parameters of `cookies` and `third_party`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ForbidEntry {
+    /// Step whose response is examined.
+    pub step: Located<String>,
+    /// Name of a list of forbidden cookie-name prefixes or hosts.
+    pub forbid: Located<String>,
+}
+
+/// Parameters of `lang`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LangEntry {
+    /// Step whose page is examined.
+    pub step: Located<String>,
+    /// Expected language, e.g. `fr` (matches `fr` and `fr-FR`).
+    pub expect: String,
+}
+
+/// Parameters of `link_names`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkNamesEntry {
+    /// Step whose page is examined.
+    pub step: Located<String>,
+    /// CSS selector of the zone whose links are examined (default: the whole page).
+    #[serde(default)]
+    pub within: Option<Located<String>>,
+    /// Name of a list of link names that say nothing out of context ("ici", "en savoir plus").
+    pub forbid: Located<String>,
+}
+
+/// Parameters of `readability`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReadabilityEntry {
+    /// Step whose page is examined.
+    pub step: Located<String>,
+    /// CSS selector of the zone whose text is read (default: the whole page).
+    #[serde(default)]
+    pub within: Option<Located<String>>,
+    /// Highest acceptable average number of words per sentence.
+    pub max_average_words: f64,
+}
+
+/// A zone of a page: a step and an optional CSS selector.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ZoneEntry {
+    /// Step whose page is examined.
+    pub step: Located<String>,
+    /// CSS selector of the zone whose text is read (default: the whole page).
+    #[serde(default)]
+    pub within: Option<Located<String>>,
+}
+
+/// Parameters of `accessibility_rate`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccessibilityRateEntry {
+    /// Where the accessibility mention is displayed.
+    pub mention: ZoneEntry,
+    /// Where the declaration states its conformity rate.
+    pub declaration: ZoneEntry,
+    /// Each possible mention and the lowest rate that allows it.
+    pub states: Vec<AccessibilityStateEntry>,
+    /// Regular expressions applied to the folded declaration text; the first capture group is the rate in percent.
+    pub rate_patterns: Vec<Located<String>>,
+}
+
+/// A state of the accessibility mention.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccessibilityStateEntry {
+    /// Phrasing of the state, e.g. `partiellement conforme`.
+    pub phrase: String,
+    /// Lowest conformity rate, in percent, for which this state may be displayed.
+    pub min_rate: f64,
+}

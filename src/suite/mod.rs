@@ -1,0 +1,31 @@
+//! Declarative inputs: suite files (YAML) and the target description (TOML).
+//!
+//! Plain data and loading only: nothing here touches the network. Loading
+//! never panics and reports every problem it finds with its `file:line:col`.
+
+mod catalog;
+mod diagnostic;
+mod file;
+mod located;
+mod model;
+mod quantity;
+mod schema;
+mod target;
+mod template;
+mod validate;
+
+pub use catalog::{SuiteSource, embedded_sources, load, read_sources};
+pub use diagnostic::{Diagnostic, Diagnostics, line_column};
+pub use file::SuiteFile;
+pub use located::Located;
+pub use model::{
+    AccessibilityState, Action, Assertion, AssertionKind, Capture, CaptureKind, Catalog, Check,
+    Css, Pattern, PhraseList, Reference, Severity, Step, Suite, Zone,
+};
+pub use quantity::{display_duration, parse_duration, parse_size};
+pub use schema::suite_schema;
+pub use target::{
+    Capability, Environment, HttpSettings, ProcessEnvironment, Secret, SecretSlot, Target, hex,
+    hex_sha256, load_target, parse_target,
+};
+pub use template::{Segment, Template, TemplateError};

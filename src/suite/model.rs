@@ -1,0 +1,387 @@
+//! Validated suites: what the runner executes and the checks evaluate.
+//!
+//! Everything here has been resolved at load time: phrase lists are inlined,
+//! CSS selectors and regular expressions are compiled, URLs are parsed
+//! templates, capabilities are known. A value of these types cannot refer to
+//! something that does not exist.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::target::Capability;
+use super::template::Template;
+
+/// How much a requirement weighs.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// A legal or contractual obligation: a failure is `fail`.
+    Must,
+    /// A recommendation: a failure is `warn`.
+    Should,
+    /// Informative: a failure is only noted.
+    Info,
+}
+
+impl Severity {
+    /// The word written in suite files and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Must => "must",
+            Self::Should => "should",
+            Self::Info => "info",
+        }
+    }
+
+    /// French label for reports.
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            Self::Must => "obligatoire",
+            Self::Should => "recommandé",
+            Self::Info => "information",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A loaded, validated suite.
+#[derive(Debug)]
+pub struct Suite {
+    /// Suite identifier, e.g. `FOOTER`.
+    pub id: String,
+    /// Title (French).
+    pub title: String,
+    /// Description (French).
+    pub description: Option<String>,
+    /// Path the suite was read from, as displayed (`suites/footer.yaml`).
+    pub file: String,
+    /// SHA-256 of the file's bytes, hex.
+    pub sha256: String,
+    /// Checks in file order.
+    pub checks: Vec<Arc<Check>>,
+}
+
+/// A validated check.
+#[derive(Debug)]
+pub struct Check {
+    /// Stable identifier, e.g. `FOOTER-03`.
+    pub id: String,
+    /// Identifier of the suite it belongs to.
+    pub suite: String,
+    /// What is verified (French).
+    pub title: String,
+    /// Why and how (French).
+    pub description: Option<String>,
+    /// Weight of the requirement.
+    pub severity: Severity,
+    /// Sources, resolved against the suite's register.
+    pub refs: Vec<Reference>,
+    /// Selection labels.
+    pub tags: Vec<String>,
+    /// Capabilities the target must declare (explicit and implied by templates).
+    pub requires: BTreeSet<Capability>,
+    /// Secrets the steps interpolate; a missing one makes the check `skip`.
+    pub secrets: BTreeSet<String>,
+    /// Runs alone.
+    pub serial: bool,
+    /// Needs a human to confirm the evidence.
+    pub review: bool,
+    /// Own time limit, if any.
+    pub timeout: Option<Duration>,
+    /// Probe invocations in order.
+    pub steps: Vec<Step>,
+    /// Preconditions; one that fails makes the check `n/a`.
+    pub only_if: Vec<Assertion>,
+    /// Assertions.
+    pub assertions: Vec<Assertion>,
+}
+
+/// A source cited by a check.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Reference {
+    /// Short name of the source, e.g. `RGPD`.
+    pub source: String,
+    /// Full title of the source.
+    pub title: String,
+    /// Where it can be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Article or section.
+    pub article: String,
+    /// Precision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// One probe invocation and what to capture from it.
+#[derive(Debug)]
+pub struct Step {
+    /// Observation name.
+    pub id: String,
+    /// The probe and its parameters.
+    pub action: Action,
+    /// Captures taken from the observation.
+    pub captures: Vec<Capture>,
+}
+
+/// The probe a step runs.
+#[derive(Debug)]
+pub enum Action {
+    /// Anonymous page fetch.
+    Fetch {
+        /// URL template.
+        url: Template,
+        /// Stop the check unless the page is public HTML.
+        public: bool,
+    },
+}
+
+/// A named value extracted from a step's page.
+#[derive(Debug)]
+pub struct Capture {
+    /// Name used as `${capture.<name>}`.
+    pub name: String,
+    /// What to extract.
+    pub kind: CaptureKind,
+}
+
+/// What a capture extracts.
+#[derive(Debug)]
+pub enum CaptureKind {
+    /// The absolute URL of a link.
+    Link {
+        /// Zone searched.
+        within: Option<Css>,
+        /// Accepted link names.
+        text: PhraseList,
+    },
+}
+
+/// A compiled CSS selector with its source text.
+#[derive(Clone, Debug)]
+pub struct Css {
+    /// As written in the suite.
+    pub source: String,
+    /// Compiled.
+    pub selector: scraper::Selector,
+}
+
+/// A named list of phrasings, inlined from the suite's `phrases`.
+#[derive(Clone, Debug)]
+pub struct PhraseList {
+    /// Name in the suite file.
+    pub name: String,
+    /// Phrasings.
+    pub phrases: Arc<[String]>,
+}
+
+/// A compiled regular expression with its source text.
+#[derive(Clone, Debug)]
+pub struct Pattern {
+    /// As written in the suite.
+    pub source: String,
+    /// Compiled.
+    pub regex: regex::Regex,
+}
+
+/// A step and an optional zone of its page.
+#[derive(Clone, Debug)]
+pub struct Zone {
+    /// Step id.
+    pub step: String,
+    /// Zone; `None` is the whole page.
+    pub within: Option<Css>,
+}
+
+/// An assertion with its presentation.
+#[derive(Debug)]
+pub struct Assertion {
+    /// French label (explicit or generated).
+    pub label: String,
+    /// Article verified, if given.
+    pub article: Option<String>,
+    /// Severity override.
+    pub severity: Option<Severity>,
+    /// What is asserted.
+    pub kind: AssertionKind,
+}
+
+/// The assertion kinds the harness knows; each is evaluated by a pure
+/// function in `check`.
+#[derive(Debug)]
+pub enum AssertionKind {
+    /// Final status among `codes`.
+    Status {
+        /// Step examined.
+        step: String,
+        /// Accepted codes.
+        codes: Vec<u16>,
+    },
+    /// Public HTML page.
+    PublicPage {
+        /// Step examined.
+        step: String,
+    },
+    /// An element matches.
+    Element {
+        /// Step examined.
+        step: String,
+        /// Selector.
+        css: Css,
+    },
+    /// A link with one of the names exists.
+    Link {
+        /// Zone searched.
+        zone: Zone,
+        /// Accepted names.
+        text: PhraseList,
+    },
+    /// One of the phrases appears.
+    Phrases {
+        /// Zone read.
+        zone: Zone,
+        /// Accepted phrasings.
+        any: PhraseList,
+    },
+    /// A regex matches at least `min` times.
+    Pattern {
+        /// Zone read.
+        zone: Zone,
+        /// Expression.
+        pattern: Pattern,
+        /// Minimum matches.
+        min: usize,
+    },
+    /// Exactly one phrase of the list appears.
+    ExactlyOne {
+        /// Zone read.
+        zone: Zone,
+        /// Mutually exclusive phrasings.
+        of: PhraseList,
+    },
+    /// No forbidden cookie is set.
+    Cookies {
+        /// Step examined.
+        step: String,
+        /// Forbidden name prefixes.
+        forbid: PhraseList,
+    },
+    /// No resource from a forbidden host.
+    ThirdParty {
+        /// Step examined.
+        step: String,
+        /// Forbidden hosts.
+        forbid: PhraseList,
+    },
+    /// `<html lang>` starts with `expect`.
+    Lang {
+        /// Step examined.
+        step: String,
+        /// Language prefix.
+        expect: String,
+    },
+    /// Links have explicit accessible names.
+    LinkNames {
+        /// Zone examined.
+        zone: Zone,
+        /// Vague names.
+        forbid: PhraseList,
+    },
+    /// Average sentence length bound.
+    Readability {
+        /// Zone read.
+        zone: Zone,
+        /// Bound in words.
+        max_average_words: f64,
+    },
+    /// Accessibility mention consistent with the declared rate.
+    AccessibilityRate {
+        /// Where the mention is.
+        mention: Zone,
+        /// Where the rate is.
+        declaration: Zone,
+        /// States and their minimum rate, highest rate first.
+        states: Vec<AccessibilityState>,
+        /// Rate extraction expressions.
+        rate_patterns: Vec<Pattern>,
+    },
+}
+
+/// A state of the accessibility mention and the lowest rate allowing it.
+#[derive(Clone, Debug)]
+pub struct AccessibilityState {
+    /// Phrasing.
+    pub phrase: String,
+    /// Lowest rate in percent.
+    pub min_rate: f64,
+}
+
+impl AssertionKind {
+    /// The steps whose observations this assertion reads.
+    pub fn steps(&self) -> Vec<&str> {
+        match self {
+            Self::Status { step, .. }
+            | Self::PublicPage { step }
+            | Self::Element { step, .. }
+            | Self::Cookies { step, .. }
+            | Self::ThirdParty { step, .. }
+            | Self::Lang { step, .. } => vec![step],
+            Self::Link { zone, .. }
+            | Self::Phrases { zone, .. }
+            | Self::Pattern { zone, .. }
+            | Self::ExactlyOne { zone, .. }
+            | Self::LinkNames { zone, .. }
+            | Self::Readability { zone, .. } => vec![&zone.step],
+            Self::AccessibilityRate {
+                mention,
+                declaration,
+                ..
+            } => vec![&mention.step, &declaration.step],
+        }
+    }
+}
+
+/// The validated suites of a run, in load order, with a check index.
+#[derive(Debug, Default)]
+pub struct Catalog {
+    /// Suites in load order.
+    pub suites: Vec<Arc<Suite>>,
+}
+
+impl Catalog {
+    /// Every check of every suite, in order.
+    pub fn checks(&self) -> impl Iterator<Item = &Arc<Check>> {
+        self.suites.iter().flat_map(|suite| suite.checks.iter())
+    }
+
+    /// Every tag used by some check, sorted.
+    pub fn tags(&self) -> BTreeSet<&str> {
+        self.checks()
+            .flat_map(|check| check.tags.iter().map(String::as_str))
+            .collect()
+    }
+
+    /// The suite with this id.
+    pub fn suite(&self, id: &str) -> Option<&Arc<Suite>> {
+        self.suites.iter().find(|suite| suite.id == id)
+    }
+
+    /// Checks by id.
+    pub fn check_index(&self) -> BTreeMap<&str, &Arc<Check>> {
+        self.checks()
+            .map(|check| (check.id.as_str(), check))
+            .collect()
+    }
+}

@@ -1,0 +1,550 @@
+//! The target description (`entconf.toml`): which ENT is tested, where its
+//! pages are (capabilities), HTTP limits, and secrets by reference.
+//!
+//! ```toml
+//! id = "ent-bellerive-recette"
+//! name = "ENT des écoles de Bellerive (recette)"
+//! base_url = "https://recette.ent.example/"
+//!
+//! [capabilities]
+//! login_page = "/auth/login"
+//! home_page = "/"
+//!
+//! [http]
+//! request_timeout = "15s"
+//! basic_auth = { user = "recette", password = { env = "ENT_RECETTE_PASSWORD" } }
+//!
+//! [secrets]
+//! TEACHER_PASSWORD = { env = "ENT_TEACHER_PASSWORD" }
+//! ```
+//!
+//! Secret values never appear in the file: only the environment variable or
+//! file that holds them. The file's SHA-256 is recorded in results, which is
+//! therefore free of secrets.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+use std::time::Duration;
+
+use reqwest::Url;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use super::diagnostic::{Diagnostic, Diagnostics};
+use super::quantity::{parse_duration, parse_size};
+
+/// Something a target declares it offers, referenced by suites as
+/// `${target.<name>}` and `requires: [<name>]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Capability {
+    /// The login page (or WAYF), public.
+    LoginPage,
+    /// The public home page of the ENT, public.
+    HomePage,
+}
+
+impl Capability {
+    /// Every capability, in documentation order.
+    pub const ALL: [Self; 2] = [Self::LoginPage, Self::HomePage];
+
+    /// Name in suite and target files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::LoginPage => "login_page",
+            Self::HomePage => "home_page",
+        }
+    }
+
+    /// Parses a name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+
+    /// All names, for messages.
+    pub fn names() -> Vec<&'static str> {
+        Self::ALL.into_iter().map(Self::as_str).collect()
+    }
+}
+
+impl fmt::Display for Capability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A secret value and its name. `Debug` never shows the value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret {
+    /// Name, e.g. `TEACHER_PASSWORD`.
+    pub name: String,
+    value: String,
+}
+
+impl Secret {
+    /// Shortest secret accepted: shorter values would be masked in unrelated
+    /// text too, and masking is what keeps them out of reports.
+    pub const MIN_LEN: usize = 4;
+
+    /// A secret from its value.
+    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            value: value.into(),
+        }
+    }
+
+    /// The value, for the probes that send it.
+    pub fn expose(&self) -> &str {
+        &self.value
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret({}: [masqué])", self.name)
+    }
+}
+
+/// A secret the description declares, resolved or with the reason it is not.
+#[derive(Clone, Debug)]
+pub enum SecretSlot {
+    /// Available.
+    Available(Secret),
+    /// Declared but not provided (e.g. environment variable unset).
+    Missing(String),
+}
+
+/// HTTP limits and credentials of the run.
+#[derive(Clone, Debug)]
+pub struct HttpSettings {
+    /// Time limit of one request (connection, headers and body).
+    pub request_timeout: Duration,
+    /// Time limit of one check, unless the check sets its own.
+    pub check_timeout: Duration,
+    /// Largest response body read; a larger one is an error.
+    pub max_body: u64,
+    /// Largest number of redirects followed in one fetch.
+    pub max_redirects: u32,
+    /// HTTP basic credentials sent on every request (staging behind a proxy).
+    pub basic_auth: Option<(String, Secret)>,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            request_timeout: Duration::from_secs(15),
+            check_timeout: Duration::from_secs(60),
+            max_body: 2 << 20,
+            max_redirects: 10,
+            basic_auth: None,
+        }
+    }
+}
+
+/// A validated target description.
+#[derive(Clone, Debug)]
+pub struct Target {
+    /// Short identifier (used in waivers and comparisons).
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Base URL; relative capabilities resolve against it.
+    pub base_url: Url,
+    /// Declared capabilities, as absolute URLs.
+    pub capabilities: BTreeMap<Capability, Url>,
+    /// HTTP settings.
+    pub http: HttpSettings,
+    /// Declared secrets.
+    pub secrets: BTreeMap<String, SecretSlot>,
+    /// SHA-256 of the description file (it holds references, not secrets).
+    pub description_sha256: String,
+}
+
+impl Target {
+    /// Every secret value available to the run, for redaction.
+    pub fn secret_values(&self) -> Vec<Secret> {
+        let declared = self.secrets.values().filter_map(|slot| match slot {
+            SecretSlot::Available(secret) => Some(secret.clone()),
+            SecretSlot::Missing(_) => None,
+        });
+        declared
+            .chain(
+                self.http
+                    .basic_auth
+                    .iter()
+                    .map(|(_, secret)| secret.clone()),
+            )
+            .collect()
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TargetFile {
+    id: String,
+    #[serde(default)]
+    name: Option<String>,
+    base_url: String,
+    #[serde(default)]
+    capabilities: CapabilitiesFile,
+    #[serde(default)]
+    http: HttpFile,
+    #[serde(default)]
+    secrets: BTreeMap<String, SecretSource>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CapabilitiesFile {
+    login_page: Option<String>,
+    home_page: Option<String>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HttpFile {
+    request_timeout: Option<String>,
+    check_timeout: Option<String>,
+    max_body: Option<String>,
+    max_redirects: Option<u32>,
+    basic_auth: Option<BasicAuthFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BasicAuthFile {
+    user: String,
+    password: SecretSource,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SecretSource {
+    env: Option<String>,
+    file: Option<String>,
+}
+
+/// Where secret values come from: the process environment, injectable for tests.
+pub trait Environment {
+    /// The value of an environment variable, if set and Unicode.
+    fn var(&self, name: &str) -> Option<String>;
+}
+
+/// The real process environment.
+pub struct ProcessEnvironment;
+
+impl Environment for ProcessEnvironment {
+    fn var(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok()
+    }
+}
+
+/// Reads and validates a target description file.
+pub fn load_target(path: &Path, env: &dyn Environment) -> Result<Target, Diagnostics> {
+    let display = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|error| {
+        Diagnostics(vec![Diagnostic::file(
+            &display,
+            format!("lecture impossible de la description de cible : {error}"),
+        )])
+    })?;
+    parse_target(&display, &text, path.parent(), env)
+}
+
+/// Parses a target description; `base_dir` resolves relative secret files.
+pub fn parse_target(
+    file: &str,
+    text: &str,
+    base_dir: Option<&Path>,
+    env: &dyn Environment,
+) -> Result<Target, Diagnostics> {
+    let raw: TargetFile = toml::from_str(text).map_err(|error| {
+        let message = error.message().to_owned();
+        let diagnostic = match error.span() {
+            Some(span) => Diagnostic::at_offset(file, text, span.start, message),
+            None => Diagnostic::file(file, message),
+        };
+        Diagnostics(vec![diagnostic])
+    })?;
+    let mut problems = Vec::new();
+    let mut problem = |key: &str, message: String| {
+        let offset = find_key(text, key);
+        problems.push(Diagnostic::at_offset(file, text, offset, message));
+    };
+
+    if raw.id.is_empty()
+        || !raw
+            .id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    {
+        problem(
+            "id",
+            format!(
+                "identifiant de cible « {} » invalide : lettres, chiffres, - _ . seulement",
+                raw.id
+            ),
+        );
+    }
+    let base_url = match Url::parse(&raw.base_url) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") => Some(url),
+        Ok(url) => {
+            problem(
+                "base_url",
+                format!(
+                    "base_url doit être en http ou https, pas « {} »",
+                    url.scheme()
+                ),
+            );
+            None
+        }
+        Err(error) => {
+            problem(
+                "base_url",
+                format!("base_url « {} » n'est pas une URL : {error}", raw.base_url),
+            );
+            None
+        }
+    };
+
+    let mut capabilities = BTreeMap::new();
+    if let Some(base) = &base_url {
+        let declared = [
+            (Capability::LoginPage, &raw.capabilities.login_page),
+            (Capability::HomePage, &raw.capabilities.home_page),
+        ];
+        for (capability, value) in declared {
+            let Some(value) = value else { continue };
+            match base.join(value) {
+                Ok(url) => {
+                    capabilities.insert(capability, url);
+                }
+                Err(error) => problem(
+                    capability.as_str(),
+                    format!("{capability} « {value} » n'est pas une URL valide : {error}"),
+                ),
+            }
+        }
+    }
+
+    let mut http = HttpSettings::default();
+    let durations = [
+        (
+            "request_timeout",
+            &raw.http.request_timeout,
+            &mut http.request_timeout,
+        ),
+        (
+            "check_timeout",
+            &raw.http.check_timeout,
+            &mut http.check_timeout,
+        ),
+    ];
+    for (key, value, slot) in durations {
+        if let Some(value) = value {
+            match parse_duration(value) {
+                Ok(duration) => *slot = duration,
+                Err(message) => problem(key, message),
+            }
+        }
+    }
+    if let Some(value) = &raw.http.max_body {
+        match parse_size(value) {
+            Ok(size) => http.max_body = size,
+            Err(message) => problem("max_body", message),
+        }
+    }
+    if let Some(max) = raw.http.max_redirects {
+        http.max_redirects = max;
+    }
+    if let Some(basic) = &raw.http.basic_auth {
+        match resolve_secret("BASIC_AUTH_PASSWORD", &basic.password, base_dir, env) {
+            Ok(SecretSlot::Available(secret)) => {
+                http.basic_auth = Some((basic.user.clone(), secret))
+            }
+            Ok(SecretSlot::Missing(reason)) => problem(
+                "basic_auth",
+                format!("mot de passe de basic_auth indisponible : {reason}"),
+            ),
+            Err(message) => problem("basic_auth", message),
+        }
+    }
+
+    let mut secrets = BTreeMap::new();
+    for (name, source) in &raw.secrets {
+        if !name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        {
+            problem(
+                name,
+                format!("nom de secret « {name} » invalide : majuscules, chiffres, _"),
+            );
+            continue;
+        }
+        match resolve_secret(name, source, base_dir, env) {
+            Ok(slot) => {
+                secrets.insert(name.clone(), slot);
+            }
+            Err(message) => problem(name, message),
+        }
+    }
+
+    match base_url {
+        Some(base_url) if problems.is_empty() => Ok(Target {
+            name: raw.name.unwrap_or_else(|| raw.id.clone()),
+            id: raw.id,
+            base_url,
+            capabilities,
+            http,
+            secrets,
+            description_sha256: hex_sha256(text.as_bytes()),
+        }),
+        _ => Err(Diagnostics(problems)),
+    }
+}
+
+fn resolve_secret(
+    name: &str,
+    source: &SecretSource,
+    base_dir: Option<&Path>,
+    env: &dyn Environment,
+) -> Result<SecretSlot, String> {
+    let value = match (&source.env, &source.file) {
+        (Some(var), None) => match env.var(var) {
+            Some(value) => value,
+            None => {
+                return Ok(SecretSlot::Missing(format!(
+                    "variable d'environnement {var} absente"
+                )));
+            }
+        },
+        (None, Some(file)) => {
+            let path = base_dir.map_or_else(|| Path::new(file).to_path_buf(), |dir| dir.join(file));
+            let text = std::fs::read_to_string(&path).map_err(|error| {
+                format!(
+                    "secret {name} : lecture de {} impossible : {error}",
+                    path.display()
+                )
+            })?;
+            text.trim_end_matches(['\n', '\r']).to_owned()
+        }
+        _ => {
+            return Err(format!(
+                "secret {name} : indiquer exactement une source, env = \"VARIABLE\" ou file = \"chemin\""
+            ));
+        }
+    };
+    if value.chars().count() < Secret::MIN_LEN {
+        return Err(format!(
+            "secret {name} : moins de {} caractères, il ne pourrait pas être masqué sans masquer aussi du texte ordinaire",
+            Secret::MIN_LEN
+        ));
+    }
+    Ok(SecretSlot::Available(Secret::new(name, value)))
+}
+
+/// Byte offset of the first `key =` (or `key.`/`[key`) in a TOML text, for
+/// placing diagnostics; 0 when not found.
+fn find_key(text: &str, key: &str) -> usize {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if let Some(rest) = trimmed.strip_prefix(key)
+            && rest.trim_start().starts_with('=')
+        {
+            return offset + (line.len() - trimmed.len());
+        }
+        if let Some(pos) = line.find(&format!("{key} =")) {
+            return offset + pos;
+        }
+        offset += line.len();
+    }
+    0
+}
+
+/// Lower-case hex SHA-256 of bytes.
+pub fn hex_sha256(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// Lower-case hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct FakeEnv(&'static [(&'static str, &'static str)]);
+
+    impl Environment for FakeEnv {
+        fn var(&self, name: &str) -> Option<String> {
+            self.0
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    }
+
+    const GOOD: &str = r#"
+id = "ent-test"
+name = "ENT de test"
+base_url = "https://ent.example/portail/"
+
+[capabilities]
+login_page = "auth/login"
+home_page = "/"
+
+[http]
+request_timeout = "2s"
+basic_auth = { user = "recette", password = { env = "PW" } }
+
+[secrets]
+TEACHER = { env = "TEACHER_PW" }
+ABSENT = { env = "NOT_SET" }
+"#;
+
+    #[test]
+    fn resolves_capabilities_and_secrets() {
+        let env = FakeEnv(&[("PW", "s3cret-basic"), ("TEACHER_PW", "azerty123")]);
+        let target = parse_target("t.toml", GOOD, None, &env).expect("valid target");
+        assert_eq!(
+            target.capabilities[&Capability::LoginPage].as_str(),
+            "https://ent.example/portail/auth/login"
+        );
+        assert_eq!(
+            target.capabilities[&Capability::HomePage].as_str(),
+            "https://ent.example/"
+        );
+        assert_eq!(target.http.request_timeout, Duration::from_secs(2));
+        assert!(matches!(target.secrets["ABSENT"], SecretSlot::Missing(_)));
+        assert_eq!(target.secret_values().len(), 2);
+        assert!(!format!("{target:?}").contains("azerty123"));
+    }
+
+    #[test]
+    fn reports_every_problem_with_its_line() {
+        let text = "id = \"bad id\"\nbase_url = \"ftp://x\"\n[http]\nrequest_timeout = \"15\"\n";
+        let errors = parse_target("t.toml", text, None, &FakeEnv(&[])).expect_err("invalid");
+        let lines: Vec<u32> = errors.0.iter().map(|d| d.line).collect();
+        assert_eq!(lines, vec![1, 2, 4], "{errors}");
+    }
+
+    #[test]
+    fn unknown_capability_is_an_error_with_position() {
+        let text = "id = \"x\"\nbase_url = \"http://a/\"\n[capabilities]\nlogin_pgae = \"/\"\n";
+        let errors = parse_target("t.toml", text, None, &FakeEnv(&[])).expect_err("typo");
+        assert_eq!(errors.0[0].line, 4);
+        assert!(errors.0[0].message.contains("login_pgae"), "{errors}");
+    }
+
+    #[test]
+    fn short_or_missing_basic_auth_secret_is_refused() {
+        let text = "id = \"x\"\nbase_url = \"http://a/\"\n[http]\nbasic_auth = { user = \"u\", password = { env = \"PW\" } }\n";
+        assert!(parse_target("t.toml", text, None, &FakeEnv(&[("PW", "abc")])).is_err());
+        assert!(parse_target("t.toml", text, None, &FakeEnv(&[])).is_err());
+    }
+}

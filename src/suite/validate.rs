@@ -1,0 +1,829 @@
+//! Semantic validation: from the file entries to the typed model, collecting
+//! every problem instead of stopping at the first.
+//!
+//! Checked here: format version, identifiers and their uniqueness inside a
+//! check, references to the source register, capabilities, step and capture
+//! names, phrase lists, CSS selectors, regular expressions, interpolation
+//! variables (including that a capture is taken before it is used), numeric
+//! bounds. Uniqueness across files is checked by `catalog`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use super::diagnostic::Diagnostic;
+use super::file::{
+    AssertionEntry, CaptureEntry, CheckEntry, RefEntry, StepEntry, SuiteFile, ZoneEntry,
+};
+use super::located::Located;
+use super::model::{
+    AccessibilityState, Action, Assertion, AssertionKind, Capture, CaptureKind, Check, Css,
+    Pattern, PhraseList, Reference, Step, Suite, Zone,
+};
+use super::quantity::parse_duration;
+use super::target::Capability;
+use super::template::{Template, is_identifier};
+
+/// Collects diagnostics for one file.
+struct Context<'a> {
+    file: &'a str,
+    text: &'a str,
+    problems: Vec<Diagnostic>,
+}
+
+impl Context<'_> {
+    fn error<T>(&mut self, at: &Located<T>, message: impl Into<String>) {
+        self.problems.push(Diagnostic::at(
+            self.file, self.text, at.line, at.column, message,
+        ));
+    }
+
+    /// Error inside a string scalar, `offset` bytes after its first character.
+    fn error_inside(&mut self, at: &Located<String>, offset: usize, message: impl Into<String>) {
+        let quoted = self
+            .text
+            .lines()
+            .nth(usize::try_from(at.line.saturating_sub(1)).unwrap_or(0))
+            .and_then(|line| {
+                line.chars()
+                    .nth(usize::try_from(at.column.saturating_sub(1)).unwrap_or(0))
+            })
+            .is_some_and(|c| c == '"' || c == '\'');
+        let shift = at.value.get(..offset).map_or(0, |s| s.chars().count()) + usize::from(quoted);
+        let column = at
+            .column
+            .saturating_add(u32::try_from(shift).unwrap_or(u32::MAX));
+        self.problems.push(Diagnostic::at(
+            self.file, self.text, at.line, column, message,
+        ));
+    }
+}
+
+/// What a check's validation needs to know about the suite.
+struct SuiteScope<'a> {
+    id: &'a str,
+    sources: &'a BTreeMap<String, super::file::SourceEntry>,
+    phrases: &'a BTreeMap<String, PhraseList>,
+}
+
+/// Validates one parsed file; returns the suite when it has no problem, and
+/// appends every problem to `problems` otherwise.
+pub(super) fn validate_suite(
+    file: &str,
+    text: &str,
+    sha256: String,
+    raw: SuiteFile,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<Suite> {
+    let mut cx = Context {
+        file,
+        text,
+        problems: Vec::new(),
+    };
+    if raw.schema.value != 1 {
+        cx.error(
+            &raw.schema,
+            format!(
+                "version de format {} inconnue : seule la version 1 existe",
+                raw.schema.value
+            ),
+        );
+    }
+    let suite_id = raw.suite.value.clone();
+    if !is_suite_id(&suite_id) {
+        cx.error(
+            &raw.suite,
+            format!(
+                "identifiant de suite « {suite_id} » invalide : majuscules et chiffres, ex. FOOTER"
+            ),
+        );
+    }
+    if raw.title.trim().is_empty() {
+        cx.error(&raw.suite, "la suite doit avoir un titre (title)");
+    }
+    for (name, source) in &raw.sources {
+        if source.title.trim().is_empty() {
+            cx.error(&raw.suite, format!("la source « {name} » n'a pas de titre"));
+        }
+    }
+    let mut phrases = BTreeMap::new();
+    for (name, list) in &raw.phrases {
+        if !is_identifier(name) {
+            cx.error(
+                list,
+                format!("nom de liste « {name} » invalide : minuscules, chiffres, _"),
+            );
+        }
+        if list.value.is_empty() || list.value.iter().any(|p| p.trim().is_empty()) {
+            cx.error(
+                list,
+                format!("la liste « {name} » doit contenir des formulations non vides"),
+            );
+        }
+        phrases.insert(
+            name.clone(),
+            PhraseList {
+                name: name.clone(),
+                phrases: list.value.clone().into(),
+            },
+        );
+    }
+    if raw.checks.is_empty() {
+        cx.error(&raw.suite, "la suite ne contient aucun contrôle (checks)");
+    }
+    let scope = SuiteScope {
+        id: &suite_id,
+        sources: &raw.sources,
+        phrases: &phrases,
+    };
+    let mut seen_ids: BTreeMap<String, (u32, u32)> = BTreeMap::new();
+    let mut checks = Vec::new();
+    for entry in raw.checks {
+        let id = &entry.value.id;
+        if let Some((line, column)) = seen_ids.get(&id.value) {
+            cx.error(
+                id,
+                format!(
+                    "identifiant de contrôle « {} » déjà utilisé ({file}:{line}:{column})",
+                    id.value
+                ),
+            );
+        } else {
+            seen_ids.insert(id.value.clone(), (id.line, id.column));
+        }
+        if let Some(check) = validate_check(&mut cx, &scope, entry) {
+            checks.push(Arc::new(check));
+        }
+    }
+    let ok = cx.problems.is_empty();
+    problems.append(&mut cx.problems);
+    ok.then(|| Suite {
+        id: suite_id,
+        title: raw.title,
+        description: raw.description,
+        file: file.to_owned(),
+        sha256,
+        checks,
+    })
+}
+
+fn is_suite_id(id: &str) -> bool {
+    let mut chars = id.chars();
+    chars.next().is_some_and(|c| c.is_ascii_uppercase())
+        && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+}
+
+fn validate_check(
+    cx: &mut Context<'_>,
+    scope: &SuiteScope<'_>,
+    entry: Located<CheckEntry>,
+) -> Option<Check> {
+    let before = cx.problems.len();
+    let raw = entry.value;
+    let id = raw.id.value.clone();
+    let expected_prefix = format!("{}-", scope.id);
+    let well_formed = id
+        .strip_prefix(&expected_prefix)
+        .is_some_and(|n| n.len() >= 2 && n.chars().all(|c| c.is_ascii_digit()));
+    if !well_formed {
+        cx.error(
+            &raw.id,
+            format!(
+                "identifiant « {id} » invalide : attendu {}-NN (ex. {}-01)",
+                scope.id, scope.id
+            ),
+        );
+    }
+    if raw.title.trim().is_empty() {
+        cx.error(&raw.id, format!("{id} : titre (title) vide"));
+    }
+    if raw.refs.is_empty() {
+        cx.error(
+            &raw.id,
+            format!("{id} : au moins une référence (refs: source et article) est requise"),
+        );
+    }
+    let refs: Vec<Reference> = raw
+        .refs
+        .iter()
+        .filter_map(|r| validate_ref(cx, scope, &id, r))
+        .collect();
+
+    let mut requires = BTreeSet::new();
+    for name in &raw.requires {
+        match Capability::parse(&name.value) {
+            Some(capability) => {
+                requires.insert(capability);
+            }
+            None => cx.error(
+                name,
+                format!(
+                    "capacité inconnue « {} » (connues : {})",
+                    name.value,
+                    Capability::names().join(", ")
+                ),
+            ),
+        }
+    }
+    let timeout = raw
+        .timeout
+        .as_ref()
+        .and_then(|t| match parse_duration(&t.value) {
+            Ok(duration) => Some(duration),
+            Err(message) => {
+                cx.error(t, message);
+                None
+            }
+        });
+
+    if raw.steps.is_empty() {
+        cx.error(&raw.id, format!("{id} : aucune étape (steps)"));
+    }
+    let mut secrets = BTreeSet::new();
+    let mut captured: BTreeSet<String> = BTreeSet::new();
+    let mut step_ids: BTreeSet<String> = BTreeSet::new();
+    let mut steps = Vec::new();
+    for step in &raw.steps {
+        if let Some(step) = validate_step(
+            cx,
+            scope,
+            &id,
+            step,
+            &mut step_ids,
+            &mut captured,
+            &mut requires,
+            &mut secrets,
+        ) {
+            steps.push(step);
+        }
+    }
+
+    if raw.assert.is_empty() {
+        cx.error(&raw.id, format!("{id} : aucune assertion (assert)"));
+    }
+    let only_if: Vec<Assertion> = raw
+        .only_if
+        .iter()
+        .filter_map(|a| validate_assertion(cx, scope, &step_ids, a))
+        .collect();
+    let assertions: Vec<Assertion> = raw
+        .assert
+        .iter()
+        .filter_map(|a| validate_assertion(cx, scope, &step_ids, a))
+        .collect();
+
+    (cx.problems.len() == before).then(|| Check {
+        id,
+        suite: scope.id.to_owned(),
+        title: raw.title,
+        description: raw.description,
+        severity: raw.severity,
+        refs,
+        tags: raw.tags,
+        requires,
+        secrets,
+        serial: raw.serial,
+        review: raw.review,
+        timeout,
+        steps,
+        only_if,
+        assertions,
+    })
+}
+
+fn validate_ref(
+    cx: &mut Context<'_>,
+    scope: &SuiteScope<'_>,
+    id: &str,
+    entry: &RefEntry,
+) -> Option<Reference> {
+    let Some(source) = scope.sources.get(&entry.source.value) else {
+        let known: Vec<&str> = scope.sources.keys().map(String::as_str).collect();
+        cx.error(
+            &entry.source,
+            format!(
+                "{id} : source inconnue « {} » (déclarées dans sources : {})",
+                entry.source.value,
+                known.join(", ")
+            ),
+        );
+        return None;
+    };
+    if entry.article.trim().is_empty() {
+        cx.error(
+            &entry.source,
+            format!(
+                "{id} : la référence à {} n'indique pas d'article",
+                entry.source.value
+            ),
+        );
+        return None;
+    }
+    Some(Reference {
+        source: entry.source.value.clone(),
+        title: source.title.clone(),
+        url: source.url.clone(),
+        article: entry.article.clone(),
+        note: entry.note.clone(),
+    })
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the accumulators are the check's scope; grouping them would only rename them"
+)]
+fn validate_step(
+    cx: &mut Context<'_>,
+    scope: &SuiteScope<'_>,
+    check_id: &str,
+    entry: &Located<StepEntry>,
+    step_ids: &mut BTreeSet<String>,
+    captured: &mut BTreeSet<String>,
+    requires: &mut BTreeSet<Capability>,
+    secrets: &mut BTreeSet<String>,
+) -> Option<Step> {
+    let before = cx.problems.len();
+    let raw = &entry.value;
+    let step_id = raw.id.value.clone();
+    if !is_identifier(&step_id) {
+        cx.error(
+            &raw.id,
+            format!("nom d'étape « {step_id} » invalide : minuscules, chiffres, _"),
+        );
+    } else if !step_ids.insert(step_id.clone()) {
+        cx.error(
+            &raw.id,
+            format!("{check_id} : l'étape « {step_id} » est déjà définie"),
+        );
+    }
+    let Some(fetch) = &raw.fetch else {
+        cx.error(
+            entry,
+            format!("étape « {step_id} » : aucune sonde ; sondes connues : fetch"),
+        );
+        return None;
+    };
+    let url = match Template::parse(&fetch.url.value) {
+        Ok(template) => {
+            for capture in template.captures() {
+                if !captured.contains(capture) {
+                    cx.error(
+                        &fetch.url,
+                        format!(
+                            "${{capture.{capture}}} n'est capturé par aucune étape précédente de {check_id}"
+                        ),
+                    );
+                }
+            }
+            requires.extend(template.capabilities());
+            secrets.extend(template.secrets().map(str::to_owned));
+            Some(template)
+        }
+        Err(error) => {
+            cx.error_inside(&fetch.url, error.offset, error.message);
+            None
+        }
+    };
+    let mut captures = Vec::new();
+    for (name, capture) in &raw.capture {
+        if !is_identifier(name) {
+            cx.error(
+                capture,
+                format!("nom de capture « {name} » invalide : minuscules, chiffres, _"),
+            );
+        }
+        if !captured.insert(name.clone()) {
+            cx.error(
+                capture,
+                format!("{check_id} : la capture « {name} » est déjà définie"),
+            );
+        }
+        if let Some(kind) = validate_capture(cx, scope, name, capture) {
+            captures.push(Capture {
+                name: name.clone(),
+                kind,
+            });
+        }
+    }
+    let url = url?;
+    (cx.problems.len() == before).then(|| Step {
+        id: step_id,
+        action: Action::Fetch {
+            url,
+            public: fetch.public,
+        },
+        captures,
+    })
+}
+
+fn validate_capture(
+    cx: &mut Context<'_>,
+    scope: &SuiteScope<'_>,
+    name: &str,
+    entry: &Located<CaptureEntry>,
+) -> Option<CaptureKind> {
+    let Some(link) = &entry.value.link else {
+        cx.error(
+            entry,
+            format!("capture « {name} » : aucun type ; types connus : link"),
+        );
+        return None;
+    };
+    let within = optional_css(cx, link.within.as_ref());
+    let text = phrase_list(cx, scope, &link.text);
+    Some(CaptureKind::Link {
+        within: within?,
+        text: text?,
+    })
+}
+
+fn css(cx: &mut Context<'_>, source: &Located<String>) -> Option<Css> {
+    match scraper::Selector::parse(&source.value) {
+        Ok(selector) => Some(Css {
+            source: source.value.clone(),
+            selector,
+        }),
+        Err(error) => {
+            // scraper's Display for selector errors is a generic apology;
+            // the kind names the actual problem.
+            let kind = format!("{error:?}");
+            let reason = kind
+                .rsplit('(')
+                .next()
+                .unwrap_or("syntaxe")
+                .trim_end_matches(')');
+            cx.error(
+                source,
+                format!(
+                    "sélecteur CSS invalide « {} » (erreur de syntaxe : {reason})",
+                    source.value
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// `Some(None)` when absent, `Some(Some(css))` when valid, `None` when invalid.
+fn optional_css(cx: &mut Context<'_>, source: Option<&Located<String>>) -> Option<Option<Css>> {
+    match source {
+        None => Some(None),
+        Some(source) => css(cx, source).map(Some),
+    }
+}
+
+fn phrase_list(
+    cx: &mut Context<'_>,
+    scope: &SuiteScope<'_>,
+    name: &Located<String>,
+) -> Option<PhraseList> {
+    let found = scope.phrases.get(&name.value).cloned();
+    if found.is_none() {
+        let known: Vec<&str> = scope.phrases.keys().map(String::as_str).collect();
+        cx.error(
+            name,
+            format!(
+                "liste de formulations inconnue « {} » (déclarées dans phrases : {})",
+                name.value,
+                if known.is_empty() {
+                    "aucune".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            ),
+        );
+    }
+    found
+}
+
+fn pattern(cx: &mut Context<'_>, source: &Located<String>) -> Option<Pattern> {
+    match regex::RegexBuilder::new(&source.value)
+        .size_limit(1 << 20)
+        .build()
+    {
+        Ok(regex) => Some(Pattern {
+            source: source.value.clone(),
+            regex,
+        }),
+        Err(error) => {
+            cx.error(
+                source,
+                format!(
+                    "expression régulière invalide « {} » : {}",
+                    source.value,
+                    // The regex crate's message spans lines; its last line says what is wrong.
+                    error
+                        .to_string()
+                        .lines()
+                        .last()
+                        .unwrap_or("")
+                        .trim_start_matches("error: ")
+                ),
+            );
+            None
+        }
+    }
+}
+
+fn step_ref(
+    cx: &mut Context<'_>,
+    steps: &BTreeSet<String>,
+    step: &Located<String>,
+) -> Option<String> {
+    if steps.contains(&step.value) {
+        Some(step.value.clone())
+    } else {
+        let known: Vec<&str> = steps.iter().map(String::as_str).collect();
+        cx.error(
+            step,
+            format!(
+                "étape inconnue « {} » (étapes du contrôle : {})",
+                step.value,
+                known.join(", ")
+            ),
+        );
+        None
+    }
+}
+
+fn zone(
+    cx: &mut Context<'_>,
+    steps: &BTreeSet<String>,
+    step: &Located<String>,
+    within: Option<&Located<String>>,
+) -> Option<Zone> {
+    let step = step_ref(cx, steps, step);
+    let within = optional_css(cx, within);
+    Some(Zone {
+        step: step?,
+        within: within?,
+    })
+}
+
+const ASSERTION_KINDS: &str = "status, public_page, element, link, phrases, pattern, exactly_one, cookies, third_party, lang, link_names, readability, accessibility_rate";
+
+#[expect(
+    clippy::too_many_lines,
+    reason = "one arm per assertion kind; splitting would scatter a flat table"
+)]
+fn validate_assertion(
+    cx: &mut Context<'_>,
+    scope: &SuiteScope<'_>,
+    steps: &BTreeSet<String>,
+    entry: &Located<AssertionEntry>,
+) -> Option<Assertion> {
+    let raw = &entry.value;
+    let given = [
+        raw.status.is_some(),
+        raw.public_page.is_some(),
+        raw.element.is_some(),
+        raw.link.is_some(),
+        raw.phrases.is_some(),
+        raw.pattern.is_some(),
+        raw.exactly_one.is_some(),
+        raw.cookies.is_some(),
+        raw.third_party.is_some(),
+        raw.lang.is_some(),
+        raw.link_names.is_some(),
+        raw.readability.is_some(),
+        raw.accessibility_rate.is_some(),
+    ]
+    .into_iter()
+    .filter(|&given| given)
+    .count();
+    if given != 1 {
+        cx.error(
+            entry,
+            format!(
+                "une assertion a exactement un type ({given} donnés) ; types connus : {ASSERTION_KINDS}"
+            ),
+        );
+        return None;
+    }
+    let before = cx.problems.len();
+    let kind = if let Some(s) = &raw.status {
+        if s.codes.is_empty() || s.codes.iter().any(|c| !(100..=599).contains(c)) {
+            cx.error(
+                &s.step,
+                "status : liste de codes HTTP (100 à 599) attendue dans in",
+            );
+        }
+        step_ref(cx, steps, &s.step).map(|step| AssertionKind::Status {
+            step,
+            codes: s.codes.clone(),
+        })
+    } else if let Some(p) = &raw.public_page {
+        step_ref(cx, steps, &p.step).map(|step| AssertionKind::PublicPage { step })
+    } else if let Some(e) = &raw.element {
+        let step = step_ref(cx, steps, &e.step);
+        let css = css(cx, &e.css);
+        step.zip(css)
+            .map(|(step, css)| AssertionKind::Element { step, css })
+    } else if let Some(l) = &raw.link {
+        let zone = zone(cx, steps, &l.step, l.within.as_ref());
+        let text = phrase_list(cx, scope, &l.text);
+        zone.zip(text)
+            .map(|(zone, text)| AssertionKind::Link { zone, text })
+    } else if let Some(p) = &raw.phrases {
+        let zone = zone(cx, steps, &p.step, p.within.as_ref());
+        let any = phrase_list(cx, scope, &p.any);
+        zone.zip(any)
+            .map(|(zone, any)| AssertionKind::Phrases { zone, any })
+    } else if let Some(p) = &raw.pattern {
+        let zone = zone(cx, steps, &p.step, p.within.as_ref());
+        let compiled = pattern(cx, &p.regex);
+        let min = p.min.unwrap_or(1);
+        if min == 0 {
+            cx.error(&p.regex, "pattern : min doit valoir au moins 1");
+        }
+        zone.zip(compiled)
+            .map(|(zone, pattern)| AssertionKind::Pattern { zone, pattern, min })
+    } else if let Some(e) = &raw.exactly_one {
+        let zone = zone(cx, steps, &e.step, e.within.as_ref());
+        let of = phrase_list(cx, scope, &e.of);
+        if of.as_ref().is_some_and(|list| list.phrases.len() < 2) {
+            cx.error(
+                &e.of,
+                "exactly_one : la liste doit contenir au moins deux formulations",
+            );
+        }
+        zone.zip(of)
+            .map(|(zone, of)| AssertionKind::ExactlyOne { zone, of })
+    } else if let Some(c) = &raw.cookies {
+        let step = step_ref(cx, steps, &c.step);
+        let forbid = phrase_list(cx, scope, &c.forbid);
+        step.zip(forbid)
+            .map(|(step, forbid)| AssertionKind::Cookies { step, forbid })
+    } else if let Some(t) = &raw.third_party {
+        let step = step_ref(cx, steps, &t.step);
+        let forbid = phrase_list(cx, scope, &t.forbid);
+        step.zip(forbid)
+            .map(|(step, forbid)| AssertionKind::ThirdParty { step, forbid })
+    } else if let Some(l) = &raw.lang {
+        if l.expect.trim().is_empty() {
+            cx.error(&l.step, "lang : langue attendue vide");
+        }
+        step_ref(cx, steps, &l.step).map(|step| AssertionKind::Lang {
+            step,
+            expect: l.expect.trim().to_ascii_lowercase(),
+        })
+    } else if let Some(n) = &raw.link_names {
+        let zone = zone(cx, steps, &n.step, n.within.as_ref());
+        let forbid = phrase_list(cx, scope, &n.forbid);
+        zone.zip(forbid)
+            .map(|(zone, forbid)| AssertionKind::LinkNames { zone, forbid })
+    } else if let Some(r) = &raw.readability {
+        if !(r.max_average_words.is_finite() && r.max_average_words > 0.0) {
+            cx.error(
+                &r.step,
+                "readability : max_average_words doit être un nombre positif",
+            );
+        }
+        zone(cx, steps, &r.step, r.within.as_ref()).map(|zone| AssertionKind::Readability {
+            zone,
+            max_average_words: r.max_average_words,
+        })
+    } else if let Some(a) = &raw.accessibility_rate {
+        validate_accessibility_rate(cx, steps, a)
+    } else {
+        None
+    };
+    if cx.problems.len() != before {
+        return None;
+    }
+    let kind = kind?;
+    Some(Assertion {
+        label: raw.label.clone().unwrap_or_else(|| default_label(&kind)),
+        article: raw.article.clone(),
+        severity: raw.severity,
+        kind,
+    })
+}
+
+fn validate_accessibility_rate(
+    cx: &mut Context<'_>,
+    steps: &BTreeSet<String>,
+    entry: &super::file::AccessibilityRateEntry,
+) -> Option<AssertionKind> {
+    let zone_of = |cx: &mut Context<'_>, z: &ZoneEntry| zone(cx, steps, &z.step, z.within.as_ref());
+    let mention = zone_of(cx, &entry.mention);
+    let declaration = zone_of(cx, &entry.declaration);
+    if entry.states.is_empty() {
+        cx.error(
+            &entry.mention.step,
+            "accessibility_rate : aucun état (states)",
+        );
+    }
+    let mut states: Vec<AccessibilityState> = entry
+        .states
+        .iter()
+        .map(|s| AccessibilityState {
+            phrase: s.phrase.clone(),
+            min_rate: s.min_rate,
+        })
+        .collect();
+    if states
+        .iter()
+        .any(|s| s.phrase.trim().is_empty() || !(0.0..=100.0).contains(&s.min_rate))
+    {
+        cx.error(
+            &entry.mention.step,
+            "accessibility_rate : chaque état a une formulation et un min_rate entre 0 et 100",
+        );
+    }
+    states.sort_by(|a, b| b.min_rate.total_cmp(&a.min_rate));
+    if entry.rate_patterns.is_empty() {
+        cx.error(
+            &entry.declaration.step,
+            "accessibility_rate : aucune expression de taux (rate_patterns)",
+        );
+    }
+    let mut rate_patterns = Vec::new();
+    for source in &entry.rate_patterns {
+        if let Some(p) = pattern(cx, source) {
+            if p.regex.captures_len() < 2 {
+                cx.error(
+                    source,
+                    "rate_patterns : l'expression doit capturer le taux dans un groupe ( … )",
+                );
+            }
+            rate_patterns.push(p);
+        }
+    }
+    Some(AssertionKind::AccessibilityRate {
+        mention: mention?,
+        declaration: declaration?,
+        states,
+        rate_patterns,
+    })
+}
+
+fn zone_label(zone: &Zone) -> String {
+    match &zone.within {
+        Some(css) => format!("« {} » de la page « {} »", css.source, zone.step),
+        None => format!("la page « {} »", zone.step),
+    }
+}
+
+/// Label used when the suite gives none: says what is verified, in French.
+fn default_label(kind: &AssertionKind) -> String {
+    match kind {
+        AssertionKind::Status { step, codes } => format!(
+            "Statut HTTP de la page « {step} » parmi {}",
+            codes
+                .iter()
+                .map(u16::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        AssertionKind::PublicPage { step } => {
+            format!("La page « {step} » est publique : HTML, sans connexion")
+        }
+        AssertionKind::Element { step, css } => {
+            format!("Élément « {} » présent sur la page « {step} »", css.source)
+        }
+        AssertionKind::Link { zone, text } => {
+            format!("Lien « {} » dans {}", text.name, zone_label(zone))
+        }
+        AssertionKind::Phrases { zone, any } => {
+            format!("Mention « {} » dans {}", any.name, zone_label(zone))
+        }
+        AssertionKind::Pattern { zone, pattern, .. } => {
+            format!("Motif « {} » dans {}", pattern.source, zone_label(zone))
+        }
+        AssertionKind::ExactlyOne { zone, of } => {
+            format!(
+                "Une seule mention « {} » dans {}",
+                of.name,
+                zone_label(zone)
+            )
+        }
+        AssertionKind::Cookies { step, forbid } => {
+            format!(
+                "Aucun cookie « {} » déposé par la page « {step} »",
+                forbid.name
+            )
+        }
+        AssertionKind::ThirdParty { step, forbid } => {
+            format!(
+                "Aucune ressource « {} » chargée par la page « {step} »",
+                forbid.name
+            )
+        }
+        AssertionKind::Lang { step, expect } => {
+            format!("Langue de la page « {step} » déclarée « {expect} »")
+        }
+        AssertionKind::LinkNames { zone, .. } => {
+            format!("Intitulés de liens explicites dans {}", zone_label(zone))
+        }
+        AssertionKind::Readability {
+            zone,
+            max_average_words,
+        } => format!(
+            "Phrases de {max_average_words} mots au plus en moyenne dans {}",
+            zone_label(zone)
+        ),
+        AssertionKind::AccessibilityRate { .. } => {
+            "Mention d'accessibilité cohérente avec le taux de conformité déclaré".to_owned()
+        }
+    }
+}

@@ -1,0 +1,192 @@
+//! French text as the checks read it: folding for matching, phrase search at
+//! word boundaries, sentences and words.
+//!
+//! Matching is done on a folded form (lowercase, no diacritics, one kind of
+//! apostrophe and space) so that "Données personnelles", "DONNEES
+//! PERSONNELLES" and "données  personnelles" are the same phrase: editors'
+//! typography varies, the legal content does not.
+
+/// Folds `text` for matching: lowercase, diacritics removed, typographic
+/// apostrophes, quotes and dashes unified, every run of white space (including
+/// no-break spaces) collapsed to one space, trimmed.
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pending_space = false;
+    for c in text.chars() {
+        if c.is_whitespace() || c == '\u{a0}' || c == '\u{202f}' {
+            pending_space = !out.is_empty();
+            continue;
+        }
+        if pending_space {
+            out.push(' ');
+            pending_space = false;
+        }
+        push_folded(&mut out, c);
+    }
+    out
+}
+
+fn push_folded(out: &mut String, c: char) {
+    let mapped: &str = match c {
+        'à' | 'á' | 'â' | 'ä' | 'ã' | 'å' | 'À' | 'Á' | 'Â' | 'Ä' | 'Ã' | 'Å' => "a",
+        'ç' | 'Ç' => "c",
+        'é' | 'è' | 'ê' | 'ë' | 'É' | 'È' | 'Ê' | 'Ë' => "e",
+        'í' | 'ì' | 'î' | 'ï' | 'Í' | 'Ì' | 'Î' | 'Ï' => "i",
+        'ñ' | 'Ñ' => "n",
+        'ó' | 'ò' | 'ô' | 'ö' | 'õ' | 'Ó' | 'Ò' | 'Ô' | 'Ö' | 'Õ' => "o",
+        'ú' | 'ù' | 'û' | 'ü' | 'Ú' | 'Ù' | 'Û' | 'Ü' => "u",
+        'ý' | 'ÿ' | 'Ý' | 'Ÿ' => "y",
+        'œ' | 'Œ' => "oe",
+        'æ' | 'Æ' => "ae",
+        '\u{2019}' | '\u{2018}' | '\u{02bc}' | '`' | '´' => "'",
+        '\u{201c}' | '\u{201d}' | '«' | '»' => "\"",
+        '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' => "-",
+        _ => {
+            out.extend(c.to_lowercase());
+            return;
+        }
+    };
+    out.push_str(mapped);
+}
+
+/// Whether the folded `haystack` contains `phrase` (folded here) starting and
+/// ending at word boundaries, so that "GAR" does not match "garantir".
+pub fn contains_phrase(folded_haystack: &str, phrase: &str) -> bool {
+    count_phrase(folded_haystack, phrase) > 0
+}
+
+/// How many times `phrase` occurs in the folded `haystack` at word boundaries.
+pub fn count_phrase(folded_haystack: &str, phrase: &str) -> usize {
+    let needle = fold(phrase);
+    if needle.is_empty() {
+        return 0;
+    }
+    let mut count = 0;
+    let mut from = 0;
+    while let Some(pos) = folded_haystack[from..].find(&needle) {
+        let start = from + pos;
+        let end = start + needle.len();
+        let before_ok = folded_haystack[..start]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !is_word_char(c) || !needle.starts_with(is_word_char));
+        let after_ok = folded_haystack[end..]
+            .chars()
+            .next()
+            .is_none_or(|c| !is_word_char(c) || !needle.ends_with(is_word_char));
+        if before_ok && after_ok {
+            count += 1;
+        }
+        from = start + needle.chars().next().map_or(1, char::len_utf8);
+    }
+    count
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+/// Splits text into sentences: at `.`, `!` or `?` followed by white space,
+/// and at line breaks (block boundaries in extracted HTML text). Fragments with
+/// no word are dropped.
+pub fn sentences(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let boundary = match c {
+            '\n' => true,
+            '.' | '!' | '?' => chars.peek().is_none_or(|&(_, next)| next.is_whitespace()),
+            _ => false,
+        };
+        if boundary {
+            let end = i + c.len_utf8();
+            push_sentence(&mut out, &text[start..end]);
+            start = end;
+        }
+    }
+    push_sentence(&mut out, &text[start..]);
+    out
+}
+
+fn push_sentence<'a>(out: &mut Vec<&'a str>, fragment: &'a str) {
+    let trimmed = fragment.trim();
+    if word_count(trimmed) > 0 {
+        out.push(trimmed);
+    }
+}
+
+/// Number of words: white-space separated tokens holding at least one letter
+/// or digit.
+pub fn word_count(text: &str) -> usize {
+    text.split_whitespace()
+        .filter(|token| token.chars().any(char::is_alphanumeric))
+        .count()
+}
+
+/// A short excerpt of `text` for failure messages: at most `max` characters,
+/// cut at a character boundary and marked with an ellipsis.
+pub fn excerpt(text: &str, max: usize) -> String {
+    let collapsed: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if collapsed.chars().count() <= max {
+        return collapsed;
+    }
+    let mut out: String = collapsed.chars().take(max).collect();
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fold_removes_case_accents_and_typography() {
+        assert_eq!(
+            fold("  Données\u{a0}PERSONNELLES — l’élève "),
+            "donnees personnelles - l'eleve"
+        );
+        assert_eq!(fold("Œuvre"), "oeuvre");
+    }
+
+    #[test]
+    fn phrases_match_only_at_word_boundaries() {
+        let text = fold("Nous garantissons l'accès au GAR (gestionnaire).");
+        assert!(contains_phrase(&text, "GAR"));
+        assert!(contains_phrase(&text, "l’accès"));
+        assert!(!contains_phrase(&text, "gara"));
+        assert_eq!(count_phrase(&fold("gar, GAR et garage"), "gar"), 2);
+        assert!(!contains_phrase(&text, ""));
+    }
+
+    #[test]
+    fn phrases_with_punctuation_edges_match_inside_words() {
+        // A phrase ending in punctuation is not bound to a word end.
+        assert!(contains_phrase(&fold("dpo@commune.example"), "dpo@"));
+    }
+
+    #[test]
+    fn sentences_split_on_punctuation_and_lines() {
+        let s = sentences("Bonjour. Vous avez des droits ; exercez-les !\nTitre\n3.5 % ok");
+        assert_eq!(
+            s,
+            vec![
+                "Bonjour.",
+                "Vous avez des droits ; exercez-les !",
+                "Titre",
+                "3.5 % ok"
+            ]
+        );
+    }
+
+    #[test]
+    fn words_need_a_letter_or_digit() {
+        assert_eq!(word_count("Le — droit d'accès : 12 mois"), 5);
+    }
+
+    #[test]
+    fn excerpt_cuts_long_text() {
+        assert_eq!(excerpt("a  b", 10), "a b");
+        assert_eq!(excerpt("abcdef", 3), "abc…");
+    }
+}

@@ -1,0 +1,349 @@
+//! The `entconf` binary as users run it: help texts, exit codes, secrets
+//! that never reach any output, and Ctrl-C that still writes the report.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use ent_server::{BasicAuth, Fault, ServerConfig};
+
+const BIN: &str = env!("CARGO_BIN_EXE_entconf");
+
+fn entconf(args: &[&str], out: &Path) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .env("COLUMNS", "100")
+        .output()
+        .expect("entconf runs")
+}
+
+fn bare(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env("COLUMNS", "100")
+        .output()
+        .expect("entconf runs")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("entconf-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+/// Checks the exit code, showing what the binary said when it differs.
+fn assert_exit(output: &Output, code: i32) {
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "{}\n{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Every file under `dir`, recursively.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(folder) = stack.pop() {
+        for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn help_texts_teach_with_examples() {
+    let top = bare(&["--help"]);
+    assert_eq!(top.status.code(), Some(0));
+    insta::assert_snapshot!("help_top", text(&top.stdout));
+    for command in ["run", "demo", "list", "validate", "schema"] {
+        let output = bare(&[command, "--help"]);
+        assert_eq!(output.status.code(), Some(0), "{command} --help");
+        let help = text(&output.stdout);
+        assert!(help.contains("Exemple"), "{command} --help has no example");
+        insta::assert_snapshot!(format!("help_{command}"), help);
+    }
+    let demo = text(&bare(&["demo", "--help"]).stdout);
+    for fault in Fault::all() {
+        assert!(
+            demo.contains(fault.name()),
+            "demo --help does not list {}",
+            fault.name()
+        );
+    }
+}
+
+#[test]
+fn exit_codes_follow_the_design() {
+    let out = scratch("exit");
+    let clean = entconf(&["demo"], &out);
+    assert_eq!(clean.status.code(), Some(0), "{}", text(&clean.stderr));
+    assert!(text(&clean.stdout).contains("Conclusion : conforme"));
+    let folders: Vec<_> = std::fs::read_dir(&out).expect("out").flatten().collect();
+    assert_eq!(folders.len(), 1);
+    for file in ["index.html", "junit.xml", "results.json"] {
+        assert!(folders[0].path().join(file).is_file(), "{file} missing");
+    }
+    let fail = entconf(
+        &[
+            "demo",
+            "--fault",
+            "notice-missing-dpo",
+            "--check",
+            "FOOTER-07",
+        ],
+        &out,
+    );
+    assert_eq!(fail.status.code(), Some(1), "{}", text(&fail.stdout));
+    let stdout = text(&fail.stdout);
+    assert!(
+        stdout.contains("FOOTER-07") && stdout.contains("échec"),
+        "{stdout}"
+    );
+    let error = entconf(
+        &[
+            "demo",
+            "--fault",
+            "notice-redirect-loop",
+            "--check",
+            "FOOTER-07",
+        ],
+        &out,
+    );
+    assert_eq!(error.status.code(), Some(2), "{}", text(&error.stdout));
+    let invalid = bare(&["validate", "fixtures/suites-invalid/many-problems.yaml"]);
+    assert_eq!(invalid.status.code(), Some(3));
+    assert!(text(&invalid.stderr).contains("many-problems.yaml:15:23"));
+    let no_target = entconf(&["run", "--target", "absent.toml"], &out);
+    assert_eq!(no_target.status.code(), Some(3));
+    assert!(text(&no_target.stderr).contains("absent.toml"));
+    assert_eq!(
+        entconf(&["demo", "--check", "FOOTER-99"], &out)
+            .status
+            .code(),
+        Some(4)
+    );
+    assert_eq!(
+        entconf(&["demo", "--format", "pdf"], &out).status.code(),
+        Some(4)
+    );
+    assert_eq!(
+        entconf(&["demo", "--fault", "no-such-fault"], &out)
+            .status
+            .code(),
+        Some(4)
+    );
+    assert_eq!(bare(&["frobnicate"]).status.code(), Some(4));
+    let valid = bare(&["validate"]);
+    assert_eq!(valid.status.code(), Some(0), "{}", text(&valid.stderr));
+    let list = bare(&["list"]);
+    assert!(text(&list.stdout).contains("FOOTER-20"));
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn unreachable_candidate_is_an_error_not_a_failure() {
+    let out = scratch("unreachable");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    drop(listener);
+    let target = out.join("cible.toml");
+    std::fs::write(
+        &target,
+        format!("id = \"absent\"\nbase_url = \"http://127.0.0.1:{port}/\"\n[capabilities]\nlogin_page = \"/auth/login\"\nhome_page = \"/\"\n"),
+    )
+    .expect("target");
+    let output = entconf(
+        &["run", "--target", target.to_str().expect("utf-8 path")],
+        &out.join("reports"),
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stdout));
+    assert!(
+        text(&output.stdout).contains("20 erreur"),
+        "{}",
+        text(&output.stdout)
+    );
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+const USER: &str = "recette";
+const PASSWORD: &str = "Tr3s-S3cret!pw";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secret_given_to_the_run_appears_in_no_output() {
+    let server = ent_server::spawn(ServerConfig {
+        faults: Default::default(),
+        basic_auth: Some(BasicAuth {
+            user: USER.to_owned(),
+            password: PASSWORD.to_owned(),
+        }),
+    })
+    .await
+    .expect("server");
+    let out = scratch("secret");
+    let target = out.join("cible.toml");
+    std::fs::write(
+        &target,
+        format!(
+            "id = \"recette\"\nbase_url = \"{}/\"\n[capabilities]\nlogin_page = \"/auth/login\"\nhome_page = \"/\"\n\
+             [http.basic_auth]\nuser = \"{USER}\"\npassword = {{ env = \"ENTCONF_IT_PASSWORD\" }}\n",
+            server.base_url()
+        ),
+    )
+    .expect("target");
+    let reports = out.join("reports");
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(BIN)
+            .args(["run", "--target"])
+            .arg(&target)
+            .arg("--out")
+            .arg(&reports)
+            .env("ENTCONF_IT_PASSWORD", PASSWORD)
+            .output()
+            .expect("entconf runs")
+    })
+    .await
+    .expect("join");
+    server.shutdown();
+    // Passing proves the credentials were sent: without them every page is 401.
+    assert_exit(&output, 0);
+    let encoded = base64_of(&format!("{USER}:{PASSWORD}"));
+    let forms = [PASSWORD.to_owned(), encoded, "Tr3s-S3cret%21pw".to_owned()];
+    let mut outputs = vec![
+        ("stdout".to_owned(), text(&output.stdout)),
+        ("stderr".to_owned(), text(&output.stderr)),
+    ];
+    let files = files_under(&out.join("reports"));
+    assert!(files.len() > 5, "reports were not written");
+    for file in files {
+        outputs.push((
+            file.display().to_string(),
+            std::fs::read_to_string(&file).unwrap_or_default(),
+        ));
+    }
+    for (name, content) in outputs {
+        for form in &forms {
+            assert!(!content.contains(form.as_str()), "secret found in {name}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+fn base64_of(input: &str) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in input.as_bytes().chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_still_writes_the_partial_report() {
+    let server = ent_server::spawn(ServerConfig {
+        faults: [Fault::HomeHangs].into_iter().collect(),
+        basic_auth: None,
+    })
+    .await
+    .expect("server");
+    let out = scratch("sigint");
+    let target = out.join("cible.toml");
+    std::fs::write(
+        &target,
+        format!(
+            "id = \"lent\"\nbase_url = \"{}/\"\n[capabilities]\nlogin_page = \"/auth/login\"\nhome_page = \"/\"\n\
+             [http]\nrequest_timeout = \"120s\"\ncheck_timeout = \"300s\"\n",
+            server.base_url()
+        ),
+    )
+    .expect("target");
+    let reports = out.join("reports");
+    let child = Command::new(BIN)
+        .args(["run", "--jobs", "8", "--target"])
+        .arg(&target)
+        .arg("--out")
+        .arg(&reports)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("entconf starts");
+    // Checks that do not read the hanging home page finish at once; the
+    // others wait for it until interrupted.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let pid = child.id().to_string();
+    let status = Command::new("sh")
+        .args(["-c", &format!("kill -INT {pid}")])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output().expect("wait"))
+        .await
+        .expect("join");
+    server.shutdown();
+    assert_exit(&output, 2);
+    assert!(text(&output.stdout).contains("interrompue"));
+    let results = files_under(&reports)
+        .into_iter()
+        .find(|p| p.ends_with("results.json"))
+        .expect("results.json written after Ctrl-C");
+    let record = entconf::report::from_json(&std::fs::read_to_string(results).expect("read"))
+        .expect("parse");
+    assert!(record.interrupted);
+    let home_readers = ["FOOTER-01", "FOOTER-14", "FOOTER-17", "FOOTER-20"];
+    for check in &record.checks {
+        if home_readers.contains(&check.id.as_str()) {
+            assert_eq!(
+                check.outcome,
+                entconf::check::Outcome::Error,
+                "{}",
+                check.id
+            );
+            assert!(
+                check
+                    .reason
+                    .as_deref()
+                    .is_some_and(|r| r.contains("interrompu")),
+                "{}",
+                check.id
+            );
+        } else {
+            assert!(
+                matches!(
+                    check.outcome,
+                    entconf::check::Outcome::Pass | entconf::check::Outcome::Review
+                ),
+                "{} {:?}",
+                check.id,
+                check.outcome
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&out);
+}

@@ -1,0 +1,117 @@
+//! The fault matrix: the clean reference ENT passes every check; each seeded
+//! fault makes exactly its expected checks fail (or warn, or error, or n/a),
+//! and no other; every check is killed by at least one fault.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use ent_server::Fault;
+use entconf::check::Outcome;
+
+use super::support::{catalog, findings, run_reference};
+
+use Outcome::{Error as E, Fail as F, NotApplicable as NA, Warn as W};
+
+/// What each fault must produce, check by check (FOOTER-NN → outcome).
+fn expected(fault: Fault) -> Vec<(u8, Outcome)> {
+    let notice_unreadable: Vec<(u8, Outcome)> = [2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 19, 20]
+        .iter()
+        .map(|n| (*n, E))
+        .collect();
+    match fault {
+        Fault::FooterMissingOnHome => vec![(1, F), (14, F)],
+        Fault::FooterRenderedByScriptOnHome => vec![(1, E), (14, E)],
+        Fault::NoticeRequiresLogin => vec![
+            (2, F),
+            (3, F),
+            (4, F),
+            (5, F),
+            (6, F),
+            (7, F),
+            (8, F),
+            (10, W),
+            (11, F),
+            (12, F),
+            (19, W),
+            (20, F),
+        ],
+        Fault::LegalNoticePdf => vec![(2, F), (13, E)],
+        Fault::LegalPageHuge => vec![(2, E), (13, E)],
+        Fault::NoticeMissingPurposes => vec![(3, F)],
+        Fault::NoticeMissingRights => vec![(4, F)],
+        Fault::NoticeMissingSource => vec![(5, F)],
+        Fault::NoticeSingleController => vec![(6, F)],
+        Fault::NoticeMissingDpo => vec![(7, F)],
+        Fault::NoticeMissingCnil => vec![(8, F)],
+        Fault::LoginNoFirstLayer => vec![(9, W)],
+        Fault::NoticeLegalese => vec![(10, W)],
+        Fault::NoticeRetentionVague => vec![(11, F)],
+        Fault::NoticeRecipientsVague => vec![(12, F)],
+        Fault::LegalMissingHost => vec![(13, F)],
+        Fault::AccessibilityMentionMissing | Fault::AccessibilityMentionAmbiguous => {
+            vec![(14, F), (16, NA)]
+        }
+        Fault::AccessibilityDeclarationIncomplete => vec![(15, F)],
+        Fault::AccessibilityMentionOverstated => vec![(16, F)],
+        Fault::TrackerBeforeConsent => vec![(17, F)],
+        Fault::NoCharterLink => vec![(18, W)],
+        Fault::NoticeUndated => vec![(19, W)],
+        Fault::HtmlLangMissing => vec![(20, F)],
+        Fault::NoticeRedirectLoop | Fault::NoticeInvalidUtf8 => notice_unreadable,
+        Fault::HomeHangs => vec![(1, E), (14, E), (17, E), (20, E)],
+    }
+}
+
+fn ids(pairs: Vec<(u8, Outcome)>) -> BTreeMap<String, Outcome> {
+    pairs
+        .into_iter()
+        .map(|(n, o)| (format!("FOOTER-{n:02}"), o))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clean_reference_passes_every_check() {
+    let record = run_reference(&[], 4).await;
+    assert_eq!(
+        findings(&record),
+        BTreeMap::new(),
+        "the clean reference ENT must pass"
+    );
+    assert_eq!(record.checks.len(), catalog().checks().count());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_fault_fails_exactly_its_checks_and_every_check_can_fail() {
+    let mut killed: BTreeSet<String> = BTreeSet::new();
+    let mut mismatches = Vec::new();
+    for fault in Fault::all() {
+        let record = run_reference(&[*fault], 4).await;
+        let found = findings(&record);
+        let wanted = ids(expected(*fault));
+        if found != wanted {
+            mismatches.push(format!(
+                "{}:\n  attendu {wanted:?}\n  obtenu  {found:?}",
+                fault.name()
+            ));
+        }
+        killed.extend(
+            found
+                .iter()
+                .filter(|(_, o)| matches!(o, Outcome::Fail | Outcome::Warn))
+                .map(|(id, _)| id.clone()),
+        );
+    }
+    assert!(
+        mismatches.is_empty(),
+        "fault matrix differs:\n{}",
+        mismatches.join("\n")
+    );
+    let never: Vec<String> = catalog()
+        .checks()
+        .map(|c| c.id.clone())
+        .filter(|id| !killed.contains(id))
+        .collect();
+    assert!(
+        never.is_empty(),
+        "checks that no fault makes fail or warn: {never:?}"
+    );
+}

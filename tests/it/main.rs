@@ -1,0 +1,9 @@
+//! The one integration-test binary: the fault matrix, suites, reports, the
+//! command line, the scheduler, and hostile candidates.
+
+mod cli;
+mod fault_matrix;
+mod reports;
+mod scheduler;
+mod suites;
+mod support;

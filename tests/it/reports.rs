@@ -1,0 +1,231 @@
+//! Reports: console and JUnit snapshots of a real run (fixed clock and ids),
+//! JUnit parsed back, JSON round trip, and HTML escaping of hostile text.
+
+use chrono::{TimeZone, Utc};
+use ent_server::Fault;
+use entconf::check::{AssertionResult, AssertionStatus, Outcome};
+use entconf::evidence::{Body, Exchange, Header};
+use entconf::report::{self, CheckRecord, Summary};
+use entconf::suite::{Reference, Severity};
+use quick_junit::{NonSuccessKind, Report, TestCaseStatus};
+use regex::Regex;
+
+use super::support::run_reference;
+
+/// The reference ENT listens on a random port.
+fn stable(text: &str) -> String {
+    let port = Regex::new(r"127\.0\.0\.1:\d+").expect("constant regex");
+    port.replace_all(text, "127.0.0.1:PORT").into_owned()
+}
+
+const FAULTS: [Fault; 3] = [
+    Fault::NoticeMissingDpo,
+    Fault::TrackerBeforeConsent,
+    Fault::NoCharterLink,
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_and_junit_of_a_faulty_run() {
+    let record = run_reference(&FAULTS, 1).await;
+    insta::assert_snapshot!(
+        "console_faulty_run",
+        stable(&report::console::render(&record))
+    );
+    let junit = report::junit::render(&record).expect("junit");
+    insta::assert_snapshot!("junit_faulty_run", stable(&junit));
+
+    let parsed = Report::deserialize_from_str(&junit).expect("JUnit parses back");
+    assert_eq!(parsed.test_suites.len(), 1);
+    let suite = &parsed.test_suites[0];
+    assert_eq!(suite.test_cases.len(), record.checks.len());
+    let case = |prefix: &str| {
+        suite
+            .test_cases
+            .iter()
+            .find(|c| c.name.as_str().starts_with(prefix))
+            .unwrap_or_else(|| panic!("no test case {prefix}"))
+    };
+    assert!(case("FOOTER-07 ").name.as_str().contains("délégué"));
+    match &case("FOOTER-07 ").status {
+        TestCaseStatus::NonSuccess {
+            kind,
+            message,
+            description,
+            ..
+        } => {
+            assert_eq!(*kind, NonSuccessKind::Failure);
+            assert!(
+                message
+                    .as_ref()
+                    .is_some_and(|m| m.as_str().starts_with("[must]"))
+            );
+            let text = description
+                .as_ref()
+                .map(|d| d.as_str().to_owned())
+                .unwrap_or_default();
+            assert!(text.contains("RGPD art. 13(1)(b)"), "{text}");
+            assert!(
+                text.contains("attendu :") && text.contains("constaté :"),
+                "{text}"
+            );
+        }
+        other => panic!("FOOTER-07 should be a failure, got {other:?}"),
+    }
+    assert!(matches!(
+        case("FOOTER-17 ").status,
+        TestCaseStatus::NonSuccess {
+            kind: NonSuccessKind::Failure,
+            ..
+        }
+    ));
+    // warn does not break a build, but it is visible.
+    assert!(matches!(
+        case("FOOTER-18 ").status,
+        TestCaseStatus::Success { .. }
+    ));
+    assert!(case("FOOTER-18 ").system_out.is_some());
+    assert!(matches!(
+        case("FOOTER-01 ").status,
+        TestCaseStatus::Success { .. }
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn results_json_round_trips_and_reports_are_written() {
+    let record = run_reference(&FAULTS, 2).await;
+    let json = report::to_json(&record).expect("json");
+    let back = report::from_json(&json).expect("parse back");
+    assert_eq!(back.checks, record.checks);
+    assert_eq!(back.summary, record.summary);
+    let folder = std::env::temp_dir().join(format!("entconf-it-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&folder);
+    let written = report::write(&record, &folder, &report::Format::ALL).expect("write");
+    assert_eq!(written.len(), 3);
+    for exchange in &record.exchanges {
+        assert!(
+            folder
+                .join("evidence")
+                .join(format!("{}.txt", exchange.id))
+                .is_file()
+        );
+    }
+    let html = std::fs::read_to_string(folder.join("index.html")).expect("index.html");
+    assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"fr\">"));
+    assert!(!html.contains("<script"), "the report needs no script");
+    assert!(html.contains("Non conforme"));
+    let _ = std::fs::remove_dir_all(&folder);
+}
+
+const HOSTILE: &str = "<script>alert('x')</script>\"><img src=x onerror=alert(1)>";
+
+/// A record whose every candidate-controlled string is hostile.
+fn hostile_record() -> report::RunRecord {
+    let at = Utc
+        .with_ymd_and_hms(2026, 9, 1, 8, 30, 0)
+        .single()
+        .expect("date");
+    let exchange = Exchange {
+        id: "x0001".to_owned(),
+        method: "GET".to_owned(),
+        url: format!("http://127.0.0.1:9/{HOSTILE}"),
+        request_headers: vec![Header {
+            name: "accept".to_owned(),
+            value: "text/html".to_owned(),
+        }],
+        request_body: None,
+        status: Some(200),
+        response_headers: vec![Header {
+            name: "x-hostile".to_owned(),
+            value: HOSTILE.to_owned(),
+        }],
+        body: Some(Body {
+            size: 120,
+            sha256: Some("00".repeat(32)),
+            excerpt: format!("<html><body>{HOSTILE}</body></html>"),
+            truncated: false,
+            binary: false,
+        }),
+        started_at: at,
+        duration_ms: 0,
+        error: None,
+        full_text: None,
+    };
+    let check = CheckRecord {
+        id: "FOOTER-07".to_owned(),
+        suite: "FOOTER".to_owned(),
+        title: "La notice donne les coordonnées du délégué à la protection des données".to_owned(),
+        description: None,
+        severity: Severity::Must,
+        refs: vec![Reference {
+            source: "RGPD".to_owned(),
+            title: "Règlement (UE) 2016/679".to_owned(),
+            url: Some("https://eur-lex.europa.eu/".to_owned()),
+            article: "art. 13(1)(b)".to_owned(),
+            note: None,
+        }],
+        tags: vec!["rgpd".to_owned()],
+        review: false,
+        outcome: Outcome::Fail,
+        reason: None,
+        assertions: vec![AssertionResult {
+            label: "délégué à la protection des données mentionné".to_owned(),
+            article: None,
+            severity: Severity::Must,
+            status: AssertionStatus::Failed,
+            expected: "« DPO »".to_owned(),
+            actual: format!("aucune trouvée ; texte lu : {HOSTILE}"),
+            exchanges: vec!["x0001".to_owned()],
+        }],
+        exchanges: vec!["x0001".to_owned()],
+        duration_ms: 0,
+    };
+    let checks = vec![check];
+    report::RunRecord {
+        format: report::FORMAT.to_owned(),
+        version: report::FORMAT_VERSION,
+        run_id: "hostile-20260901-083000".to_owned(),
+        harness: report::Harness {
+            version: "0.0.0-test".to_owned(),
+            commit: None,
+        },
+        target: report::TargetInfo {
+            id: "hostile".to_owned(),
+            name: HOSTILE.to_owned(),
+            base_url: "http://127.0.0.1:9/".to_owned(),
+            capabilities: Default::default(),
+            description_sha256: "11".repeat(32),
+        },
+        suites: vec![report::SuiteInfo {
+            id: "FOOTER".to_owned(),
+            title: "Pied de page".to_owned(),
+            file: "suites/footer.yaml".to_owned(),
+            sha256: "22".repeat(32),
+        }],
+        options: Default::default(),
+        started_at: at,
+        finished_at: at,
+        duration_ms: 0,
+        interrupted: false,
+        summary: Summary::of(&checks),
+        checks,
+        exchanges: vec![exchange],
+    }
+}
+
+#[test]
+fn html_escapes_everything_the_candidate_controls() {
+    let html = report::html::render(&hostile_record()).expect("html");
+    assert!(
+        !html.contains("<script"),
+        "a candidate string reached the page unescaped"
+    );
+    assert!(
+        !html.contains("<img"),
+        "a candidate string reached the page unescaped"
+    );
+    assert!(html.contains("&lt;script&gt;"));
+    let junit = report::junit::render(&hostile_record()).expect("junit");
+    let parsed = Report::deserialize_from_str(&junit).expect("hostile JUnit still parses");
+    assert_eq!(parsed.test_suites[0].test_cases.len(), 1);
+    insta::assert_snapshot!("html_hostile", html);
+}

@@ -1,0 +1,97 @@
+//! Running the harness in-process against the reference ENT, with a fixed
+//! clock so that records are reproducible.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use ent_server::{Fault, ServerConfig};
+use entconf::check::Outcome;
+use entconf::evidence::FixedClock;
+use entconf::report::{Harness, RunOptionsInfo, RunRecord};
+use entconf::runner::{Cancellation, Plan, RunSettings, Selection, run};
+use entconf::suite::{Catalog, Environment, Target, embedded_sources, load, parse_target};
+
+/// An environment with no variables.
+pub(crate) struct NoEnvironment;
+
+impl Environment for NoEnvironment {
+    fn var(&self, _: &str) -> Option<String> {
+        None
+    }
+}
+
+/// The suites shipped in the binary.
+pub(crate) fn catalog() -> Catalog {
+    load(&embedded_sources()).expect("embedded suites load")
+}
+
+/// A target for a reference ENT at `base_url`, with short time limits.
+pub(crate) fn target(base_url: &str) -> Target {
+    let text = format!(
+        "id = \"reference\"\nname = \"ENT de référence\"\nbase_url = \"{base_url}/\"\n\
+         [capabilities]\nlogin_page = \"/auth/login\"\nhome_page = \"/\"\n\
+         [http]\nrequest_timeout = \"2s\"\ncheck_timeout = \"10s\"\n"
+    );
+    parse_target("test.toml", &text, None, &NoEnvironment).expect("test target")
+}
+
+/// Settings with a fixed clock, fixed run id and `jobs` workers.
+pub(crate) fn settings(jobs: usize) -> RunSettings {
+    let instant = Utc
+        .with_ymd_and_hms(2026, 9, 1, 8, 30, 0)
+        .single()
+        .expect("valid date");
+    RunSettings {
+        jobs,
+        run_id: "reference-20260901-083000".to_owned(),
+        clock: Arc::new(FixedClock(instant)),
+        options: RunOptionsInfo {
+            selection: Vec::new(),
+            jobs,
+            demo_faults: Vec::new(),
+        },
+    }
+}
+
+/// Runs every FOOTER check against the reference ENT seeded with `faults`.
+pub(crate) async fn run_reference(faults: &[Fault], jobs: usize) -> RunRecord {
+    let config = ServerConfig {
+        faults: faults.iter().copied().collect::<BTreeSet<_>>(),
+        basic_auth: None,
+    };
+    let server = ent_server::spawn(config)
+        .await
+        .expect("reference ENT starts");
+    let catalog = catalog();
+    let plan = Plan::new(&catalog, &Selection::default()).expect("plan");
+    let mut settings = settings(jobs);
+    settings.options.demo_faults = faults.iter().map(|f| f.name().to_owned()).collect();
+    let sink = Arc::new(|_: &entconf::runner::RunEvent| {});
+    let mut record = run(
+        &catalog,
+        &plan,
+        target(&server.base_url()),
+        settings,
+        sink,
+        Cancellation::new(),
+    )
+    .await
+    .expect("run");
+    server.shutdown();
+    record.harness = Harness {
+        version: "0.0.0-test".to_owned(),
+        commit: None,
+    };
+    record
+}
+
+/// Outcome of each check that is neither pass nor review.
+pub(crate) fn findings(record: &RunRecord) -> BTreeMap<String, Outcome> {
+    record
+        .checks
+        .iter()
+        .filter(|c| !matches!(c.outcome, Outcome::Pass | Outcome::Review))
+        .map(|c| (c.id.clone(), c.outcome))
+        .collect()
+}
