@@ -32,7 +32,7 @@ fn expected(fault: Fault) -> Vec<(u8, Outcome)> {
             (11, F),
             (12, F),
             (19, W),
-            (20, F),
+            (20, W),
         ],
         Fault::LegalNoticePdf => vec![(2, F), (13, E)],
         Fault::LegalPageHuge => vec![(2, E), (13, E)],
@@ -55,7 +55,7 @@ fn expected(fault: Fault) -> Vec<(u8, Outcome)> {
         Fault::TrackerBeforeConsent => vec![(17, F)],
         Fault::NoCharterLink => vec![(18, W)],
         Fault::NoticeUndated => vec![(19, W)],
-        Fault::HtmlLangMissing => vec![(20, F)],
+        Fault::HtmlLangMissing => vec![(20, W)],
         Fault::NoticeRedirectLoop | Fault::NoticeInvalidUtf8 => notice_unreadable,
         Fault::HomeHangs => vec![(1, E), (14, E), (17, E), (20, E)],
     }
