@@ -176,14 +176,19 @@ async fn schedule(
 ) -> (Vec<Option<CheckRecord>>, bool) {
     let semaphore = Arc::new(Semaphore::new(settings.jobs.max(1)));
     let serial = Arc::new(RwLock::new(()));
+    let turn = Arc::new(watch::channel(0usize).0);
     let mut tasks = JoinSet::new();
     let mut positions = HashMap::new();
     for (position, check) in plan.checks.iter().enumerate() {
         let task = run_one(
+            Admission {
+                position,
+                turn: Arc::clone(&turn),
+                semaphore: Arc::clone(&semaphore),
+                serial: Arc::clone(&serial),
+            },
             Arc::clone(check),
             Arc::clone(context),
-            Arc::clone(&semaphore),
-            Arc::clone(&serial),
             Arc::clone(&settings.clock),
             Arc::clone(events),
         );
@@ -231,22 +236,41 @@ async fn schedule(
     (records, interrupted)
 }
 
-async fn run_one(
-    check: Arc<Check>,
-    context: Arc<Context>,
+/// What a check waits for before it starts: its turn in plan order (so
+/// that checks start in the order of the suites, and a run with `--jobs 1`
+/// is reproducible), the serial lock, then a permit.
+struct Admission {
+    position: usize,
+    turn: Arc<watch::Sender<usize>>,
     semaphore: Arc<Semaphore>,
     serial: Arc<RwLock<()>>,
+}
+
+async fn run_one(
+    admission: Admission,
+    check: Arc<Check>,
+    context: Arc<Context>,
     clock: Arc<dyn Clock>,
     events: EventSink,
 ) -> CheckRecord {
+    let Admission {
+        position,
+        turn,
+        semaphore,
+        serial,
+    } = admission;
+    let mut my_turn = turn.subscribe();
+    // The sender lives in this task's `turn`, so the channel stays open.
+    let _ = my_turn.wait_for(|next| *next == position).await;
     // Lock before permit: a serial check waiting for exclusivity holds no
     // permit, so it can never starve the checks it waits for.
     let (_shared, _exclusive) = if check.serial {
-        (None, Some(serial.write().await))
+        (None, Some(Arc::clone(&serial).write_owned().await))
     } else {
-        (Some(serial.read().await), None)
+        (Some(Arc::clone(&serial).read_owned().await), None)
     };
     let _permit = semaphore.acquire().await;
+    turn.send_modify(|next| *next += 1);
     events(&RunEvent::CheckStarted {
         id: check.id.clone(),
     });

@@ -3,6 +3,7 @@
 
 mod cli;
 mod fault_matrix;
+mod realism;
 mod reports;
 mod scheduler;
 mod suites;

@@ -9,10 +9,10 @@ use std::time::{Duration, Instant};
 use entconf::check::Outcome;
 use entconf::runner::{Cancellation, Plan, RunEvent, Selection, run};
 use entconf::suite::{SuiteSource, load};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 
-use super::support::{settings, target};
+use super::support::{read_request_head, settings, target};
 
 /// When a path was being served.
 #[derive(Clone, Debug)]
@@ -39,15 +39,9 @@ async fn recording_server(delay: Duration) -> (String, Arc<Mutex<Log>>) {
         while let Ok((mut stream, _)) = listener.accept().await {
             let log = Arc::clone(&shared);
             tokio::spawn(async move {
-                let mut request = Vec::new();
-                let mut buffer = [0u8; 1024];
-                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match stream.read(&mut buffer).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => request.extend_from_slice(&buffer[..n]),
-                    }
-                }
-                let head = String::from_utf8_lossy(&request).into_owned();
+                let Some(head) = read_request_head(&mut stream).await else {
+                    return;
+                };
                 let path = head.split_whitespace().nth(1).unwrap_or("/").to_owned();
                 if path.contains("hang") {
                     tokio::time::sleep(Duration::from_secs(3600)).await;
@@ -64,14 +58,18 @@ async fn recording_server(delay: Duration) -> (String, Arc<Mutex<Log>>) {
                     "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
                     body.len()
                 );
+                // Logged before answering: once the harness has the answer
+                // it may finish the run, and the log must already be complete.
+                {
+                    let mut log = log.lock().expect("log");
+                    log.active -= 1;
+                    log.served.push(Served {
+                        path,
+                        start,
+                        end: Instant::now(),
+                    });
+                }
                 let _ = stream.write_all(response.as_bytes()).await;
-                let mut log = log.lock().expect("log");
-                log.active -= 1;
-                log.served.push(Served {
-                    path,
-                    start,
-                    end: Instant::now(),
-                });
             });
         }
     });

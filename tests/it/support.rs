@@ -95,3 +95,18 @@ pub(crate) fn findings(record: &RunRecord) -> BTreeMap<String, Outcome> {
         .map(|c| (c.id.clone(), c.outcome))
         .collect()
 }
+
+/// Reads an HTTP request head from a raw loopback connection; `None` when
+/// the client went away first.
+pub(crate) async fn read_request_head(stream: &mut tokio::net::TcpStream) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut request = Vec::new();
+    let mut buffer = [0u8; 1024];
+    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buffer).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => request.extend_from_slice(&buffer[..n]),
+        }
+    }
+    Some(String::from_utf8_lossy(&request).into_owned())
+}
