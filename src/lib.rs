@@ -20,8 +20,11 @@
 //! - `report` renders a finished [`report::RunRecord`]; it never calls probes.
 //! - Only the binary prints and chooses exit codes.
 
+pub mod aaf;
 pub mod check;
+pub mod demo;
 pub mod evidence;
+pub mod idp;
 pub mod probe;
 pub mod report;
 pub mod runner;

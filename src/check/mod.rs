@@ -7,6 +7,7 @@
 
 mod accessibility;
 mod link;
+mod login;
 mod mention;
 mod observation;
 mod outcome;
@@ -15,7 +16,7 @@ mod privacy;
 mod wording;
 
 pub use link::capture_link;
-pub use observation::{Observations, TargetFacts};
+pub use observation::{LoginObservation, Observations, Person, TargetFacts};
 pub use outcome::{AssertionResult, AssertionStatus, Outcome, Verdict, failure_outcome, fold};
 pub use page::{NotPublic, PUBLIC_EXPECTED, public_problem};
 
@@ -59,6 +60,16 @@ pub fn evaluate(
             states,
             rate_patterns,
         ),
+        AssertionKind::SignedIn { step, profile } => login::signed_in(observations, step, profile),
+        AssertionKind::Refused { step } => login::refused(observations, step),
+        AssertionKind::ReplayRefused { step } => login::replay_refused(observations, step),
+        AssertionKind::SessionCookie { step, attribute } => {
+            login::session_cookie(observations, step, *attribute)
+        }
+        AssertionKind::SessionRenewed { step } => login::session_renewed(observations, step),
+        AssertionKind::NoSecretInUrls { step } => login::no_secret_in_urls(observations, step),
+        AssertionKind::IdpLogout { step } => login::idp_logout(observations, step),
+        AssertionKind::LogoutEndsSession { step } => login::logout_ends_session(observations, step),
     };
     AssertionResult {
         label: assertion.label.clone(),

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use reqwest::Url;
 
 use super::outcome::Verdict;
-use crate::probe::{Document, Page};
+use crate::probe::{Document, LoginTrace, Page};
 use crate::suite::Zone;
 
 /// Below this many visible characters, a page that carries scripts is taken
@@ -27,9 +27,39 @@ struct Observed {
     document: Option<Document>,
 }
 
+/// Someone as the candidate should show them on the account page.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Person {
+    /// "Prénom Nom".
+    pub name: String,
+    /// Name of the school.
+    pub school: String,
+    /// Names of the children a parent's account must list.
+    pub children: Vec<String>,
+}
+
+/// What a `login` step observed, with what the check must compare it to.
+#[derive(Clone, Debug)]
+pub struct LoginObservation {
+    /// The login as played (with its attack, if any).
+    pub trace: LoginTrace,
+    /// The same person logging in with a well-behaved IdP, run first so
+    /// that a refusal proves something.
+    pub control: Option<LoginTrace>,
+    /// Who the IdP authenticated.
+    pub expected: Person,
+    /// Who must not get in: the person the bad answer names.
+    pub intruder: Person,
+    /// The bad answer, described (French), if any.
+    pub attack: Option<String>,
+    /// The service, described (French).
+    pub service: String,
+}
+
 /// The pages a check fetched, by step id.
 pub struct Observations {
     steps: BTreeMap<String, Observed>,
+    logins: BTreeMap<String, Arc<LoginObservation>>,
     /// Facts about the target.
     pub target: TargetFacts,
 }
@@ -53,7 +83,26 @@ impl Observations {
                 )
             })
             .collect();
-        Self { steps, target }
+        Self {
+            steps,
+            logins: BTreeMap::new(),
+            target,
+        }
+    }
+
+    /// Adds the logins of the check.
+    #[must_use]
+    pub fn with_logins(mut self, logins: BTreeMap<String, Arc<LoginObservation>>) -> Self {
+        self.logins = logins;
+        self
+    }
+
+    /// The login of a step.
+    pub fn login(&self, step: &str) -> Result<&LoginObservation, Verdict> {
+        self.logins
+            .get(step)
+            .map(Arc::as_ref)
+            .ok_or_else(|| missing_step(step))
     }
 
     /// The page of a step.
@@ -83,11 +132,24 @@ impl Observations {
 
     /// Evidence exchanges of these steps.
     pub fn exchanges(&self, steps: &[&str]) -> Vec<String> {
-        steps
+        let pages = steps
             .iter()
             .filter_map(|step| self.steps.get(*step))
-            .flat_map(|o| o.page.exchanges())
-            .collect()
+            .flat_map(|o| o.page.exchanges());
+        let logins = steps
+            .iter()
+            .filter_map(|step| self.logins.get(*step))
+            .flat_map(|login| {
+                let mut ids = login.trace.exchanges();
+                if let Some(control) = &login.control {
+                    ids.extend(control.exchanges());
+                }
+                ids
+            });
+        let mut ids: Vec<String> = pages.chain(logins).collect();
+        ids.sort();
+        ids.dedup();
+        ids
     }
 
     /// The text of a zone, or the verdict saying why there is none.

@@ -55,6 +55,15 @@ pub(crate) enum Command {
         after_help = "Exemples :\n  entconf validate                 (le dossier ./suites)\n  entconf validate suites/footer.yaml ma-suite.yaml"
     )]
     Validate(ValidateArgs),
+    /// Sert ÉduConnect et le guichet agents de test, pour les déclarer dans un ENT de recette.
+    #[command(
+        help_template = TEMPLATE,
+        after_help = "Exemples :\n  entconf aaf generate --out aaf/\n  ENTCONF_OIDC_CLIENT_SECRET=… entconf idp --aaf aaf/ --keys cles-idp/ --listen 0.0.0.0:9400 \\\n      --public-url https://idp-test.exemple.fr --client-id ent-recette\n\nAffiche l'émetteur OpenID Connect, les métadonnées SAML et le certificat à enregistrer dans\nl'ENT de recette, puis sert jusqu'à Ctrl-C. Sans scénario d'entconf, la page de connexion\npropose les personnes fictives de l'annuaire. Reprenez les mêmes --keys, --listen et\n--public-url dans la section [sso] du fichier cible pour `entconf run`."
+    )]
+    Idp(IdpArgs),
+    /// Génère un annuaire AAF 1D synthétique (élèves, parents, enseignants, écoles).
+    #[command(subcommand, help_template = TEMPLATE)]
+    Aaf(AafCommand),
     /// Affiche le schéma JSON des fichiers de suite (pour l'éditeur de YAML).
     #[command(
         help_template = TEMPLATE,
@@ -149,4 +158,62 @@ pub(crate) struct ValidateArgs {
     /// Fichiers ou dossiers de suites (par défaut : ./suites).
     #[arg(value_name = "CHEMIN")]
     pub(crate) paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct IdpArgs {
+    /// Adresse d'écoute des fournisseurs d'identité.
+    #[arg(long, value_name = "IP:PORT", default_value = "127.0.0.1:9400")]
+    pub(crate) listen: std::net::SocketAddr,
+    /// URL sous laquelle l'ENT joint les fournisseurs (par défaut http://<listen>).
+    #[arg(long, value_name = "URL")]
+    pub(crate) public_url: Option<String>,
+    /// Dossier de la clé de signature (créée si absente, marquée « test uniquement »).
+    #[arg(long, value_name = "DOSSIER")]
+    pub(crate) keys: Option<PathBuf>,
+    /// Dossier de l'annuaire AAF dont l'ENT a été alimenté.
+    #[arg(long, value_name = "DOSSIER")]
+    pub(crate) aaf: PathBuf,
+    /// Identifiant de client OpenID Connect de l'ENT.
+    #[arg(long, value_name = "ID", default_value = "ent-recette")]
+    pub(crate) client_id: String,
+    /// Variable d'environnement qui contient le secret client (jamais en argument).
+    #[arg(
+        long,
+        value_name = "VARIABLE",
+        default_value = "ENTCONF_OIDC_CLIENT_SECRET"
+    )]
+    pub(crate) client_secret_env: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AafCommand {
+    /// Écrit les fichiers ENT1D_Complet_<date>_{EtabEducNat,Eleve,PersEducNat,PersRelEleve}_0000.xml et la DTD.
+    #[command(
+        help_template = TEMPLATE,
+        after_help = "Exemple :\n  entconf aaf generate --schools 3 --pupils-per-class 25 --out aaf/\n\nDonnées fictives seulement (académie 99 « BELLERIVE », domaines .test). Avec deux écoles ou\nplus, un parent est inscrit deux fois (enfants dans deux écoles) : c'est lui qui exerce le choix\nde profil (SSO-02). Même --seed, mêmes fichiers."
+    )]
+    Generate(AafGenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AafGenerateArgs {
+    /// Nombre d'écoles.
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub(crate) schools: u32,
+    /// Classes par école.
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub(crate) classes_per_school: u32,
+    /// Élèves par classe.
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=60))]
+    pub(crate) pupils_per_class: u32,
+    /// Graine du générateur (mêmes paramètres, même graine : mêmes fichiers).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub(crate) seed: u64,
+    /// Date d'export écrite dans les noms de fichiers (AAAA-MM-JJ).
+    #[arg(long, value_name = "DATE", default_value = "2026-09-01")]
+    pub(crate) date: chrono::NaiveDate,
+    /// Dossier de sortie (créé au besoin).
+    #[arg(long, value_name = "DOSSIER")]
+    pub(crate) out: PathBuf,
 }

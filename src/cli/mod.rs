@@ -11,6 +11,7 @@ mod catalog;
 mod exit;
 mod progress;
 mod run;
+mod sso;
 
 use std::process::ExitCode;
 
@@ -37,6 +38,8 @@ pub(crate) fn main() -> ExitCode {
         Command::Demo(args) => run::demo(args),
         Command::List(args) => catalog::list(&args),
         Command::Validate(args) => catalog::validate(&args),
+        Command::Idp(args) => sso::idp(args),
+        Command::Aaf(args::AafCommand::Generate(args)) => sso::generate(&args),
         Command::Schema => {
             print!("{}", entconf::suite::suite_schema());
             Ok(Exit::Conformant)

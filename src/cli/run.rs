@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use ent_server::{Fault, ServerConfig};
+use ent_server::Fault;
 use entconf::evidence::{Clock, SystemClock};
 use entconf::report::{self, Format, RunOptionsInfo};
-use entconf::runner::{self, Cancellation, Plan, RunSettings, Selection};
+use entconf::runner::{self, Cancellation, Plan, RunSettings, Selection, SsoSetup};
 use entconf::suite::{Catalog, Diagnostics, ProcessEnvironment, Target, load_target, parse_target};
 
 use super::Exit;
@@ -44,7 +44,26 @@ pub(super) fn run(args: RunArgs) -> anyhow::Result<Exit> {
             return Ok(report_load_error("cible", &diagnostics));
         }
     };
-    runtime()?.block_on(execute(prepared, target))
+    runtime()?.block_on(async move {
+        // The IdPs live as long as the run: dropping the handle stops them.
+        let (sso, _idp) = match &target.sso {
+            None => (None, None),
+            Some(sso) => match runner::start(sso).await {
+                Ok((running, world)) => {
+                    eprintln!(
+                        "Fournisseurs d'identité de test (ÉduConnect, ARENA) sur {}",
+                        world.public_url
+                    );
+                    (Some(SsoSetup::Ready(world)), Some(running))
+                }
+                Err(why) => {
+                    eprintln!("attention : connexion SSO impossible à préparer : {why}");
+                    (Some(SsoSetup::Failed(why)), None)
+                }
+            },
+        };
+        execute(prepared, target, sso).await
+    })
 }
 
 pub(super) fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
@@ -55,17 +74,18 @@ pub(super) fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
         Err(exit) => return Ok(exit),
     };
     runtime()?.block_on(async move {
-        let config = ServerConfig {
-            faults,
-            basic_auth: None,
-        };
-        let server = ent_server::spawn(config)
-            .await
-            .context("démarrage de l'ENT de référence sur 127.0.0.1")?;
-        eprintln!("ENT de référence démarré sur {}", server.base_url());
-        let target = demo_target(&server.base_url()).map_err(|d| anyhow::anyhow!("{d}"))?;
-        let exit = execute(prepared, target).await;
-        server.shutdown();
+        let demo = entconf::demo::start(faults).await.context(
+            "démarrage de l'ENT de référence et des fournisseurs d'identité sur 127.0.0.1",
+        )?;
+        eprintln!(
+            "ENT de référence démarré sur {} ; ÉduConnect et ARENA de test sur {}",
+            demo.server.base_url(),
+            demo.world.public_url
+        );
+        let target = demo_target(&demo.server.base_url()).map_err(|d| anyhow::anyhow!("{d}"))?;
+        let sso = Some(SsoSetup::Ready(std::sync::Arc::clone(&demo.world)));
+        let exit = execute(prepared, target, sso).await;
+        drop(demo);
         exit
     })
 }
@@ -74,7 +94,9 @@ pub(super) fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
 fn demo_target(base_url: &str) -> Result<Target, Diagnostics> {
     let text = format!(
         "id = \"demo\"\nname = \"ENT de référence d'entconf (Bellerive)\"\nbase_url = \"{base_url}/\"\n\n\
-         [capabilities]\nlogin_page = \"/auth/login\"\nhome_page = \"/\"\n\n\
+         [capabilities]\nlogin_page = \"/auth/login\"\nhome_page = \"/\"\n\
+         educonnect_oidc_login = \"/auth/educonnect\"\neduconnect_saml_login = \"/auth/educonnect/saml\"\n\
+         agents_login = \"/auth/agents\"\naccount_page = \"/compte\"\nlogout = \"/auth/deconnexion\"\n\n\
          [http]\nrequest_timeout = \"5s\"\ncheck_timeout = \"30s\"\n"
     );
     parse_target("(cible de démonstration)", &text, None, &ProcessEnvironment)
@@ -129,7 +151,11 @@ fn prepare(args: &PlanArgs, demo_faults: Vec<String>) -> Result<Prepared, Exit> 
     })
 }
 
-async fn execute(prepared: Prepared, target: Target) -> anyhow::Result<Exit> {
+async fn execute(
+    prepared: Prepared,
+    target: Target,
+    sso: Option<SsoSetup>,
+) -> anyhow::Result<Exit> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock::new());
     let run_id = run_id(&prepared.out, &target.id, clock.as_ref());
     let settings = RunSettings {
@@ -137,6 +163,7 @@ async fn execute(prepared: Prepared, target: Target) -> anyhow::Result<Exit> {
         run_id: run_id.clone(),
         clock,
         options: prepared.options.clone(),
+        sso,
     };
     let cancellation = Cancellation::new();
     let on_signal = cancellation.clone();

@@ -72,6 +72,17 @@ pub struct Resource {
     pub url: Url,
 }
 
+/// A form whose fields are all hidden, as the SAML POST binding sends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AutoForm {
+    /// `GET` or `POST`, upper case.
+    pub method: String,
+    /// Absolute action URL.
+    pub action: Url,
+    /// Fields in document order.
+    pub fields: Vec<(String, String)>,
+}
+
 /// A parsed HTML page.
 pub struct Document {
     html: Html,
@@ -91,6 +102,51 @@ impl Document {
             })
             .unwrap_or_else(|| url.clone());
         Self { html, base }
+    }
+
+    /// A form a browser would submit on its own: every field hidden, as in
+    /// the HTTP-POST binding of SAML (bindings §3.5.4).
+    pub fn auto_submit_form(&self) -> Option<AutoForm> {
+        let forms = selector("form")?;
+        let inputs = selector("input")?;
+        for form in self.html.select(&forms) {
+            let fields: Vec<_> = form.select(&inputs).collect();
+            let all_hidden = !fields.is_empty()
+                && fields.iter().all(|input| {
+                    input
+                        .value()
+                        .attr("type")
+                        .is_some_and(|t| t.eq_ignore_ascii_case("hidden"))
+                });
+            if !all_hidden {
+                continue;
+            }
+            let action = form.value().attr("action").unwrap_or("");
+            let Ok(url) = self.base.join(action) else {
+                continue;
+            };
+            let method = form
+                .value()
+                .attr("method")
+                .unwrap_or("get")
+                .to_ascii_uppercase();
+            let values = fields
+                .iter()
+                .filter_map(|input| {
+                    let name = input.value().attr("name")?;
+                    Some((
+                        name.to_owned(),
+                        input.value().attr("value").unwrap_or("").to_owned(),
+                    ))
+                })
+                .collect();
+            return Some(AutoForm {
+                method,
+                action: url,
+                fields: values,
+            });
+        }
+        None
     }
 
     /// Elements matching `within`, or the root element when `within` is `None`.

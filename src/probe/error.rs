@@ -8,6 +8,9 @@ use crate::suite::display_duration;
 /// A transport or decoding problem (messages in French, for reports).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ProbeError {
+    /// A login flow could not go on (nothing to replay, no IdP answer).
+    #[error("{0}")]
+    Protocol(String),
     /// The URL cannot be requested.
     #[error("URL inutilisable « {url} » : {reason}")]
     InvalidUrl {

@@ -15,6 +15,7 @@ use reqwest::{Method, Url};
 use sha2::{Digest, Sha256};
 
 use super::error::{FetchError, ProbeError};
+use super::jar::Jar;
 use super::page::{Hop, Page, PageBody, SetCookie};
 use crate::evidence::{Body, Clock, EvidenceStore, Exchange, Header, Redactor};
 use crate::suite::{HttpSettings, hex};
@@ -38,6 +39,37 @@ pub struct HttpProbe {
     redactor: Arc<Redactor>,
     store: Arc<EvidenceStore>,
     clock: Arc<dyn Clock>,
+}
+
+/// What a browser sends: a GET, or a POST of a form.
+#[derive(Clone, Debug)]
+pub(crate) struct Request {
+    pub(crate) method: Method,
+    pub(crate) url: Url,
+    /// `application/x-www-form-urlencoded` body.
+    pub(crate) form: Option<String>,
+}
+
+impl Request {
+    pub(crate) fn get(url: &Url) -> Self {
+        Self {
+            method: Method::GET,
+            url: url.clone(),
+            form: None,
+        }
+    }
+
+    pub(crate) fn post_form(url: &Url, fields: &[(String, String)]) -> Self {
+        let mut body = url::form_urlencoded::Serializer::new(String::new());
+        for (name, value) in fields {
+            body.append_pair(name, value);
+        }
+        Self {
+            method: Method::POST,
+            url: url.clone(),
+            form: Some(body.finish()),
+        }
+    }
 }
 
 /// A response as read, before interpretation.
@@ -85,21 +117,31 @@ impl HttpProbe {
     /// host), loops and excess redirects reported as errors.
     pub async fn fetch_page(&self, url: &Url) -> Result<Page, FetchError> {
         let mut exchanges = Vec::new();
-        self.follow(url, &mut exchanges)
+        let mut jar = Jar::default();
+        self.follow(Request::get(url), &mut jar, &mut exchanges)
             .await
             .map_err(|error| FetchError { error, exchanges })
     }
 
-    /// The redirect chain of [`Self::fetch_page`]; `exchanges` collects the
-    /// id of every request sent, so that a failure still points at evidence.
-    async fn follow(&self, url: &Url, exchanges: &mut Vec<String>) -> Result<Page, ProbeError> {
-        let mut current = url.clone();
+    /// Sends `request` with the cookies of `jar`, follows redirects by hand
+    /// and keeps every cookie set along the way in `jar`; `exchanges`
+    /// collects the id of every request sent, so that a failure still
+    /// points at evidence.
+    pub(crate) async fn follow(
+        &self,
+        request: Request,
+        jar: &mut Jar,
+        exchanges: &mut Vec<String>,
+    ) -> Result<Page, ProbeError> {
+        let requested = request.url.clone();
+        let mut current = request.url;
+        let mut method = request.method;
+        let mut form = request.form;
         let mut visited: Vec<Url> = Vec::new();
         let mut hops = Vec::new();
         let mut set_cookies: Vec<SetCookie> = Vec::new();
-        let mut jar: Vec<(String, String, String)> = Vec::new();
         loop {
-            if visited.contains(&current) {
+            if method == Method::GET && visited.contains(&current) {
                 let mut chain: Vec<String> = visited.iter().map(|u| self.redactor.url(u)).collect();
                 chain.push(self.redactor.url(&current));
                 return Err(ProbeError::RedirectLoop { chain });
@@ -113,38 +155,26 @@ impl HttpProbe {
             }
             visited.push(current.clone());
             let host = current.host_str().unwrap_or("").to_owned();
-            let cookie_header: Vec<String> = jar
-                .iter()
-                .filter(|(h, _, _)| *h == host)
-                .map(|(_, name, value)| format!("{name}={value}"))
-                .collect();
             let id = self.store.next_id();
             exchanges.push(id.clone());
             let (exchange, response) = self
-                .exchange(id, Method::GET, &current, &cookie_header.join("; "))
+                .exchange(
+                    id,
+                    method.clone(),
+                    &current,
+                    &jar.header(&host),
+                    form.as_deref(),
+                )
                 .await?;
             for value in response.headers.get_all(reqwest::header::SET_COOKIE) {
                 let Ok(text) = value.to_str() else { continue };
-                let (pair, attributes) = text.split_once(';').unwrap_or((text, ""));
-                let Some((name, value)) = pair.split_once('=') else {
-                    continue;
-                };
-                let name = name.trim().to_owned();
-                jar.retain(|(h, n, _)| !(*h == host && *n == name));
-                jar.push((host.clone(), name.clone(), value.trim().to_owned()));
-                set_cookies.push(SetCookie {
-                    name,
-                    attributes: attributes
-                        .split(';')
-                        .map(str::trim)
-                        .filter(|a| !a.is_empty())
-                        .map(str::to_owned)
-                        .collect(),
-                    exchange: exchange.clone(),
-                });
+                if let Some(cookie) = jar.store(&host, text, &exchange) {
+                    set_cookies.push(cookie);
+                }
             }
             hops.push(Hop {
                 url: current.clone(),
+                method: method.to_string(),
                 status: response.status,
                 exchange: exchange.clone(),
             });
@@ -160,6 +190,11 @@ impl HttpProbe {
                         status: response.status,
                         location: self.redactor.text(&text),
                     })?;
+                // Browsers turn a redirected POST into a GET except for 307/308.
+                if !matches!(response.status, 307 | 308) {
+                    method = Method::GET;
+                    form = None;
+                }
                 continue;
             }
             let (media_type, charset) = content_type(&response.headers);
@@ -170,7 +205,7 @@ impl HttpProbe {
                 &response.body,
             )?;
             return Ok(Page {
-                requested: url.clone(),
+                requested,
                 final_url: current,
                 status: response.status,
                 hops,
@@ -189,6 +224,7 @@ impl HttpProbe {
         method: Method,
         url: &Url,
         cookies: &str,
+        form: Option<&str>,
     ) -> Result<(String, Response), ProbeError> {
         let started_at = self.clock.now();
         let start = self.clock.monotonic();
@@ -215,6 +251,15 @@ impl HttpProbe {
         if !cookies.is_empty() {
             request = request.header("cookie", cookies);
             sent.push(("cookie".to_owned(), cookies.to_owned()));
+        }
+        if let Some(form) = form {
+            request = request
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(form.to_owned());
+            sent.push((
+                "content-type".to_owned(),
+                "application/x-www-form-urlencoded".to_owned(),
+            ));
         }
         let limit = self.settings.max_body;
         let outcome = tokio::time::timeout(self.settings.request_timeout, async {
@@ -252,7 +297,7 @@ impl HttpProbe {
                     name,
                 })
                 .collect(),
-            request_body: None,
+            request_body: form.map(|form| self.redactor.form_body(form)),
             status: None,
             response_headers: Vec::new(),
             body: None,

@@ -6,10 +6,14 @@ mod cache;
 mod document;
 mod error;
 mod http;
+mod jar;
+mod login;
 mod page;
 
 pub use cache::PageCache;
-pub use document::{Document, Link, Resource};
+pub use document::{AutoForm, Document, Link, Resource};
 pub use error::{FetchError, ProbeError};
 pub use http::HttpProbe;
+pub use jar::{Jar, fingerprint};
+pub use login::{LoginPlan, LoginTrace, LogoutTrace, log_in};
 pub use page::{Hop, Page, PageBody, SetCookie};

@@ -10,18 +10,25 @@ use reqwest::Url;
 pub struct Hop {
     /// URL requested.
     pub url: Url,
+    /// Method used (`GET`, `POST`).
+    pub method: String,
     /// Status answered.
     pub status: u16,
     /// Evidence id of this exchange.
     pub exchange: String,
 }
 
-/// A cookie the candidate set during the fetch (value not kept: the checks
-/// judge names and attributes, and values may be secrets).
+/// A cookie the candidate set during the fetch. The value itself stays in
+/// the browser's jar: observations keep only a fingerprint, enough to tell
+/// whether a session id changed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SetCookie {
+    /// Host that set it.
+    pub host: String,
     /// Cookie name.
     pub name: String,
+    /// First 16 hex digits of the value's SHA-256.
+    pub fingerprint: String,
     /// Attributes as sent (`Path=/`, `HttpOnly`, `Max-Age=…`).
     pub attributes: Vec<String>,
     /// Evidence id of the exchange that set it.

@@ -10,13 +10,18 @@ use std::sync::Arc;
 
 use reqwest::Url;
 
+use super::sso::{Persona, SsoSetup, SsoWorld, persona, victim};
 use crate::check::{
-    self, AssertionResult, AssertionStatus, NotPublic, Observations, Outcome, PUBLIC_EXPECTED,
-    TargetFacts, capture_link, public_problem,
+    self, AssertionResult, AssertionStatus, LoginObservation, NotPublic, Observations, Outcome,
+    PUBLIC_EXPECTED, TargetFacts, capture_link, public_problem,
 };
-use crate::probe::{Document, HttpProbe, Page, PageCache};
+use crate::idp::{Attack, Scenario};
+use crate::probe::{Document, HttpProbe, LoginPlan, LoginTrace, Page, PageCache, log_in};
 use crate::report::CheckRecord;
-use crate::suite::{Action, CaptureKind, Check, SecretSlot, Segment, Step, Target, Template};
+use crate::suite::{
+    Action, Capability, CaptureKind, Check, LoginStep, SecretSlot, Segment, Step, Target, Template,
+    VirtualUser,
+};
 
 /// What every check of a run shares.
 pub(crate) struct Context {
@@ -24,6 +29,7 @@ pub(crate) struct Context {
     pub(crate) probe: HttpProbe,
     pub(crate) cache: PageCache,
     pub(crate) facts: TargetFacts,
+    pub(crate) sso: Option<SsoSetup>,
 }
 
 /// How a check ended before its assertions could all be evaluated.
@@ -36,15 +42,30 @@ struct Stop {
 /// Runs one check; the duration is filled in by the scheduler.
 pub(crate) async fn execute(check: &Check, context: &Context) -> CheckRecord {
     let mut record = blank_record(check);
-    if let Some(reason) = unmet_requirement(check, &context.target) {
+    if let Some(reason) = unmet_requirement(check, &context.target, context.sso.as_ref()) {
         record.outcome = Outcome::Skip;
         record.reason = Some(reason);
         return record;
     }
     let mut pages: BTreeMap<String, Arc<Page>> = BTreeMap::new();
+    let mut logins: BTreeMap<String, Arc<LoginObservation>> = BTreeMap::new();
     let mut captures: BTreeMap<String, String> = BTreeMap::new();
     let mut exchanges: Vec<String> = Vec::new();
     for step in &check.steps {
+        if let Action::Login(login) = &step.action {
+            match run_login(step, login, check, context).await {
+                Ok(observation) => {
+                    exchanges.extend(observation.trace.exchanges());
+                    logins.insert(step.id.clone(), observation);
+                }
+                Err((stop, seen)) => {
+                    exchanges.extend(seen);
+                    finish_stopped(&mut record, stop, exchanges);
+                    return record;
+                }
+            }
+            continue;
+        }
         match run_step(step, check, context, &captures).await {
             Ok((page, taken)) => {
                 exchanges.extend(page.exchanges());
@@ -58,7 +79,7 @@ pub(crate) async fn execute(check: &Check, context: &Context) -> CheckRecord {
             }
         }
     }
-    judge(check, &pages, &context.facts, &mut record);
+    judge(check, &pages, logins, &context.facts, &mut record);
     exchanges.extend(
         record
             .assertions
@@ -102,7 +123,18 @@ fn sorted_unique(mut ids: Vec<String>) -> Vec<String> {
 }
 
 /// Why the check cannot run against this target, if it cannot.
-fn unmet_requirement(check: &Check, target: &Target) -> Option<String> {
+fn unmet_requirement(check: &Check, target: &Target, sso: Option<&SsoSetup>) -> Option<String> {
+    let logs_in = check
+        .steps
+        .iter()
+        .any(|step| matches!(step.action, Action::Login(_)));
+    if logs_in && sso.is_none() {
+        return Some(
+            "la cible ne déclare pas de section [sso] : le candidat n'est pas relié aux \
+             fournisseurs d'identité de test d'entconf (voir README, « Connexion ÉduConnect et ARENA »)"
+                .to_owned(),
+        );
+    }
     let missing: Vec<&str> = check
         .requires
         .iter()
@@ -135,7 +167,14 @@ async fn run_step(
     context: &Context,
     captures: &BTreeMap<String, String>,
 ) -> StepResult {
-    let Action::Fetch { url, public } = &step.action;
+    let Action::Fetch { url, public } = &step.action else {
+        let stop = Stop {
+            outcome: Outcome::Error,
+            reason: Some(format!("étape « {} » : sonde inattendue", step.id)),
+            assertion: None,
+        };
+        return Err((stop, Vec::new()));
+    };
     let url = match render(url, &context.target, captures) {
         Ok(url) => url,
         Err(message) => {
@@ -296,10 +335,11 @@ fn stopped(
 fn judge(
     check: &Check,
     pages: &BTreeMap<String, Arc<Page>>,
+    logins: BTreeMap<String, Arc<LoginObservation>>,
     facts: &TargetFacts,
     record: &mut CheckRecord,
 ) {
-    let observations = Observations::new(pages, facts.clone());
+    let observations = Observations::new(pages, facts.clone()).with_logins(logins);
     for precondition in &check.only_if {
         let result = check::evaluate(precondition, check.severity, &observations);
         match result.status {
@@ -327,4 +367,152 @@ fn judge(
         .collect();
     record.outcome = check::fold(&results, check.review);
     record.assertions.extend(results);
+}
+
+type LoginResult = Result<Arc<LoginObservation>, (Stop, Vec<String>)>;
+
+fn login_error(step: &Step, message: String) -> (Stop, Vec<String>) {
+    let stop = Stop {
+        outcome: Outcome::Error,
+        reason: Some(format!("étape « {} » : {message}", step.id)),
+        assertion: None,
+    };
+    (stop, Vec::new())
+}
+
+/// Plays a `login` step: for an attack, a control login of the same person
+/// first, then the attack; for a replay, one login replayed afterwards.
+async fn run_login(
+    step: &Step,
+    login: &LoginStep,
+    check: &Check,
+    context: &Context,
+) -> LoginResult {
+    let world = match &context.sso {
+        Some(SsoSetup::Ready(world)) => Arc::clone(world),
+        Some(SsoSetup::Failed(why)) => return Err(login_error(step, why.clone())),
+        None => return Err(login_error(step, "aucune section [sso]".to_owned())),
+    };
+    let persona_of = |user| persona(&world.directory, user);
+    let replay = matches!(login.attack, Some(Attack::CodeReplay | Attack::SamlReplay));
+    let controlled = login.user == VirtualUser::UnknownPupil || (login.attack.is_some() && !replay);
+    let attacker = persona_of(login.user).map_err(|why| login_error(step, why))?;
+    let genuine = if login.user == VirtualUser::UnknownPupil {
+        persona_of(VirtualUser::Pupil).map_err(|why| login_error(step, why))?
+    } else {
+        attacker.clone()
+    };
+    let mut seen = Vec::new();
+    let control = if controlled {
+        let scenario = Scenario {
+            identity: genuine.identity.clone(),
+            attack: None,
+            victim: None,
+        };
+        let trace = play(
+            step, check, context, &world, &genuine, scenario, false, false,
+        )
+        .await?;
+        seen.extend(trace.exchanges());
+        Some(trace)
+    } else {
+        None
+    };
+    let wrapped = (login.attack == Some(Attack::SamlSignatureWrapping))
+        .then(|| victim(&world.directory, &attacker))
+        .flatten();
+    let scenario = Scenario {
+        identity: attacker.identity.clone(),
+        attack: login.attack,
+        victim: wrapped.as_ref().map(|v| v.identity.clone()),
+    };
+    let trace = play(
+        step,
+        check,
+        context,
+        &world,
+        &attacker,
+        scenario,
+        replay,
+        login.logout,
+    )
+    .await
+    .map_err(|(stop, mut ids)| {
+        ids.extend(seen);
+        (stop, ids)
+    })?;
+    let intruder = wrapped.map_or_else(|| attacker.person.clone(), |v| v.person);
+    Ok(Arc::new(LoginObservation {
+        trace,
+        control,
+        expected: genuine.person.clone(),
+        intruder,
+        attack: login.attack.map(|a| a.description_fr().to_owned()),
+        service: login.service.label_fr().to_owned(),
+    }))
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the login's parts come from the step, the run and the persona"
+)]
+async fn play(
+    step: &Step,
+    check: &Check,
+    context: &Context,
+    world: &SsoWorld,
+    persona: &Persona,
+    scenario: Scenario,
+    replay: bool,
+    logout: bool,
+) -> Result<LoginTrace, (Stop, Vec<String>)> {
+    let Action::Login(login) = &step.action else {
+        return Err(login_error(step, "sonde inattendue".to_owned()));
+    };
+    let capability = |capability: Capability| context.target.capabilities.get(&capability).cloned();
+    let (Some(start), Some(account_page)) = (
+        capability(login.service.capability()),
+        capability(Capability::AccountPage),
+    ) else {
+        return Err(login_error(
+            step,
+            "capacités de connexion non déclarées".to_owned(),
+        ));
+    };
+    let plan = LoginPlan {
+        login_page: capability(Capability::LoginPage),
+        start,
+        account_page,
+        logout: if logout {
+            capability(Capability::Logout)
+        } else {
+            None
+        },
+        choose: persona.choose.clone(),
+        replay,
+        idp_host: world.public_url.host_str().unwrap_or("").to_owned(),
+        idp_origin: world.public_url.origin().ascii_serialization(),
+        token: world.idp.open(scenario),
+    };
+    log_in(&context.probe, &world.idp, &plan)
+        .await
+        .map_err(|failure| {
+            let assertion = AssertionResult {
+                label: format!("parcours de connexion de l'étape « {} »", step.id),
+                article: None,
+                severity: check.severity,
+                status: AssertionStatus::Error,
+                expected:
+                    "un parcours de connexion complet, chaque réponse lisible et dans les temps"
+                        .to_owned(),
+                actual: failure.error.to_string(),
+                exchanges: failure.exchanges.clone(),
+            };
+            let stop = Stop {
+                outcome: Outcome::Error,
+                reason: None,
+                assertion: Some(assertion),
+            };
+            (stop, failure.exchanges)
+        })
 }

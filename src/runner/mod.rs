@@ -9,7 +9,9 @@ mod event;
 mod execution;
 mod scheduler;
 mod selection;
+mod sso;
 
 pub use event::{EventSink, RunEvent};
 pub use scheduler::{Cancellation, RunSettings, run};
 pub use selection::{Plan, Selection, SelectionError};
+pub use sso::{SsoSetup, SsoWorld, launch, start};

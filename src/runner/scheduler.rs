@@ -14,8 +14,10 @@ use tokio::task::JoinSet;
 use super::event::{EventSink, RunEvent};
 use super::execution::{Context, blank_record, execute};
 use super::selection::Plan;
+use super::sso::SsoSetup;
 use crate::check::{Outcome, TargetFacts};
 use crate::evidence::{Clock, EvidenceStore, Redactor};
+use crate::idp::EvidenceSink;
 use crate::probe::{HttpProbe, PageCache, ProbeError};
 use crate::report::{
     CheckRecord, FORMAT, FORMAT_VERSION, Harness, RunOptionsInfo, RunRecord, SuiteInfo, Summary,
@@ -34,6 +36,8 @@ pub struct RunSettings {
     pub clock: Arc<dyn Clock>,
     /// Invocation details kept in the record.
     pub options: RunOptionsInfo,
+    /// The harness's IdPs and the seeded directory, for `login` steps.
+    pub sso: Option<SsoSetup>,
 }
 
 /// A switch that stops a run; cheap to clone, set from a signal handler.
@@ -95,11 +99,19 @@ pub async fn run(
     let facts = TargetFacts {
         login_page: target.capabilities.get(&Capability::LoginPage).cloned(),
     };
+    if let Some(SsoSetup::Ready(world)) = &settings.sso {
+        world.idp.attach_evidence(EvidenceSink {
+            store: Arc::clone(&store),
+            redactor: Arc::clone(&redactor),
+            clock: Arc::clone(&clock),
+        });
+    }
     let context = Arc::new(Context {
         target,
         probe,
         cache: PageCache::new(),
         facts,
+        sso: settings.sso.clone(),
     });
     let started_at = clock.now();
     let start = clock.monotonic();

@@ -25,10 +25,13 @@ pub struct SuiteSource {
 
 /// Suite files compiled into the binary, so that `entconf demo` and `run`
 /// work from any directory with exactly the suites of this version.
-const EMBEDDED: &[(&str, &str)] = &[(
-    "suites/footer.yaml",
-    include_str!("../../suites/footer.yaml"),
-)];
+const EMBEDDED: &[(&str, &str)] = &[
+    (
+        "suites/footer.yaml",
+        include_str!("../../suites/footer.yaml"),
+    ),
+    ("suites/sso.yaml", include_str!("../../suites/sso.yaml")),
+];
 
 /// The suites shipped with this version of entconf.
 pub fn embedded_sources() -> Vec<SuiteSource> {

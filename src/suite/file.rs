@@ -113,6 +113,9 @@ pub struct StepEntry {
     /// Fetch a page as an anonymous browser would: fresh cookies, every redirect followed and recorded.
     #[serde(default)]
     pub fetch: Option<FetchEntry>,
+    /// A person logs in through one of the harness's identity providers.
+    #[serde(default)]
+    pub login: Option<LoginEntry>,
     /// Values extracted from this step's page, usable later as `${capture.<name>}`.
     #[serde(default)]
     pub capture: BTreeMap<String, Located<CaptureEntry>>,
@@ -130,6 +133,23 @@ pub struct FetchEntry {
 }
 
 /// A capture: exactly one kind.
+/// `login:` — the harness plays EduConnect or ARENA and drives a browser
+/// through the candidate's login.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginEntry {
+    /// `educonnect-oidc`, `educonnect-saml` or `agents-saml`.
+    pub service: Located<String>,
+    /// `pupil`, `parent-two-profiles`, `teacher` or `unknown-pupil`.
+    pub user: Located<String>,
+    /// A bad answer of the IdP (e.g. `id-token-bad-signature`).
+    #[serde(default)]
+    pub attack: Option<Located<String>>,
+    /// End with a logout at the candidate.
+    #[serde(default)]
+    pub logout: bool,
+}
+
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CaptureEntry {
@@ -201,6 +221,46 @@ pub struct AssertionEntry {
     /// The accessibility mention agrees with the conformity rate of the declaration.
     #[serde(default)]
     pub accessibility_rate: Option<AccessibilityRateEntry>,
+    /// The person landed on their own account (name, school, profile).
+    #[serde(default)]
+    pub signed_in: Option<SignedInEntry>,
+    /// The person named by the IdP's bad answer did not get in.
+    #[serde(default)]
+    pub refused: Option<StepOnlyEntry>,
+    /// The IdP's answer replayed from another browser opened no session.
+    #[serde(default)]
+    pub replay_refused: Option<StepOnlyEntry>,
+    /// The session cookie carries `HttpOnly`, `Secure` or `SameSite`.
+    #[serde(default)]
+    pub session_cookie: Option<SessionCookieEntry>,
+    /// The session id changed at login.
+    #[serde(default)]
+    pub session_renewed: Option<StepOnlyEntry>,
+    /// No session id or access token in the candidate's URLs.
+    #[serde(default)]
+    pub no_secret_in_urls: Option<StepOnlyEntry>,
+    /// Logout at the candidate reached the IdP.
+    #[serde(default)]
+    pub idp_logout: Option<StepOnlyEntry>,
+    /// After logout the old session id opens nothing.
+    #[serde(default)]
+    pub logout_ends_session: Option<StepOnlyEntry>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignedInEntry {
+    pub step: Located<String>,
+    /// Phrase list naming the profile (e.g. `profile_pupil`).
+    pub profile: Located<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SessionCookieEntry {
+    pub step: Located<String>,
+    /// `HttpOnly`, `Secure` or `SameSite`.
+    pub attribute: Located<String>,
 }
 
 /// Parameters of `status`.

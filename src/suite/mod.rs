@@ -20,12 +20,13 @@ pub use file::SuiteFile;
 pub use located::Located;
 pub use model::{
     AccessibilityState, Action, Assertion, AssertionKind, Capture, CaptureKind, Catalog, Check,
-    Css, Pattern, PhraseList, Reference, Severity, Step, Suite, Zone,
+    CookieAttribute, Css, LoginStep, Pattern, PhraseList, Reference, Severity, SsoService, Step,
+    Suite, VirtualUser, Zone,
 };
 pub use quantity::{display_duration, parse_duration, parse_size};
 pub use schema::suite_schema;
 pub use target::{
-    Capability, Environment, HttpSettings, ProcessEnvironment, Secret, SecretSlot, Target, hex,
-    hex_sha256, load_target, parse_target,
+    Capability, Environment, HttpSettings, ProcessEnvironment, Secret, SecretSlot, SsoTarget,
+    Target, hex, hex_sha256, load_target, parse_target,
 };
 pub use template::{Segment, Template, TemplateError};

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::target::Capability;
 use super::template::Template;
+use crate::idp::Attack;
 
 /// How much a requirement weighs.
 #[derive(
@@ -146,6 +147,123 @@ pub enum Action {
         /// Stop the check unless the page is public HTML.
         public: bool,
     },
+    /// A person logging in through one of the harness's IdPs.
+    Login(LoginStep),
+}
+
+/// What a `login` step does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LoginStep {
+    /// Which national service and protocol.
+    pub service: SsoService,
+    /// Who logs in.
+    pub user: VirtualUser,
+    /// The bad answer the IdP gives, if any.
+    pub attack: Option<Attack>,
+    /// End with a logout and a visit with the old cookies.
+    pub logout: bool,
+}
+
+/// A national login service as the candidate offers it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SsoService {
+    /// EduConnect over OpenID Connect.
+    EduConnectOidc,
+    /// EduConnect over SAML 2.0.
+    EduConnectSaml,
+    /// The agents' guichet (ARENA) over SAML 2.0.
+    AgentsSaml,
+}
+
+impl SsoService {
+    /// Every service, in documentation order.
+    pub const ALL: [Self; 3] = [Self::EduConnectOidc, Self::EduConnectSaml, Self::AgentsSaml];
+
+    /// Name in suite files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::EduConnectOidc => "educonnect-oidc",
+            Self::EduConnectSaml => "educonnect-saml",
+            Self::AgentsSaml => "agents-saml",
+        }
+    }
+
+    /// The target capability that starts this login.
+    pub fn capability(self) -> Capability {
+        match self {
+            Self::EduConnectOidc => Capability::EduconnectOidcLogin,
+            Self::EduConnectSaml => Capability::EduconnectSamlLogin,
+            Self::AgentsSaml => Capability::AgentsLogin,
+        }
+    }
+
+    /// French label for reports.
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            Self::EduConnectOidc => "ÉduConnect (OpenID Connect)",
+            Self::EduConnectSaml => "ÉduConnect (SAML)",
+            Self::AgentsSaml => "guichet agents ARENA (SAML)",
+        }
+    }
+}
+
+/// The synthetic people of the AAF directory a login step can use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VirtualUser {
+    /// A pupil.
+    Pupil,
+    /// A parent recorded twice in the directory (children in two schools):
+    /// the candidate must offer a choice of profile.
+    ParentTwoProfiles,
+    /// A teacher (not a director).
+    Teacher,
+    /// A pupil EduConnect knows but the directory does not.
+    UnknownPupil,
+}
+
+impl VirtualUser {
+    /// Every user, in documentation order.
+    pub const ALL: [Self; 4] = [
+        Self::Pupil,
+        Self::ParentTwoProfiles,
+        Self::Teacher,
+        Self::UnknownPupil,
+    ];
+
+    /// Name in suite files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pupil => "pupil",
+            Self::ParentTwoProfiles => "parent-two-profiles",
+            Self::Teacher => "teacher",
+            Self::UnknownPupil => "unknown-pupil",
+        }
+    }
+}
+
+/// A cookie attribute a session cookie must carry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CookieAttribute {
+    /// Out of reach of scripts.
+    HttpOnly,
+    /// Never sent over plain HTTP.
+    Secure,
+    /// `SameSite=Lax` or `Strict`.
+    SameSite,
+}
+
+impl CookieAttribute {
+    /// Every attribute.
+    pub const ALL: [Self; 3] = [Self::HttpOnly, Self::Secure, Self::SameSite];
+
+    /// Name in suite files and in `Set-Cookie`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::HttpOnly => "HttpOnly",
+            Self::Secure => "Secure",
+            Self::SameSite => "SameSite",
+        }
+    }
 }
 
 /// A named value extracted from a step's page.
@@ -306,6 +424,50 @@ pub enum AssertionKind {
         /// Bound in words.
         max_average_words: f64,
     },
+    /// The person landed on their own account, with the right profile and school.
+    SignedIn {
+        /// Login step examined.
+        step: String,
+        /// Accepted wordings of the profile.
+        profile: PhraseList,
+    },
+    /// The person the IdP's bad answer named did not get in.
+    Refused {
+        /// Login step examined.
+        step: String,
+    },
+    /// Replaying the IdP's answer from another browser did not open a session.
+    ReplayRefused {
+        /// Login step examined.
+        step: String,
+    },
+    /// The session cookie carries an attribute.
+    SessionCookie {
+        /// Login step examined.
+        step: String,
+        /// Required attribute.
+        attribute: CookieAttribute,
+    },
+    /// The session id changed at login.
+    SessionRenewed {
+        /// Login step examined.
+        step: String,
+    },
+    /// No session id or access token in any URL of the candidate.
+    NoSecretInUrls {
+        /// Login step examined.
+        step: String,
+    },
+    /// Logout at the candidate reached the IdP.
+    IdpLogout {
+        /// Login step examined.
+        step: String,
+    },
+    /// After logout, the old session id no longer opens the account.
+    LogoutEndsSession {
+        /// Login step examined.
+        step: String,
+    },
     /// Accessibility mention consistent with the declared rate.
     AccessibilityRate {
         /// Where the mention is.
@@ -337,7 +499,15 @@ impl AssertionKind {
             | Self::Element { step, .. }
             | Self::Cookies { step, .. }
             | Self::ThirdParty { step, .. }
-            | Self::Lang { step, .. } => vec![step],
+            | Self::Lang { step, .. }
+            | Self::SignedIn { step, .. }
+            | Self::Refused { step }
+            | Self::ReplayRefused { step }
+            | Self::SessionCookie { step, .. }
+            | Self::SessionRenewed { step }
+            | Self::NoSecretInUrls { step }
+            | Self::IdpLogout { step }
+            | Self::LogoutEndsSession { step } => vec![step],
             Self::Link { zone, .. }
             | Self::Phrases { zone, .. }
             | Self::Pattern { zone, .. }

@@ -42,17 +42,40 @@ pub enum Capability {
     LoginPage,
     /// The public home page of the ENT, public.
     HomePage,
+    /// Starts an EduConnect login over OpenID Connect.
+    EduconnectOidcLogin,
+    /// Starts an EduConnect login over SAML.
+    EduconnectSamlLogin,
+    /// Starts a teacher's login at the agents' guichet (SAML).
+    AgentsLogin,
+    /// A page only a logged-in person sees, showing who they are.
+    AccountPage,
+    /// Logs the person out.
+    Logout,
 }
 
 impl Capability {
     /// Every capability, in documentation order.
-    pub const ALL: [Self; 2] = [Self::LoginPage, Self::HomePage];
+    pub const ALL: [Self; 7] = [
+        Self::LoginPage,
+        Self::HomePage,
+        Self::EduconnectOidcLogin,
+        Self::EduconnectSamlLogin,
+        Self::AgentsLogin,
+        Self::AccountPage,
+        Self::Logout,
+    ];
 
     /// Name in suite and target files.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::LoginPage => "login_page",
             Self::HomePage => "home_page",
+            Self::EduconnectOidcLogin => "educonnect_oidc_login",
+            Self::EduconnectSamlLogin => "educonnect_saml_login",
+            Self::AgentsLogin => "agents_login",
+            Self::AccountPage => "account_page",
+            Self::Logout => "logout",
         }
     }
 
@@ -159,6 +182,26 @@ pub struct Target {
     pub secrets: BTreeMap<String, SecretSlot>,
     /// SHA-256 of the description file (it holds references, not secrets).
     pub description_sha256: String,
+    /// How the candidate is registered at the harness's IdPs, if it is.
+    pub sso: Option<SsoTarget>,
+}
+
+/// The `[sso]` section: where the harness serves EduConnect and ARENA for
+/// the candidate, and what the candidate was seeded with.
+#[derive(Clone, Debug)]
+pub struct SsoTarget {
+    /// Address the IdPs listen on.
+    pub idp_listen: std::net::SocketAddr,
+    /// URL the candidate reaches them at (default `http://<idp_listen>`).
+    pub idp_public_url: Url,
+    /// Folder of the IdPs' test-only key; a fresh key per run otherwise.
+    pub idp_keys: Option<std::path::PathBuf>,
+    /// Folder of the AAF files the candidate imported.
+    pub aaf: std::path::PathBuf,
+    /// OpenID Connect client id of the candidate.
+    pub client_id: String,
+    /// Its client secret.
+    pub client_secret: SecretSlot,
 }
 
 impl Target {
@@ -175,6 +218,10 @@ impl Target {
                     .iter()
                     .map(|(_, secret)| secret.clone()),
             )
+            .chain(self.sso.iter().filter_map(|sso| match &sso.client_secret {
+                SecretSlot::Available(secret) => Some(secret.clone()),
+                SecretSlot::Missing(_) => None,
+            }))
             .collect()
     }
 }
@@ -192,6 +239,21 @@ struct TargetFile {
     http: HttpFile,
     #[serde(default)]
     secrets: BTreeMap<String, SecretSource>,
+    #[serde(default)]
+    sso: Option<SsoFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SsoFile {
+    idp_listen: String,
+    #[serde(default)]
+    idp_public_url: Option<String>,
+    #[serde(default)]
+    idp_keys: Option<String>,
+    aaf: String,
+    client_id: String,
+    client_secret: SecretSource,
 }
 
 #[derive(Default, Deserialize)]
@@ -199,6 +261,11 @@ struct TargetFile {
 struct CapabilitiesFile {
     login_page: Option<String>,
     home_page: Option<String>,
+    educonnect_oidc_login: Option<String>,
+    educonnect_saml_login: Option<String>,
+    agents_login: Option<String>,
+    account_page: Option<String>,
+    logout: Option<String>,
 }
 
 #[derive(Default, Deserialize)]
@@ -313,6 +380,17 @@ pub fn parse_target(
         let declared = [
             (Capability::LoginPage, &raw.capabilities.login_page),
             (Capability::HomePage, &raw.capabilities.home_page),
+            (
+                Capability::EduconnectOidcLogin,
+                &raw.capabilities.educonnect_oidc_login,
+            ),
+            (
+                Capability::EduconnectSamlLogin,
+                &raw.capabilities.educonnect_saml_login,
+            ),
+            (Capability::AgentsLogin, &raw.capabilities.agents_login),
+            (Capability::AccountPage, &raw.capabilities.account_page),
+            (Capability::Logout, &raw.capabilities.logout),
         ];
         for (capability, value) in declared {
             let Some(value) = value else { continue };
@@ -391,8 +469,14 @@ pub fn parse_target(
         }
     }
 
+    let sso = raw
+        .sso
+        .as_ref()
+        .and_then(|sso| sso_target(sso, base_dir, env, &mut problem));
+
     match base_url {
         Some(base_url) if problems.is_empty() => Ok(Target {
+            sso,
             name: raw.name.unwrap_or_else(|| raw.id.clone()),
             id: raw.id,
             base_url,
@@ -403,6 +487,60 @@ pub fn parse_target(
         }),
         _ => Err(Diagnostics(problems)),
     }
+}
+
+fn sso_target(
+    sso: &SsoFile,
+    base_dir: Option<&Path>,
+    env: &dyn Environment,
+    problem: &mut impl FnMut(&str, String),
+) -> Option<SsoTarget> {
+    let listen = match sso.idp_listen.parse::<std::net::SocketAddr>() {
+        Ok(addr) => Some(addr),
+        Err(_) => {
+            problem(
+                "idp_listen",
+                format!(
+                    "idp_listen « {} » n'est pas une adresse IP:PORT (ex. 127.0.0.1:9400)",
+                    sso.idp_listen
+                ),
+            );
+            None
+        }
+    };
+    let public = match (&sso.idp_public_url, listen) {
+        (Some(url), _) => match Url::parse(url) {
+            Ok(url) => Some(url),
+            Err(error) => {
+                problem(
+                    "idp_public_url",
+                    format!("idp_public_url « {url} » n'est pas une URL : {error}"),
+                );
+                None
+            }
+        },
+        (None, Some(addr)) => Url::parse(&format!("http://{addr}")).ok(),
+        (None, None) => None,
+    };
+    let relative = |path: &str| match base_dir {
+        Some(dir) => dir.join(path),
+        None => std::path::PathBuf::from(path),
+    };
+    let secret = match resolve_secret("OIDC_CLIENT_SECRET", &sso.client_secret, base_dir, env) {
+        Ok(slot) => slot,
+        Err(message) => {
+            problem("client_secret", message);
+            return None;
+        }
+    };
+    Some(SsoTarget {
+        idp_listen: listen?,
+        idp_public_url: public?,
+        idp_keys: sso.idp_keys.as_deref().map(relative),
+        aaf: relative(&sso.aaf),
+        client_id: sso.client_id.clone(),
+        client_secret: secret,
+    })
 }
 
 fn resolve_secret(

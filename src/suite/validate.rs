@@ -12,16 +12,19 @@ use std::sync::Arc;
 
 use super::diagnostic::Diagnostic;
 use super::file::{
-    AssertionEntry, CaptureEntry, CheckEntry, RefEntry, StepEntry, SuiteFile, ZoneEntry,
+    AssertionEntry, CaptureEntry, CheckEntry, LoginEntry, RefEntry, StepEntry, StepOnlyEntry,
+    SuiteFile, ZoneEntry,
 };
 use super::located::Located;
 use super::model::{
-    AccessibilityState, Action, Assertion, AssertionKind, Capture, CaptureKind, Check, Css,
-    Pattern, PhraseList, Reference, Step, Suite, Zone,
+    AccessibilityState, Action, Assertion, AssertionKind, Capture, CaptureKind, Check,
+    CookieAttribute, Css, LoginStep, Pattern, PhraseList, Reference, SsoService, Step, Suite,
+    VirtualUser, Zone,
 };
 use super::quantity::parse_duration;
 use super::target::Capability;
 use super::template::{Template, is_identifier};
+use crate::idp::Attack;
 
 /// Collects diagnostics for one file.
 struct Context<'a> {
@@ -260,15 +263,24 @@ fn validate_check(
     if raw.assert.is_empty() {
         cx.error(&raw.id, format!("{id} : aucune assertion (assert)"));
     }
+    let logins: BTreeSet<String> = steps
+        .iter()
+        .filter(|step| matches!(step.action, Action::Login(_)))
+        .map(|step| step.id.clone())
+        .collect();
+    let known = KnownSteps {
+        all: &step_ids,
+        logins: &logins,
+    };
     let only_if: Vec<Assertion> = raw
         .only_if
         .iter()
-        .filter_map(|a| validate_assertion(cx, scope, &step_ids, a))
+        .filter_map(|a| validate_assertion(cx, scope, &known, a))
         .collect();
     let assertions: Vec<Assertion> = raw
         .assert
         .iter()
-        .filter_map(|a| validate_assertion(cx, scope, &step_ids, a))
+        .filter_map(|a| validate_assertion(cx, scope, &known, a))
         .collect();
 
     (cx.problems.len() == before).then(|| Check {
@@ -355,10 +367,32 @@ fn validate_step(
             format!("{check_id} : l'étape « {step_id} » est déjà définie"),
         );
     }
+    if let Some(login) = &raw.login {
+        if raw.fetch.is_some() {
+            cx.error(
+                entry,
+                format!("étape « {step_id} » : une seule sonde par étape (fetch ou login)"),
+            );
+        }
+        if let Some(capture) = raw.capture.values().next() {
+            cx.error(capture, "une étape login ne capture rien");
+        }
+        let login = validate_login(cx, login)?;
+        requires.insert(login.service.capability());
+        requires.insert(Capability::AccountPage);
+        if login.logout {
+            requires.insert(Capability::Logout);
+        }
+        return (cx.problems.len() == before).then(|| Step {
+            id: step_id,
+            action: Action::Login(login),
+            captures: Vec::new(),
+        });
+    }
     let Some(fetch) = &raw.fetch else {
         cx.error(
             entry,
-            format!("étape « {step_id} » : aucune sonde ; sondes connues : fetch"),
+            format!("étape « {step_id} » : aucune sonde ; sondes connues : fetch, login"),
         );
         return None;
     };
@@ -412,6 +446,82 @@ fn validate_step(
             public: fetch.public,
         },
         captures,
+    })
+}
+
+fn validate_login(cx: &mut Context<'_>, raw: &LoginEntry) -> Option<LoginStep> {
+    let service = SsoService::ALL
+        .into_iter()
+        .find(|s| s.as_str() == raw.service.value);
+    if service.is_none() {
+        let known: Vec<&str> = SsoService::ALL
+            .into_iter()
+            .map(SsoService::as_str)
+            .collect();
+        cx.error(
+            &raw.service,
+            format!(
+                "service inconnu « {} » (connus : {})",
+                raw.service.value,
+                known.join(", ")
+            ),
+        );
+    }
+    let user = VirtualUser::ALL
+        .into_iter()
+        .find(|u| u.as_str() == raw.user.value);
+    if user.is_none() {
+        let known: Vec<&str> = VirtualUser::ALL
+            .into_iter()
+            .map(VirtualUser::as_str)
+            .collect();
+        cx.error(
+            &raw.user,
+            format!(
+                "personne inconnue « {} » (connues : {})",
+                raw.user.value,
+                known.join(", ")
+            ),
+        );
+    }
+    let mut attack = None;
+    if let Some(name) = &raw.attack {
+        match Attack::parse(&name.value) {
+            Some(found) => attack = Some(found),
+            None => {
+                let known: Vec<&str> = Attack::ALL.into_iter().map(Attack::as_str).collect();
+                cx.error(
+                    name,
+                    format!(
+                        "attaque inconnue « {} » (connues : {})",
+                        name.value,
+                        known.join(", ")
+                    ),
+                );
+                return None;
+            }
+        }
+    }
+    let (service, user) = (service?, user?);
+    if let Some(found) = attack
+        && found.is_saml() != (service != SsoService::EduConnectOidc)
+        && let Some(name) = &raw.attack
+    {
+        cx.error(
+            name,
+            format!(
+                "l'attaque « {} » ne s'applique pas au service « {} »",
+                found.as_str(),
+                service.as_str()
+            ),
+        );
+        return None;
+    }
+    Some(LoginStep {
+        service,
+        user,
+        attack,
+        logout: raw.logout,
     })
 }
 
@@ -559,7 +669,33 @@ fn zone(
     })
 }
 
-const ASSERTION_KINDS: &str = "status, public_page, element, link, phrases, pattern, exactly_one, cookies, third_party, lang, link_names, readability, accessibility_rate";
+const ASSERTION_KINDS: &str = "status, public_page, element, link, phrases, pattern, exactly_one, cookies, third_party, lang, link_names, readability, accessibility_rate, signed_in, refused, replay_refused, session_cookie, session_renewed, no_secret_in_urls, idp_logout, logout_ends_session";
+
+/// The steps of a check an assertion may name: every step, and those that
+/// are logins (login assertions read nothing else).
+struct KnownSteps<'a> {
+    all: &'a BTreeSet<String>,
+    logins: &'a BTreeSet<String>,
+}
+
+fn login_ref(
+    cx: &mut Context<'_>,
+    known: &KnownSteps<'_>,
+    step: &Located<String>,
+) -> Option<String> {
+    let name = step_ref(cx, known.all, step)?;
+    if known.logins.contains(&name) {
+        Some(name)
+    } else {
+        cx.error(
+            step,
+            format!(
+                "l'étape « {name} » n'est pas une étape login : cette assertion lit une connexion"
+            ),
+        );
+        None
+    }
+}
 
 #[expect(
     clippy::too_many_lines,
@@ -568,9 +704,10 @@ const ASSERTION_KINDS: &str = "status, public_page, element, link, phrases, patt
 fn validate_assertion(
     cx: &mut Context<'_>,
     scope: &SuiteScope<'_>,
-    steps: &BTreeSet<String>,
+    known: &KnownSteps<'_>,
     entry: &Located<AssertionEntry>,
 ) -> Option<Assertion> {
+    let steps = known.all;
     let raw = &entry.value;
     let given = [
         raw.status.is_some(),
@@ -586,6 +723,14 @@ fn validate_assertion(
         raw.link_names.is_some(),
         raw.readability.is_some(),
         raw.accessibility_rate.is_some(),
+        raw.signed_in.is_some(),
+        raw.refused.is_some(),
+        raw.replay_refused.is_some(),
+        raw.session_cookie.is_some(),
+        raw.session_renewed.is_some(),
+        raw.no_secret_in_urls.is_some(),
+        raw.idp_logout.is_some(),
+        raw.logout_ends_session.is_some(),
     ]
     .into_iter()
     .filter(|&given| given)
@@ -685,7 +830,7 @@ fn validate_assertion(
     } else if let Some(a) = &raw.accessibility_rate {
         validate_accessibility_rate(cx, steps, a)
     } else {
-        None
+        validate_login_assertion(cx, scope, known, raw)
     };
     if cx.problems.len() != before {
         return None;
@@ -757,6 +902,61 @@ fn validate_accessibility_rate(
     })
 }
 
+/// A login assertion that names only its step, and how to build it.
+type SimpleLoginAssertion<'a> = (&'a Option<StepOnlyEntry>, fn(String) -> AssertionKind);
+
+fn validate_login_assertion(
+    cx: &mut Context<'_>,
+    scope: &SuiteScope<'_>,
+    known: &KnownSteps<'_>,
+    raw: &AssertionEntry,
+) -> Option<AssertionKind> {
+    if let Some(s) = &raw.signed_in {
+        let step = login_ref(cx, known, &s.step);
+        let profile = phrase_list(cx, scope, &s.profile);
+        return step
+            .zip(profile)
+            .map(|(step, profile)| AssertionKind::SignedIn { step, profile });
+    }
+    if let Some(c) = &raw.session_cookie {
+        let step = login_ref(cx, known, &c.step);
+        let attribute = CookieAttribute::ALL
+            .into_iter()
+            .find(|a| a.as_str() == c.attribute.value);
+        if attribute.is_none() {
+            cx.error(
+                &c.attribute,
+                format!(
+                    "attribut « {} » inconnu (connus : HttpOnly, Secure, SameSite)",
+                    c.attribute.value
+                ),
+            );
+        }
+        return step
+            .zip(attribute)
+            .map(|(step, attribute)| AssertionKind::SessionCookie { step, attribute });
+    }
+    let simple: [SimpleLoginAssertion<'_>; 6] = [
+        (&raw.refused, |step| AssertionKind::Refused { step }),
+        (&raw.replay_refused, |step| AssertionKind::ReplayRefused {
+            step,
+        }),
+        (&raw.session_renewed, |step| AssertionKind::SessionRenewed {
+            step,
+        }),
+        (&raw.no_secret_in_urls, |step| {
+            AssertionKind::NoSecretInUrls { step }
+        }),
+        (&raw.idp_logout, |step| AssertionKind::IdpLogout { step }),
+        (&raw.logout_ends_session, |step| {
+            AssertionKind::LogoutEndsSession { step }
+        }),
+    ];
+    let (entry, build) = simple.into_iter().find(|(entry, _)| entry.is_some())?;
+    let entry = entry.as_ref()?;
+    login_ref(cx, known, &entry.step).map(build)
+}
+
 fn zone_label(zone: &Zone) -> String {
     match &zone.within {
         Some(css) => format!("« {} » de la page « {} »", css.source, zone.step),
@@ -824,6 +1024,31 @@ fn default_label(kind: &AssertionKind) -> String {
         ),
         AssertionKind::AccessibilityRate { .. } => {
             "Mention d'accessibilité cohérente avec le taux de conformité déclaré".to_owned()
+        }
+        AssertionKind::SignedIn { step, .. } => {
+            format!("Connexion « {step} » : la personne arrive sur son propre compte")
+        }
+        AssertionKind::Refused { step } => {
+            format!("Connexion « {step} » : le candidat refuse la réponse frauduleuse")
+        }
+        AssertionKind::ReplayRefused { step } => {
+            format!("Connexion « {step} » : la réponse rejouée n'ouvre aucune session")
+        }
+        AssertionKind::SessionCookie { step, attribute } => format!(
+            "Connexion « {step} » : cookie de session avec l'attribut {}",
+            attribute.as_str()
+        ),
+        AssertionKind::SessionRenewed { step } => {
+            format!("Connexion « {step} » : identifiant de session renouvelé")
+        }
+        AssertionKind::NoSecretInUrls { step } => {
+            format!("Connexion « {step} » : aucun identifiant de session ni jeton dans les URL")
+        }
+        AssertionKind::IdpLogout { step } => {
+            format!("Connexion « {step} » : la déconnexion est transmise au fournisseur d'identité")
+        }
+        AssertionKind::LogoutEndsSession { step } => {
+            format!("Connexion « {step} » : la session est fermée côté serveur")
         }
     }
 }

@@ -192,6 +192,7 @@ async fn a_secret_given_to_the_run_appears_in_no_output() {
             user: USER.to_owned(),
             password: PASSWORD.to_owned(),
         }),
+        sso: None,
     })
     .await
     .expect("server");
@@ -270,6 +271,7 @@ async fn ctrl_c_still_writes_the_partial_report() {
     let server = ent_server::spawn(ServerConfig {
         faults: [Fault::HomeHangs].into_iter().collect(),
         basic_auth: None,
+        sso: None,
     })
     .await
     .expect("server");
@@ -286,7 +288,7 @@ async fn ctrl_c_still_writes_the_partial_report() {
     .expect("target");
     let reports = out.join("reports");
     let child = Command::new(BIN)
-        .args(["run", "--jobs", "8", "--target"])
+        .args(["run", "--suite", "FOOTER", "--jobs", "8", "--target"])
         .arg(&target)
         .arg("--out")
         .arg(&reports)

@@ -11,8 +11,66 @@ use super::support::{catalog, findings, run_reference};
 
 use Outcome::{Error as E, Fail as F, NotApplicable as NA, Warn as W};
 
-/// What each fault must produce, check by check (FOOTER-NN → outcome).
-fn expected(fault: Fault) -> Vec<(u8, Outcome)> {
+/// What each SSO fault must produce (SSO-NN → outcome).
+fn expected_sso(fault: Fault) -> Option<Vec<(u8, Outcome)>> {
+    Some(match fault {
+        Fault::OidcSkipSignature => vec![(10, F), (11, F)],
+        Fault::OidcAcceptAlgNone => vec![(11, F)],
+        Fault::OidcSkipIssuer => vec![(12, F)],
+        Fault::OidcSkipAudience => vec![(13, F)],
+        Fault::OidcSkipExpiry => vec![(14, F)],
+        Fault::OidcSkipNonce => vec![(15, F), (16, F)],
+        Fault::OidcSkipState => vec![(17, F)],
+        Fault::OidcCodeReplay => vec![(18, F)],
+        Fault::OidcCreateUnknownUser => vec![(5, F)],
+        Fault::SamlAcceptUnsigned => vec![(20, F)],
+        Fault::SamlTrustEmbeddedKey => vec![(21, F)],
+        Fault::SamlSkipAudience => vec![(22, F)],
+        Fault::SamlSkipRecipient => vec![(23, F)],
+        Fault::SamlSkipDestination => vec![(24, F)],
+        Fault::SamlSkipExpiry => vec![(25, F)],
+        Fault::SamlNoReplayCache => vec![(26, F)],
+        Fault::SamlSignatureWrapping => vec![(27, F)],
+        // Session hygiene is a `should` (requirements.md SEC-02/03): warn.
+        Fault::CookieNotHttpOnly | Fault::CookieNotSecure | Fault::CookieNoSameSite => {
+            vec![(30, W)]
+        }
+        Fault::SessionFixation => vec![(31, W)],
+        Fault::SessionIdInUrl => vec![(32, W)],
+        Fault::LogoutSkipsIdp => vec![(33, W)],
+        Fault::LogoutKeepsSession => vec![(34, W)],
+        // Broken logins: the positive checks fail, and every check that
+        // needs a working login of that kind cannot conclude (error).
+        Fault::OidcWrongAcademyCode => {
+            let mut outcomes = vec![(1, F), (2, F)];
+            outcomes.extend(
+                [5, 10, 11, 12, 13, 14, 15, 16, 17, 18, 30, 31, 32, 33]
+                    .iter()
+                    .map(|n| (*n, E)),
+            );
+            outcomes
+        }
+        Fault::NoProfileChooser => vec![(2, F)],
+        Fault::SamlSha1Only => {
+            let mut outcomes = vec![(3, F), (4, F)];
+            outcomes.extend([20, 21, 22, 23, 24, 25, 26, 27, 34].iter().map(|n| (*n, E)));
+            outcomes
+        }
+        Fault::AgentsNoCtemail => vec![(4, F)],
+        _ => return None,
+    })
+}
+
+/// What each fault must produce, check by check.
+fn expected(fault: Fault) -> BTreeMap<String, Outcome> {
+    match expected_sso(fault) {
+        Some(pairs) => ids("SSO", pairs),
+        None => ids("FOOTER", expected_footer(fault)),
+    }
+}
+
+/// What each FOOTER fault must produce (FOOTER-NN → outcome).
+fn expected_footer(fault: Fault) -> Vec<(u8, Outcome)> {
     let notice_unreadable: Vec<(u8, Outcome)> = [2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 19, 20]
         .iter()
         .map(|n| (*n, E))
@@ -58,13 +116,14 @@ fn expected(fault: Fault) -> Vec<(u8, Outcome)> {
         Fault::HtmlLangMissing => vec![(20, W)],
         Fault::NoticeRedirectLoop | Fault::NoticeInvalidUtf8 => notice_unreadable,
         Fault::HomeHangs => vec![(1, E), (14, E), (17, E), (20, E)],
+        _ => Vec::new(),
     }
 }
 
-fn ids(pairs: Vec<(u8, Outcome)>) -> BTreeMap<String, Outcome> {
+fn ids(suite: &str, pairs: Vec<(u8, Outcome)>) -> BTreeMap<String, Outcome> {
     pairs
         .into_iter()
-        .map(|(n, o)| (format!("FOOTER-{n:02}"), o))
+        .map(|(n, o)| (format!("{suite}-{n:02}"), o))
         .collect()
 }
 
@@ -86,7 +145,7 @@ async fn each_fault_fails_exactly_its_checks_and_every_check_can_fail() {
     for fault in Fault::all() {
         let record = run_reference(&[*fault], 4).await;
         let found = findings(&record);
-        let wanted = ids(expected(*fault));
+        let wanted = expected(*fault);
         if found != wanted {
             mismatches.push(format!(
                 "{}:\n  attendu {wanted:?}\n  obtenu  {found:?}",

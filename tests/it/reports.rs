@@ -6,11 +6,12 @@ use ent_server::Fault;
 use entconf::check::{AssertionResult, AssertionStatus, Outcome};
 use entconf::evidence::{Body, Exchange, Header};
 use entconf::report::{self, CheckRecord, Summary};
+use entconf::runner::Selection;
 use entconf::suite::{Reference, Severity};
 use quick_junit::{NonSuccessKind, Report, TestCaseStatus};
 use regex::Regex;
 
-use super::support::run_reference;
+use super::support::{run_reference, run_selected};
 
 /// The reference ENT listens on a random port, and the suite digest changes
 /// with every edit of the suite file.
@@ -29,7 +30,7 @@ const FAULTS: [Fault; 3] = [
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn console_and_junit_of_a_faulty_run() {
-    let record = run_reference(&FAULTS, 1).await;
+    let record = run_selected(&FAULTS, 1, &footer()).await;
     insta::assert_snapshot!(
         "console_faulty_run",
         stable(&report::console::render(&record))
@@ -95,7 +96,7 @@ async fn console_and_junit_of_a_faulty_run() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn results_json_round_trips_and_reports_are_written() {
-    let record = run_reference(&FAULTS, 2).await;
+    let record = run_selected(&FAULTS, 2, &footer()).await;
     let json = report::to_json(&record).expect("json");
     let back = report::from_json(&json).expect("parse back");
     assert_eq!(back.checks, record.checks);
@@ -231,4 +232,115 @@ fn html_escapes_everything_the_candidate_controls() {
     let parsed = Report::deserialize_from_str(&junit).expect("hostile JUnit still parses");
     assert_eq!(parsed.test_suites[0].test_cases.len(), 1);
     insta::assert_snapshot!("html_hostile", html);
+}
+
+fn footer() -> Selection {
+    Selection {
+        suites: vec!["FOOTER".to_owned()],
+        ..Selection::default()
+    }
+}
+
+/// A refused SAML response: the report shows what the IdP signed (decoded,
+/// signature values shortened) and what the browser posted (redacted).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sso_failure_shows_the_request_the_harness_sent() {
+    let selection = Selection {
+        checks: vec!["SSO-20".to_owned(), "SSO-10".to_owned()],
+        ..Selection::default()
+    };
+    let record = run_selected(
+        &[Fault::SamlAcceptUnsigned, Fault::OidcSkipSignature],
+        1,
+        &selection,
+    )
+    .await;
+    let check = |id: &str| {
+        record
+            .checks
+            .iter()
+            .find(|c| c.id == id)
+            .expect("check ran")
+    };
+    let exchange = |id: &String| {
+        record
+            .exchanges
+            .iter()
+            .find(|e| &e.id == id)
+            .expect("exchange recorded")
+    };
+    let saml = check("SSO-20");
+    assert_eq!(saml.outcome, Outcome::Fail);
+    let failure = &saml.assertions[0];
+    assert!(
+        failure.actual.contains("session ouverte pour"),
+        "{}",
+        failure.actual
+    );
+    assert!(
+        failure.actual.contains("sans aucune signature"),
+        "{}",
+        failure.actual
+    );
+    let signed_by_idp: Vec<_> = saml
+        .exchanges
+        .iter()
+        .map(exchange)
+        .filter(|e| e.url.contains("réponse SAML remise au navigateur"))
+        .collect();
+    assert_eq!(
+        signed_by_idp.len(),
+        2,
+        "control response and attack response"
+    );
+    let attack = signed_by_idp[1]
+        .body
+        .as_ref()
+        .expect("body")
+        .excerpt
+        .clone();
+    assert!(attack.contains("<saml:Assertion"), "{attack}");
+    assert!(
+        !attack.contains("ds:Signature"),
+        "the attack is unsigned: {attack}"
+    );
+    let posted: Vec<_> = saml
+        .exchanges
+        .iter()
+        .map(exchange)
+        .filter(|e| e.method == "POST" && e.url.ends_with("/auth/saml/acs"))
+        .collect();
+    assert!(!posted.is_empty());
+    for post in posted {
+        let body = post.request_body.as_deref().unwrap_or("");
+        assert!(body.contains("SAMLResponse=[masqué]"), "{body}");
+    }
+    let oidc = check("SSO-10");
+    assert_eq!(oidc.outcome, Outcome::Fail);
+    let token_answers: Vec<String> = oidc
+        .exchanges
+        .iter()
+        .map(exchange)
+        .filter(|e| e.url.contains("(reçu du candidat par l'IdP)"))
+        .map(|e| {
+            e.body
+                .as_ref()
+                .map(|b| b.excerpt.clone())
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(token_answers.len(), 2, "control and attack token answers");
+    assert!(
+        token_answers[1].contains("\"alg\": \"RS256\""),
+        "{}",
+        token_answers[1]
+    );
+    assert!(token_answers[1].contains("\"access_token\": \"[masqué]\""));
+    let junit = report::junit::render(&record).expect("junit");
+    assert!(junit.contains("session ouverte pour"));
+    let html = report::html::render(&record).expect("html");
+    assert!(
+        html.contains("&lt;saml:Assertion"),
+        "decoded assertion in the evidence annex"
+    );
 }

@@ -5,11 +5,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
-use ent_server::{Fault, ServerConfig};
+use ent_server::Fault;
 use entconf::check::Outcome;
 use entconf::evidence::FixedClock;
 use entconf::report::{Harness, RunOptionsInfo, RunRecord};
-use entconf::runner::{Cancellation, Plan, RunSettings, Selection, run};
+use entconf::runner::{Cancellation, Plan, RunSettings, Selection, SsoSetup, run};
 use entconf::suite::{Catalog, Environment, Target, embedded_sources, load, parse_target};
 
 /// An environment with no variables.
@@ -31,6 +31,8 @@ pub(crate) fn target(base_url: &str) -> Target {
     let text = format!(
         "id = \"reference\"\nname = \"ENT de référence\"\nbase_url = \"{base_url}/\"\n\
          [capabilities]\nlogin_page = \"/auth/login\"\nhome_page = \"/\"\n\
+         educonnect_oidc_login = \"/auth/educonnect\"\neduconnect_saml_login = \"/auth/educonnect/saml\"\n\
+         agents_login = \"/auth/agents\"\naccount_page = \"/compte\"\nlogout = \"/auth/deconnexion\"\n\
          [http]\nrequest_timeout = \"2s\"\ncheck_timeout = \"10s\"\n"
     );
     parse_target("test.toml", &text, None, &NoEnvironment).expect("test target")
@@ -51,22 +53,31 @@ pub(crate) fn settings(jobs: usize) -> RunSettings {
             jobs,
             demo_faults: Vec::new(),
         },
+        sso: None,
     }
 }
 
-/// Runs every FOOTER check against the reference ENT seeded with `faults`.
+/// Runs every check against the reference ENT seeded with `faults`, with
+/// the harness's IdPs it trusts.
 pub(crate) async fn run_reference(faults: &[Fault], jobs: usize) -> RunRecord {
-    let config = ServerConfig {
-        faults: faults.iter().copied().collect::<BTreeSet<_>>(),
-        basic_auth: None,
-    };
-    let server = ent_server::spawn(config)
+    run_selected(faults, jobs, &Selection::default()).await
+}
+
+/// Runs the selected checks against the reference ENT seeded with `faults`.
+pub(crate) async fn run_selected(
+    faults: &[Fault],
+    jobs: usize,
+    selection: &Selection,
+) -> RunRecord {
+    let demo = entconf::demo::start(faults.iter().copied().collect::<BTreeSet<_>>())
         .await
-        .expect("reference ENT starts");
+        .expect("reference ENT and IdPs start");
+    let server = &demo.server;
     let catalog = catalog();
-    let plan = Plan::new(&catalog, &Selection::default()).expect("plan");
+    let plan = Plan::new(&catalog, selection).expect("plan");
     let mut settings = settings(jobs);
     settings.options.demo_faults = faults.iter().map(|f| f.name().to_owned()).collect();
+    settings.sso = Some(SsoSetup::Ready(Arc::clone(&demo.world)));
     let sink = Arc::new(|_: &entconf::runner::RunEvent| {});
     let mut record = run(
         &catalog,
@@ -78,7 +89,7 @@ pub(crate) async fn run_reference(faults: &[Fault], jobs: usize) -> RunRecord {
     )
     .await
     .expect("run");
-    server.shutdown();
+    drop(demo);
     record.harness = Harness {
         version: "0.0.0-test".to_owned(),
         commit: None,

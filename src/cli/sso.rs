@@ -1,0 +1,91 @@
+//! `entconf idp` (the test EduConnect and ARENA, served on their own for a
+//! staging ENT) and `entconf aaf generate` (the synthetic directory).
+
+use anyhow::Context as _;
+use entconf::aaf::{self, GenerateOptions};
+use entconf::idp::{ARENA_PATH, EDUCONNECT_PATH, IdpSettings, SigningKey};
+use entconf::runner;
+
+use super::Exit;
+use super::args::{AafGenerateArgs, IdpArgs};
+
+pub(super) fn generate(args: &AafGenerateArgs) -> anyhow::Result<Exit> {
+    let options = GenerateOptions {
+        schools: args.schools as usize,
+        classes_per_school: args.classes_per_school as usize,
+        pupils_per_class: args.pupils_per_class as usize,
+        seed: args.seed,
+        date: args.date,
+    };
+    let directory = aaf::generate(&options);
+    let written = aaf::write(&directory, options.date, &args.out)
+        .with_context(|| format!("écriture de l'annuaire dans {}", args.out.display()))?;
+    println!(
+        "Annuaire AAF 1D synthétique : {} école(s), {} élève(s), {} fiche(s) parent, {} enseignant(s)",
+        directory.schools.len(),
+        directory.pupils.len(),
+        directory.parents.len(),
+        directory.teachers.len()
+    );
+    for path in written {
+        println!("  {}", path.display());
+    }
+    Ok(Exit::Conformant)
+}
+
+pub(super) fn idp(args: IdpArgs) -> anyhow::Result<Exit> {
+    let Ok(secret) = std::env::var(&args.client_secret_env) else {
+        eprintln!(
+            "erreur : la variable d'environnement {} (secret client OpenID Connect) n'est pas définie",
+            args.client_secret_env
+        );
+        return Ok(Exit::Usage);
+    };
+    let directory = aaf::read_dir(&args.aaf)
+        .with_context(|| format!("lecture de l'annuaire AAF {}", args.aaf.display()))?;
+    let key = match &args.keys {
+        Some(dir) => SigningKey::load_or_create(dir, "entconf IdP de test"),
+        None => SigningKey::generate("entconf IdP de test"),
+    }
+    .context("clé de signature")?;
+    let public_url = match &args.public_url {
+        Some(url) => reqwest::Url::parse(url).context("--public-url")?,
+        None => reqwest::Url::parse(&format!("http://{}", args.listen)).context("--listen")?,
+    };
+    let settings = IdpSettings {
+        public_url,
+        client_id: args.client_id.clone(),
+        client_secret: secret,
+        redirect_uris: Vec::new(),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("démarrage du moteur asynchrone")?;
+    runtime.block_on(async move {
+        let (running, world) = runner::launch(
+            args.listen,
+            settings,
+            args.public_url.is_some() || args.listen.port() != 0,
+            key,
+            directory,
+        )
+        .await
+        .map_err(|why| anyhow::anyhow!(why))?;
+        let base = entconf::idp::base(&world.public_url);
+        println!("Fournisseurs d'identité de test sur {}", running.addr());
+        println!("ÉduConnect OpenID Connect : émetteur {base}{EDUCONNECT_PATH}");
+        println!("  découverte  {base}{EDUCONNECT_PATH}/.well-known/openid-configuration");
+        println!("  client_id   {}", args.client_id);
+        println!("ÉduConnect SAML : métadonnées {base}{EDUCONNECT_PATH}/shibboleth");
+        println!("Guichet agents (ARENA) SAML : métadonnées {base}{ARENA_PATH}/metadata");
+        println!(
+            "Certificat de signature (test uniquement) :\n{}",
+            world.idp.key().cert_pem()
+        );
+        println!("Ctrl-C pour arrêter.");
+        tokio::signal::ctrl_c().await.context("attente de Ctrl-C")?;
+        drop(running);
+        Ok(Exit::Conformant)
+    })
+}

@@ -1,0 +1,175 @@
+//! The signing keys of the national services the harness plays: an RSA key
+//! and its self-signed certificate (ID tokens, SAML assertions), generated
+//! per run or kept in a folder for a staging ENT that registered them.
+//!
+//! Private keys never leave this module as text except to the signing
+//! libraries; `Debug` shows only the key id.
+
+use std::fmt;
+use std::fs;
+use std::path::Path;
+
+use openssl::asn1::Asn1Time;
+use openssl::bn::{BigNum, MsbOption};
+use openssl::hash::MessageDigest;
+use openssl::pkey::{PKey, Private};
+use openssl::rsa::Rsa;
+use openssl::x509::{X509, X509NameBuilder};
+use sha2::{Digest, Sha256};
+
+use super::IdpError;
+
+const KEY_FILE: &str = "test-only-idp-key.pem";
+const CERT_FILE: &str = "test-only-idp-cert.pem";
+
+/// An RSA signing key with its certificate.
+#[derive(Clone)]
+pub struct SigningKey {
+    /// Key id published in the JWKS (`kid`): start of the certificate's SHA-256.
+    pub kid: String,
+    key: PKey<Private>,
+    /// The certificate, DER.
+    pub cert_der: Vec<u8>,
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SigningKey {
+    /// A fresh 2048-bit RSA key and a one-year self-signed certificate
+    /// naming `common_name`.
+    pub fn generate(common_name: &str) -> Result<Self, IdpError> {
+        let rsa = Rsa::generate(2048).map_err(crypto)?;
+        let key = PKey::from_rsa(rsa).map_err(crypto)?;
+        let cert = self_signed(&key, common_name)?;
+        Self::from_parts(key, &cert)
+    }
+
+    /// Reads the key and certificate kept in `dir`, creating them first if
+    /// the folder holds none (the files are marked test-only by name).
+    pub fn load_or_create(dir: &Path, common_name: &str) -> Result<Self, IdpError> {
+        let key_path = dir.join(KEY_FILE);
+        let cert_path = dir.join(CERT_FILE);
+        if !key_path.exists() {
+            let fresh = Self::generate(common_name)?;
+            fs::create_dir_all(dir).map_err(|error| io(dir, &error))?;
+            let pem = fresh.key.private_key_to_pem_pkcs8().map_err(crypto)?;
+            write_private(&key_path, &pem)?;
+            fs::write(&cert_path, fresh.cert_pem()).map_err(|error| io(&cert_path, &error))?;
+            return Ok(fresh);
+        }
+        let pem = fs::read(&key_path).map_err(|error| io(&key_path, &error))?;
+        let key = PKey::private_key_from_pem(&pem).map_err(|error| IdpError::Key {
+            path: key_path.display().to_string(),
+            reason: error.to_string(),
+        })?;
+        let cert_pem = fs::read(&cert_path).map_err(|error| io(&cert_path, &error))?;
+        let cert = X509::from_pem(&cert_pem).map_err(|error| IdpError::Key {
+            path: cert_path.display().to_string(),
+            reason: error.to_string(),
+        })?;
+        Self::from_parts(key, &cert)
+    }
+
+    fn from_parts(key: PKey<Private>, cert: &X509) -> Result<Self, IdpError> {
+        let cert_der = cert.to_der().map_err(crypto)?;
+        let digest = Sha256::digest(&cert_der);
+        let kid = digest
+            .iter()
+            .take(8)
+            .map(|byte| format!("{byte:02x}"))
+            .collect();
+        Ok(Self { kid, key, cert_der })
+    }
+
+    /// The private key as PKCS#1 PEM, the form `openidconnect` signs with.
+    pub(crate) fn pkcs1_pem(&self) -> Result<String, IdpError> {
+        let rsa = self.key.rsa().map_err(crypto)?;
+        let pem = rsa.private_key_to_pem().map_err(crypto)?;
+        String::from_utf8(pem).map_err(|_| IdpError::Crypto("PEM non UTF-8".to_owned()))
+    }
+
+    /// The private key as DER, the form libxmlsec1 signs with.
+    pub(crate) fn private_der(&self) -> Result<Vec<u8>, IdpError> {
+        self.key.private_key_to_der().map_err(crypto)
+    }
+
+    /// The certificate as base64 DER, as written in `<ds:X509Certificate>`.
+    pub fn cert_base64(&self) -> String {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(&self.cert_der)
+    }
+
+    /// The certificate as PEM.
+    pub fn cert_pem(&self) -> String {
+        let body = self.cert_base64();
+        let mut pem = String::from("-----BEGIN CERTIFICATE-----\n");
+        for line in body.as_bytes().chunks(64) {
+            pem.push_str(&String::from_utf8_lossy(line));
+            pem.push('\n');
+        }
+        pem.push_str("-----END CERTIFICATE-----\n");
+        pem
+    }
+
+    /// RSA modulus and public exponent, big-endian, for the JWKS.
+    pub(crate) fn public_numbers(&self) -> Result<(Vec<u8>, Vec<u8>), IdpError> {
+        let rsa = self.key.rsa().map_err(crypto)?;
+        Ok((rsa.n().to_vec(), rsa.e().to_vec()))
+    }
+}
+
+fn self_signed(key: &PKey<Private>, common_name: &str) -> Result<X509, IdpError> {
+    let mut name = X509NameBuilder::new().map_err(crypto)?;
+    name.append_entry_by_text("CN", common_name)
+        .map_err(crypto)?;
+    name.append_entry_by_text("O", "entconf (test uniquement)")
+        .map_err(crypto)?;
+    let name = name.build();
+    let mut builder = X509::builder().map_err(crypto)?;
+    builder.set_version(2).map_err(crypto)?;
+    let mut serial = BigNum::new().map_err(crypto)?;
+    serial
+        .rand(64, MsbOption::MAYBE_ZERO, false)
+        .map_err(crypto)?;
+    let serial = serial.to_asn1_integer().map_err(crypto)?;
+    builder.set_serial_number(&serial).map_err(crypto)?;
+    builder.set_subject_name(&name).map_err(crypto)?;
+    builder.set_issuer_name(&name).map_err(crypto)?;
+    builder.set_pubkey(key).map_err(crypto)?;
+    let not_before = Asn1Time::days_from_now(0).map_err(crypto)?;
+    let not_after = Asn1Time::days_from_now(365).map_err(crypto)?;
+    builder.set_not_before(&not_before).map_err(crypto)?;
+    builder.set_not_after(&not_after).map_err(crypto)?;
+    builder.sign(key, MessageDigest::sha256()).map_err(crypto)?;
+    Ok(builder.build())
+}
+
+fn write_private(path: &Path, pem: &[u8]) -> Result<(), IdpError> {
+    use std::io::Write as _;
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(|error| io(path, &error))?;
+    file.write_all(pem).map_err(|error| io(path, &error))
+}
+
+fn crypto(error: openssl::error::ErrorStack) -> IdpError {
+    IdpError::Crypto(error.to_string())
+}
+
+fn io(path: &Path, error: &std::io::Error) -> IdpError {
+    IdpError::Io {
+        path: path.display().to_string(),
+        reason: error.to_string(),
+    }
+}

@@ -1,0 +1,327 @@
+//! The national identity services the harness plays toward the candidate,
+//! as the OpenID Foundation suite plays the OP when it tests relying parties:
+//! EduConnect as an OpenID Connect provider and as a SAML 2.0 IdP (pupils,
+//! parents), and the agents' guichet ARENA as a SAML 2.0 IdP (teachers).
+//!
+//! A probe opens a [`Scenario`] (who logs in, which [`Attack`] to play) and
+//! puts its token in the virtual browser's cookie jar for the IdP's host, as
+//! if the user had already authenticated at EduConnect; the IdP then answers
+//! the candidate's requests for that browser accordingly and logs what it
+//! received into a [`ScenarioLog`]. The IdP never judges the candidate.
+//!
+//! Layout: `keys` (RSA key and certificate), `identity` (claims and SAML
+//! attributes of a person), `attack` (bad answers), `oidc` (discovery, JWKS,
+//! authorize, token, userinfo, logout), `saml` (metadata, SSO, SLO, signed
+//! responses), `server` (router and lifecycle).
+
+mod attack;
+mod identity;
+mod keys;
+mod oidc;
+mod saml;
+mod server;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use reqwest::Url;
+
+pub use attack::Attack;
+pub use identity::Identity;
+pub use keys::SigningKey;
+pub use server::{RunningIdp, spawn};
+
+use crate::evidence::{Clock, EvidenceStore, Exchange, Redactor};
+
+/// Name of the cookie that ties a virtual browser to its scenario at the IdP.
+pub const SESSION_COOKIE: &str = "entconf_idp_session";
+
+/// Path of EduConnect under the IdP's base URL (issuer and SAML entity id).
+pub const EDUCONNECT_PATH: &str = "/educonnect/idp";
+/// Path of the agents' guichet under the IdP's base URL (SAML entity id).
+pub const ARENA_PATH: &str = "/arena/idp";
+
+/// Problems of the IdP itself (keys, files, signing); never the candidate's.
+#[derive(Debug, thiserror::Error)]
+pub enum IdpError {
+    /// The crypto library refused an operation.
+    #[error("opération cryptographique impossible : {0}")]
+    Crypto(String),
+    /// A key or certificate file could not be read.
+    #[error("clé ou certificat illisible {path} : {reason}")]
+    Key {
+        /// File.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// A file could not be read or written.
+    #[error("{path} : {reason}")]
+    Io {
+        /// File or folder.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// The listening socket could not be opened.
+    #[error("impossible d'écouter sur {addr} : {reason}")]
+    Listen {
+        /// Address asked for.
+        addr: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// How the candidate is registered at the harness's IdPs.
+#[derive(Clone, Debug)]
+pub struct IdpSettings {
+    /// Base URL the candidate reaches the IdPs at (no trailing slash).
+    pub public_url: Url,
+    /// OpenID Connect client id of the candidate.
+    pub client_id: String,
+    /// Its client secret.
+    pub client_secret: String,
+    /// Registered redirect URIs; empty accepts any (standalone exploration).
+    pub redirect_uris: Vec<String>,
+}
+
+/// Where the IdP writes its side of the exchanges (the tokens it issued,
+/// the responses it signed), so that reviewers see what the candidate got.
+#[derive(Clone)]
+pub struct EvidenceSink {
+    /// The run's store.
+    pub store: Arc<EvidenceStore>,
+    /// The run's redactor.
+    pub redactor: Arc<Redactor>,
+    /// The run's clock.
+    pub clock: Arc<dyn Clock>,
+}
+
+/// What the IdP is asked to do for one virtual browser.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// Who logs in.
+    pub identity: Identity,
+    /// The bad answer to give, if any.
+    pub attack: Option<Attack>,
+    /// For signature wrapping: whom the injected unsigned assertion names.
+    pub victim: Option<Identity>,
+}
+
+/// What the IdP received and did for one scenario, in order.
+#[derive(Clone, Debug, Default)]
+pub struct ScenarioLog {
+    /// Human-readable events (French), for the report.
+    pub events: Vec<String>,
+    /// Evidence ids of the IdP's own records.
+    pub exchanges: Vec<String>,
+    /// Authorization or SAML authentication requests received.
+    pub authn_requests: u32,
+    /// Authorization codes redeemed at the token endpoint.
+    pub codes_redeemed: u32,
+    /// Logout requests received (OIDC end_session or SAML SLO).
+    pub logouts: u32,
+    /// Bearer values the IdP issued (access tokens, ID tokens), so that a
+    /// check can look for them where they must not appear.
+    pub issued: Vec<String>,
+    /// The last SAML response posted to the candidate: ACS URL, the
+    /// base64 `SAMLResponse` and the `RelayState`.
+    pub saml_post: Option<SamlPost>,
+    /// The last OpenID Connect authorization response: the redirect URL.
+    pub authorization_response: Option<Url>,
+}
+
+/// A SAML response as the IdP's auto-submitted form carried it.
+#[derive(Clone, Debug)]
+pub struct SamlPost {
+    /// Where the form posts.
+    pub acs: Url,
+    /// `SAMLResponse`, base64.
+    pub response: String,
+    /// `RelayState`, if any.
+    pub relay_state: Option<String>,
+}
+
+struct Session {
+    scenario: Scenario,
+    log: ScenarioLog,
+}
+
+/// An authorization code waiting for the token endpoint.
+#[derive(Clone, Debug)]
+struct Grant {
+    session: String,
+    client_id: String,
+    redirect_uri: String,
+    nonce: Option<String>,
+    code_challenge: Option<String>,
+    redemptions: u32,
+}
+
+#[derive(Default)]
+struct Registry {
+    sessions: HashMap<String, Session>,
+    codes: HashMap<String, Grant>,
+    access_tokens: HashMap<String, String>,
+}
+
+/// The IdPs' shared state.
+pub struct Idp {
+    settings: Mutex<IdpSettings>,
+    key: SigningKey,
+    rogue: SigningKey,
+    registry: Mutex<Registry>,
+    evidence: Mutex<Option<EvidenceSink>>,
+    directory: Vec<Scenario>,
+}
+
+impl Idp {
+    /// IdPs signing with `key`; `rogue` signs what the candidate must not
+    /// trust. `directory` lists the people offered on the interactive login
+    /// page when a browser arrives without a scenario (standalone use).
+    pub fn new(
+        settings: IdpSettings,
+        key: SigningKey,
+        rogue: SigningKey,
+        directory: Vec<Scenario>,
+    ) -> Self {
+        Self {
+            settings: Mutex::new(settings),
+            key,
+            rogue,
+            registry: Mutex::new(Registry::default()),
+            evidence: Mutex::new(None),
+            directory,
+        }
+    }
+
+    /// Records the IdP's side of the exchanges into a run's evidence.
+    pub fn attach_evidence(&self, sink: EvidenceSink) {
+        *lock(&self.evidence) = Some(sink);
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> IdpSettings {
+        lock(&self.settings).clone()
+    }
+
+    /// Sets the public URL once the listening port is known.
+    pub fn set_public_url(&self, url: Url) {
+        lock(&self.settings).public_url = url;
+    }
+
+    /// Registers the candidate's redirect URIs once its address is known.
+    pub fn set_redirect_uris(&self, uris: Vec<String>) {
+        lock(&self.settings).redirect_uris = uris;
+    }
+
+    /// The signing key (its certificate goes into metadata and JWKS).
+    pub fn key(&self) -> &SigningKey {
+        &self.key
+    }
+
+    /// EduConnect's issuer / entity id.
+    pub fn educonnect_issuer(&self) -> String {
+        format!("{}{EDUCONNECT_PATH}", base(&self.settings().public_url))
+    }
+
+    /// ARENA's entity id.
+    pub fn arena_entity_id(&self) -> String {
+        format!("{}{ARENA_PATH}", base(&self.settings().public_url))
+    }
+
+    /// Opens a scenario; the returned token goes into the browser's cookie
+    /// [`SESSION_COOKIE`] for the IdP's host.
+    pub fn open(&self, scenario: Scenario) -> String {
+        let token = random_token();
+        lock(&self.registry).sessions.insert(
+            token.clone(),
+            Session {
+                scenario,
+                log: ScenarioLog::default(),
+            },
+        );
+        token
+    }
+
+    /// What happened so far in a scenario.
+    pub fn log(&self, token: &str) -> ScenarioLog {
+        lock(&self.registry)
+            .sessions
+            .get(token)
+            .map(|session| session.log.clone())
+            .unwrap_or_default()
+    }
+
+    fn scenario(&self, token: &str) -> Option<Scenario> {
+        lock(&self.registry)
+            .sessions
+            .get(token)
+            .map(|session| session.scenario.clone())
+    }
+
+    fn with_log(&self, token: &str, update: impl FnOnce(&mut ScenarioLog)) {
+        if let Some(session) = lock(&self.registry).sessions.get_mut(token) {
+            update(&mut session.log);
+        }
+    }
+
+    fn event(&self, token: &str, text: String) {
+        self.with_log(token, |log| log.events.push(text));
+    }
+
+    /// Records the IdP's side of an exchange and attaches it to the scenario.
+    fn record(&self, token: &str, build: impl FnOnce(&EvidenceSink, String) -> Exchange) {
+        let Some(sink) = lock(&self.evidence).clone() else {
+            return;
+        };
+        let id = sink.store.next_id();
+        sink.store.record(build(&sink, id.clone()));
+        self.with_log(token, |log| log.exchanges.push(id));
+    }
+}
+
+impl std::fmt::Debug for Idp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Idp")
+            .field("settings", &self.settings())
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The base URL without its trailing slash.
+pub fn base(url: &Url) -> String {
+    url.as_str().trim_end_matches('/').to_owned()
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panicking handler leaves plain data behind; the next request can use it.
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// 32 random bytes, base64url: codes, tokens, SAML ids.
+pub fn random_token() -> String {
+    use base64::Engine as _;
+    let mut bytes = [0u8; 32];
+    // The OS generator only fails on a broken system; a predictable token
+    // would still be unique per run thanks to the counter below.
+    if openssl::rand::rand_bytes(&mut bytes).is_err() {
+        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        bytes[..8].copy_from_slice(&n.to_be_bytes());
+    }
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The scenario token carried by a request's `Cookie` header.
+pub(crate) fn session_from_cookies(header: Option<&str>) -> Option<String> {
+    header?
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value.to_owned())
+}

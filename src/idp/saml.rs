@@ -1,0 +1,558 @@
+//! EduConnect and ARENA as SAML 2.0 identity providers: metadata, SSO
+//! (HTTP-Redirect and HTTP-POST bindings in, HTTP-POST binding out), SLO.
+//!
+//! Responses are written here as XML text, so that each attack changes
+//! exactly one thing, and the `Assertion` is signed by libxmlsec1 through
+//! samael (enveloped signature, exclusive c14n, RSA-SHA256, SHA-256 digest),
+//! as research/signing.md recommends. The `xmlsec1` command verifies them in
+//! the tests.
+
+use std::collections::HashMap;
+use std::io::Read as _;
+use std::sync::Arc;
+
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use samael::crypto::{Crypto, CryptoProvider};
+use samael::schema::AuthnRequest;
+
+use super::server::{error_page, interactive_login, logged_out_page};
+use super::{
+    ARENA_PATH, Attack, EDUCONNECT_PATH, Identity, Idp, IdpError, SamlPost, SigningKey, base,
+    random_token, session_from_cookies,
+};
+use crate::evidence::{Body, Exchange, Header};
+use crate::text::escape_xml;
+
+/// Which national service answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Service {
+    /// EduConnect (pupils, parents).
+    EduConnect,
+    /// The agents' guichet (teachers).
+    Arena,
+}
+
+impl Service {
+    fn path(self) -> &'static str {
+        match self {
+            Self::EduConnect => EDUCONNECT_PATH,
+            Self::Arena => ARENA_PATH,
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::EduConnect => "ÉduConnect",
+            Self::Arena => "guichet agents (ARENA)",
+        }
+    }
+
+    fn sso_redirect(self) -> &'static str {
+        match self {
+            Self::EduConnect => "/profile/SAML2/Redirect/SSO",
+            Self::Arena => "/SSO",
+        }
+    }
+
+    fn sso_post(self) -> &'static str {
+        match self {
+            Self::EduConnect => "/profile/SAML2/POST/SSO",
+            Self::Arena => "/SSO/POST",
+        }
+    }
+
+    fn slo(self) -> &'static str {
+        match self {
+            Self::EduConnect => "/profile/SAML2/Redirect/SLO",
+            Self::Arena => "/SLO",
+        }
+    }
+
+    fn entity_id(self, idp: &Idp) -> String {
+        format!("{}{}", base(&idp.settings().public_url), self.path())
+    }
+}
+
+/// The IdP's SAML metadata (an `EntityDescriptor` with its signing
+/// certificate and SSO/SLO endpoints).
+pub(crate) fn metadata(idp: &Idp, service: Service) -> Response {
+    let entity = service.entity_id(idp);
+    let xml = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="{entity}">
+  <md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol" WantAuthnRequestsSigned="false">
+    <md:KeyDescriptor use="signing">
+      <ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>
+    </md:KeyDescriptor>
+    <md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="{entity}{slo}"/>
+    <md:NameIDFormat>urn:oasis:names:tc:SAML:2.0:nameid-format:transient</md:NameIDFormat>
+    <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="{entity}{redirect}"/>
+    <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="{entity}{post}"/>
+  </md:IDPSSODescriptor>
+</md:EntityDescriptor>
+"#,
+        entity = escape_xml(&entity),
+        cert = idp.key().cert_base64(),
+        slo = service.slo(),
+        redirect = service.sso_redirect(),
+        post = service.sso_post(),
+    );
+    (
+        [(header::CONTENT_TYPE, "application/samlmetadata+xml")],
+        xml,
+    )
+        .into_response()
+}
+
+/// `GET …/SSO?SAMLRequest=…` (deflated) or `POST …/SSO` (plain base64).
+pub(crate) fn sso(
+    idp: &Arc<Idp>,
+    service: Service,
+    headers: &HeaderMap,
+    params: &HashMap<String, String>,
+    deflated: bool,
+    return_to: &str,
+) -> Response {
+    let cookie = headers.get(header::COOKIE).and_then(|v| v.to_str().ok());
+    let Some(token) = session_from_cookies(cookie).filter(|t| idp.scenario(t).is_some()) else {
+        return interactive_login(idp, return_to);
+    };
+    idp.with_log(&token, |log| log.authn_requests += 1);
+    let request = match params
+        .get("SAMLRequest")
+        .ok_or_else(|| "SAMLRequest manquant".to_owned())
+        .and_then(|encoded| decode_request(encoded, deflated))
+    {
+        Ok(request) => request,
+        Err(problem) => {
+            idp.event(
+                &token,
+                format!("requête SAML refusée par l'IdP : {problem}"),
+            );
+            return error_page(StatusCode::BAD_REQUEST, &problem);
+        }
+    };
+    let Some(acs) = request.assertion_consumer_service_url.clone() else {
+        let problem = "AuthnRequest sans AssertionConsumerServiceURL".to_owned();
+        idp.event(
+            &token,
+            format!("requête SAML refusée par l'IdP : {problem}"),
+        );
+        return error_page(StatusCode::BAD_REQUEST, &problem);
+    };
+    let Some(sp) = request.issuer.as_ref().and_then(|i| i.value.clone()) else {
+        let problem = "AuthnRequest sans Issuer".to_owned();
+        idp.event(
+            &token,
+            format!("requête SAML refusée par l'IdP : {problem}"),
+        );
+        return error_page(StatusCode::BAD_REQUEST, &problem);
+    };
+    let Some(scenario) = idp.scenario(&token) else {
+        return error_page(StatusCode::BAD_REQUEST, "session inconnue");
+    };
+    let relay_state = params.get("RelayState").cloned();
+    let signed = match respond(
+        idp,
+        service,
+        &Addressing {
+            acs: acs.clone(),
+            audience: sp.clone(),
+            in_response_to: request.id.clone(),
+        },
+        &scenario.identity,
+        scenario.victim.as_ref(),
+        scenario.attack,
+    ) {
+        Ok(signed) => signed,
+        Err(error) => return error_page(StatusCode::INTERNAL_SERVER_ERROR, &error.to_string()),
+    };
+    let encoded = STANDARD.encode(signed.as_bytes());
+    let Ok(acs_url) = reqwest::Url::parse(&acs) else {
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            "AssertionConsumerServiceURL invalide",
+        );
+    };
+    idp.event(
+        &token,
+        match scenario.attack {
+            Some(attack) if attack.is_saml() => format!(
+                "AuthnRequest {} de {sp} reçue ; réponse {} envoyée vers {acs} : {}",
+                request.id,
+                service.label(),
+                attack.description_fr()
+            ),
+            _ => format!(
+                "AuthnRequest {} de {sp} reçue ; réponse {} valide pour {} envoyée vers {acs}",
+                request.id,
+                service.label(),
+                scenario.identity.display_name()
+            ),
+        },
+    );
+    idp.with_log(&token, |log| {
+        log.saml_post = Some(SamlPost {
+            acs: acs_url,
+            response: encoded.clone(),
+            relay_state: relay_state.clone(),
+        });
+    });
+    idp.record(&token, |sink, id| {
+        let shown = sink.redactor.text(&readable(&signed));
+        Exchange {
+            id,
+            method: "POST".to_owned(),
+            url: format!("{acs} (réponse SAML remise au navigateur par l'IdP)"),
+            request_headers: Vec::new(),
+            request_body: None,
+            status: Some(200),
+            response_headers: vec![Header {
+                name: "content-type".to_owned(),
+                value: "application/samlassertion+xml".to_owned(),
+            }],
+            body: Some(Body {
+                size: signed.len() as u64,
+                sha256: None,
+                excerpt: shown,
+                truncated: false,
+                binary: false,
+            }),
+            started_at: sink.clock.now(),
+            duration_ms: 0,
+            error: None,
+            full_text: None,
+        }
+    });
+    Html(auto_post(&acs, &encoded, relay_state.as_deref())).into_response()
+}
+
+fn decode_request(encoded: &str, deflated: bool) -> Result<AuthnRequest, String> {
+    let bytes = STANDARD
+        .decode(encoded.trim())
+        .map_err(|_| "SAMLRequest n'est pas du base64".to_owned())?;
+    let xml = if deflated {
+        let mut text = String::new();
+        flate2::read::DeflateDecoder::new(bytes.as_slice())
+            .take(1 << 20)
+            .read_to_string(&mut text)
+            .map_err(|_| "SAMLRequest n'est pas compressé en DEFLATE".to_owned())?;
+        text
+    } else {
+        String::from_utf8(bytes).map_err(|_| "SAMLRequest n'est pas de l'UTF-8".to_owned())?
+    };
+    xml.parse::<AuthnRequest>()
+        .map_err(|error| format!("AuthnRequest illisible : {error}"))
+}
+
+/// The auto-submitted form of the HTTP-POST binding (SAML bindings §3.5).
+fn auto_post(acs: &str, response: &str, relay_state: Option<&str>) -> String {
+    let relay = relay_state
+        .map(|relay| {
+            format!(
+                r#"<input type="hidden" name="RelayState" value="{}">"#,
+                escape_xml(relay)
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        r#"<!DOCTYPE html>
+<html lang="fr"><head><meta charset="utf-8"><title>Connexion en cours</title></head>
+<body onload="document.forms[0].submit()">
+<form method="post" action="{action}">
+<input type="hidden" name="SAMLResponse" value="{response}">{relay}
+<noscript><button type="submit">Continuer</button></noscript>
+</form></body></html>
+"#,
+        action = escape_xml(acs),
+    )
+}
+
+/// Where a response goes and whom it answers.
+pub(crate) struct Addressing {
+    pub(crate) acs: String,
+    pub(crate) audience: String,
+    pub(crate) in_response_to: String,
+}
+
+/// A signed `samlp:Response` for `identity`, wrong in exactly the way
+/// `attack` says.
+pub(crate) fn respond(
+    idp: &Idp,
+    service: Service,
+    addressing: &Addressing,
+    identity: &Identity,
+    victim: Option<&Identity>,
+    attack: Option<Attack>,
+) -> Result<String, IdpError> {
+    let now = Utc::now();
+    let issuer = service.entity_id(idp);
+    let mut assertion = AssertionParts {
+        id: format!("_a{}", hex_id()),
+        issuer: issuer.clone(),
+        issue_instant: now,
+        not_before: now - Duration::seconds(30),
+        not_on_or_after: now + Duration::minutes(5),
+        recipient: addressing.acs.clone(),
+        audience: addressing.audience.clone(),
+        in_response_to: addressing.in_response_to.clone(),
+        identity: identity.clone(),
+    };
+    let mut destination = addressing.acs.clone();
+    let elsewhere = "https://autre-ent.example.test/auth/saml/acs".to_owned();
+    match attack {
+        Some(Attack::SamlWrongAudience) => {
+            assertion.audience = "urn:entconf:autre-fournisseur-de-service".to_owned();
+        }
+        Some(Attack::SamlWrongRecipient) => assertion.recipient = elsewhere,
+        Some(Attack::SamlWrongDestination) => destination = elsewhere,
+        Some(Attack::SamlExpired) => {
+            assertion.issue_instant = now - Duration::minutes(20);
+            assertion.not_before = now - Duration::minutes(20);
+            assertion.not_on_or_after = now - Duration::minutes(10);
+        }
+        _ => {}
+    }
+    let (signer, sign): (&SigningKey, bool) = match attack {
+        Some(Attack::SamlUnsigned) => (idp.key(), false),
+        Some(Attack::SamlUnknownKey) => (&idp.rogue, true),
+        _ => (idp.key(), true),
+    };
+    let assertion_xml = assertion.to_xml(sign.then_some(signer));
+    let response = |assertions: &str| {
+        format!(
+            r#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_r{id}" Version="2.0" IssueInstant="{instant}" Destination="{destination}" InResponseTo="{irt}"><saml:Issuer>{issuer}</saml:Issuer><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>{assertions}</samlp:Response>"#,
+            id = hex_id(),
+            instant = instant(assertion.issue_instant),
+            destination = escape_xml(&destination),
+            irt = escape_xml(&addressing.in_response_to),
+            issuer = escape_xml(&issuer),
+        )
+    };
+    let document = response(&assertion_xml);
+    let signed = if sign {
+        Crypto::sign_xml(document.as_bytes(), &signer.private_der()?)
+            .map_err(|error| IdpError::Crypto(error.to_string()))?
+    } else {
+        document
+    };
+    if attack != Some(Attack::SamlSignatureWrapping) {
+        return Ok(signed);
+    }
+    // The evil assertion goes first, next to the untouched signed one.
+    let evil = AssertionParts {
+        id: format!("_a{}", hex_id()),
+        identity: victim.cloned().unwrap_or_else(|| identity.clone()),
+        ..assertion
+    }
+    .to_xml(None);
+    let marker = "</samlp:Status>";
+    Ok(match signed.find(marker) {
+        Some(at) => {
+            let cut = at + marker.len();
+            format!("{}{evil}{}", &signed[..cut], &signed[cut..])
+        }
+        None => signed,
+    })
+}
+
+struct AssertionParts {
+    id: String,
+    issuer: String,
+    issue_instant: DateTime<Utc>,
+    not_before: DateTime<Utc>,
+    not_on_or_after: DateTime<Utc>,
+    recipient: String,
+    audience: String,
+    in_response_to: String,
+    identity: Identity,
+}
+
+impl AssertionParts {
+    fn to_xml(&self, signer: Option<&SigningKey>) -> String {
+        let signature = signer
+            .map(|key| {
+                format!(
+                    r##"<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/><ds:Reference URI="#{id}"><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue></ds:DigestValue></ds:Reference></ds:SignedInfo><ds:SignatureValue></ds:SignatureValue><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></ds:Signature>"##,
+                    id = self.id,
+                    cert = key.cert_base64(),
+                )
+            })
+            .unwrap_or_default();
+        let attributes: String = self
+            .identity
+            .saml_attributes()
+            .into_iter()
+            .map(|(name, friendly, values)| {
+                let values: String = values
+                    .iter()
+                    .map(|value| {
+                        format!(
+                            r#"<saml:AttributeValue xsi:type="xs:string">{}</saml:AttributeValue>"#,
+                            escape_xml(value)
+                        )
+                    })
+                    .collect();
+                format!(
+                    r#"<saml:Attribute Name="{name}" FriendlyName="{friendly}" NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:uri">{values}</saml:Attribute>"#
+                )
+            })
+            .collect();
+        format!(
+            r#"<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ID="{id}" Version="2.0" IssueInstant="{instant}"><saml:Issuer>{issuer}</saml:Issuer>{signature}<saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:2.0:nameid-format:transient">_n{name_id}</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData InResponseTo="{irt}" NotOnOrAfter="{until}" Recipient="{recipient}"/></saml:SubjectConfirmation></saml:Subject><saml:Conditions NotBefore="{from}" NotOnOrAfter="{until}"><saml:AudienceRestriction><saml:Audience>{audience}</saml:Audience></saml:AudienceRestriction></saml:Conditions><saml:AuthnStatement AuthnInstant="{instant}" SessionIndex="_s{session}"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement><saml:AttributeStatement>{attributes}</saml:AttributeStatement></saml:Assertion>"#,
+            id = self.id,
+            instant = instant(self.issue_instant),
+            issuer = escape_xml(&self.issuer),
+            name_id = hex_id(),
+            irt = escape_xml(&self.in_response_to),
+            until = instant(self.not_on_or_after),
+            from = instant(self.not_before),
+            recipient = escape_xml(&self.recipient),
+            audience = escape_xml(&self.audience),
+            session = hex_id(),
+        )
+    }
+}
+
+fn instant(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// 20 hex digits: SAML ids must start with a letter or `_`, callers add it.
+fn hex_id() -> String {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let token = random_token();
+    let bytes = URL_SAFE_NO_PAD.decode(token).unwrap_or_default();
+    bytes.iter().take(10).map(|b| format!("{b:02x}")).collect()
+}
+
+/// The response for reading: signature and digest values shortened, so the
+/// evidence shows what was signed without being a replayable credential.
+fn readable(xml: &str) -> String {
+    let mut out = xml.to_owned();
+    for tag in ["ds:SignatureValue", "ds:DigestValue", "ds:X509Certificate"] {
+        let open = format!("<{tag}>");
+        let close = format!("</{tag}>");
+        let mut from = 0;
+        while let Some(start) = out[from..].find(&open).map(|i| i + from + open.len()) {
+            let Some(end) = out[start..].find(&close).map(|i| i + start) else {
+                break;
+            };
+            let kept: String = out[start..end].chars().take(12).collect();
+            let replacement = if end - start > 12 {
+                format!("{kept}…")
+            } else {
+                kept
+            };
+            out.replace_range(start..end, &replacement);
+            from = start + replacement.len();
+        }
+    }
+    out.replace("><", ">\n<")
+}
+
+/// `GET …/SLO?SAMLRequest=…`: a logout request from the candidate.
+pub(crate) fn slo(
+    idp: &Idp,
+    service: Service,
+    headers: &HeaderMap,
+    params: &HashMap<String, String>,
+) -> Response {
+    let cookie = headers.get(header::COOKIE).and_then(|v| v.to_str().ok());
+    if let Some(token) = session_from_cookies(cookie) {
+        idp.with_log(&token, |log| log.logouts += 1);
+        idp.event(
+            &token,
+            format!(
+                "déconnexion demandée à l'IdP {} (LogoutRequest {})",
+                service.label(),
+                if params.contains_key("SAMLRequest") {
+                    "présente"
+                } else {
+                    "absente"
+                }
+            ),
+        );
+    }
+    match params.get("RelayState").filter(|r| r.starts_with("http")) {
+        Some(target) => Redirect::to(target).into_response(),
+        None => logged_out_page(service.label()),
+    }
+}
+
+pub(crate) async fn educonnect_metadata(State(idp): State<Arc<Idp>>) -> Response {
+    metadata(&idp, Service::EduConnect)
+}
+
+pub(crate) async fn arena_metadata(State(idp): State<Arc<Idp>>) -> Response {
+    metadata(&idp, Service::Arena)
+}
+
+pub(crate) async fn educonnect_sso(
+    State(idp): State<Arc<Idp>>,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    sso(
+        &idp,
+        Service::EduConnect,
+        &headers,
+        &params,
+        true,
+        &uri.to_string(),
+    )
+}
+
+pub(crate) async fn educonnect_sso_post(
+    State(idp): State<Arc<Idp>>,
+    headers: HeaderMap,
+    Form(params): Form<HashMap<String, String>>,
+) -> Response {
+    sso(&idp, Service::EduConnect, &headers, &params, false, "")
+}
+
+pub(crate) async fn arena_sso(
+    State(idp): State<Arc<Idp>>,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    sso(
+        &idp,
+        Service::Arena,
+        &headers,
+        &params,
+        true,
+        &uri.to_string(),
+    )
+}
+
+pub(crate) async fn arena_sso_post(
+    State(idp): State<Arc<Idp>>,
+    headers: HeaderMap,
+    Form(params): Form<HashMap<String, String>>,
+) -> Response {
+    sso(&idp, Service::Arena, &headers, &params, false, "")
+}
+
+pub(crate) async fn educonnect_slo(
+    State(idp): State<Arc<Idp>>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    slo(&idp, Service::EduConnect, &headers, &params)
+}
+
+pub(crate) async fn arena_slo(
+    State(idp): State<Arc<Idp>>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    slo(&idp, Service::Arena, &headers, &params)
+}

@@ -1,0 +1,99 @@
+//! The cookie jar of one virtual browser. Cookies are kept per host, ports
+//! ignored, as browsers do (RFC 6265 §8.5): the candidate and the harness's
+//! IdPs may share `127.0.0.1`, which is also what a browser would see.
+
+use sha2::{Digest, Sha256};
+
+use super::page::SetCookie;
+
+/// Cookies of one browser: (host, name, value).
+#[derive(Clone, Debug, Default)]
+pub struct Jar {
+    cookies: Vec<(String, String, String)>,
+}
+
+impl Jar {
+    /// Puts a cookie as if `host` had set it.
+    pub fn put(&mut self, host: &str, name: &str, value: &str) {
+        self.cookies.retain(|(h, n, _)| !(h == host && n == name));
+        self.cookies
+            .push((host.to_owned(), name.to_owned(), value.to_owned()));
+    }
+
+    /// Applies a `Set-Cookie` header from `host`; returns what the
+    /// observation keeps of it.
+    pub(crate) fn store(&mut self, host: &str, header: &str, exchange: &str) -> Option<SetCookie> {
+        let (pair, attributes) = header.split_once(';').unwrap_or((header, ""));
+        let (name, value) = pair.split_once('=')?;
+        let name = name.trim().to_owned();
+        let value = value.trim().to_owned();
+        let attributes: Vec<String> = attributes
+            .split(';')
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let deleted = value.is_empty()
+            || attributes
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case("max-age=0"));
+        self.cookies.retain(|(h, n, _)| !(h == host && *n == name));
+        if !deleted {
+            self.cookies
+                .push((host.to_owned(), name.clone(), value.clone()));
+        }
+        Some(SetCookie {
+            host: host.to_owned(),
+            fingerprint: fingerprint(&value),
+            name,
+            attributes,
+            exchange: exchange.to_owned(),
+        })
+    }
+
+    /// The `Cookie` header for a request to `host`.
+    pub(crate) fn header(&self, host: &str) -> String {
+        self.cookies
+            .iter()
+            .filter(|(h, _, _)| h == host)
+            .map(|(_, name, value)| format!("{name}={value}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// The cookies held for `host`: name and value.
+    pub fn entries(&self, host: &str) -> Vec<(String, String)> {
+        self.cookies
+            .iter()
+            .filter(|(h, _, _)| h == host)
+            .map(|(_, name, value)| (name.clone(), value.clone()))
+            .collect()
+    }
+
+    /// The same jar without the cookie `name` of `host`.
+    #[must_use]
+    pub fn without(&self, host: &str, name: &str) -> Self {
+        let mut copy = self.clone();
+        copy.cookies.retain(|(h, n, _)| !(h == host && n == name));
+        copy
+    }
+
+    /// The values held for `host`, for checks that look for them where they
+    /// must not appear (never reported as such).
+    pub fn values(&self, host: &str) -> Vec<String> {
+        self.cookies
+            .iter()
+            .filter(|(h, _, _)| h == host)
+            .map(|(_, _, value)| value.clone())
+            .collect()
+    }
+}
+
+/// What identifies a cookie value without revealing it.
+pub fn fingerprint(value: &str) -> String {
+    Sha256::digest(value.as_bytes())
+        .iter()
+        .take(8)
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}

@@ -1,0 +1,281 @@
+//! A person logging into the candidate through one of the harness's IdPs,
+//! driven as a browser would: each redirect requested and recorded, forms
+//! that post themselves (SAML HTTP-POST binding) submitted, the profile
+//! chooser answered, then the protected account page opened with the same
+//! cookie jar. Optional epilogues: the same authorization response replayed
+//! from a fresh browser, and logout followed by a visit with the old cookies.
+//!
+//! The probe records; whether the candidate let the person in is for the
+//! checks to say.
+
+use reqwest::{Method, Url};
+
+use super::document::Document;
+use super::error::{FetchError, ProbeError};
+use super::http::{HttpProbe, Request};
+use super::jar::Jar;
+use super::page::{Hop, Page, SetCookie};
+use crate::idp::{Idp, SESSION_COOKIE, ScenarioLog};
+use crate::text::fold;
+
+/// Forms posted or chooser links followed before the flow is declared stuck.
+const MAX_INTERACTIONS: usize = 6;
+
+/// Where to go and what to do.
+#[derive(Clone, Debug)]
+pub struct LoginPlan {
+    /// Public login page visited first (it may set an anonymous session).
+    pub login_page: Option<Url>,
+    /// The candidate's URL that starts this kind of login.
+    pub start: Url,
+    /// A page only a logged-in person can see.
+    pub account_page: Url,
+    /// The candidate's logout URL, to end with a logout.
+    pub logout: Option<Url>,
+    /// Text of the profile-chooser entry to pick, if one is shown.
+    pub choose: Option<String>,
+    /// Replay the IdP's answer from a fresh browser afterwards.
+    pub replay: bool,
+    /// Host of the IdP (where the scenario cookie goes).
+    pub idp_host: String,
+    /// Origin of the IdP (`http://host:port`), to tell its hops apart.
+    pub idp_origin: String,
+    /// The scenario's token at the IdP.
+    pub token: String,
+}
+
+/// What happened after logout.
+#[derive(Clone, Debug)]
+pub struct LogoutTrace {
+    /// Hops of the logout, IdP included.
+    pub flow: Vec<Hop>,
+    /// Logout requests the IdP received during it.
+    pub idp_logouts: u32,
+    /// The account page opened afterwards with the cookies held before logout.
+    pub account_with_old_cookies: Page,
+}
+
+/// Everything the browser saw.
+#[derive(Clone, Debug)]
+pub struct LoginTrace {
+    /// Every hop of the login, in order, form posts included.
+    pub flow: Vec<Hop>,
+    /// The last page of the login flow.
+    pub landing: Page,
+    /// The account page opened afterwards.
+    pub account: Page,
+    /// Cookies set during the login, in order.
+    pub cookies: Vec<SetCookie>,
+    /// The candidate's cookies held after login: name and value fingerprint.
+    pub held: Vec<(String, String)>,
+    /// The account page opened without each held cookie in turn: a cookie
+    /// whose absence closes the account is a session cookie.
+    pub without_cookie: Vec<(String, Page)>,
+    /// Host of the candidate (where the login started).
+    pub candidate_host: String,
+    /// Host of the IdP.
+    pub idp_host: String,
+    /// Origin of the IdP (`http://host:port`).
+    pub idp_origin: String,
+    /// Values that must never appear in a URL: the candidate's cookie
+    /// values after login and the access tokens the IdP issued. Kept in
+    /// memory for the checks, never written anywhere.
+    pub secrets: Vec<String>,
+    /// The account page as a fresh browser saw it after replaying the IdP's
+    /// answer, with the replay's hops.
+    pub replay: Option<(Vec<Hop>, Page)>,
+    /// Logout, if asked for.
+    pub logout: Option<LogoutTrace>,
+    /// What the IdP received and did.
+    pub idp: ScenarioLog,
+}
+
+impl LoginTrace {
+    /// Evidence ids of every exchange the browser and the IdP recorded.
+    pub fn exchanges(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self.flow.iter().map(|h| h.exchange.clone()).collect();
+        ids.extend(self.account.exchanges());
+        for (_, page) in &self.without_cookie {
+            ids.extend(page.exchanges());
+        }
+        if let Some((hops, page)) = &self.replay {
+            ids.extend(hops.iter().map(|h| h.exchange.clone()));
+            ids.extend(page.exchanges());
+        }
+        if let Some(logout) = &self.logout {
+            ids.extend(logout.flow.iter().map(|h| h.exchange.clone()));
+            ids.extend(logout.account_with_old_cookies.exchanges());
+        }
+        ids.extend(self.idp.exchanges.iter().cloned());
+        ids
+    }
+}
+
+/// Runs the plan.
+pub async fn log_in(
+    probe: &HttpProbe,
+    idp: &Idp,
+    plan: &LoginPlan,
+) -> Result<LoginTrace, FetchError> {
+    let mut exchanges = Vec::new();
+    let result = run(probe, idp, plan, &mut exchanges).await;
+    result.map_err(|error| {
+        exchanges.extend(idp.log(&plan.token).exchanges);
+        FetchError { error, exchanges }
+    })
+}
+
+async fn run(
+    probe: &HttpProbe,
+    idp: &Idp,
+    plan: &LoginPlan,
+    exchanges: &mut Vec<String>,
+) -> Result<LoginTrace, ProbeError> {
+    let mut jar = Jar::default();
+    jar.put(&plan.idp_host, SESSION_COOKIE, &plan.token);
+    let candidate_host = plan.start.host_str().unwrap_or("").to_owned();
+    let mut flow = Vec::new();
+    let mut cookies = Vec::new();
+    if let Some(login_page) = &plan.login_page {
+        let page = probe
+            .follow(Request::get(login_page), &mut jar, exchanges)
+            .await?;
+        flow.extend(page.hops.clone());
+        cookies.extend(page.set_cookies.clone());
+    }
+    let mut page = probe
+        .follow(Request::get(&plan.start), &mut jar, exchanges)
+        .await?;
+    let mut chose = false;
+    for _ in 0..MAX_INTERACTIONS {
+        flow.extend(page.hops.clone());
+        cookies.extend(page.set_cookies.clone());
+        let Some(next) = next_request(&page, plan.choose.as_deref().filter(|_| !chose)) else {
+            break;
+        };
+        chose |= next.method == Method::GET;
+        page = probe.follow(next, &mut jar, exchanges).await?;
+    }
+    let account = probe
+        .follow(Request::get(&plan.account_page), &mut jar, exchanges)
+        .await?;
+    cookies.extend(account.set_cookies.clone());
+    let held: Vec<(String, String)> = jar
+        .entries(&candidate_host)
+        .into_iter()
+        .filter(|(name, _)| name != SESSION_COOKIE)
+        .map(|(name, value)| (name, super::jar::fingerprint(&value)))
+        .collect();
+    let mut without_cookie = Vec::new();
+    for (name, _) in &held {
+        let mut reduced = jar.without(&candidate_host, name);
+        let page = probe
+            .follow(Request::get(&plan.account_page), &mut reduced, exchanges)
+            .await?;
+        without_cookie.push((name.clone(), page));
+    }
+    let mut secrets = jar.values(&candidate_host);
+    let idp_log = idp.log(&plan.token);
+    secrets.extend(idp_log.issued.iter().cloned());
+    let replay = if plan.replay {
+        Some(replay(probe, plan, &idp_log, exchanges).await?)
+    } else {
+        None
+    };
+    let logout = match &plan.logout {
+        Some(url) => Some(logout(probe, idp, plan, url, jar, exchanges).await?),
+        None => None,
+    };
+    Ok(LoginTrace {
+        flow,
+        landing: page,
+        account,
+        cookies,
+        held,
+        without_cookie,
+        candidate_host,
+        idp_host: plan.idp_host.clone(),
+        idp_origin: plan.idp_origin.clone(),
+        secrets,
+        replay,
+        logout,
+        idp: idp.log(&plan.token),
+    })
+}
+
+/// The request a browser makes next on its own (auto-posted form) or for
+/// the person (chooser entry), if any.
+fn next_request(page: &Page, choose: Option<&str>) -> Option<Request> {
+    if !page.is_html() {
+        return None;
+    }
+    let document = Document::parse(page.text()?, &page.final_url);
+    if let Some(form) = document.auto_submit_form() {
+        return Some(if form.method == "POST" {
+            Request::post_form(&form.action, &form.fields)
+        } else {
+            let mut url = form.action;
+            url.query_pairs_mut().extend_pairs(form.fields);
+            Request::get(&url)
+        });
+    }
+    let wanted = fold(choose?);
+    document
+        .links(None)
+        .into_iter()
+        .find(|link| fold(&link.all_text).contains(&wanted))
+        .and_then(|link| link.href)
+        .map(|url| Request::get(&url))
+}
+
+/// The IdP's answer sent again from a browser that never started a login.
+async fn replay(
+    probe: &HttpProbe,
+    plan: &LoginPlan,
+    log: &ScenarioLog,
+    exchanges: &mut Vec<String>,
+) -> Result<(Vec<Hop>, Page), ProbeError> {
+    let mut jar = Jar::default();
+    let request = if let Some(post) = &log.saml_post {
+        let mut fields = vec![("SAMLResponse".to_owned(), post.response.clone())];
+        if let Some(relay) = &post.relay_state {
+            fields.push(("RelayState".to_owned(), relay.clone()));
+        }
+        Request::post_form(&post.acs, &fields)
+    } else if let Some(url) = &log.authorization_response {
+        Request::get(url)
+    } else {
+        return Err(ProbeError::Protocol(
+            "l'IdP n'a émis aucune réponse à rejouer : la connexion n'a pas abouti jusqu'à lui"
+                .to_owned(),
+        ));
+    };
+    let page = probe.follow(request, &mut jar, exchanges).await?;
+    let account = probe
+        .follow(Request::get(&plan.account_page), &mut jar, exchanges)
+        .await?;
+    Ok((page.hops, account))
+}
+
+async fn logout(
+    probe: &HttpProbe,
+    idp: &Idp,
+    plan: &LoginPlan,
+    url: &Url,
+    mut jar: Jar,
+    exchanges: &mut Vec<String>,
+) -> Result<LogoutTrace, ProbeError> {
+    let before = jar.clone();
+    let logouts_before = idp.log(&plan.token).logouts;
+    let page = probe.follow(Request::get(url), &mut jar, exchanges).await?;
+    let idp_logouts = idp.log(&plan.token).logouts.saturating_sub(logouts_before);
+    let mut old = before;
+    let account_with_old_cookies = probe
+        .follow(Request::get(&plan.account_page), &mut old, exchanges)
+        .await?;
+    Ok(LogoutTrace {
+        flow: page.hops,
+        idp_logouts,
+        account_with_old_cookies,
+    })
+}

@@ -1,0 +1,264 @@
+//! The SSO world of a run: the harness's IdPs, started and reachable by the
+//! candidate, and the AAF directory the candidate was seeded with, from
+//! which the people of the `login` steps are drawn.
+
+use std::sync::Arc;
+
+use reqwest::Url;
+use sha2::{Digest, Sha256};
+
+use crate::aaf::Directory;
+use crate::check::Person;
+use crate::idp::{self, Identity, Idp, IdpSettings, RunningIdp, Scenario, SigningKey};
+use crate::suite::{SecretSlot, SsoTarget, VirtualUser};
+
+/// The IdPs and the directory a run's `login` steps use.
+#[derive(Debug)]
+pub struct SsoWorld {
+    /// The IdPs' state (scenarios, logs).
+    pub idp: Arc<Idp>,
+    /// Where the candidate reaches the IdPs.
+    pub public_url: Url,
+    /// The people the candidate knows.
+    pub directory: Directory,
+}
+
+/// The SSO of a run: ready, or the reason it is not (every `login` check is
+/// then `error` with that reason).
+#[derive(Clone, Debug)]
+pub enum SsoSetup {
+    /// IdPs running and directory read.
+    Ready(Arc<SsoWorld>),
+    /// Something the harness needed is missing.
+    Failed(String),
+}
+
+/// Starts the IdPs a target's `[sso]` section describes.
+pub async fn start(sso: &SsoTarget) -> Result<(RunningIdp, Arc<SsoWorld>), String> {
+    let directory = crate::aaf::read_dir(&sso.aaf)
+        .map_err(|error| format!("annuaire AAF {} illisible : {error}", sso.aaf.display()))?;
+    let key = match &sso.idp_keys {
+        Some(dir) => SigningKey::load_or_create(dir, "entconf IdP de test"),
+        None => SigningKey::generate("entconf IdP de test"),
+    }
+    .map_err(|error| error.to_string())?;
+    let secret = match &sso.client_secret {
+        SecretSlot::Available(secret) => secret.expose().to_owned(),
+        SecretSlot::Missing(why) => return Err(format!("secret client OpenID Connect : {why}")),
+    };
+    let settings = IdpSettings {
+        public_url: sso.idp_public_url.clone(),
+        client_id: sso.client_id.clone(),
+        client_secret: secret,
+        redirect_uris: Vec::new(),
+    };
+    launch(sso.idp_listen, settings, true, key, directory).await
+}
+
+/// Starts IdPs on `addr` for `directory` (the demo and `entconf idp` pass
+/// their own). Unless `keep_url`, the public URL becomes `http://<bound
+/// address>` once the port is known.
+pub async fn launch(
+    addr: std::net::SocketAddr,
+    settings: IdpSettings,
+    keep_url: bool,
+    key: SigningKey,
+    directory: Directory,
+) -> Result<(RunningIdp, Arc<SsoWorld>), String> {
+    let rogue = SigningKey::generate("entconf clé inconnue").map_err(|e| e.to_string())?;
+    let people = interactive_people(&directory);
+    let idp = Arc::new(Idp::new(settings, key, rogue, people));
+    let running = idp::spawn(addr, Arc::clone(&idp))
+        .await
+        .map_err(|error| error.to_string())?;
+    if !keep_url {
+        let bound =
+            Url::parse(&format!("http://{}", running.addr())).map_err(|error| error.to_string())?;
+        idp.set_public_url(bound);
+    }
+    let public_url = idp.settings().public_url;
+    let world = Arc::new(SsoWorld {
+        idp,
+        public_url,
+        directory,
+    });
+    Ok((running, world))
+}
+
+/// Everyone of the directory, for the IdP's interactive login page.
+fn interactive_people(directory: &Directory) -> Vec<Scenario> {
+    let mut people = Vec::new();
+    for pupil in &directory.pupils {
+        if let Some(persona) = pupil_persona(directory, &pupil.jointure) {
+            people.push(Scenario {
+                identity: persona.identity,
+                attack: None,
+                victim: None,
+            });
+        }
+    }
+    for teacher in &directory.teachers {
+        people.push(Scenario {
+            identity: teacher_identity(directory, teacher),
+            attack: None,
+            victim: None,
+        });
+    }
+    people
+}
+
+/// A person as the IdP asserts them and as the candidate should show them.
+#[derive(Clone, Debug)]
+pub(crate) struct Persona {
+    pub(crate) identity: Identity,
+    pub(crate) person: Person,
+    /// The profile-chooser entry to pick.
+    pub(crate) choose: Option<String>,
+}
+
+fn opaque(kind: &str, key: &str) -> String {
+    let digest = Sha256::digest(format!("{kind}:{key}").as_bytes());
+    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+fn vector(directory: &Directory, jointure: &str) -> String {
+    format!("{{AAF}}{}|x|{jointure}", directory.academy.code)
+}
+
+fn pupil_persona(directory: &Directory, jointure: &str) -> Option<Persona> {
+    let pupil = directory.pupil(jointure)?;
+    let school = directory.school(&pupil.school)?;
+    Some(Persona {
+        identity: Identity::EduConnect {
+            sub: opaque("ect", &pupil.jointure),
+            given_name: pupil.first_name.clone(),
+            family_name: pupil.last_name.clone(),
+            affiliation: "eleve1d".to_owned(),
+            ref_ids: vec![vector(directory, &pupil.jointure)],
+            uai: Some(school.uai.clone()),
+        },
+        person: Person {
+            name: format!("{} {}", pupil.first_name, pupil.last_name),
+            school: school.name.clone(),
+            children: Vec::new(),
+        },
+        choose: None,
+    })
+}
+
+fn teacher_identity(directory: &Directory, teacher: &crate::aaf::Teacher) -> Identity {
+    let uai = directory
+        .school(&teacher.school)
+        .map(|s| s.uai.clone())
+        .unwrap_or_default();
+    Identity::Agent {
+        uid: opaque("agent", &teacher.jointure),
+        email: teacher.email.clone(),
+        given_name: teacher.first_name.clone(),
+        family_name: teacher.last_name.clone(),
+        rne: vec![format!("{uai}$ECOLE$PU$ENS")],
+    }
+}
+
+/// The persona of a suite's virtual user, or why the directory has none.
+pub(crate) fn persona(directory: &Directory, user: VirtualUser) -> Result<Persona, String> {
+    match user {
+        VirtualUser::Pupil => directory
+            .pupils
+            .first()
+            .and_then(|pupil| pupil_persona(directory, &pupil.jointure))
+            .ok_or_else(|| "l'annuaire AAF ne contient aucun élève".to_owned()),
+        VirtualUser::UnknownPupil => {
+            let school = directory
+                .schools
+                .first()
+                .ok_or_else(|| "l'annuaire AAF ne contient aucune école".to_owned())?;
+            // A jointure outside every range the generator uses.
+            let jointure = "9199999";
+            Ok(Persona {
+                identity: Identity::EduConnect {
+                    sub: opaque("ect", jointure),
+                    given_name: "Inès".to_owned(),
+                    family_name: "Horsannuaire".to_owned(),
+                    affiliation: "eleve1d".to_owned(),
+                    ref_ids: vec![vector(directory, jointure)],
+                    uai: Some(school.uai.clone()),
+                },
+                person: Person {
+                    name: "Inès Horsannuaire".to_owned(),
+                    school: school.name.clone(),
+                    children: Vec::new(),
+                },
+                choose: None,
+            })
+        }
+        VirtualUser::Teacher => {
+            let teacher = directory
+                .teachers
+                .iter()
+                .find(|t| !t.director)
+                .ok_or_else(|| "l'annuaire AAF ne contient aucun enseignant".to_owned())?;
+            let school = directory
+                .school(&teacher.school)
+                .map(|s| s.name.clone())
+                .unwrap_or_default();
+            Ok(Persona {
+                identity: teacher_identity(directory, teacher),
+                person: Person {
+                    name: format!("{} {}", teacher.first_name, teacher.last_name),
+                    school,
+                    children: Vec::new(),
+                },
+                choose: None,
+            })
+        }
+        VirtualUser::ParentTwoProfiles => {
+            let (first, second) = directory
+                .multi_profile_parents()
+                .into_iter()
+                .next()
+                .ok_or_else(|| {
+                    "l'annuaire AAF ne contient aucun parent inscrit deux fois (enfants dans deux écoles)"
+                        .to_owned()
+                })?;
+            let child = second
+                .children
+                .first()
+                .and_then(|jointure| directory.pupil(jointure))
+                .ok_or_else(|| "le parent à deux profils n'a pas d'enfant".to_owned())?;
+            let school = directory
+                .school(&child.school)
+                .map(|s| s.name.clone())
+                .unwrap_or_default();
+            let child_name = format!("{} {}", child.first_name, child.last_name);
+            Ok(Persona {
+                identity: Identity::EduConnect {
+                    sub: opaque("ect", &first.email),
+                    given_name: first.first_name.clone(),
+                    family_name: first.last_name.clone(),
+                    affiliation: "resp1d".to_owned(),
+                    ref_ids: vec![
+                        vector(directory, &first.jointure),
+                        vector(directory, &second.jointure),
+                    ],
+                    uai: None,
+                },
+                person: Person {
+                    name: format!("{} {}", second.first_name, second.last_name),
+                    school,
+                    children: vec![child_name.clone()],
+                },
+                choose: Some(child_name),
+            })
+        }
+    }
+}
+
+/// Another pupil than `persona`'s, for the signature-wrapping victim.
+pub(crate) fn victim(directory: &Directory, besides: &Persona) -> Option<Persona> {
+    directory
+        .pupils
+        .iter()
+        .filter_map(|pupil| pupil_persona(directory, &pupil.jointure))
+        .find(|candidate| candidate.person.name != besides.person.name)
+}
