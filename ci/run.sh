@@ -8,11 +8,24 @@ cd "$(dirname "$0")/.."
 step() { printf '\n== %s ==\n' "$*"; }
 
 step "paquets système"
-# The build needs a C compiler and linker (ring, the TLS crypto), make and
-# pkg-config; nothing else: TLS is pure Rust, no OpenSSL.
+# C compiler and pkg-config (ring); libxmlsec1 with OpenSSL and libxml2, and
+# libclang for the bindings samael generates (SAML signatures, see
+# research/signing.md); xmlsec1 and xmllint are the independent peers of the
+# tests; python3-venv hosts the Python peers (PyJWT, jwcrypto, Authlib).
+wanted=(build-essential pkg-config libssl-dev libxml2-dev libxmlsec1-dev libclang-dev
+        xmlsec1 libxml2-utils python3 python3-venv)
 missing=()
-command -v cc >/dev/null 2>&1 || missing+=(build-essential)
-command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+for package in "${wanted[@]}"; do
+  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+# A machine whose Python is not Debian's (pyenv) still needs a working venv.
+if ((${#missing[@]})) && command -v python3 >/dev/null 2>&1 && python3 -m venv --help >/dev/null 2>&1; then
+  kept=()
+  for package in "${missing[@]}"; do
+    case $package in python3|python3-venv) ;; *) kept+=("$package") ;; esac
+  done
+  missing=("${kept[@]+"${kept[@]}"}")
+fi
 if ((${#missing[@]})); then
   if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
   $SUDO apt-get update
@@ -20,6 +33,7 @@ if ((${#missing[@]})); then
 else
   echo "rien à installer"
 fi
+bash ci/peers.sh
 if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
   rustup component add rustfmt clippy
 fi

@@ -23,17 +23,23 @@ expect 0 "$bin" demo --out "$out/reports"
 ls "$out"/reports/*/index.html "$out"/reports/*/junit.xml "$out"/reports/*/results.json >/dev/null
 expect 1 "$bin" demo --fault notice-missing-dpo --out "$out/reports"
 expect 2 "$bin" demo --fault notice-redirect-loop --suite FOOTER --out "$out/reports"
+expect 1 "$bin" demo --fault saml-signature-wrapping --suite SSO --out "$out/reports"
 expect 0 "$bin" validate suites
 expect 3 "$bin" validate fixtures/suites-invalid
 expect 4 "$bin" run --no-such-flag
 expect 0 "$bin" list
 
+# Starts the standalone reference ENT with the given options; sets $url.
+start_server() {
+  target/release/ent-server --listen 127.0.0.1:0 "$@" >"$out/server.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 50); do grep -q '^ent-server: http' "$out/server.log" && break; sleep 0.1; done
+  url=$(sed -n 's/^ent-server: //p' "$out/server.log" | head -1)
+  [ -n "$url" ] || { cat "$out/server.log"; echo "ÉCHEC : ent-server n'a pas annoncé son adresse"; exit 1; }
+}
+
 # The reference ENT on its own, judged by `entconf run` through a target file.
-target/release/ent-server --listen 127.0.0.1:0 >"$out/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 50); do grep -q '^ent-server: http' "$out/server.log" && break; sleep 0.1; done
-url=$(sed -n 's/^ent-server: //p' "$out/server.log" | head -1)
-[ -n "$url" ] || { cat "$out/server.log"; echo "ÉCHEC : ent-server n'a pas annoncé son adresse"; exit 1; }
+start_server
 cat >"$out/cible.toml" <<TOML
 id = "reference"
 name = "ENT de référence (autonome)"
@@ -42,5 +48,35 @@ base_url = "$url/"
 login_page = "/auth/login"
 home_page = "/"
 TOML
-expect 0 "$bin" run --target "$out/cible.toml" --format junit,json --out "$out/reports"
+expect 0 "$bin" run --target "$out/cible.toml" --suite FOOTER --format junit,json --out "$out/reports"
+kill "$server_pid"; server_pid=
+
+# The staging workflow of the README: a synthetic directory seeds the ENT,
+# which trusts the test IdPs that `entconf run` serves at a fixed address.
+expect 0 "$bin" aaf generate --out "$out/aaf"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export ENTCONF_OIDC_CLIENT_SECRET="secret-de-recette-$RANDOM$RANDOM"
+start_server --idp "http://127.0.0.1:$port" --aaf "$out/aaf" --client-id ent-recette
+cat >"$out/recette.toml" <<TOML
+id = "recette"
+base_url = "$url/"
+[capabilities]
+login_page = "/auth/login"
+home_page = "/"
+educonnect_oidc_login = "/auth/educonnect"
+educonnect_saml_login = "/auth/educonnect/saml"
+agents_login = "/auth/agents"
+account_page = "/compte"
+logout = "/auth/deconnexion"
+[sso]
+idp_listen = "127.0.0.1:$port"
+idp_keys = "cles-idp"
+aaf = "aaf"
+client_id = "ent-recette"
+client_secret = { env = "ENTCONF_OIDC_CLIENT_SECRET" }
+TOML
+expect 0 "$bin" run --target "$out/recette.toml" --format junit,json --out "$out/reports"
+if grep -rq "$ENTCONF_OIDC_CLIENT_SECRET" "$out/reports"; then
+  echo "ÉCHEC : le secret client apparaît dans les rapports"; exit 1
+fi
 echo "auto-test réussi"

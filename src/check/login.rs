@@ -61,8 +61,33 @@ fn lets_in(page: &Page, person: &Person) -> bool {
     shown(page, person, None).is_some_and(|s| s.name)
 }
 
+/// The final URL without its query (which may carry a code or a session
+/// id: the evidence keeps it, redacted), and the status.
 fn where_it_ended(page: &Page) -> String {
-    format!("{} → {}", page.final_url, page.status)
+    let url = &page.final_url;
+    let query = if url.query().is_some() { "?…" } else { "" };
+    format!("{}://{}{query} → {}", url.scheme(), short(url), page.status)
+}
+
+/// Where the login flow stopped, with what the candidate said there (its
+/// alert, if it shows one).
+fn landing(trace: &LoginTrace) -> String {
+    let page = &trace.landing;
+    let said = page
+        .text()
+        .filter(|_| page.is_html())
+        .and_then(|text| {
+            let document = Document::parse(text, &page.final_url);
+            let alert = scraper::Selector::parse("[role=alert], .erreur, .error").ok()?;
+            document.text(Some(&alert))
+        })
+        .map(|text| {
+            let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            let short: String = words.chars().take(200).collect();
+            format!(" : « {short} »")
+        })
+        .unwrap_or_default();
+    format!("connexion arrêtée sur {}{said}", where_it_ended(page))
 }
 
 /// The path of the login, hop by hop, for messages.
@@ -116,10 +141,10 @@ pub(crate) fn signed_in(observations: &Observations, step: &str, profile: &Phras
         return Verdict::fail(
             expected,
             format!(
-                "la page de compte n'est pas accessible ({}) ; parcours : {} ; page d'arrivée {} ; IdP : {}",
+                "la page de compte n'est pas accessible ({}) ; {} ; parcours : {} ; IdP : {}",
                 where_it_ended(&trace.account),
+                landing(trace),
                 path(trace),
-                where_it_ended(&trace.landing),
                 idp_story(trace)
             ),
         );
@@ -152,9 +177,10 @@ pub(crate) fn signed_in(observations: &Observations, step: &str, profile: &Phras
         Verdict::fail(
             expected,
             format!(
-                "la page de compte ({}) ne montre pas {} ; IdP : {}",
+                "la page de compte ({}) ne montre pas {} ; {} ; IdP : {}",
                 where_it_ended(&trace.account),
                 missing.join(", "),
+                landing(trace),
                 idp_story(trace)
             ),
         )
@@ -170,7 +196,7 @@ fn inconclusive(login: &LoginObservation) -> Option<String> {
             "la connexion de contrôle de {} sans attaque échoue aussi ({}) : le refus ne prouve rien ; \
              corriger d'abord la connexion normale",
             login.expected.name,
-            where_it_ended(&control.account)
+            landing(control)
         ));
     }
     let trace = &login.trace;
@@ -225,8 +251,8 @@ pub(crate) fn refused(observations: &Observations, step: &str) -> Verdict {
         Verdict::pass(
             expected,
             format!(
-                "connexion refusée : réponse du candidat {} ; page de compte {}",
-                where_it_ended(&trace.landing),
+                "connexion refusée ({}) ; page de compte {}",
+                landing(trace),
                 where_it_ended(&trace.account)
             ),
         )

@@ -161,6 +161,19 @@ impl Redactor {
                 })
                 .collect::<Vec<_>>()
                 .join("; "),
+            // A redirect carries the code, tokens or a session id in its URL
+            // as surely as the request that follows it.
+            "location" | "content-location" => match Url::parse(value) {
+                Ok(url) => self.url(&url),
+                Err(_) => {
+                    let (path, query) = value.split_once('?').unwrap_or((value, ""));
+                    if query.is_empty() {
+                        self.text(value)
+                    } else {
+                        format!("{}?{}", self.text(path), self.form_body(query))
+                    }
+                }
+            },
             _ => self.text(value),
         }
     }
@@ -367,5 +380,18 @@ mod tests {
         assert_eq!(percent_decode("mot%5Fde%5Fpasse"), "mot_de_passe");
         assert_eq!(percent_decode("50%"), "50%");
         assert_eq!(percent_decode("a+b%zz"), "a b%zz");
+    }
+
+    #[test]
+    fn redirect_locations_are_redacted_like_urls() {
+        let r = Redactor::new(Vec::new());
+        assert_eq!(
+            r.header("Location", "https://ent.example/cb?code=XYZ123&state=abc"),
+            "https://ent.example/cb?code=%5Bmasqu%C3%A9%5D&state=abc"
+        );
+        assert_eq!(
+            r.header("location", "/compte?sid=0123456789abcdef"),
+            "/compte?sid=[masqué]"
+        );
     }
 }

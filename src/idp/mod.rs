@@ -29,6 +29,7 @@ use reqwest::Url;
 pub use attack::Attack;
 pub use identity::Identity;
 pub use keys::SigningKey;
+pub use saml::Service as SamlService;
 pub use server::{RunningIdp, spawn};
 
 use crate::evidence::{Clock, EvidenceStore, Exchange, Redactor};
@@ -219,6 +220,36 @@ impl Idp {
     /// The signing key (its certificate goes into metadata and JWKS).
     pub fn key(&self) -> &SigningKey {
         &self.key
+    }
+
+    /// An ID token for `identity` as the token endpoint would issue it
+    /// (for independent verification in tests and by editors).
+    pub fn issue_id_token(
+        &self,
+        identity: &Identity,
+        nonce: Option<&str>,
+        attack: Option<Attack>,
+    ) -> Result<String, IdpError> {
+        oidc::id_token(self, identity, nonce, attack)
+    }
+
+    /// A SAML response as the SSO endpoint would post it (XML, signed
+    /// unless the attack says otherwise).
+    pub fn issue_saml_response(
+        &self,
+        service: SamlService,
+        acs: &str,
+        audience: &str,
+        in_response_to: &str,
+        identity: &Identity,
+        attack: Option<Attack>,
+    ) -> Result<String, IdpError> {
+        let addressing = saml::Addressing {
+            acs: acs.to_owned(),
+            audience: audience.to_owned(),
+            in_response_to: in_response_to.to_owned(),
+        };
+        saml::respond(self, service, &addressing, identity, None, attack)
     }
 
     /// EduConnect's issuer / entity id.

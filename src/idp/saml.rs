@@ -30,7 +30,7 @@ use crate::text::escape_xml;
 
 /// Which national service answers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Service {
+pub enum Service {
     /// EduConnect (pupils, parents).
     EduConnect,
     /// The agents' guichet (teachers).

@@ -349,3 +349,164 @@ async fn ctrl_c_still_writes_the_partial_report() {
     }
     let _ = std::fs::remove_dir_all(&out);
 }
+
+#[test]
+fn aaf_generate_writes_dtd_valid_files_that_read_back() {
+    let out = scratch("aaf");
+    let output = Command::new(BIN)
+        .args([
+            "aaf",
+            "generate",
+            "--schools",
+            "3",
+            "--pupils-per-class",
+            "2",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .expect("entconf runs");
+    assert_exit(&output, 0);
+    assert!(
+        text(&output.stdout).contains("3 école(s)"),
+        "{}",
+        text(&output.stdout)
+    );
+    let mut xml: Vec<PathBuf> = std::fs::read_dir(&out)
+        .expect("folder")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "xml"))
+        .collect();
+    xml.sort();
+    let names: Vec<String> = xml
+        .iter()
+        .map(|p| p.file_name().expect("name").to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "ENT1D_Complet_20260901_Eleve_0000.xml",
+            "ENT1D_Complet_20260901_EtabEducNat_0000.xml",
+            "ENT1D_Complet_20260901_PersEducNat_0000.xml",
+            "ENT1D_Complet_20260901_PersRelEleve_0000.xml",
+        ]
+    );
+    // xmllint (libxml2) validates each file against the DTD written beside it.
+    match Command::new("xmllint").arg("--version").output() {
+        Ok(_) => {
+            let valid = Command::new("xmllint")
+                .args(["--noout", "--valid"])
+                .args(&xml)
+                .output()
+                .expect("xmllint runs");
+            assert!(valid.status.success(), "{}", text(&valid.stderr));
+        }
+        Err(_) if std::env::var("ENTCONF_SKIP_PEERS").as_deref() == Ok("1") => {}
+        Err(error) => panic!("xmllint absent ({error}) : lancez bash ci/run.sh"),
+    }
+    let directory = entconf::aaf::read_dir(&out).expect("files read back");
+    assert_eq!(directory.schools.len(), 3);
+    assert_eq!(directory.multi_profile_parents().len(), 1);
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idp_command_serves_discovery_and_metadata_and_never_prints_the_secret() {
+    let out = scratch("idp");
+    let aaf = out.join("aaf");
+    let generated = Command::new(BIN)
+        .args(["aaf", "generate", "--out"])
+        .arg(&aaf)
+        .output()
+        .expect("generate");
+    assert_exit(&generated, 0);
+    let secret = "secret-client-de-recette-42";
+    let mut child = Command::new(BIN)
+        .args([
+            "idp",
+            "--listen",
+            "127.0.0.1:0",
+            "--client-id",
+            "ent-recette",
+            "--aaf",
+        ])
+        .arg(&aaf)
+        .arg("--keys")
+        .arg(out.join("cles"))
+        .env("ENTCONF_OIDC_CLIENT_SECRET", secret)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("entconf idp starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let (first, all) = tokio::task::spawn_blocking(move || {
+        use std::io::BufRead as _;
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let first = lines.next().and_then(Result::ok).unwrap_or_default();
+        let mut all = first.clone();
+        for line in lines.map_while(Result::ok) {
+            all.push('\n');
+            all.push_str(&line);
+            if line.starts_with("Ctrl-C") {
+                break;
+            }
+        }
+        (first, all)
+    })
+    .await
+    .expect("read");
+    let addr = first
+        .rsplit(' ')
+        .next()
+        .expect("address on the first line")
+        .to_owned();
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::Client::new();
+    let discovery: serde_json::Value = client
+        .get(format!(
+            "http://{addr}/educonnect/idp/.well-known/openid-configuration"
+        ))
+        .send()
+        .await
+        .expect("discovery answers")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(discovery["issuer"], format!("http://{addr}/educonnect/idp"));
+    let metadata = client
+        .get(format!("http://{addr}/arena/idp/metadata"))
+        .send()
+        .await
+        .expect("metadata answers")
+        .text()
+        .await
+        .expect("text");
+    assert!(metadata.contains("X509Certificate"), "{metadata}");
+    // Without a scenario, the login page offers the directory's people.
+    let login = client
+        .get(format!(
+            "http://{addr}/educonnect/idp/profile/oidc/authorize?client_id=ent-recette"
+        ))
+        .send()
+        .await
+        .expect("authorize answers")
+        .text()
+        .await
+        .expect("text");
+    assert!(login.contains("Choisissez la personne fictive"), "{login}");
+    let _ = Command::new("sh")
+        .args(["-c", &format!("kill -INT {}", child.id())])
+        .status();
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output().expect("wait"))
+        .await
+        .expect("join");
+    assert!(all.contains("BEGIN CERTIFICATE"), "{all}");
+    assert!(!all.contains(secret));
+    assert!(!text(&output.stderr).contains(secret));
+    let key = std::fs::read_dir(out.join("cles"))
+        .expect("keys kept")
+        .filter_map(Result::ok)
+        .any(|e| e.file_name().to_string_lossy().starts_with("test-only-"));
+    assert!(key, "the key file is marked test-only");
+    let _ = std::fs::remove_dir_all(&out);
+}

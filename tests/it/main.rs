@@ -1,8 +1,11 @@
 //! The one integration-test binary: the fault matrix, suites, reports, the
-//! command line, the scheduler, and hostile candidates.
+//! command line, the scheduler, hostile candidates, and peers no one here
+//! wrote (xmlsec1, PyJWT, jwcrypto, Authlib).
 
 mod cli;
 mod fault_matrix;
+mod hostile;
+mod peers;
 mod realism;
 mod reports;
 mod scheduler;

@@ -11,7 +11,7 @@ use entconf::suite::{Reference, Severity};
 use quick_junit::{NonSuccessKind, Report, TestCaseStatus};
 use regex::Regex;
 
-use super::support::{run_reference, run_selected};
+use super::support::run_selected;
 
 /// The reference ENT listens on a random port, and the suite digest changes
 /// with every edit of the suite file.
@@ -336,6 +336,14 @@ async fn sso_failure_shows_the_request_the_harness_sent() {
         token_answers[1]
     );
     assert!(token_answers[1].contains("\"access_token\": \"[masqué]\""));
+    let json = report::to_json(&record).expect("json");
+    let bearer =
+        Regex::new(r"(code|SAMLResponse|id_token_hint)=[A-Za-z0-9_.-][A-Za-z0-9_%.-]{15,}").expect("regex");
+    assert!(
+        !bearer.is_match(&json),
+        "an authorization code, ID token or SAML response escaped redaction: {:?}",
+        bearer.find(&json)
+    );
     let junit = report::junit::render(&record).expect("junit");
     assert!(junit.contains("session ouverte pour"));
     let html = report::html::render(&record).expect("html");

@@ -121,3 +121,27 @@ pub(crate) async fn read_request_head(stream: &mut tokio::net::TcpStream) -> Opt
     }
     Some(String::from_utf8_lossy(&request).into_owned())
 }
+
+/// The harness's IdPs on a loopback port, for a candidate registered as
+/// `client_id` / `secret`, with the default synthetic directory.
+pub(crate) async fn test_idp(
+    client_id: &str,
+    secret: &str,
+) -> (entconf::idp::RunningIdp, Arc<entconf::runner::SsoWorld>) {
+    let settings = entconf::idp::IdpSettings {
+        public_url: reqwest::Url::parse("http://127.0.0.1/").expect("url"),
+        client_id: client_id.to_owned(),
+        client_secret: secret.to_owned(),
+        redirect_uris: Vec::new(),
+    };
+    let key = entconf::idp::SigningKey::generate("tests").expect("key");
+    entconf::runner::launch(
+        std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, 0)),
+        settings,
+        false,
+        key,
+        entconf::aaf::generate(&entconf::aaf::GenerateOptions::default()),
+    )
+    .await
+    .expect("IdPs start")
+}

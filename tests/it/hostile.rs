@@ -1,0 +1,138 @@
+//! Candidates that misbehave during a login: a redirect flood, a hanging
+//! answer, garbage sent to the IdP. Each ends as `error` (or `fail` where
+//! the candidate is plainly at fault), with its reason, in bounded time.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::Query;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::get;
+use entconf::check::Outcome;
+use entconf::report::RunRecord;
+use entconf::runner::{Cancellation, Plan, RunEvent, Selection, SsoSetup, run};
+use entconf::suite::parse_target;
+
+use super::support::{NoEnvironment, catalog, settings, test_idp};
+
+async fn candidate(idp: String) -> SocketAddr {
+    let authorize = format!("{idp}/educonnect/idp/profile/oidc/authorize?garbage=1");
+    let app = Router::new()
+        .route(
+            "/flood",
+            get(
+                |Query(q): Query<std::collections::HashMap<String, u32>>| async move {
+                    let n = q.get("n").copied().unwrap_or(0) + 1;
+                    Redirect::to(&format!("/flood?n={n}"))
+                },
+            ),
+        )
+        .route(
+            "/hang",
+            get(|| async {
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+                "trop tard"
+            }),
+        )
+        .route(
+            "/garbage",
+            get(move || async move { Redirect::to(&authorize) }),
+        )
+        .route(
+            "/compte",
+            get(|| async {
+                (
+                    [("content-type", "text/html")],
+                    "<html><body>Connexion</body></html>",
+                )
+                    .into_response()
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    addr
+}
+
+async fn login_checks(start: &str) -> (RunRecord, Duration) {
+    let (_running, world) = test_idp("ent-hostile", "secret-hostile").await;
+    let addr = candidate(entconf::idp::base(&world.public_url)).await;
+    let text = format!(
+        "id = \"hostile\"\nbase_url = \"http://{addr}/\"\n[capabilities]\n\
+         educonnect_oidc_login = \"{start}\"\naccount_page = \"/compte\"\n\
+         [http]\nrequest_timeout = \"1s\"\ncheck_timeout = \"20s\"\nmax_redirects = 5\n"
+    );
+    let target = parse_target("hostile.toml", &text, None, &NoEnvironment).expect("target");
+    let catalog = catalog();
+    let selection = Selection {
+        checks: vec!["SSO-01".to_owned(), "SSO-10".to_owned()],
+        ..Selection::default()
+    };
+    let plan = Plan::new(&catalog, &selection).expect("plan");
+    let mut settings = settings(2);
+    settings.sso = Some(SsoSetup::Ready(Arc::clone(&world)));
+    let started = Instant::now();
+    let record = run(
+        &catalog,
+        &plan,
+        target,
+        settings,
+        Arc::new(|_: &RunEvent| {}),
+        Cancellation::new(),
+    )
+    .await
+    .expect("run");
+    (record, started.elapsed())
+}
+
+fn outcome(record: &RunRecord, id: &str) -> (Outcome, String) {
+    let check = record.checks.iter().find(|c| c.id == id).expect("check");
+    let why = check
+        .assertions
+        .iter()
+        .map(|a| a.actual.clone())
+        .chain(check.reason.clone())
+        .collect::<Vec<_>>()
+        .join(" | ");
+    (check.outcome, why)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redirect_flood_is_an_error_with_the_chain() {
+    let (record, elapsed) = login_checks("/flood").await;
+    for id in ["SSO-01", "SSO-10"] {
+        let (outcome, why) = outcome(&record, id);
+        assert_eq!(outcome, Outcome::Error, "{id}: {why}");
+        assert!(why.contains("redirections"), "{id}: {why}");
+    }
+    assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hanging_login_is_an_error_after_the_request_limit() {
+    let (record, elapsed) = login_checks("/hang").await;
+    for id in ["SSO-01", "SSO-10"] {
+        let (outcome, why) = outcome(&record, id);
+        assert_eq!(outcome, Outcome::Error, "{id}: {why}");
+        assert!(why.contains("pas de réponse complète"), "{id}: {why}");
+    }
+    assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_sent_to_the_idp_fails_the_login_and_proves_no_refusal() {
+    let (record, _) = login_checks("/garbage").await;
+    let (positive, why) = outcome(&record, "SSO-01");
+    assert_eq!(positive, Outcome::Fail, "{why}");
+    assert!(why.contains("response_type doit valoir"), "{why}");
+    // The attack never happened: a refusal proves nothing.
+    let (negative, why) = outcome(&record, "SSO-10");
+    assert_eq!(negative, Outcome::Error, "{why}");
+    assert!(why.contains("échoue aussi"), "{why}");
+}

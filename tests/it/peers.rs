@@ -1,0 +1,245 @@
+//! Proof by peers no one here wrote: the `xmlsec1` command verifies the
+//! harness's SAML responses, PyJWT and jwcrypto verify its ID tokens, and
+//! Authlib, a third-party OpenID Connect relying party, logs in against the
+//! harness's EduConnect.
+//!
+//! `bash ci/run.sh` installs them (Debian xmlsec1, a Python venv from
+//! `ci/peers/requirements.txt`). A missing peer fails the test, unless
+//! `ENTCONF_SKIP_PEERS=1` says the developer knowingly runs without them.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+
+use entconf::idp::{Attack, EDUCONNECT_PATH, Identity, SamlService};
+use entconf::runner::SsoWorld;
+
+use super::support::test_idp;
+
+const CLIENT_ID: &str = "rp-tiers";
+const SECRET: &str = "secret-de-test-du-client";
+
+fn skip_allowed(peer: &str) -> bool {
+    if std::env::var("ENTCONF_SKIP_PEERS").as_deref() == Ok("1") {
+        return true;
+    }
+    panic!(
+        "{peer} absent : lancez `bash ci/run.sh` (ou ENTCONF_SKIP_PEERS=1 pour s'en passer sciemment)"
+    );
+}
+
+fn python() -> Option<PathBuf> {
+    let path = std::env::var_os("ENTCONF_PEER_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/peer-venv/bin/python")
+        });
+    if path.exists() {
+        Some(path)
+    } else {
+        let _ = skip_allowed("le Python des pairs (target/peer-venv)");
+        None
+    }
+}
+
+fn xmlsec1() -> Option<&'static str> {
+    let found = Command::new("xmlsec1")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if found {
+        Some("xmlsec1")
+    } else {
+        let _ = skip_allowed("xmlsec1 (paquet Debian xmlsec1)");
+        None
+    }
+}
+
+async fn world() -> (entconf::idp::RunningIdp, Arc<SsoWorld>) {
+    test_idp(CLIENT_ID, SECRET).await
+}
+
+fn pupil(world: &SsoWorld) -> Identity {
+    let pupil = &world.directory.pupils[0];
+    Identity::EduConnect {
+        sub: "ect-pair-1".to_owned(),
+        given_name: pupil.first_name.clone(),
+        family_name: pupil.last_name.clone(),
+        affiliation: "eleve1d".to_owned(),
+        ref_ids: vec![format!("{{AAF}}99|x|{}", pupil.jointure)],
+        uai: None,
+    }
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("entconf-pairs-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn xmlsec1_verifies_signed_responses_and_rejects_the_forged_ones() {
+    let Some(xmlsec) = xmlsec1() else { return };
+    let (_running, world) = world().await;
+    let dir = scratch("xmlsec");
+    let cert = dir.join("idp.pem");
+    std::fs::write(&cert, world.idp.key().cert_pem()).expect("cert");
+    let verify = |attack: Option<Attack>| {
+        let xml = world
+            .idp
+            .issue_saml_response(
+                SamlService::EduConnect,
+                "http://127.0.0.1:1/auth/saml/acs",
+                "http://127.0.0.1:1/auth/saml/metadata",
+                "_demande1",
+                &pupil(&world),
+                attack,
+            )
+            .expect("response");
+        let file = dir.join("reponse.xml");
+        std::fs::write(&file, &xml).expect("write");
+        let output = Command::new(xmlsec)
+            .args(["--verify", "--pubkey-cert-pem"])
+            .arg(&cert)
+            .args([
+                "--id-attr:ID",
+                "urn:oasis:names:tc:SAML:2.0:assertion:Assertion",
+            ])
+            .arg(&file)
+            .output()
+            .expect("xmlsec1 runs");
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (ok, log) = verify(None);
+    assert!(ok, "xmlsec1 must verify a genuine response: {log}");
+    assert!(log.contains("OK"), "{log}");
+    for attack in [Attack::SamlUnsigned, Attack::SamlUnknownKey] {
+        let (ok, log) = verify(Some(attack));
+        assert!(
+            !ok,
+            "{attack:?} must not verify with the IdP's certificate: {log}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn run_python(python: &PathBuf, script: &str, args: &[&str], stdin: &str) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("ci/peers")
+        .join(script);
+    let mut child = Command::new(python)
+        .arg(path)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    let output = child.wait_with_output().expect("python ends");
+    assert!(
+        output.status.success(),
+        "{script}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pyjwt_and_jwcrypto_accept_good_id_tokens_and_refuse_the_attacks() {
+    let Some(python) = python() else { return };
+    let (_running, world) = world().await;
+    let issuer = world.idp.educonnect_issuer();
+    let jwks = format!("{issuer}/profile/oidc/keyset");
+    let nonce = "nonce-des-pairs";
+    let cases = [
+        (None, true),
+        (Some(Attack::IdTokenBadSignature), false),
+        (Some(Attack::IdTokenAlgNone), false),
+        (Some(Attack::IdTokenWrongIssuer), false),
+        (Some(Attack::IdTokenWrongAudience), false),
+        (Some(Attack::IdTokenExpired), false),
+        (Some(Attack::NonceMismatch), false),
+    ];
+    for (attack, accepted) in cases {
+        let token = world
+            .idp
+            .issue_id_token(&pupil(&world), Some(nonce), attack)
+            .expect("token");
+        let python = python.clone();
+        let args = [
+            jwks.clone(),
+            issuer.clone(),
+            CLIENT_ID.to_owned(),
+            nonce.to_owned(),
+        ];
+        let answer = tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            run_python(&python, "verify_id_token.py", &args, &token)
+        })
+        .await
+        .expect("join");
+        let verdicts: serde_json::Value = serde_json::from_str(&answer).expect("json");
+        for library in ["pyjwt", "jwcrypto"] {
+            let ok = verdicts[library] == "ok";
+            assert_eq!(
+                ok, accepted,
+                "{library} on {attack:?}: {}",
+                verdicts[library]
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authlib_relying_party_logs_in_against_the_harness_educonnect() {
+    let Some(python) = python() else { return };
+    let (_running, world) = world().await;
+    let identity = pupil(&world);
+    let token = world.idp.open(entconf::idp::Scenario {
+        identity: identity.clone(),
+        attack: None,
+        victim: None,
+    });
+    let issuer = format!("{}{EDUCONNECT_PATH}", entconf::idp::base(&world.public_url));
+    let args = [
+        issuer,
+        CLIENT_ID.to_owned(),
+        SECRET.to_owned(),
+        token.clone(),
+    ];
+    let answer = tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run_python(&python, "oidc_rp.py", &args, "")
+    })
+    .await
+    .expect("join");
+    let result: serde_json::Value = serde_json::from_str(&answer).expect("json");
+    assert_eq!(result["claims"]["sub"], "ect-pair-1");
+    let Identity::EduConnect {
+        ref_ids,
+        given_name,
+        ..
+    } = identity
+    else {
+        unreachable!("a pupil is an EduConnect identity")
+    };
+    assert_eq!(result["claims"]["FrEduCtRefId"][0], ref_ids[0]);
+    assert_eq!(result["userinfo"]["given_name"], given_name);
+    let log = world.idp.log(&token);
+    assert_eq!(log.codes_redeemed, 1);
+    assert!(
+        log.events.iter().any(|e| e.contains("PKCE présent")),
+        "{:?}",
+        log.events
+    );
+}
