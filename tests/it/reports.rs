@@ -338,7 +338,8 @@ async fn sso_failure_shows_the_request_the_harness_sent() {
     assert!(token_answers[1].contains("\"access_token\": \"[masqué]\""));
     let json = report::to_json(&record).expect("json");
     let bearer =
-        Regex::new(r"(code|SAMLResponse|id_token_hint)=[A-Za-z0-9_.-][A-Za-z0-9_%.-]{15,}").expect("regex");
+        Regex::new(r"(code|SAMLResponse|id_token_hint)=[A-Za-z0-9_.-][A-Za-z0-9_%.-]{15,}")
+            .expect("regex");
     assert!(
         !bearer.is_match(&json),
         "an authorization code, ID token or SAML response escaped redaction: {:?}",
