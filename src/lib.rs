@@ -30,3 +30,4 @@ pub mod report;
 pub mod runner;
 pub mod suite;
 pub mod text;
+pub mod waiver;

@@ -20,6 +20,10 @@ pub enum Outcome {
     /// Every assertion holds, and a human must confirm the evidence.
     #[serde(rename = "review")]
     Review,
+    /// A `fail` or `warn` covered by an unexpired waiver (the original is
+    /// kept in the record).
+    #[serde(rename = "waived")]
+    Waived,
     /// A `should` assertion does not hold.
     #[serde(rename = "warn")]
     Warn,
@@ -39,12 +43,13 @@ pub enum Outcome {
 
 impl Outcome {
     /// Every outcome, most important first.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::Error,
         Self::NotApplicable,
         Self::Skip,
         Self::Fail,
         Self::Warn,
+        Self::Waived,
         Self::Review,
         Self::Pass,
     ];
@@ -54,11 +59,12 @@ impl Outcome {
         match self {
             Self::Pass => 0,
             Self::Review => 1,
-            Self::Warn => 2,
-            Self::Fail => 3,
-            Self::Skip => 4,
-            Self::NotApplicable => 5,
-            Self::Error => 6,
+            Self::Waived => 2,
+            Self::Warn => 3,
+            Self::Fail => 4,
+            Self::Skip => 5,
+            Self::NotApplicable => 6,
+            Self::Error => 7,
         }
     }
 
@@ -67,6 +73,7 @@ impl Outcome {
         match self {
             Self::Pass => "pass",
             Self::Review => "review",
+            Self::Waived => "waived",
             Self::Warn => "warn",
             Self::Fail => "fail",
             Self::Skip => "skip",
@@ -80,6 +87,7 @@ impl Outcome {
         match self {
             Self::Pass => "réussi",
             Self::Review => "à revoir",
+            Self::Waived => "dérogation",
             Self::Warn => "avertissement",
             Self::Fail => "échec",
             Self::Skip => "non exécuté",

@@ -55,6 +55,18 @@ pub(crate) enum Command {
         after_help = "Exemples :\n  entconf validate                 (le dossier ./suites)\n  entconf validate suites/footer.yaml ma-suite.yaml"
     )]
     Validate(ValidateArgs),
+    /// Compare deux résultats (results.json) vérification par vérification ; code 16 s'ils diffèrent.
+    #[command(
+        help_template = TEMPLATE,
+        after_help = "Exemple :\n  entconf diff reports/v1/results.json reports/v2/results.json\n\nCodes de sortie : 0 identiques, 16 différents, 3 fichier illisible."
+    )]
+    Diff(DiffArgs),
+    /// Fusionne les results.json des parts d'une campagne (--shard K/N) en une seule exécution.
+    #[command(
+        help_template = TEMPLATE,
+        after_help = "Exemple (matrice de CI à 3 parts) :\n  entconf run --target recette.toml --shard 1/3 --out part1   (idem 2/3, 3/3)\n  entconf merge part1/*/results.json part2/*/results.json part3/*/results.json --out fusion\n\nLe code de sortie est celui de l'exécution fusionnée (0, 1, 2 ou 5)."
+    )]
+    Merge(MergeArgs),
     /// Sert ÉduConnect et le guichet agents de test, pour les déclarer dans un ENT de recette.
     #[command(
         help_template = TEMPLATE,
@@ -115,6 +127,12 @@ pub(crate) struct OutputArgs {
         help_heading = "Rapports"
     )]
     pub(crate) formats: Vec<String>,
+    /// Fichier de dérogations (YAML) : écarts acceptés, avec justification et date d'expiration.
+    #[arg(long = "waivers", value_name = "FICHIER", help_heading = "Exécution")]
+    pub(crate) waivers: Option<PathBuf>,
+    /// N'exécute que la part K sur N du plan (matrice de CI parallèle), ex. 2/4 ; voir `entconf merge`.
+    #[arg(long = "shard", value_name = "K/N", help_heading = "Exécution")]
+    pub(crate) shard: Option<entconf::runner::Shard>,
     /// Nombre de vérifications exécutées en même temps (au moins 1).
     #[arg(long = "jobs", value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64), help_heading = "Exécution")]
     pub(crate) jobs: u16,
@@ -216,4 +234,32 @@ pub(crate) struct AafGenerateArgs {
     /// Dossier de sortie (créé au besoin).
     #[arg(long, value_name = "DOSSIER")]
     pub(crate) out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DiffArgs {
+    /// Résultats de référence (results.json).
+    #[arg(value_name = "BASE")]
+    pub(crate) base: PathBuf,
+    /// Nouveaux résultats (results.json).
+    #[arg(value_name = "NOUVEAU")]
+    pub(crate) new: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct MergeArgs {
+    /// Les results.json des parts, dans l'ordre des parts.
+    #[arg(value_name = "RESULTATS", required = true, num_args = 1..)]
+    pub(crate) shards: Vec<PathBuf>,
+    /// Dossier des rapports fusionnés.
+    #[arg(long = "out", value_name = "DOSSIER", default_value = "reports")]
+    pub(crate) out: PathBuf,
+    /// Formats, séparés par des virgules : console, junit, html, json.
+    #[arg(
+        long = "format",
+        value_name = "FORMATS",
+        value_delimiter = ',',
+        default_value = "console,junit,html,json"
+    )]
+    pub(crate) formats: Vec<String>,
 }

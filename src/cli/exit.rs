@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use entconf::report::Conclusion;
+use entconf::report::{Conclusion, RunRecord};
 
 /// Why the process ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,9 +17,23 @@ pub(crate) enum Exit {
     LoadError = 3,
     /// Bad command line.
     Usage = 4,
+    /// Strictness: an expired waiver, or a waived failure that did not happen.
+    Strict = 5,
+    /// `diff` found differences.
+    Different = 16,
 }
 
 impl Exit {
+    /// A run's exit code: a non-waived fail first (1), then stale waivers
+    /// (5), then errors (2).
+    pub(crate) fn of_record(record: &RunRecord) -> Self {
+        match record.summary.conclusion {
+            Conclusion::NotConformant => Self::NotConformant,
+            _ if !record.strictness.is_empty() => Self::Strict,
+            conclusion => Self::from_conclusion(conclusion),
+        }
+    }
+
     pub(crate) fn from_conclusion(conclusion: Conclusion) -> Self {
         match conclusion {
             Conclusion::Conformant => Self::Conformant,

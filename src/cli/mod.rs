@@ -7,6 +7,7 @@
 )]
 
 mod args;
+mod campaign;
 mod catalog;
 mod exit;
 mod progress;
@@ -39,6 +40,8 @@ pub(crate) fn main() -> ExitCode {
         Command::List(args) => catalog::list(&args),
         Command::Validate(args) => catalog::validate(&args),
         Command::Idp(args) => sso::idp(args),
+        Command::Diff(args) => campaign::diff(&args),
+        Command::Merge(args) => campaign::merge(&args),
         Command::Aaf(args::AafCommand::Generate(args)) => sso::generate(&args),
         Command::Schema => {
             print!("{}", entconf::suite::suite_schema());

@@ -11,6 +11,7 @@ use entconf::evidence::{Clock, SystemClock};
 use entconf::report::{self, Format, RunOptionsInfo};
 use entconf::runner::{self, Cancellation, Plan, RunSettings, Selection, SsoSetup};
 use entconf::suite::{Catalog, Diagnostics, ProcessEnvironment, Target, load_target, parse_target};
+use entconf::waiver::{self, Waivers};
 
 use super::Exit;
 use super::args::{DemoArgs, PlanArgs, RunArgs};
@@ -21,6 +22,7 @@ use super::progress;
 struct Prepared {
     catalog: Catalog,
     plan: Plan,
+    waivers: Option<Waivers>,
     formats: Vec<Format>,
     out: PathBuf,
     options: RunOptionsInfo,
@@ -109,14 +111,10 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("démarrage du moteur asynchrone")
 }
 
-fn prepare(args: &PlanArgs, demo_faults: Vec<String>) -> Result<Prepared, Exit> {
-    let PlanArgs {
-        suites,
-        selection,
-        output,
-    } = args;
+/// `--format` values, deduplicated; an unknown one is a usage error.
+pub(super) fn parse_formats(names: &[String]) -> Result<Vec<Format>, Exit> {
     let mut formats = Vec::new();
-    for name in &output.formats {
+    for name in names {
         match name.trim().parse::<Format>() {
             Ok(format) if !formats.contains(&format) => formats.push(format),
             Ok(_) => {}
@@ -126,27 +124,49 @@ fn prepare(args: &PlanArgs, demo_faults: Vec<String>) -> Result<Prepared, Exit> 
             }
         }
     }
+    Ok(formats)
+}
+
+fn prepare(args: &PlanArgs, demo_faults: Vec<String>) -> Result<Prepared, Exit> {
+    let PlanArgs {
+        suites,
+        selection,
+        output,
+    } = args;
+    let formats = parse_formats(&output.formats)?;
     let catalog = load_catalog(suites).map_err(|d| report_load_error("suites", &d))?;
     let selection = Selection {
         suites: selection.suites.clone(),
         tags: selection.tags.clone(),
         checks: selection.checks.clone(),
     };
-    let plan = Plan::new(&catalog, &selection).map_err(|problems| {
+    let mut plan = Plan::new(&catalog, &selection).map_err(|problems| {
         for problem in problems {
             eprintln!("erreur : {problem}");
         }
         Exit::Usage
     })?;
+    if let Some(shard) = output.shard {
+        plan = plan.shard(shard);
+    }
+    let waivers = match &output.waivers {
+        Some(path) => {
+            Some(waiver::load(path, &catalog).map_err(|d| report_load_error("dérogations", &d))?)
+        }
+        None => None,
+    };
     Ok(Prepared {
         catalog,
         plan,
+        waivers,
         formats,
         out: output.out.clone(),
         options: RunOptionsInfo {
             selection: selection.describe(),
             jobs: usize::from(output.jobs),
             demo_faults,
+            waivers: None,
+            shard: output.shard.map(|s| s.to_string()),
         },
     })
 }
@@ -161,7 +181,7 @@ async fn execute(
     let settings = RunSettings {
         jobs: prepared.options.jobs,
         run_id: run_id.clone(),
-        clock,
+        clock: Arc::clone(&clock),
         options: prepared.options.clone(),
         sso,
     };
@@ -183,6 +203,10 @@ async fn execute(
     .await
     .context("préparation du client HTTP")?;
     watcher.abort();
+    let mut record = record;
+    if let Some(waivers) = &prepared.waivers {
+        waiver::apply(&mut record, waivers, clock.now().date_naive());
+    }
     let folder = prepared.out.join(&run_id);
     let written = report::write(&record, &folder, &prepared.formats)
         .with_context(|| format!("écriture des rapports dans {}", folder.display()))?;
@@ -195,7 +219,10 @@ async fn execute(
             println!("  {}", path.display());
         }
     }
-    Ok(Exit::from_conclusion(record.summary.conclusion))
+    for problem in &record.strictness {
+        eprintln!("dérogation : {problem}");
+    }
+    Ok(Exit::of_record(&record))
 }
 
 /// `<target>-<UTC date-time>`, with a suffix if that folder already exists.

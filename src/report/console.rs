@@ -50,6 +50,12 @@ pub fn render(record: &RunRecord) -> String {
     if record.interrupted {
         let _ = writeln!(text, "Exécution interrompue : le rapport est partiel.");
     }
+    if !record.strictness.is_empty() {
+        let _ = writeln!(text, "Dérogations à revoir (code de sortie 5) :");
+        for problem in &record.strictness {
+            let _ = writeln!(text, "  - {problem}");
+        }
+    }
     let _ = writeln!(
         text,
         "Conclusion : {}",

@@ -135,6 +135,7 @@ fn css_class(outcome: Outcome) -> &'static str {
     match outcome {
         Outcome::Pass => "pass",
         Outcome::Review => "review",
+        Outcome::Waived => "waived",
         Outcome::Warn => "warn",
         Outcome::Fail => "fail",
         Outcome::Skip => "skip",

@@ -31,7 +31,9 @@ pub fn render(record: &RunRecord) -> Result<String, quick_junit::SerializeError>
 
 fn test_case(check: &CheckRecord) -> TestCase {
     let status = match check.outcome {
-        Outcome::Pass | Outcome::Review | Outcome::Warn => TestCaseStatus::success(),
+        Outcome::Pass | Outcome::Review | Outcome::Warn | Outcome::Waived => {
+            TestCaseStatus::success()
+        }
         Outcome::Skip | Outcome::NotApplicable => {
             let mut status = TestCaseStatus::skipped();
             status.set_message(format!(
@@ -61,7 +63,19 @@ fn test_case(check: &CheckRecord) -> TestCase {
     case.add_property(Property::new("entconf.outcome", check.outcome.as_str()));
     case.add_property(Property::new("entconf.severity", check.severity.as_str()));
     case.add_property(Property::new("entconf.refs", references(check)));
-    if matches!(check.outcome, Outcome::Warn | Outcome::Review) {
+    if let Some(waiver) = &check.waiver {
+        case.add_property(Property::new(
+            "entconf.waived-from",
+            waiver.original.as_str(),
+        ));
+        case.set_system_out(format!(
+            "dérogation ({}, jusqu'au {}) : {}\n{}",
+            waiver.source,
+            waiver.expires,
+            waiver.justification,
+            explanation(check)
+        ));
+    } else if matches!(check.outcome, Outcome::Warn | Outcome::Review) {
         case.set_system_out(explanation(check));
     }
     case

@@ -3,15 +3,17 @@
 //! console summary, and the evidence files. Reporters only read the record.
 
 pub mod console;
+pub mod diff;
 mod finding;
 pub mod html;
 pub mod junit;
+pub mod merge;
 mod output;
 mod record;
 
 pub use finding::{explanation, headline, references};
 pub use output::{Format, ReportError, from_json, to_json, write};
 pub use record::{
-    CheckRecord, Conclusion, FORMAT, FORMAT_VERSION, Harness, RunOptionsInfo, RunRecord, SuiteInfo,
-    Summary, TargetInfo,
+    AppliedWaiver, CheckRecord, Conclusion, FORMAT, FORMAT_VERSION, Harness, RunOptionsInfo,
+    RunRecord, SuiteInfo, Summary, TargetInfo,
 };

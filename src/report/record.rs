@@ -47,6 +47,10 @@ pub struct RunRecord {
     pub exchanges: Vec<Exchange>,
     /// Totals and the conclusion.
     pub summary: Summary,
+    /// Waivers that no longer hold (expired, or the expected failure did not
+    /// happen): the run is strict-failed (exit 5) even when conformant.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub strictness: Vec<String>,
 }
 
 /// Harness identification.
@@ -106,6 +110,12 @@ pub struct RunOptionsInfo {
     /// Faults seeded in the reference ENT (`entconf demo` only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub demo_faults: Vec<String>,
+    /// Waivers file applied (`file`, SHA-256), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waivers: Option<String>,
+    /// Shard of the plan this run covers (`K/N`), if split.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
 }
 
 /// The result of one check.
@@ -139,6 +149,22 @@ pub struct CheckRecord {
     pub exchanges: Vec<String>,
     /// Wall time in milliseconds.
     pub duration_ms: u64,
+    /// The waiver that turned a `fail` or `warn` into `waived`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<AppliedWaiver>,
+}
+
+/// A waiver as applied to a check: the original outcome is kept.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppliedWaiver {
+    /// The outcome before the waiver.
+    pub original: Outcome,
+    /// Why the editor may ship with it (French, as written).
+    pub justification: String,
+    /// Last day the waiver applies.
+    pub expires: chrono::NaiveDate,
+    /// `file:line` of the waiver.
+    pub source: String,
 }
 
 impl CheckRecord {

@@ -106,6 +106,7 @@ pub(crate) fn blank_record(check: &Check) -> CheckRecord {
         assertions: Vec::new(),
         exchanges: Vec::new(),
         duration_ms: 0,
+        waiver: None,
     }
 }
 

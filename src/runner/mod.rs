@@ -13,5 +13,5 @@ mod sso;
 
 pub use event::{EventSink, RunEvent};
 pub use scheduler::{Cancellation, RunSettings, run};
-pub use selection::{Plan, Selection, SelectionError};
+pub use selection::{Plan, Selection, SelectionError, Shard};
 pub use sso::{SsoSetup, SsoWorld, launch, start};

@@ -156,6 +156,7 @@ pub async fn run(
         checks,
         exchanges: store.take(),
         summary,
+        strictness: Vec::new(),
     })
 }
 

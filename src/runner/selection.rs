@@ -73,7 +73,66 @@ pub struct Plan {
     pub checks: Vec<Arc<Check>>,
 }
 
+/// One part of a plan split for parallel CI jobs: `index` of `count`, 1-based.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// Which part, from 1.
+    pub index: usize,
+    /// How many parts.
+    pub count: usize,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let (k, n) = text
+            .split_once('/')
+            .ok_or_else(|| format!("« {text} » : attendu K/N, ex. 2/4"))?;
+        let index: usize = k
+            .trim()
+            .parse()
+            .map_err(|_| format!("« {k} » n'est pas un nombre"))?;
+        let count: usize = n
+            .trim()
+            .parse()
+            .map_err(|_| format!("« {n} » n'est pas un nombre"))?;
+        if count == 0 || index == 0 || index > count {
+            return Err(format!("« {text} » : il faut 1 ≤ K ≤ N"));
+        }
+        Ok(Self { index, count })
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
 impl Plan {
+    /// Keeps the checks of one shard. The split is deterministic: checks
+    /// marked `serial` all go to shard 1 (they must not run beside
+    /// anything, so they stay together), the others are dealt in plan
+    /// order. Every check of the plan is in exactly one shard.
+    #[must_use]
+    pub fn shard(self, shard: Shard) -> Self {
+        let mut dealt = 0usize;
+        let checks = self
+            .checks
+            .into_iter()
+            .filter(|check| {
+                if check.serial {
+                    return shard.index == 1;
+                }
+                let mine = dealt % shard.count + 1 == shard.index;
+                dealt += 1;
+                mine
+            })
+            .collect();
+        Self { checks }
+    }
+
     /// Applies `selection` to `catalog`; every unknown name is an error.
     pub fn new(catalog: &Catalog, selection: &Selection) -> Result<Self, Vec<SelectionError>> {
         let mut problems = Vec::new();

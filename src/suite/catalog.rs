@@ -149,10 +149,18 @@ pub fn load(sources: &[SuiteSource]) -> Result<Catalog, Diagnostics> {
 }
 
 fn parse_yaml(source: &SuiteSource) -> Result<SuiteFile, Diagnostic> {
+    parse_yaml_as(source)
+}
+
+/// Parses a YAML file of the harness (suite, waivers) into `T`, with the
+/// same options and French diagnostics at `file:line:col`.
+pub fn parse_yaml_as<T: serde::de::DeserializeOwned>(
+    source: &SuiteSource,
+) -> Result<T, Diagnostic> {
     let mut options = serde_saphyr::Options::default();
     options.with_snippet = false;
     options.strict_booleans = true;
-    serde_saphyr::from_str_with_options::<SuiteFile>(&source.text, options).map_err(|error| {
+    serde_saphyr::from_str_with_options::<T>(&source.text, options).map_err(|error| {
         let message = translate(&error.without_snippet().to_string());
         match error.location() {
             Some(location) => Diagnostic::at(

@@ -14,7 +14,7 @@ mod target;
 mod template;
 mod validate;
 
-pub use catalog::{SuiteSource, embedded_sources, load, read_sources};
+pub use catalog::{SuiteSource, embedded_sources, load, parse_yaml_as, read_sources};
 pub use diagnostic::{Diagnostic, Diagnostics, line_column};
 pub use file::SuiteFile;
 pub use located::Located;

@@ -2,6 +2,7 @@
 //! command line, the scheduler, hostile candidates, and peers no one here
 //! wrote (xmlsec1, PyJWT, jwcrypto, Authlib).
 
+mod campaign;
 mod cli;
 mod fault_matrix;
 mod hostile;

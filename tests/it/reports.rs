@@ -182,6 +182,7 @@ fn hostile_record() -> report::RunRecord {
         }],
         exchanges: vec!["x0001".to_owned()],
         duration_ms: 0,
+        waiver: None,
     };
     let checks = vec![check];
     report::RunRecord {
@@ -210,6 +211,7 @@ fn hostile_record() -> report::RunRecord {
         finished_at: at,
         duration_ms: 0,
         interrupted: false,
+        strictness: Vec::new(),
         summary: Summary::of(&checks),
         checks,
         exchanges: vec![exchange],

@@ -52,6 +52,8 @@ pub(crate) fn settings(jobs: usize) -> RunSettings {
             selection: Vec::new(),
             jobs,
             demo_faults: Vec::new(),
+            waivers: None,
+            shard: None,
         },
         sso: None,
     }

@@ -1,0 +1,134 @@
+//! Joining the `results.json` of the shards of one campaign (`--shard K/N`
+//! in a CI matrix) into one run, as if it had run in one job.
+//!
+//! The shards must come from the same harness version, the same suites and
+//! the same target description; exchange ids, which each shard numbered on
+//! its own, are prefixed with the shard (`s2-x0007`).
+
+use super::record::{RunRecord, Summary};
+
+/// Why shards cannot be joined.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum MergeError {
+    /// Nothing to join.
+    #[error("aucun résultat à fusionner")]
+    Empty,
+    /// The shards do not describe the same campaign.
+    #[error(
+        "{what} diffère entre {first} et {other} : ces résultats ne viennent pas de la même campagne"
+    )]
+    Mismatch {
+        /// What differs.
+        what: &'static str,
+        /// Run id of the first shard.
+        first: String,
+        /// Run id of the differing shard.
+        other: String,
+    },
+    /// A check ran in two shards.
+    #[error("la vérification {id} figure dans deux parts ({first} et {other})")]
+    Duplicate {
+        /// Check id.
+        id: String,
+        /// Run ids.
+        first: String,
+        /// Run ids.
+        other: String,
+    },
+}
+
+/// Joins shard records, in the given order.
+pub fn merge(shards: Vec<RunRecord>) -> Result<RunRecord, MergeError> {
+    let mut shards = shards.into_iter();
+    let mut merged = shards.next().ok_or(MergeError::Empty)?;
+    let first_id = merged.run_id.clone();
+    prefix(&mut merged, 1);
+    let mut owners: Vec<(String, String)> = merged
+        .checks
+        .iter()
+        .map(|c| (c.id.clone(), first_id.clone()))
+        .collect();
+    for (number, mut shard) in (2..).zip(shards) {
+        let mismatch = |what| MergeError::Mismatch {
+            what,
+            first: first_id.clone(),
+            other: shard.run_id.clone(),
+        };
+        if shard.harness != merged.harness {
+            return Err(mismatch("la version du banc"));
+        }
+        if shard.suites != merged.suites {
+            return Err(mismatch("l'empreinte des suites"));
+        }
+        if shard.target.description_sha256 != merged.target.description_sha256 {
+            return Err(mismatch("la description de la cible"));
+        }
+        if shard.options.selection != merged.options.selection {
+            return Err(mismatch("la sélection"));
+        }
+        prefix(&mut shard, number);
+        for check in &shard.checks {
+            if let Some((_, owner)) = owners.iter().find(|(id, _)| *id == check.id) {
+                return Err(MergeError::Duplicate {
+                    id: check.id.clone(),
+                    first: owner.clone(),
+                    other: shard.run_id.clone(),
+                });
+            }
+            owners.push((check.id.clone(), shard.run_id.clone()));
+        }
+        merged.started_at = merged.started_at.min(shard.started_at);
+        merged.finished_at = merged.finished_at.max(shard.finished_at);
+        merged.interrupted |= shard.interrupted;
+        merged.checks.extend(shard.checks);
+        merged.exchanges.extend(shard.exchanges);
+        merged.strictness.extend(shard.strictness);
+    }
+    let order = |suite: &str| {
+        merged
+            .suites
+            .iter()
+            .position(|s| s.id == suite)
+            .unwrap_or(usize::MAX)
+    };
+    let mut checks = std::mem::take(&mut merged.checks);
+    checks.sort_by(|a, b| {
+        (order(&a.suite), number_of(&a.id), &a.id).cmp(&(order(&b.suite), number_of(&b.id), &b.id))
+    });
+    merged.checks = checks;
+    merged.exchanges.sort_by(|a, b| a.id.cmp(&b.id));
+    merged.duration_ms = u64::try_from(
+        (merged.finished_at - merged.started_at)
+            .num_milliseconds()
+            .max(0),
+    )
+    .unwrap_or(0);
+    merged.run_id = format!("{first_id}-fusion");
+    merged.options.shard = None;
+    merged.summary = Summary::of(&merged.checks);
+    Ok(merged)
+}
+
+/// `FOOTER-07` → 7, so that checks come back in suite order.
+fn number_of(id: &str) -> u64 {
+    id.rsplit_once('-')
+        .and_then(|(_, n)| n.parse().ok())
+        .unwrap_or(u64::MAX)
+}
+
+fn prefix(record: &mut RunRecord, shard: usize) {
+    let tag = |id: &str| format!("s{shard}-{id}");
+    for exchange in &mut record.exchanges {
+        exchange.id = tag(&exchange.id);
+    }
+    for check in &mut record.checks {
+        for id in &mut check.exchanges {
+            *id = tag(id);
+        }
+        for assertion in &mut check.assertions {
+            for id in &mut assertion.exchanges {
+                *id = tag(id);
+            }
+        }
+    }
+}
