@@ -13,7 +13,10 @@ step "paquets système"
 # research/signing.md); xmlsec1 and xmllint are the independent peers of the
 # tests; python3-venv hosts the Python peers (PyJWT, jwcrypto, Authlib).
 wanted=(build-essential pkg-config libssl-dev libxml2-dev libxmlsec1-dev libclang-dev
-        xmlsec1 libxml2-utils python3 python3-venv)
+        xmlsec1 libxml2-utils python3 python3-venv chromium)
+# Node.js runs the browser check (puppeteer-core, axe-core): Debian's, unless
+# the machine already has one.
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || wanted+=(nodejs npm)
 missing=()
 for package in "${wanted[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
@@ -34,6 +37,7 @@ else
   echo "rien à installer"
 fi
 bash ci/peers.sh
+(cd ci/browser && npm ci --no-audit --no-fund --silent)
 if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
   rustup component add rustfmt clippy
 fi

@@ -21,6 +21,14 @@ expect() {
 
 expect 0 "$bin" demo --out "$out/reports"
 ls "$out"/reports/*/index.html "$out"/reports/*/junit.xml "$out"/reports/*/results.json >/dev/null
+
+# The DANE comparison of three offerings, then both HTML pages in a real
+# browser: no JavaScript error, no failed request, no axe-core violation.
+expect 1 "$bin" demo --suite FOOTER --fault notice-missing-dpo --format json,html --out "$out/offres/b"
+expect 0 "$bin" demo --suite FOOTER --fault no-charter-link --format json,html --out "$out/offres/c"
+expect 0 "$bin" compare "$out"/reports/*/results.json "$out"/offres/b/*/results.json "$out"/offres/c/*/results.json --out "$out/dane/comparaison.html"
+(cd ci/browser && node check-pages.mjs "$(ls "$out"/reports/*/index.html | head -1)" "$out/dane/comparaison.html") | tee "$out/navigateur.jsonl"
+echo "navigateur : rapports affichés sans erreur JavaScript ni violation axe-core"
 expect 1 "$bin" demo --fault notice-missing-dpo --out "$out/reports"
 expect 2 "$bin" demo --fault notice-redirect-loop --suite FOOTER --out "$out/reports"
 expect 1 "$bin" demo --fault saml-signature-wrapping --suite SSO --out "$out/reports"

@@ -21,6 +21,7 @@
 //! - Only the binary prints and chooses exit codes.
 
 pub mod aaf;
+pub mod bundle;
 pub mod check;
 pub mod demo;
 pub mod evidence;

@@ -55,12 +55,27 @@ pub(crate) enum Command {
         after_help = "Exemples :\n  entconf validate                 (le dossier ./suites)\n  entconf validate suites/footer.yaml ma-suite.yaml"
     )]
     Validate(ValidateArgs),
+    /// Paquets de certification : clé, signature, vérification.
+    #[command(subcommand, help_template = TEMPLATE)]
+    Bundle(BundleCommand),
+    /// Enregistre la décision d'un relecteur dans un nouveau paquet signé (les résultats automatiques restent intacts).
+    #[command(
+        help_template = TEMPLATE,
+        after_help = "Exemple :\n  entconf review bundle.zip --decide FOOTER-03=pass --decide FOOTER-04=fail \\\n      --note \"Notice relue le 24/11 : droits incomplets\" --key relecteur.key --out bundle-relu.zip"
+    )]
+    Review(ReviewArgs),
     /// Compare deux résultats (results.json) vérification par vérification ; code 16 s'ils diffèrent.
     #[command(
         help_template = TEMPLATE,
         after_help = "Exemple :\n  entconf diff reports/v1/results.json reports/v2/results.json\n\nCodes de sortie : 0 identiques, 16 différents, 3 fichier illisible."
     )]
     Diff(DiffArgs),
+    /// Met plusieurs offres côte à côte : matrice vérifications × offres (HTML et CSV).
+    #[command(
+        help_template = TEMPLATE,
+        after_help = "Exemple :\n  entconf compare offre-a/results.json offre-b/results.json offre-c/results.json --out comparaison.html\n\nÉcrit aussi comparaison.csv. Chaque case renvoie au rapport index.html de l'offre, à côté de\nson results.json."
+    )]
+    Compare(CompareArgs),
     /// Fusionne les results.json des parts d'une campagne (--shard K/N) en une seule exécution.
     #[command(
         help_template = TEMPLATE,
@@ -133,6 +148,9 @@ pub(crate) struct OutputArgs {
     /// N'exécute que la part K sur N du plan (matrice de CI parallèle), ex. 2/4 ; voir `entconf merge`.
     #[arg(long = "shard", value_name = "K/N", help_heading = "Exécution")]
     pub(crate) shard: Option<entconf::runner::Shard>,
+    /// Écrit aussi bundle.zip : rapports, preuves, CERTIFICATION.json et MANIFEST.sha256 (voir `entconf bundle`).
+    #[arg(long = "certify", help_heading = "Rapports")]
+    pub(crate) certify: bool,
     /// Nombre de vérifications exécutées en même temps (au moins 1).
     #[arg(long = "jobs", value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64), help_heading = "Exécution")]
     pub(crate) jobs: u16,
@@ -262,4 +280,89 @@ pub(crate) struct MergeArgs {
         default_value = "console,junit,html,json"
     )]
     pub(crate) formats: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum BundleCommand {
+    /// Crée une paire de clés ed25519 (privée en 0600, publique à diffuser).
+    #[command(
+        help_template = TEMPLATE,
+        after_help = "Exemple :\n  entconf bundle keygen --secret gtcn.key --public gtcn.pub"
+    )]
+    Keygen(KeygenArgs),
+    /// Signe le manifeste d'un paquet (signature détachée ed25519 ajoutée au paquet).
+    #[command(
+        help_template = TEMPLATE,
+        after_help = "Exemple :\n  entconf bundle sign reports/<exécution>/bundle.zip --key gtcn.key"
+    )]
+    Sign(SignArgs),
+    /// Recalcule chaque empreinte et la signature ; nomme le premier fichier qui diffère.
+    #[command(
+        help_template = TEMPLATE,
+        after_help = "Exemple :\n  entconf bundle verify bundle.zip --pubkey gtcn.pub\n\nCodes de sortie : 0 intact et signé (par la clé attendue si --pubkey), 1 altéré ou signature\ninvalide ou absente, 3 paquet ou clé illisible."
+    )]
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct KeygenArgs {
+    /// Fichier de la clé privée (créé, jamais écrasé).
+    #[arg(long, value_name = "FICHIER")]
+    pub(crate) secret: PathBuf,
+    /// Fichier de la clé publique.
+    #[arg(long, value_name = "FICHIER")]
+    pub(crate) public: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SignArgs {
+    /// Le paquet (bundle.zip), réécrit signé.
+    #[arg(value_name = "PAQUET")]
+    pub(crate) bundle: PathBuf,
+    /// Clé privée (entconf bundle keygen).
+    #[arg(long, value_name = "FICHIER")]
+    pub(crate) key: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VerifyArgs {
+    /// Le paquet à vérifier.
+    #[arg(value_name = "PAQUET")]
+    pub(crate) bundle: PathBuf,
+    /// Clé publique attendue ; sans elle, la clé jointe au paquet est utilisée (signature non authentifiée).
+    #[arg(long, value_name = "FICHIER")]
+    pub(crate) pubkey: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ReviewArgs {
+    /// Le paquet relu.
+    #[arg(value_name = "PAQUET")]
+    pub(crate) bundle: PathBuf,
+    /// Décision, ID=pass ou ID=fail (répétable).
+    #[arg(long = "decide", value_name = "ID=pass|fail", required = true)]
+    pub(crate) decisions: Vec<String>,
+    /// Note du relecteur, jointe à chaque décision.
+    #[arg(long, value_name = "TEXTE")]
+    pub(crate) note: String,
+    /// Clé privée du relecteur, qui signe le nouveau paquet.
+    #[arg(long, value_name = "FICHIER")]
+    pub(crate) key: PathBuf,
+    /// Nouveau paquet (par défaut : <paquet>-relu.zip).
+    #[arg(long, value_name = "FICHIER")]
+    pub(crate) out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CompareArgs {
+    /// Les results.json des offres, une colonne chacun, dans cet ordre.
+    #[arg(value_name = "RESULTATS", required = true, num_args = 1..)]
+    pub(crate) runs: Vec<PathBuf>,
+    /// Page de comparaison à écrire (le CSV est écrit à côté, même nom en .csv).
+    #[arg(
+        long = "out",
+        value_name = "FICHIER",
+        default_value = "comparaison.html"
+    )]
+    pub(crate) out: PathBuf,
 }

@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use entconf::report::{self, Format, RunRecord};
 
 use super::Exit;
-use super::args::{DiffArgs, MergeArgs};
+use super::args::{CompareArgs, DiffArgs, MergeArgs};
 
 /// Reads a results.json; an unreadable one is a load error (exit 3).
 fn read(path: &Path) -> Result<RunRecord, Exit> {
@@ -71,4 +71,96 @@ pub(super) fn merge(args: &MergeArgs) -> anyhow::Result<Exit> {
         }
     }
     Ok(Exit::of_record(&record))
+}
+
+pub(super) fn compare(args: &CompareArgs) -> anyhow::Result<Exit> {
+    let mut records = Vec::new();
+    for path in &args.runs {
+        match read(path) {
+            Ok(record) => records.push(record),
+            Err(exit) => return Ok(exit),
+        }
+    }
+    let page_dir = args
+        .out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| Path::new(".").to_owned(), Path::to_owned);
+    std::fs::create_dir_all(&page_dir)
+        .with_context(|| format!("création de {}", page_dir.display()))?;
+    let offerings: Vec<report::compare::Offering<'_>> = records
+        .iter()
+        .zip(&args.runs)
+        .map(|(record, path)| {
+            let index = path.with_file_name("index.html");
+            if !index.exists() {
+                eprintln!(
+                    "attention : {} absent : les cases de « {} » ne mèneront à aucun rapport",
+                    index.display(),
+                    record.target.name
+                );
+            }
+            report::compare::Offering {
+                record,
+                report_href: relative(&page_dir, &index),
+            }
+        })
+        .collect();
+    let html = report::compare::render_html(&offerings).context("page de comparaison")?;
+    std::fs::write(&args.out, html)
+        .with_context(|| format!("écriture de {}", args.out.display()))?;
+    let csv_path = args.out.with_extension("csv");
+    std::fs::write(&csv_path, report::compare::render_csv(&offerings))
+        .with_context(|| format!("écriture de {}", csv_path.display()))?;
+    println!("Comparaison de {} offres :", offerings.len());
+    println!("  {}", args.out.display());
+    println!("  {}", csv_path.display());
+    Ok(Exit::Conformant)
+}
+
+/// `target` as a relative link from the folder `from` (both made absolute).
+fn relative(from: &Path, target: &Path) -> String {
+    let absolute = |p: &Path| {
+        std::fs::canonicalize(p).unwrap_or_else(|_| {
+            std::env::current_dir()
+                .map(|dir| dir.join(p))
+                .unwrap_or_else(|_| p.to_owned())
+        })
+    };
+    let parent = target.parent().map(absolute).unwrap_or_default();
+    let file = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let from = absolute(from);
+    let (a, b): (Vec<_>, Vec<_>) = (from.components().collect(), parent.components().collect());
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut parts: Vec<String> = std::iter::repeat_n("..".to_owned(), a.len() - common).collect();
+    parts.extend(
+        b[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    parts.push(file);
+    parts
+        .iter()
+        .map(|p| url_encode_path(p))
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn url_encode_path(part: &str) -> String {
+    part.chars()
+        .map(|c| match c {
+            'A'..='Z' | 'a'..='z' | '0'..='9' | '-' | '_' | '.' | '~' => c.to_string(),
+            other => {
+                let mut buffer = [0u8; 4];
+                other
+                    .encode_utf8(&mut buffer)
+                    .bytes()
+                    .map(|b| format!("%{b:02X}"))
+                    .collect()
+            }
+        })
+        .collect()
 }

@@ -7,6 +7,7 @@
 )]
 
 mod args;
+mod bundle;
 mod campaign;
 mod catalog;
 mod exit;
@@ -40,8 +41,11 @@ pub(crate) fn main() -> ExitCode {
         Command::List(args) => catalog::list(&args),
         Command::Validate(args) => catalog::validate(&args),
         Command::Idp(args) => sso::idp(args),
+        Command::Bundle(command) => bundle::bundle(command),
+        Command::Review(args) => bundle::review(&args),
         Command::Diff(args) => campaign::diff(&args),
         Command::Merge(args) => campaign::merge(&args),
+        Command::Compare(args) => campaign::compare(&args),
         Command::Aaf(args::AafCommand::Generate(args)) => sso::generate(&args),
         Command::Schema => {
             print!("{}", entconf::suite::suite_schema());

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use ent_server::Fault;
+use entconf::bundle;
 use entconf::evidence::{Clock, SystemClock};
 use entconf::report::{self, Format, RunOptionsInfo};
 use entconf::runner::{self, Cancellation, Plan, RunSettings, Selection, SsoSetup};
@@ -20,6 +21,7 @@ use super::progress;
 
 /// Everything a run needs once the command line is understood.
 struct Prepared {
+    certify: bool,
     catalog: Catalog,
     plan: Plan,
     waivers: Option<Waivers>,
@@ -133,7 +135,15 @@ fn prepare(args: &PlanArgs, demo_faults: Vec<String>) -> Result<Prepared, Exit> 
         selection,
         output,
     } = args;
-    let formats = parse_formats(&output.formats)?;
+    let mut formats = parse_formats(&output.formats)?;
+    if output.certify {
+        // A bundle holds every report.
+        for format in [Format::Json, Format::Junit, Format::Html] {
+            if !formats.contains(&format) {
+                formats.push(format);
+            }
+        }
+    }
     let catalog = load_catalog(suites).map_err(|d| report_load_error("suites", &d))?;
     let selection = Selection {
         suites: selection.suites.clone(),
@@ -156,6 +166,7 @@ fn prepare(args: &PlanArgs, demo_faults: Vec<String>) -> Result<Prepared, Exit> 
         None => None,
     };
     Ok(Prepared {
+        certify: output.certify,
         catalog,
         plan,
         waivers,
@@ -218,6 +229,22 @@ async fn execute(
         for path in &written {
             println!("  {}", path.display());
         }
+    }
+    if prepared.certify {
+        let content = bundle::create(&folder, &record).context("paquet de certification")?;
+        let path = folder.join("bundle.zip");
+        content.save(&path).context("écriture de bundle.zip")?;
+        let certification = bundle::certification(&record);
+        println!(
+            "Paquet de certification : {} ({}) ; signez-le : entconf bundle sign {} --key CLÉ",
+            path.display(),
+            if certification.certifiable {
+                "certifiable".to_owned()
+            } else {
+                format!("non certifiable : {}", certification.reasons.join(" ; "))
+            },
+            path.display()
+        );
     }
     for problem in &record.strictness {
         eprintln!("dérogation : {problem}");

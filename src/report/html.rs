@@ -20,6 +20,8 @@ struct View<'a> {
     outcomes: Vec<OutcomeView>,
     severities: Vec<SeverityView>,
     suites: Vec<SuiteView<'a>>,
+    /// Checks a human must confirm, for the reviewer section.
+    reviewed: Vec<CheckView<'a>>,
 }
 
 #[derive(Serialize)]
@@ -103,20 +105,15 @@ pub fn render(record: &RunRecord) -> Result<String, minijinja::Error> {
                 .checks
                 .iter()
                 .filter(|c| c.suite == suite.id)
-                .map(|check| CheckView {
-                    check,
-                    anchor: format!("v-{}", check.id),
-                    outcome: check.outcome.label_fr(),
-                    outcome_class: css_class(check.outcome),
-                    severity: format!(
-                        "{} ({})",
-                        check.severity.label_fr(),
-                        check.severity.as_str()
-                    ),
-                    references: references(check),
-                })
+                .map(check_view)
                 .collect(),
         })
+        .collect();
+    let reviewed = record
+        .checks
+        .iter()
+        .filter(|c| c.review)
+        .map(check_view)
         .collect();
     let view = View {
         record,
@@ -125,10 +122,26 @@ pub fn render(record: &RunRecord) -> Result<String, minijinja::Error> {
         outcomes,
         severities,
         suites,
+        reviewed,
     };
     environment
         .get_template("report.html")?
         .render(minijinja::value::Serde(&view))
+}
+
+fn check_view(check: &CheckRecord) -> CheckView<'_> {
+    CheckView {
+        check,
+        anchor: format!("v-{}", check.id),
+        outcome: check.outcome.label_fr(),
+        outcome_class: css_class(check.outcome),
+        severity: format!(
+            "{} ({})",
+            check.severity.label_fr(),
+            check.severity.as_str()
+        ),
+        references: references(check),
+    }
 }
 
 fn css_class(outcome: Outcome) -> &'static str {

@@ -2,6 +2,7 @@
 //! canonical record), JUnit XML, a self-contained French HTML page, the
 //! console summary, and the evidence files. Reporters only read the record.
 
+pub mod compare;
 pub mod console;
 pub mod diff;
 mod finding;

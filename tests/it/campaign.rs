@@ -338,3 +338,78 @@ fn ci_templates_only_use_commands_and_flags_the_cli_has() {
         "the templates run entconf ({seen} commands found)"
     );
 }
+
+#[test]
+fn compare_puts_three_offerings_side_by_side_in_html_and_csv() {
+    let dir = scratch("comparaison");
+    let mut results = Vec::new();
+    for (name, fault) in [
+        ("a", None),
+        ("b", Some("notice-missing-dpo")),
+        ("c", Some("no-charter-link")),
+    ] {
+        let mut command = Command::new(BIN);
+        command
+            .args([
+                "demo",
+                "--suite",
+                "FOOTER",
+                "--format",
+                "json,html",
+                "--out",
+            ])
+            .arg(dir.join(name));
+        if let Some(fault) = fault {
+            command.args(["--fault", fault]);
+        }
+        let output = command.output().expect("demo");
+        assert!(output.status.code().is_some_and(|c| c <= 1));
+        results.push(results_under(&dir.join(name)).remove(0));
+    }
+    let page = dir.join("dane").join("comparaison.html");
+    let output = Command::new(BIN)
+        .arg("compare")
+        .args(&results)
+        .arg("--out")
+        .arg(&page)
+        .output()
+        .expect("compare");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // minijinja writes `/` in attributes as `&#x2f;`, which browsers decode.
+    let html = std::fs::read_to_string(&page)
+        .expect("page")
+        .replace("&#x2f;", "/");
+    assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"fr\">"));
+    assert!(!html.contains("<script"), "no JavaScript");
+    assert!(
+        html.contains("href=\"../b/"),
+        "cells link to each offering's report"
+    );
+    assert!(html.contains("index.html#v-FOOTER-07\" title="), "{html}");
+    let csv = std::fs::read_to_string(page.with_extension("csv")).expect("csv");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 1 + 20, "header + one line per FOOTER check");
+    let dpo = lines
+        .iter()
+        .find(|l| l.starts_with("FOOTER,FOOTER-07,"))
+        .expect("FOOTER-07 row");
+    assert!(
+        dpo.ends_with(",obligatoire,réussi,échec,réussi")
+            || dpo.contains(",must,réussi,échec,réussi"),
+        "{dpo}"
+    );
+    let charter = lines
+        .iter()
+        .find(|l| l.starts_with("FOOTER,FOOTER-18,"))
+        .expect("row");
+    assert!(
+        charter.ends_with(",réussi,réussi,avertissement"),
+        "{charter}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

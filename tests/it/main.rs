@@ -3,6 +3,7 @@
 //! wrote (xmlsec1, PyJWT, jwcrypto, Authlib).
 
 mod campaign;
+mod certification;
 mod cli;
 mod fault_matrix;
 mod hostile;
