@@ -1,7 +1,7 @@
 //! Proof by peers no one here wrote: the `xmlsec1` command verifies the
 //! harness's SAML responses, PyJWT and jwcrypto verify its ID tokens, and
-//! Authlib, a third-party OpenID Connect relying party, logs in against the
-//! harness's EduConnect.
+//! two third-party relying parties log in against the harness's EduConnect:
+//! Authlib over OpenID Connect, pysaml2 over SAML.
 //!
 //! `bash ci/run.sh` installs them (Debian xmlsec1, a Python venv from
 //! `ci/peers/requirements.txt`). A missing peer fails the test, unless
@@ -128,6 +128,18 @@ async fn xmlsec1_verifies_signed_responses_and_rejects_the_forged_ones() {
 }
 
 fn run_python(python: &PathBuf, script: &str, args: &[&str], stdin: &str) -> String {
+    let (ok, stdout, stderr) = try_python(python, script, args, stdin);
+    assert!(ok, "{script}: {stderr}");
+    stdout
+}
+
+/// Runs a peer script; returns whether it succeeded, its stdout and stderr.
+fn try_python(
+    python: &PathBuf,
+    script: &str,
+    args: &[&str],
+    stdin: &str,
+) -> (bool, String, String) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("ci/peers")
         .join(script);
@@ -146,12 +158,11 @@ fn run_python(python: &PathBuf, script: &str, args: &[&str], stdin: &str) -> Str
         .write_all(stdin.as_bytes())
         .expect("write stdin");
     let output = child.wait_with_output().expect("python ends");
-    assert!(
+    (
         output.status.success(),
-        "{script}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -242,4 +253,74 @@ async fn authlib_relying_party_logs_in_against_the_harness_educonnect() {
         "{:?}",
         log.events
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pysaml2_service_provider_logs_in_against_the_harness_educonnect() {
+    let Some(python) = python() else { return };
+    if xmlsec1().is_none() {
+        return;
+    }
+    let (_running, world) = world().await;
+    let identity = pupil(&world);
+    let token = world.idp.open(entconf::idp::Scenario {
+        identity: identity.clone(),
+        attack: None,
+        victim: None,
+    });
+    let metadata = format!(
+        "{}{EDUCONNECT_PATH}/shibboleth",
+        entconf::idp::base(&world.public_url)
+    );
+    let dir = scratch("pysaml2");
+    let args = [metadata, token.clone(), dir.display().to_string()];
+    let answer = tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run_python(&python, "saml_sp.py", &args, "")
+    })
+    .await
+    .expect("join");
+    let result: serde_json::Value = serde_json::from_str(&answer).expect("json");
+    assert_eq!(
+        result["name_id_format"],
+        "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"
+    );
+    let Identity::EduConnect { ref_ids, .. } = identity else {
+        unreachable!("a pupil is an EduConnect identity")
+    };
+    assert_eq!(
+        result["attributes"]["FrEduCtRefId"][0], ref_ids[0],
+        "{result}"
+    );
+    assert!(
+        result["issuer"]
+            .as_str()
+            .is_some_and(|i| i.ends_with(EDUCONNECT_PATH))
+    );
+    assert_eq!(world.idp.log(&token).authn_requests, 1);
+    // The same SP refuses the assertion signed by a key its metadata lacks:
+    // pysaml2 really checks what the harness signs.
+    let forged = world.idp.open(entconf::idp::Scenario {
+        identity: pupil(&world),
+        attack: Some(Attack::SamlUnknownKey),
+        victim: None,
+    });
+    let metadata = format!(
+        "{}{EDUCONNECT_PATH}/shibboleth",
+        entconf::idp::base(&world.public_url)
+    );
+    let args = [metadata, forged, dir.display().to_string()];
+    let python = self::python().expect("checked above");
+    let (ok, _, stderr) = tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        try_python(&python, "saml_sp.py", &args, "")
+    })
+    .await
+    .expect("join");
+    assert!(!ok, "pysaml2 accepted a response signed by an unknown key");
+    assert!(
+        stderr.contains("Signature") || stderr.contains("signature"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
