@@ -255,6 +255,27 @@ async fn authlib_relying_party_logs_in_against_the_harness_educonnect() {
     );
 }
 
+/// pysaml2 logs in through the scenario `token`; (succeeded, stdout, stderr).
+async fn pysaml2_login(
+    python: &PathBuf,
+    world: &SsoWorld,
+    token: String,
+    dir: &std::path::Path,
+) -> (bool, String, String) {
+    let metadata = format!(
+        "{}{EDUCONNECT_PATH}/shibboleth",
+        entconf::idp::base(&world.public_url)
+    );
+    let args = [metadata, token, dir.display().to_string()];
+    let python = python.clone();
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        try_python(&python, "saml_sp.py", &args, "")
+    })
+    .await
+    .expect("join")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pysaml2_service_provider_logs_in_against_the_harness_educonnect() {
     let Some(python) = python() else { return };
@@ -268,18 +289,9 @@ async fn pysaml2_service_provider_logs_in_against_the_harness_educonnect() {
         attack: None,
         victim: None,
     });
-    let metadata = format!(
-        "{}{EDUCONNECT_PATH}/shibboleth",
-        entconf::idp::base(&world.public_url)
-    );
     let dir = scratch("pysaml2");
-    let args = [metadata, token.clone(), dir.display().to_string()];
-    let answer = tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        run_python(&python, "saml_sp.py", &args, "")
-    })
-    .await
-    .expect("join");
+    let (ok, answer, stderr) = pysaml2_login(&python, &world, token.clone(), &dir).await;
+    assert!(ok, "pysaml2: {stderr}");
     let result: serde_json::Value = serde_json::from_str(&answer).expect("json");
     assert_eq!(
         result["name_id_format"],
@@ -305,18 +317,7 @@ async fn pysaml2_service_provider_logs_in_against_the_harness_educonnect() {
         attack: Some(Attack::SamlUnknownKey),
         victim: None,
     });
-    let metadata = format!(
-        "{}{EDUCONNECT_PATH}/shibboleth",
-        entconf::idp::base(&world.public_url)
-    );
-    let args = [metadata, forged, dir.display().to_string()];
-    let python = self::python().expect("checked above");
-    let (ok, _, stderr) = tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        try_python(&python, "saml_sp.py", &args, "")
-    })
-    .await
-    .expect("join");
+    let (ok, _, stderr) = pysaml2_login(&python, &world, forged, &dir).await;
     assert!(!ok, "pysaml2 accepted a response signed by an unknown key");
     assert!(
         stderr.contains("Signature") || stderr.contains("signature"),
