@@ -257,7 +257,7 @@ async fn authlib_relying_party_logs_in_against_the_harness_educonnect() {
 
 /// pysaml2 logs in through the scenario `token`; (succeeded, stdout, stderr).
 async fn pysaml2_login(
-    python: &PathBuf,
+    python: &std::path::Path,
     world: &SsoWorld,
     token: String,
     dir: &std::path::Path,
@@ -267,7 +267,7 @@ async fn pysaml2_login(
         entconf::idp::base(&world.public_url)
     );
     let args = [metadata, token, dir.display().to_string()];
-    let python = python.clone();
+    let python = python.to_path_buf();
     tokio::task::spawn_blocking(move || {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         try_python(&python, "saml_sp.py", &args, "")
