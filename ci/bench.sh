@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Speed and memory of the release binary on the embedded reference ENT:
 # median wall time of 5 runs of each suite of `entconf demo` (the FOOTER
-# suite alone, the SSO suite alone, everything), and peak memory of one.
+# suite alone, the SSO suite alone, the STATS suite alone, everything), and
+# peak memory of one; then the STATS consistency rules at académie scale.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --locked -p entconf >/dev/null
+cargo build --release --locked -p entconf --bin entconf --example stats_consistency >/dev/null
 bin=target/release/entconf
 out=$(mktemp -d); trap 'rm -rf "$out"' EXIT
 
@@ -25,8 +26,16 @@ measure() {
 
 measure "entconf demo --suite FOOTER (20 vérifications)" --suite FOOTER
 measure "entconf demo --suite SSO (27 vérifications, 43 connexions)" --suite SSO
+measure "entconf demo --suite STATS (12 vérifications, 40 connexions, 2 écoles dédiées)" --suite STATS
 measure "entconf demo (toutes les suites)"
 if [ -x /usr/bin/time ]; then
   /usr/bin/time -f "mémoire maximale (toutes les suites) : %M Kio" "$bin" demo --format json --out "$out" >/dev/null 2>"$out/time.log" || true
   tail -1 "$out/time.log"
+fi
+
+echo "cohérence STATS à l'échelle d'une académie (5 départements, 3 000 écoles, 52 semaines) :"
+if [ -x /usr/bin/time ]; then
+  /usr/bin/time -f "mémoire maximale : %M Kio" target/release/examples/stats_consistency
+else
+  target/release/examples/stats_consistency
 fi

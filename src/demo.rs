@@ -6,11 +6,14 @@ use std::collections::BTreeSet;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
-use ent_server::{Fault, RunningServer, ServerConfig, SsoConfig};
+use ent_server::{
+    Fault, RunningServer, ServerConfig, SsoConfig, StatsConfig, StatsViewer as Account,
+};
 
 use crate::aaf::{self, GenerateOptions};
 use crate::idp::{IdpSettings, RunningIdp, SigningKey, random_token};
 use crate::runner::{self, SsoWorld};
+use crate::suite::{Secret, SecretSlot, StatsTarget, StatsViewer};
 
 /// OpenID Connect client id of the reference ENT at the test EduConnect.
 pub const CLIENT_ID: &str = "ent-bellerive";
@@ -23,13 +26,92 @@ pub struct Demo {
     /// The IdPs and the directory the ENT was seeded with.
     pub world: Arc<SsoWorld>,
     idp: RunningIdp,
+    viewers: Vec<Account>,
+    schools: Vec<String>,
 }
+
+/// The dedicated schools of the statistics activity: the third and fourth of
+/// the generated directory (the SSO suite logs people of the first two in),
+/// which share a circonscription and a parent.
+const STATS_SCHOOLS: std::ops::Range<usize> = 2..4;
 
 impl Demo {
     /// Address of the IdPs.
     pub fn idp_addr(&self) -> SocketAddr {
         self.idp.addr()
     }
+
+    /// The `[stats]` part of the demo's target: dedicated schools, service
+    /// pages and the reading accounts with their tokens.
+    pub fn stats_target(&self) -> Result<StatsTarget, DemoError> {
+        let base = reqwest::Url::parse(&format!("{}/", self.server.base_url()))
+            .map_err(|e| DemoError::Idp(e.to_string()))?;
+        let mut services = std::collections::BTreeMap::new();
+        for (name, path) in [
+            ("messagerie", "messagerie"),
+            ("actualites", "actualites"),
+            ("cahier_textes", "cahier-de-textes"),
+        ] {
+            let url = base.join(path).map_err(|e| DemoError::Idp(e.to_string()))?;
+            services.insert(name.to_owned(), url);
+        }
+        let viewers = self
+            .viewers
+            .iter()
+            .filter_map(|v| {
+                Some(StatsViewer {
+                    level: crate::stats::Level::parse(&v.level)?,
+                    id: v.id.clone(),
+                    token: SecretSlot::Available(Secret::new(
+                        format!("STATS_{}", v.level.to_uppercase()),
+                        v.token.clone(),
+                    )),
+                })
+            })
+            .collect();
+        Ok(StatsTarget {
+            schools: self.schools.clone(),
+            academie: self.world.directory.academy.code.clone(),
+            latency: std::time::Duration::ZERO,
+            services,
+            viewers,
+        })
+    }
+}
+
+/// The reading accounts of the demo: one per level, all covering the first
+/// dedicated school. Ids follow the reference ENT's conventions (one
+/// département `0<code>`, circonscriptions of two schools in UAI order,
+/// collectivités numbered in commune-name order).
+fn viewers(directory: &aaf::Directory) -> Vec<Account> {
+    let code = &directory.academy.code;
+    let Some(school) = directory.schools.get(STATS_SCHOOLS.start) else {
+        return Vec::new();
+    };
+    let mut communes: Vec<&String> = directory.schools.iter().map(|s| &s.commune).collect();
+    communes.sort();
+    communes.dedup();
+    let commune = communes
+        .iter()
+        .position(|c| **c == school.commune)
+        .unwrap_or(0);
+    let mut uais: Vec<&String> = directory.schools.iter().map(|s| &s.uai).collect();
+    uais.sort();
+    let pair = uais.iter().position(|u| **u == school.uai).unwrap_or(0) / 2;
+    [
+        ("academie", code.clone()),
+        ("departement", format!("0{code}")),
+        ("circonscription", format!("0{code}-C{:02}", pair + 1)),
+        ("collectivite", format!("{code}{:03}", commune + 1)),
+        ("ecole", school.uai.clone()),
+    ]
+    .into_iter()
+    .map(|(level, id)| Account {
+        level: level.to_owned(),
+        id,
+        token: random_token(),
+    })
+    .collect()
 }
 
 /// Problems starting the demonstration.
@@ -45,7 +127,10 @@ pub enum DemoError {
 
 /// Generates the directory, starts the IdPs, then the ENT with `faults`.
 pub async fn start(faults: BTreeSet<Fault>) -> Result<Demo, DemoError> {
-    let options = GenerateOptions::default();
+    let options = GenerateOptions {
+        schools: 4,
+        ..GenerateOptions::default()
+    };
     let directory = aaf::generate(&options);
     let files = aaf::render(&directory, options.date);
     let secret = random_token();
@@ -59,6 +144,12 @@ pub async fn start(faults: BTreeSet<Fault>) -> Result<Demo, DemoError> {
         redirect_uris: Vec::new(),
     };
     let loopback = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
+    let viewers = viewers(&directory);
+    let schools = directory
+        .schools
+        .get(STATS_SCHOOLS)
+        .map(|s| s.iter().map(|s| s.uai.clone()).collect())
+        .unwrap_or_default();
     let (idp, world) = runner::launch(loopback, settings, false, key, directory)
         .await
         .map_err(DemoError::Idp)?;
@@ -71,10 +162,19 @@ pub async fn start(faults: BTreeSet<Fault>) -> Result<Demo, DemoError> {
             client_secret: secret,
             aaf: files.into_iter().map(|f| (f.name, f.xml)).collect(),
         }),
+        stats: Some(StatsConfig {
+            viewers: viewers.clone(),
+        }),
     };
     let server = ent_server::spawn(config).await?;
     world
         .idp
         .set_redirect_uris(vec![format!("{}/auth/oidc/callback", server.base_url())]);
-    Ok(Demo { server, world, idp })
+    Ok(Demo {
+        server,
+        world,
+        idp,
+        viewers,
+        schools,
+    })
 }

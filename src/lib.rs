@@ -29,6 +29,7 @@ pub mod idp;
 pub mod probe;
 pub mod report;
 pub mod runner;
+pub mod stats;
 pub mod suite;
 pub mod text;
 pub mod waiver;

@@ -236,20 +236,33 @@ pub fn generate(options: &GenerateOptions) -> Directory {
         });
         next_teacher += 1;
     }
-    add_sibling_in_second_school(&mut directory, &mut random, next_pupil, next_parent);
+    for pair in 0..options.schools / 2 {
+        let added = add_sibling(
+            &mut directory,
+            &mut random,
+            2 * pair,
+            (next_pupil, next_parent),
+        );
+        if added {
+            next_pupil += 1;
+            next_parent += 1;
+        }
+    }
     directory
 }
 
-fn add_sibling_in_second_school(
+/// Gives the last pupil of school `first` a brother or sister in school
+/// `first + 1`, their parent recorded once per school; returns whether it did.
+fn add_sibling(
     directory: &mut Directory,
     random: &mut Random,
-    pupil: u64,
-    parent: u64,
-) {
-    if directory.schools.len() < 2 {
-        return;
+    first: usize,
+    (pupil, parent): (u64, u64),
+) -> bool {
+    if directory.schools.len() < first + 2 {
+        return false;
     }
-    let first_school = directory.schools[0].jointure.clone();
+    let first_school = directory.schools[first].jointure.clone();
     let Some(elder) = directory
         .pupils
         .iter()
@@ -257,7 +270,7 @@ fn add_sibling_in_second_school(
         .find(|p| p.school == first_school)
         .cloned()
     else {
-        return;
+        return false;
     };
     let Some(record) = elder
         .parents
@@ -265,11 +278,11 @@ fn add_sibling_in_second_school(
         .and_then(|j| directory.parent(j))
         .cloned()
     else {
-        return;
+        return false;
     };
-    let second = directory.schools[1].clone();
+    let second = directory.schools[first + 1].clone();
     let Some(class) = second.classes.first() else {
-        return;
+        return false;
     };
     let sibling = pupil.to_string();
     let second_record = parent.to_string();
@@ -287,6 +300,7 @@ fn add_sibling_in_second_school(
         class_code: class.code.clone(),
         parents: vec![second_record],
     });
+    true
 }
 
 fn header(kind: &str) -> String {

@@ -56,8 +56,13 @@ fn shown(page: &Page, person: &Person, profile: Option<&PhraseList>) -> Option<S
     })
 }
 
+/// Whether the account page shows `person` by name and school.
+pub(super) fn shows_at_school(page: &Page, person: &Person) -> bool {
+    shown(page, person, None).is_some_and(|s| s.name && s.school)
+}
+
 /// Whether the account page shows `person` by name.
-fn lets_in(page: &Page, person: &Person) -> bool {
+pub(super) fn lets_in(page: &Page, person: &Person) -> bool {
     shown(page, person, None).is_some_and(|s| s.name)
 }
 

@@ -13,12 +13,16 @@ mod observation;
 mod outcome;
 mod page;
 mod privacy;
+mod statistics;
 mod wording;
 
 pub use link::capture_link;
-pub use observation::{LoginObservation, Observations, Person, TargetFacts};
+pub use observation::{
+    LoginObservation, Observations, Person, StatsObservation, StatsShared, TargetFacts,
+};
 pub use outcome::{AssertionResult, AssertionStatus, Outcome, Verdict, failure_outcome, fold};
 pub use page::{NotPublic, PUBLIC_EXPECTED, public_problem};
+pub use statistics::judge_statistics;
 
 use crate::suite::{Assertion, AssertionKind, Severity};
 
@@ -70,6 +74,10 @@ pub fn evaluate(
         AssertionKind::NoSecretInUrls { step } => login::no_secret_in_urls(observations, step),
         AssertionKind::IdpLogout { step } => login::idp_logout(observations, step),
         AssertionKind::LogoutEndsSession { step } => login::logout_ends_session(observations, step),
+        AssertionKind::Statistics { step, rule, spec } => match observations.statistics(step) {
+            Ok(observed) => judge_statistics(*rule, spec, observed),
+            Err(verdict) => verdict,
+        },
     };
     AssertionResult {
         label: assertion.label.clone(),

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use reqwest::Url;
 
 use super::outcome::Verdict;
-use crate::probe::{Document, LoginTrace, Page};
+use crate::probe::{ActivityLog, Document, LoginTrace, Page, StatsReading};
 use crate::suite::Zone;
 
 /// Below this many visible characters, a page that carries scripts is taken
@@ -56,10 +56,29 @@ pub struct LoginObservation {
     pub service: String,
 }
 
+/// What a `statistics` step observed: the activity the harness played and
+/// everything it read back.
+#[derive(Clone, Debug)]
+pub struct StatsObservation {
+    /// The scripted activity.
+    pub activity: ActivityLog,
+    /// The statistics read.
+    pub reading: StatsReading,
+    /// UAIs of the dedicated schools.
+    pub schools: Vec<String>,
+    /// Values that would identify a person of the directory (names both
+    /// ways round, e-mails, AAF join keys). In memory only.
+    pub identifiers: Vec<String>,
+}
+
+/// The statistics of a step: observed, or why not.
+pub type StatsShared = Arc<Result<StatsObservation, String>>;
+
 /// The pages a check fetched, by step id.
 pub struct Observations {
     steps: BTreeMap<String, Observed>,
     logins: BTreeMap<String, Arc<LoginObservation>>,
+    statistics: BTreeMap<String, StatsShared>,
     /// Facts about the target.
     pub target: TargetFacts,
 }
@@ -86,7 +105,24 @@ impl Observations {
         Self {
             steps,
             logins: BTreeMap::new(),
+            statistics: BTreeMap::new(),
             target,
+        }
+    }
+
+    /// Adds the statistics of the check.
+    #[must_use]
+    pub fn with_statistics(mut self, statistics: BTreeMap<String, StatsShared>) -> Self {
+        self.statistics = statistics;
+        self
+    }
+
+    /// The statistics of a step.
+    pub fn statistics(&self, step: &str) -> Result<&StatsObservation, Verdict> {
+        match self.statistics.get(step).map(|shared| shared.as_ref()) {
+            Some(Ok(observation)) => Ok(observation),
+            Some(Err(why)) => Err(Verdict::error("des statistiques lues", why.clone())),
+            None => Err(missing_step(step)),
         }
     }
 
@@ -146,7 +182,12 @@ impl Observations {
                 }
                 ids
             });
-        let mut ids: Vec<String> = pages.chain(logins).collect();
+        let statistics = steps
+            .iter()
+            .filter_map(|step| self.statistics.get(*step))
+            .filter_map(|shared| shared.as_ref().as_ref().ok())
+            .flat_map(|observation| observation.reading.exchanges());
+        let mut ids: Vec<String> = pages.chain(logins).chain(statistics).collect();
         ids.sort();
         ids.dedup();
         ids

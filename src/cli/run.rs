@@ -86,7 +86,9 @@ pub(super) fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
             demo.server.base_url(),
             demo.world.public_url
         );
-        let target = demo_target(&demo.server.base_url()).map_err(|d| anyhow::anyhow!("{d}"))?;
+        let mut target =
+            demo_target(&demo.server.base_url()).map_err(|d| anyhow::anyhow!("{d}"))?;
+        target.stats = Some(demo.stats_target()?);
         let sso = Some(SsoSetup::Ready(std::sync::Arc::clone(&demo.world)));
         let exit = execute(prepared, target, sso).await;
         drop(demo);
@@ -100,7 +102,8 @@ fn demo_target(base_url: &str) -> Result<Target, Diagnostics> {
         "id = \"demo\"\nname = \"ENT de référence d'entconf (Bellerive)\"\nbase_url = \"{base_url}/\"\n\n\
          [capabilities]\nlogin_page = \"/auth/login\"\nhome_page = \"/\"\n\
          educonnect_oidc_login = \"/auth/educonnect\"\neduconnect_saml_login = \"/auth/educonnect/saml\"\n\
-         agents_login = \"/auth/agents\"\naccount_page = \"/compte\"\nlogout = \"/auth/deconnexion\"\n\n\
+         agents_login = \"/auth/agents\"\naccount_page = \"/compte\"\nlogout = \"/auth/deconnexion\"\n\
+         statistics_api = \"/api/conformance/stats\"\nstatistics_dnma_export = \"/api/conformance/stats/dnma.csv\"\n\n\
          [http]\nrequest_timeout = \"5s\"\ncheck_timeout = \"30s\"\n"
     );
     parse_target("(cible de démonstration)", &text, None, &ProcessEnvironment)

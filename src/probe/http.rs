@@ -158,13 +158,7 @@ impl HttpProbe {
             let id = self.store.next_id();
             exchanges.push(id.clone());
             let (exchange, response) = self
-                .exchange(
-                    id,
-                    method.clone(),
-                    &current,
-                    &jar.header(&host),
-                    form.as_deref(),
-                )
+                .exchange(id, method.clone(), &current, jar, form.as_deref())
                 .await?;
             for value in response.headers.get_all(reqwest::header::SET_COOKIE) {
                 let Ok(text) = value.to_str() else { continue };
@@ -223,21 +217,25 @@ impl HttpProbe {
         id: String,
         method: Method,
         url: &Url,
-        cookies: &str,
+        jar: &Jar,
         form: Option<&str>,
     ) -> Result<(String, Response), ProbeError> {
         let started_at = self.clock.now();
         let start = self.clock.monotonic();
+        let cookies = jar.header(url.host_str().unwrap_or(""));
+        let cookies = cookies.as_str();
+        let user_agent = jar.user_agent().unwrap_or(USER_AGENT);
         let mut request = self
             .client
             .request(method.clone(), url.clone())
+            .header("user-agent", user_agent)
             .header(
                 "accept",
                 "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
             )
             .header("accept-language", "fr-FR,fr;q=0.9");
         let mut sent = vec![
-            ("user-agent".to_owned(), USER_AGENT.to_owned()),
+            ("user-agent".to_owned(), user_agent.to_owned()),
             (
                 "accept".to_owned(),
                 "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8".to_owned(),
@@ -247,6 +245,10 @@ impl HttpProbe {
         if let Some((user, password)) = &self.settings.basic_auth {
             request = request.basic_auth(user, Some(password.expose()));
             sent.push(("authorization".to_owned(), "Basic …".to_owned()));
+        }
+        if let Some(token) = jar.bearer() {
+            request = request.bearer_auth(token);
+            sent.push(("authorization".to_owned(), "Bearer …".to_owned()));
         }
         if !cookies.is_empty() {
             request = request.header("cookie", cookies);

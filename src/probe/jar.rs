@@ -6,13 +6,48 @@ use sha2::{Digest, Sha256};
 
 use super::page::SetCookie;
 
-/// Cookies of one browser: (host, name, value).
-#[derive(Clone, Debug, Default)]
+/// Cookies of one browser: (host, name, value), with what the browser
+/// says of itself (its User-Agent) and, for API clients, a bearer token.
+#[derive(Clone, Default)]
 pub struct Jar {
     cookies: Vec<(String, String, String)>,
+    user_agent: Option<String>,
+    bearer: Option<String>,
+}
+
+impl std::fmt::Debug for Jar {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Jar")
+            .field("cookies", &self.cookies.len())
+            .field("user_agent", &self.user_agent)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Jar {
+    /// A browser announcing itself as `user_agent` (a device of the
+    /// statistics activity).
+    #[must_use]
+    pub fn with_user_agent(mut self, user_agent: Option<String>) -> Self {
+        self.user_agent = user_agent;
+        self
+    }
+
+    /// A client sending `Authorization: Bearer <token>` on every request.
+    #[must_use]
+    pub fn with_bearer(mut self, token: Option<String>) -> Self {
+        self.bearer = token;
+        self
+    }
+
+    pub(crate) fn user_agent(&self) -> Option<&str> {
+        self.user_agent.as_deref()
+    }
+
+    pub(crate) fn bearer(&self) -> Option<&str> {
+        self.bearer.as_deref()
+    }
+
     /// Puts a cookie as if `host` had set it.
     pub fn put(&mut self, host: &str, name: &str, value: &str) {
         self.cookies.retain(|(h, n, _)| !(h == host && n == name));

@@ -42,6 +42,13 @@ pub struct LoginPlan {
     pub idp_origin: String,
     /// The scenario's token at the IdP.
     pub token: String,
+    /// Pages opened after the account page, before logout (services).
+    pub visit: Vec<Url>,
+    /// User-Agent of the browser (default: the harness's).
+    pub user_agent: Option<String>,
+    /// Open the account page without each cookie in turn to find the
+    /// session cookie (the SSO checks need it, the statistics activity not).
+    pub probe_cookies: bool,
 }
 
 /// What happened after logout.
@@ -84,6 +91,8 @@ pub struct LoginTrace {
     /// The account page as a fresh browser saw it after replaying the IdP's
     /// answer, with the replay's hops.
     pub replay: Option<(Vec<Hop>, Page)>,
+    /// The pages of [`LoginPlan::visit`], in order.
+    pub visits: Vec<Page>,
     /// Logout, if asked for.
     pub logout: Option<LogoutTrace>,
     /// What the IdP received and did.
@@ -100,6 +109,9 @@ impl LoginTrace {
         }
         if let Some((hops, page)) = &self.replay {
             ids.extend(hops.iter().map(|h| h.exchange.clone()));
+            ids.extend(page.exchanges());
+        }
+        for page in &self.visits {
             ids.extend(page.exchanges());
         }
         if let Some(logout) = &self.logout {
@@ -131,7 +143,7 @@ async fn run(
     plan: &LoginPlan,
     exchanges: &mut Vec<String>,
 ) -> Result<LoginTrace, ProbeError> {
-    let mut jar = Jar::default();
+    let mut jar = Jar::default().with_user_agent(plan.user_agent.clone());
     jar.put(&plan.idp_host, SESSION_COOKIE, &plan.token);
     let candidate_host = plan.start.host_str().unwrap_or("").to_owned();
     let mut flow = Vec::new();
@@ -167,12 +179,16 @@ async fn run(
         .map(|(name, value)| (name, super::jar::fingerprint(&value)))
         .collect();
     let mut without_cookie = Vec::new();
-    for (name, _) in &held {
+    for (name, _) in held.iter().filter(|_| plan.probe_cookies) {
         let mut reduced = jar.without(&candidate_host, name);
         let page = probe
             .follow(Request::get(&plan.account_page), &mut reduced, exchanges)
             .await?;
         without_cookie.push((name.clone(), page));
+    }
+    let mut visits = Vec::new();
+    for url in &plan.visit {
+        visits.push(probe.follow(Request::get(url), &mut jar, exchanges).await?);
     }
     let mut secrets = jar.values(&candidate_host);
     let idp_log = idp.log(&plan.token);
@@ -198,6 +214,7 @@ async fn run(
         idp_origin: plan.idp_origin.clone(),
         secrets,
         replay,
+        visits,
         logout,
         idp: idp.log(&plan.token),
     })

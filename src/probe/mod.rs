@@ -9,6 +9,7 @@ mod http;
 mod jar;
 mod login;
 mod page;
+mod statistics;
 
 pub use cache::PageCache;
 pub use document::{AutoForm, Document, Link, Resource};
@@ -17,3 +18,7 @@ pub use http::HttpProbe;
 pub use jar::{Jar, fingerprint};
 pub use login::{LoginPlan, LoginTrace, LogoutTrace, log_in};
 pub use page::{Hop, Page, PageBody, SetCookie};
+pub use statistics::{
+    ActivityLog, ActivityVisit, Answer, Asked, MAX_ENTITIES, Parsed, ReadPlan, StatsReading,
+    parent_of, read_statistics, subtree,
+};

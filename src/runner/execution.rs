@@ -11,6 +11,7 @@ use std::sync::Arc;
 use reqwest::Url;
 
 use super::sso::{Persona, SsoSetup, SsoWorld, persona, victim};
+use super::statistics::Shared as StatsShared;
 use crate::check::{
     self, AssertionResult, AssertionStatus, LoginObservation, NotPublic, Observations, Outcome,
     PUBLIC_EXPECTED, TargetFacts, capture_link, public_problem,
@@ -30,6 +31,7 @@ pub(crate) struct Context {
     pub(crate) cache: PageCache,
     pub(crate) facts: TargetFacts,
     pub(crate) sso: Option<SsoSetup>,
+    pub(crate) stats: super::statistics::StatsRun,
 }
 
 /// How a check ended before its assertions could all be evaluated.
@@ -40,7 +42,7 @@ struct Stop {
 }
 
 /// Runs one check; the duration is filled in by the scheduler.
-pub(crate) async fn execute(check: &Check, context: &Context) -> CheckRecord {
+pub(crate) async fn execute(check: &Check, context: &Arc<Context>) -> CheckRecord {
     let mut record = blank_record(check);
     if let Some(reason) = unmet_requirement(check, &context.target, context.sso.as_ref()) {
         record.outcome = Outcome::Skip;
@@ -49,9 +51,24 @@ pub(crate) async fn execute(check: &Check, context: &Context) -> CheckRecord {
     }
     let mut pages: BTreeMap<String, Arc<Page>> = BTreeMap::new();
     let mut logins: BTreeMap<String, Arc<LoginObservation>> = BTreeMap::new();
+    let mut statistics: BTreeMap<String, StatsShared> = BTreeMap::new();
     let mut captures: BTreeMap<String, String> = BTreeMap::new();
     let mut exchanges: Vec<String> = Vec::new();
     for step in &check.steps {
+        if let Action::Statistics(spec) = &step.action {
+            let shared = super::statistics::observe(context, spec).await;
+            if let Err(why) = shared.as_ref() {
+                let stop = Stop {
+                    outcome: Outcome::Error,
+                    reason: Some(format!("étape « {} » : {why}", step.id)),
+                    assertion: None,
+                };
+                finish_stopped(&mut record, stop, exchanges);
+                return record;
+            }
+            statistics.insert(step.id.clone(), shared);
+            continue;
+        }
         if let Action::Login(login) = &step.action {
             match run_login(step, login, check, context).await {
                 Ok(observation) => {
@@ -79,7 +96,13 @@ pub(crate) async fn execute(check: &Check, context: &Context) -> CheckRecord {
             }
         }
     }
-    judge(check, &pages, logins, &context.facts, &mut record);
+    judge(
+        check,
+        &pages,
+        (logins, statistics),
+        &context.facts,
+        &mut record,
+    );
     exchanges.extend(
         record
             .assertions
@@ -128,11 +151,21 @@ fn unmet_requirement(check: &Check, target: &Target, sso: Option<&SsoSetup>) -> 
     let logs_in = check
         .steps
         .iter()
-        .any(|step| matches!(step.action, Action::Login(_)));
+        .any(|step| matches!(step.action, Action::Login(_) | Action::Statistics(_)));
     if logs_in && sso.is_none() {
         return Some(
             "la cible ne déclare pas de section [sso] : le candidat n'est pas relié aux \
              fournisseurs d'identité de test d'entconf (voir README, « Connexion ÉduConnect et ARENA »)"
+                .to_owned(),
+        );
+    }
+    let reads_statistics = check
+        .steps
+        .iter()
+        .any(|step| matches!(step.action, Action::Statistics(_)));
+    if reads_statistics && target.stats.is_none() {
+        return Some(
+            "la cible ne déclare pas de section [stats] : écoles dédiées, pages des services et              comptes de lecture des statistiques (voir README, « Statistiques »)"
                 .to_owned(),
         );
     }
@@ -336,11 +369,16 @@ fn stopped(
 fn judge(
     check: &Check,
     pages: &BTreeMap<String, Arc<Page>>,
-    logins: BTreeMap<String, Arc<LoginObservation>>,
+    (logins, statistics): (
+        BTreeMap<String, Arc<LoginObservation>>,
+        BTreeMap<String, StatsShared>,
+    ),
     facts: &TargetFacts,
     record: &mut CheckRecord,
 ) {
-    let observations = Observations::new(pages, facts.clone()).with_logins(logins);
+    let observations = Observations::new(pages, facts.clone())
+        .with_logins(logins)
+        .with_statistics(statistics);
     for precondition in &check.only_if {
         let result = check::evaluate(precondition, check.severity, &observations);
         match result.status {
@@ -494,6 +532,9 @@ async fn play(
         idp_host: world.public_url.host_str().unwrap_or("").to_owned(),
         idp_origin: world.public_url.origin().ascii_serialization(),
         token: world.idp.open(scenario),
+        visit: Vec::new(),
+        user_agent: None,
+        probe_cookies: true,
     };
     log_in(&context.probe, &world.idp, &plan)
         .await

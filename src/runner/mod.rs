@@ -10,6 +10,7 @@ mod execution;
 mod scheduler;
 mod selection;
 mod sso;
+mod statistics;
 
 pub use event::{EventSink, RunEvent};
 pub use scheduler::{Cancellation, RunSettings, run};

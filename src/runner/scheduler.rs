@@ -112,6 +112,7 @@ pub async fn run(
         cache: PageCache::new(),
         facts,
         sso: settings.sso.clone(),
+        stats: super::statistics::StatsRun::default(),
     });
     let started_at = clock.now();
     let start = clock.monotonic();

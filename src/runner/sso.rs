@@ -116,16 +116,16 @@ pub(crate) struct Persona {
     pub(crate) choose: Option<String>,
 }
 
-fn opaque(kind: &str, key: &str) -> String {
+pub(crate) fn opaque(kind: &str, key: &str) -> String {
     let digest = Sha256::digest(format!("{kind}:{key}").as_bytes());
     digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
-fn vector(directory: &Directory, jointure: &str) -> String {
+pub(crate) fn vector(directory: &Directory, jointure: &str) -> String {
     format!("{{AAF}}{}|x|{jointure}", directory.academy.code)
 }
 
-fn pupil_persona(directory: &Directory, jointure: &str) -> Option<Persona> {
+pub(crate) fn pupil_persona(directory: &Directory, jointure: &str) -> Option<Persona> {
     let pupil = directory.pupil(jointure)?;
     let school = directory.school(&pupil.school)?;
     Some(Persona {
@@ -144,6 +144,23 @@ fn pupil_persona(directory: &Directory, jointure: &str) -> Option<Persona> {
         },
         choose: None,
     })
+}
+
+/// A teacher or director as the agents' guichet asserts them.
+pub(crate) fn teacher_persona(directory: &Directory, teacher: &crate::aaf::Teacher) -> Persona {
+    let school = directory
+        .school(&teacher.school)
+        .map(|s| s.name.clone())
+        .unwrap_or_default();
+    Persona {
+        identity: teacher_identity(directory, teacher),
+        person: Person {
+            name: format!("{} {}", teacher.first_name, teacher.last_name),
+            school,
+            children: Vec::new(),
+        },
+        choose: None,
+    }
 }
 
 fn teacher_identity(directory: &Directory, teacher: &crate::aaf::Teacher) -> Identity {
@@ -198,19 +215,7 @@ pub(crate) fn persona(directory: &Directory, user: VirtualUser) -> Result<Person
                 .iter()
                 .find(|t| !t.director)
                 .ok_or_else(|| "l'annuaire AAF ne contient aucun enseignant".to_owned())?;
-            let school = directory
-                .school(&teacher.school)
-                .map(|s| s.name.clone())
-                .unwrap_or_default();
-            Ok(Persona {
-                identity: teacher_identity(directory, teacher),
-                person: Person {
-                    name: format!("{} {}", teacher.first_name, teacher.last_name),
-                    school,
-                    children: Vec::new(),
-                },
-                choose: None,
-            })
+            Ok(teacher_persona(directory, teacher))
         }
         VirtualUser::ParentTwoProfiles => {
             let (first, second) = directory

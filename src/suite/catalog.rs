@@ -31,6 +31,7 @@ const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../suites/footer.yaml"),
     ),
     ("suites/sso.yaml", include_str!("../../suites/sso.yaml")),
+    ("suites/stats.yaml", include_str!("../../suites/stats.yaml")),
 ];
 
 /// The suites shipped with this version of entconf.

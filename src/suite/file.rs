@@ -37,8 +37,104 @@ pub struct SuiteFile {
     /// Named lists of French phrasings (or names, hosts) that assertions refer to. Regulation wording lives here, not in Rust.
     #[serde(default)]
     pub phrases: BTreeMap<String, Located<Vec<String>>>,
+    /// What the statistics must contain and the activity the harness plays to verify them (suites with `statistics` steps).
+    #[serde(default)]
+    pub statistics: Option<Located<StatisticsEntry>>,
     /// The checks of the suite, in report order.
     pub checks: Vec<Located<CheckEntry>>,
+}
+
+/// The `statistics:` block of a suite.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatisticsEntry {
+    /// Profile column suffixes (DNMA: `eleve`, `parent`, `enseignant`, `admin_vie_scol_tech`).
+    pub profiles: Vec<String>,
+    /// Service column suffixes (DNMA service taxonomy), each a page the target maps in `[stats.services]`.
+    pub services: Vec<String>,
+    /// Device column suffixes (`ordinateur`, `smartphone`, `tablette`, `autresappareil`).
+    pub devices: Vec<String>,
+    /// Measures (`visites`, `utilisateurs`, `duree`), whether they add up across levels, and their breakdowns.
+    pub measures: Vec<MeasureEntry>,
+    /// Deployment indicators given per profile (`comptes_charges`, `comptes_actives`); additive.
+    #[serde(default)]
+    pub deployment: Vec<DeploymentEntry>,
+    /// Suffix of the all-profiles column (DNMA: `globales`).
+    pub total_suffix: String,
+    /// Definitions the candidate must publish under `definitions`.
+    #[serde(default)]
+    pub definitions: Vec<String>,
+    /// Statistical confidentiality rule.
+    pub small_cells: SmallCellsEntry,
+    /// Keys that would name a person (`nom`, `email`, …): forbidden in every document.
+    #[serde(default)]
+    pub forbidden_keys: Vec<String>,
+    /// CSV separator (one character; DNMA uses `;`).
+    pub csv_separator: Located<String>,
+    /// Context columns of the DNMA-shaped export.
+    #[serde(default)]
+    pub dnma_keys: Vec<String>,
+    /// User-Agent header sent for each device of the activity.
+    pub user_agents: BTreeMap<String, String>,
+    /// Allowance on each visit's measured duration, e.g. `2s`.
+    pub duration_tolerance: Located<String>,
+    /// The activity played in every dedicated school before reading.
+    pub activity: Vec<Located<ActivityEntry>>,
+}
+
+/// A measure of the `statistics:` block.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MeasureEntry {
+    /// Column prefix, e.g. `visites`.
+    pub name: String,
+    /// An upper level must be the sum of its children (false for unique users).
+    pub additive: bool,
+    /// What it counts: `visits`, `people` or `seconds`.
+    pub counts: Located<String>,
+    /// Breakdowns: `total`, `profile`, `service`, `device`.
+    pub by: Vec<Located<String>>,
+}
+
+/// A deployment indicator of the `statistics:` block.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeploymentEntry {
+    /// Column prefix, e.g. `comptes_charges`.
+    pub name: String,
+    /// What it counts: `loaded` (accounts from the directory) or `activated` (used at least once).
+    pub counts: Located<String>,
+}
+
+/// The confidentiality rule.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SmallCellsEntry {
+    /// Counts from 1 to `below - 1` must be left empty.
+    pub below: u64,
+    /// Levels where the rule applies (`ecole`, `circonscription`, …).
+    pub levels: Vec<Located<String>>,
+    /// Measures it applies to.
+    pub measures: Vec<Located<String>>,
+}
+
+/// One line of the scripted activity.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActivityEntry {
+    /// `pupils`, `parents`, `teachers` or `director` of the dedicated school.
+    pub who: Located<String>,
+    /// Profile column they must be counted in.
+    pub profile: Located<String>,
+    /// Distinct people.
+    pub people: usize,
+    /// Visits (login … logout) of each.
+    pub visits_each: usize,
+    /// Services opened in each visit.
+    #[serde(default)]
+    pub services: Vec<Located<String>>,
+    /// Device of the visits (a key of `user_agents`).
+    pub device: Located<String>,
 }
 
 /// A cited source: regulation, decree, guideline, specification.
@@ -116,6 +212,9 @@ pub struct StepEntry {
     /// A person logs in through one of the harness's identity providers.
     #[serde(default)]
     pub login: Option<LoginEntry>,
+    /// Plays the suite's activity in the dedicated schools, then reads the statistics API at every level, as every declared viewer and anonymously (once per run).
+    #[serde(default)]
+    pub statistics: Option<StatisticsStepEntry>,
     /// Values extracted from this step's page, usable later as `${capture.<name>}`.
     #[serde(default)]
     pub capture: BTreeMap<String, Located<CaptureEntry>>,
@@ -149,6 +248,11 @@ pub struct LoginEntry {
     #[serde(default)]
     pub logout: bool,
 }
+
+/// The `statistics` probe: its parameters are the suite's `statistics:` block.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatisticsStepEntry {}
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -245,6 +349,19 @@ pub struct AssertionEntry {
     /// After logout the old session id opens nothing.
     #[serde(default)]
     pub logout_ends_session: Option<StepOnlyEntry>,
+    /// A rule over the statistics read by a `statistics` step.
+    #[serde(default)]
+    pub statistics: Option<StatisticsRuleEntry>,
+}
+
+/// Parameters of the `statistics` assertion.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatisticsRuleEntry {
+    /// Statistics step examined.
+    pub step: Located<String>,
+    /// `levels`, `indicators`, `definitions`, `ground_truth`, `additive`, `unique_users`, `csv`, `small_cells`, `weeks`, `anonymous`, `scoped`, `no_identifiers` or `dnma`.
+    pub rule: Located<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

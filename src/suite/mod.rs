@@ -19,14 +19,15 @@ pub use diagnostic::{Diagnostic, Diagnostics, line_column};
 pub use file::SuiteFile;
 pub use located::Located;
 pub use model::{
-    AccessibilityState, Action, Assertion, AssertionKind, Capture, CaptureKind, Catalog, Check,
-    CookieAttribute, Css, LoginStep, Pattern, PhraseList, Reference, Severity, SsoService, Step,
-    Suite, VirtualUser, Zone,
+    AccessibilityState, Action, ActivityLine, Assertion, AssertionKind, Capture, CaptureKind,
+    Catalog, Check, Column, CookieAttribute, Counted, Css, Deployment, Dimension, LoginStep,
+    Measure, Pattern, PhraseList, Reference, Severity, SmallCells, SsoService, StatsRule,
+    StatsSpec, Step, Suite, VirtualUser, Who, Zone,
 };
 pub use quantity::{display_duration, parse_duration, parse_size};
 pub use schema::suite_schema;
 pub use target::{
     Capability, Environment, HttpSettings, ProcessEnvironment, Secret, SecretSlot, SsoTarget,
-    Target, hex, hex_sha256, load_target, parse_target,
+    StatsTarget, StatsViewer, Target, hex, hex_sha256, load_target, parse_target,
 };
 pub use template::{Segment, Template, TemplateError};

@@ -149,6 +149,9 @@ pub enum Action {
     },
     /// A person logging in through one of the harness's IdPs.
     Login(LoginStep),
+    /// The scripted activity in the dedicated schools, then the reading of
+    /// the statistics API at every level (once per run, shared).
+    Statistics(Arc<StatsSpec>),
 }
 
 /// What a `login` step does.
@@ -468,6 +471,15 @@ pub enum AssertionKind {
         /// Login step examined.
         step: String,
     },
+    /// A rule over the statistics the candidate served.
+    Statistics {
+        /// Statistics step examined.
+        step: String,
+        /// What is verified.
+        rule: StatsRule,
+        /// The suite's expectations.
+        spec: Arc<StatsSpec>,
+    },
     /// Accessibility mention consistent with the declared rate.
     AccessibilityRate {
         /// Where the mention is.
@@ -479,6 +491,341 @@ pub enum AssertionKind {
         /// Rate extraction expressions.
         rate_patterns: Vec<Pattern>,
     },
+}
+
+/// What the statistics must contain and how the harness exercises them
+/// (the suite's `statistics:` block): regulation-dependent parameters stay
+/// in the suite file.
+#[derive(Debug)]
+pub struct StatsSpec {
+    /// Profile column suffixes, e.g. `eleve`.
+    pub profiles: Vec<String>,
+    /// Service column suffixes, e.g. `messagerie`.
+    pub services: Vec<String>,
+    /// Device column suffixes, e.g. `smartphone`.
+    pub devices: Vec<String>,
+    /// Measures and their breakdowns.
+    pub measures: Vec<Measure>,
+    /// Deployment indicators broken down by profile (additive).
+    pub deployment: Vec<Deployment>,
+    /// Suffix of the all-profiles column, e.g. `globales`.
+    pub total_suffix: String,
+    /// Definitions the candidate must publish.
+    pub definitions: Vec<String>,
+    /// Statistical confidentiality.
+    pub small_cells: SmallCells,
+    /// Keys that name a person (forbidden in any document).
+    pub forbidden_keys: Vec<String>,
+    /// CSV separator.
+    pub csv_separator: char,
+    /// Context columns of the DNMA-shaped export.
+    pub dnma_keys: Vec<String>,
+    /// User-Agent sent per device.
+    pub user_agents: BTreeMap<String, String>,
+    /// The scripted activity, run in every dedicated school.
+    pub activity: Vec<ActivityLine>,
+    /// Allowance on the measured duration of each visit.
+    pub duration_tolerance: Duration,
+}
+
+/// A measure (`visites`) and what it is broken down by.
+#[derive(Clone, Debug)]
+pub struct Measure {
+    /// Column prefix.
+    pub name: String,
+    /// An upper level is the sum of its children.
+    pub additive: bool,
+    /// What it counts, for the ground truth.
+    pub counts: Counted,
+    /// Breakdowns served.
+    pub by: Vec<Dimension>,
+}
+
+/// A deployment indicator (per profile).
+#[derive(Clone, Debug)]
+pub struct Deployment {
+    /// Column prefix, e.g. `comptes_charges`.
+    pub name: String,
+    /// What it counts.
+    pub counts: Counted,
+}
+
+/// What a column counts, so that the harness knows what to expect from
+/// the activity it played.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Counted {
+    /// Visits (login to logout).
+    Visits,
+    /// Distinct people.
+    People,
+    /// Seconds spent, summed over visits.
+    Seconds,
+    /// Accounts loaded from the directory.
+    Loaded,
+    /// Accounts used at least once.
+    Activated,
+}
+
+impl Counted {
+    /// Every kind.
+    pub const ALL: [Self; 5] = [
+        Self::Visits,
+        Self::People,
+        Self::Seconds,
+        Self::Loaded,
+        Self::Activated,
+    ];
+
+    /// Name in suite files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Visits => "visits",
+            Self::People => "people",
+            Self::Seconds => "seconds",
+            Self::Loaded => "loaded",
+            Self::Activated => "activated",
+        }
+    }
+}
+
+/// A breakdown of a measure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dimension {
+    /// All profiles together (`<measure>_<total_suffix>`).
+    Total,
+    /// Per profile.
+    Profile,
+    /// Per service.
+    Service,
+    /// Per device.
+    Device,
+}
+
+impl Dimension {
+    /// Every dimension.
+    pub const ALL: [Self; 4] = [Self::Total, Self::Profile, Self::Service, Self::Device];
+
+    /// Name in suite files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Total => "total",
+            Self::Profile => "profile",
+            Self::Service => "service",
+            Self::Device => "device",
+        }
+    }
+}
+
+/// Statistical confidentiality: counts below `below` are left empty.
+#[derive(Clone, Debug)]
+pub struct SmallCells {
+    /// Smallest count that may be shown (counts from 1 to `below - 1` are hidden).
+    pub below: u64,
+    /// Levels where the rule applies.
+    pub levels: Vec<crate::stats::Level>,
+    /// Measures it applies to.
+    pub measures: Vec<String>,
+}
+
+/// One line of the scripted activity.
+#[derive(Clone, Debug)]
+pub struct ActivityLine {
+    /// Who logs in.
+    pub who: Who,
+    /// Profile column they are counted in.
+    pub profile: String,
+    /// Distinct people.
+    pub people: usize,
+    /// Visits of each.
+    pub visits_each: usize,
+    /// Services used in each visit.
+    pub services: Vec<String>,
+    /// Device (User-Agent) used.
+    pub device: String,
+}
+
+/// The people of a dedicated school an activity line uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Who {
+    /// Pupils (ÉduConnect).
+    Pupils,
+    /// Parents (ÉduConnect); people with children in two dedicated schools first.
+    Parents,
+    /// Teachers (agents' guichet).
+    Teachers,
+    /// The school's director (agents' guichet).
+    Director,
+}
+
+impl Who {
+    /// Every kind.
+    pub const ALL: [Self; 4] = [Self::Pupils, Self::Parents, Self::Teachers, Self::Director];
+
+    /// Name in suite files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pupils => "pupils",
+            Self::Parents => "parents",
+            Self::Teachers => "teachers",
+            Self::Director => "director",
+        }
+    }
+}
+
+/// A column the statistics must have.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Column {
+    /// Name, e.g. `visites_eleve`.
+    pub name: String,
+    /// Measure prefix.
+    pub measure: String,
+    /// Sums up the levels.
+    pub additive: bool,
+    /// What it counts.
+    pub counts: Counted,
+    /// Breakdown.
+    pub dimension: Dimension,
+    /// Profile, service or device (empty for totals).
+    pub value: String,
+}
+
+impl StatsSpec {
+    /// Every column the suite expects, measures first, then deployment.
+    pub fn columns(&self) -> Vec<Column> {
+        let mut columns = Vec::new();
+        for measure in &self.measures {
+            for dimension in &measure.by {
+                let values: Vec<&String> = match dimension {
+                    Dimension::Total => vec![&self.total_suffix],
+                    Dimension::Profile => self.profiles.iter().collect(),
+                    Dimension::Service => self.services.iter().collect(),
+                    Dimension::Device => self.devices.iter().collect(),
+                };
+                for value in values {
+                    columns.push(Column {
+                        name: format!("{}_{value}", measure.name),
+                        measure: measure.name.clone(),
+                        additive: measure.additive,
+                        counts: measure.counts,
+                        dimension: *dimension,
+                        value: if *dimension == Dimension::Total {
+                            String::new()
+                        } else {
+                            value.clone()
+                        },
+                    });
+                }
+            }
+        }
+        for indicator in &self.deployment {
+            for profile in &self.profiles {
+                columns.push(Column {
+                    name: format!("{}_{profile}", indicator.name),
+                    measure: indicator.name.clone(),
+                    additive: true,
+                    counts: indicator.counts,
+                    dimension: Dimension::Profile,
+                    value: profile.clone(),
+                });
+            }
+        }
+        columns
+    }
+
+    /// Whether a count is one the confidentiality rule hides at `level`.
+    pub fn hidden(&self, column: &Column, level: crate::stats::Level, count: u64) -> bool {
+        (1..self.small_cells.below).contains(&count)
+            && self.small_cells.levels.contains(&level)
+            && self.small_cells.measures.contains(&column.measure)
+    }
+}
+
+/// What a `statistics` assertion verifies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatsRule {
+    /// Every level is served, reachable from the académie down.
+    Levels,
+    /// Every expected column is there, every value a count or hidden.
+    Indicators,
+    /// The definitions are published.
+    Definitions,
+    /// The dedicated schools count exactly the scripted activity.
+    GroundTruth,
+    /// Additive measures of a level are the sum of its children.
+    Additive,
+    /// Unique users are never summed across children.
+    UniqueUsers,
+    /// The CSV has the declared separator and the JSON's values.
+    Csv,
+    /// Small counts are hidden where the suite says.
+    SmallCells,
+    /// Weeks start on Monday, inside the period asked for.
+    Weeks,
+    /// Requests without credentials get nothing.
+    Anonymous,
+    /// Each viewer gets their scope and nothing else.
+    Scoped,
+    /// No document names or identifies a person.
+    NoIdentifiers,
+    /// The DNMA-shaped export: one row per UAI and week, with the context keys.
+    Dnma,
+}
+
+impl StatsRule {
+    /// Every rule.
+    pub const ALL: [Self; 13] = [
+        Self::Levels,
+        Self::Indicators,
+        Self::Definitions,
+        Self::GroundTruth,
+        Self::Additive,
+        Self::UniqueUsers,
+        Self::Csv,
+        Self::SmallCells,
+        Self::Weeks,
+        Self::Anonymous,
+        Self::Scoped,
+        Self::NoIdentifiers,
+        Self::Dnma,
+    ];
+
+    /// Name in suite files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Levels => "levels",
+            Self::Indicators => "indicators",
+            Self::Definitions => "definitions",
+            Self::GroundTruth => "ground_truth",
+            Self::Additive => "additive",
+            Self::UniqueUsers => "unique_users",
+            Self::Csv => "csv",
+            Self::SmallCells => "small_cells",
+            Self::Weeks => "weeks",
+            Self::Anonymous => "anonymous",
+            Self::Scoped => "scoped",
+            Self::NoIdentifiers => "no_identifiers",
+            Self::Dnma => "dnma",
+        }
+    }
+
+    /// French label used when the suite gives none.
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            Self::Levels => "Statistiques servies à chaque niveau, de l'académie à l'école",
+            Self::Indicators => "Indicateurs et dimensions attendus, valeurs entières ou masquées",
+            Self::Definitions => "Définitions publiées (visite, utilisateur unique, durée)",
+            Self::GroundTruth => "Les écoles dédiées comptent exactement l'activité jouée",
+            Self::Additive => "Chaque niveau est la somme de ses enfants (mesures additives)",
+            Self::UniqueUsers => "Les utilisateurs uniques ne sont pas additionnés entre niveaux",
+            Self::Csv => "Export CSV : séparateur déclaré, mêmes valeurs que le JSON",
+            Self::SmallCells => "Petits effectifs masqués (secret statistique)",
+            Self::Weeks => "Semaines du lundi au dimanche, dans la période demandée",
+            Self::Anonymous => "Aucune statistique sans authentification",
+            Self::Scoped => "Chaque compte ne voit que son périmètre",
+            Self::NoIdentifiers => "Aucune donnée identifiant une personne",
+            Self::Dnma => "Export au format DNMA : une ligne par UAI et par semaine",
+        }
+    }
 }
 
 /// A state of the accessibility mention and the lowest rate allowing it.
@@ -507,7 +854,8 @@ impl AssertionKind {
             | Self::SessionRenewed { step }
             | Self::NoSecretInUrls { step }
             | Self::IdpLogout { step }
-            | Self::LogoutEndsSession { step } => vec![step],
+            | Self::LogoutEndsSession { step }
+            | Self::Statistics { step, .. } => vec![step],
             Self::Link { zone, .. }
             | Self::Phrases { zone, .. }
             | Self::Pattern { zone, .. }

@@ -52,11 +52,15 @@ pub enum Capability {
     AccountPage,
     /// Logs the person out.
     Logout,
+    /// Base of the conformance statistics API (`<base>/<niveau>/<id>`).
+    StatisticsApi,
+    /// The DNMA-shaped CSV export of every school.
+    StatisticsDnmaExport,
 }
 
 impl Capability {
     /// Every capability, in documentation order.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 9] = [
         Self::LoginPage,
         Self::HomePage,
         Self::EduconnectOidcLogin,
@@ -64,6 +68,8 @@ impl Capability {
         Self::AgentsLogin,
         Self::AccountPage,
         Self::Logout,
+        Self::StatisticsApi,
+        Self::StatisticsDnmaExport,
     ];
 
     /// Name in suite and target files.
@@ -76,6 +82,8 @@ impl Capability {
             Self::AgentsLogin => "agents_login",
             Self::AccountPage => "account_page",
             Self::Logout => "logout",
+            Self::StatisticsApi => "statistics_api",
+            Self::StatisticsDnmaExport => "statistics_dnma_export",
         }
     }
 
@@ -184,6 +192,35 @@ pub struct Target {
     pub description_sha256: String,
     /// How the candidate is registered at the harness's IdPs, if it is.
     pub sso: Option<SsoTarget>,
+    /// What the statistics suite may use, if declared.
+    pub stats: Option<StatsTarget>,
+}
+
+/// The `[stats]` section: the dedicated schools, the service pages the
+/// activity opens, and the accounts that read the statistics.
+#[derive(Clone, Debug)]
+pub struct StatsTarget {
+    /// UAIs of the schools no one but the harness uses (in the AAF files).
+    pub schools: Vec<String>,
+    /// Root of the walk: the académie's id.
+    pub academie: String,
+    /// Time the candidate needs before activity shows in its statistics.
+    pub latency: Duration,
+    /// Service name (suite `statistics.services`) → page.
+    pub services: BTreeMap<String, Url>,
+    /// Accounts that read statistics, one per scope.
+    pub viewers: Vec<StatsViewer>,
+}
+
+/// An account reading statistics for one scope, with its bearer token.
+#[derive(Clone, Debug)]
+pub struct StatsViewer {
+    /// Level of its scope.
+    pub level: crate::stats::Level,
+    /// Id of its scope.
+    pub id: String,
+    /// Bearer token.
+    pub token: SecretSlot,
 }
 
 /// The `[sso]` section: where the harness serves EduConnect and ARENA for
@@ -222,6 +259,15 @@ impl Target {
                 SecretSlot::Available(secret) => Some(secret.clone()),
                 SecretSlot::Missing(_) => None,
             }))
+            .chain(
+                self.stats
+                    .iter()
+                    .flat_map(|stats| &stats.viewers)
+                    .filter_map(|viewer| match &viewer.token {
+                        SecretSlot::Available(secret) => Some(secret.clone()),
+                        SecretSlot::Missing(_) => None,
+                    }),
+            )
             .collect()
     }
 }
@@ -241,6 +287,29 @@ struct TargetFile {
     secrets: BTreeMap<String, SecretSource>,
     #[serde(default)]
     sso: Option<SsoFile>,
+    #[serde(default)]
+    stats: Option<StatsFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StatsFile {
+    schools: Vec<String>,
+    academie: String,
+    #[serde(default)]
+    latency: Option<String>,
+    #[serde(default)]
+    services: BTreeMap<String, String>,
+    #[serde(default)]
+    viewers: Vec<StatsViewerFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StatsViewerFile {
+    niveau: String,
+    id: String,
+    token: SecretSource,
 }
 
 #[derive(Deserialize)]
@@ -266,6 +335,8 @@ struct CapabilitiesFile {
     agents_login: Option<String>,
     account_page: Option<String>,
     logout: Option<String>,
+    statistics_api: Option<String>,
+    statistics_dnma_export: Option<String>,
 }
 
 #[derive(Default, Deserialize)]
@@ -391,6 +462,11 @@ pub fn parse_target(
             (Capability::AgentsLogin, &raw.capabilities.agents_login),
             (Capability::AccountPage, &raw.capabilities.account_page),
             (Capability::Logout, &raw.capabilities.logout),
+            (Capability::StatisticsApi, &raw.capabilities.statistics_api),
+            (
+                Capability::StatisticsDnmaExport,
+                &raw.capabilities.statistics_dnma_export,
+            ),
         ];
         for (capability, value) in declared {
             let Some(value) = value else { continue };
@@ -474,9 +550,15 @@ pub fn parse_target(
         .as_ref()
         .and_then(|sso| sso_target(sso, base_dir, env, &mut problem));
 
+    let stats = match (&raw.stats, &base_url) {
+        (Some(stats), Some(base)) => stats_target(stats, base, base_dir, env, &mut problem),
+        _ => None,
+    };
+
     match base_url {
         Some(base_url) if problems.is_empty() => Ok(Target {
             sso,
+            stats,
             name: raw.name.unwrap_or_else(|| raw.id.clone()),
             id: raw.id,
             base_url,
@@ -540,6 +622,76 @@ fn sso_target(
         aaf: relative(&sso.aaf),
         client_id: sso.client_id.clone(),
         client_secret: secret,
+    })
+}
+
+fn stats_target(
+    stats: &StatsFile,
+    base: &Url,
+    base_dir: Option<&Path>,
+    env: &dyn Environment,
+    problem: &mut impl FnMut(&str, String),
+) -> Option<StatsTarget> {
+    let before_ok = std::cell::Cell::new(true);
+    let mut fail = |key: &str, message: String| {
+        before_ok.set(false);
+        problem(key, message);
+    };
+    if stats.schools.is_empty() {
+        fail(
+            "schools",
+            "[stats] schools : au moins une école dédiée (UAI) que personne d'autre n'utilise"
+                .to_owned(),
+        );
+    }
+    let latency = match stats.latency.as_deref().map(parse_duration) {
+        None => Duration::ZERO,
+        Some(Ok(d)) => d,
+        Some(Err(message)) => {
+            fail("latency", message);
+            Duration::ZERO
+        }
+    };
+    let mut services = BTreeMap::new();
+    for (name, path) in &stats.services {
+        match base.join(path) {
+            Ok(url) => {
+                services.insert(name.clone(), url);
+            }
+            Err(error) => fail(
+                name,
+                format!("[stats.services] {name} « {path} » n'est pas une URL valide : {error}"),
+            ),
+        }
+    }
+    let mut viewers = Vec::new();
+    for viewer in &stats.viewers {
+        let Some(level) = crate::stats::Level::parse(&viewer.niveau) else {
+            fail(
+                "niveau",
+                format!(
+                    "[stats] viewers : niveau « {} » inconnu (ecole, circonscription, collectivite, departement, academie)",
+                    viewer.niveau
+                ),
+            );
+            continue;
+        };
+        let name = format!("STATS_{}", viewer.niveau.to_ascii_uppercase());
+        match resolve_secret(&name, &viewer.token, base_dir, env) {
+            Ok(token) => viewers.push(StatsViewer {
+                level,
+                id: viewer.id.clone(),
+                token,
+            }),
+            Err(message) => fail("token", message),
+        }
+    }
+    before_ok.get().then(|| StatsTarget {
+        schools: stats.schools.clone(),
+        academie: stats.academie.clone(),
+        latency,
+        services,
+        viewers,
     })
 }
 

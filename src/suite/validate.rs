@@ -17,9 +17,10 @@ use super::file::{
 };
 use super::located::Located;
 use super::model::{
-    AccessibilityState, Action, Assertion, AssertionKind, Capture, CaptureKind, Check,
-    CookieAttribute, Css, LoginStep, Pattern, PhraseList, Reference, SsoService, Step, Suite,
-    VirtualUser, Zone,
+    AccessibilityState, Action, ActivityLine, Assertion, AssertionKind, Capture, CaptureKind,
+    Check, CookieAttribute, Counted, Css, Deployment, Dimension, LoginStep, Measure, Pattern,
+    PhraseList, Reference, SmallCells, SsoService, StatsRule, StatsSpec, Step, Suite, VirtualUser,
+    Who, Zone,
 };
 use super::quantity::parse_duration;
 use super::target::Capability;
@@ -66,6 +67,9 @@ struct SuiteScope<'a> {
     id: &'a str,
     sources: &'a BTreeMap<String, super::file::SourceEntry>,
     phrases: &'a BTreeMap<String, PhraseList>,
+    /// The `statistics:` block, validated; `Err(true)` when it was given
+    /// but is invalid (already reported), `Err(false)` when absent.
+    statistics: Result<Arc<StatsSpec>, bool>,
 }
 
 /// Validates one parsed file; returns the suite when it has no problem, and
@@ -133,10 +137,17 @@ pub(super) fn validate_suite(
     if raw.checks.is_empty() {
         cx.error(&raw.suite, "la suite ne contient aucun contrôle (checks)");
     }
+    let statistics = match &raw.statistics {
+        Some(entry) => validate_statistics(&mut cx, entry)
+            .map(Arc::new)
+            .ok_or(true),
+        None => Err(false),
+    };
     let scope = SuiteScope {
         id: &suite_id,
         sources: &raw.sources,
         phrases: &phrases,
+        statistics,
     };
     let mut seen_ids: BTreeMap<String, (u32, u32)> = BTreeMap::new();
     let mut checks = Vec::new();
@@ -268,9 +279,18 @@ fn validate_check(
         .filter(|step| matches!(step.action, Action::Login(_)))
         .map(|step| step.id.clone())
         .collect();
+    // From the entries, not the validated steps: a statistics step whose
+    // suite block is invalid (already reported) is still one.
+    let statistics: BTreeSet<String> = raw
+        .steps
+        .iter()
+        .filter(|step| step.value.statistics.is_some())
+        .map(|step| step.value.id.value.clone())
+        .collect();
     let known = KnownSteps {
         all: &step_ids,
         logins: &logins,
+        statistics: &statistics,
     };
     let only_if: Vec<Assertion> = raw
         .only_if
@@ -367,6 +387,46 @@ fn validate_step(
             format!("{check_id} : l'étape « {step_id} » est déjà définie"),
         );
     }
+    if let Some(statistics) = &raw.statistics {
+        let _: &super::file::StatisticsStepEntry = statistics;
+        if raw.fetch.is_some() || raw.login.is_some() {
+            cx.error(
+                entry,
+                format!(
+                    "étape « {step_id} » : une seule sonde par étape (fetch, login ou statistics)"
+                ),
+            );
+        }
+        if let Some(capture) = raw.capture.values().next() {
+            cx.error(capture, "une étape statistics ne capture rien");
+        }
+        let spec = match &scope.statistics {
+            Ok(spec) => Arc::clone(spec),
+            Err(reported) => {
+                if !reported {
+                    cx.error(
+                        entry,
+                        format!(
+                            "étape « {step_id} » : la suite n'a pas de bloc statistics (indicateurs, activité)"
+                        ),
+                    );
+                }
+                return None;
+            }
+        };
+        requires.extend([
+            Capability::StatisticsApi,
+            Capability::EduconnectOidcLogin,
+            Capability::AgentsLogin,
+            Capability::AccountPage,
+            Capability::Logout,
+        ]);
+        return (cx.problems.len() == before).then(|| Step {
+            id: step_id,
+            action: Action::Statistics(spec),
+            captures: Vec::new(),
+        });
+    }
     if let Some(login) = &raw.login {
         if raw.fetch.is_some() {
             cx.error(
@@ -392,7 +452,9 @@ fn validate_step(
     let Some(fetch) = &raw.fetch else {
         cx.error(
             entry,
-            format!("étape « {step_id} » : aucune sonde ; sondes connues : fetch, login"),
+            format!(
+                "étape « {step_id} » : aucune sonde ; sondes connues : fetch, login, statistics"
+            ),
         );
         return None;
     };
@@ -669,13 +731,14 @@ fn zone(
     })
 }
 
-const ASSERTION_KINDS: &str = "status, public_page, element, link, phrases, pattern, exactly_one, cookies, third_party, lang, link_names, readability, accessibility_rate, signed_in, refused, replay_refused, session_cookie, session_renewed, no_secret_in_urls, idp_logout, logout_ends_session";
+const ASSERTION_KINDS: &str = "status, public_page, element, link, phrases, pattern, exactly_one, cookies, third_party, lang, link_names, readability, accessibility_rate, signed_in, refused, replay_refused, session_cookie, session_renewed, no_secret_in_urls, idp_logout, logout_ends_session, statistics";
 
 /// The steps of a check an assertion may name: every step, and those that
 /// are logins (login assertions read nothing else).
 struct KnownSteps<'a> {
     all: &'a BTreeSet<String>,
     logins: &'a BTreeSet<String>,
+    statistics: &'a BTreeSet<String>,
 }
 
 fn login_ref(
@@ -731,6 +794,7 @@ fn validate_assertion(
         raw.no_secret_in_urls.is_some(),
         raw.idp_logout.is_some(),
         raw.logout_ends_session.is_some(),
+        raw.statistics.is_some(),
     ]
     .into_iter()
     .filter(|&given| given)
@@ -829,6 +893,8 @@ fn validate_assertion(
         })
     } else if let Some(a) = &raw.accessibility_rate {
         validate_accessibility_rate(cx, steps, a)
+    } else if let Some(rule) = &raw.statistics {
+        validate_statistics_rule(cx, scope, known, rule)
     } else {
         validate_login_assertion(cx, scope, known, raw)
     };
@@ -1050,5 +1116,273 @@ fn default_label(kind: &AssertionKind) -> String {
         AssertionKind::LogoutEndsSession { step } => {
             format!("Connexion « {step} » : la session est fermée côté serveur")
         }
+        AssertionKind::Statistics { rule, .. } => rule.label_fr().to_owned(),
     }
+}
+
+fn validate_statistics_rule(
+    cx: &mut Context<'_>,
+    scope: &SuiteScope<'_>,
+    known: &KnownSteps<'_>,
+    entry: &super::file::StatisticsRuleEntry,
+) -> Option<AssertionKind> {
+    let step = step_ref(cx, known.all, &entry.step)?;
+    if !known.statistics.contains(&step) {
+        cx.error(
+            &entry.step,
+            format!("l'étape « {step} » n'est pas une étape statistics"),
+        );
+        return None;
+    }
+    let Some(rule) = StatsRule::ALL
+        .into_iter()
+        .find(|r| r.as_str() == entry.rule.value)
+    else {
+        let known: Vec<&str> = StatsRule::ALL.iter().map(|r| r.as_str()).collect();
+        cx.error(
+            &entry.rule,
+            format!(
+                "règle « {} » inconnue (connues : {})",
+                entry.rule.value,
+                known.join(", ")
+            ),
+        );
+        return None;
+    };
+    let spec = scope.statistics.as_ref().ok().map(Arc::clone)?;
+    Some(AssertionKind::Statistics { step, rule, spec })
+}
+
+/// The `statistics:` block: every name it uses must be declared in it.
+fn validate_statistics(
+    cx: &mut Context<'_>,
+    entry: &Located<super::file::StatisticsEntry>,
+) -> Option<StatsSpec> {
+    let before = cx.problems.len();
+    let raw = &entry.value;
+    let names_ok =
+        |list: &[String]| !list.is_empty() && list.iter().all(|name| is_identifier(name));
+    for (what, list) in [
+        ("profiles", &raw.profiles),
+        ("services", &raw.services),
+        ("devices", &raw.devices),
+    ] {
+        if !names_ok(list) {
+            cx.error(
+                entry,
+                format!("statistics.{what} : liste non vide de noms en minuscules, chiffres, _"),
+            );
+        }
+    }
+    if !is_identifier(&raw.total_suffix) {
+        cx.error(entry, "statistics.total_suffix : minuscules, chiffres, _");
+    }
+    let mut measures = Vec::new();
+    for measure in &raw.measures {
+        let mut by = Vec::new();
+        for name in &measure.by {
+            match Dimension::ALL
+                .into_iter()
+                .find(|d| d.as_str() == name.value)
+            {
+                Some(d) => by.push(d),
+                None => cx.error(
+                    name,
+                    format!(
+                        "dimension « {} » inconnue (connues : total, profile, service, device)",
+                        name.value
+                    ),
+                ),
+            }
+        }
+        if !is_identifier(&measure.name) || by.is_empty() && measure.by.is_empty() {
+            cx.error(
+                entry,
+                format!(
+                    "statistics.measures : « {} » doit être un nom (minuscules, _) avec au moins une dimension (by)",
+                    measure.name
+                ),
+            );
+        }
+        let counts = counted(
+            cx,
+            &measure.counts,
+            &[Counted::Visits, Counted::People, Counted::Seconds],
+        );
+        measures.push(Measure {
+            name: measure.name.clone(),
+            additive: measure.additive,
+            counts: counts.unwrap_or(Counted::Visits),
+            by,
+        });
+    }
+    if measures.is_empty() {
+        cx.error(entry, "statistics.measures : au moins une mesure");
+    }
+    let measure_names: BTreeSet<&str> = raw.measures.iter().map(|m| m.name.as_str()).collect();
+    let mut levels = Vec::new();
+    for level in &raw.small_cells.levels {
+        match crate::stats::Level::parse(&level.value) {
+            Some(l) => levels.push(l),
+            None => cx.error(
+                level,
+                format!(
+                    "niveau « {} » inconnu (connus : ecole, circonscription, collectivite, departement, academie)",
+                    level.value
+                ),
+            ),
+        }
+    }
+    for unknown in raw
+        .small_cells
+        .measures
+        .iter()
+        .filter(|m| !measure_names.contains(m.value.as_str()))
+    {
+        cx.error(
+            unknown,
+            format!(
+                "statistics.small_cells : mesure « {} » non déclarée dans measures",
+                unknown.value
+            ),
+        );
+    }
+    let mut deployment = Vec::new();
+    for entry in &raw.deployment {
+        if let Some(counts) = counted(cx, &entry.counts, &[Counted::Loaded, Counted::Activated]) {
+            deployment.push(Deployment {
+                name: entry.name.clone(),
+                counts,
+            });
+        }
+    }
+    let mut separator = raw.csv_separator.value.chars();
+    let csv_separator = match (separator.next(), separator.next()) {
+        (Some(c), None) if c != '"' && c != '\n' => c,
+        _ => {
+            cx.error(
+                &raw.csv_separator,
+                "statistics.csv_separator : un seul caractère (ex. « ; »)",
+            );
+            ';'
+        }
+    };
+    let duration_tolerance = match parse_duration(&raw.duration_tolerance.value) {
+        Ok(d) => d,
+        Err(message) => {
+            cx.error(&raw.duration_tolerance, message);
+            std::time::Duration::ZERO
+        }
+    };
+    for device in &raw.devices {
+        if !raw.user_agents.contains_key(device) {
+            cx.error(
+                entry,
+                format!("statistics.user_agents : aucun User-Agent pour l'appareil « {device} »"),
+            );
+        }
+    }
+    let mut activity = Vec::new();
+    for line in &raw.activity {
+        let l = &line.value;
+        let who = Who::ALL.into_iter().find(|w| w.as_str() == l.who.value);
+        if who.is_none() {
+            cx.error(
+                &l.who,
+                format!(
+                    "« {} » inconnu (connus : pupils, parents, teachers, director)",
+                    l.who.value
+                ),
+            );
+        }
+        if !raw.profiles.contains(&l.profile.value) {
+            cx.error(
+                &l.profile,
+                format!(
+                    "profil « {} » absent de statistics.profiles",
+                    l.profile.value
+                ),
+            );
+        }
+        if !raw.devices.contains(&l.device.value) {
+            cx.error(
+                &l.device,
+                format!(
+                    "appareil « {} » absent de statistics.devices",
+                    l.device.value
+                ),
+            );
+        }
+        for service in &l.services {
+            if !raw.services.contains(&service.value) {
+                cx.error(
+                    service,
+                    format!(
+                        "service « {} » absent de statistics.services",
+                        service.value
+                    ),
+                );
+            }
+        }
+        if l.people == 0 || l.visits_each == 0 {
+            cx.error(line, "activité : people et visits_each valent au moins 1");
+        }
+        if who == Some(Who::Director) && l.people > 1 {
+            cx.error(line, "activité : une école n'a qu'un directeur (people: 1)");
+        }
+        if let Some(who) = who {
+            activity.push(ActivityLine {
+                who,
+                profile: l.profile.value.clone(),
+                people: l.people,
+                visits_each: l.visits_each,
+                services: l.services.iter().map(|s| s.value.clone()).collect(),
+                device: l.device.value.clone(),
+            });
+        }
+    }
+    if raw.activity.is_empty() {
+        cx.error(entry, "statistics.activity : au moins une ligne d'activité");
+    }
+    (cx.problems.len() == before).then(|| StatsSpec {
+        profiles: raw.profiles.clone(),
+        services: raw.services.clone(),
+        devices: raw.devices.clone(),
+        measures,
+        deployment,
+        total_suffix: raw.total_suffix.clone(),
+        definitions: raw.definitions.clone(),
+        small_cells: SmallCells {
+            below: raw.small_cells.below,
+            levels,
+            measures: raw
+                .small_cells
+                .measures
+                .iter()
+                .map(|m| m.value.clone())
+                .collect(),
+        },
+        forbidden_keys: raw.forbidden_keys.clone(),
+        csv_separator,
+        dnma_keys: raw.dnma_keys.clone(),
+        user_agents: raw.user_agents.clone(),
+        activity,
+        duration_tolerance,
+    })
+}
+
+fn counted(cx: &mut Context<'_>, name: &Located<String>, allowed: &[Counted]) -> Option<Counted> {
+    let found = allowed.iter().copied().find(|c| c.as_str() == name.value);
+    if found.is_none() {
+        let names: Vec<&str> = allowed.iter().map(|c| c.as_str()).collect();
+        cx.error(
+            name,
+            format!(
+                "counts « {} » inconnu ici (connus : {})",
+                name.value,
+                names.join(", ")
+            ),
+        );
+    }
+    found
 }

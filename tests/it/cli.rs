@@ -193,6 +193,7 @@ async fn a_secret_given_to_the_run_appears_in_no_output() {
             password: PASSWORD.to_owned(),
         }),
         sso: None,
+        stats: None,
     })
     .await
     .expect("server");
@@ -272,6 +273,7 @@ async fn ctrl_c_still_writes_the_partial_report() {
         faults: [Fault::HomeHangs].into_iter().collect(),
         basic_auth: None,
         sso: None,
+        stats: None,
     })
     .await
     .expect("server");

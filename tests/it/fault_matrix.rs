@@ -61,12 +61,49 @@ fn expected_sso(fault: Fault) -> Option<Vec<(u8, Outcome)>> {
     })
 }
 
+/// What each STATS fault must produce (STATS-NN → outcome).
+fn expected_stats(fault: Fault) -> Vec<(u8, Outcome)> {
+    // Statistics the harness cannot read (100 MB, or not JSON): every rule
+    // that reads the walked tree cannot conclude. The anonymous, privacy and
+    // DNMA rules read other documents and still conclude.
+    let unreadable = |own: Outcome| {
+        let mut outcomes: Vec<(u8, Outcome)> =
+            [1, 3, 5, 6, 7, 11, 13].iter().map(|n| (*n, E)).collect();
+        outcomes.push((2, own));
+        outcomes
+    };
+    match fault {
+        Fault::StatsMissingLevel => vec![(1, F)],
+        Fault::StatsScopeNotEnforced => vec![(2, F)],
+        Fault::StatsNoDevice => vec![(3, F)],
+        Fault::StatsNoDefinitions => vec![(5, W)],
+        Fault::StatsCountsOffByOne => vec![(6, F)],
+        Fault::StatsLevelSumWrong | Fault::StatsUniqueUsersSummed => vec![(7, F)],
+        Fault::StatsCsvWrongColumns => vec![(8, F)],
+        Fault::StatsNoSmallCellSuppression => vec![(11, W)],
+        Fault::StatsWeekStartsSunday => vec![(13, W)],
+        Fault::StatsAnonymousAccess => vec![(14, F)],
+        Fault::StatsLeaksNames => vec![(15, F)],
+        Fault::StatsDnmaMissingKeys => vec![(16, W)],
+        Fault::StatsHugeResponse | Fault::StatsMalformed => unreadable(E),
+        // Logins that do not work, or land in the wrong school: the scripted
+        // activity cannot be played, so its counts prove nothing (error).
+        Fault::OidcWrongAcademyCode
+        | Fault::NoProfileChooser
+        | Fault::SamlSha1Only
+        | Fault::AgentsNoCtemail => vec![(6, E)],
+        _ => Vec::new(),
+    }
+}
+
 /// What each fault must produce, check by check.
 fn expected(fault: Fault) -> BTreeMap<String, Outcome> {
-    match expected_sso(fault) {
+    let mut outcomes = match expected_sso(fault) {
         Some(pairs) => ids("SSO", pairs),
         None => ids("FOOTER", expected_footer(fault)),
-    }
+    };
+    outcomes.extend(ids("STATS", expected_stats(fault)));
+    outcomes
 }
 
 /// What each FOOTER fault must produce (FOOTER-NN → outcome).

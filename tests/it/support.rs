@@ -33,6 +33,7 @@ pub(crate) fn target(base_url: &str) -> Target {
          [capabilities]\nlogin_page = \"/auth/login\"\nhome_page = \"/\"\n\
          educonnect_oidc_login = \"/auth/educonnect\"\neduconnect_saml_login = \"/auth/educonnect/saml\"\n\
          agents_login = \"/auth/agents\"\naccount_page = \"/compte\"\nlogout = \"/auth/deconnexion\"\n\
+         statistics_api = \"/api/conformance/stats\"\nstatistics_dnma_export = \"/api/conformance/stats/dnma.csv\"\n\
          [http]\nrequest_timeout = \"2s\"\ncheck_timeout = \"10s\"\n"
     );
     parse_target("test.toml", &text, None, &NoEnvironment).expect("test target")
@@ -81,16 +82,11 @@ pub(crate) async fn run_selected(
     settings.options.demo_faults = faults.iter().map(|f| f.name().to_owned()).collect();
     settings.sso = Some(SsoSetup::Ready(Arc::clone(&demo.world)));
     let sink = Arc::new(|_: &entconf::runner::RunEvent| {});
-    let mut record = run(
-        &catalog,
-        &plan,
-        target(&server.base_url()),
-        settings,
-        sink,
-        Cancellation::new(),
-    )
-    .await
-    .expect("run");
+    let mut target = target(&server.base_url());
+    target.stats = Some(demo.stats_target().expect("demo statistics target"));
+    let mut record = run(&catalog, &plan, target, settings, sink, Cancellation::new())
+        .await
+        .expect("run");
     drop(demo);
     record.harness = Harness {
         version: "0.0.0-test".to_owned(),
