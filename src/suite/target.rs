@@ -832,6 +832,35 @@ ABSENT = { env = "NOT_SET" }
     }
 
     #[test]
+    fn stats_section_resolves_pages_levels_and_tokens() {
+        let text = "id = \"x\"\nbase_url = \"http://a/\"\n[capabilities]\nstatistics_api = \"/api/stats\"\n\
+                    [stats]\nschools = [\"0990003R\"]\nacademie = \"99\"\nlatency = \"2s\"\n\
+                    services = { messagerie = \"/mel\" }\n\
+                    viewers = [{ niveau = \"ecole\", id = \"0990003R\", token = { env = \"TOK\" } },\
+                    { niveau = \"academie\", id = \"99\", token = { env = \"ABSENT\" } }]\n";
+        let target =
+            parse_target("t.toml", text, None, &FakeEnv(&[("TOK", "jeton-ecole")])).expect("valid");
+        let stats = target.stats.as_ref().expect("[stats]");
+        assert_eq!(stats.latency, Duration::from_secs(2));
+        assert_eq!(stats.services["messagerie"].as_str(), "http://a/mel");
+        assert_eq!(stats.viewers[0].level, crate::stats::Level::Ecole);
+        assert!(matches!(stats.viewers[1].token, SecretSlot::Missing(_)));
+        // The token is masked in reports like every secret.
+        assert!(
+            target
+                .secret_values()
+                .iter()
+                .any(|s| s.expose() == "jeton-ecole")
+        );
+        let bad = "id = \"x\"\nbase_url = \"http://a/\"\n[stats]\nschools = []\nacademie = \"99\"\n\
+                   viewers = [{ niveau = \"canton\", id = \"1\", token = { env = \"T\" } }]\n";
+        let errors = parse_target("t.toml", bad, None, &FakeEnv(&[])).expect_err("invalid");
+        let text = errors.to_string();
+        assert!(text.contains("au moins une école dédiée"), "{text}");
+        assert!(text.contains("niveau « canton » inconnu"), "{text}");
+    }
+
+    #[test]
     fn short_or_missing_basic_auth_secret_is_refused() {
         let text = "id = \"x\"\nbase_url = \"http://a/\"\n[http]\nbasic_auth = { user = \"u\", password = { env = \"PW\" } }\n";
         assert!(parse_target("t.toml", text, None, &FakeEnv(&[("PW", "abc")])).is_err());
