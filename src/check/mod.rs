@@ -6,6 +6,7 @@
 //! is folded from its assertions by [`fold`].
 
 mod accessibility;
+mod gar;
 mod link;
 mod login;
 mod mention;
@@ -16,9 +17,11 @@ mod privacy;
 mod statistics;
 mod wording;
 
+pub use gar::judge_gar;
 pub use link::capture_link;
 pub use observation::{
-    LoginObservation, Observations, Person, StatsObservation, StatsShared, TargetFacts,
+    GarObservation, GarShared, LoginObservation, Observations, Person, StatsObservation,
+    StatsShared, TargetFacts,
 };
 pub use outcome::{AssertionResult, AssertionStatus, Outcome, Verdict, failure_outcome, fold};
 pub use page::{NotPublic, PUBLIC_EXPECTED, public_problem};
@@ -74,6 +77,10 @@ pub fn evaluate(
         AssertionKind::NoSecretInUrls { step } => login::no_secret_in_urls(observations, step),
         AssertionKind::IdpLogout { step } => login::idp_logout(observations, step),
         AssertionKind::LogoutEndsSession { step } => login::logout_ends_session(observations, step),
+        AssertionKind::Gar { step, rule } => match observations.gar(step) {
+            Ok(observed) => judge_gar(*rule, observed),
+            Err(verdict) => verdict,
+        },
         AssertionKind::Statistics { step, rule, spec } => match observations.statistics(step) {
             Ok(observed) => judge_statistics(*rule, spec, observed),
             Err(verdict) => verdict,

@@ -71,6 +71,42 @@ pub struct StatsObservation {
     pub identifiers: Vec<String>,
 }
 
+/// What a `gar_export` step observed: the archive as delivered and what it
+/// holds, with the directory the candidate was seeded with.
+#[derive(Clone, Debug)]
+pub struct GarObservation {
+    /// Where the archive was finally served from.
+    pub archive_url: Url,
+    /// Final HTTP status of the archive.
+    pub status: u16,
+    /// Size in bytes.
+    pub size: u64,
+    /// MD5 computed by the harness, lowercase hex.
+    pub md5: String,
+    /// The `.md5` file's content, or why it could not be read.
+    pub md5_file: Result<String, String>,
+    /// Members (name, size), or why the archive was refused.
+    pub members: Result<Vec<(String, u64)>, String>,
+    /// Member names that do not follow the GAR pattern.
+    pub bad_names: Vec<String>,
+    /// Files refused before validation (document type declaration, not
+    /// UTF-8, not XML, wrong root).
+    pub unreadable: Vec<String>,
+    /// libxml2's findings, or why the schema could not be used.
+    pub xsd: Result<Vec<crate::gar::XsdFinding>, String>,
+    /// The records read.
+    pub export: crate::gar::GarExport,
+    /// Kinds of the files read.
+    pub kinds: Vec<crate::gar::Kind>,
+    /// The directory the candidate was seeded with, if the run knows it.
+    pub directory: Option<crate::aaf::Directory>,
+    /// Evidence of the two downloads.
+    pub exchanges: Vec<String>,
+}
+
+/// The GAR export of a step: observed, or why not.
+pub type GarShared = Arc<Result<GarObservation, String>>;
+
 /// The statistics of a step: observed, or why not.
 pub type StatsShared = Arc<Result<StatsObservation, String>>;
 
@@ -79,6 +115,7 @@ pub struct Observations {
     steps: BTreeMap<String, Observed>,
     logins: BTreeMap<String, Arc<LoginObservation>>,
     statistics: BTreeMap<String, StatsShared>,
+    gar: BTreeMap<String, GarShared>,
     /// Facts about the target.
     pub target: TargetFacts,
 }
@@ -106,6 +143,7 @@ impl Observations {
             steps,
             logins: BTreeMap::new(),
             statistics: BTreeMap::new(),
+            gar: BTreeMap::new(),
             target,
         }
     }
@@ -115,6 +153,22 @@ impl Observations {
     pub fn with_statistics(mut self, statistics: BTreeMap<String, StatsShared>) -> Self {
         self.statistics = statistics;
         self
+    }
+
+    /// Adds the GAR exports of the check.
+    #[must_use]
+    pub fn with_gar(mut self, gar: BTreeMap<String, GarShared>) -> Self {
+        self.gar = gar;
+        self
+    }
+
+    /// The GAR export of a step.
+    pub fn gar(&self, step: &str) -> Result<&GarObservation, Verdict> {
+        match self.gar.get(step).map(|shared| shared.as_ref()) {
+            Some(Ok(observation)) => Ok(observation),
+            Some(Err(why)) => Err(Verdict::error("l'export GAR téléchargé", why.clone())),
+            None => Err(missing_step(step)),
+        }
     }
 
     /// The statistics of a step.
@@ -187,7 +241,12 @@ impl Observations {
             .filter_map(|step| self.statistics.get(*step))
             .filter_map(|shared| shared.as_ref().as_ref().ok())
             .flat_map(|observation| observation.reading.exchanges());
-        let mut ids: Vec<String> = pages.chain(logins).chain(statistics).collect();
+        let gar = steps
+            .iter()
+            .filter_map(|step| self.gar.get(*step))
+            .filter_map(|shared| shared.as_ref().as_ref().ok())
+            .flat_map(|observation| observation.exchanges.iter().cloned());
+        let mut ids: Vec<String> = pages.chain(logins).chain(statistics).chain(gar).collect();
         ids.sort();
         ids.dedup();
         ids

@@ -133,6 +133,30 @@ impl HttpProbe {
         jar: &mut Jar,
         exchanges: &mut Vec<String>,
     ) -> Result<Page, ProbeError> {
+        let limit = self.settings.max_body;
+        self.follow_within(request, jar, exchanges, limit)
+            .await
+            .map(|(page, _)| page)
+    }
+
+    /// Downloads `url` anonymously, redirects followed, reading at most
+    /// `limit` bytes of the final body (export archives exceed the pages'
+    /// bound); returns the page and the raw body.
+    pub async fn download(&self, url: &Url, limit: u64) -> Result<(Page, Vec<u8>), FetchError> {
+        let mut exchanges = Vec::new();
+        let mut jar = Jar::default();
+        self.follow_within(Request::get(url), &mut jar, &mut exchanges, limit)
+            .await
+            .map_err(|error| FetchError { error, exchanges })
+    }
+
+    async fn follow_within(
+        &self,
+        request: Request,
+        jar: &mut Jar,
+        exchanges: &mut Vec<String>,
+        limit: u64,
+    ) -> Result<(Page, Vec<u8>), ProbeError> {
         let requested = request.url.clone();
         let mut current = request.url;
         let mut method = request.method;
@@ -158,7 +182,7 @@ impl HttpProbe {
             let id = self.store.next_id();
             exchanges.push(id.clone());
             let (exchange, response) = self
-                .exchange(id, method.clone(), &current, jar, form.as_deref())
+                .exchange(id, method.clone(), &current, jar, form.as_deref(), limit)
                 .await?;
             for value in response.headers.get_all(reqwest::header::SET_COOKIE) {
                 let Ok(text) = value.to_str() else { continue };
@@ -198,7 +222,7 @@ impl HttpProbe {
                 charset.as_deref(),
                 &response.body,
             )?;
-            return Ok(Page {
+            let page = Page {
                 requested,
                 final_url: current,
                 status: response.status,
@@ -206,7 +230,8 @@ impl HttpProbe {
                 media_type,
                 body,
                 set_cookies,
-            });
+            };
+            return Ok((page, response.body));
         }
     }
 
@@ -219,6 +244,7 @@ impl HttpProbe {
         url: &Url,
         jar: &Jar,
         form: Option<&str>,
+        limit: u64,
     ) -> Result<(String, Response), ProbeError> {
         let started_at = self.clock.now();
         let start = self.clock.monotonic();
@@ -263,7 +289,6 @@ impl HttpProbe {
                 "application/x-www-form-urlencoded".to_owned(),
             ));
         }
-        let limit = self.settings.max_body;
         let outcome = tokio::time::timeout(self.settings.request_timeout, async {
             let mut response = request.send().await?;
             let status = response.status().as_u16();

@@ -32,6 +32,7 @@ pub(crate) struct Context {
     pub(crate) facts: TargetFacts,
     pub(crate) sso: Option<SsoSetup>,
     pub(crate) stats: super::statistics::StatsRun,
+    pub(crate) gar: super::gar::GarRun,
 }
 
 /// How a check ended before its assertions could all be evaluated.
@@ -52,9 +53,24 @@ pub(crate) async fn execute(check: &Check, context: &Arc<Context>) -> CheckRecor
     let mut pages: BTreeMap<String, Arc<Page>> = BTreeMap::new();
     let mut logins: BTreeMap<String, Arc<LoginObservation>> = BTreeMap::new();
     let mut statistics: BTreeMap<String, StatsShared> = BTreeMap::new();
+    let mut gar: BTreeMap<String, super::gar::Shared> = BTreeMap::new();
     let mut captures: BTreeMap<String, String> = BTreeMap::new();
     let mut exchanges: Vec<String> = Vec::new();
     for step in &check.steps {
+        if let Action::GarExport = &step.action {
+            let shared = super::gar::observe(context).await;
+            if let Err(why) = shared.as_ref() {
+                let stop = Stop {
+                    outcome: Outcome::Error,
+                    reason: Some(format!("étape « {} » : {why}", step.id)),
+                    assertion: None,
+                };
+                finish_stopped(&mut record, stop, exchanges);
+                return record;
+            }
+            gar.insert(step.id.clone(), shared);
+            continue;
+        }
         if let Action::Statistics(spec) = &step.action {
             let shared = super::statistics::observe(context, spec).await;
             if let Err(why) = shared.as_ref() {
@@ -96,13 +112,12 @@ pub(crate) async fn execute(check: &Check, context: &Arc<Context>) -> CheckRecor
             }
         }
     }
-    judge(
-        check,
-        &pages,
-        (logins, statistics),
-        &context.facts,
-        &mut record,
-    );
+    let observed = Observed {
+        logins,
+        statistics,
+        gar,
+    };
+    judge(check, &pages, observed, &context.facts, &mut record);
     exchanges.extend(
         record
             .assertions
@@ -365,20 +380,25 @@ fn stopped(
     }
 }
 
+/// What the steps other than page fetches observed, by step id.
+struct Observed {
+    logins: BTreeMap<String, Arc<LoginObservation>>,
+    statistics: BTreeMap<String, StatsShared>,
+    gar: BTreeMap<String, super::gar::Shared>,
+}
+
 /// Preconditions, then assertions, then the fold.
 fn judge(
     check: &Check,
     pages: &BTreeMap<String, Arc<Page>>,
-    (logins, statistics): (
-        BTreeMap<String, Arc<LoginObservation>>,
-        BTreeMap<String, StatsShared>,
-    ),
+    observed: Observed,
     facts: &TargetFacts,
     record: &mut CheckRecord,
 ) {
     let observations = Observations::new(pages, facts.clone())
-        .with_logins(logins)
-        .with_statistics(statistics);
+        .with_logins(observed.logins)
+        .with_statistics(observed.statistics)
+        .with_gar(observed.gar);
     for precondition in &check.only_if {
         let result = check::evaluate(precondition, check.severity, &observations);
         match result.status {

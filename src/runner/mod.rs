@@ -7,6 +7,7 @@
 
 mod event;
 mod execution;
+mod gar;
 mod scheduler;
 mod selection;
 mod sso;

@@ -113,6 +113,7 @@ pub async fn run(
         facts,
         sso: settings.sso.clone(),
         stats: super::statistics::StatsRun::default(),
+        gar: super::gar::GarRun::default(),
     });
     let started_at = clock.now();
     let start = clock.monotonic();

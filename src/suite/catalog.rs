@@ -30,6 +30,7 @@ const EMBEDDED: &[(&str, &str)] = &[
         "suites/footer.yaml",
         include_str!("../../suites/footer.yaml"),
     ),
+    ("suites/gar.yaml", include_str!("../../suites/gar.yaml")),
     ("suites/sso.yaml", include_str!("../../suites/sso.yaml")),
     ("suites/stats.yaml", include_str!("../../suites/stats.yaml")),
 ];

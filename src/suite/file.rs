@@ -212,6 +212,9 @@ pub struct StepEntry {
     /// A person logs in through one of the harness's identity providers.
     #[serde(default)]
     pub login: Option<LoginEntry>,
+    /// Downloads the GAR-ENT export the target declares (`gar_export`), unpacks it within bounds, validates it against GAR-ENT-1D.xsd and reads it (once per run).
+    #[serde(default)]
+    pub gar_export: Option<StatisticsStepEntry>,
     /// Plays the suite's activity in the dedicated schools, then reads the statistics API at every level, as every declared viewer and anonymously (once per run).
     #[serde(default)]
     pub statistics: Option<StatisticsStepEntry>,
@@ -249,7 +252,8 @@ pub struct LoginEntry {
     pub logout: bool,
 }
 
-/// The `statistics` probe: its parameters are the suite's `statistics:` block.
+/// A probe without parameters (`statistics`: the suite's `statistics:`
+/// block holds them; `gar_export`: the target's `gar_export` capability).
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatisticsStepEntry {}
@@ -352,6 +356,19 @@ pub struct AssertionEntry {
     /// A rule over the statistics read by a `statistics` step.
     #[serde(default)]
     pub statistics: Option<StatisticsRuleEntry>,
+    /// A rule over the GAR-ENT export read by a `gar_export` step.
+    #[serde(default)]
+    pub gar: Option<GarRuleEntry>,
+}
+
+/// Parameters of the `gar` assertion.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GarRuleEntry {
+    /// `gar_export` step examined.
+    pub step: Located<String>,
+    /// `delivery`, `schema`, `integrity`, `completeness` or `minimisation`.
+    pub rule: Located<String>,
 }
 
 /// Parameters of the `statistics` assertion.

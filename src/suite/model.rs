@@ -152,6 +152,9 @@ pub enum Action {
     /// The scripted activity in the dedicated schools, then the reading of
     /// the statistics API at every level (once per run, shared).
     Statistics(Arc<StatsSpec>),
+    /// The GAR-ENT export downloaded, unpacked within bounds, validated
+    /// against the schema and read (once per run, shared).
+    GarExport,
 }
 
 /// What a `login` step does.
@@ -470,6 +473,13 @@ pub enum AssertionKind {
     LogoutEndsSession {
         /// Login step examined.
         step: String,
+    },
+    /// A rule over the GAR-ENT export.
+    Gar {
+        /// `gar_export` step examined.
+        step: String,
+        /// What is verified.
+        rule: GarRule,
     },
     /// A rule over the statistics the candidate served.
     Statistics {
@@ -828,6 +838,56 @@ impl StatsRule {
     }
 }
 
+/// What a `gar` assertion verifies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GarRule {
+    /// Archive name, `.md5`, member names, the five kinds, safe unpacking.
+    Delivery,
+    /// Every file valid against GAR-ENT-1D.xsd.
+    Schema,
+    /// Every reference resolves; no person twice.
+    Integrity,
+    /// Every pupil, teacher, class and school of the seeded directory, nobody else.
+    Completeness,
+    /// Nothing the GAR does not need: no parent, assigners are staff.
+    Minimisation,
+}
+
+impl GarRule {
+    /// Every rule.
+    pub const ALL: [Self; 5] = [
+        Self::Delivery,
+        Self::Schema,
+        Self::Integrity,
+        Self::Completeness,
+        Self::Minimisation,
+    ];
+
+    /// Name in suite files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Delivery => "delivery",
+            Self::Schema => "schema",
+            Self::Integrity => "integrity",
+            Self::Completeness => "completeness",
+            Self::Minimisation => "minimisation",
+        }
+    }
+
+    /// French label used when the suite gives none.
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            Self::Delivery => "Archive livrée, somme MD5 et noms de fichiers conformes",
+            Self::Schema => "Chaque fichier est valide selon le schéma GAR-ENT-1D",
+            Self::Integrity => {
+                "Chaque référence de l'export est résolue, aucune personne en double"
+            }
+            Self::Completeness => "L'export contient exactement l'annuaire de référence",
+            Self::Minimisation => "L'export ne transmet rien dont le GAR n'a pas besoin",
+        }
+    }
+}
+
 /// A state of the accessibility mention and the lowest rate allowing it.
 #[derive(Clone, Debug)]
 pub struct AccessibilityState {
@@ -855,7 +915,8 @@ impl AssertionKind {
             | Self::NoSecretInUrls { step }
             | Self::IdpLogout { step }
             | Self::LogoutEndsSession { step }
-            | Self::Statistics { step, .. } => vec![step],
+            | Self::Statistics { step, .. }
+            | Self::Gar { step, .. } => vec![step],
             Self::Link { zone, .. }
             | Self::Phrases { zone, .. }
             | Self::Pattern { zone, .. }

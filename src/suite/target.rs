@@ -56,11 +56,13 @@ pub enum Capability {
     StatisticsApi,
     /// The DNMA-shaped CSV export of every school.
     StatisticsDnmaExport,
+    /// The latest GAR-ENT export archive (tar.gz; its `.md5` beside it).
+    GarExport,
 }
 
 impl Capability {
     /// Every capability, in documentation order.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::LoginPage,
         Self::HomePage,
         Self::EduconnectOidcLogin,
@@ -70,6 +72,7 @@ impl Capability {
         Self::Logout,
         Self::StatisticsApi,
         Self::StatisticsDnmaExport,
+        Self::GarExport,
     ];
 
     /// Name in suite and target files.
@@ -84,6 +87,7 @@ impl Capability {
             Self::Logout => "logout",
             Self::StatisticsApi => "statistics_api",
             Self::StatisticsDnmaExport => "statistics_dnma_export",
+            Self::GarExport => "gar_export",
         }
     }
 
@@ -337,6 +341,7 @@ struct CapabilitiesFile {
     logout: Option<String>,
     statistics_api: Option<String>,
     statistics_dnma_export: Option<String>,
+    gar_export: Option<String>,
 }
 
 #[derive(Default, Deserialize)]
@@ -467,6 +472,7 @@ pub fn parse_target(
                 Capability::StatisticsDnmaExport,
                 &raw.capabilities.statistics_dnma_export,
             ),
+            (Capability::GarExport, &raw.capabilities.gar_export),
         ];
         for (capability, value) in declared {
             let Some(value) = value else { continue };

@@ -18,9 +18,9 @@ use super::file::{
 use super::located::Located;
 use super::model::{
     AccessibilityState, Action, ActivityLine, Assertion, AssertionKind, Capture, CaptureKind,
-    Check, CookieAttribute, Counted, Css, Deployment, Dimension, LoginStep, Measure, Pattern,
-    PhraseList, Reference, SmallCells, SsoService, StatsRule, StatsSpec, Step, Suite, VirtualUser,
-    Who, Zone,
+    Check, CookieAttribute, Counted, Css, Deployment, Dimension, GarRule, LoginStep, Measure,
+    Pattern, PhraseList, Reference, SmallCells, SsoService, StatsRule, StatsSpec, Step, Suite,
+    VirtualUser, Who, Zone,
 };
 use super::quantity::parse_duration;
 use super::target::Capability;
@@ -287,10 +287,17 @@ fn validate_check(
         .filter(|step| step.value.statistics.is_some())
         .map(|step| step.value.id.value.clone())
         .collect();
+    let gar: BTreeSet<String> = raw
+        .steps
+        .iter()
+        .filter(|step| step.value.gar_export.is_some())
+        .map(|step| step.value.id.value.clone())
+        .collect();
     let known = KnownSteps {
         all: &step_ids,
         logins: &logins,
         statistics: &statistics,
+        gar: &gar,
     };
     let only_if: Vec<Assertion> = raw
         .only_if
@@ -387,6 +394,23 @@ fn validate_step(
             format!("{check_id} : l'étape « {step_id} » est déjà définie"),
         );
     }
+    if raw.gar_export.is_some() {
+        if raw.fetch.is_some() || raw.login.is_some() || raw.statistics.is_some() {
+            cx.error(
+                entry,
+                format!("étape « {step_id} » : une seule sonde par étape"),
+            );
+        }
+        if let Some(capture) = raw.capture.values().next() {
+            cx.error(capture, "une étape gar_export ne capture rien");
+        }
+        requires.insert(Capability::GarExport);
+        return (cx.problems.len() == before).then(|| Step {
+            id: step_id,
+            action: Action::GarExport,
+            captures: Vec::new(),
+        });
+    }
     if let Some(statistics) = &raw.statistics {
         let _: &super::file::StatisticsStepEntry = statistics;
         if raw.fetch.is_some() || raw.login.is_some() {
@@ -453,7 +477,7 @@ fn validate_step(
         cx.error(
             entry,
             format!(
-                "étape « {step_id} » : aucune sonde ; sondes connues : fetch, login, statistics"
+                "étape « {step_id} » : aucune sonde ; sondes connues : fetch, login, statistics, gar_export"
             ),
         );
         return None;
@@ -731,7 +755,7 @@ fn zone(
     })
 }
 
-const ASSERTION_KINDS: &str = "status, public_page, element, link, phrases, pattern, exactly_one, cookies, third_party, lang, link_names, readability, accessibility_rate, signed_in, refused, replay_refused, session_cookie, session_renewed, no_secret_in_urls, idp_logout, logout_ends_session, statistics";
+const ASSERTION_KINDS: &str = "status, public_page, element, link, phrases, pattern, exactly_one, cookies, third_party, lang, link_names, readability, accessibility_rate, signed_in, refused, replay_refused, session_cookie, session_renewed, no_secret_in_urls, idp_logout, logout_ends_session, statistics, gar";
 
 /// The steps of a check an assertion may name: every step, and those that
 /// are logins (login assertions read nothing else).
@@ -739,6 +763,7 @@ struct KnownSteps<'a> {
     all: &'a BTreeSet<String>,
     logins: &'a BTreeSet<String>,
     statistics: &'a BTreeSet<String>,
+    gar: &'a BTreeSet<String>,
 }
 
 fn login_ref(
@@ -795,6 +820,7 @@ fn validate_assertion(
         raw.idp_logout.is_some(),
         raw.logout_ends_session.is_some(),
         raw.statistics.is_some(),
+        raw.gar.is_some(),
     ]
     .into_iter()
     .filter(|&given| given)
@@ -895,6 +921,8 @@ fn validate_assertion(
         validate_accessibility_rate(cx, steps, a)
     } else if let Some(rule) = &raw.statistics {
         validate_statistics_rule(cx, scope, known, rule)
+    } else if let Some(rule) = &raw.gar {
+        validate_gar_rule(cx, known, rule)
     } else {
         validate_login_assertion(cx, scope, known, raw)
     };
@@ -1117,7 +1145,39 @@ fn default_label(kind: &AssertionKind) -> String {
             format!("Connexion « {step} » : la session est fermée côté serveur")
         }
         AssertionKind::Statistics { rule, .. } => rule.label_fr().to_owned(),
+        AssertionKind::Gar { rule, .. } => rule.label_fr().to_owned(),
     }
+}
+
+fn validate_gar_rule(
+    cx: &mut Context<'_>,
+    known: &KnownSteps<'_>,
+    entry: &super::file::GarRuleEntry,
+) -> Option<AssertionKind> {
+    let step = step_ref(cx, known.all, &entry.step)?;
+    if !known.gar.contains(&step) {
+        cx.error(
+            &entry.step,
+            format!("l'étape « {step} » n'est pas une étape gar_export"),
+        );
+        return None;
+    }
+    let Some(rule) = GarRule::ALL
+        .into_iter()
+        .find(|r| r.as_str() == entry.rule.value)
+    else {
+        let names: Vec<&str> = GarRule::ALL.iter().map(|r| r.as_str()).collect();
+        cx.error(
+            &entry.rule,
+            format!(
+                "règle « {} » inconnue (connues : {})",
+                entry.rule.value,
+                names.join(", ")
+            ),
+        );
+        return None;
+    };
+    Some(AssertionKind::Gar { step, rule })
 }
 
 fn validate_statistics_rule(

@@ -96,6 +96,22 @@ fn expected_stats(fault: Fault) -> Vec<(u8, Outcome)> {
     }
 }
 
+/// What each GAR fault must produce (GAR-NN → outcome).
+fn expected_gar(fault: Fault) -> Vec<(u8, Outcome)> {
+    match fault {
+        Fault::GarExportInvalidXsd => vec![(2, F)],
+        Fault::GarExportDanglingGroup => vec![(3, F)],
+        Fault::GarExportMissingPupil => vec![(4, F)],
+        Fault::GarExportLeaksParents => vec![(5, F)],
+        Fault::GarExportBadMd5 => vec![(1, F)],
+        // A refused archive: delivery fails, nothing else can be read.
+        Fault::GarExportTraversal | Fault::GarExportBomb => {
+            vec![(1, F), (2, E), (3, E), (4, E), (5, E)]
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// What each fault must produce, check by check.
 fn expected(fault: Fault) -> BTreeMap<String, Outcome> {
     let mut outcomes = match expected_sso(fault) {
@@ -103,6 +119,7 @@ fn expected(fault: Fault) -> BTreeMap<String, Outcome> {
         None => ids("FOOTER", expected_footer(fault)),
     };
     outcomes.extend(ids("STATS", expected_stats(fault)));
+    outcomes.extend(ids("GAR", expected_gar(fault)));
     outcomes
 }
 

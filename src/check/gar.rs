@@ -1,0 +1,393 @@
+//! Judging a GAR-ENT export: pure functions over what the `gar_export`
+//! probe downloaded and read.
+//!
+//! An archive the harness refused to unpack (decompression bomb, path
+//! traversal, link) is a delivery failure, and every other rule is `error`:
+//! nothing in it could be read. Every message names the file and the line.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::gar::{GarExport, GarPerson, Kind, parse_archive_name};
+use crate::suite::GarRule;
+use crate::text::fold;
+
+use super::observation::GarObservation;
+use super::outcome::Verdict;
+
+const SHOWN: usize = 8;
+
+fn listed(problems: &[String]) -> String {
+    let mut text = problems
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(" ; ");
+    if problems.len() > SHOWN {
+        text.push_str(&format!(" … et {} autre(s)", problems.len() - SHOWN));
+    }
+    text
+}
+
+fn verdict(expected: &str, problems: &[String], fine: impl Into<String>) -> Verdict {
+    if problems.is_empty() {
+        Verdict::pass(expected, fine)
+    } else {
+        Verdict::fail(expected, listed(problems))
+    }
+}
+
+/// Evaluates one rule.
+pub fn judge_gar(rule: GarRule, observed: &GarObservation) -> Verdict {
+    if rule == GarRule::Delivery {
+        return delivery(observed);
+    }
+    let expected = rule.label_fr();
+    if let Err(why) = &observed.members {
+        return Verdict::error(
+            expected,
+            format!("archive non lue, rien à examiner : {why}"),
+        );
+    }
+    match rule {
+        GarRule::Schema => schema(observed),
+        _ if !observed.unreadable.is_empty() => Verdict::error(
+            expected,
+            format!("fichiers illisibles : {}", listed(&observed.unreadable)),
+        ),
+        GarRule::Integrity => integrity(&observed.export),
+        GarRule::Completeness => completeness(observed),
+        GarRule::Minimisation => minimisation(observed),
+        GarRule::Delivery => delivery(observed),
+    }
+}
+
+fn delivery(observed: &GarObservation) -> Verdict {
+    let expected = "une archive <idENT>_GAR-ENT_Complet_<date>_<heure>_1D.tar.gz, son .md5 égal à \
+                    la somme MD5 de l'archive, cinq types de fichiers nommés selon le modèle, \
+                    décompressée sans dépasser les bornes ni sortir du dossier";
+    let mut problems = Vec::new();
+    if observed.status != 200 {
+        problems.push(format!(
+            "{} → statut {}",
+            observed.archive_url, observed.status
+        ));
+        return verdict(expected, &problems, "");
+    }
+    let archive = observed
+        .archive_url
+        .path_segments()
+        .and_then(|mut s| s.next_back())
+        .unwrap_or("")
+        .to_owned();
+    let stem = match parse_archive_name(&archive) {
+        Ok(stem) => Some(stem),
+        Err(why) => {
+            problems.push(why);
+            None
+        }
+    };
+    match &observed.md5_file {
+        Ok(text) if text.trim() == observed.md5 => {}
+        Ok(text) => problems.push(format!(
+            "le .md5 contient « {} », la somme MD5 de l'archive est {}",
+            text.trim().chars().take(64).collect::<String>(),
+            observed.md5
+        )),
+        Err(why) => problems.push(format!(".md5 non lu : {why}")),
+    }
+    match &observed.members {
+        Err(why) => problems.push(format!("archive refusée : {why}")),
+        Ok(members) => {
+            problems.extend(observed.bad_names.iter().cloned());
+            let kinds: BTreeSet<Kind> = observed.kinds.iter().copied().collect();
+            for kind in Kind::ALL.iter().filter(|k| !kinds.contains(k)) {
+                problems.push(format!("aucun fichier {kind} dans l'archive"));
+            }
+            if let Some((id_ent, stamp)) = &stem {
+                for (name, _) in members {
+                    if let Ok(file) = crate::gar::parse_file_name(name)
+                        && (&file.id_ent != id_ent || &file.stamp != stamp)
+                    {
+                        problems.push(format!(
+                            "{name} : identifiant ou horodatage différent de l'archive ({id_ent}, {stamp})"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    let count = observed.members.as_ref().map_or(0, Vec::len);
+    verdict(
+        expected,
+        &problems,
+        format!(
+            "{archive} ({} octets), MD5 {} conforme, {count} fichiers",
+            observed.size, observed.md5
+        ),
+    )
+}
+
+fn schema(observed: &GarObservation) -> Verdict {
+    let expected = "chaque fichier valide selon GAR-ENT-1D.xsd v1.4 (clés d'unicité comprises)";
+    let findings = match &observed.xsd {
+        Ok(findings) => findings,
+        Err(why) => return Verdict::error(expected, format!("schéma inutilisable : {why}")),
+    };
+    let mut problems: Vec<String> = observed.unreadable.clone();
+    problems.extend(findings.iter().map(ToString::to_string));
+    verdict(
+        expected,
+        &problems,
+        format!("{} fichiers valides", observed.kinds.len()),
+    )
+}
+
+fn integrity(export: &GarExport) -> Verdict {
+    let expected = "chaque élève, enseignant, groupe et responsable rattaché à une structure \
+                    exportée ; chaque membre de groupe existe ; aucune personne en double";
+    let etabs: BTreeSet<&str> = export.etabs.iter().map(|(uai, _)| uai.as_str()).collect();
+    let mut problems = Vec::new();
+    let mut people: BTreeMap<&str, &GarPerson> = BTreeMap::new();
+    for person in export.eleves.iter().chain(&export.enseignants) {
+        if let Some(first) = people.insert(person.id.as_str(), person) {
+            problems.push(format!(
+                "{} : {} déjà exporté ({})",
+                person.at, person.id, first.at
+            ));
+        }
+        for uai in person
+            .etabs
+            .iter()
+            .chain(person.profiles.iter().map(|(uai, _)| uai))
+        {
+            if !etabs.contains(uai.as_str()) {
+                problems.push(format!(
+                    "{} : {} rattaché à la structure {uai}, absente du fichier Etab",
+                    person.at, person.id
+                ));
+            }
+        }
+    }
+    let groups: BTreeSet<(&str, &str)> = export
+        .groups
+        .iter()
+        .map(|g| (g.code.as_str(), g.uai.as_str()))
+        .collect();
+    for group in &export.groups {
+        if !etabs.contains(group.uai.as_str()) {
+            problems.push(format!(
+                "{} : groupe {} de la structure {}, absente du fichier Etab",
+                group.at, group.code, group.uai
+            ));
+        }
+    }
+    for link in &export.memberships {
+        if !people.contains_key(link.person.as_str()) {
+            problems.push(format!(
+                "{} : membre {} absent des fichiers Eleve et Enseignant",
+                link.at, link.person
+            ));
+        }
+        if !groups.contains(&(link.code.as_str(), link.uai.as_str())) {
+            problems.push(format!(
+                "{} : groupe {} ({}) non exporté",
+                link.at, link.code, link.uai
+            ));
+        }
+    }
+    for link in &export.mefstat {
+        if !people.contains_key(link.person.as_str()) {
+            problems.push(format!(
+                "{} : MEFSTAT4 de {}, personne non exportée",
+                link.at, link.person
+            ));
+        }
+    }
+    for resp in &export.resp_aff {
+        for uai in &resp.etabs {
+            if !etabs.contains(uai.as_str()) {
+                problems.push(format!(
+                    "{} : responsable d'affectation de la structure {uai}, absente",
+                    resp.at
+                ));
+            }
+        }
+    }
+    verdict(
+        expected,
+        &problems,
+        format!(
+            "{} structures, {} élèves, {} enseignants, {} groupes, {} appartenances : toutes les références résolues",
+            export.etabs.len(),
+            export.eleves.len(),
+            export.enseignants.len(),
+            export.groups.len(),
+            export.memberships.len()
+        ),
+    )
+}
+
+/// (last name, first name, UAI), folded: how the directory and the export
+/// meet (the GAR identifier is internal to the ENT).
+fn key(last: &str, first: &str, uai: &str) -> (String, String, String) {
+    (fold(last), fold(first), uai.to_owned())
+}
+
+fn exported(people: &[GarPerson]) -> BTreeSet<(String, String, String)> {
+    people
+        .iter()
+        .flat_map(|p| p.etabs.iter().map(|uai| key(&p.name.0, &p.name.1, uai)))
+        .collect()
+}
+
+fn completeness(observed: &GarObservation) -> Verdict {
+    let expected = "chaque école, élève, enseignant et classe de l'annuaire dont le candidat a été \
+                    alimenté, et personne d'autre";
+    let Some(directory) = &observed.directory else {
+        return Verdict::error(
+            expected,
+            "annuaire de référence inconnu : déclarez la section [sso] (aaf) de la cible",
+        );
+    };
+    let export = &observed.export;
+    let uai_of: BTreeMap<&str, &str> = directory
+        .schools
+        .iter()
+        .map(|s| (s.jointure.as_str(), s.uai.as_str()))
+        .collect();
+    let mut problems = Vec::new();
+    let etabs: BTreeSet<&str> = export.etabs.iter().map(|(u, _)| u.as_str()).collect();
+    for school in &directory.schools {
+        if !etabs.contains(school.uai.as_str()) {
+            problems.push(format!("école {} ({}) absente", school.uai, school.name));
+        }
+    }
+    let pupils: BTreeSet<_> = directory
+        .pupils
+        .iter()
+        .map(|p| {
+            key(
+                &p.last_name,
+                &p.first_name,
+                uai_of.get(p.school.as_str()).unwrap_or(&""),
+            )
+        })
+        .collect();
+    let teachers: BTreeSet<_> = directory
+        .teachers
+        .iter()
+        .map(|t| {
+            key(
+                &t.last_name,
+                &t.first_name,
+                uai_of.get(t.school.as_str()).unwrap_or(&""),
+            )
+        })
+        .collect();
+    for (expected_set, found, what) in [
+        (&pupils, exported(&export.eleves), "élève"),
+        (&teachers, exported(&export.enseignants), "enseignant"),
+    ] {
+        for (last, first, uai) in expected_set.difference(&found) {
+            problems.push(format!(
+                "{what} {first} {last} ({uai}) de l'annuaire absent de l'export"
+            ));
+        }
+        for (last, first, uai) in found.difference(expected_set) {
+            problems.push(format!(
+                "{what} {first} {last} ({uai}) exporté mais absent de l'annuaire"
+            ));
+        }
+    }
+    let groups: BTreeSet<(&str, &str)> = export
+        .groups
+        .iter()
+        .map(|g| (g.uai.as_str(), g.label.as_str()))
+        .collect();
+    for school in &directory.schools {
+        for class in &school.classes {
+            if !groups.contains(&(school.uai.as_str(), class.label.as_str())) {
+                problems.push(format!(
+                    "classe {} de {} absente des groupes",
+                    class.label, school.uai
+                ));
+            }
+        }
+    }
+    verdict(
+        expected,
+        &problems,
+        format!(
+            "{} écoles, {} élèves, {} enseignants et leurs classes, ni plus ni moins",
+            directory.schools.len(),
+            directory.pupils.len(),
+            directory.teachers.len()
+        ),
+    )
+}
+
+fn minimisation(observed: &GarObservation) -> Verdict {
+    let expected = "aucun responsable légal (nom ou courriel) dans l'export ; les responsables \
+                    d'affectation sont des personnels exportés comme enseignants";
+    let export = &observed.export;
+    let mut problems = Vec::new();
+    let staff: BTreeSet<&str> = export.enseignants.iter().map(|p| p.id.as_str()).collect();
+    for resp in &export.resp_aff {
+        if !staff.contains(resp.id.as_str()) {
+            problems.push(format!(
+                "{} : responsable d'affectation {} qui n'est pas un personnel exporté",
+                resp.at, resp.id
+            ));
+        }
+    }
+    if let Some(directory) = &observed.directory {
+        // A parent who shares a pupil's or a teacher's name cannot be told
+        // apart by name: only their e-mail counts then.
+        let others: BTreeSet<(String, String)> = directory
+            .pupils
+            .iter()
+            .map(|p| (fold(&p.last_name), fold(&p.first_name)))
+            .chain(
+                directory
+                    .teachers
+                    .iter()
+                    .map(|t| (fold(&t.last_name), fold(&t.first_name))),
+            )
+            .collect();
+        let named: BTreeSet<(String, String)> = directory
+            .parents
+            .iter()
+            .map(|p| (fold(&p.last_name), fold(&p.first_name)))
+            .filter(|name| !others.contains(name))
+            .collect();
+        let mails: BTreeSet<String> = directory.parents.iter().map(|p| fold(&p.email)).collect();
+        let people = export
+            .eleves
+            .iter()
+            .chain(&export.enseignants)
+            .map(|p| (&p.at, &p.name, &[][..]));
+        let assigners = export
+            .resp_aff
+            .iter()
+            .map(|r| (&r.at, &r.name, r.mails.as_slice()));
+        for (at, name, record_mails) in people.chain(assigners) {
+            let by_name = named.contains(&(fold(&name.0), fold(&name.1)));
+            let by_mail = record_mails.iter().any(|m| mails.contains(&fold(m)));
+            if by_name || by_mail {
+                problems.push(format!(
+                    "{at} : un responsable légal de l'annuaire est exporté ({})",
+                    if by_mail { "courriel personnel" } else { "nom" }
+                ));
+            }
+        }
+    }
+    verdict(
+        expected,
+        &problems,
+        format!(
+            "{} responsables d'affectation, tous personnels ; aucun responsable légal",
+            export.resp_aff.len()
+        ),
+    )
+}

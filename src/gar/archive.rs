@@ -1,0 +1,345 @@
+//! Reading a candidate's export archive (tar.gz) without trusting it: the
+//! gzip stream is expanded against a total-size bound and a ratio bound
+//! (a decompression bomb stops early), tar headers are parsed here rather
+//! than by a library that would create files, and member names that climb
+//! out (`..`, absolute paths), links and duplicates are refused. Nothing is
+//! written to disk.
+
+use std::io::Read;
+
+/// Bounds on what one archive may expand to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ArchiveLimits {
+    /// Largest expanded size, in bytes.
+    pub max_total: u64,
+    /// Largest expanded / compressed size ratio.
+    pub max_ratio: u64,
+    /// Largest number of members.
+    pub max_entries: usize,
+}
+
+impl Default for ArchiveLimits {
+    fn default() -> Self {
+        Self {
+            max_total: 1 << 30,
+            max_ratio: 200,
+            max_entries: 10_000,
+        }
+    }
+}
+
+/// A regular file of the archive.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    /// Its name, as stored.
+    pub name: String,
+    /// Its bytes.
+    pub data: Vec<u8>,
+}
+
+/// Why an archive was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ArchiveError {
+    /// Not a gzip stream, or a corrupt one.
+    #[error("flux gzip illisible : {0}")]
+    Gzip(String),
+    /// Expands beyond the size bound.
+    #[error("l'archive dépasse {limit} octets une fois décompressée (décompression arrêtée)")]
+    TooLarge {
+        /// The bound.
+        limit: u64,
+    },
+    /// Expands beyond the ratio bound.
+    #[error(
+        "taux de compression supérieur à {limit} pour 1 (bombe de décompression probable, \
+         décompression arrêtée à {expanded} octets)"
+    )]
+    Ratio {
+        /// The bound.
+        limit: u64,
+        /// Bytes expanded when stopped.
+        expanded: u64,
+    },
+    /// The tar stream ends in the middle of a member.
+    #[error("archive tar tronquée : {0}")]
+    Truncated(String),
+    /// A header is not a tar header.
+    #[error("en-tête tar invalide à l'octet {0}")]
+    BadHeader(u64),
+    /// A name that would leave the extraction folder.
+    #[error("nom de fichier refusé « {0} » : chemin absolu ou remontée « .. »")]
+    UnsafeName(String),
+    /// A link or device instead of a file.
+    #[error("« {name} » n'est pas un fichier ordinaire ({kind}) : refusé")]
+    NotRegular {
+        /// Member name.
+        name: String,
+        /// What it is.
+        kind: &'static str,
+    },
+    /// The same name twice.
+    #[error("« {0} » figure deux fois dans l'archive")]
+    Duplicate(String),
+    /// Too many members.
+    #[error("plus de {0} fichiers dans l'archive")]
+    TooManyEntries(usize),
+}
+
+/// Expands a gzip stream within the limits.
+fn gunzip(compressed: &[u8], limits: &ArchiveLimits) -> Result<Vec<u8>, ArchiveError> {
+    let ratio_bound = (compressed.len() as u64)
+        .saturating_mul(limits.max_ratio)
+        .max(64 << 10);
+    let mut decoder = flate2::read::GzDecoder::new(compressed);
+    let mut out = Vec::new();
+    let mut chunk = vec![0u8; 64 << 10];
+    loop {
+        let read = decoder
+            .read(&mut chunk)
+            .map_err(|error| ArchiveError::Gzip(error.to_string()))?;
+        if read == 0 {
+            return Ok(out);
+        }
+        out.extend_from_slice(&chunk[..read]);
+        let expanded = out.len() as u64;
+        if expanded > limits.max_total {
+            return Err(ArchiveError::TooLarge {
+                limit: limits.max_total,
+            });
+        }
+        if expanded > ratio_bound {
+            return Err(ArchiveError::Ratio {
+                limit: limits.max_ratio,
+                expanded,
+            });
+        }
+    }
+}
+
+fn text(field: &[u8]) -> String {
+    let end = field.iter().position(|b| *b == 0).unwrap_or(field.len());
+    String::from_utf8_lossy(&field[..end]).into_owned()
+}
+
+fn octal(field: &[u8]) -> Option<u64> {
+    let digits = text(field);
+    let digits = digits.trim();
+    if digits.is_empty() {
+        return Some(0);
+    }
+    u64::from_str_radix(digits, 8).ok()
+}
+
+fn safe(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('/')
+        && !name.contains('\\')
+        && !name.contains('\0')
+        && name.split('/').all(|part| part != "..")
+}
+
+/// The regular files of a tar.gz, in archive order.
+pub fn read_tar_gz(compressed: &[u8], limits: &ArchiveLimits) -> Result<Vec<Member>, ArchiveError> {
+    let tar = gunzip(compressed, limits)?;
+    let mut members: Vec<Member> = Vec::new();
+    let mut offset = 0usize;
+    let mut long_name: Option<String> = None;
+    while offset + 512 <= tar.len() {
+        let header = &tar[offset..offset + 512];
+        if header.iter().all(|b| *b == 0) {
+            return Ok(members);
+        }
+        let stored: u64 = header[148..156]
+            .iter()
+            .take_while(|b| **b != 0 && **b != b' ')
+            .fold(0u64, |acc, b| acc * 8 + u64::from(b.wrapping_sub(b'0')));
+        let computed: u64 = header
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                if (148..156).contains(&i) {
+                    u64::from(b' ')
+                } else {
+                    u64::from(*b)
+                }
+            })
+            .sum();
+        if stored != computed {
+            return Err(ArchiveError::BadHeader(offset as u64));
+        }
+        let size = octal(&header[124..136]).ok_or(ArchiveError::BadHeader(offset as u64))?;
+        let size = usize::try_from(size).map_err(|_| ArchiveError::BadHeader(offset as u64))?;
+        let data_start = offset + 512;
+        let data_end = data_start
+            .checked_add(size)
+            .filter(|end| *end <= tar.len())
+            .ok_or_else(|| ArchiveError::Truncated(text(&header[0..100])))?;
+        let prefix = if &header[257..262] == b"ustar" {
+            text(&header[345..500])
+        } else {
+            String::new()
+        };
+        let name = match long_name.take() {
+            Some(name) => name,
+            None if prefix.is_empty() => text(&header[0..100]),
+            None => format!("{prefix}/{}", text(&header[0..100])),
+        };
+        let kind = header[156];
+        match kind {
+            b'0' | 0 => {
+                if !safe(&name) {
+                    return Err(ArchiveError::UnsafeName(name));
+                }
+                if members.iter().any(|m| m.name == name) {
+                    return Err(ArchiveError::Duplicate(name));
+                }
+                if members.len() >= limits.max_entries {
+                    return Err(ArchiveError::TooManyEntries(limits.max_entries));
+                }
+                members.push(Member {
+                    name,
+                    data: tar[data_start..data_end].to_vec(),
+                });
+            }
+            b'L' => long_name = Some(text(&tar[data_start..data_end])),
+            // Directories hold nothing; pax headers only metadata.
+            b'5' | b'x' | b'g' => {
+                if !safe(&name) {
+                    return Err(ArchiveError::UnsafeName(name));
+                }
+            }
+            b'1' => {
+                return Err(ArchiveError::NotRegular {
+                    name,
+                    kind: "lien physique",
+                });
+            }
+            b'2' => {
+                return Err(ArchiveError::NotRegular {
+                    name,
+                    kind: "lien symbolique",
+                });
+            }
+            _ => {
+                return Err(ArchiveError::NotRegular {
+                    name,
+                    kind: "fichier spécial",
+                });
+            }
+        }
+        offset = data_start + size.div_ceil(512) * 512;
+    }
+    if members.is_empty() && tar.is_empty() {
+        return Err(ArchiveError::Truncated("archive vide".to_owned()));
+    }
+    Ok(members)
+}
+
+/// Writes a ustar archive (tests, benchmark, fixtures).
+pub fn write_tar(files: &[(&str, &[u8], u8)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (name, data, kind) in files {
+        let mut header = [0u8; 512];
+        let name_bytes = name.as_bytes();
+        let len = name_bytes.len().min(100);
+        header[..len].copy_from_slice(&name_bytes[..len]);
+        header[100..108].copy_from_slice(b"0000644\0");
+        header[108..116].copy_from_slice(b"0000000\0");
+        header[116..124].copy_from_slice(b"0000000\0");
+        let size = format!("{:011o}\0", data.len());
+        header[124..136].copy_from_slice(size.as_bytes());
+        header[136..148].copy_from_slice(b"00000000000\0");
+        header[156] = *kind;
+        header[257..263].copy_from_slice(b"ustar\0");
+        header[263..265].copy_from_slice(b"00");
+        header[148..156].copy_from_slice(b"        ");
+        let sum: u32 = header.iter().map(|b| u32::from(*b)).sum();
+        header[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+        out.extend_from_slice(&header);
+        out.extend_from_slice(data);
+        out.resize(out.len().div_ceil(512) * 512, 0);
+    }
+    out.resize(out.len() + 1024, 0);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        let _ = encoder.write_all(data);
+        encoder.finish().unwrap_or_default()
+    }
+
+    #[test]
+    fn reads_regular_files() {
+        let archive = gzip(&write_tar(&[
+            ("a.xml", b"<a/>", b'0'),
+            ("b.xml", b"<b/>", b'0'),
+        ]));
+        let members = read_tar_gz(&archive, &ArchiveLimits::default()).expect("valid");
+        assert_eq!(members.len(), 2);
+        assert_eq!(members[1].name, "b.xml");
+        assert_eq!(members[1].data, b"<b/>");
+    }
+
+    #[test]
+    fn refuses_traversal_links_and_duplicates() {
+        let limits = ArchiveLimits::default();
+        for (files, expected) in [
+            (vec![("../../etc/passwd", &b"x"[..], b'0')], "remontée"),
+            (vec![("/etc/passwd", &b"x"[..], b'0')], "chemin absolu"),
+            (vec![("lien.xml", &b""[..], b'2')], "lien symbolique"),
+            (
+                vec![("a.xml", &b"1"[..], b'0'), ("a.xml", &b"2"[..], b'0')],
+                "deux fois",
+            ),
+        ] {
+            let error = read_tar_gz(&gzip(&write_tar(&files)), &limits).expect_err("refused");
+            assert!(error.to_string().contains(expected), "{error}");
+        }
+    }
+
+    #[test]
+    fn stops_decompression_bombs_early() {
+        // 64 MiB of zeros compress to about 64 KiB: a ratio near 1000.
+        let zeros = vec![0u8; 64 << 20];
+        let bomb = gzip(&write_tar(&[("zeros.xml", &zeros, b'0')]));
+        let error = read_tar_gz(&bomb, &ArchiveLimits::default()).expect_err("bomb");
+        assert!(
+            matches!(error, ArchiveError::Ratio { limit: 200, .. }),
+            "{error}"
+        );
+        let small = ArchiveLimits {
+            max_total: 1 << 20,
+            max_ratio: 100_000,
+            max_entries: 10,
+        };
+        let error = read_tar_gz(&bomb, &small).expect_err("too large");
+        assert!(matches!(error, ArchiveError::TooLarge { .. }), "{error}");
+    }
+
+    #[test]
+    fn truncated_and_corrupt_archives_are_reported() {
+        let tar = write_tar(&[("a.xml", &[b'x'; 2000], b'0')]);
+        let cut = gzip(&tar[..1024]);
+        assert!(matches!(
+            read_tar_gz(&cut, &ArchiveLimits::default()),
+            Err(ArchiveError::Truncated(_))
+        ));
+        let mut bad = tar.clone();
+        bad[10] ^= 0xFF;
+        assert!(matches!(
+            read_tar_gz(&gzip(&bad), &ArchiveLimits::default()),
+            Err(ArchiveError::BadHeader(0))
+        ));
+        assert!(matches!(
+            read_tar_gz(b"pas du gzip", &ArchiveLimits::default()),
+            Err(ArchiveError::Gzip(_))
+        ));
+    }
+}

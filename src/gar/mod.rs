@@ -1,0 +1,16 @@
+//! The GAR (Gestionnaire d'Accès aux Ressources) side of an ENT, as the
+//! harness receives it: the nightly GAR-ENT 1D export (a tar.gz and its
+//! `.md5`), read without trusting it (`archive`), validated against the
+//! ministry's schema by libxml2 (`schema`), and understood record by record
+//! for the integrity checks (`export`).
+
+mod archive;
+mod export;
+mod schema;
+
+pub use archive::{ArchiveError, ArchiveLimits, Member, read_tar_gz, write_tar};
+pub use export::{
+    FileName, GarExport, GarGroup, GarLink, GarPerson, GarRespAff, Kind, NAMESPACE, Place,
+    parse_archive_name, parse_file_name, parse_member, refuse_doctype,
+};
+pub use schema::{XSD_1D, XsdFinding, validate};
