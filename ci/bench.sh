@@ -5,7 +5,7 @@
 # peak memory of one; then the STATS consistency rules at académie scale.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --locked -p entconf --bin entconf --example stats_consistency >/dev/null
+cargo build --release --locked -p entconf --bin entconf --example stats_consistency --example gar_export >/dev/null
 bin=target/release/entconf
 out=$(mktemp -d); trap 'rm -rf "$out"' EXIT
 
@@ -38,4 +38,14 @@ if [ -x /usr/bin/time ]; then
   /usr/bin/time -f "mémoire maximale : %M Kio" target/release/examples/stats_consistency
 else
   target/release/examples/stats_consistency
+fi
+
+echo "export GAR à l'échelle d'un département (500 écoles, 100 000 élèves, 7 000 enseignants) :"
+target/release/examples/gar_export generate "$out/gar"
+if [ -x /usr/bin/time ]; then
+  /usr/bin/time -f "entconf : %e s, mémoire maximale %M Kio" target/release/examples/gar_export validate "$out/gar"
+  /usr/bin/time -f "xmllint --noout --schema : %e s, mémoire maximale %M Kio" \
+    xmllint --noout --schema fixtures/data/gar/GAR-ENT-1D.xsd "$out"/gar/*.xml 2>&1 | grep -v ' validates$'
+else
+  target/release/examples/gar_export validate "$out/gar"
 fi

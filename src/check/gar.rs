@@ -12,29 +12,10 @@ use crate::suite::GarRule;
 use crate::text::fold;
 
 use super::observation::GarObservation;
-use super::outcome::Verdict;
-
-const SHOWN: usize = 8;
-
-fn listed(problems: &[String]) -> String {
-    let mut text = problems
-        .iter()
-        .take(SHOWN)
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(" ; ");
-    if problems.len() > SHOWN {
-        text.push_str(&format!(" … et {} autre(s)", problems.len() - SHOWN));
-    }
-    text
-}
+use super::outcome::{Verdict, listed};
 
 fn verdict(expected: &str, problems: &[String], fine: impl Into<String>) -> Verdict {
-    if problems.is_empty() {
-        Verdict::pass(expected, fine)
-    } else {
-        Verdict::fail(expected, listed(problems))
-    }
+    Verdict::from_problems(expected, "", problems, fine)
 }
 
 /// Evaluates one rule.

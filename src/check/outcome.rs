@@ -131,7 +131,42 @@ pub struct Verdict {
     pub actual: String,
 }
 
+/// Problems listed in a message before "… et N autre(s)".
+const PROBLEMS_SHOWN: usize = 8;
+
+/// "a ; b ; c … et 4 autre(s)": a list of problems short enough to read.
+pub(crate) fn listed(problems: &[String]) -> String {
+    let mut text = problems
+        .iter()
+        .take(PROBLEMS_SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(" ; ");
+    if problems.len() > PROBLEMS_SHOWN {
+        text.push_str(&format!(
+            " … et {} autre(s)",
+            problems.len() - PROBLEMS_SHOWN
+        ));
+    }
+    text
+}
+
 impl Verdict {
+    /// Holds when there is no problem (`fine` says what was seen), fails
+    /// with the problems listed after `intro` otherwise.
+    pub(crate) fn from_problems(
+        expected: &str,
+        intro: &str,
+        problems: &[String],
+        fine: impl Into<String>,
+    ) -> Self {
+        if problems.is_empty() {
+            Self::pass(expected, fine)
+        } else {
+            Self::fail(expected, format!("{intro}{}", listed(problems)))
+        }
+    }
+
     /// The assertion holds.
     pub fn pass(expected: impl Into<String>, actual: impl Into<String>) -> Self {
         Self {

@@ -19,10 +19,11 @@ use super::login::shows_at_school;
 use super::observation::{Person, StatsObservation};
 #[cfg(test)]
 use super::outcome::AssertionStatus;
-use super::outcome::Verdict;
+use super::outcome::{Verdict, listed};
 
-/// Problems listed in a message before "… and N more".
-const SHOWN: usize = 8;
+fn verdict(expected: &str, problems: &[String], fine: impl Into<String>) -> Verdict {
+    Verdict::from_problems(expected, "", problems, fine)
+}
 
 /// Evaluates one rule.
 pub fn judge_statistics(rule: StatsRule, spec: &StatsSpec, observed: &StatsObservation) -> Verdict {
@@ -52,38 +53,6 @@ pub fn judge_statistics(rule: StatsRule, spec: &StatsSpec, observed: &StatsObser
         | StatsRule::Csv
         | StatsRule::Dnma
         | StatsRule::NoIdentifiers => Verdict::error(rule.label_fr(), "règle non aiguillée"),
-    }
-}
-
-/// "a, b, c … et 4 autres".
-fn listed(problems: &[String]) -> String {
-    let mut text = problems
-        .iter()
-        .take(SHOWN)
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(" ; ");
-    if problems.len() > SHOWN {
-        text.push_str(&format!(" … et {} autre(s)", problems.len() - SHOWN));
-    }
-    text
-}
-
-fn verdict(expected: &str, problems: &[String], fine: impl Into<String>) -> Verdict {
-    introduced(expected, "", problems, fine)
-}
-
-/// Like [`verdict`], the list of problems after `intro` when there are some.
-fn introduced(
-    expected: &str,
-    intro: &str,
-    problems: &[String],
-    fine: impl Into<String>,
-) -> Verdict {
-    if problems.is_empty() {
-        Verdict::pass(expected, fine)
-    } else {
-        Verdict::fail(expected, format!("{intro}{}", listed(problems)))
     }
 }
 
@@ -270,7 +239,7 @@ fn definitions(spec: &StatsSpec, reading: &StatsReading) -> Verdict {
                 .join(" ; ")
         })
         .unwrap_or_default();
-    introduced(&expected, "définitions absentes — ", &problems, shown)
+    Verdict::from_problems(&expected, "définitions absentes — ", &problems, shown)
 }
 
 /// Whether a visit of the activity happened as scripted: the account page
@@ -696,7 +665,7 @@ fn anonymous(reading: &StatsReading) -> Verdict {
         .map(|a| format!("{} → {}", a.entity, a.answer.status().unwrap_or(0)))
         .collect::<Vec<_>>()
         .join(", ");
-    introduced(
+    Verdict::from_problems(
         expected,
         "servi sans authentification : ",
         &problems,

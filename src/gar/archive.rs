@@ -85,37 +85,6 @@ pub enum ArchiveError {
     TooManyEntries(usize),
 }
 
-/// Expands a gzip stream within the limits.
-fn gunzip(compressed: &[u8], limits: &ArchiveLimits) -> Result<Vec<u8>, ArchiveError> {
-    let ratio_bound = (compressed.len() as u64)
-        .saturating_mul(limits.max_ratio)
-        .max(64 << 10);
-    let mut decoder = flate2::read::GzDecoder::new(compressed);
-    let mut out = Vec::new();
-    let mut chunk = vec![0u8; 64 << 10];
-    loop {
-        let read = decoder
-            .read(&mut chunk)
-            .map_err(|error| ArchiveError::Gzip(error.to_string()))?;
-        if read == 0 {
-            return Ok(out);
-        }
-        out.extend_from_slice(&chunk[..read]);
-        let expanded = out.len() as u64;
-        if expanded > limits.max_total {
-            return Err(ArchiveError::TooLarge {
-                limit: limits.max_total,
-            });
-        }
-        if expanded > ratio_bound {
-            return Err(ArchiveError::Ratio {
-                limit: limits.max_ratio,
-                expanded,
-            });
-        }
-    }
-}
-
 fn text(field: &[u8]) -> String {
     let end = field.iter().position(|b| *b == 0).unwrap_or(field.len());
     String::from_utf8_lossy(&field[..end]).into_owned()
@@ -138,101 +107,195 @@ fn safe(name: &str) -> bool {
         && name.split('/').all(|part| part != "..")
 }
 
-/// The regular files of a tar.gz, in archive order.
-pub fn read_tar_gz(compressed: &[u8], limits: &ArchiveLimits) -> Result<Vec<Member>, ArchiveError> {
-    let tar = gunzip(compressed, limits)?;
-    let mut members: Vec<Member> = Vec::new();
-    let mut offset = 0usize;
-    let mut long_name: Option<String> = None;
-    while offset + 512 <= tar.len() {
-        let header = &tar[offset..offset + 512];
-        if header.iter().all(|b| *b == 0) {
-            return Ok(members);
+/// The members of a tar.gz, one at a time, as the gzip stream is expanded:
+/// at most one member is in memory, and the bounds are checked at every
+/// read, so a bomb stops early.
+pub struct TarStream<R: Read> {
+    gzip: flate2::read::GzDecoder<R>,
+    limits: ArchiveLimits,
+    ratio_bound: u64,
+    expanded: u64,
+    names: std::collections::BTreeSet<String>,
+    done: bool,
+}
+
+impl<R: Read> TarStream<R> {
+    /// A stream over `compressed`, whose length bounds the ratio.
+    pub fn new(compressed: R, compressed_len: u64, limits: ArchiveLimits) -> Self {
+        Self {
+            gzip: flate2::read::GzDecoder::new(compressed),
+            limits,
+            ratio_bound: compressed_len
+                .saturating_mul(limits.max_ratio)
+                .max(64 << 10),
+            expanded: 0,
+            names: std::collections::BTreeSet::new(),
+            done: false,
         }
-        let stored: u64 = header[148..156]
-            .iter()
-            .take_while(|b| **b != 0 && **b != b' ')
-            .fold(0u64, |acc, b| acc * 8 + u64::from(b.wrapping_sub(b'0')));
-        let computed: u64 = header
-            .iter()
-            .enumerate()
-            .map(|(i, b)| {
-                if (148..156).contains(&i) {
-                    u64::from(b' ')
+    }
+
+    /// Reads exactly `buf.len()` bytes; `Ok(false)` at a clean end of stream
+    /// before the first byte.
+    fn fill(&mut self, buf: &mut [u8]) -> Result<bool, ArchiveError> {
+        let mut filled = 0;
+        while filled < buf.len() {
+            let read = self
+                .gzip
+                .read(&mut buf[filled..])
+                .map_err(|error| ArchiveError::Gzip(error.to_string()))?;
+            if read == 0 {
+                return if filled == 0 {
+                    Ok(false)
                 } else {
-                    u64::from(*b)
-                }
-            })
-            .sum();
-        if stored != computed {
-            return Err(ArchiveError::BadHeader(offset as u64));
+                    Err(ArchiveError::Truncated(format!(
+                        "fin du flux après {} octets",
+                        self.expanded
+                    )))
+                };
+            }
+            filled += read;
+            self.expanded += read as u64;
+            if self.expanded > self.limits.max_total {
+                return Err(ArchiveError::TooLarge {
+                    limit: self.limits.max_total,
+                });
+            }
+            if self.expanded > self.ratio_bound {
+                return Err(ArchiveError::Ratio {
+                    limit: self.limits.max_ratio,
+                    expanded: self.expanded,
+                });
+            }
         }
-        let size = octal(&header[124..136]).ok_or(ArchiveError::BadHeader(offset as u64))?;
-        let size = usize::try_from(size).map_err(|_| ArchiveError::BadHeader(offset as u64))?;
-        let data_start = offset + 512;
-        let data_end = data_start
-            .checked_add(size)
-            .filter(|end| *end <= tar.len())
-            .ok_or_else(|| ArchiveError::Truncated(text(&header[0..100])))?;
-        let prefix = if &header[257..262] == b"ustar" {
-            text(&header[345..500])
-        } else {
-            String::new()
-        };
-        let name = match long_name.take() {
-            Some(name) => name,
-            None if prefix.is_empty() => text(&header[0..100]),
-            None => format!("{prefix}/{}", text(&header[0..100])),
-        };
-        let kind = header[156];
-        match kind {
-            b'0' | 0 => {
+        Ok(true)
+    }
+
+    fn next_member(&mut self) -> Result<Option<Member>, ArchiveError> {
+        let mut long_name: Option<String> = None;
+        loop {
+            let offset = self.expanded;
+            let mut header = [0u8; 512];
+            if !self.fill(&mut header)? {
+                return if offset == 0 {
+                    Err(ArchiveError::Truncated("archive vide".to_owned()))
+                } else {
+                    Ok(None)
+                };
+            }
+            if header.iter().all(|b| *b == 0) {
+                return Ok(None);
+            }
+            let stored: u64 = header[148..156]
+                .iter()
+                .take_while(|b| **b != 0 && **b != b' ')
+                .fold(0u64, |acc, b| acc * 8 + u64::from(b.wrapping_sub(b'0')));
+            let computed: u64 = header
+                .iter()
+                .enumerate()
+                .map(|(i, b)| {
+                    if (148..156).contains(&i) {
+                        u64::from(b' ')
+                    } else {
+                        u64::from(*b)
+                    }
+                })
+                .sum();
+            if stored != computed {
+                return Err(ArchiveError::BadHeader(offset));
+            }
+            let size = octal(&header[124..136]).ok_or(ArchiveError::BadHeader(offset))?;
+            let name = match long_name.take() {
+                Some(name) => name,
+                None if &header[257..262] == b"ustar" && header[345] != 0 => {
+                    format!("{}/{}", text(&header[345..500]), text(&header[0..100]))
+                }
+                None => text(&header[0..100]),
+            };
+            let kind = header[156];
+            if size > self.limits.max_total {
+                return Err(ArchiveError::TooLarge {
+                    limit: self.limits.max_total,
+                });
+            }
+            let padded = usize::try_from(size.div_ceil(512) * 512)
+                .map_err(|_| ArchiveError::BadHeader(offset))?;
+            let size = usize::try_from(size).map_err(|_| ArchiveError::BadHeader(offset))?;
+            if matches!(kind, b'0' | 0) {
                 if !safe(&name) {
                     return Err(ArchiveError::UnsafeName(name));
                 }
-                if members.iter().any(|m| m.name == name) {
+                if self.names.contains(&name) {
                     return Err(ArchiveError::Duplicate(name));
                 }
-                if members.len() >= limits.max_entries {
-                    return Err(ArchiveError::TooManyEntries(limits.max_entries));
-                }
-                members.push(Member {
-                    name,
-                    data: tar[data_start..data_end].to_vec(),
-                });
-            }
-            b'L' => long_name = Some(text(&tar[data_start..data_end])),
-            // Directories hold nothing; pax headers only metadata.
-            b'5' | b'x' | b'g' => {
-                if !safe(&name) {
-                    return Err(ArchiveError::UnsafeName(name));
+                if self.names.len() >= self.limits.max_entries {
+                    return Err(ArchiveError::TooManyEntries(self.limits.max_entries));
                 }
             }
-            b'1' => {
-                return Err(ArchiveError::NotRegular {
-                    name,
-                    kind: "lien physique",
-                });
+            let mut data = vec![0u8; padded];
+            if padded > 0 && !self.fill(&mut data)? {
+                return Err(ArchiveError::Truncated(name));
             }
-            b'2' => {
-                return Err(ArchiveError::NotRegular {
-                    name,
-                    kind: "lien symbolique",
-                });
-            }
-            _ => {
-                return Err(ArchiveError::NotRegular {
-                    name,
-                    kind: "fichier spécial",
-                });
+            data.truncate(size);
+            match kind {
+                b'0' | 0 => {
+                    self.names.insert(name.clone());
+                    return Ok(Some(Member { name, data }));
+                }
+                b'L' => long_name = Some(text(&data)),
+                // Directories hold nothing; pax headers only metadata.
+                b'5' | b'x' | b'g' => {
+                    if !safe(&name) {
+                        return Err(ArchiveError::UnsafeName(name));
+                    }
+                }
+                b'1' => {
+                    return Err(ArchiveError::NotRegular {
+                        name,
+                        kind: "lien physique",
+                    });
+                }
+                b'2' => {
+                    return Err(ArchiveError::NotRegular {
+                        name,
+                        kind: "lien symbolique",
+                    });
+                }
+                _ => {
+                    return Err(ArchiveError::NotRegular {
+                        name,
+                        kind: "fichier spécial",
+                    });
+                }
             }
         }
-        offset = data_start + size.div_ceil(512) * 512;
     }
-    if members.is_empty() && tar.is_empty() {
-        return Err(ArchiveError::Truncated("archive vide".to_owned()));
+}
+
+impl<R: Read> Iterator for TarStream<R> {
+    type Item = Result<Member, ArchiveError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        match self.next_member() {
+            Ok(Some(member)) => Some(Ok(member)),
+            Ok(None) => {
+                self.done = true;
+                None
+            }
+            Err(error) => {
+                self.done = true;
+                Some(Err(error))
+            }
+        }
     }
-    Ok(members)
+}
+
+/// The regular files of a tar.gz, in archive order (all in memory: for
+/// small archives and tests; [`TarStream`] for the rest).
+pub fn read_tar_gz(compressed: &[u8], limits: &ArchiveLimits) -> Result<Vec<Member>, ArchiveError> {
+    TarStream::new(compressed, compressed.len() as u64, *limits).collect()
 }
 
 /// Writes a ustar archive (tests, benchmark, fixtures).

@@ -132,8 +132,8 @@ pub fn parse_archive_name(name: &str) -> Result<(String, String), String> {
 /// Where a record is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Place {
-    /// File name.
-    pub file: String,
+    /// File name (shared by every record of the file).
+    pub file: std::sync::Arc<str>,
     /// Line of the record's element.
     pub line: u32,
 }
@@ -155,8 +155,6 @@ pub struct GarPerson {
     pub etabs: Vec<String>,
     /// `GARPersonNom`, `GARPersonPrenom`.
     pub name: (String, String),
-    /// Every child element name (for minimisation).
-    pub fields: Vec<String>,
     /// Where.
     pub at: Place,
 }
@@ -198,8 +196,6 @@ pub struct GarRespAff {
     pub name: (String, String),
     /// `GARPersonMail`.
     pub mails: Vec<String>,
-    /// Every child element name.
-    pub fields: Vec<String>,
     /// Where.
     pub at: Place,
 }
@@ -221,6 +217,19 @@ pub struct GarExport {
     pub mefstat: Vec<GarLink>,
     /// `GARRespAff`.
     pub resp_aff: Vec<GarRespAff>,
+}
+
+impl GarExport {
+    /// Appends the records of another part of the same export.
+    pub fn absorb(&mut self, other: GarExport) {
+        self.etabs.extend(other.etabs);
+        self.eleves.extend(other.eleves);
+        self.enseignants.extend(other.enseignants);
+        self.groups.extend(other.groups);
+        self.memberships.extend(other.memberships);
+        self.mefstat.extend(other.mefstat);
+        self.resp_aff.extend(other.resp_aff);
+    }
 }
 
 /// Refuses document type declarations before any parser sees the bytes.
@@ -271,16 +280,18 @@ pub fn parse_member(name: &str, data: &[u8], export: &mut GarExport) -> Result<K
             file.kind.root()
         ));
     }
+    // Line starts, once: roxmltree's own position lookup rescans the text
+    // from the start at every call, quadratic over a 10,000-record file.
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(text.match_indices('\n').map(|(at, _)| at + 1))
+        .collect();
+    let file_name: std::sync::Arc<str> = name.into();
     let place = |node: roxmltree::Node<'_, '_>| Place {
-        file: name.to_owned(),
-        line: document.text_pos_at(node.range().start).row,
+        file: std::sync::Arc::clone(&file_name),
+        line: u32::try_from(line_starts.partition_point(|start| *start <= node.range().start))
+            .unwrap_or(u32::MAX),
     };
     for record in root.children().filter(roxmltree::Node::is_element) {
-        let fields: Vec<String> = record
-            .children()
-            .filter(roxmltree::Node::is_element)
-            .map(|c| c.tag_name().name().to_owned())
-            .collect();
         let link = |code: &str| GarLink {
             uai: child_text(record, "GARStructureUAI"),
             person: child_text(record, "GARPersonIdentifiant"),
@@ -310,7 +321,6 @@ pub fn parse_member(name: &str, data: &[u8], export: &mut GarExport) -> Result<K
                         child_text(record, "GARPersonNom"),
                         child_text(record, "GARPersonPrenom"),
                     ),
-                    fields,
                     at: place(record),
                 };
                 if record.tag_name().name() == "GAREleve" {
@@ -335,7 +345,6 @@ pub fn parse_member(name: &str, data: &[u8], export: &mut GarExport) -> Result<K
                     child_text(record, "GARPersonPrenom"),
                 ),
                 mails: children_text(record, "GARPersonMail"),
-                fields,
                 at: place(record),
             }),
             _ => {}

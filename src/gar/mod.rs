@@ -5,12 +5,14 @@
 //! for the integrity checks (`export`).
 
 mod archive;
+mod examine;
 mod export;
 mod schema;
 
-pub use archive::{ArchiveError, ArchiveLimits, Member, read_tar_gz, write_tar};
+pub use archive::{ArchiveError, ArchiveLimits, Member, TarStream, read_tar_gz, write_tar};
+pub use examine::{Examined, examine};
 pub use export::{
     FileName, GarExport, GarGroup, GarLink, GarPerson, GarRespAff, Kind, NAMESPACE, Place,
     parse_archive_name, parse_file_name, parse_member, refuse_doctype,
 };
-pub use schema::{XSD_1D, XsdFinding, validate};
+pub use schema::{Validator, XSD_1D, XsdFinding, validate};

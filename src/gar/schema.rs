@@ -2,20 +2,16 @@
 //! `xmllint` use: the answer is the one the GAR would give, identity
 //! constraints (`xs:key`) included.
 //!
-//! libxml2's schema code is not known to be thread-safe in this binding:
-//! validations go through one lock. Documents reach it only after
-//! [`super::export::refuse_doctype`], and the parser runs with network
-//! access forbidden.
-
-use std::sync::Mutex;
+//! libxml2 is thread-safe as long as each thread has its own parser and
+//! validation contexts, hence one [`Validator`] per thread. Documents reach
+//! it only after [`super::export::refuse_doctype`], and the parser runs
+//! with network access forbidden.
 
 use libxml::parser::{Parser, ParserOptions};
 use libxml::schemas::{SchemaParserContext, SchemaValidationContext};
 
 /// The GAR-ENT 1D schema, version 1.4.
 pub const XSD_1D: &str = include_str!("../../fixtures/data/gar/GAR-ENT-1D.xsd");
-
-static LIBXML: Mutex<()> = Mutex::new(());
 
 /// One problem libxml2 reported.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,49 +33,58 @@ impl std::fmt::Display for XsdFinding {
     }
 }
 
-/// Validates each (name, text) against `xsd`; `Err` when the schema itself
-/// cannot be compiled.
-pub fn validate(xsd: &str, files: &[(&str, &str)]) -> Result<Vec<XsdFinding>, String> {
-    let _guard = LIBXML
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let mut schema_parser = SchemaParserContext::from_buffer(xsd);
-    let mut context =
-        SchemaValidationContext::from_parser(&mut schema_parser).map_err(|errors| {
-            errors
-                .iter()
-                .map(|e| {
-                    e.message
-                        .as_deref()
-                        .unwrap_or("erreur sans message")
-                        .trim()
-                        .to_owned()
-                })
-                .collect::<Vec<_>>()
-                .join(" ; ")
-        })?;
-    let parser = Parser::default();
-    let mut findings = Vec::new();
-    for (name, text) in files {
+/// One thread's libxml2 contexts: the compiled schema and a parser.
+pub struct Validator {
+    context: SchemaValidationContext,
+    parser: Parser,
+}
+
+impl Validator {
+    /// Compiles `xsd`; `Err` with libxml2's messages when it cannot.
+    pub fn new(xsd: &str) -> Result<Self, String> {
+        let mut schema_parser = SchemaParserContext::from_buffer(xsd);
+        let context =
+            SchemaValidationContext::from_parser(&mut schema_parser).map_err(|errors| {
+                errors
+                    .iter()
+                    .map(|e| {
+                        e.message
+                            .as_deref()
+                            .unwrap_or("erreur sans message")
+                            .trim()
+                            .to_owned()
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ; ")
+            })?;
+        Ok(Self {
+            context,
+            parser: Parser::default(),
+        })
+    }
+
+    /// libxml2's findings on one document (empty when valid).
+    pub fn validate(&mut self, name: &str, text: &str) -> Vec<XsdFinding> {
         let options = ParserOptions {
             no_net: true,
             ..ParserOptions::default()
         };
-        let document = match parser.parse_string_with_options(text, options) {
+        let document = match self.parser.parse_string_with_options(text, options) {
             Ok(document) => document,
             Err(error) => {
-                findings.push(XsdFinding {
-                    file: (*name).to_owned(),
+                return vec![XsdFinding {
+                    file: name.to_owned(),
                     line: None,
                     message: format!("XML illisible : {error:?}"),
-                });
-                continue;
+                }];
             }
         };
-        if let Err(errors) = context.validate_document(&document) {
-            findings.extend(errors.iter().map(|e| {
-                XsdFinding {
-                    file: (*name).to_owned(),
+        match self.context.validate_document(&document) {
+            Ok(()) => Vec::new(),
+            Err(errors) => errors
+                .iter()
+                .map(|e| XsdFinding {
+                    file: name.to_owned(),
                     line: e.line.and_then(|l| u32::try_from(l).ok()),
                     message: e
                         .message
@@ -87,11 +92,20 @@ pub fn validate(xsd: &str, files: &[(&str, &str)]) -> Result<Vec<XsdFinding>, St
                         .unwrap_or("erreur sans message")
                         .trim()
                         .to_owned(),
-                }
-            }));
+                })
+                .collect(),
         }
     }
-    Ok(findings)
+}
+
+/// Validates each (name, text) against `xsd` on this thread; `Err` when
+/// the schema itself cannot be compiled.
+pub fn validate(xsd: &str, files: &[(&str, &str)]) -> Result<Vec<XsdFinding>, String> {
+    let mut validator = Validator::new(xsd)?;
+    Ok(files
+        .iter()
+        .flat_map(|(name, text)| validator.validate(name, text))
+        .collect())
 }
 
 #[cfg(test)]

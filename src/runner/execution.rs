@@ -11,11 +11,11 @@ use std::sync::Arc;
 use reqwest::Url;
 
 use super::sso::{Persona, SsoSetup, SsoWorld, persona, victim};
-use super::statistics::Shared as StatsShared;
 use crate::check::{
     self, AssertionResult, AssertionStatus, LoginObservation, NotPublic, Observations, Outcome,
     PUBLIC_EXPECTED, TargetFacts, capture_link, public_problem,
 };
+use crate::check::{GarShared, StatsShared};
 use crate::idp::{Attack, Scenario};
 use crate::probe::{Document, HttpProbe, LoginPlan, LoginTrace, Page, PageCache, log_in};
 use crate::report::CheckRecord;
@@ -31,8 +31,8 @@ pub(crate) struct Context {
     pub(crate) cache: PageCache,
     pub(crate) facts: TargetFacts,
     pub(crate) sso: Option<SsoSetup>,
-    pub(crate) stats: super::statistics::StatsRun,
-    pub(crate) gar: super::gar::GarRun,
+    pub(crate) stats: super::once::RunOnce<crate::check::StatsObservation>,
+    pub(crate) gar: super::once::RunOnce<crate::check::GarObservation>,
 }
 
 /// How a check ended before its assertions could all be evaluated.
@@ -53,36 +53,35 @@ pub(crate) async fn execute(check: &Check, context: &Arc<Context>) -> CheckRecor
     let mut pages: BTreeMap<String, Arc<Page>> = BTreeMap::new();
     let mut logins: BTreeMap<String, Arc<LoginObservation>> = BTreeMap::new();
     let mut statistics: BTreeMap<String, StatsShared> = BTreeMap::new();
-    let mut gar: BTreeMap<String, super::gar::Shared> = BTreeMap::new();
+    let mut gar: BTreeMap<String, GarShared> = BTreeMap::new();
     let mut captures: BTreeMap<String, String> = BTreeMap::new();
     let mut exchanges: Vec<String> = Vec::new();
     for step in &check.steps {
-        if let Action::GarExport = &step.action {
-            let shared = super::gar::observe(context).await;
-            if let Err(why) = shared.as_ref() {
-                let stop = Stop {
-                    outcome: Outcome::Error,
-                    reason: Some(format!("étape « {} » : {why}", step.id)),
-                    assertion: None,
-                };
-                finish_stopped(&mut record, stop, exchanges);
-                return record;
+        let failed = match &step.action {
+            Action::GarExport => {
+                let shared = super::gar::observe(context).await;
+                let failed = shared.as_ref().as_ref().err().cloned();
+                gar.insert(step.id.clone(), shared);
+                failed
             }
-            gar.insert(step.id.clone(), shared);
-            continue;
+            Action::Statistics(spec) => {
+                let shared = super::statistics::observe(context, spec).await;
+                let failed = shared.as_ref().as_ref().err().cloned();
+                statistics.insert(step.id.clone(), shared);
+                failed
+            }
+            Action::Fetch { .. } | Action::Login(_) => None,
+        };
+        if let Some(why) = failed {
+            let stop = Stop {
+                outcome: Outcome::Error,
+                reason: Some(format!("étape « {} » : {why}", step.id)),
+                assertion: None,
+            };
+            finish_stopped(&mut record, stop, exchanges);
+            return record;
         }
-        if let Action::Statistics(spec) = &step.action {
-            let shared = super::statistics::observe(context, spec).await;
-            if let Err(why) = shared.as_ref() {
-                let stop = Stop {
-                    outcome: Outcome::Error,
-                    reason: Some(format!("étape « {} » : {why}", step.id)),
-                    assertion: None,
-                };
-                finish_stopped(&mut record, stop, exchanges);
-                return record;
-            }
-            statistics.insert(step.id.clone(), shared);
+        if matches!(step.action, Action::GarExport | Action::Statistics(_)) {
             continue;
         }
         if let Action::Login(login) = &step.action {
@@ -384,7 +383,7 @@ fn stopped(
 struct Observed {
     logins: BTreeMap<String, Arc<LoginObservation>>,
     statistics: BTreeMap<String, StatsShared>,
-    gar: BTreeMap<String, super::gar::Shared>,
+    gar: BTreeMap<String, GarShared>,
 }
 
 /// Preconditions, then assertions, then the fold.

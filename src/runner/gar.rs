@@ -1,52 +1,29 @@
-//! The GAR export of a run, downloaded and read once, in its own task, and
-//! shared by every GAR check (same pattern as `statistics`).
+//! The GAR export of a run, downloaded and read once (`RunOnce`) and shared
+//! by every GAR check.
 
-use std::sync::{Arc, OnceLock};
-
-use tokio::sync::watch;
+use std::sync::Arc;
 
 use super::execution::Context;
+use super::once::Shared;
 use super::sso::SsoSetup;
 use crate::check::GarObservation;
-use crate::gar::{ArchiveLimits, GarExport, XSD_1D, parse_file_name, parse_member, read_tar_gz};
+use crate::gar::{ArchiveLimits, GarExport, TarStream, XSD_1D, examine};
 use crate::suite::Capability;
 
 /// Largest archive downloaded: a département's export compresses to tens of
 /// megabytes.
 const MAX_ARCHIVE: u64 = 256 << 20;
 
-/// The shared result.
-pub(crate) type Shared = Arc<Result<GarObservation, String>>;
-
-/// The once-per-run GAR work.
-#[derive(Default)]
-pub(crate) struct GarRun {
-    result: OnceLock<watch::Receiver<Option<Shared>>>,
-}
-
 /// The export of the run, read on first call.
-pub(crate) async fn observe(context: &Arc<Context>) -> Shared {
-    let mut receiver = context
+pub(crate) async fn observe(context: &Arc<Context>) -> Shared<GarObservation> {
+    let owned = Arc::clone(context);
+    context
         .gar
-        .result
-        .get_or_init(|| {
-            let (sender, receiver) = watch::channel(None);
-            let context = Arc::clone(context);
-            tokio::spawn(async move {
-                let result = gather(&context).await;
-                let _ = sender.send(Some(Arc::new(result)));
-            });
-            receiver
-        })
-        .clone();
-    match receiver.wait_for(Option::is_some).await {
-        Ok(value) => value
-            .clone()
-            .unwrap_or_else(|| Arc::new(Err("export GAR non lu".to_owned()))),
-        Err(_) => Arc::new(Err(
-            "la lecture de l'export GAR s'est arrêtée avant d'aboutir".to_owned(),
-        )),
-    }
+        .get(
+            move || async move { gather(&owned).await },
+            "lecture de l'export GAR",
+        )
+        .await
 }
 
 async fn gather(context: &Context) -> Result<GarObservation, String> {
@@ -121,33 +98,22 @@ fn read(
     if status != 200 {
         return observation;
     }
-    let members = match read_tar_gz(&bytes, &ArchiveLimits::default()) {
-        Ok(members) => members,
-        Err(error) => {
-            observation.members = Err(error.to_string());
-            return observation;
-        }
-    };
-    observation.members = Ok(members
-        .iter()
-        .map(|m| (m.name.clone(), m.data.len() as u64))
-        .collect());
-    let mut valid: Vec<(&str, &str)> = Vec::new();
-    for member in &members {
-        if let Err(why) = parse_file_name(&member.name) {
-            observation.bad_names.push(why);
-            continue;
-        }
-        match parse_member(&member.name, &member.data, &mut observation.export) {
-            Ok(kind) => {
-                observation.kinds.push(kind);
-                if let Ok(text) = std::str::from_utf8(&member.data) {
-                    valid.push((member.name.as_str(), text));
-                }
-            }
-            Err(why) => observation.unreadable.push(why),
-        }
+    let stream = TarStream::new(
+        bytes.as_slice(),
+        bytes.len() as u64,
+        ArchiveLimits::default(),
+    );
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let examined = examine(stream, XSD_1D, threads);
+    if let Some(why) = examined.stopped {
+        observation.members = Err(why);
+        return observation;
     }
-    observation.xsd = crate::gar::validate(XSD_1D, &valid);
+    observation.members = Ok(examined.members);
+    observation.export = examined.export;
+    observation.kinds = examined.kinds;
+    observation.bad_names = examined.bad_names;
+    observation.unreadable = examined.unreadable;
+    observation.xsd = examined.xsd;
     observation
 }

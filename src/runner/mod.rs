@@ -8,6 +8,7 @@
 mod event;
 mod execution;
 mod gar;
+mod once;
 mod scheduler;
 mod selection;
 mod sso;

@@ -112,8 +112,8 @@ pub async fn run(
         cache: PageCache::new(),
         facts,
         sso: settings.sso.clone(),
-        stats: super::statistics::StatsRun::default(),
-        gar: super::gar::GarRun::default(),
+        stats: super::once::RunOnce::default(),
+        gar: super::once::RunOnce::default(),
     });
     let started_at = clock.now();
     let start = clock.monotonic();

@@ -3,17 +3,14 @@
 //! (real logins through the harness's IdPs, services opened with the
 //! declared devices, logout), then the statistics API is read.
 //!
-//! The work runs in its own task, started by the first check that needs
-//! it: a check that times out while waiting does not cancel it, and the
-//! next check does not start it again.
+//! The work is done once per run (`RunOnce`), shared by the STATS checks.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Instant;
 
-use tokio::sync::watch;
-
 use super::execution::Context;
+use super::once::Shared;
 use super::sso::{Persona, SsoSetup, SsoWorld, pupil_persona, teacher_persona};
 use crate::aaf::{Directory, School};
 use crate::check::{Person, StatsObservation};
@@ -22,40 +19,19 @@ use crate::probe::{ActivityLog, ActivityVisit, LoginPlan, ReadPlan, log_in, read
 use crate::stats::{Entity, Period, paris_date};
 use crate::suite::{Capability, SecretSlot, SsoService, StatsSpec, Who};
 
-/// The shared result: the observation, or why there is none.
-pub(crate) type Shared = Arc<Result<StatsObservation, String>>;
-
-/// The once-per-run statistics work. The task holds the run's context
-/// until it ends; every request in it is bounded by the run's time limits.
-#[derive(Default)]
-pub(crate) struct StatsRun {
-    result: OnceLock<watch::Receiver<Option<Shared>>>,
-}
-
 /// The statistics of the run, gathered on first call.
-pub(crate) async fn observe(context: &Arc<Context>, spec: &Arc<StatsSpec>) -> Shared {
-    let mut receiver = context
+pub(crate) async fn observe(
+    context: &Arc<Context>,
+    spec: &Arc<StatsSpec>,
+) -> Shared<StatsObservation> {
+    let (owned, spec) = (Arc::clone(context), Arc::clone(spec));
+    context
         .stats
-        .result
-        .get_or_init(|| {
-            let (sender, receiver) = watch::channel(None);
-            let context = Arc::clone(context);
-            let spec = Arc::clone(spec);
-            tokio::spawn(async move {
-                let result = gather(&context, &spec).await;
-                let _ = sender.send(Some(Arc::new(result)));
-            });
-            receiver
-        })
-        .clone();
-    match receiver.wait_for(Option::is_some).await {
-        Ok(value) => value
-            .clone()
-            .unwrap_or_else(|| Arc::new(Err("statistiques non lues".to_owned()))),
-        Err(_) => Arc::new(Err(
-            "la lecture des statistiques s'est arrêtée avant d'aboutir".to_owned(),
-        )),
-    }
+        .get(
+            move || async move { gather(&owned, &spec).await },
+            "activité et lecture des statistiques",
+        )
+        .await
 }
 
 async fn gather(context: &Context, spec: &StatsSpec) -> Result<StatsObservation, String> {

@@ -1,0 +1,243 @@
+//! Benchmark of the GAR export validation at département scale: 500
+//! schools, 100,000 pupils, 7,000 teachers, classes of 25, files split
+//! every 10,000 records as gar-connector does.
+//!
+//! `cargo run --release --example gar_export -- generate DIR` writes the
+//! files; `cargo run --release --example gar_export -- validate DIR`
+//! validates them one file at a time (schema by libxml2, then the records
+//! read for the integrity rule) and prints throughput. `ci/bench.sh` runs
+//! both and `xmllint --noout --schema` on the same files.
+
+#![expect(
+    clippy::print_stdout,
+    reason = "a benchmark prints its figures for ci/bench.sh"
+)]
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::Instant;
+
+use entconf::gar::{XSD_1D, examine};
+
+const SCHOOLS: usize = 500;
+const PUPILS: usize = 100_000;
+const TEACHERS: usize = 7_000;
+const CLASS_SIZE: usize = 25;
+const PER_FILE: usize = 10_000;
+const STEM: &str = "BEN_GAR-ENT_Complet_20260901_210000_1D";
+
+fn open(root: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<men:{root} xmlns:men=\"http://data.education.fr/ns/gar/1d\" Version=\"1.0\">\n"
+    )
+}
+
+fn uai(school: usize) -> String {
+    format!("{:07}A", 990_000 + school)
+}
+
+fn write(dir: &Path, kind: &str, index: usize, root: &str, body: &str) -> std::io::Result<()> {
+    let text = format!("{}{body}</men:{root}>\n", open(root));
+    std::fs::write(dir.join(format!("{STEM}_{kind}_{index:04}.xml")), text)
+}
+
+/// Writes records in files of `PER_FILE`.
+fn split(
+    dir: &Path,
+    kind: &str,
+    root: &str,
+    records: impl Iterator<Item = String>,
+) -> std::io::Result<()> {
+    let (mut body, mut count, mut index) = (String::new(), 0, 0);
+    for record in records {
+        body.push_str(&record);
+        count += 1;
+        if count == PER_FILE {
+            write(dir, kind, index, root, &body)?;
+            body.clear();
+            count = 0;
+            index += 1;
+        }
+    }
+    if count > 0 || index == 0 {
+        write(dir, kind, index, root, &body)?;
+    }
+    Ok(())
+}
+
+fn person(tag: &str, id: &str, school: &str, profile: &str, n: usize) -> String {
+    let mut xml = String::with_capacity(600);
+    let _ = write!(
+        xml,
+        "  <men:{tag}>\n    <men:GARPersonIdentifiant>{id}</men:GARPersonIdentifiant>\n    \
+         <men:GARPersonProfils>\n      <men:GARStructureUAI>{school}</men:GARStructureUAI>\n      \
+         <men:GARPersonProfil>{profile}</men:GARPersonProfil>\n    </men:GARPersonProfils>\n    \
+         <men:GARPersonNom>NOM{n}</men:GARPersonNom>\n    <men:GARPersonPrenom>Prénom{n}</men:GARPersonPrenom>\n    \
+         <men:GARPersonAutresPrenoms>Prénom{n}</men:GARPersonAutresPrenoms>\n    \
+         <men:GARPersonEtab>{school}</men:GARPersonEtab>\n  </men:{tag}>\n"
+    );
+    xml
+}
+
+fn generate(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    split(
+        dir,
+        "Etab",
+        "GAR-ENT-Etab",
+        (0..SCHOOLS).map(|s| {
+            format!(
+                "  <men:GAREtab>\n    <men:GARStructureUAI>{}</men:GARStructureUAI>\n    \
+                 <men:GARStructureNomCourant>École n° {s}</men:GARStructureNomCourant>\n  </men:GAREtab>\n",
+                uai(s)
+            )
+        }),
+    )?;
+    split(
+        dir,
+        "Eleve",
+        "GAR-ENT-Eleve",
+        (0..PUPILS).map(|p| {
+            person(
+                "GAREleve",
+                &format!("e{p}"),
+                &uai(p % SCHOOLS),
+                "National_elv",
+                p,
+            )
+        }),
+    )?;
+    split(
+        dir,
+        "Enseignant",
+        "GAR-ENT-Enseignant",
+        (0..TEACHERS).map(|t| {
+            person(
+                "GAREnseignant",
+                &format!("t{t}"),
+                &uai(t % SCHOOLS),
+                "National_ens",
+                t,
+            )
+        }),
+    )?;
+    // Pupils of a school, by their order within it, make classes of 25.
+    let classes = |p: usize| (uai(p % SCHOOLS), format!("C{}", (p / SCHOOLS) / CLASS_SIZE));
+    let mut groups: Vec<(String, String)> = (0..PUPILS).map(classes).collect();
+    groups.sort();
+    groups.dedup();
+    let group_records = groups.iter().map(|(school, code)| {
+        format!(
+            "  <men:GARGroupe>\n    <men:GARGroupeCode>{code}</men:GARGroupeCode>\n    \
+             <men:GARStructureUAI>{school}</men:GARStructureUAI>\n    <men:GARGroupeLibelle>Classe {code}</men:GARGroupeLibelle>\n    \
+             <men:GARGroupeStatut>DIVISION</men:GARGroupeStatut>\n  </men:GARGroupe>\n"
+        )
+    });
+    let memberships = (0..PUPILS).map(|p| {
+        let (school, code) = classes(p);
+        format!(
+            "  <men:GARPersonGroupe>\n    <men:GARStructureUAI>{school}</men:GARStructureUAI>\n    \
+             <men:GARPersonIdentifiant>e{p}</men:GARPersonIdentifiant>\n    <men:GARGroupeCode>{code}</men:GARGroupeCode>\n  </men:GARPersonGroupe>\n"
+        )
+    });
+    // Groups first, then memberships, as the schema orders them.
+    split(
+        dir,
+        "Groupe",
+        "GAR-ENT-Groupe",
+        group_records.chain(memberships),
+    )?;
+    split(
+        dir,
+        "RespAff",
+        "GAR-ENT-RespAff",
+        (0..SCHOOLS).map(|s| {
+            format!(
+                "  <men:GARRespAff>\n    <men:GARPersonIdentifiant>t{s}</men:GARPersonIdentifiant>\n    \
+                 <men:GARPersonNom>NOM{s}</men:GARPersonNom>\n    <men:GARPersonPrenom>Prénom{s}</men:GARPersonPrenom>\n    \
+                 <men:GARPersonMail>directeur{s}@ac-bellerive.test</men:GARPersonMail>\n    \
+                 <men:GARRespAffEtab>{}</men:GARRespAffEtab>\n  </men:GARRespAff>\n",
+                uai(s)
+            )
+        }),
+    )
+}
+
+fn validate_dir(dir: &Path) -> Result<(), String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map_err(|e| e.to_string())?
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".xml"))
+        .collect();
+    names.sort();
+    let bytes: u64 = names
+        .iter()
+        .filter_map(|n| std::fs::metadata(dir.join(n)).ok())
+        .map(|m| m.len())
+        .sum();
+    // Files are read as workers ask for them, as members come out of an
+    // archive: only the files being examined are in memory.
+    let source = names.iter().map(|name| {
+        std::fs::read(dir.join(name)).map(|data| entconf::gar::Member {
+            name: name.clone(),
+            data,
+        })
+    });
+    let start = Instant::now();
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let examined = examine(source, XSD_1D, threads);
+    if let Some(why) = examined.stopped {
+        return Err(why);
+    }
+    let findings = examined.xsd.map(|f| f.len())?;
+    if !examined.unreadable.is_empty() || !examined.bad_names.is_empty() {
+        return Err(format!(
+            "{:?} {:?}",
+            examined.unreadable, examined.bad_names
+        ));
+    }
+    let export = examined.export;
+    let observed = entconf::check::GarObservation {
+        archive_url: reqwest::Url::parse("http://bench.invalid/export.tar.gz")
+            .map_err(|e| e.to_string())?,
+        status: 200,
+        size: bytes,
+        md5: String::new(),
+        md5_file: Ok(String::new()),
+        members: Ok(Vec::new()),
+        bad_names: Vec::new(),
+        unreadable: Vec::new(),
+        xsd: Ok(Vec::new()),
+        export,
+        kinds: Vec::new(),
+        directory: None,
+        exchanges: Vec::new(),
+    };
+    let integrity = entconf::check::judge_gar(entconf::suite::GarRule::Integrity, &observed);
+    let export = &observed.export;
+    let elapsed = start.elapsed().as_secs_f64();
+    println!("intégrité : {:?} — {}", integrity.status, integrity.actual);
+    let mb = bytes as f64 / 1e6;
+    println!(
+        "entconf ({threads} fils) : {} fichiers, {mb:.0} Mo, schéma + lecture + intégrité en {elapsed:.2} s ({:.0} Mo/s) ; \
+         {findings} erreur(s) de schéma ; {} élèves, {} enseignants, {} appartenances lus",
+        names.len(),
+        mb / elapsed,
+        export.eleves.len(),
+        export.enseignants.len(),
+        export.memberships.len()
+    );
+    Ok(())
+}
+
+fn main() -> Result<(), String> {
+    let args: Vec<String> = std::env::args().collect();
+    match args.get(1..3) {
+        Some([command, dir]) if command == "generate" => {
+            generate(Path::new(dir)).map_err(|e| e.to_string())
+        }
+        Some([command, dir]) if command == "validate" => validate_dir(Path::new(dir)),
+        _ => Err("usage : gar_export generate|validate DOSSIER".to_owned()),
+    }
+}
