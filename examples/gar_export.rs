@@ -211,6 +211,7 @@ fn validate_dir(dir: &Path) -> Result<(), String> {
         xsd: Ok(Vec::new()),
         export,
         kinds: Vec::new(),
+        again: Err("non téléchargé".to_owned()),
         directory: None,
         exchanges: Vec::new(),
     };

@@ -37,6 +37,7 @@ pub fn judge_gar(rule: GarRule, observed: &GarObservation) -> Verdict {
             format!("fichiers illisibles : {}", listed(&observed.unreadable)),
         ),
         GarRule::Integrity => integrity(&observed.export),
+        GarRule::StableIds => stable_ids(observed),
         GarRule::Completeness => completeness(observed),
         GarRule::Minimisation => minimisation(observed),
         GarRule::Delivery => delivery(observed),
@@ -205,6 +206,48 @@ fn integrity(export: &GarExport) -> Verdict {
             export.enseignants.len(),
             export.groups.len(),
             export.memberships.len()
+        ),
+    )
+}
+
+fn stable_ids(observed: &GarObservation) -> Verdict {
+    let expected = "les mêmes GARPersonIdentifiant dans l'export suivant, les données n'ayant pas \
+                    changé (le GAR y rattache les affectations de ressources)";
+    let again = match &observed.again {
+        Ok(again) => again,
+        Err(why) => {
+            return Verdict::error(expected, format!("second export non lu : {why}"));
+        }
+    };
+    let ids = |export: &GarExport| -> BTreeMap<(String, String, String), (String, String)> {
+        export
+            .eleves
+            .iter()
+            .chain(&export.enseignants)
+            .flat_map(|p| {
+                p.etabs.iter().map(move |uai| {
+                    (
+                        key(&p.name.0, &p.name.1, uai),
+                        (p.id.clone(), p.at.to_string()),
+                    )
+                })
+            })
+            .collect()
+    };
+    let (first, second) = (ids(&observed.export), ids(again));
+    let problems: Vec<String> = first
+        .iter()
+        .filter_map(|(who, (id, _))| {
+            let (other, at) = second.get(who)?;
+            (other != id).then(|| format!("{at} : {id} devenu {other}"))
+        })
+        .collect();
+    verdict(
+        expected,
+        &problems,
+        format!(
+            "{} identifiants comparés entre deux exports, tous inchangés",
+            first.keys().filter(|k| second.contains_key(*k)).count()
         ),
     )
 }

@@ -98,6 +98,9 @@ pub struct GarObservation {
     pub export: crate::gar::GarExport,
     /// Kinds of the files read.
     pub kinds: Vec<crate::gar::Kind>,
+    /// The records of the next export, downloaded again right after (the
+    /// data unchanged), or why it could not be read.
+    pub again: Result<crate::gar::GarExport, String>,
     /// The directory the candidate was seeded with, if the run knows it.
     pub directory: Option<crate::aaf::Directory>,
     /// Evidence of the two downloads.

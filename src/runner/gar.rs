@@ -55,6 +55,23 @@ async fn gather(context: &Context) -> Result<GarObservation, String> {
             Err(failure.error.to_string())
         }
     };
+    let again = match context.probe.download(&url, MAX_ARCHIVE).await {
+        Ok((page, bytes)) if page.status == 200 => {
+            exchanges.extend(page.exchanges());
+            tokio::task::spawn_blocking(move || reread(&bytes))
+                .await
+                .map_err(|error| error.to_string())
+                .and_then(|read| read)
+        }
+        Ok((page, _)) => {
+            exchanges.extend(page.exchanges());
+            Err(format!("{} → statut {}", page.final_url, page.status))
+        }
+        Err(failure) => {
+            exchanges.extend(failure.exchanges);
+            Err(failure.error.to_string())
+        }
+    };
     let directory = match &context.sso {
         Some(SsoSetup::Ready(world)) => Some(world.directory.clone()),
         _ => None,
@@ -62,7 +79,9 @@ async fn gather(context: &Context) -> Result<GarObservation, String> {
     let status = page.status;
     let archive_url = page.final_url.clone();
     tokio::task::spawn_blocking(move || {
-        read(bytes, status, archive_url, md5_file, directory, exchanges)
+        let mut observation = read(bytes, status, archive_url, md5_file, directory, exchanges);
+        observation.again = again;
+        observation
     })
     .await
     .map_err(|error| format!("lecture de l'export interrompue : {error}"))
@@ -92,6 +111,7 @@ fn read(
         xsd: Ok(Vec::new()),
         export: GarExport::default(),
         kinds: Vec::new(),
+        again: Err(String::new()),
         directory,
         exchanges,
     };
@@ -116,4 +136,15 @@ fn read(
     observation.unreadable = examined.unreadable;
     observation.xsd = examined.xsd;
     observation
+}
+
+/// The records of a second download, for the stability of identifiers.
+fn reread(bytes: &[u8]) -> Result<GarExport, String> {
+    let stream = TarStream::new(bytes, bytes.len() as u64, ArchiveLimits::default());
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let examined = examine(stream, XSD_1D, threads);
+    match examined.stopped {
+        Some(why) => Err(why),
+        None => Ok(examined.export),
+    }
 }

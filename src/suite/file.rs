@@ -367,7 +367,7 @@ pub struct AssertionEntry {
 pub struct GarRuleEntry {
     /// `gar_export` step examined.
     pub step: Located<String>,
-    /// `delivery`, `schema`, `integrity`, `completeness` or `minimisation`.
+    /// `delivery`, `schema`, `integrity`, `stable_ids`, `completeness` or `minimisation`.
     pub rule: Located<String>,
 }
 

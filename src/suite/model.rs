@@ -847,6 +847,8 @@ pub enum GarRule {
     Schema,
     /// Every reference resolves; no person twice.
     Integrity,
+    /// Identifiers unchanged in the next export of unchanged data.
+    StableIds,
     /// Every pupil, teacher, class and school of the seeded directory, nobody else.
     Completeness,
     /// Nothing the GAR does not need: no parent, assigners are staff.
@@ -855,10 +857,11 @@ pub enum GarRule {
 
 impl GarRule {
     /// Every rule.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Delivery,
         Self::Schema,
         Self::Integrity,
+        Self::StableIds,
         Self::Completeness,
         Self::Minimisation,
     ];
@@ -869,6 +872,7 @@ impl GarRule {
             Self::Delivery => "delivery",
             Self::Schema => "schema",
             Self::Integrity => "integrity",
+            Self::StableIds => "stable_ids",
             Self::Completeness => "completeness",
             Self::Minimisation => "minimisation",
         }
@@ -882,6 +886,7 @@ impl GarRule {
             Self::Integrity => {
                 "Chaque référence de l'export est résolue, aucune personne en double"
             }
+            Self::StableIds => "Identifiants inchangés d'un export à l'autre, données inchangées",
             Self::Completeness => "L'export contient exactement l'annuaire de référence",
             Self::Minimisation => "L'export ne transmet rien dont le GAR n'a pas besoin",
         }

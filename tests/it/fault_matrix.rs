@@ -100,7 +100,7 @@ fn expected_stats(fault: Fault) -> Vec<(u8, Outcome)> {
 fn expected_gar(fault: Fault) -> Vec<(u8, Outcome)> {
     match fault {
         Fault::GarExportInvalidXsd => vec![(2, F)],
-        Fault::GarExportDanglingGroup => vec![(3, F)],
+        Fault::GarExportDanglingGroup | Fault::GarExportIdsUnstable => vec![(3, F)],
         Fault::GarExportMissingPupil => vec![(4, F)],
         Fault::GarExportLeaksParents => vec![(5, F)],
         Fault::GarExportBadMd5 => vec![(1, F)],
