@@ -11,7 +11,7 @@ use crate::gar::{GarExport, GarPerson, Kind, parse_archive_name};
 use crate::suite::GarRule;
 use crate::text::fold;
 
-use super::observation::GarObservation;
+use super::observation::{GarObservation, GarSsoObservation};
 use super::outcome::{Verdict, listed};
 
 fn verdict(expected: &str, problems: &[String], fine: impl Into<String>) -> Verdict {
@@ -41,6 +41,9 @@ pub fn judge_gar(rule: GarRule, observed: &GarObservation) -> Verdict {
         GarRule::Completeness => completeness(observed),
         GarRule::Minimisation => minimisation(observed),
         GarRule::Delivery => delivery(observed),
+        GarRule::IdpMetadata | GarRule::Assertion => {
+            Verdict::error(expected, "règle lue sur une étape gar_export")
+        }
     }
 }
 
@@ -412,6 +415,221 @@ fn minimisation(observed: &GarObservation) -> Verdict {
         format!(
             "{} responsables d'affectation, tous personnels ; aucun responsable légal",
             export.resp_aff.len()
+        ),
+    )
+}
+
+/// Evaluates a rule over the GAR SSO.
+pub fn judge_gar_sso(rule: GarRule, observed: &GarSsoObservation) -> Verdict {
+    match rule {
+        GarRule::IdpMetadata => idp_metadata(observed),
+        _ => assertion(observed),
+    }
+}
+
+fn idp_metadata(observed: &GarSsoObservation) -> Verdict {
+    let expected = "des métadonnées SAML publiées (EntityDescriptor avec IDPSSODescriptor) portant \
+                    au moins un certificat de signature dans sa période de validité";
+    let text = match &observed.metadata {
+        Ok(text) => text,
+        Err(why) => return Verdict::fail(expected, format!("métadonnées non servies : {why}")),
+    };
+    let mut problems = Vec::new();
+    match roxmltree::Document::parse(text) {
+        Err(error) => problems.push(format!("XML invalide : {error}")),
+        Ok(document) => {
+            let root = document.root_element();
+            if root.tag_name().name() != "EntityDescriptor" {
+                problems.push(format!(
+                    "élément racine « {} » au lieu de EntityDescriptor",
+                    root.tag_name().name()
+                ));
+            }
+            if !root
+                .descendants()
+                .any(|n| n.tag_name().name() == "IDPSSODescriptor")
+            {
+                problems.push("aucun IDPSSODescriptor".to_owned());
+            }
+        }
+    }
+    if observed.certificates.is_empty() {
+        problems.push("aucun certificat de signature (KeyDescriptor)".to_owned());
+    }
+    let now = openssl::asn1::Asn1Time::from_unix(observed.checked_at.timestamp()).ok();
+    let mut shown = Vec::new();
+    for der in &observed.certificates {
+        let Ok(cert) = openssl::x509::X509::from_der(der) else {
+            problems.push("certificat illisible (DER)".to_owned());
+            continue;
+        };
+        let (from, until) = (cert.not_before().to_string(), cert.not_after().to_string());
+        if let Some(now) = &now {
+            if cert.not_after() < now {
+                problems.push(format!("certificat expiré depuis le {until}"));
+            } else if cert.not_before() > now {
+                problems.push(format!("certificat valide seulement à partir du {from}"));
+            }
+        }
+        shown.push(format!("certificat valide du {from} au {until}"));
+    }
+    verdict(expected, &problems, shown.join(" ; "))
+}
+
+/// The first element named `local` below `node`, and its text.
+fn first<'a>(node: roxmltree::Node<'a, 'a>, local: &str) -> Option<roxmltree::Node<'a, 'a>> {
+    node.descendants().find(|n| n.tag_name().name() == local)
+}
+
+fn assertion(observed: &GarSsoObservation) -> Verdict {
+    let expected = "une assertion signée par la clé des métadonnées, adressée au GAR (Destination, \
+                    Recipient, Audience, InResponseTo), encore valide, au NameID transitoire, \
+                    portant seulement idEnt et GARPersonIdentifiant égal à celui de l'export";
+    if let Err(why) = &observed.login {
+        return Verdict::error(
+            expected,
+            format!("la connexion de l'élève n'a pas pu être jouée : {why}"),
+        );
+    }
+    let response = match &observed.response {
+        Ok(response) => response,
+        Err(why) => return Verdict::fail(expected, format!("aucune réponse SAML : {why}")),
+    };
+    let signed = match &observed.signed {
+        Ok(signed) => signed,
+        Err(why) => {
+            return Verdict::fail(
+                expected,
+                format!("assertion non signée ou signature invalide : {why}"),
+            );
+        }
+    };
+    let (Ok(response_doc), Ok(signed_doc)) = (
+        roxmltree::Document::parse(response),
+        roxmltree::Document::parse(signed),
+    ) else {
+        return Verdict::error(expected, "réponse SAML illisible (XML)");
+    };
+    let mut problems = Vec::new();
+    let root = response_doc.root_element();
+    let expect_eq = |problems: &mut Vec<String>, what: &str, found: Option<&str>, wanted: &str| {
+        if found != Some(wanted) {
+            problems.push(format!(
+                "{what} « {} » au lieu de « {wanted} »",
+                found.unwrap_or("absent")
+            ));
+        }
+    };
+    expect_eq(
+        &mut problems,
+        "Destination",
+        root.attribute("Destination"),
+        &observed.acs,
+    );
+    expect_eq(
+        &mut problems,
+        "InResponseTo",
+        root.attribute("InResponseTo"),
+        &observed.request_id,
+    );
+    let assertion = signed_doc.root_element();
+    let audience = first(assertion, "Audience")
+        .and_then(|n| n.text())
+        .map(str::trim);
+    expect_eq(&mut problems, "Audience", audience, &observed.sp_entity);
+    let confirmation = first(assertion, "SubjectConfirmationData");
+    expect_eq(
+        &mut problems,
+        "Recipient",
+        confirmation.and_then(|n| n.attribute("Recipient")),
+        &observed.acs,
+    );
+    expect_eq(
+        &mut problems,
+        "InResponseTo de l'assertion",
+        confirmation.and_then(|n| n.attribute("InResponseTo")),
+        &observed.request_id,
+    );
+    let until = first(assertion, "Conditions")
+        .and_then(|n| n.attribute("NotOnOrAfter"))
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+    match until {
+        Some(until) if until > observed.checked_at => {}
+        Some(until) => problems.push(format!("assertion expirée (NotOnOrAfter {until})")),
+        None => problems.push("Conditions/NotOnOrAfter absent".to_owned()),
+    }
+    expect_eq(
+        &mut problems,
+        "format du NameID",
+        first(assertion, "NameID").and_then(|n| n.attribute("Format")),
+        "urn:oasis:names:tc:SAML:2.0:nameid-format:transient",
+    );
+    let attributes: Vec<(String, Vec<String>)> = assertion
+        .descendants()
+        .filter(|n| n.tag_name().name() == "Attribute")
+        .map(|n| {
+            let values = n
+                .children()
+                .filter(|v| v.tag_name().name() == "AttributeValue")
+                .map(|v| v.text().unwrap_or("").trim().to_owned())
+                .collect();
+            (n.attribute("Name").unwrap_or("").to_owned(), values)
+        })
+        .collect();
+    let names: Vec<&str> = attributes.iter().map(|(n, _)| n.as_str()).collect();
+    let extra: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| !matches!(*n, "idEnt" | "GARPersonIdentifiant"))
+        .collect();
+    if !extra.is_empty() {
+        problems.push(format!(
+            "attributs en trop (le GAR ne reçoit que idEnt et GARPersonIdentifiant) : {}",
+            extra.join(", ")
+        ));
+    }
+    let (last, given, _) = &observed.person;
+    for (name, values) in &attributes {
+        for value in values {
+            let folded = fold(value);
+            if (!last.is_empty() && folded.contains(&fold(last)))
+                || (!given.is_empty() && folded == fold(given))
+            {
+                problems.push(format!(
+                    "l'attribut {name} donne le nom ou le prénom de l'élève"
+                ));
+            }
+        }
+    }
+    let value_of = |wanted: &str| {
+        attributes
+            .iter()
+            .find(|(n, _)| n == wanted)
+            .and_then(|(_, v)| v.first())
+            .map(String::as_str)
+    };
+    if value_of("idEnt").is_none_or(str::is_empty) {
+        problems.push("attribut idEnt absent".to_owned());
+    }
+    match (&observed.exported_id, value_of("GARPersonIdentifiant")) {
+        (_, None) => problems.push("attribut GARPersonIdentifiant absent".to_owned()),
+        (Ok(exported), Some(sent)) if exported != sent => problems.push(format!(
+            "GARPersonIdentifiant « {sent} » différent de l'export (« {exported} »)"
+        )),
+        (Err(why), Some(_)) => {
+            return Verdict::error(expected, format!("identifiant exporté inconnu : {why}"));
+        }
+        _ => {}
+    }
+    problems.dedup();
+    verdict(
+        expected,
+        &problems,
+        format!(
+            "assertion signée pour {} ({}), attributs {}",
+            observed.request_id,
+            observed.acs,
+            names.join(", ")
         ),
     )
 }

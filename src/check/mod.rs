@@ -17,11 +17,11 @@ mod privacy;
 mod statistics;
 mod wording;
 
-pub use gar::judge_gar;
+pub use gar::{judge_gar, judge_gar_sso};
 pub use link::capture_link;
 pub use observation::{
-    GarObservation, GarShared, LoginObservation, Observations, Person, StatsObservation,
-    StatsShared, TargetFacts,
+    GarObservation, GarShared, GarSsoObservation, GarSsoShared, LoginObservation, Observations,
+    Person, StatsObservation, StatsShared, TargetFacts,
 };
 pub use outcome::{AssertionResult, AssertionStatus, Outcome, Verdict, failure_outcome, fold};
 pub use page::{NotPublic, PUBLIC_EXPECTED, public_problem};
@@ -77,6 +77,10 @@ pub fn evaluate(
         AssertionKind::NoSecretInUrls { step } => login::no_secret_in_urls(observations, step),
         AssertionKind::IdpLogout { step } => login::idp_logout(observations, step),
         AssertionKind::LogoutEndsSession { step } => login::logout_ends_session(observations, step),
+        AssertionKind::Gar { step, rule } if rule.reads_sso() => match observations.gar_sso(step) {
+            Ok(observed) => judge_gar_sso(*rule, observed),
+            Err(verdict) => verdict,
+        },
         AssertionKind::Gar { step, rule } => match observations.gar(step) {
             Ok(observed) => judge_gar(*rule, observed),
             Err(verdict) => verdict,

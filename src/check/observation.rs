@@ -107,6 +107,42 @@ pub struct GarObservation {
     pub exchanges: Vec<String>,
 }
 
+/// What a `gar_sso` step observed: the harness as the GAR's service
+/// provider asking the candidate's IdP about a logged-in pupil.
+#[derive(Clone, Debug)]
+pub struct GarSsoObservation {
+    /// Where the metadata was read.
+    pub metadata_url: Url,
+    /// The metadata text, or why it could not be read.
+    pub metadata: Result<String, String>,
+    /// Signing certificates found in the metadata (DER).
+    pub certificates: Vec<Vec<u8>>,
+    /// When the harness judged the times against.
+    pub checked_at: chrono::DateTime<chrono::Utc>,
+    /// The harness's service provider entity id (expected audience).
+    pub sp_entity: String,
+    /// Its assertion consumer service (expected destination and recipient).
+    pub acs: String,
+    /// ID of the AuthnRequest (expected `InResponseTo`).
+    pub request_id: String,
+    /// The pupil logged in, as the export shows them: name and UAI.
+    pub person: (String, String, String),
+    /// Their `GARPersonIdentifiant` in the export, or why it is unknown.
+    pub exported_id: Result<String, String>,
+    /// Why the pupil's login or the SSO page could not be played, if so.
+    pub login: Result<(), String>,
+    /// The SAML response's XML, or why there is none.
+    pub response: Result<String, String>,
+    /// The part of the response the metadata's key signs (the assertion),
+    /// or why no signature verifies.
+    pub signed: Result<String, String>,
+    /// Evidence.
+    pub exchanges: Vec<String>,
+}
+
+/// The GAR SSO of a step: observed, or why not.
+pub type GarSsoShared = Arc<Result<GarSsoObservation, String>>;
+
 /// The GAR export of a step: observed, or why not.
 pub type GarShared = Arc<Result<GarObservation, String>>;
 
@@ -119,6 +155,7 @@ pub struct Observations {
     logins: BTreeMap<String, Arc<LoginObservation>>,
     statistics: BTreeMap<String, StatsShared>,
     gar: BTreeMap<String, GarShared>,
+    gar_sso: BTreeMap<String, GarSsoShared>,
     /// Facts about the target.
     pub target: TargetFacts,
 }
@@ -147,6 +184,7 @@ impl Observations {
             logins: BTreeMap::new(),
             statistics: BTreeMap::new(),
             gar: BTreeMap::new(),
+            gar_sso: BTreeMap::new(),
             target,
         }
     }
@@ -163,6 +201,22 @@ impl Observations {
     pub fn with_gar(mut self, gar: BTreeMap<String, GarShared>) -> Self {
         self.gar = gar;
         self
+    }
+
+    /// Adds the GAR SSO observations of the check.
+    #[must_use]
+    pub fn with_gar_sso(mut self, gar_sso: BTreeMap<String, GarSsoShared>) -> Self {
+        self.gar_sso = gar_sso;
+        self
+    }
+
+    /// The GAR SSO of a step.
+    pub fn gar_sso(&self, step: &str) -> Result<&GarSsoObservation, Verdict> {
+        match self.gar_sso.get(step).map(|shared| shared.as_ref()) {
+            Some(Ok(observation)) => Ok(observation),
+            Some(Err(why)) => Err(Verdict::error("la connexion au GAR jouée", why.clone())),
+            None => Err(missing_step(step)),
+        }
     }
 
     /// The GAR export of a step.
@@ -249,7 +303,17 @@ impl Observations {
             .filter_map(|step| self.gar.get(*step))
             .filter_map(|shared| shared.as_ref().as_ref().ok())
             .flat_map(|observation| observation.exchanges.iter().cloned());
-        let mut ids: Vec<String> = pages.chain(logins).chain(statistics).chain(gar).collect();
+        let gar_sso = steps
+            .iter()
+            .filter_map(|step| self.gar_sso.get(*step))
+            .filter_map(|shared| shared.as_ref().as_ref().ok())
+            .flat_map(|observation| observation.exchanges.iter().cloned());
+        let mut ids: Vec<String> = pages
+            .chain(logins)
+            .chain(statistics)
+            .chain(gar)
+            .chain(gar_sso)
+            .collect();
         ids.sort();
         ids.dedup();
         ids

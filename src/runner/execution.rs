@@ -15,7 +15,7 @@ use crate::check::{
     self, AssertionResult, AssertionStatus, LoginObservation, NotPublic, Observations, Outcome,
     PUBLIC_EXPECTED, TargetFacts, capture_link, public_problem,
 };
-use crate::check::{GarShared, StatsShared};
+use crate::check::{GarShared, GarSsoShared, StatsShared};
 use crate::idp::{Attack, Scenario};
 use crate::probe::{Document, HttpProbe, LoginPlan, LoginTrace, Page, PageCache, log_in};
 use crate::report::CheckRecord;
@@ -33,6 +33,7 @@ pub(crate) struct Context {
     pub(crate) sso: Option<SsoSetup>,
     pub(crate) stats: super::once::RunOnce<crate::check::StatsObservation>,
     pub(crate) gar: super::once::RunOnce<crate::check::GarObservation>,
+    pub(crate) gar_sso: super::once::RunOnce<crate::check::GarSsoObservation>,
 }
 
 /// How a check ended before its assertions could all be evaluated.
@@ -54,6 +55,7 @@ pub(crate) async fn execute(check: &Check, context: &Arc<Context>) -> CheckRecor
     let mut logins: BTreeMap<String, Arc<LoginObservation>> = BTreeMap::new();
     let mut statistics: BTreeMap<String, StatsShared> = BTreeMap::new();
     let mut gar: BTreeMap<String, GarShared> = BTreeMap::new();
+    let mut gar_sso: BTreeMap<String, GarSsoShared> = BTreeMap::new();
     let mut captures: BTreeMap<String, String> = BTreeMap::new();
     let mut exchanges: Vec<String> = Vec::new();
     for step in &check.steps {
@@ -70,6 +72,12 @@ pub(crate) async fn execute(check: &Check, context: &Arc<Context>) -> CheckRecor
                 statistics.insert(step.id.clone(), shared);
                 failed
             }
+            Action::GarSso => {
+                let shared = super::gar::observe_sso(context).await;
+                let failed = shared.as_ref().as_ref().err().cloned();
+                gar_sso.insert(step.id.clone(), shared);
+                failed
+            }
             Action::Fetch { .. } | Action::Login(_) => None,
         };
         if let Some(why) = failed {
@@ -81,7 +89,10 @@ pub(crate) async fn execute(check: &Check, context: &Arc<Context>) -> CheckRecor
             finish_stopped(&mut record, stop, exchanges);
             return record;
         }
-        if matches!(step.action, Action::GarExport | Action::Statistics(_)) {
+        if matches!(
+            step.action,
+            Action::GarExport | Action::GarSso | Action::Statistics(_)
+        ) {
             continue;
         }
         if let Action::Login(login) = &step.action {
@@ -115,6 +126,7 @@ pub(crate) async fn execute(check: &Check, context: &Arc<Context>) -> CheckRecor
         logins,
         statistics,
         gar,
+        gar_sso,
     };
     judge(check, &pages, observed, &context.facts, &mut record);
     exchanges.extend(
@@ -162,10 +174,12 @@ fn sorted_unique(mut ids: Vec<String>) -> Vec<String> {
 
 /// Why the check cannot run against this target, if it cannot.
 fn unmet_requirement(check: &Check, target: &Target, sso: Option<&SsoSetup>) -> Option<String> {
-    let logs_in = check
-        .steps
-        .iter()
-        .any(|step| matches!(step.action, Action::Login(_) | Action::Statistics(_)));
+    let logs_in = check.steps.iter().any(|step| {
+        matches!(
+            step.action,
+            Action::Login(_) | Action::Statistics(_) | Action::GarSso
+        )
+    });
     if logs_in && sso.is_none() {
         return Some(
             "la cible ne déclare pas de section [sso] : le candidat n'est pas relié aux \
@@ -384,6 +398,7 @@ struct Observed {
     logins: BTreeMap<String, Arc<LoginObservation>>,
     statistics: BTreeMap<String, StatsShared>,
     gar: BTreeMap<String, GarShared>,
+    gar_sso: BTreeMap<String, GarSsoShared>,
 }
 
 /// Preconditions, then assertions, then the fold.
@@ -397,7 +412,8 @@ fn judge(
     let observations = Observations::new(pages, facts.clone())
         .with_logins(observed.logins)
         .with_statistics(observed.statistics)
-        .with_gar(observed.gar);
+        .with_gar(observed.gar)
+        .with_gar_sso(observed.gar_sso);
     for precondition in &check.only_if {
         let result = check::evaluate(precondition, check.severity, &observations);
         match result.status {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::execution::Context;
 use super::once::Shared;
 use super::sso::SsoSetup;
-use crate::check::GarObservation;
+use crate::check::{GarObservation, GarSsoObservation};
 use crate::gar::{ArchiveLimits, GarExport, TarStream, XSD_1D, examine};
 use crate::suite::Capability;
 
@@ -147,4 +147,269 @@ fn reread(bytes: &[u8]) -> Result<GarExport, String> {
         Some(why) => Err(why),
         None => Ok(examined.export),
     }
+}
+
+/// The harness's service provider, as the candidate registers it for the GAR.
+pub(crate) const GAR_SP_ENTITY: &str = "https://sp.gar.entconf.test";
+/// Its assertion consumer service (the browser is not sent there: the
+/// harness reads the response from the self-posting form).
+pub(crate) const GAR_SP_ACS: &str = "https://sp.gar.entconf.test/saml/acs";
+
+/// The GAR SSO of the run, played on first call.
+pub(crate) async fn observe_sso(context: &Arc<Context>) -> Shared<GarSsoObservation> {
+    let owned = Arc::clone(context);
+    context
+        .gar_sso
+        .get(
+            move || async move { gather_sso(&owned).await },
+            "connexion au GAR",
+        )
+        .await
+}
+
+/// Signing certificates of SAML metadata (DER), those marked for signing
+/// or for no use in particular.
+fn certificates(metadata: &str) -> Vec<Vec<u8>> {
+    use base64::Engine;
+    let Ok(document) = roxmltree::Document::parse(metadata) else {
+        return Vec::new();
+    };
+    document
+        .descendants()
+        .filter(|n| n.tag_name().name() == "KeyDescriptor")
+        .filter(|n| n.attribute("use").is_none_or(|u| u == "signing"))
+        .flat_map(|n| {
+            n.descendants()
+                .filter(|c| c.tag_name().name() == "X509Certificate")
+        })
+        .filter_map(|c| {
+            let text: String = c.text()?.split_whitespace().collect();
+            base64::engine::general_purpose::STANDARD.decode(text).ok()
+        })
+        .collect()
+}
+
+/// Whether the account page names the person: the pupil is logged in, so
+/// the IdP's answer can be asked for.
+fn shows(page: &crate::probe::Page, name: &str) -> bool {
+    page.status == 200
+        && page
+            .text()
+            .is_some_and(|text| crate::text::fold(text).contains(&crate::text::fold(name)))
+}
+
+fn authn_request(id: &str, destination: &reqwest::Url) -> String {
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    format!(
+        r#"<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="{id}" Version="2.0" IssueInstant="{now}" Destination="{destination}" AssertionConsumerServiceURL="{GAR_SP_ACS}" ProtocolBinding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"><saml:Issuer>{GAR_SP_ENTITY}</saml:Issuer><samlp:NameIDPolicy Format="urn:oasis:names:tc:SAML:2.0:nameid-format:transient" AllowCreate="true"/></samlp:AuthnRequest>"#,
+        destination = crate::text::escape_xml(destination.as_str())
+    )
+}
+
+/// The HTTP-Redirect encoding: raw DEFLATE, then base64.
+fn redirect_encoded(xml: &str) -> String {
+    use base64::Engine;
+    use std::io::Write;
+    let mut encoder =
+        flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    let _ = encoder.write_all(xml.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(encoder.finish().unwrap_or_default())
+}
+
+fn verify(response: &str, certificates: &[Vec<u8>]) -> Result<String, String> {
+    use samael::crypto::{
+        AllowedSignatureAlgorithm, CertificateDer, Crypto, CryptoProvider, ReduceMode,
+    };
+    if certificates.is_empty() {
+        return Err("aucun certificat dans les métadonnées".to_owned());
+    }
+    let certs: Vec<CertificateDer> = certificates
+        .iter()
+        .map(|der| CertificateDer::from(der.clone()))
+        .collect();
+    Crypto::reduce_xml_to_signed_with_allowed_algorithms(
+        response,
+        &certs,
+        ReduceMode::ValidateAndMarkNoAncestors,
+        Some(&[AllowedSignatureAlgorithm::RsaSha256]),
+    )
+    .map_err(|_| "aucune signature ne se vérifie avec le certificat des métadonnées".to_owned())
+}
+
+async fn gather_sso(context: &Arc<Context>) -> Result<GarSsoObservation, String> {
+    use crate::idp::Scenario;
+    use crate::probe::{Document, LoginPlan, log_in};
+    let capability = |c: Capability| {
+        context
+            .target
+            .capabilities
+            .get(&c)
+            .cloned()
+            .ok_or_else(|| format!("capacité {c} non déclarée"))
+    };
+    let (metadata_url, sso_url) = (
+        capability(Capability::GarIdpMetadata)?,
+        capability(Capability::GarSso)?,
+    );
+    let (start, account_page) = (
+        capability(Capability::EduconnectOidcLogin)?,
+        capability(Capability::AccountPage)?,
+    );
+    let world = match &context.sso {
+        Some(SsoSetup::Ready(world)) => Arc::clone(world),
+        Some(SsoSetup::Failed(why)) => return Err(why.clone()),
+        None => {
+            return Err(
+                "la cible ne déclare pas de section [sso] : l'élève se connecte par ÉduConnect"
+                    .to_owned(),
+            );
+        }
+    };
+    let mut exchanges = Vec::new();
+    let metadata = match context.probe.download(&metadata_url, 1 << 20).await {
+        Ok((page, body)) => {
+            exchanges.extend(page.exchanges());
+            if page.status == 200 {
+                String::from_utf8(body).map_err(|_| "métadonnées non UTF-8".to_owned())
+            } else {
+                Err(format!("{} → statut {}", page.final_url, page.status))
+            }
+        }
+        Err(failure) => {
+            exchanges.extend(failure.exchanges);
+            Err(failure.error.to_string())
+        }
+    };
+    let certificates = metadata.as_deref().map(certificates).unwrap_or_default();
+    let directory = &world.directory;
+    let pupil = directory
+        .pupils
+        .first()
+        .ok_or_else(|| "l'annuaire AAF ne contient aucun élève".to_owned())?;
+    let uai = directory
+        .school(&pupil.school)
+        .map(|s| s.uai.clone())
+        .unwrap_or_default();
+    let persona = super::sso::persona(directory, crate::suite::VirtualUser::Pupil)?;
+    let export = observe(context).await;
+    let exported_id = match export.as_ref() {
+        Ok(export) => export
+            .export
+            .eleves
+            .iter()
+            .find(|p| {
+                crate::text::fold(&p.name.0) == crate::text::fold(&pupil.last_name)
+                    && crate::text::fold(&p.name.1) == crate::text::fold(&pupil.first_name)
+                    && p.etabs.contains(&uai)
+            })
+            .map(|p| p.id.clone())
+            .ok_or_else(|| {
+                format!(
+                    "{} {} ({uai}) absent de l'export",
+                    pupil.first_name, pupil.last_name
+                )
+            }),
+        Err(why) => Err(format!("export non lu : {why}")),
+    };
+    let request_id = format!("_gar{}", crate::idp::random_token().replace(['-', '_'], ""));
+    let mut request_url = sso_url.clone();
+    request_url
+        .query_pairs_mut()
+        .append_pair(
+            "SAMLRequest",
+            &redirect_encoded(&authn_request(&request_id, &sso_url)),
+        )
+        .append_pair("RelayState", "entconf-gar");
+    let plan = LoginPlan {
+        login_page: None,
+        start,
+        account_page,
+        logout: None,
+        choose: None,
+        replay: false,
+        idp_host: world.public_url.host_str().unwrap_or("").to_owned(),
+        idp_origin: world.public_url.origin().ascii_serialization(),
+        token: world.idp.open(Scenario {
+            identity: persona.identity.clone(),
+            attack: None,
+            victim: None,
+        }),
+        visit: vec![request_url],
+        user_agent: None,
+        probe_cookies: false,
+    };
+    let (login, response) = match log_in(&context.probe, &world.idp, &plan).await {
+        Err(failure) => {
+            exchanges.extend(failure.exchanges);
+            (
+                Err(failure.error.to_string()),
+                Err("pas de connexion".to_owned()),
+            )
+        }
+        Ok(trace) if !shows(&trace.account, &persona.person.name) => {
+            exchanges.extend(trace.exchanges());
+            (
+                Err(format!(
+                    "{} n'a pas atteint son compte ({} → {}) : voir la suite SSO",
+                    persona.person.name, trace.account.final_url, trace.account.status
+                )),
+                Err("pas de connexion".to_owned()),
+            )
+        }
+        Ok(trace) => {
+            exchanges.extend(trace.exchanges());
+            let response = trace
+                .visits
+                .first()
+                .ok_or_else(|| "page SSO non ouverte".to_owned())
+                .and_then(|page| {
+                    let text = page.text().filter(|_| page.is_html()).ok_or_else(|| {
+                        format!(
+                            "{} → statut {}, pas de formulaire",
+                            page.final_url, page.status
+                        )
+                    })?;
+                    let form = Document::parse(text, &page.final_url)
+                        .auto_submit_form()
+                        .ok_or_else(|| {
+                            format!(
+                                "{} → statut {}, aucun formulaire SAML",
+                                page.final_url, page.status
+                            )
+                        })?;
+                    let encoded = form
+                        .fields
+                        .iter()
+                        .find(|(name, _)| name == "SAMLResponse")
+                        .map(|(_, value)| value.clone())
+                        .ok_or_else(|| "formulaire sans SAMLResponse".to_owned())?;
+                    use base64::Engine;
+                    let bytes = base64::engine::general_purpose::STANDARD
+                        .decode(encoded.split_whitespace().collect::<String>())
+                        .map_err(|_| "SAMLResponse n'est pas du base64".to_owned())?;
+                    String::from_utf8(bytes)
+                        .map_err(|_| "SAMLResponse n'est pas de l'UTF-8".to_owned())
+                });
+            (Ok(()), response)
+        }
+    };
+    let signed = match &response {
+        Ok(xml) => verify(xml, &certificates),
+        Err(why) => Err(why.clone()),
+    };
+    Ok(GarSsoObservation {
+        metadata_url,
+        metadata,
+        certificates,
+        checked_at: chrono::Utc::now(),
+        sp_entity: GAR_SP_ENTITY.to_owned(),
+        acs: GAR_SP_ACS.to_owned(),
+        request_id,
+        person: (pupil.last_name.clone(), pupil.first_name.clone(), uai),
+        exported_id,
+        login,
+        response,
+        signed,
+        exchanges,
+    })
 }

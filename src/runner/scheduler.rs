@@ -114,6 +114,7 @@ pub async fn run(
         sso: settings.sso.clone(),
         stats: super::once::RunOnce::default(),
         gar: super::once::RunOnce::default(),
+        gar_sso: super::once::RunOnce::default(),
     });
     let started_at = clock.now();
     let start = clock.monotonic();

@@ -215,6 +215,9 @@ pub struct StepEntry {
     /// Downloads the GAR-ENT export the target declares (`gar_export`), unpacks it within bounds, validates it against GAR-ENT-1D.xsd and reads it (once per run).
     #[serde(default)]
     pub gar_export: Option<StatisticsStepEntry>,
+    /// As the GAR service provider, sends an AuthnRequest to the candidate's IdP (`gar_sso`) for a pupil logged in through EduConnect, and reads the metadata (`gar_idp_metadata`) and the answer (once per run).
+    #[serde(default)]
+    pub gar_sso: Option<StatisticsStepEntry>,
     /// Plays the suite's activity in the dedicated schools, then reads the statistics API at every level, as every declared viewer and anonymously (once per run).
     #[serde(default)]
     pub statistics: Option<StatisticsStepEntry>,
@@ -367,7 +370,7 @@ pub struct AssertionEntry {
 pub struct GarRuleEntry {
     /// `gar_export` step examined.
     pub step: Located<String>,
-    /// `delivery`, `schema`, `integrity`, `stable_ids`, `completeness` or `minimisation`.
+    /// On a `gar_export` step: `delivery`, `schema`, `integrity`, `stable_ids`, `completeness`, `minimisation`; on a `gar_sso` step: `idp_metadata`, `assertion`.
     pub rule: Located<String>,
 }
 

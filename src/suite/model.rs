@@ -155,6 +155,10 @@ pub enum Action {
     /// The GAR-ENT export downloaded, unpacked within bounds, validated
     /// against the schema and read (once per run, shared).
     GarExport,
+    /// The harness, as GAR service provider, sends an AuthnRequest to the
+    /// candidate's IdP for a logged-in pupil and reads the answer (once per
+    /// run, shared).
+    GarSso,
 }
 
 /// What a `login` step does.
@@ -853,18 +857,29 @@ pub enum GarRule {
     Completeness,
     /// Nothing the GAR does not need: no parent, assigners are staff.
     Minimisation,
+    /// The IdP metadata: valid, with a signing certificate in its validity.
+    IdpMetadata,
+    /// The assertion sent to the GAR: signed, addressed, minimal.
+    Assertion,
 }
 
 impl GarRule {
     /// Every rule.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 8] = [
         Self::Delivery,
         Self::Schema,
         Self::Integrity,
         Self::StableIds,
         Self::Completeness,
         Self::Minimisation,
+        Self::IdpMetadata,
+        Self::Assertion,
     ];
+
+    /// Whether the rule reads a `gar_sso` step (otherwise a `gar_export` one).
+    pub fn reads_sso(self) -> bool {
+        matches!(self, Self::IdpMetadata | Self::Assertion)
+    }
 
     /// Name in suite files.
     pub fn as_str(self) -> &'static str {
@@ -875,6 +890,8 @@ impl GarRule {
             Self::StableIds => "stable_ids",
             Self::Completeness => "completeness",
             Self::Minimisation => "minimisation",
+            Self::IdpMetadata => "idp_metadata",
+            Self::Assertion => "assertion",
         }
     }
 
@@ -889,6 +906,10 @@ impl GarRule {
             Self::StableIds => "Identifiants inchangés d'un export à l'autre, données inchangées",
             Self::Completeness => "L'export contient exactement l'annuaire de référence",
             Self::Minimisation => "L'export ne transmet rien dont le GAR n'a pas besoin",
+            Self::IdpMetadata => "Métadonnées de l'IdP publiées, certificat de signature valide",
+            Self::Assertion => {
+                "Assertion signée, bien adressée, limitée à idEnt et GARPersonIdentifiant"
+            }
         }
     }
 }

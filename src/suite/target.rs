@@ -58,11 +58,15 @@ pub enum Capability {
     StatisticsDnmaExport,
     /// The latest GAR-ENT export archive (tar.gz; its `.md5` beside it).
     GarExport,
+    /// The metadata of the candidate's SAML IdP for the GAR.
+    GarIdpMetadata,
+    /// The IdP's single sign-on endpoint for the GAR (HTTP-Redirect binding).
+    GarSso,
 }
 
 impl Capability {
     /// Every capability, in documentation order.
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 12] = [
         Self::LoginPage,
         Self::HomePage,
         Self::EduconnectOidcLogin,
@@ -73,6 +77,8 @@ impl Capability {
         Self::StatisticsApi,
         Self::StatisticsDnmaExport,
         Self::GarExport,
+        Self::GarIdpMetadata,
+        Self::GarSso,
     ];
 
     /// Name in suite and target files.
@@ -88,6 +94,8 @@ impl Capability {
             Self::StatisticsApi => "statistics_api",
             Self::StatisticsDnmaExport => "statistics_dnma_export",
             Self::GarExport => "gar_export",
+            Self::GarIdpMetadata => "gar_idp_metadata",
+            Self::GarSso => "gar_sso",
         }
     }
 
@@ -342,6 +350,8 @@ struct CapabilitiesFile {
     statistics_api: Option<String>,
     statistics_dnma_export: Option<String>,
     gar_export: Option<String>,
+    gar_idp_metadata: Option<String>,
+    gar_sso: Option<String>,
 }
 
 #[derive(Default, Deserialize)]
@@ -473,6 +483,11 @@ pub fn parse_target(
                 &raw.capabilities.statistics_dnma_export,
             ),
             (Capability::GarExport, &raw.capabilities.gar_export),
+            (
+                Capability::GarIdpMetadata,
+                &raw.capabilities.gar_idp_metadata,
+            ),
+            (Capability::GarSso, &raw.capabilities.gar_sso),
         ];
         for (capability, value) in declared {
             let Some(value) = value else { continue };

@@ -293,11 +293,18 @@ fn validate_check(
         .filter(|step| step.value.gar_export.is_some())
         .map(|step| step.value.id.value.clone())
         .collect();
+    let gar_sso: BTreeSet<String> = raw
+        .steps
+        .iter()
+        .filter(|step| step.value.gar_sso.is_some())
+        .map(|step| step.value.id.value.clone())
+        .collect();
     let known = KnownSteps {
         all: &step_ids,
         logins: &logins,
         statistics: &statistics,
         gar: &gar,
+        gar_sso: &gar_sso,
     };
     let only_if: Vec<Assertion> = raw
         .only_if
@@ -394,6 +401,30 @@ fn validate_step(
             format!("{check_id} : l'étape « {step_id} » est déjà définie"),
         );
     }
+    if raw.gar_sso.is_some() {
+        if raw.fetch.is_some()
+            || raw.login.is_some()
+            || raw.statistics.is_some()
+            || raw.gar_export.is_some()
+        {
+            cx.error(
+                entry,
+                format!("étape « {step_id} » : une seule sonde par étape"),
+            );
+        }
+        requires.extend([
+            Capability::GarIdpMetadata,
+            Capability::GarSso,
+            Capability::GarExport,
+            Capability::EduconnectOidcLogin,
+            Capability::AccountPage,
+        ]);
+        return (cx.problems.len() == before).then(|| Step {
+            id: step_id,
+            action: Action::GarSso,
+            captures: Vec::new(),
+        });
+    }
     if raw.gar_export.is_some() {
         if raw.fetch.is_some() || raw.login.is_some() || raw.statistics.is_some() {
             cx.error(
@@ -477,7 +508,7 @@ fn validate_step(
         cx.error(
             entry,
             format!(
-                "étape « {step_id} » : aucune sonde ; sondes connues : fetch, login, statistics, gar_export"
+                "étape « {step_id} » : aucune sonde ; sondes connues : fetch, login, statistics, gar_export, gar_sso"
             ),
         );
         return None;
@@ -764,6 +795,7 @@ struct KnownSteps<'a> {
     logins: &'a BTreeSet<String>,
     statistics: &'a BTreeSet<String>,
     gar: &'a BTreeSet<String>,
+    gar_sso: &'a BTreeSet<String>,
 }
 
 fn login_ref(
@@ -1155,10 +1187,10 @@ fn validate_gar_rule(
     entry: &super::file::GarRuleEntry,
 ) -> Option<AssertionKind> {
     let step = step_ref(cx, known.all, &entry.step)?;
-    if !known.gar.contains(&step) {
+    if !known.gar.contains(&step) && !known.gar_sso.contains(&step) {
         cx.error(
             &entry.step,
-            format!("l'étape « {step} » n'est pas une étape gar_export"),
+            format!("l'étape « {step} » n'est ni une étape gar_export ni une étape gar_sso"),
         );
         return None;
     }
@@ -1177,6 +1209,18 @@ fn validate_gar_rule(
         );
         return None;
     };
+    if rule.reads_sso() != known.gar_sso.contains(&step) {
+        let wanted = if rule.reads_sso() {
+            "gar_sso"
+        } else {
+            "gar_export"
+        };
+        cx.error(
+            &entry.rule,
+            format!("la règle « {} » lit une étape {wanted}", rule.as_str()),
+        );
+        return None;
+    }
     Some(AssertionKind::Gar { step, rule })
 }
 

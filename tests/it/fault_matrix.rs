@@ -100,13 +100,21 @@ fn expected_stats(fault: Fault) -> Vec<(u8, Outcome)> {
 fn expected_gar(fault: Fault) -> Vec<(u8, Outcome)> {
     match fault {
         Fault::GarExportInvalidXsd => vec![(2, F)],
-        Fault::GarExportDanglingGroup | Fault::GarExportIdsUnstable => vec![(3, F)],
+        Fault::GarExportDanglingGroup => vec![(3, F)],
+        // The identifier the IdP sends is no longer the exported one either.
+        Fault::GarExportIdsUnstable => vec![(3, F), (6, F)],
         Fault::GarExportMissingPupil => vec![(4, F)],
         Fault::GarExportLeaksParents => vec![(5, F)],
         Fault::GarExportBadMd5 => vec![(1, F)],
+        Fault::GarAssertionUnsigned | Fault::GarAssertionLeaksName => vec![(6, F)],
+        Fault::GarMetadataCertExpired => vec![(7, F)],
+        // The pupil cannot log in: the IdP cannot be asked (error).
+        Fault::OidcWrongAcademyCode => vec![(6, E)],
         // A refused archive: delivery fails, nothing else can be read.
+        // The assertion's identifier cannot be compared with an export
+        // that could not be read.
         Fault::GarExportTraversal | Fault::GarExportBomb => {
-            vec![(1, F), (2, E), (3, E), (4, E), (5, E)]
+            vec![(1, F), (2, E), (3, E), (4, E), (5, E), (6, E)]
         }
         _ => Vec::new(),
     }

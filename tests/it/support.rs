@@ -33,7 +33,7 @@ pub(crate) fn target(base_url: &str) -> Target {
          [capabilities]\nlogin_page = \"/auth/login\"\nhome_page = \"/\"\n\
          educonnect_oidc_login = \"/auth/educonnect\"\neduconnect_saml_login = \"/auth/educonnect/saml\"\n\
          agents_login = \"/auth/agents\"\naccount_page = \"/compte\"\nlogout = \"/auth/deconnexion\"\n\
-         statistics_api = \"/api/conformance/stats\"\nstatistics_dnma_export = \"/api/conformance/stats/dnma.csv\"\ngar_export = \"/gar/export/dernier\"\n\
+         statistics_api = \"/api/conformance/stats\"\nstatistics_dnma_export = \"/api/conformance/stats/dnma.csv\"\ngar_export = \"/gar/export/dernier\"\ngar_idp_metadata = \"/auth/saml/metadata/gar\"\ngar_sso = \"/auth/saml/redirect/sso\"\n\
          [http]\nrequest_timeout = \"2s\"\ncheck_timeout = \"10s\"\n"
     );
     parse_target("test.toml", &text, None, &NoEnvironment).expect("test target")
