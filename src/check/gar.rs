@@ -11,12 +11,9 @@ use crate::gar::{GarExport, GarPerson, Kind, parse_archive_name};
 use crate::suite::GarRule;
 use crate::text::fold;
 
+use super::login::lets_in;
 use super::observation::{GarObservation, GarSsoObservation};
-use super::outcome::{Verdict, listed};
-
-fn verdict(expected: &str, problems: &[String], fine: impl Into<String>) -> Verdict {
-    Verdict::from_problems(expected, "", problems, fine)
-}
+use super::outcome::{Verdict, listed, verdict};
 
 /// Evaluates one rule.
 pub fn judge_gar(rule: GarRule, observed: &GarObservation) -> Verdict {
@@ -485,11 +482,25 @@ fn assertion(observed: &GarSsoObservation) -> Verdict {
     let expected = "une assertion signée par la clé des métadonnées, adressée au GAR (Destination, \
                     Recipient, Audience, InResponseTo), encore valide, au NameID transitoire, \
                     portant seulement idEnt et GARPersonIdentifiant égal à celui de l'export";
-    if let Err(why) = &observed.login {
-        return Verdict::error(
-            expected,
-            format!("la connexion de l'élève n'a pas pu être jouée : {why}"),
-        );
+    match &observed.login {
+        Err(why) => {
+            return Verdict::error(
+                expected,
+                format!("la connexion de l'élève n'a pas pu être jouée : {why}"),
+            );
+        }
+        // Without a session the IdP has nobody to speak about: whatever it
+        // answers proves nothing about the assertion.
+        Ok(account) if !lets_in(account, &observed.pupil) => {
+            return Verdict::error(
+                expected,
+                format!(
+                    "{} n'a pas atteint son compte ({} → {}) : voir la suite SSO",
+                    observed.pupil.name, account.final_url, account.status
+                ),
+            );
+        }
+        Ok(_) => {}
     }
     let response = match &observed.response {
         Ok(response) => response,

@@ -129,8 +129,11 @@ pub struct GarSsoObservation {
     pub person: (String, String, String),
     /// Their `GARPersonIdentifiant` in the export, or why it is unknown.
     pub exported_id: Result<String, String>,
-    /// Why the pupil's login or the SSO page could not be played, if so.
-    pub login: Result<(), String>,
+    /// The pupil as their account page must show them.
+    pub pupil: Person,
+    /// The account page after the pupil's login, or why the login could
+    /// not be played.
+    pub login: Result<Page, String>,
     /// The SAML response's XML, or why there is none.
     pub response: Result<String, String>,
     /// The part of the response the metadata's key signs (the assertion),

@@ -151,6 +151,12 @@ pub(crate) fn listed(problems: &[String]) -> String {
     text
 }
 
+/// `Verdict::from_problems` without an introduction: the problems speak
+/// for themselves.
+pub(crate) fn verdict(expected: &str, problems: &[String], fine: impl Into<String>) -> Verdict {
+    Verdict::from_problems(expected, "", problems, fine)
+}
+
 impl Verdict {
     /// Holds when there is no problem (`fine` says what was seen), fails
     /// with the problems listed after `intro` otherwise.

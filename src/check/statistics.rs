@@ -19,11 +19,7 @@ use super::login::shows_at_school;
 use super::observation::{Person, StatsObservation};
 #[cfg(test)]
 use super::outcome::AssertionStatus;
-use super::outcome::{Verdict, listed};
-
-fn verdict(expected: &str, problems: &[String], fine: impl Into<String>) -> Verdict {
-    Verdict::from_problems(expected, "", problems, fine)
-}
+use super::outcome::{Verdict, listed, verdict};
 
 /// Evaluates one rule.
 pub fn judge_statistics(rule: StatsRule, spec: &StatsSpec, observed: &StatsObservation) -> Verdict {

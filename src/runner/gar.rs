@@ -41,36 +41,15 @@ async fn gather(context: &Context) -> Result<GarObservation, String> {
     let mut exchanges = page.exchanges();
     let md5_url = reqwest::Url::parse(&format!("{}.md5", page.final_url))
         .map_err(|error| error.to_string())?;
-    let md5_file = match context.probe.download(&md5_url, 4096).await {
-        Ok((md5_page, body)) => {
-            exchanges.extend(md5_page.exchanges());
-            if md5_page.status == 200 {
-                Ok(String::from_utf8_lossy(&body).into_owned())
-            } else {
-                Err(format!("{md5_url} → statut {}", md5_page.status))
-            }
-        }
-        Err(failure) => {
-            exchanges.extend(failure.exchanges);
-            Err(failure.error.to_string())
-        }
-    };
-    let again = match context.probe.download(&url, MAX_ARCHIVE).await {
-        Ok((page, bytes)) if page.status == 200 => {
-            exchanges.extend(page.exchanges());
-            tokio::task::spawn_blocking(move || reread(&bytes))
-                .await
-                .map_err(|error| error.to_string())
-                .and_then(|read| read)
-        }
-        Ok((page, _)) => {
-            exchanges.extend(page.exchanges());
-            Err(format!("{} → statut {}", page.final_url, page.status))
-        }
-        Err(failure) => {
-            exchanges.extend(failure.exchanges);
-            Err(failure.error.to_string())
-        }
+    let md5_file = body_of(context, &md5_url, 4096, &mut exchanges)
+        .await
+        .map(|body| String::from_utf8_lossy(&body).into_owned());
+    let again = match body_of(context, &url, MAX_ARCHIVE, &mut exchanges).await {
+        Ok(bytes) => tokio::task::spawn_blocking(move || reread(&bytes))
+            .await
+            .map_err(|error| error.to_string())
+            .and_then(|read| read),
+        Err(why) => Err(why),
     };
     let directory = match &context.sso {
         Some(SsoSetup::Ready(world)) => Some(world.directory.clone()),
@@ -85,6 +64,30 @@ async fn gather(context: &Context) -> Result<GarObservation, String> {
     })
     .await
     .map_err(|error| format!("lecture de l'export interrompue : {error}"))
+}
+
+/// The body of `url` if it answers 200 (redirects followed), at most
+/// `limit` bytes; every exchange is kept as evidence, whatever the outcome.
+async fn body_of(
+    context: &Context,
+    url: &reqwest::Url,
+    limit: u64,
+    exchanges: &mut Vec<String>,
+) -> Result<Vec<u8>, String> {
+    match context.probe.download(url, limit).await {
+        Ok((page, body)) => {
+            exchanges.extend(page.exchanges());
+            if page.status == 200 {
+                Ok(body)
+            } else {
+                Err(format!("{} → statut {}", page.final_url, page.status))
+            }
+        }
+        Err(failure) => {
+            exchanges.extend(failure.exchanges);
+            Err(failure.error.to_string())
+        }
+    }
 }
 
 /// Unpacks, validates and reads the archive (CPU only).
@@ -189,15 +192,6 @@ fn certificates(metadata: &str) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// Whether the account page names the person: the pupil is logged in, so
-/// the IdP's answer can be asked for.
-fn shows(page: &crate::probe::Page, name: &str) -> bool {
-    page.status == 200
-        && page
-            .text()
-            .is_some_and(|text| crate::text::fold(text).contains(&crate::text::fold(name)))
-}
-
 fn authn_request(id: &str, destination: &reqwest::Url) -> String {
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     format!(
@@ -266,20 +260,9 @@ async fn gather_sso(context: &Arc<Context>) -> Result<GarSsoObservation, String>
         }
     };
     let mut exchanges = Vec::new();
-    let metadata = match context.probe.download(&metadata_url, 1 << 20).await {
-        Ok((page, body)) => {
-            exchanges.extend(page.exchanges());
-            if page.status == 200 {
-                String::from_utf8(body).map_err(|_| "métadonnées non UTF-8".to_owned())
-            } else {
-                Err(format!("{} → statut {}", page.final_url, page.status))
-            }
-        }
-        Err(failure) => {
-            exchanges.extend(failure.exchanges);
-            Err(failure.error.to_string())
-        }
-    };
+    let metadata = body_of(context, &metadata_url, 1 << 20, &mut exchanges)
+        .await
+        .and_then(|body| String::from_utf8(body).map_err(|_| "métadonnées non UTF-8".to_owned()));
     let certificates = metadata.as_deref().map(certificates).unwrap_or_default();
     let directory = &world.directory;
     let pupil = directory
@@ -346,16 +329,6 @@ async fn gather_sso(context: &Arc<Context>) -> Result<GarSsoObservation, String>
                 Err("pas de connexion".to_owned()),
             )
         }
-        Ok(trace) if !shows(&trace.account, &persona.person.name) => {
-            exchanges.extend(trace.exchanges());
-            (
-                Err(format!(
-                    "{} n'a pas atteint son compte ({} → {}) : voir la suite SSO",
-                    persona.person.name, trace.account.final_url, trace.account.status
-                )),
-                Err("pas de connexion".to_owned()),
-            )
-        }
         Ok(trace) => {
             exchanges.extend(trace.exchanges());
             let response = trace
@@ -390,7 +363,7 @@ async fn gather_sso(context: &Arc<Context>) -> Result<GarSsoObservation, String>
                     String::from_utf8(bytes)
                         .map_err(|_| "SAMLResponse n'est pas de l'UTF-8".to_owned())
                 });
-            (Ok(()), response)
+            (Ok(trace.account.clone()), response)
         }
     };
     let signed = match &response {
@@ -406,6 +379,7 @@ async fn gather_sso(context: &Arc<Context>) -> Result<GarSsoObservation, String>
         acs: GAR_SP_ACS.to_owned(),
         request_id,
         person: (pupil.last_name.clone(), pupil.first_name.clone(), uai),
+        pupil: persona.person.clone(),
         exported_id,
         login,
         response,
