@@ -7,13 +7,14 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 use ent_server::{
-    Fault, RunningServer, ServerConfig, SsoConfig, StatsConfig, StatsViewer as Account,
+    Fault, GarConfig, RunningServer, ServerConfig, SsoConfig, StatsConfig, StatsViewer as Account,
 };
 
 use crate::aaf::{self, GenerateOptions};
-use crate::idp::{IdpSettings, RunningIdp, SigningKey, random_token};
+use crate::gar::{RessourcesService, RunningRessources, spawn_ressources};
+use crate::idp::{IdpSettings, RunningIdp, SigningKey, TlsRole, random_token};
 use crate::runner::{self, SsoWorld};
-use crate::suite::{Secret, SecretSlot, StatsTarget, StatsViewer};
+use crate::suite::{GarTarget, Secret, SecretSlot, StatsTarget, StatsViewer};
 
 /// OpenID Connect client id of the reference ENT at the test EduConnect.
 pub const CLIENT_ID: &str = "ent-bellerive";
@@ -25,9 +26,13 @@ pub struct Demo {
     pub server: RunningServer,
     /// The IdPs and the directory the ENT was seeded with.
     pub world: Arc<SsoWorld>,
+    /// The GAR "ressources" web service the médiacentre calls.
+    pub ressources: RunningRessources,
     idp: RunningIdp,
     viewers: Vec<Account>,
     schools: Vec<String>,
+    /// The ENT's client certificate at the GAR (PEM).
+    gar_client_pem: String,
 }
 
 /// The dedicated schools of the statistics activity: the third and fourth of
@@ -39,6 +44,34 @@ impl Demo {
     /// Address of the IdPs.
     pub fn idp_addr(&self) -> SocketAddr {
         self.idp.addr()
+    }
+
+    /// Wires a run to the demonstration: the target's `[stats]` and `[gar]`
+    /// sections, the IdPs and the GAR web service of the settings.
+    pub fn attach(
+        &self,
+        target: &mut crate::suite::Target,
+        settings: &mut crate::runner::RunSettings,
+    ) -> Result<(), DemoError> {
+        target.stats = Some(self.stats_target()?);
+        target.gar = Some(self.gar_target());
+        settings.sso = Some(runner::SsoSetup::Ready(Arc::clone(&self.world)));
+        settings.gar = Some(runner::GarSetup::Ready(Arc::clone(
+            &self.ressources.service,
+        )));
+        Ok(())
+    }
+
+    /// The `[gar]` part of the demo's target: the ENT's project code, the
+    /// service the harness serves and the ENT's client certificate.
+    pub fn gar_target(&self) -> GarTarget {
+        GarTarget {
+            id_ent: ent_server::GAR_ID_ENT.to_owned(),
+            ressources_listen: self.ressources.addr(),
+            ressources_public_url: self.ressources.service.public_url(),
+            ressources_keys: None,
+            client_certificate: self.gar_client_pem.clone(),
+        }
     }
 
     /// The `[stats]` part of the demo's target: dedicated schools, service
@@ -120,6 +153,9 @@ pub enum DemoError {
     /// The IdPs could not start.
     #[error("fournisseurs d'identité de test : {0}")]
     Idp(String),
+    /// The GAR web service could not start.
+    #[error("service ressources du GAR : {0}")]
+    Gar(String),
     /// The ENT could not start.
     #[error("ENT de référence : {0}")]
     Server(#[from] std::io::Error),
@@ -153,7 +189,10 @@ pub async fn start(faults: BTreeSet<Fault>) -> Result<Demo, DemoError> {
     let (idp, world) = runner::launch(loopback, settings, false, key, directory)
         .await
         .map_err(DemoError::Idp)?;
+    let (ressources, gar) = ressources().await?;
+    let gar_client_pem = gar.client_cert_pem.clone();
     let config = ServerConfig {
+        gar: Some(gar),
         faults,
         basic_auth: None,
         sso: Some(SsoConfig {
@@ -173,8 +212,40 @@ pub async fn start(faults: BTreeSet<Fault>) -> Result<Demo, DemoError> {
     Ok(Demo {
         server,
         world,
+        ressources,
         idp,
         viewers,
         schools,
+        gar_client_pem,
     })
+}
+
+/// The GAR web service on a loopback port, trusting a client certificate
+/// made for the ENT, and the ENT's side of it.
+async fn ressources() -> Result<(RunningRessources, GarConfig), DemoError> {
+    let gar = |e: &dyn std::fmt::Display| DemoError::Gar(e.to_string());
+    let client = SigningKey::generate_tls("ENT de Bellerive — client GAR", TlsRole::Client, &[])
+        .map_err(|e| gar(&e))?;
+    let server = SigningKey::generate_tls(
+        "entconf — service ressources du GAR (test uniquement)",
+        TlsRole::Server,
+        &["127.0.0.1".to_owned()],
+    )
+    .map_err(|e| gar(&e))?;
+    let placeholder = reqwest::Url::parse("https://127.0.0.1/").map_err(|e| gar(&e))?;
+    let service =
+        RessourcesService::new(&client.cert_pem(), server, placeholder).map_err(|e| gar(&e))?;
+    let loopback = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
+    let running = spawn_ressources(loopback, Arc::new(service))
+        .await
+        .map_err(|e| gar(&e))?;
+    let url = reqwest::Url::parse(&format!("https://{}", running.addr())).map_err(|e| gar(&e))?;
+    running.service.set_public_url(url.clone());
+    let config = GarConfig {
+        ressources_url: crate::idp::base(&url),
+        ressources_ca_pem: running.service.certificate_pem(),
+        client_cert_pem: client.cert_pem(),
+        client_key_pem: client.private_pkcs8_pem().map_err(|e| gar(&e))?,
+    };
+    Ok((running, config))
 }

@@ -11,7 +11,7 @@ use crate::gar::{GarExport, GarPerson, Kind, parse_archive_name};
 use crate::suite::GarRule;
 use crate::text::fold;
 
-use super::login::lets_in;
+use super::login::not_logged_in;
 use super::observation::{GarObservation, GarSsoObservation};
 use super::outcome::{Verdict, listed, verdict};
 
@@ -38,7 +38,10 @@ pub fn judge_gar(rule: GarRule, observed: &GarObservation) -> Verdict {
         GarRule::Completeness => completeness(observed),
         GarRule::Minimisation => minimisation(observed),
         GarRule::Delivery => delivery(observed),
-        GarRule::IdpMetadata | GarRule::Assertion => {
+        GarRule::IdpMetadata
+        | GarRule::Assertion
+        | GarRule::MediacentreCall
+        | GarRule::MediacentreShown => {
             Verdict::error(expected, "règle lue sur une étape gar_export")
         }
     }
@@ -482,25 +485,8 @@ fn assertion(observed: &GarSsoObservation) -> Verdict {
     let expected = "une assertion signée par la clé des métadonnées, adressée au GAR (Destination, \
                     Recipient, Audience, InResponseTo), encore valide, au NameID transitoire, \
                     portant seulement idEnt et GARPersonIdentifiant égal à celui de l'export";
-    match &observed.login {
-        Err(why) => {
-            return Verdict::error(
-                expected,
-                format!("la connexion de l'élève n'a pas pu être jouée : {why}"),
-            );
-        }
-        // Without a session the IdP has nobody to speak about: whatever it
-        // answers proves nothing about the assertion.
-        Ok(account) if !lets_in(account, &observed.pupil) => {
-            return Verdict::error(
-                expected,
-                format!(
-                    "{} n'a pas atteint son compte ({} → {}) : voir la suite SSO",
-                    observed.pupil.name, account.final_url, account.status
-                ),
-            );
-        }
-        Ok(_) => {}
+    if let Some(verdict) = not_logged_in(expected, &observed.login, &observed.pupil) {
+        return verdict;
     }
     let response = match &observed.response {
         Ok(response) => response,

@@ -66,6 +66,32 @@ pub(super) fn lets_in(page: &Page, person: &Person) -> bool {
     shown(page, person, None).is_some_and(|s| s.name)
 }
 
+/// Why a check that needs `pupil` logged in cannot judge (`error`: the
+/// SSO suite says why the login failed), or `None` when they are.
+pub(super) fn not_logged_in(
+    expected: &str,
+    login: &Result<Page, String>,
+    pupil: &Person,
+) -> Option<Verdict> {
+    match login {
+        Err(why) => Some(Verdict::error(
+            expected,
+            format!("la connexion de l'élève n'a pas pu être jouée : {why}"),
+        )),
+        // Without a session nothing the candidate does next is about the
+        // pupil: it proves nothing either way.
+        Ok(account) if !lets_in(account, pupil) => Some(Verdict::error(
+            expected,
+            format!(
+                "{} n'a pas atteint son compte ({}) : voir la suite SSO",
+                pupil.name,
+                where_it_ended(account)
+            ),
+        )),
+        Ok(_) => None,
+    }
+}
+
 /// The final URL without its query (which may carry a code or a session
 /// id: the evidence keeps it, redacted), and the status.
 fn where_it_ended(page: &Page) -> String {

@@ -9,6 +9,7 @@ mod accessibility;
 mod gar;
 mod link;
 mod login;
+mod mediacentre;
 mod mention;
 mod observation;
 mod outcome;
@@ -19,15 +20,17 @@ mod wording;
 
 pub use gar::{judge_gar, judge_gar_sso};
 pub use link::capture_link;
+pub use mediacentre::judge_mediacentre;
 pub use observation::{
-    GarObservation, GarShared, GarSsoObservation, GarSsoShared, LoginObservation, Observations,
-    Person, StatsObservation, StatsShared, TargetFacts,
+    GarMediacentreObservation, GarMediacentreShared, GarObservation, GarShared, GarSsoObservation,
+    GarSsoShared, LoginObservation, Observations, Person, StatsObservation, StatsShared,
+    TargetFacts,
 };
 pub use outcome::{AssertionResult, AssertionStatus, Outcome, Verdict, failure_outcome, fold};
 pub use page::{NotPublic, PUBLIC_EXPECTED, public_problem};
 pub use statistics::judge_statistics;
 
-use crate::suite::{Assertion, AssertionKind, Severity};
+use crate::suite::{Assertion, AssertionKind, GarStep, Severity};
 
 /// Evaluates one assertion of a check whose severity is `check_severity`.
 pub fn evaluate(
@@ -77,14 +80,14 @@ pub fn evaluate(
         AssertionKind::NoSecretInUrls { step } => login::no_secret_in_urls(observations, step),
         AssertionKind::IdpLogout { step } => login::idp_logout(observations, step),
         AssertionKind::LogoutEndsSession { step } => login::logout_ends_session(observations, step),
-        AssertionKind::Gar { step, rule } if rule.reads_sso() => match observations.gar_sso(step) {
-            Ok(observed) => judge_gar_sso(*rule, observed),
-            Err(verdict) => verdict,
-        },
-        AssertionKind::Gar { step, rule } => match observations.gar(step) {
-            Ok(observed) => judge_gar(*rule, observed),
-            Err(verdict) => verdict,
-        },
+        AssertionKind::Gar { step, rule } => match rule.step_kind() {
+            GarStep::Export => observations.gar(step).map(|o| judge_gar(*rule, o)),
+            GarStep::Sso => observations.gar_sso(step).map(|o| judge_gar_sso(*rule, o)),
+            GarStep::Mediacentre => observations
+                .gar_mediacentre(step)
+                .map(|o| judge_mediacentre(*rule, o)),
+        }
+        .unwrap_or_else(|verdict| verdict),
         AssertionKind::Statistics { step, rule, spec } => match observations.statistics(step) {
             Ok(observed) => judge_statistics(*rule, spec, observed),
             Err(verdict) => verdict,

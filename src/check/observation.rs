@@ -143,6 +143,32 @@ pub struct GarSsoObservation {
     pub exchanges: Vec<String>,
 }
 
+/// What a `gar_mediacentre` step observed: a pupil opening the médiacentre
+/// while the harness plays the GAR's "ressources" web service.
+#[derive(Clone, Debug)]
+pub struct GarMediacentreObservation {
+    /// The pupil as their account page must show them.
+    pub pupil: Person,
+    /// The account page after login, or why the login could not be played.
+    pub login: Result<Page, String>,
+    /// The médiacentre (page or the JSON it is drawn from), or why it could
+    /// not be opened.
+    pub page: Result<Page, String>,
+    /// The only call the médiacentre should make (idENT declared, the
+    /// pupil's UAI, their `GARPersonIdentifiant` in the export), or why it
+    /// is unknown.
+    pub expected: Result<crate::gar::Asked, String>,
+    /// Where the harness served the web service.
+    pub service_url: Url,
+    /// What the service received while the pupil opened the médiacentre.
+    pub received: crate::gar::Received,
+    /// Evidence (the pupil's exchanges and the calls received).
+    pub exchanges: Vec<String>,
+}
+
+/// The médiacentre of a step: observed, or why not.
+pub type GarMediacentreShared = Arc<Result<GarMediacentreObservation, String>>;
+
 /// The GAR SSO of a step: observed, or why not.
 pub type GarSsoShared = Arc<Result<GarSsoObservation, String>>;
 
@@ -159,6 +185,7 @@ pub struct Observations {
     statistics: BTreeMap<String, StatsShared>,
     gar: BTreeMap<String, GarShared>,
     gar_sso: BTreeMap<String, GarSsoShared>,
+    gar_mediacentre: BTreeMap<String, GarMediacentreShared>,
     /// Facts about the target.
     pub target: TargetFacts,
 }
@@ -188,6 +215,7 @@ impl Observations {
             statistics: BTreeMap::new(),
             gar: BTreeMap::new(),
             gar_sso: BTreeMap::new(),
+            gar_mediacentre: BTreeMap::new(),
             target,
         }
     }
@@ -211,6 +239,25 @@ impl Observations {
     pub fn with_gar_sso(mut self, gar_sso: BTreeMap<String, GarSsoShared>) -> Self {
         self.gar_sso = gar_sso;
         self
+    }
+
+    /// Adds the médiacentres of the check.
+    #[must_use]
+    pub fn with_gar_mediacentre(
+        mut self,
+        gar_mediacentre: BTreeMap<String, GarMediacentreShared>,
+    ) -> Self {
+        self.gar_mediacentre = gar_mediacentre;
+        self
+    }
+
+    /// The médiacentre of a step.
+    pub fn gar_mediacentre(&self, step: &str) -> Result<&GarMediacentreObservation, Verdict> {
+        match self.gar_mediacentre.get(step).map(|shared| shared.as_ref()) {
+            Some(Ok(observation)) => Ok(observation),
+            Some(Err(why)) => Err(Verdict::error("le médiacentre ouvert", why.clone())),
+            None => Err(missing_step(step)),
+        }
     }
 
     /// The GAR SSO of a step.

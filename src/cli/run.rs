@@ -10,7 +10,7 @@ use ent_server::Fault;
 use entconf::bundle;
 use entconf::evidence::{Clock, SystemClock};
 use entconf::report::{self, Format, RunOptionsInfo};
-use entconf::runner::{self, Cancellation, Plan, RunSettings, Selection, SsoSetup};
+use entconf::runner::{self, Cancellation, GarSetup, Plan, RunSettings, Selection, SsoSetup};
 use entconf::suite::{Catalog, Diagnostics, ProcessEnvironment, Target, load_target, parse_target};
 use entconf::waiver::{self, Waivers};
 
@@ -66,7 +66,28 @@ pub(super) fn run(args: RunArgs) -> anyhow::Result<Exit> {
                 }
             },
         };
-        execute(prepared, target, sso).await
+        // The GAR web service, likewise.
+        let (gar, _ressources) = match &target.gar {
+            None => (None, None),
+            Some(gar) => match runner::start_ressources(gar).await {
+                Ok(running) => {
+                    eprintln!(
+                        "Service ressources du GAR de test sur {} (TLS, certificat client exigé){}",
+                        gar.ressources_public_url,
+                        match &gar.ressources_keys {
+                            Some(dir) => format!(" ; son certificat : {}", dir.display()),
+                            None => " ; certificat serveur neuf à chaque exécution (ressources_keys le conserve)".to_owned(),
+                        }
+                    );
+                    (Some(GarSetup::Ready(std::sync::Arc::clone(&running.service))), Some(running))
+                }
+                Err(why) => {
+                    eprintln!("attention : service ressources du GAR impossible à démarrer : {why}");
+                    (Some(GarSetup::Failed(why)), None)
+                }
+            },
+        };
+        execute(prepared, target, sso, gar).await
     })
 }
 
@@ -89,8 +110,12 @@ pub(super) fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
         let mut target =
             demo_target(&demo.server.base_url()).map_err(|d| anyhow::anyhow!("{d}"))?;
         target.stats = Some(demo.stats_target()?);
+        target.gar = Some(demo.gar_target());
         let sso = Some(SsoSetup::Ready(std::sync::Arc::clone(&demo.world)));
-        let exit = execute(prepared, target, sso).await;
+        let gar = Some(GarSetup::Ready(std::sync::Arc::clone(
+            &demo.ressources.service,
+        )));
+        let exit = execute(prepared, target, sso, gar).await;
         drop(demo);
         exit
     })
@@ -103,7 +128,7 @@ fn demo_target(base_url: &str) -> Result<Target, Diagnostics> {
          [capabilities]\nlogin_page = \"/auth/login\"\nhome_page = \"/\"\n\
          educonnect_oidc_login = \"/auth/educonnect\"\neduconnect_saml_login = \"/auth/educonnect/saml\"\n\
          agents_login = \"/auth/agents\"\naccount_page = \"/compte\"\nlogout = \"/auth/deconnexion\"\n\
-         statistics_api = \"/api/conformance/stats\"\nstatistics_dnma_export = \"/api/conformance/stats/dnma.csv\"\ngar_export = \"/gar/export/dernier\"\ngar_idp_metadata = \"/auth/saml/metadata/gar\"\ngar_sso = \"/auth/saml/redirect/sso\"\n\n\
+         statistics_api = \"/api/conformance/stats\"\nstatistics_dnma_export = \"/api/conformance/stats/dnma.csv\"\ngar_export = \"/gar/export/dernier\"\ngar_idp_metadata = \"/auth/saml/metadata/gar\"\ngar_sso = \"/auth/saml/redirect/sso\"\ngar_mediacentre = \"/mediacentre\"\n\n\
          [http]\nrequest_timeout = \"5s\"\ncheck_timeout = \"30s\"\n"
     );
     parse_target("(cible de démonstration)", &text, None, &ProcessEnvironment)
@@ -189,6 +214,7 @@ async fn execute(
     prepared: Prepared,
     target: Target,
     sso: Option<SsoSetup>,
+    gar: Option<GarSetup>,
 ) -> anyhow::Result<Exit> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock::new());
     let run_id = run_id(&prepared.out, &target.id, clock.as_ref());
@@ -198,6 +224,7 @@ async fn execute(
         clock: Arc::clone(&clock),
         options: prepared.options.clone(),
         sso,
+        gar,
     };
     let cancellation = Cancellation::new();
     let on_signal = cancellation.clone();

@@ -21,6 +21,8 @@ use super::IdpError;
 
 const KEY_FILE: &str = "test-only-idp-key.pem";
 const CERT_FILE: &str = "test-only-idp-cert.pem";
+const TLS_KEY_FILE: &str = "test-only-tls-key.pem";
+const TLS_CERT_FILE: &str = "test-only-tls-cert.pem";
 
 /// An RSA signing key with its certificate.
 #[derive(Clone)]
@@ -44,19 +46,57 @@ impl SigningKey {
     /// A fresh 2048-bit RSA key and a one-year self-signed certificate
     /// naming `common_name`.
     pub fn generate(common_name: &str) -> Result<Self, IdpError> {
+        Self::generate_for(common_name, None)
+    }
+
+    /// A fresh key and a one-year self-signed TLS certificate: for a
+    /// server, valid for `hosts` (IP addresses or DNS names); for a client,
+    /// `hosts` is empty.
+    pub fn generate_tls(
+        common_name: &str,
+        tls: TlsRole,
+        hosts: &[String],
+    ) -> Result<Self, IdpError> {
+        Self::generate_for(common_name, Some((tls, hosts)))
+    }
+
+    fn generate_for(
+        common_name: &str,
+        tls: Option<(TlsRole, &[String])>,
+    ) -> Result<Self, IdpError> {
         let rsa = Rsa::generate(2048).map_err(crypto)?;
         let key = PKey::from_rsa(rsa).map_err(crypto)?;
-        let cert = self_signed(&key, common_name)?;
+        let cert = self_signed(&key, common_name, tls)?;
         Self::from_parts(key, &cert)
     }
 
     /// Reads the key and certificate kept in `dir`, creating them first if
     /// the folder holds none (the files are marked test-only by name).
     pub fn load_or_create(dir: &Path, common_name: &str) -> Result<Self, IdpError> {
-        let key_path = dir.join(KEY_FILE);
-        let cert_path = dir.join(CERT_FILE);
+        Self::kept(dir, (KEY_FILE, CERT_FILE), || Self::generate(common_name))
+    }
+
+    /// As [`Self::load_or_create`], for the TLS certificate of a server
+    /// (files `test-only-tls-*.pem`).
+    pub fn load_or_create_tls(
+        dir: &Path,
+        common_name: &str,
+        hosts: &[String],
+    ) -> Result<Self, IdpError> {
+        Self::kept(dir, (TLS_KEY_FILE, TLS_CERT_FILE), || {
+            Self::generate_tls(common_name, TlsRole::Server, hosts)
+        })
+    }
+
+    fn kept(
+        dir: &Path,
+        (key_file, cert_file): (&str, &str),
+        generate: impl FnOnce() -> Result<Self, IdpError>,
+    ) -> Result<Self, IdpError> {
+        let key_path = dir.join(key_file);
+        let cert_path = dir.join(cert_file);
         if !key_path.exists() {
-            let fresh = Self::generate(common_name)?;
+            let fresh = generate()?;
             fs::create_dir_all(dir).map_err(|error| io(dir, &error))?;
             let pem = fresh.key.private_key_to_pem_pkcs8().map_err(crypto)?;
             write_private(&key_path, &pem)?;
@@ -94,6 +134,17 @@ impl SigningKey {
         String::from_utf8(pem).map_err(|_| IdpError::Crypto("PEM non UTF-8".to_owned()))
     }
 
+    /// The private key as PKCS#8 DER, the form TLS libraries take.
+    pub fn private_pkcs8_der(&self) -> Result<Vec<u8>, IdpError> {
+        self.key.private_key_to_pkcs8().map_err(crypto)
+    }
+
+    /// The private key as PKCS#8 PEM (a TLS client's identity).
+    pub fn private_pkcs8_pem(&self) -> Result<String, IdpError> {
+        let pem = self.key.private_key_to_pem_pkcs8().map_err(crypto)?;
+        String::from_utf8(pem).map_err(|_| IdpError::Crypto("PEM non UTF-8".to_owned()))
+    }
+
     /// The private key as DER, the form libxmlsec1 signs with.
     pub(crate) fn private_der(&self) -> Result<Vec<u8>, IdpError> {
         self.key.private_key_to_der().map_err(crypto)
@@ -124,7 +175,20 @@ impl SigningKey {
     }
 }
 
-fn self_signed(key: &PKey<Private>, common_name: &str) -> Result<X509, IdpError> {
+/// What a TLS certificate is for (its extended key usage).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TlsRole {
+    /// A server (`serverAuth`), named by its hosts.
+    Server,
+    /// A client presenting itself (`clientAuth`), as an ENT to the GAR.
+    Client,
+}
+
+fn self_signed(
+    key: &PKey<Private>,
+    common_name: &str,
+    tls: Option<(TlsRole, &[String])>,
+) -> Result<X509, IdpError> {
     let mut name = X509NameBuilder::new().map_err(crypto)?;
     name.append_entry_by_text("CN", common_name)
         .map_err(crypto)?;
@@ -146,6 +210,37 @@ fn self_signed(key: &PKey<Private>, common_name: &str) -> Result<X509, IdpError>
     let not_after = Asn1Time::days_from_now(365).map_err(crypto)?;
     builder.set_not_before(&not_before).map_err(crypto)?;
     builder.set_not_after(&not_after).map_err(crypto)?;
+    if let Some((role, hosts)) = tls {
+        use openssl::x509::extension::{
+            BasicConstraints, ExtendedKeyUsage, SubjectAlternativeName,
+        };
+        let mut usage = ExtendedKeyUsage::new();
+        match role {
+            TlsRole::Server => usage.server_auth(),
+            TlsRole::Client => usage.client_auth(),
+        };
+        builder
+            .append_extension(usage.build().map_err(crypto)?)
+            .map_err(crypto)?;
+        // Not a CA: the peer trusts this very certificate, as webpki
+        // allows for a self-signed end entity.
+        builder
+            .append_extension(BasicConstraints::new().build().map_err(crypto)?)
+            .map_err(crypto)?;
+        if !hosts.is_empty() {
+            let mut names = SubjectAlternativeName::new();
+            for host in hosts {
+                if host.parse::<std::net::IpAddr>().is_ok() {
+                    names.ip(host);
+                } else {
+                    names.dns(host);
+                }
+            }
+            let context = builder.x509v3_context(None, None);
+            let names = names.build(&context).map_err(crypto)?;
+            builder.append_extension(names).map_err(crypto)?;
+        }
+    }
     builder.sign(key, MessageDigest::sha256()).map_err(crypto)?;
     Ok(builder.build())
 }

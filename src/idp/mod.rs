@@ -17,6 +17,7 @@
 mod attack;
 mod identity;
 mod keys;
+pub(crate) mod listener;
 mod oidc;
 mod saml;
 mod server;
@@ -28,7 +29,7 @@ use reqwest::Url;
 
 pub use attack::Attack;
 pub use identity::Identity;
-pub use keys::SigningKey;
+pub use keys::{SigningKey, TlsRole};
 pub use saml::Service as SamlService;
 pub use server::{RunningIdp, spawn};
 

@@ -4,20 +4,15 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
+use super::listener::{Listening, listen, serve_http};
+use super::{ARENA_PATH, EDUCONNECT_PATH, Idp, IdpError, SESSION_COOKIE, oidc, saml};
+use crate::text::escape_xml;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::service::TowerToHyperService;
-use tokio::net::{TcpListener, TcpStream};
-use tokio::task::{JoinHandle, JoinSet};
-
-use super::{ARENA_PATH, EDUCONNECT_PATH, Idp, IdpError, SESSION_COOKIE, oidc, saml};
-use crate::text::escape_xml;
 
 /// The IdPs as an axum router.
 pub(crate) fn router(idp: Arc<Idp>) -> Router {
@@ -59,61 +54,26 @@ pub(crate) fn router(idp: Arc<Idp>) -> Router {
 pub struct RunningIdp {
     /// Shared state: open scenarios, read their logs.
     pub idp: Arc<Idp>,
-    addr: SocketAddr,
-    task: JoinHandle<()>,
+    listening: Listening,
 }
 
 impl RunningIdp {
     /// The address listened on.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-}
-
-impl Drop for RunningIdp {
-    fn drop(&mut self) {
-        self.task.abort();
+        self.listening.addr()
     }
 }
 
 /// Binds `addr` and serves the IdPs until the handle is dropped.
 pub async fn spawn(addr: SocketAddr, idp: Arc<Idp>) -> Result<RunningIdp, IdpError> {
-    let listener = TcpListener::bind(addr)
+    let app = router(Arc::clone(&idp));
+    let listening = listen(addr, move |stream| serve_http(stream, app.clone()))
         .await
         .map_err(|error| IdpError::Listen {
             addr: addr.to_string(),
             reason: error.to_string(),
         })?;
-    let addr = listener.local_addr().map_err(|error| IdpError::Listen {
-        addr: addr.to_string(),
-        reason: error.to_string(),
-    })?;
-    let task = tokio::spawn(serve(listener, router(Arc::clone(&idp))));
-    Ok(RunningIdp { idp, addr, task })
-}
-
-async fn serve(listener: TcpListener, app: Router) {
-    // Connections belong to this task, so dropping the handle ends them all.
-    let mut connections = JoinSet::new();
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => {
-                    connections.spawn(serve_connection(stream, app.clone()));
-                }
-                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-            },
-            Some(_finished) = connections.join_next(), if !connections.is_empty() => {}
-        }
-    }
-}
-
-async fn serve_connection(stream: TcpStream, app: Router) {
-    let service = TowerToHyperService::new(app);
-    let _closed = hyper::server::conn::http1::Builder::new()
-        .timer(TokioTimer::new())
-        .serve_connection(TokioIo::new(stream), service)
-        .await;
+    Ok(RunningIdp { idp, listening })
 }
 
 /// A French error page with the problem stated.

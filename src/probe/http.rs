@@ -41,6 +41,18 @@ pub struct HttpProbe {
     clock: Arc<dyn Clock>,
 }
 
+/// A request received by one of the harness's servers, and its answer.
+pub(crate) struct ReceivedRequest<'a> {
+    pub(crate) method: &'a str,
+    pub(crate) url: &'a Url,
+    /// Request headers worth keeping (name in lower case, value).
+    pub(crate) headers: Vec<(&'a str, String)>,
+    pub(crate) status: u16,
+    /// The body answered (text).
+    pub(crate) body: &'a str,
+    pub(crate) at: chrono::DateTime<chrono::Utc>,
+}
+
 /// What a browser sends: a GET, or a POST of a form.
 #[derive(Clone, Debug)]
 pub(crate) struct Request {
@@ -110,6 +122,46 @@ impl HttpProbe {
     /// The redactor of the run.
     pub fn redactor(&self) -> &Redactor {
         &self.redactor
+    }
+
+    /// Keeps a request one of the harness's own servers received (the GAR
+    /// web service), redacted like the others; returns its evidence id.
+    pub(crate) fn keep_received(&self, received: ReceivedRequest<'_>) -> String {
+        let id = self.store.next_id();
+        let bytes = received.body.as_bytes();
+        let (excerpt, full_text, truncated, binary) =
+            self.evidence_body(Some("application/json"), Some("utf-8"), bytes);
+        self.store.record(Exchange {
+            id: id.clone(),
+            method: received.method.to_owned(),
+            url: format!("{} (reçu par entconf)", self.redactor.url(received.url)),
+            request_headers: received
+                .headers
+                .iter()
+                .map(|(name, value)| Header {
+                    value: self.redactor.header(name, value),
+                    name: (*name).to_owned(),
+                })
+                .collect(),
+            request_body: None,
+            status: Some(received.status),
+            response_headers: vec![Header {
+                name: "content-type".to_owned(),
+                value: "application/json;charset=UTF-8".to_owned(),
+            }],
+            body: Some(Body {
+                size: bytes.len() as u64,
+                sha256: Some(hex(&Sha256::digest(bytes))),
+                excerpt,
+                truncated,
+                binary,
+            }),
+            started_at: received.at,
+            duration_ms: 0,
+            error: None,
+            full_text,
+        });
+        id
     }
 
     /// Opens `url` as an anonymous browser: no prior cookie, every redirect

@@ -15,7 +15,7 @@ use crate::check::{
     self, AssertionResult, AssertionStatus, LoginObservation, NotPublic, Observations, Outcome,
     PUBLIC_EXPECTED, TargetFacts, capture_link, public_problem,
 };
-use crate::check::{GarShared, GarSsoShared, StatsShared};
+use crate::check::{GarMediacentreShared, GarShared, GarSsoShared, StatsShared};
 use crate::idp::{Attack, Scenario};
 use crate::probe::{Document, HttpProbe, LoginPlan, LoginTrace, Page, PageCache, log_in};
 use crate::report::CheckRecord;
@@ -34,6 +34,20 @@ pub(crate) struct Context {
     pub(crate) stats: super::once::RunOnce<crate::check::StatsObservation>,
     pub(crate) gar: super::once::RunOnce<crate::check::GarObservation>,
     pub(crate) gar_sso: super::once::RunOnce<crate::check::GarSsoObservation>,
+    /// The GAR web service the harness serves, when the target has `[gar]`.
+    pub(crate) gar_service: Option<super::mediacentre::GarSetup>,
+    pub(crate) gar_mediacentre: super::once::RunOnce<crate::check::GarMediacentreObservation>,
+}
+
+impl Context {
+    /// The URL the target declares for `capability`, or why there is none.
+    pub(crate) fn capability(&self, capability: Capability) -> Result<url::Url, String> {
+        self.target
+            .capabilities
+            .get(&capability)
+            .cloned()
+            .ok_or_else(|| format!("capacité {capability} non déclarée"))
+    }
 }
 
 /// How a check ended before its assertions could all be evaluated.
@@ -56,6 +70,7 @@ pub(crate) async fn execute(check: &Check, context: &Arc<Context>) -> CheckRecor
     let mut statistics: BTreeMap<String, StatsShared> = BTreeMap::new();
     let mut gar: BTreeMap<String, GarShared> = BTreeMap::new();
     let mut gar_sso: BTreeMap<String, GarSsoShared> = BTreeMap::new();
+    let mut gar_mediacentre: BTreeMap<String, GarMediacentreShared> = BTreeMap::new();
     let mut captures: BTreeMap<String, String> = BTreeMap::new();
     let mut exchanges: Vec<String> = Vec::new();
     for step in &check.steps {
@@ -78,6 +93,12 @@ pub(crate) async fn execute(check: &Check, context: &Arc<Context>) -> CheckRecor
                 gar_sso.insert(step.id.clone(), shared);
                 failed
             }
+            Action::GarMediacentre => {
+                let shared = super::mediacentre::observe(context).await;
+                let failed = shared.as_ref().as_ref().err().cloned();
+                gar_mediacentre.insert(step.id.clone(), shared);
+                failed
+            }
             Action::Fetch { .. } | Action::Login(_) => None,
         };
         if let Some(why) = failed {
@@ -91,7 +112,7 @@ pub(crate) async fn execute(check: &Check, context: &Arc<Context>) -> CheckRecor
         }
         if matches!(
             step.action,
-            Action::GarExport | Action::GarSso | Action::Statistics(_)
+            Action::GarExport | Action::GarSso | Action::GarMediacentre | Action::Statistics(_)
         ) {
             continue;
         }
@@ -127,6 +148,7 @@ pub(crate) async fn execute(check: &Check, context: &Arc<Context>) -> CheckRecor
         statistics,
         gar,
         gar_sso,
+        gar_mediacentre,
     };
     judge(check, &pages, observed, &context.facts, &mut record);
     exchanges.extend(
@@ -177,7 +199,7 @@ fn unmet_requirement(check: &Check, target: &Target, sso: Option<&SsoSetup>) -> 
     let logs_in = check.steps.iter().any(|step| {
         matches!(
             step.action,
-            Action::Login(_) | Action::Statistics(_) | Action::GarSso
+            Action::Login(_) | Action::Statistics(_) | Action::GarSso | Action::GarMediacentre
         )
     });
     if logs_in && sso.is_none() {
@@ -193,7 +215,19 @@ fn unmet_requirement(check: &Check, target: &Target, sso: Option<&SsoSetup>) -> 
         .any(|step| matches!(step.action, Action::Statistics(_)));
     if reads_statistics && target.stats.is_none() {
         return Some(
-            "la cible ne déclare pas de section [stats] : écoles dédiées, pages des services et              comptes de lecture des statistiques (voir README, « Statistiques »)"
+            "la cible ne déclare pas de section [stats] : écoles dédiées, pages des services et \
+             comptes de lecture des statistiques (voir README, « Statistiques »)"
+                .to_owned(),
+        );
+    }
+    let plays_gar = check
+        .steps
+        .iter()
+        .any(|step| matches!(step.action, Action::GarMediacentre));
+    if plays_gar && target.gar.is_none() {
+        return Some(
+            "la cible ne déclare pas de section [gar] : idENT, adresse du service ressources du \
+             GAR joué par entconf et certificat client du médiacentre (voir README, « GAR »)"
                 .to_owned(),
         );
     }
@@ -399,6 +433,7 @@ struct Observed {
     statistics: BTreeMap<String, StatsShared>,
     gar: BTreeMap<String, GarShared>,
     gar_sso: BTreeMap<String, GarSsoShared>,
+    gar_mediacentre: BTreeMap<String, GarMediacentreShared>,
 }
 
 /// Preconditions, then assertions, then the fold.
@@ -413,7 +448,8 @@ fn judge(
         .with_logins(observed.logins)
         .with_statistics(observed.statistics)
         .with_gar(observed.gar)
-        .with_gar_sso(observed.gar_sso);
+        .with_gar_sso(observed.gar_sso)
+        .with_gar_mediacentre(observed.gar_mediacentre);
     for precondition in &check.only_if {
         let result = check::evaluate(precondition, check.severity, &observations);
         match result.status {

@@ -27,12 +27,7 @@ pub(crate) async fn observe(context: &Arc<Context>) -> Shared<GarObservation> {
 }
 
 async fn gather(context: &Context) -> Result<GarObservation, String> {
-    let url = context
-        .target
-        .capabilities
-        .get(&Capability::GarExport)
-        .cloned()
-        .ok_or_else(|| "capacité gar_export non déclarée".to_owned())?;
+    let url = context.capability(Capability::GarExport)?;
     let (page, bytes) = context
         .probe
         .download(&url, MAX_ARCHIVE)
@@ -230,24 +225,33 @@ fn verify(response: &str, certificates: &[Vec<u8>]) -> Result<String, String> {
     .map_err(|_| "aucune signature ne se vérifie avec le certificat des métadonnées".to_owned())
 }
 
-async fn gather_sso(context: &Arc<Context>) -> Result<GarSsoObservation, String> {
+/// The first pupil of the seeded directory, logged in through EduConnect,
+/// then opening some pages of the candidate: what the GAR checks know of
+/// them.
+pub(super) struct PupilVisit {
+    /// As their account page must show them.
+    pub(super) pupil: crate::check::Person,
+    /// Last name, first name and UAI, as the export must hold them.
+    pub(super) names: (String, String, String),
+    /// Their `GARPersonIdentifiant` in the export, or why it is unknown.
+    pub(super) exported_id: Result<String, String>,
+    /// The account page after login, or why the login could not be played.
+    pub(super) login: Result<crate::probe::Page, String>,
+    /// The pages opened after login, in order (empty if the login failed).
+    pub(super) visits: Vec<crate::probe::Page>,
+}
+
+/// Logs the pupil in and opens `visit`; every exchange is kept.
+pub(super) async fn pupil_visit(
+    context: &Arc<Context>,
+    visit: Vec<reqwest::Url>,
+    exchanges: &mut Vec<String>,
+) -> Result<PupilVisit, String> {
     use crate::idp::Scenario;
-    use crate::probe::{Document, LoginPlan, log_in};
-    let capability = |c: Capability| {
-        context
-            .target
-            .capabilities
-            .get(&c)
-            .cloned()
-            .ok_or_else(|| format!("capacité {c} non déclarée"))
-    };
-    let (metadata_url, sso_url) = (
-        capability(Capability::GarIdpMetadata)?,
-        capability(Capability::GarSso)?,
-    );
+    use crate::probe::{LoginPlan, log_in};
     let (start, account_page) = (
-        capability(Capability::EduconnectOidcLogin)?,
-        capability(Capability::AccountPage)?,
+        context.capability(Capability::EduconnectOidcLogin)?,
+        context.capability(Capability::AccountPage)?,
     );
     let world = match &context.sso {
         Some(SsoSetup::Ready(world)) => Arc::clone(world),
@@ -259,11 +263,6 @@ async fn gather_sso(context: &Arc<Context>) -> Result<GarSsoObservation, String>
             );
         }
     };
-    let mut exchanges = Vec::new();
-    let metadata = body_of(context, &metadata_url, 1 << 20, &mut exchanges)
-        .await
-        .and_then(|body| String::from_utf8(body).map_err(|_| "métadonnées non UTF-8".to_owned()));
-    let certificates = metadata.as_deref().map(certificates).unwrap_or_default();
     let directory = &world.directory;
     let pupil = directory
         .pupils
@@ -294,15 +293,6 @@ async fn gather_sso(context: &Arc<Context>) -> Result<GarSsoObservation, String>
             }),
         Err(why) => Err(format!("export non lu : {why}")),
     };
-    let request_id = format!("_gar{}", crate::idp::random_token().replace(['-', '_'], ""));
-    let mut request_url = sso_url.clone();
-    request_url
-        .query_pairs_mut()
-        .append_pair(
-            "SAMLRequest",
-            &redirect_encoded(&authn_request(&request_id, &sso_url)),
-        )
-        .append_pair("RelayState", "entconf-gar");
     let plan = LoginPlan {
         login_page: None,
         start,
@@ -317,54 +307,83 @@ async fn gather_sso(context: &Arc<Context>) -> Result<GarSsoObservation, String>
             attack: None,
             victim: None,
         }),
-        visit: vec![request_url],
+        visit,
         user_agent: None,
         probe_cookies: false,
     };
-    let (login, response) = match log_in(&context.probe, &world.idp, &plan).await {
+    let (login, visits) = match log_in(&context.probe, &world.idp, &plan).await {
         Err(failure) => {
             exchanges.extend(failure.exchanges);
-            (
-                Err(failure.error.to_string()),
-                Err("pas de connexion".to_owned()),
-            )
+            (Err(failure.error.to_string()), Vec::new())
         }
         Ok(trace) => {
             exchanges.extend(trace.exchanges());
-            let response = trace
-                .visits
-                .first()
-                .ok_or_else(|| "page SSO non ouverte".to_owned())
-                .and_then(|page| {
-                    let text = page.text().filter(|_| page.is_html()).ok_or_else(|| {
-                        format!(
-                            "{} → statut {}, pas de formulaire",
-                            page.final_url, page.status
-                        )
-                    })?;
-                    let form = Document::parse(text, &page.final_url)
-                        .auto_submit_form()
-                        .ok_or_else(|| {
-                            format!(
-                                "{} → statut {}, aucun formulaire SAML",
-                                page.final_url, page.status
-                            )
-                        })?;
-                    let encoded = form
-                        .fields
-                        .iter()
-                        .find(|(name, _)| name == "SAMLResponse")
-                        .map(|(_, value)| value.clone())
-                        .ok_or_else(|| "formulaire sans SAMLResponse".to_owned())?;
-                    use base64::Engine;
-                    let bytes = base64::engine::general_purpose::STANDARD
-                        .decode(encoded.split_whitespace().collect::<String>())
-                        .map_err(|_| "SAMLResponse n'est pas du base64".to_owned())?;
-                    String::from_utf8(bytes)
-                        .map_err(|_| "SAMLResponse n'est pas de l'UTF-8".to_owned())
-                });
-            (Ok(trace.account.clone()), response)
+            (Ok(trace.account.clone()), trace.visits)
         }
+    };
+    Ok(PupilVisit {
+        pupil: persona.person,
+        names: (pupil.last_name.clone(), pupil.first_name.clone(), uai),
+        exported_id,
+        login,
+        visits,
+    })
+}
+
+/// The SAML response posted by the page's self-submitting form (XML).
+fn posted_response(page: &crate::probe::Page) -> Result<String, String> {
+    use crate::probe::Document;
+    let text = page.text().filter(|_| page.is_html()).ok_or_else(|| {
+        format!(
+            "{} → statut {}, pas de formulaire",
+            page.final_url, page.status
+        )
+    })?;
+    let form = Document::parse(text, &page.final_url)
+        .auto_submit_form()
+        .ok_or_else(|| {
+            format!(
+                "{} → statut {}, aucun formulaire SAML",
+                page.final_url, page.status
+            )
+        })?;
+    let encoded = form
+        .fields
+        .iter()
+        .find(|(name, _)| name == "SAMLResponse")
+        .map(|(_, value)| value.clone())
+        .ok_or_else(|| "formulaire sans SAMLResponse".to_owned())?;
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded.split_whitespace().collect::<String>())
+        .map_err(|_| "SAMLResponse n'est pas du base64".to_owned())?;
+    String::from_utf8(bytes).map_err(|_| "SAMLResponse n'est pas de l'UTF-8".to_owned())
+}
+
+async fn gather_sso(context: &Arc<Context>) -> Result<GarSsoObservation, String> {
+    let (metadata_url, sso_url) = (
+        context.capability(Capability::GarIdpMetadata)?,
+        context.capability(Capability::GarSso)?,
+    );
+    let mut exchanges = Vec::new();
+    let metadata = body_of(context, &metadata_url, 1 << 20, &mut exchanges)
+        .await
+        .and_then(|body| String::from_utf8(body).map_err(|_| "métadonnées non UTF-8".to_owned()));
+    let certificates = metadata.as_deref().map(certificates).unwrap_or_default();
+    let request_id = format!("_gar{}", crate::idp::random_token().replace(['-', '_'], ""));
+    let mut request_url = sso_url.clone();
+    request_url
+        .query_pairs_mut()
+        .append_pair(
+            "SAMLRequest",
+            &redirect_encoded(&authn_request(&request_id, &sso_url)),
+        )
+        .append_pair("RelayState", "entconf-gar");
+    let visit = pupil_visit(context, vec![request_url], &mut exchanges).await?;
+    let response = match (&visit.login, visit.visits.first()) {
+        (Err(_), _) => Err("pas de connexion".to_owned()),
+        (Ok(_), None) => Err("page SSO non ouverte".to_owned()),
+        (Ok(_), Some(page)) => posted_response(page),
     };
     let signed = match &response {
         Ok(xml) => verify(xml, &certificates),
@@ -378,10 +397,10 @@ async fn gather_sso(context: &Arc<Context>) -> Result<GarSsoObservation, String>
         sp_entity: GAR_SP_ENTITY.to_owned(),
         acs: GAR_SP_ACS.to_owned(),
         request_id,
-        person: (pupil.last_name.clone(), pupil.first_name.clone(), uai),
-        pupil: persona.person.clone(),
-        exported_id,
-        login,
+        person: visit.names,
+        pupil: visit.pupil,
+        exported_id: visit.exported_id,
+        login: visit.login,
         response,
         signed,
         exchanges,

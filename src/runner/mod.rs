@@ -8,6 +8,7 @@
 mod event;
 mod execution;
 mod gar;
+mod mediacentre;
 mod once;
 mod scheduler;
 mod selection;
@@ -15,6 +16,7 @@ mod sso;
 mod statistics;
 
 pub use event::{EventSink, RunEvent};
+pub use mediacentre::{GarSetup, start_ressources};
 pub use scheduler::{Cancellation, RunSettings, run};
 pub use selection::{Plan, Selection, SelectionError, Shard};
 pub use sso::{SsoSetup, SsoWorld, launch, start};

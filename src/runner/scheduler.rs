@@ -13,6 +13,7 @@ use tokio::task::JoinSet;
 
 use super::event::{EventSink, RunEvent};
 use super::execution::{Context, blank_record, execute};
+use super::mediacentre::GarSetup;
 use super::selection::Plan;
 use super::sso::SsoSetup;
 use crate::check::{Outcome, TargetFacts};
@@ -38,6 +39,8 @@ pub struct RunSettings {
     pub options: RunOptionsInfo,
     /// The harness's IdPs and the seeded directory, for `login` steps.
     pub sso: Option<SsoSetup>,
+    /// The GAR web service the harness serves, for `gar_mediacentre` steps.
+    pub gar: Option<GarSetup>,
 }
 
 /// A switch that stops a run; cheap to clone, set from a signal handler.
@@ -115,6 +118,8 @@ pub async fn run(
         stats: super::once::RunOnce::default(),
         gar: super::once::RunOnce::default(),
         gar_sso: super::once::RunOnce::default(),
+        gar_service: settings.gar.clone(),
+        gar_mediacentre: super::once::RunOnce::default(),
     });
     let started_at = clock.now();
     let start = clock.monotonic();

@@ -50,11 +50,7 @@ async fn gather(context: &Context, spec: &StatsSpec) -> Result<StatsObservation,
             );
         }
     };
-    let api = target
-        .capabilities
-        .get(&Capability::StatisticsApi)
-        .cloned()
-        .ok_or_else(|| "capacité statistics_api non déclarée".to_owned())?;
+    let api = context.capability(Capability::StatisticsApi)?;
     let mut viewers = Vec::new();
     for viewer in &stats.viewers {
         match &viewer.token {

@@ -218,6 +218,9 @@ pub struct StepEntry {
     /// As the GAR service provider, sends an AuthnRequest to the candidate's IdP (`gar_sso`) for a pupil logged in through EduConnect, and reads the metadata (`gar_idp_metadata`) and the answer (once per run).
     #[serde(default)]
     pub gar_sso: Option<StatisticsStepEntry>,
+    /// A pupil logged in through EduConnect opens the médiacentre (`gar_mediacentre`) while the harness serves the GAR's "ressources" web service (target section `[gar]`), which records the calls (once per run).
+    #[serde(default)]
+    pub gar_mediacentre: Option<StatisticsStepEntry>,
     /// Plays the suite's activity in the dedicated schools, then reads the statistics API at every level, as every declared viewer and anonymously (once per run).
     #[serde(default)]
     pub statistics: Option<StatisticsStepEntry>,
@@ -370,7 +373,7 @@ pub struct AssertionEntry {
 pub struct GarRuleEntry {
     /// `gar_export` step examined.
     pub step: Located<String>,
-    /// On a `gar_export` step: `delivery`, `schema`, `integrity`, `stable_ids`, `completeness`, `minimisation`; on a `gar_sso` step: `idp_metadata`, `assertion`.
+    /// On a `gar_export` step: `delivery`, `schema`, `integrity`, `stable_ids`, `completeness`, `minimisation`; on a `gar_sso` step: `idp_metadata`, `assertion`; on a `gar_mediacentre` step: `mediacentre_call`, `mediacentre_shown`.
     pub rule: Located<String>,
 }
 

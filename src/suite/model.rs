@@ -159,6 +159,9 @@ pub enum Action {
     /// candidate's IdP for a logged-in pupil and reads the answer (once per
     /// run, shared).
     GarSso,
+    /// A pupil opens the médiacentre while the harness plays the GAR's
+    /// "ressources" web service (once per run, shared).
+    GarMediacentre,
 }
 
 /// What a `login` step does.
@@ -861,11 +864,38 @@ pub enum GarRule {
     IdpMetadata,
     /// The assertion sent to the GAR: signed, addressed, minimal.
     Assertion,
+    /// The médiacentre calls the GAR web service with the declared client
+    /// certificate, for the logged-in person only.
+    MediacentreCall,
+    /// The médiacentre shows every resource the GAR served, with its link.
+    MediacentreShown,
+}
+
+/// The kind of step a GAR rule reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GarStep {
+    /// `gar_export`.
+    Export,
+    /// `gar_sso`.
+    Sso,
+    /// `gar_mediacentre`.
+    Mediacentre,
+}
+
+impl GarStep {
+    /// Name in suite files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Export => "gar_export",
+            Self::Sso => "gar_sso",
+            Self::Mediacentre => "gar_mediacentre",
+        }
+    }
 }
 
 impl GarRule {
     /// Every rule.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 10] = [
         Self::Delivery,
         Self::Schema,
         Self::Integrity,
@@ -874,11 +904,17 @@ impl GarRule {
         Self::Minimisation,
         Self::IdpMetadata,
         Self::Assertion,
+        Self::MediacentreCall,
+        Self::MediacentreShown,
     ];
 
-    /// Whether the rule reads a `gar_sso` step (otherwise a `gar_export` one).
-    pub fn reads_sso(self) -> bool {
-        matches!(self, Self::IdpMetadata | Self::Assertion)
+    /// The kind of step the rule reads.
+    pub fn step_kind(self) -> GarStep {
+        match self {
+            Self::IdpMetadata | Self::Assertion => GarStep::Sso,
+            Self::MediacentreCall | Self::MediacentreShown => GarStep::Mediacentre,
+            _ => GarStep::Export,
+        }
     }
 
     /// Name in suite files.
@@ -892,6 +928,8 @@ impl GarRule {
             Self::Minimisation => "minimisation",
             Self::IdpMetadata => "idp_metadata",
             Self::Assertion => "assertion",
+            Self::MediacentreCall => "mediacentre_call",
+            Self::MediacentreShown => "mediacentre_shown",
         }
     }
 
@@ -909,6 +947,12 @@ impl GarRule {
             Self::IdpMetadata => "Métadonnées de l'IdP publiées, certificat de signature valide",
             Self::Assertion => {
                 "Assertion signée, bien adressée, limitée à idEnt et GARPersonIdentifiant"
+            }
+            Self::MediacentreCall => {
+                "Service ressources appelé avec le certificat client, pour l'utilisateur connecté seul"
+            }
+            Self::MediacentreShown => {
+                "Chaque ressource servie par le GAR est affichée avec son lien"
             }
         }
     }

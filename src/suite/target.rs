@@ -62,11 +62,13 @@ pub enum Capability {
     GarIdpMetadata,
     /// The IdP's single sign-on endpoint for the GAR (HTTP-Redirect binding).
     GarSso,
+    /// The médiacentre page: the GAR resources of the logged-in person.
+    GarMediacentre,
 }
 
 impl Capability {
     /// Every capability, in documentation order.
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 13] = [
         Self::LoginPage,
         Self::HomePage,
         Self::EduconnectOidcLogin,
@@ -79,6 +81,7 @@ impl Capability {
         Self::GarExport,
         Self::GarIdpMetadata,
         Self::GarSso,
+        Self::GarMediacentre,
     ];
 
     /// Name in suite and target files.
@@ -96,6 +99,7 @@ impl Capability {
             Self::GarExport => "gar_export",
             Self::GarIdpMetadata => "gar_idp_metadata",
             Self::GarSso => "gar_sso",
+            Self::GarMediacentre => "gar_mediacentre",
         }
     }
 
@@ -206,6 +210,25 @@ pub struct Target {
     pub sso: Option<SsoTarget>,
     /// What the statistics suite may use, if declared.
     pub stats: Option<StatsTarget>,
+    /// How the candidate reaches the GAR the harness plays, if declared.
+    pub gar: Option<GarTarget>,
+}
+
+/// The `[gar]` section: the candidate's project code at the GAR and how its
+/// médiacentre reaches the "ressources" web service the harness serves.
+#[derive(Clone, Debug)]
+pub struct GarTarget {
+    /// `idENT`: the project code the GAR gave the ENT.
+    pub id_ent: String,
+    /// Address the web service listens on (TLS).
+    pub ressources_listen: std::net::SocketAddr,
+    /// URL the candidate calls it at (default `https://<ressources_listen>`).
+    pub ressources_public_url: Url,
+    /// Folder of the service's test-only TLS key, kept between runs so the
+    /// candidate trusts it once; a fresh key per run otherwise.
+    pub ressources_keys: Option<std::path::PathBuf>,
+    /// The client certificate the candidate presents (PEM, public).
+    pub client_certificate: String,
 }
 
 /// The `[stats]` section: the dedicated schools, the service pages the
@@ -301,6 +324,20 @@ struct TargetFile {
     sso: Option<SsoFile>,
     #[serde(default)]
     stats: Option<StatsFile>,
+    #[serde(default)]
+    gar: Option<GarFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GarFile {
+    id_ent: String,
+    ressources_listen: String,
+    #[serde(default)]
+    ressources_public_url: Option<String>,
+    #[serde(default)]
+    ressources_keys: Option<String>,
+    client_certificate: String,
 }
 
 #[derive(Deserialize)]
@@ -352,6 +389,7 @@ struct CapabilitiesFile {
     gar_export: Option<String>,
     gar_idp_metadata: Option<String>,
     gar_sso: Option<String>,
+    gar_mediacentre: Option<String>,
 }
 
 #[derive(Default, Deserialize)]
@@ -488,6 +526,10 @@ pub fn parse_target(
                 &raw.capabilities.gar_idp_metadata,
             ),
             (Capability::GarSso, &raw.capabilities.gar_sso),
+            (
+                Capability::GarMediacentre,
+                &raw.capabilities.gar_mediacentre,
+            ),
         ];
         for (capability, value) in declared {
             let Some(value) = value else { continue };
@@ -576,10 +618,16 @@ pub fn parse_target(
         _ => None,
     };
 
+    let gar = raw
+        .gar
+        .as_ref()
+        .and_then(|gar| gar_target(gar, base_dir, &mut problem));
+
     match base_url {
         Some(base_url) if problems.is_empty() => Ok(Target {
             sso,
             stats,
+            gar,
             name: raw.name.unwrap_or_else(|| raw.id.clone()),
             id: raw.id,
             base_url,
@@ -598,37 +646,13 @@ fn sso_target(
     env: &dyn Environment,
     problem: &mut impl FnMut(&str, String),
 ) -> Option<SsoTarget> {
-    let listen = match sso.idp_listen.parse::<std::net::SocketAddr>() {
-        Ok(addr) => Some(addr),
-        Err(_) => {
-            problem(
-                "idp_listen",
-                format!(
-                    "idp_listen « {} » n'est pas une adresse IP:PORT (ex. 127.0.0.1:9400)",
-                    sso.idp_listen
-                ),
-            );
-            None
-        }
-    };
-    let public = match (&sso.idp_public_url, listen) {
-        (Some(url), _) => match Url::parse(url) {
-            Ok(url) => Some(url),
-            Err(error) => {
-                problem(
-                    "idp_public_url",
-                    format!("idp_public_url « {url} » n'est pas une URL : {error}"),
-                );
-                None
-            }
-        },
-        (None, Some(addr)) => Url::parse(&format!("http://{addr}")).ok(),
-        (None, None) => None,
-    };
-    let relative = |path: &str| match base_dir {
-        Some(dir) => dir.join(path),
-        None => std::path::PathBuf::from(path),
-    };
+    let (listen, public) = listen_and_url(
+        ("idp_listen", &sso.idp_listen, "127.0.0.1:9400"),
+        ("idp_public_url", sso.idp_public_url.as_deref()),
+        Reached::HttpOrProxy,
+        problem,
+    );
+    let relative = |path: &str| relative_to(base_dir, path);
     let secret = match resolve_secret("OIDC_CLIENT_SECRET", &sso.client_secret, base_dir, env) {
         Ok(slot) => slot,
         Err(message) => {
@@ -643,6 +667,129 @@ fn sso_target(
         aaf: relative(&sso.aaf),
         client_id: sso.client_id.clone(),
         client_secret: secret,
+    })
+}
+
+/// A path of the description, relative to its folder.
+fn relative_to(base_dir: Option<&Path>, path: &str) -> std::path::PathBuf {
+    match base_dir {
+        Some(dir) => dir.join(path),
+        None => std::path::PathBuf::from(path),
+    }
+}
+
+/// How a harness server is reached: its default scheme, and whether a
+/// given URL must use it (the GAR web service is TLS only; the IdPs may sit
+/// behind an HTTPS proxy).
+#[derive(Clone, Copy)]
+enum Reached {
+    HttpOrProxy,
+    HttpsOnly,
+}
+
+/// The `IP:PORT` a harness server listens on, and the URL the candidate
+/// reaches it at: as given, or `<scheme>://<listen>`.
+fn listen_and_url(
+    (listen_key, listen, example): (&str, &str, &str),
+    (url_key, url): (&str, Option<&str>),
+    reached: Reached,
+    problem: &mut impl FnMut(&str, String),
+) -> (Option<std::net::SocketAddr>, Option<Url>) {
+    let scheme = match reached {
+        Reached::HttpOrProxy => "http",
+        Reached::HttpsOnly => "https",
+    };
+    let addr = match listen.parse::<std::net::SocketAddr>() {
+        Ok(addr) => Some(addr),
+        Err(_) => {
+            problem(
+                listen_key,
+                format!("{listen_key} « {listen} » n'est pas une adresse IP:PORT (ex. {example})"),
+            );
+            None
+        }
+    };
+    let public = match (url, addr) {
+        (Some(text), _) => match Url::parse(text) {
+            Ok(url) if url.scheme() == scheme || matches!(reached, Reached::HttpOrProxy) => {
+                Some(url)
+            }
+            Ok(_) => {
+                problem(
+                    url_key,
+                    format!("{url_key} « {text} » : ce service est en {scheme}"),
+                );
+                None
+            }
+            Err(error) => {
+                problem(
+                    url_key,
+                    format!("{url_key} « {text} » n'est pas une URL : {error}"),
+                );
+                None
+            }
+        },
+        (None, Some(addr)) => Url::parse(&format!("{scheme}://{addr}")).ok(),
+        (None, None) => None,
+    };
+    (addr, public)
+}
+
+fn gar_target(
+    gar: &GarFile,
+    base_dir: Option<&Path>,
+    problem: &mut impl FnMut(&str, String),
+) -> Option<GarTarget> {
+    if gar.id_ent.trim().is_empty() || gar.id_ent.contains('/') {
+        problem(
+            "id_ent",
+            format!(
+                "id_ent « {} » : le code de projet attribué par le GAR (ex. BEL), sans « / »",
+                gar.id_ent
+            ),
+        );
+    }
+    let (listen, public) = listen_and_url(
+        (
+            "ressources_listen",
+            &gar.ressources_listen,
+            "127.0.0.1:9443",
+        ),
+        (
+            "ressources_public_url",
+            gar.ressources_public_url.as_deref(),
+        ),
+        Reached::HttpsOnly,
+        problem,
+    );
+    let relative = |path: &str| relative_to(base_dir, path);
+    let path = relative(&gar.client_certificate);
+    let certificate = match std::fs::read_to_string(&path) {
+        Ok(text) if text.contains("-----BEGIN CERTIFICATE-----") => Some(text),
+        Ok(_) => {
+            problem(
+                "client_certificate",
+                format!(
+                    "client_certificate {} : aucun « BEGIN CERTIFICATE » (un certificat PEM est attendu, jamais la clé)",
+                    path.display()
+                ),
+            );
+            None
+        }
+        Err(error) => {
+            problem(
+                "client_certificate",
+                format!("client_certificate {} illisible : {error}", path.display()),
+            );
+            None
+        }
+    };
+    Some(GarTarget {
+        id_ent: gar.id_ent.trim().to_owned(),
+        ressources_listen: listen?,
+        ressources_public_url: public?,
+        ressources_keys: gar.ressources_keys.as_deref().map(relative),
+        client_certificate: certificate?,
     })
 }
 
@@ -850,6 +997,52 @@ ABSENT = { env = "NOT_SET" }
         let errors = parse_target("t.toml", text, None, &FakeEnv(&[])).expect_err("typo");
         assert_eq!(errors.0[0].line, 4);
         assert!(errors.0[0].message.contains("login_pgae"), "{errors}");
+    }
+
+    #[test]
+    fn gar_section_reads_the_certificate_and_defaults_to_https() {
+        let dir = std::env::temp_dir().join(format!("entconf-gar-target-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        std::fs::write(
+            dir.join("client.pem"),
+            "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+        )
+        .expect("cert");
+        std::fs::write(dir.join("key.pem"), "-----BEGIN PRIVATE KEY-----\n").expect("key");
+        let section = |listen: &str, url: &str, cert: &str| {
+            format!(
+                "id = \"x\"\nbase_url = \"http://a/\"\n[gar]\nid_ent = \"BEL\"\n\
+                 ressources_listen = \"{listen}\"\n{url}client_certificate = \"{cert}\"\n"
+            )
+        };
+        let text = section("127.0.0.1:9443", "", "client.pem");
+        let target = parse_target("t.toml", &text, Some(&dir), &FakeEnv(&[])).expect("valid");
+        let gar = target.gar.expect("[gar]");
+        assert_eq!(gar.id_ent, "BEL");
+        assert_eq!(
+            gar.ressources_public_url.as_str(),
+            "https://127.0.0.1:9443/"
+        );
+        assert!(gar.client_certificate.contains("BEGIN CERTIFICATE"));
+
+        let text = section(
+            "9443",
+            "ressources_public_url = \"http://gar.test/\"\n",
+            "key.pem",
+        );
+        let errors = parse_target("t.toml", &text, Some(&dir), &FakeEnv(&[])).expect_err("invalid");
+        let messages: Vec<&str> = errors.0.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages.len(), 3, "{errors}");
+        assert!(messages[0].contains("IP:PORT"), "{errors}");
+        assert!(messages[1].contains("https"), "{errors}");
+        assert!(messages[2].contains("jamais la clé"), "{errors}");
+        let lines: Vec<u32> = errors.0.iter().map(|d| d.line).collect();
+        assert_eq!(lines, vec![5, 6, 7], "{errors}");
+
+        let text = section("127.0.0.1:9443", "", "absent.pem");
+        let errors = parse_target("t.toml", &text, Some(&dir), &FakeEnv(&[])).expect_err("absent");
+        assert!(errors.0[0].message.contains("absent.pem"), "{errors}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

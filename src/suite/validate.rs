@@ -18,9 +18,9 @@ use super::file::{
 use super::located::Located;
 use super::model::{
     AccessibilityState, Action, ActivityLine, Assertion, AssertionKind, Capture, CaptureKind,
-    Check, CookieAttribute, Counted, Css, Deployment, Dimension, GarRule, LoginStep, Measure,
-    Pattern, PhraseList, Reference, SmallCells, SsoService, StatsRule, StatsSpec, Step, Suite,
-    VirtualUser, Who, Zone,
+    Check, CookieAttribute, Counted, Css, Deployment, Dimension, GarRule, GarStep, LoginStep,
+    Measure, Pattern, PhraseList, Reference, SmallCells, SsoService, StatsRule, StatsSpec, Step,
+    Suite, VirtualUser, Who, Zone,
 };
 use super::quantity::parse_duration;
 use super::target::Capability;
@@ -287,24 +287,16 @@ fn validate_check(
         .filter(|step| step.value.statistics.is_some())
         .map(|step| step.value.id.value.clone())
         .collect();
-    let gar: BTreeSet<String> = raw
+    let gar: BTreeMap<String, GarStep> = raw
         .steps
         .iter()
-        .filter(|step| step.value.gar_export.is_some())
-        .map(|step| step.value.id.value.clone())
-        .collect();
-    let gar_sso: BTreeSet<String> = raw
-        .steps
-        .iter()
-        .filter(|step| step.value.gar_sso.is_some())
-        .map(|step| step.value.id.value.clone())
+        .filter_map(|step| Some((step.value.id.value.clone(), gar_step_kind(&step.value)?)))
         .collect();
     let known = KnownSteps {
         all: &step_ids,
         logins: &logins,
         statistics: &statistics,
         gar: &gar,
-        gar_sso: &gar_sso,
     };
     let only_if: Vec<Assertion> = raw
         .only_if
@@ -401,44 +393,53 @@ fn validate_step(
             format!("{check_id} : l'étape « {step_id} » est déjà définie"),
         );
     }
-    if raw.gar_sso.is_some() {
-        if raw.fetch.is_some()
-            || raw.login.is_some()
-            || raw.statistics.is_some()
-            || raw.gar_export.is_some()
-        {
-            cx.error(
-                entry,
-                format!("étape « {step_id} » : une seule sonde par étape"),
-            );
-        }
-        requires.extend([
-            Capability::GarIdpMetadata,
-            Capability::GarSso,
-            Capability::GarExport,
-            Capability::EduconnectOidcLogin,
-            Capability::AccountPage,
-        ]);
-        return (cx.problems.len() == before).then(|| Step {
-            id: step_id,
-            action: Action::GarSso,
-            captures: Vec::new(),
-        });
+    let probes = [
+        raw.fetch.is_some(),
+        raw.login.is_some(),
+        raw.statistics.is_some(),
+        raw.gar_export.is_some(),
+        raw.gar_sso.is_some(),
+        raw.gar_mediacentre.is_some(),
+    ];
+    if probes.iter().filter(|p| **p).count() > 1 {
+        cx.error(
+            entry,
+            format!("étape « {step_id} » : une seule sonde par étape"),
+        );
     }
-    if raw.gar_export.is_some() {
-        if raw.fetch.is_some() || raw.login.is_some() || raw.statistics.is_some() {
+    if let Some(kind) = gar_step_kind(raw) {
+        if let Some(capture) = raw.capture.values().next() {
             cx.error(
-                entry,
-                format!("étape « {step_id} » : une seule sonde par étape"),
+                capture,
+                format!("une étape {} ne capture rien", kind.as_str()),
             );
         }
-        if let Some(capture) = raw.capture.values().next() {
-            cx.error(capture, "une étape gar_export ne capture rien");
-        }
-        requires.insert(Capability::GarExport);
+        let (action, needs): (Action, &[Capability]) = match kind {
+            GarStep::Export => (Action::GarExport, &[Capability::GarExport]),
+            GarStep::Sso => (
+                Action::GarSso,
+                &[
+                    Capability::GarIdpMetadata,
+                    Capability::GarSso,
+                    Capability::GarExport,
+                    Capability::EduconnectOidcLogin,
+                    Capability::AccountPage,
+                ],
+            ),
+            GarStep::Mediacentre => (
+                Action::GarMediacentre,
+                &[
+                    Capability::GarMediacentre,
+                    Capability::GarExport,
+                    Capability::EduconnectOidcLogin,
+                    Capability::AccountPage,
+                ],
+            ),
+        };
+        requires.extend(needs.iter().copied());
         return (cx.problems.len() == before).then(|| Step {
             id: step_id,
-            action: Action::GarExport,
+            action,
             captures: Vec::new(),
         });
     }
@@ -508,7 +509,7 @@ fn validate_step(
         cx.error(
             entry,
             format!(
-                "étape « {step_id} » : aucune sonde ; sondes connues : fetch, login, statistics, gar_export, gar_sso"
+                "étape « {step_id} » : aucune sonde ; sondes connues : fetch, login, statistics, gar_export, gar_sso, gar_mediacentre"
             ),
         );
         return None;
@@ -788,14 +789,26 @@ fn zone(
 
 const ASSERTION_KINDS: &str = "status, public_page, element, link, phrases, pattern, exactly_one, cookies, third_party, lang, link_names, readability, accessibility_rate, signed_in, refused, replay_refused, session_cookie, session_renewed, no_secret_in_urls, idp_logout, logout_ends_session, statistics, gar";
 
+/// The GAR probe of a step, if it has one.
+fn gar_step_kind(raw: &StepEntry) -> Option<GarStep> {
+    if raw.gar_export.is_some() {
+        Some(GarStep::Export)
+    } else if raw.gar_sso.is_some() {
+        Some(GarStep::Sso)
+    } else if raw.gar_mediacentre.is_some() {
+        Some(GarStep::Mediacentre)
+    } else {
+        None
+    }
+}
+
 /// The steps of a check an assertion may name: every step, and those that
 /// are logins (login assertions read nothing else).
 struct KnownSteps<'a> {
     all: &'a BTreeSet<String>,
     logins: &'a BTreeSet<String>,
     statistics: &'a BTreeSet<String>,
-    gar: &'a BTreeSet<String>,
-    gar_sso: &'a BTreeSet<String>,
+    gar: &'a BTreeMap<String, GarStep>,
 }
 
 fn login_ref(
@@ -1187,13 +1200,15 @@ fn validate_gar_rule(
     entry: &super::file::GarRuleEntry,
 ) -> Option<AssertionKind> {
     let step = step_ref(cx, known.all, &entry.step)?;
-    if !known.gar.contains(&step) && !known.gar_sso.contains(&step) {
+    let Some(kind) = known.gar.get(&step).copied() else {
         cx.error(
             &entry.step,
-            format!("l'étape « {step} » n'est ni une étape gar_export ni une étape gar_sso"),
+            format!(
+                "l'étape « {step} » n'est pas une étape GAR (gar_export, gar_sso ou gar_mediacentre)"
+            ),
         );
         return None;
-    }
+    };
     let Some(rule) = GarRule::ALL
         .into_iter()
         .find(|r| r.as_str() == entry.rule.value)
@@ -1209,15 +1224,14 @@ fn validate_gar_rule(
         );
         return None;
     };
-    if rule.reads_sso() != known.gar_sso.contains(&step) {
-        let wanted = if rule.reads_sso() {
-            "gar_sso"
-        } else {
-            "gar_export"
-        };
+    if rule.step_kind() != kind {
         cx.error(
             &entry.rule,
-            format!("la règle « {} » lit une étape {wanted}", rule.as_str()),
+            format!(
+                "la règle « {} » lit une étape {}",
+                rule.as_str(),
+                rule.step_kind().as_str()
+            ),
         );
         return None;
     }

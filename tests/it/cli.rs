@@ -194,6 +194,7 @@ async fn a_secret_given_to_the_run_appears_in_no_output() {
         }),
         sso: None,
         stats: None,
+        gar: None,
     })
     .await
     .expect("server");
@@ -274,6 +275,7 @@ async fn ctrl_c_still_writes_the_partial_report() {
         basic_auth: None,
         sso: None,
         stats: None,
+        gar: None,
     })
     .await
     .expect("server");

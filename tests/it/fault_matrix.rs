@@ -101,20 +101,36 @@ fn expected_gar(fault: Fault) -> Vec<(u8, Outcome)> {
     match fault {
         Fault::GarExportInvalidXsd => vec![(2, F)],
         Fault::GarExportDanglingGroup => vec![(3, F)],
-        // The identifier the IdP sends is no longer the exported one either.
-        Fault::GarExportIdsUnstable => vec![(3, F), (6, F)],
+        // The IdP and the médiacentre use the stable id, no longer the
+        // exported one: the GAR would not know whom they speak of, and it
+        // serves no list for the exported id.
+        Fault::GarExportIdsUnstable => vec![(3, F), (6, F), (8, F), (9, E)],
         Fault::GarExportMissingPupil => vec![(4, F)],
         Fault::GarExportLeaksParents => vec![(5, F)],
         Fault::GarExportBadMd5 => vec![(1, F)],
         Fault::GarAssertionUnsigned | Fault::GarAssertionLeaksName => vec![(6, F)],
         Fault::GarMetadataCertExpired => vec![(7, F)],
-        // The pupil cannot log in: the IdP cannot be asked (error).
-        Fault::OidcWrongAcademyCode => vec![(6, E)],
+        // Refused by the GAR: no list to show (error, not a second failure).
+        Fault::GarMediacentreNoClientCert => vec![(8, F), (9, E)],
+        Fault::GarMediacentreEveryone => vec![(8, F)],
+        Fault::GarMediacentreNoLinks => vec![(9, F)],
+        // The pupil cannot log in: neither the IdP nor the médiacentre can
+        // be asked about them (error).
+        Fault::OidcWrongAcademyCode => vec![(6, E), (8, E), (9, E)],
         // A refused archive: delivery fails, nothing else can be read.
-        // The assertion's identifier cannot be compared with an export
-        // that could not be read.
+        // The pupil's exported identifier, which the assertion and the
+        // médiacentre's calls are compared with, is unknown.
         Fault::GarExportTraversal | Fault::GarExportBomb => {
-            vec![(1, F), (2, E), (3, E), (4, E), (5, E), (6, E)]
+            vec![
+                (1, F),
+                (2, E),
+                (3, E),
+                (4, E),
+                (5, E),
+                (6, E),
+                (8, E),
+                (9, E),
+            ]
         }
         _ => Vec::new(),
     }

@@ -1,7 +1,8 @@
 //! Proof by peers no one here wrote: the `xmlsec1` command verifies the
 //! harness's SAML responses, PyJWT and jwcrypto verify its ID tokens, and
 //! two third-party relying parties log in against the harness's EduConnect:
-//! Authlib over OpenID Connect, pysaml2 over SAML.
+//! Authlib over OpenID Connect, pysaml2 over SAML; curl (OpenSSL) calls the
+//! harness's GAR web service with and without client certificates.
 //!
 //! `bash ci/run.sh` installs them (Debian xmlsec1, a Python venv from
 //! `ci/peers/requirements.txt`). A missing peer fails the test, unless
@@ -322,6 +323,129 @@ async fn pysaml2_service_provider_logs_in_against_the_harness_educonnect() {
     assert!(
         stderr.contains("Signature") || stderr.contains("signature"),
         "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn curl() -> Option<&'static str> {
+    let found = Command::new("curl")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if found {
+        Some("curl")
+    } else {
+        let _ = skip_allowed("curl (paquet Debian curl)");
+        None
+    }
+}
+
+/// curl (OpenSSL's TLS, not rustls) calls the harness's GAR web service as
+/// a médiacentre would: with the declared certificate it gets the list made
+/// for the person asked about; without one, or with another, a GAR `Erreur`
+/// — and the service records which certificate each call came with.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn curl_reaches_the_gar_web_service_only_with_the_declared_certificate() {
+    use entconf::gar::{Asked, Presented, RessourcesService, resources_for, spawn_ressources};
+    use entconf::idp::{SigningKey, TlsRole};
+    let Some(curl) = curl() else { return };
+    let dir = scratch("gar-ws");
+    let declared =
+        SigningKey::generate_tls("médiacentre déclaré", TlsRole::Client, &[]).expect("client key");
+    let other = SigningKey::generate_tls("autre client", TlsRole::Client, &[]).expect("other key");
+    let server = SigningKey::generate_tls(
+        "service ressources",
+        TlsRole::Server,
+        &["127.0.0.1".to_owned()],
+    )
+    .expect("server key");
+    for (name, key) in [("declared", &declared), ("other", &other)] {
+        std::fs::write(dir.join(format!("{name}.pem")), key.cert_pem()).expect("cert");
+        std::fs::write(
+            dir.join(format!("{name}-key.pem")),
+            key.private_pkcs8_pem().expect("pem"),
+        )
+        .expect("key");
+    }
+    let placeholder = reqwest::Url::parse("https://127.0.0.1/").expect("url");
+    let service =
+        RessourcesService::new(&declared.cert_pem(), server, placeholder).expect("service");
+    std::fs::write(dir.join("ca.pem"), service.certificate_pem()).expect("ca");
+    let running = spawn_ressources(
+        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        Arc::new(service),
+    )
+    .await
+    .expect("listen");
+    let url = format!("https://{}/ressources/BEL/0990001A/u-42", running.addr());
+    let folder = dir.clone();
+    let call = move |client: Option<&str>| {
+        let dir = &folder;
+        let mut command = Command::new(curl);
+        command
+            .args(["-sS", "--max-time", "10", "--cacert"])
+            .arg(dir.join("ca.pem"))
+            .args(["-H", "Accept: application/json", "-w", "\n%{http_code}"]);
+        if let Some(name) = client {
+            command
+                .arg("--cert")
+                .arg(dir.join(format!("{name}.pem")))
+                .arg("--key")
+                .arg(dir.join(format!("{name}-key.pem")));
+        }
+        let output = command.arg(&url).output().expect("curl runs");
+        let text = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(
+            output.status.success(),
+            "curl : {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let (body, status) = text.rsplit_once('\n').expect("status line");
+        let json: serde_json::Value = serde_json::from_str(body).expect("JSON body");
+        (status.to_owned(), json)
+    };
+    let (status, body) = tokio::task::spawn_blocking({
+        let call = call.clone();
+        move || call(Some("declared"))
+    })
+    .await
+    .expect("curl");
+    assert_eq!(status, "200");
+    let asked = Asked {
+        id_ent: "BEL".to_owned(),
+        uai: "0990001A".to_owned(),
+        person: "u-42".to_owned(),
+    };
+    let expected = resources_for(&asked);
+    assert_eq!(
+        body["listeRessources"]["ressource"][0]["urlAccesRessource"],
+        expected[0].url.as_str()
+    );
+    assert_eq!(
+        body["listeRessources"]["ressource"][2]["nomRessource"],
+        expected[2].name.as_str()
+    );
+    let (status, body) = tokio::task::spawn_blocking({
+        let call = call.clone();
+        move || call(None)
+    })
+    .await
+    .expect("curl");
+    assert_eq!(status, "403");
+    assert_eq!(body["Erreur"]["Message"], "certificat client absent");
+    let (status, _) = tokio::task::spawn_blocking(move || call(Some("other")))
+        .await
+        .expect("curl");
+    assert_eq!(status, "403");
+    let calls = running.service.since(0).calls;
+    assert_eq!(calls.len(), 3, "{calls:?}");
+    assert_eq!(calls[0].certificate, Presented::Declared);
+    assert_eq!(calls[0].asked.as_ref(), Some(&asked));
+    assert_eq!(calls[1].certificate, Presented::Nothing);
+    assert!(
+        matches!(&calls[2].certificate, Presented::Other { subject, .. } if subject.contains("autre client")),
+        "{:?}",
+        calls[2].certificate
     );
     let _ = std::fs::remove_dir_all(&dir);
 }

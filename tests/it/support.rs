@@ -9,7 +9,7 @@ use ent_server::Fault;
 use entconf::check::Outcome;
 use entconf::evidence::FixedClock;
 use entconf::report::{Harness, RunOptionsInfo, RunRecord};
-use entconf::runner::{Cancellation, Plan, RunSettings, Selection, SsoSetup, run};
+use entconf::runner::{Cancellation, Plan, RunSettings, Selection, run};
 use entconf::suite::{Catalog, Environment, Target, embedded_sources, load, parse_target};
 
 /// An environment with no variables.
@@ -33,7 +33,7 @@ pub(crate) fn target(base_url: &str) -> Target {
          [capabilities]\nlogin_page = \"/auth/login\"\nhome_page = \"/\"\n\
          educonnect_oidc_login = \"/auth/educonnect\"\neduconnect_saml_login = \"/auth/educonnect/saml\"\n\
          agents_login = \"/auth/agents\"\naccount_page = \"/compte\"\nlogout = \"/auth/deconnexion\"\n\
-         statistics_api = \"/api/conformance/stats\"\nstatistics_dnma_export = \"/api/conformance/stats/dnma.csv\"\ngar_export = \"/gar/export/dernier\"\ngar_idp_metadata = \"/auth/saml/metadata/gar\"\ngar_sso = \"/auth/saml/redirect/sso\"\n\
+         statistics_api = \"/api/conformance/stats\"\nstatistics_dnma_export = \"/api/conformance/stats/dnma.csv\"\ngar_export = \"/gar/export/dernier\"\ngar_idp_metadata = \"/auth/saml/metadata/gar\"\ngar_sso = \"/auth/saml/redirect/sso\"\ngar_mediacentre = \"/mediacentre\"\n\
          [http]\nrequest_timeout = \"2s\"\ncheck_timeout = \"10s\"\n"
     );
     parse_target("test.toml", &text, None, &NoEnvironment).expect("test target")
@@ -57,6 +57,7 @@ pub(crate) fn settings(jobs: usize) -> RunSettings {
             shard: None,
         },
         sso: None,
+        gar: None,
     }
 }
 
@@ -80,10 +81,10 @@ pub(crate) async fn run_selected(
     let plan = Plan::new(&catalog, selection).expect("plan");
     let mut settings = settings(jobs);
     settings.options.demo_faults = faults.iter().map(|f| f.name().to_owned()).collect();
-    settings.sso = Some(SsoSetup::Ready(Arc::clone(&demo.world)));
     let sink = Arc::new(|_: &entconf::runner::RunEvent| {});
     let mut target = target(&server.base_url());
-    target.stats = Some(demo.stats_target().expect("demo statistics target"));
+    demo.attach(&mut target, &mut settings)
+        .expect("demo statistics and GAR");
     let mut record = run(&catalog, &plan, target, settings, sink, Cancellation::new())
         .await
         .expect("run");

@@ -1,0 +1,299 @@
+//! Judging the médiacentre (GAR-08, GAR-09): pure functions over what the
+//! GAR "ressources" web service played by the harness received while a
+//! pupil opened the médiacentre, and what the médiacentre then showed.
+//!
+//! The service answers each call with resources made for the person the
+//! path names, so a médiacentre that shows someone else's list, or calls
+//! for everyone of the school, is told apart from one that does its job.
+
+use crate::gar::{Asked, Presented, Resource, RessourcesCall};
+use crate::probe::{Document, Page};
+use crate::suite::GarRule;
+use crate::text::fold;
+
+use super::login::not_logged_in;
+use super::observation::GarMediacentreObservation;
+use super::outcome::{Verdict, verdict};
+
+/// Evaluates one médiacentre rule.
+pub fn judge_mediacentre(rule: GarRule, observed: &GarMediacentreObservation) -> Verdict {
+    match rule {
+        GarRule::MediacentreShown => shown(observed),
+        _ => calls(observed),
+    }
+}
+
+fn path_of(asked: &Asked) -> String {
+    format!(
+        "/ressources/{}/{}/{}",
+        asked.id_ent, asked.uai, asked.person
+    )
+}
+
+fn describe(call: &RessourcesCall) -> String {
+    format!("{} {} → {}", call.method, call.path, call.status)
+}
+
+/// What differs between the call's path and the expected one.
+fn differences(asked: &Asked, expected: &Asked) -> Vec<String> {
+    let mut found = Vec::new();
+    if asked.id_ent != expected.id_ent {
+        found.push(format!(
+            "idENT « {} » au lieu de « {} »",
+            asked.id_ent, expected.id_ent
+        ));
+    }
+    if asked.uai != expected.uai {
+        found.push(format!(
+            "UAI « {} » au lieu de « {} »",
+            asked.uai, expected.uai
+        ));
+    }
+    if asked.person != expected.person {
+        found.push(format!(
+            "une autre personne (« {} » au lieu de l'identifiant exporté de l'élève connecté, « {} »)",
+            asked.person, expected.person
+        ));
+    }
+    found
+}
+
+fn calls(observed: &GarMediacentreObservation) -> Verdict {
+    let expected = "des appels GET /ressources/{idENT}/{UAI}/{GARPersonIdentifiant} au service du \
+                    GAR, chacun avec le certificat client déclaré, tous pour l'élève connecté \
+                    (idENT déclaré, UAI de son école, identifiant de l'export)";
+    if let Some(verdict) = not_logged_in(expected, &observed.login, &observed.pupil) {
+        return verdict;
+    }
+    let wanted = match &observed.expected {
+        Ok(wanted) => wanted,
+        Err(why) => {
+            return Verdict::error(
+                expected,
+                format!("identifiant GAR de l'élève inconnu : {why}"),
+            );
+        }
+    };
+    let received = &observed.received;
+    let refused: Vec<String> = received
+        .handshakes
+        .iter()
+        .map(|h| format!("connexion TLS interrompue : {}", h.reason))
+        .collect();
+    if received.calls.is_empty() {
+        let why = if refused.is_empty() {
+            format!(
+                "aucun appel reçu par le service ressources du GAR ({}) pendant l'ouverture du \
+                 médiacentre",
+                observed.service_url
+            )
+        } else {
+            format!(
+                "aucun appel n'a abouti : {}",
+                super::outcome::listed(&refused)
+            )
+        };
+        return Verdict::fail(expected, why);
+    }
+    let mut problems = Vec::new();
+    for call in &received.calls {
+        match &call.certificate {
+            Presented::Declared => {}
+            Presented::Nothing => {
+                problems.push(format!("{} : sans certificat client", describe(call)));
+            }
+            Presented::Other { sha256, subject } => problems.push(format!(
+                "{} : certificat « {subject} » (SHA-256 {}…) au lieu du certificat déclaré",
+                describe(call),
+                sha256.get(..16).unwrap_or(sha256)
+            )),
+        }
+        match &call.asked {
+            None => problems.push(format!(
+                "{} : chemin attendu /ressources/{{idENT}}/{{UAI}}/{{GARPersonIdentifiant}}",
+                describe(call)
+            )),
+            Some(asked) => {
+                let found = differences(asked, wanted);
+                if !found.is_empty() {
+                    problems.push(format!("{} : {}", describe(call), found.join(", ")));
+                }
+            }
+        }
+    }
+    if !received
+        .calls
+        .iter()
+        .any(|call| call.asked.as_ref() == Some(wanted))
+    {
+        problems.push(format!(
+            "aucun appel pour l'élève connecté ({})",
+            path_of(wanted)
+        ));
+    }
+    problems.extend(refused);
+    verdict(
+        expected,
+        &problems,
+        format!(
+            "{} appel(s) {}, avec le certificat déclaré",
+            received.calls.len(),
+            path_of(wanted)
+        ),
+    )
+}
+
+/// The resources served to the pupil by a call the médiacentre made as
+/// it should: the list it must show.
+fn served_to<'a>(
+    observed: &'a GarMediacentreObservation,
+    wanted: &Asked,
+) -> Option<&'a [Resource]> {
+    observed
+        .received
+        .calls
+        .iter()
+        .rev()
+        .find(|call| call.status == 200 && call.asked.as_ref() == Some(wanted))
+        .map(|call| call.served.as_slice())
+}
+
+/// The text and link targets of the médiacentre: an HTML page, or the JSON
+/// a script draws it from (every string in it counts as both).
+fn contents(page: &Page) -> Result<(String, Vec<String>), String> {
+    let Some(text) = page.text() else {
+        return Err(format!("contenu non textuel ({})", page.media_type_label()));
+    };
+    if page.is_html() {
+        let document = Document::parse(text, &page.final_url);
+        let links = document
+            .links(None)
+            .into_iter()
+            .flat_map(|link| {
+                let absolute = link.href.map(|url| url.to_string());
+                std::iter::once(link.raw_href).chain(absolute)
+            })
+            .collect();
+        return Ok((document.text(None).unwrap_or_default(), links));
+    }
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(value) => {
+            let mut strings = Vec::new();
+            collect_strings(&value, &mut strings);
+            Ok((strings.join("\n"), strings))
+        }
+        Err(error) => Err(format!(
+            "ni HTML ni JSON ({}) : {error}",
+            page.media_type_label()
+        )),
+    }
+}
+
+fn collect_strings(value: &serde_json::Value, into: &mut Vec<String>) {
+    match value {
+        serde_json::Value::String(text) => into.push(text.clone()),
+        serde_json::Value::Array(items) => items.iter().for_each(|v| collect_strings(v, into)),
+        serde_json::Value::Object(map) => map.values().for_each(|v| collect_strings(v, into)),
+        _ => {}
+    }
+}
+
+/// Same target, whatever the escaping (`&amp;` already undone by the parser,
+/// `%3A` or `:` in the query).
+fn same_url(found: &str, wanted: &str) -> bool {
+    let decode = |text: &str| {
+        percent_encoding::percent_decode_str(text)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    found == wanted || decode(found) == decode(wanted)
+}
+
+fn shown(observed: &GarMediacentreObservation) -> Verdict {
+    let expected = "le médiacentre de l'élève montre chaque ressource que le GAR lui a servie \
+                    (nomRessource), avec son lien d'accès (urlAccesRessource)";
+    if let Some(verdict) = not_logged_in(expected, &observed.login, &observed.pupil) {
+        return verdict;
+    }
+    let Ok(wanted) = &observed.expected else {
+        return Verdict::error(expected, "identifiant GAR de l'élève inconnu : voir GAR-08");
+    };
+    let Some(served) = served_to(observed, wanted) else {
+        return Verdict::error(
+            expected,
+            format!(
+                "le GAR n'a servi aucune liste à l'élève ({}) : voir GAR-08",
+                path_of(wanted)
+            ),
+        );
+    };
+    let page = match &observed.page {
+        Ok(page) => page,
+        Err(why) => return Verdict::error(expected, format!("médiacentre non ouvert : {why}")),
+    };
+    if page.status != 200 {
+        return Verdict::fail(
+            expected,
+            format!("{} → statut {}", page.final_url, page.status),
+        );
+    }
+    let (text, links) = match contents(page) {
+        Ok(contents) => contents,
+        Err(why) => return Verdict::fail(expected, format!("{} : {why}", page.final_url)),
+    };
+    let folded = fold(&text);
+    let mut problems = Vec::new();
+    for resource in served {
+        if !folded.contains(&fold(&resource.name)) {
+            problems.push(format!("« {} » absente", resource.name));
+        } else if !links.iter().any(|link| same_url(link, &resource.url)) {
+            problems.push(format!(
+                "« {} » sans lien vers {}",
+                resource.name, resource.url
+            ));
+        }
+    }
+    verdict(
+        expected,
+        &problems,
+        format!(
+            "{} ressource(s) affichée(s) avec leur lien sur {}",
+            served.len(),
+            page.final_url
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_match_whatever_the_escaping() {
+        assert!(same_url(
+            "https://gar.test/d?idRessource=ark%3A%2F99999%2Fx",
+            "https://gar.test/d?idRessource=ark:/99999/x"
+        ));
+        assert!(!same_url(
+            "https://gar.test/d?idRessource=ark:/99999/y",
+            "https://gar.test/d?idRessource=ark:/99999/x"
+        ));
+    }
+
+    #[test]
+    fn a_call_for_someone_else_names_what_differs() {
+        let wanted = Asked {
+            id_ent: "BEL".to_owned(),
+            uai: "0990001A".to_owned(),
+            person: "u-1".to_owned(),
+        };
+        let other = Asked {
+            person: "u-2".to_owned(),
+            ..wanted.clone()
+        };
+        let found = differences(&other, &wanted);
+        assert_eq!(found.len(), 1);
+        assert!(found[0].contains("« u-2 »"), "{found:?}");
+        assert!(differences(&wanted, &wanted).is_empty());
+    }
+}
