@@ -254,9 +254,10 @@ fn children_text<'a>(node: roxmltree::Node<'a, 'a>, local: &str) -> Vec<String> 
 }
 
 fn child_text(node: roxmltree::Node<'_, '_>, local: &str) -> String {
-    children_text(node, local)
-        .into_iter()
-        .next()
+    node.children()
+        .find(|c| c.is_element() && c.tag_name().name() == local)
+        .and_then(|c| c.text())
+        .map(|text| text.trim().to_owned())
         .unwrap_or_default()
 }
 

@@ -33,6 +33,21 @@ impl std::fmt::Display for XsdFinding {
     }
 }
 
+/// Brings libxml2's globals up once, on one thread, before any validator is
+/// made. They are initialised lazily and without a lock (the dictionary's
+/// mutex, the schema types): two threads compiling their first schema at
+/// the same time deadlocked in `__xmlRandom` (seen in the benchmark). A
+/// parse and a schema compilation touch everything the validators use;
+/// other threads wait for them here.
+fn initialise(xsd: &str) {
+    static READY: std::sync::Once = std::sync::Once::new();
+    READY.call_once(|| {
+        let _ = Parser::default().parse_string("<entconf/>");
+        let mut schema_parser = SchemaParserContext::from_buffer(xsd);
+        let _ = SchemaValidationContext::from_parser(&mut schema_parser);
+    });
+}
+
 /// One thread's libxml2 contexts: the compiled schema and a parser.
 pub struct Validator {
     context: SchemaValidationContext,
@@ -42,6 +57,7 @@ pub struct Validator {
 impl Validator {
     /// Compiles `xsd`; `Err` with libxml2's messages when it cannot.
     pub fn new(xsd: &str) -> Result<Self, String> {
+        initialise(xsd);
         let mut schema_parser = SchemaParserContext::from_buffer(xsd);
         let context =
             SchemaValidationContext::from_parser(&mut schema_parser).map_err(|errors| {
@@ -65,8 +81,13 @@ impl Validator {
 
     /// libxml2's findings on one document (empty when valid).
     pub fn validate(&mut self, name: &str, text: &str) -> Vec<XsdFinding> {
+        // Blank text between elements means nothing to the schema (element
+        // content only) but costs a node each; compact nodes hold short
+        // texts without an allocation. Both halve libxml2's allocations.
         let options = ParserOptions {
             no_net: true,
+            no_blanks: true,
+            compact: true,
             ..ParserOptions::default()
         };
         let document = match self.parser.parse_string_with_options(text, options) {
