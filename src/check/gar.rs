@@ -12,7 +12,7 @@ use crate::suite::GarRule;
 use crate::text::fold;
 
 use super::login::not_logged_in;
-use super::observation::{GarObservation, GarSsoObservation};
+use super::observation::{ForeignOutcome, GarObservation, GarSsoObservation};
 use super::outcome::{Verdict, listed, verdict};
 
 /// Evaluates one rule.
@@ -40,6 +40,7 @@ pub fn judge_gar(rule: GarRule, observed: &GarObservation) -> Verdict {
         GarRule::Delivery => delivery(observed),
         GarRule::IdpMetadata
         | GarRule::Assertion
+        | GarRule::OnlyTheGar
         | GarRule::MediacentreCall
         | GarRule::MediacentreShown => {
             Verdict::error(expected, "règle lue sur une étape gar_export")
@@ -423,8 +424,46 @@ fn minimisation(observed: &GarObservation) -> Verdict {
 pub fn judge_gar_sso(rule: GarRule, observed: &GarSsoObservation) -> Verdict {
     match rule {
         GarRule::IdpMetadata => idp_metadata(observed),
+        GarRule::OnlyTheGar => only_the_gar(observed),
         _ => assertion(observed),
     }
+}
+
+/// An IdP that sends an assertion to whoever asks gives the pupil's
+/// identifier (and session) to anyone able to make a browser follow a link.
+fn only_the_gar(observed: &GarSsoObservation) -> Verdict {
+    let expected = "aucune assertion pour une demande d'un fournisseur de service inconnu, ni pour \
+                    une adresse de retour (AssertionConsumerServiceURL) autre que celle du GAR";
+    if let Some(verdict) = not_logged_in(expected, &observed.login, &observed.pupil) {
+        return verdict;
+    }
+    let mut problems = Vec::new();
+    let mut shown = Vec::new();
+    for foreign in &observed.foreign {
+        match &foreign.answer {
+            Err(why) => {
+                return Verdict::error(
+                    expected,
+                    format!("{} : demande non jouée : {why}", foreign.label),
+                );
+            }
+            Ok(ForeignOutcome::Posted {
+                action,
+                assertion: true,
+            }) => problems.push(format!("{} : assertion envoyée à {action}", foreign.label)),
+            Ok(ForeignOutcome::Posted { action, .. }) => shown.push(format!(
+                "{} : réponse d'erreur sans assertion ({action})",
+                foreign.label
+            )),
+            Ok(ForeignOutcome::NoResponse { status, url }) => {
+                shown.push(format!("{} : refusée ({url} → {status})", foreign.label));
+            }
+        }
+    }
+    if observed.foreign.is_empty() {
+        return Verdict::error(expected, "aucune demande étrangère jouée");
+    }
+    verdict(expected, &problems, shown.join(" ; "))
 }
 
 fn idp_metadata(observed: &GarSsoObservation) -> Verdict {

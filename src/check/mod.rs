@@ -22,9 +22,9 @@ pub use gar::{judge_gar, judge_gar_sso};
 pub use link::capture_link;
 pub use mediacentre::judge_mediacentre;
 pub use observation::{
-    GarMediacentreObservation, GarMediacentreShared, GarObservation, GarShared, GarSsoObservation,
-    GarSsoShared, LoginObservation, Observations, Person, StatsObservation, StatsShared,
-    TargetFacts,
+    ForeignAnswer, ForeignOutcome, GarMediacentreObservation, GarMediacentreShared, GarObservation,
+    GarShared, GarSsoObservation, GarSsoShared, LoginObservation, Observations, Person,
+    StatsObservation, StatsShared, TargetFacts,
 };
 pub use outcome::{AssertionResult, AssertionStatus, Outcome, Verdict, failure_outcome, fold};
 pub use page::{NotPublic, PUBLIC_EXPECTED, public_problem};

@@ -139,8 +139,40 @@ pub struct GarSsoObservation {
     /// The part of the response the metadata's key signs (the assertion),
     /// or why no signature verifies.
     pub signed: Result<String, String>,
+    /// What the IdP answered, in the same session, to requests it must not
+    /// answer with an assertion (unknown SP, foreign return address).
+    pub foreign: Vec<ForeignAnswer>,
     /// Evidence.
     pub exchanges: Vec<String>,
+}
+
+/// The IdP's answer to a request from a service provider it must not
+/// serve.
+#[derive(Clone, Debug)]
+pub struct ForeignAnswer {
+    /// What is wrong with the request.
+    pub label: String,
+    /// What the IdP did, or why the page could not be opened.
+    pub answer: Result<ForeignOutcome, String>,
+}
+
+/// What an IdP did with a foreign request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ForeignOutcome {
+    /// It posted a SAML response (to `action`), with or without an assertion.
+    Posted {
+        /// Where the form posts.
+        action: String,
+        /// Whether the response carries an assertion.
+        assertion: bool,
+    },
+    /// It answered without a SAML response.
+    NoResponse {
+        /// Status of the page.
+        status: u16,
+        /// Where the browser ended.
+        url: String,
+    },
 }
 
 /// What a `gar_mediacentre` step observed: a pupil opening the médiacentre

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::execution::Context;
 use super::once::Shared;
 use super::sso::SsoSetup;
-use crate::check::{GarObservation, GarSsoObservation};
+use crate::check::{ForeignAnswer, ForeignOutcome, GarObservation, GarSsoObservation};
 use crate::gar::{ArchiveLimits, GarExport, TarStream, XSD_1D, examine};
 use crate::suite::Capability;
 
@@ -188,10 +188,16 @@ fn certificates(metadata: &str) -> Vec<Vec<u8>> {
 }
 
 fn authn_request(id: &str, destination: &reqwest::Url) -> String {
+    authn_request_from(id, destination, GAR_SP_ENTITY, GAR_SP_ACS)
+}
+
+fn authn_request_from(id: &str, destination: &reqwest::Url, issuer: &str, acs: &str) -> String {
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     format!(
-        r#"<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="{id}" Version="2.0" IssueInstant="{now}" Destination="{destination}" AssertionConsumerServiceURL="{GAR_SP_ACS}" ProtocolBinding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"><saml:Issuer>{GAR_SP_ENTITY}</saml:Issuer><samlp:NameIDPolicy Format="urn:oasis:names:tc:SAML:2.0:nameid-format:transient" AllowCreate="true"/></samlp:AuthnRequest>"#,
-        destination = crate::text::escape_xml(destination.as_str())
+        r#"<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="{id}" Version="2.0" IssueInstant="{now}" Destination="{destination}" AssertionConsumerServiceURL="{acs}" ProtocolBinding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"><saml:Issuer>{issuer}</saml:Issuer><samlp:NameIDPolicy Format="urn:oasis:names:tc:SAML:2.0:nameid-format:transient" AllowCreate="true"/></samlp:AuthnRequest>"#,
+        destination = crate::text::escape_xml(destination.as_str()),
+        issuer = crate::text::escape_xml(issuer),
+        acs = crate::text::escape_xml(acs),
     )
 }
 
@@ -332,6 +338,12 @@ pub(super) async fn pupil_visit(
 
 /// The SAML response posted by the page's self-submitting form (XML).
 fn posted_response(page: &crate::probe::Page) -> Result<String, String> {
+    posted(page).map(|(_, xml)| xml)
+}
+
+/// Where the page's self-submitting form posts a SAML response, and the
+/// response (XML).
+fn posted(page: &crate::probe::Page) -> Result<(String, String), String> {
     use crate::probe::Document;
     let text = page.text().filter(|_| page.is_html()).ok_or_else(|| {
         format!(
@@ -357,7 +369,45 @@ fn posted_response(page: &crate::probe::Page) -> Result<String, String> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(encoded.split_whitespace().collect::<String>())
         .map_err(|_| "SAMLResponse n'est pas du base64".to_owned())?;
-    String::from_utf8(bytes).map_err(|_| "SAMLResponse n'est pas de l'UTF-8".to_owned())
+    let xml =
+        String::from_utf8(bytes).map_err(|_| "SAMLResponse n'est pas de l'UTF-8".to_owned())?;
+    Ok((form.action.to_string(), xml))
+}
+
+/// The requests of service providers the candidate must not answer with an
+/// assertion: (what is wrong, issuer, assertion consumer service).
+const FOREIGN_REQUESTS: [(&str, &str, &str); 2] = [
+    (
+        "fournisseur de service inconnu",
+        "https://sp.inconnu.entconf.test",
+        "https://sp.inconnu.entconf.test/saml/acs",
+    ),
+    (
+        "émetteur du GAR, adresse de retour étrangère",
+        GAR_SP_ENTITY,
+        "https://collecte.entconf.test/saml/acs",
+    ),
+];
+
+/// What the IdP answered to a foreign request.
+fn foreign_answer(label: &str, page: Option<&crate::probe::Page>) -> ForeignAnswer {
+    let answer = match page {
+        None => Err("page non ouverte".to_owned()),
+        Some(page) => Ok(match posted(page) {
+            Ok((action, xml)) => ForeignOutcome::Posted {
+                action,
+                assertion: xml.contains(":Assertion") || xml.contains("<Assertion"),
+            },
+            Err(_) => ForeignOutcome::NoResponse {
+                status: page.status,
+                url: page.final_url.to_string(),
+            },
+        }),
+    };
+    ForeignAnswer {
+        label: label.to_owned(),
+        answer,
+    }
 }
 
 async fn gather_sso(context: &Arc<Context>) -> Result<GarSsoObservation, String> {
@@ -379,7 +429,25 @@ async fn gather_sso(context: &Arc<Context>) -> Result<GarSsoObservation, String>
             &redirect_encoded(&authn_request(&request_id, &sso_url)),
         )
         .append_pair("RelayState", "entconf-gar");
-    let visit = pupil_visit(context, vec![request_url], &mut exchanges).await?;
+    let mut visit_urls = vec![request_url];
+    for (_, issuer, acs) in FOREIGN_REQUESTS {
+        let mut url = sso_url.clone();
+        let id = format!(
+            "_autre{}",
+            crate::idp::random_token().replace(['-', '_'], "")
+        );
+        url.query_pairs_mut().append_pair(
+            "SAMLRequest",
+            &redirect_encoded(&authn_request_from(&id, &sso_url, issuer, acs)),
+        );
+        visit_urls.push(url);
+    }
+    let visit = pupil_visit(context, visit_urls, &mut exchanges).await?;
+    let foreign = FOREIGN_REQUESTS
+        .iter()
+        .enumerate()
+        .map(|(n, (label, _, _))| foreign_answer(label, visit.visits.get(n + 1)))
+        .collect();
     let response = match (&visit.login, visit.visits.first()) {
         (Err(_), _) => Err("pas de connexion".to_owned()),
         (Ok(_), None) => Err("page SSO non ouverte".to_owned()),
@@ -403,6 +471,7 @@ async fn gather_sso(context: &Arc<Context>) -> Result<GarSsoObservation, String>
         login: visit.login,
         response,
         signed,
+        foreign,
         exchanges,
     })
 }

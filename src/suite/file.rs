@@ -215,7 +215,7 @@ pub struct StepEntry {
     /// Downloads the GAR-ENT export the target declares (`gar_export`), unpacks it within bounds, validates it against GAR-ENT-1D.xsd and reads it (once per run).
     #[serde(default)]
     pub gar_export: Option<StatisticsStepEntry>,
-    /// As the GAR service provider, sends an AuthnRequest to the candidate's IdP (`gar_sso`) for a pupil logged in through EduConnect, and reads the metadata (`gar_idp_metadata`) and the answer (once per run).
+    /// As the GAR service provider, sends an AuthnRequest to the candidate's IdP (`gar_sso`) for a pupil logged in through EduConnect, and reads the metadata (`gar_idp_metadata`) and the answer; in the same session, requests of an unknown SP and of a foreign return address (once per run).
     #[serde(default)]
     pub gar_sso: Option<StatisticsStepEntry>,
     /// A pupil logged in through EduConnect opens the médiacentre (`gar_mediacentre`) while the harness serves the GAR's "ressources" web service (target section `[gar]`), which records the calls (once per run).
@@ -373,7 +373,7 @@ pub struct AssertionEntry {
 pub struct GarRuleEntry {
     /// `gar_export` step examined.
     pub step: Located<String>,
-    /// On a `gar_export` step: `delivery`, `schema`, `integrity`, `stable_ids`, `completeness`, `minimisation`; on a `gar_sso` step: `idp_metadata`, `assertion`; on a `gar_mediacentre` step: `mediacentre_call`, `mediacentre_shown`.
+    /// On a `gar_export` step: `delivery`, `schema`, `integrity`, `stable_ids`, `completeness`, `minimisation`; on a `gar_sso` step: `idp_metadata`, `assertion`, `only_the_gar`; on a `gar_mediacentre` step: `mediacentre_call`, `mediacentre_shown`.
     pub rule: Located<String>,
 }
 

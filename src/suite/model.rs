@@ -864,6 +864,9 @@ pub enum GarRule {
     IdpMetadata,
     /// The assertion sent to the GAR: signed, addressed, minimal.
     Assertion,
+    /// No assertion for an unknown service provider or a foreign return
+    /// address.
+    OnlyTheGar,
     /// The médiacentre calls the GAR web service with the declared client
     /// certificate, for the logged-in person only.
     MediacentreCall,
@@ -895,7 +898,7 @@ impl GarStep {
 
 impl GarRule {
     /// Every rule.
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::Delivery,
         Self::Schema,
         Self::Integrity,
@@ -904,6 +907,7 @@ impl GarRule {
         Self::Minimisation,
         Self::IdpMetadata,
         Self::Assertion,
+        Self::OnlyTheGar,
         Self::MediacentreCall,
         Self::MediacentreShown,
     ];
@@ -911,7 +915,7 @@ impl GarRule {
     /// The kind of step the rule reads.
     pub fn step_kind(self) -> GarStep {
         match self {
-            Self::IdpMetadata | Self::Assertion => GarStep::Sso,
+            Self::IdpMetadata | Self::Assertion | Self::OnlyTheGar => GarStep::Sso,
             Self::MediacentreCall | Self::MediacentreShown => GarStep::Mediacentre,
             _ => GarStep::Export,
         }
@@ -928,6 +932,7 @@ impl GarRule {
             Self::Minimisation => "minimisation",
             Self::IdpMetadata => "idp_metadata",
             Self::Assertion => "assertion",
+            Self::OnlyTheGar => "only_the_gar",
             Self::MediacentreCall => "mediacentre_call",
             Self::MediacentreShown => "mediacentre_shown",
         }
@@ -947,6 +952,9 @@ impl GarRule {
             Self::IdpMetadata => "Métadonnées de l'IdP publiées, certificat de signature valide",
             Self::Assertion => {
                 "Assertion signée, bien adressée, limitée à idEnt et GARPersonIdentifiant"
+            }
+            Self::OnlyTheGar => {
+                "Aucune assertion pour un fournisseur inconnu ou une adresse de retour étrangère"
             }
             Self::MediacentreCall => {
                 "Service ressources appelé avec le certificat client, pour l'utilisateur connecté seul"

@@ -110,13 +110,14 @@ fn expected_gar(fault: Fault) -> Vec<(u8, Outcome)> {
         Fault::GarExportBadMd5 => vec![(1, F)],
         Fault::GarAssertionUnsigned | Fault::GarAssertionLeaksName => vec![(6, F)],
         Fault::GarMetadataCertExpired => vec![(7, F)],
+        Fault::GarIdpAnyIssuer | Fault::GarIdpAnyAcs => vec![(10, F)],
         // Refused by the GAR: no list to show (error, not a second failure).
         Fault::GarMediacentreNoClientCert => vec![(8, F), (9, E)],
         Fault::GarMediacentreEveryone => vec![(8, F)],
         Fault::GarMediacentreNoLinks => vec![(9, F)],
         // The pupil cannot log in: neither the IdP nor the médiacentre can
         // be asked about them (error).
-        Fault::OidcWrongAcademyCode => vec![(6, E), (8, E), (9, E)],
+        Fault::OidcWrongAcademyCode => vec![(6, E), (8, E), (9, E), (10, E)],
         // A refused archive: delivery fails, nothing else can be read.
         // The pupil's exported identifier, which the assertion and the
         // médiacentre's calls are compared with, is unknown.

@@ -449,3 +449,67 @@ async fn curl_reaches_the_gar_web_service_only_with_the_declared_certificate() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// pysaml2 as the GAR's service provider in front of the reference ENT's
+/// IdP for the GAR (the peer of GAR-06): a pupil logged in, the assertion
+/// validated by pysaml2 itself; unsigned, pysaml2 refuses it as GAR-06 does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pysaml2_as_the_gar_accepts_the_reference_ent_assertion() {
+    let Some(python) = python() else { return };
+    if xmlsec1().is_none() {
+        return;
+    }
+    for (faults, accepted) in [
+        (Vec::new(), true),
+        (vec![ent_server::Fault::GarAssertionUnsigned], false),
+    ] {
+        let demo = entconf::demo::start(faults.into_iter().collect())
+            .await
+            .expect("reference ENT");
+        let token = demo.world.idp.open(entconf::idp::Scenario {
+            identity: pupil(&demo.world),
+            attack: None,
+            victim: None,
+        });
+        let dir = scratch("gar-sp");
+        let args = [
+            demo.server.base_url(),
+            demo.world
+                .public_url
+                .host_str()
+                .unwrap_or("127.0.0.1")
+                .to_owned(),
+            token,
+            dir.display().to_string(),
+        ];
+        let python = python.clone();
+        let (ok, answer, stderr) = tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            try_python(&python, "gar_sp.py", &args, "")
+        })
+        .await
+        .expect("join");
+        let _ = std::fs::remove_dir_all(&dir);
+        if !accepted {
+            assert!(!ok, "pysaml2 accepted an unsigned assertion: {answer}");
+            assert!(stderr.contains("ignature"), "{stderr}");
+            continue;
+        }
+        assert!(ok, "pysaml2: {stderr}");
+        let result: serde_json::Value = serde_json::from_str(&answer).expect("json");
+        assert_eq!(
+            result["name_id_format"],
+            "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"
+        );
+        let attributes = result["attributes"].as_object().expect("attributes");
+        let names: Vec<&String> = attributes.keys().collect();
+        assert_eq!(names, ["GARPersonIdentifiant", "idEnt"], "{result}");
+        assert_eq!(result["attributes"]["idEnt"][0], ent_server::GAR_ID_ENT);
+        assert!(
+            result["attributes"]["GARPersonIdentifiant"][0]
+                .as_str()
+                .is_some_and(|id| id.starts_with("u-")),
+            "{result}"
+        );
+    }
+}
