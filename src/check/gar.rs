@@ -425,7 +425,8 @@ pub fn judge_gar_sso(rule: GarRule, observed: &GarSsoObservation) -> Verdict {
     match rule {
         GarRule::IdpMetadata => idp_metadata(observed),
         GarRule::OnlyTheGar => only_the_gar(observed),
-        _ => assertion(observed),
+        GarRule::Assertion => assertion(observed),
+        other => Verdict::error(other.label_fr(), "règle lue sur une étape gar_sso"),
     }
 }
 
@@ -439,26 +440,44 @@ fn only_the_gar(observed: &GarSsoObservation) -> Verdict {
     }
     let mut problems = Vec::new();
     let mut shown = Vec::new();
+    let mut unplayed = Vec::new();
     for foreign in &observed.foreign {
         match &foreign.answer {
-            Err(why) => {
-                return Verdict::error(
-                    expected,
-                    format!("{} : demande non jouée : {why}", foreign.label),
-                );
-            }
+            Err(why) => unplayed.push(format!("{} : demande non jouée : {why}", foreign.label)),
             Ok(ForeignOutcome::Posted {
                 action,
                 assertion: true,
-            }) => problems.push(format!("{} : assertion envoyée à {action}", foreign.label)),
+            }) if foreign.allowed.as_deref() != Some(action.as_str()) => problems.push(format!(
+                "{} : assertion envoyée à {action}",
+                foreign.label
+            )),
+            Ok(ForeignOutcome::Posted {
+                action,
+                assertion: true,
+            }) => shown.push(format!(
+                "{} : adresse étrangère ignorée, assertion envoyée à l'adresse enregistrée du GAR ({action})",
+                foreign.label
+            )),
             Ok(ForeignOutcome::Posted { action, .. }) => shown.push(format!(
                 "{} : réponse d'erreur sans assertion ({action})",
                 foreign.label
             )),
+            Ok(ForeignOutcome::Redirected { to }) => problems.push(format!(
+                "{} : navigateur renvoyé vers {to}",
+                foreign.label
+            )),
             Ok(ForeignOutcome::NoResponse { status, url }) => {
-                shown.push(format!("{} : refusée ({url} → {status})", foreign.label));
+                shown.push(format!(
+                    "{} : aucune réponse SAML ({url} → {status})",
+                    foreign.label
+                ));
             }
         }
+    }
+    // A failure already seen is reported even if another request could
+    // not be played.
+    if problems.is_empty() && !unplayed.is_empty() {
+        return Verdict::error(expected, listed(&unplayed));
     }
     if observed.foreign.is_empty() {
         return Verdict::error(expected, "aucune demande étrangère jouée");
@@ -668,4 +687,118 @@ fn assertion(observed: &GarSsoObservation) -> Verdict {
             names.join(", ")
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::observation::{ForeignAnswer, Person};
+    use crate::check::outcome::AssertionStatus;
+    use crate::probe::{Page, PageBody};
+
+    fn sso(foreign: Vec<ForeignAnswer>) -> GarSsoObservation {
+        let url = reqwest::Url::parse("http://ent.test/compte").expect("url");
+        GarSsoObservation {
+            metadata_url: url.clone(),
+            metadata: Err(String::new()),
+            certificates: Vec::new(),
+            checked_at: chrono::DateTime::UNIX_EPOCH,
+            sp_entity: String::new(),
+            acs: String::new(),
+            request_id: String::new(),
+            person: Default::default(),
+            pupil: Person {
+                name: "Lucas Roux".to_owned(),
+                school: String::new(),
+                children: Vec::new(),
+            },
+            exported_id: Err(String::new()),
+            login: Ok(Page {
+                requested: url.clone(),
+                final_url: url,
+                status: 200,
+                hops: Vec::new(),
+                media_type: Some("text/html".into()),
+                body: PageBody::Text("<p>Lucas Roux</p>".into()),
+                set_cookies: Vec::new(),
+            }),
+            response: Err(String::new()),
+            signed: Err(String::new()),
+            foreign,
+            exchanges: Vec::new(),
+        }
+    }
+
+    fn answer(allowed: Option<&str>, outcome: Result<ForeignOutcome, String>) -> ForeignAnswer {
+        ForeignAnswer {
+            label: "demande".to_owned(),
+            allowed: allowed.map(str::to_owned),
+            answer: outcome,
+        }
+    }
+
+    const GAR_ACS: &str = "https://sp.gar.entconf.test/saml/acs";
+
+    #[test]
+    fn only_the_gar_gets_an_assertion_and_only_at_its_address() {
+        let posted = |action: &str, assertion| {
+            Ok(ForeignOutcome::Posted {
+                action: action.to_owned(),
+                assertion,
+            })
+        };
+        let judge = |foreign| only_the_gar(&sso(foreign));
+        // Foreign address ignored, assertion to the GAR's own: right.
+        let verdict = judge(vec![answer(Some(GAR_ACS), posted(GAR_ACS, true))]);
+        assert_eq!(
+            verdict.status,
+            AssertionStatus::Passed,
+            "{}",
+            verdict.actual
+        );
+        // An error response without assertion, or no response: right.
+        let verdict = judge(vec![
+            answer(None, posted("https://x.test/acs", false)),
+            answer(
+                None,
+                Ok(ForeignOutcome::NoResponse {
+                    status: 403,
+                    url: "http://ent.test/sso".to_owned(),
+                }),
+            ),
+        ]);
+        assert_eq!(
+            verdict.status,
+            AssertionStatus::Passed,
+            "{}",
+            verdict.actual
+        );
+        // Posted or redirected to the foreign address: wrong.
+        let verdict = judge(vec![answer(
+            Some(GAR_ACS),
+            posted("https://x.test/acs", true),
+        )]);
+        assert_eq!(verdict.status, AssertionStatus::Failed);
+        assert!(
+            verdict.actual.contains("https://x.test/acs"),
+            "{}",
+            verdict.actual
+        );
+        let verdict = judge(vec![answer(
+            None,
+            Ok(ForeignOutcome::Redirected {
+                to: "https://x.test/acs".to_owned(),
+            }),
+        )]);
+        assert_eq!(verdict.status, AssertionStatus::Failed);
+        // A request that could not be played hides no failure seen elsewhere.
+        let unplayed = || answer(None, Err("délai dépassé".to_owned()));
+        let verdict = judge(vec![unplayed()]);
+        assert_eq!(verdict.status, AssertionStatus::Error);
+        let verdict = judge(vec![
+            unplayed(),
+            answer(None, posted("https://x.test/acs", true)),
+        ]);
+        assert_eq!(verdict.status, AssertionStatus::Failed);
+    }
 }

@@ -19,7 +19,8 @@ use super::outcome::{Verdict, verdict};
 pub fn judge_mediacentre(rule: GarRule, observed: &GarMediacentreObservation) -> Verdict {
     match rule {
         GarRule::MediacentreShown => shown(observed),
-        _ => calls(observed),
+        GarRule::MediacentreCall => calls(observed),
+        other => Verdict::error(other.label_fr(), "règle lue sur une étape gar_mediacentre"),
     }
 }
 
@@ -81,6 +82,24 @@ fn calls(observed: &GarMediacentreObservation) -> Verdict {
         .map(|h| format!("connexion TLS interrompue : {}", h.reason))
         .collect();
     if received.calls.is_empty() {
+        // The candidate refusing the harness's own certificate is a set-up
+        // problem (it was not told to trust it), not its médiacentre's.
+        let untrusted = received.handshakes.iter().any(|h| {
+            ["UnknownCA", "BadCertificate", "CertificateUnknown"]
+                .iter()
+                .any(|alert| h.reason.contains(alert))
+        });
+        if untrusted {
+            return Verdict::error(
+                expected,
+                format!(
+                    "le candidat refuse le certificat du service ressources d'entconf ({}) : \
+                     faites-lui confiance (ressources_keys conserve le certificat, \
+                     test-only-tls-cert.pem)",
+                    super::outcome::listed(&refused)
+                ),
+            );
+        }
         let why = if refused.is_empty() {
             format!(
                 "aucun appel reçu par le service ressources du GAR ({}) pendant l'ouverture du \
@@ -131,7 +150,8 @@ fn calls(observed: &GarMediacentreObservation) -> Verdict {
             path_of(wanted)
         ));
     }
-    problems.extend(refused);
+    // Once calls went through, a failed handshake may be anyone's (a port
+    // scan, a health check): it is not held against the candidate.
     verdict(
         expected,
         &problems,
@@ -267,6 +287,180 @@ fn shown(observed: &GarMediacentreObservation) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::observation::Person;
+    use crate::check::outcome::AssertionStatus;
+    use crate::gar::{FailedHandshake, Received, resources_for};
+    use crate::probe::PageBody;
+
+    fn page(media_type: &str, text: &str) -> Page {
+        let url = reqwest::Url::parse("http://ent.test/mediacentre").expect("url");
+        Page {
+            requested: url.clone(),
+            final_url: url,
+            status: 200,
+            hops: Vec::new(),
+            media_type: Some(media_type.into()),
+            body: PageBody::Text(text.into()),
+            set_cookies: Vec::new(),
+        }
+    }
+
+    fn wanted() -> Asked {
+        Asked {
+            id_ent: "BEL".to_owned(),
+            uai: "0990001A".to_owned(),
+            person: "u-1".to_owned(),
+        }
+    }
+
+    fn call(asked: Option<Asked>, certificate: Presented) -> RessourcesCall {
+        let served = match (&asked, &certificate) {
+            (Some(a), Presented::Declared) => resources_for(a),
+            _ => Vec::new(),
+        };
+        RessourcesCall {
+            seq: 1,
+            at: chrono::DateTime::UNIX_EPOCH,
+            method: "GET".to_owned(),
+            path: asked.as_ref().map_or("/x".to_owned(), path_of),
+            accept: None,
+            status: if served.is_empty() { 403 } else { 200 },
+            certificate,
+            asked,
+            served,
+            body: String::new(),
+        }
+    }
+
+    fn observed(
+        calls: Vec<RessourcesCall>,
+        handshakes: &[&str],
+        shown: &str,
+    ) -> GarMediacentreObservation {
+        GarMediacentreObservation {
+            pupil: Person {
+                name: "Lucas Roux".to_owned(),
+                school: String::new(),
+                children: Vec::new(),
+            },
+            login: Ok(page("text/html", "<p>Lucas Roux</p>")),
+            page: Ok(page("text/html", shown)),
+            expected: Ok(wanted()),
+            service_url: reqwest::Url::parse("https://127.0.0.1:9443/").expect("url"),
+            received: Received {
+                calls,
+                handshakes: handshakes
+                    .iter()
+                    .map(|reason| FailedHandshake {
+                        seq: 9,
+                        reason: (*reason).to_owned(),
+                    })
+                    .collect(),
+            },
+            exchanges: Vec::new(),
+        }
+    }
+
+    fn listing(resources: &[Resource], links: bool) -> String {
+        resources
+            .iter()
+            .map(|r| {
+                if links {
+                    format!("<a href=\"{}\">{}</a>", r.url.replace('&', "&amp;"), r.name)
+                } else {
+                    r.name.clone()
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn calls_are_judged_by_certificate_and_person() {
+        let good = call(Some(wanted()), Presented::Declared);
+        let verdict = calls(&observed(vec![good.clone()], &["port scan"], ""));
+        assert_eq!(
+            verdict.status,
+            AssertionStatus::Passed,
+            "{}",
+            verdict.actual
+        );
+
+        let other = Asked {
+            person: "u-2".to_owned(),
+            ..wanted()
+        };
+        let verdict = calls(&observed(
+            vec![call(Some(other), Presented::Declared), good.clone()],
+            &[],
+            "",
+        ));
+        assert_eq!(verdict.status, AssertionStatus::Failed);
+        assert!(verdict.actual.contains("« u-2 »"), "{}", verdict.actual);
+
+        let stranger = Presented::Other {
+            sha256: "ab".repeat(32),
+            subject: "CN=autre".to_owned(),
+        };
+        let verdict = calls(&observed(vec![call(Some(wanted()), stranger)], &[], ""));
+        assert!(verdict.actual.contains("CN=autre"), "{}", verdict.actual);
+        let verdict = calls(&observed(vec![call(None, Presented::Declared)], &[], ""));
+        assert!(
+            verdict.actual.contains("chemin attendu"),
+            "{}",
+            verdict.actual
+        );
+    }
+
+    #[test]
+    fn an_untrusted_harness_certificate_is_a_set_up_error() {
+        let verdict = calls(&observed(
+            Vec::new(),
+            &["received fatal alert: UnknownCA"],
+            "",
+        ));
+        assert_eq!(verdict.status, AssertionStatus::Error, "{}", verdict.actual);
+        let verdict = calls(&observed(Vec::new(), &["connection reset"], ""));
+        assert_eq!(
+            verdict.status,
+            AssertionStatus::Failed,
+            "{}",
+            verdict.actual
+        );
+        let mut unknown = observed(Vec::new(), &[], "");
+        unknown.expected = Err("export non lu".to_owned());
+        assert_eq!(calls(&unknown).status, AssertionStatus::Error);
+    }
+
+    #[test]
+    fn every_served_resource_must_be_shown_with_its_link() {
+        let good = call(Some(wanted()), Presented::Declared);
+        let served = good.served.clone();
+        let verdict = shown(&observed(vec![good.clone()], &[], &listing(&served, true)));
+        assert_eq!(
+            verdict.status,
+            AssertionStatus::Passed,
+            "{}",
+            verdict.actual
+        );
+        let verdict = shown(&observed(vec![good.clone()], &[], &listing(&served, false)));
+        assert_eq!(verdict.status, AssertionStatus::Failed);
+        assert!(verdict.actual.contains("sans lien"), "{}", verdict.actual);
+        // Drawn by a script: the JSON it is drawn from counts.
+        let mut json = observed(vec![good], &[], "");
+        let items: Vec<serde_json::Value> = served
+            .iter()
+            .map(|r| serde_json::json!({"titre": r.name, "lien": r.url}))
+            .collect();
+        json.page = Ok(page(
+            "application/json",
+            &serde_json::Value::Array(items).to_string(),
+        ));
+        assert_eq!(shown(&json).status, AssertionStatus::Passed);
+        // Nothing served: nothing to compare the page with.
+        let refused = call(Some(wanted()), Presented::Nothing);
+        let verdict = shown(&observed(vec![refused], &[], ""));
+        assert_eq!(verdict.status, AssertionStatus::Error);
+    }
 
     #[test]
     fn urls_match_whatever_the_escaping() {

@@ -152,6 +152,9 @@ pub struct GarSsoObservation {
 pub struct ForeignAnswer {
     /// What is wrong with the request.
     pub label: String,
+    /// Where an assertion may still be posted (the GAR's registered
+    /// address), if anywhere.
+    pub allowed: Option<String>,
     /// What the IdP did, or why the page could not be opened.
     pub answer: Result<ForeignOutcome, String>,
 }
@@ -165,6 +168,11 @@ pub enum ForeignOutcome {
         action: String,
         /// Whether the response carries an assertion.
         assertion: bool,
+    },
+    /// It sent the browser to the foreign return address (redirect).
+    Redirected {
+        /// The address.
+        to: String,
     },
     /// It answered without a SAML response.
     NoResponse {

@@ -72,7 +72,7 @@ pub(super) fn run(args: RunArgs) -> anyhow::Result<Exit> {
             Some(gar) => match runner::start_ressources(gar).await {
                 Ok(running) => {
                     eprintln!(
-                        "Service ressources du GAR de test sur {} (TLS, certificat client exigé){}",
+                        "Service ressources du GAR de test sur {} (TLS, certificat client demandé){}",
                         gar.ressources_public_url,
                         match &gar.ressources_keys {
                             Some(dir) => format!(" ; son certificat : {}", dir.display()),

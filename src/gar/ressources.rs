@@ -8,7 +8,7 @@
 //! with resources made for the person asked about (their names and access
 //! links carry a tag derived from the path), so that what the médiacentre
 //! shows can be traced to one call. It records every call and every failed
-//! handshake; it judges nothing (`check::gar` does).
+//! handshake; it judges nothing (`check::mediacentre` does).
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -122,6 +122,9 @@ pub struct FailedHandshake {
     pub reason: String,
 }
 
+/// Calls (and failed handshakes) kept per run: a médiacentre makes a few.
+const MAX_CALLS: usize = 10_000;
+
 #[derive(Default)]
 struct Log {
     next: u64,
@@ -220,12 +223,6 @@ impl RessourcesService {
         self.log
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    fn next_seq(&self) -> u64 {
-        let mut log = self.log();
-        log.next += 1;
-        log.next
     }
 
     fn presented(&self, certificate: Option<&CertificateDer<'_>>) -> Presented {
@@ -475,8 +472,15 @@ async fn answer(
         )
     };
     let text = body.to_string();
-    let seq = service.next_seq();
-    service.log().calls.push(RessourcesCall {
+    let mut log = service.log();
+    if log.calls.len() >= MAX_CALLS {
+        // A client in a loop: what was kept is enough to judge.
+        drop(log);
+        return (StatusCode::TOO_MANY_REQUESTS, "trop d'appels").into_response();
+    }
+    log.next += 1;
+    let seq = log.next;
+    log.calls.push(RessourcesCall {
         seq,
         at: chrono::Utc::now(),
         method: method.to_string(),
@@ -491,6 +495,7 @@ async fn answer(
         served,
         body: text.clone(),
     });
+    drop(log);
     (
         status,
         [(header::CONTENT_TYPE, "application/json;charset=UTF-8")],
@@ -556,11 +561,12 @@ async fn serve_connection(
 }
 
 fn failed(service: &RessourcesService, reason: String) {
-    let seq = service.next_seq();
-    service
-        .log()
-        .handshakes
-        .push(FailedHandshake { seq, reason });
+    let mut log = service.log();
+    if log.handshakes.len() < MAX_CALLS {
+        log.next += 1;
+        let seq = log.next;
+        log.handshakes.push(FailedHandshake { seq, reason });
+    }
 }
 
 #[cfg(test)]

@@ -113,6 +113,17 @@ impl SigningKey {
             path: cert_path.display().to_string(),
             reason: error.to_string(),
         })?;
+        let in_a_week = Asn1Time::days_from_now(7).map_err(crypto)?;
+        if cert.not_after() < in_a_week {
+            return Err(IdpError::Key {
+                path: cert_path.display().to_string(),
+                reason: format!(
+                    "certificat expiré ou proche de l'être ({}) : supprimez le dossier pour en \
+                     créer un neuf, puis faites-le reconnaître par le candidat",
+                    cert.not_after()
+                ),
+            });
+        }
         Self::from_parts(key, &cert)
     }
 
@@ -206,7 +217,10 @@ fn self_signed(
     builder.set_subject_name(&name).map_err(crypto)?;
     builder.set_issuer_name(&name).map_err(crypto)?;
     builder.set_pubkey(key).map_err(crypto)?;
-    let not_before = Asn1Time::days_from_now(0).map_err(crypto)?;
+    // A day early: a peer whose clock is a little behind must not see a
+    // certificate "not yet valid".
+    let not_before =
+        Asn1Time::from_unix(chrono::Utc::now().timestamp() - 86_400).map_err(crypto)?;
     let not_after = Asn1Time::days_from_now(365).map_err(crypto)?;
     builder.set_not_before(&not_before).map_err(crypto)?;
     builder.set_not_after(&not_after).map_err(crypto)?;

@@ -91,8 +91,9 @@ pub struct LoginTrace {
     /// The account page as a fresh browser saw it after replaying the IdP's
     /// answer, with the replay's hops.
     pub replay: Option<(Vec<Hop>, Page)>,
-    /// The pages of [`LoginPlan::visit`], in order.
-    pub visits: Vec<Page>,
+    /// The pages of [`LoginPlan::visit`], in order, or why each could not be
+    /// opened (one failing page does not undo the login).
+    pub visits: Vec<Result<Page, String>>,
     /// Logout, if asked for.
     pub logout: Option<LogoutTrace>,
     /// What the IdP received and did.
@@ -111,7 +112,7 @@ impl LoginTrace {
             ids.extend(hops.iter().map(|h| h.exchange.clone()));
             ids.extend(page.exchanges());
         }
-        for page in &self.visits {
+        for page in self.visits.iter().flatten() {
             ids.extend(page.exchanges());
         }
         if let Some(logout) = &self.logout {
@@ -188,7 +189,8 @@ async fn run(
     }
     let mut visits = Vec::new();
     for url in &plan.visit {
-        visits.push(probe.follow(Request::get(url), &mut jar, exchanges).await?);
+        let page = probe.follow(Request::get(url), &mut jar, exchanges).await;
+        visits.push(page.map_err(|error| error.to_string()));
     }
     let mut secrets = jar.values(&candidate_host);
     let idp_log = idp.log(&plan.token);

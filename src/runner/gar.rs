@@ -243,8 +243,9 @@ pub(super) struct PupilVisit {
     pub(super) exported_id: Result<String, String>,
     /// The account page after login, or why the login could not be played.
     pub(super) login: Result<crate::probe::Page, String>,
-    /// The pages opened after login, in order (empty if the login failed).
-    pub(super) visits: Vec<crate::probe::Page>,
+    /// The pages opened after login, in order, or why each could not be
+    /// opened (empty if the login failed).
+    pub(super) visits: Vec<Result<crate::probe::Page, String>>,
 }
 
 /// Logs the pupil in and opens `visit`; every exchange is kept.
@@ -341,62 +342,115 @@ fn posted_response(page: &crate::probe::Page) -> Result<String, String> {
     posted(page).map(|(_, xml)| xml)
 }
 
-/// Where the page's self-submitting form posts a SAML response, and the
-/// response (XML).
+/// Where the page's form posts a SAML response, and the response (XML):
+/// the first form holding a `SAMLResponse` field, self-submitting or not.
 fn posted(page: &crate::probe::Page) -> Result<(String, String), String> {
-    use crate::probe::Document;
     let text = page.text().filter(|_| page.is_html()).ok_or_else(|| {
         format!(
             "{} → statut {}, pas de formulaire",
             page.final_url, page.status
         )
     })?;
-    let form = Document::parse(text, &page.final_url)
-        .auto_submit_form()
+    let html = scraper::Html::parse_document(text);
+    let (Ok(forms), Ok(field)) = (
+        scraper::Selector::parse("form"),
+        scraper::Selector::parse(r#"input[name="SAMLResponse"]"#),
+    ) else {
+        return Err("sélecteurs invalides".to_owned());
+    };
+    let (form, encoded) = html
+        .select(&forms)
+        .find_map(|form| {
+            let value = form.select(&field).next()?.value().attr("value")?;
+            Some((form, value.to_owned()))
+        })
         .ok_or_else(|| {
             format!(
                 "{} → statut {}, aucun formulaire SAML",
                 page.final_url, page.status
             )
         })?;
-    let encoded = form
-        .fields
-        .iter()
-        .find(|(name, _)| name == "SAMLResponse")
-        .map(|(_, value)| value.clone())
-        .ok_or_else(|| "formulaire sans SAMLResponse".to_owned())?;
+    let action = form
+        .value()
+        .attr("action")
+        .and_then(|action| page.final_url.join(action).ok())
+        .map_or_else(|| page.final_url.to_string(), |url| url.to_string());
     use base64::Engine;
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(encoded.split_whitespace().collect::<String>())
         .map_err(|_| "SAMLResponse n'est pas du base64".to_owned())?;
     let xml =
         String::from_utf8(bytes).map_err(|_| "SAMLResponse n'est pas de l'UTF-8".to_owned())?;
-    Ok((form.action.to_string(), xml))
+    Ok((action, xml))
 }
 
-/// The requests of service providers the candidate must not answer with an
-/// assertion: (what is wrong, issuer, assertion consumer service).
-const FOREIGN_REQUESTS: [(&str, &str, &str); 2] = [
-    (
-        "fournisseur de service inconnu",
-        "https://sp.inconnu.entconf.test",
-        "https://sp.inconnu.entconf.test/saml/acs",
-    ),
-    (
-        "émetteur du GAR, adresse de retour étrangère",
-        GAR_SP_ENTITY,
-        "https://collecte.entconf.test/saml/acs",
-    ),
+/// A request the candidate must not answer with an assertion sent where it
+/// asks.
+struct Foreign {
+    /// What is wrong with it.
+    label: &'static str,
+    issuer: &'static str,
+    acs: &'static str,
+    /// Where an assertion may still go: an IdP that ignores the foreign
+    /// return address and posts to the GAR's registered one does right.
+    allowed: Option<&'static str>,
+}
+
+const FOREIGN_REQUESTS: [Foreign; 2] = [
+    Foreign {
+        label: "fournisseur de service inconnu",
+        issuer: "https://sp.inconnu.entconf.test",
+        acs: "https://sp.inconnu.entconf.test/saml/acs",
+        allowed: None,
+    },
+    Foreign {
+        label: "émetteur du GAR, adresse de retour étrangère",
+        issuer: GAR_SP_ENTITY,
+        acs: "https://collecte.entconf.test/saml/acs",
+        allowed: Some(GAR_SP_ACS),
+    },
 ];
 
-/// What the IdP answered to a foreign request.
-fn foreign_answer(label: &str, page: Option<&crate::probe::Page>) -> ForeignAnswer {
+/// Whether a SAML response carries an assertion, encrypted or not.
+fn carries_assertion(xml: &str) -> bool {
+    const ASSERTION_NS: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
+    match roxmltree::Document::parse(xml) {
+        Ok(document) => document.descendants().any(|n| {
+            n.tag_name().namespace() == Some(ASSERTION_NS)
+                && matches!(n.tag_name().name(), "Assertion" | "EncryptedAssertion")
+        }),
+        // Unreadable: judged on its words rather than passed.
+        Err(_) => xml.contains("Assertion"),
+    }
+}
+
+/// What the IdP answered to a foreign request whose return address is `acs`.
+fn foreign_answer(
+    request: &Foreign,
+    page: Option<&Result<crate::probe::Page, String>>,
+) -> ForeignAnswer {
+    let Foreign {
+        label,
+        acs,
+        allowed,
+        ..
+    } = *request;
+    let foreign_host = reqwest::Url::parse(acs)
+        .ok()
+        .and_then(|url| url.host_str().map(str::to_owned))
+        .unwrap_or_default();
     let answer = match page {
         None => Err("page non ouverte".to_owned()),
-        Some(page) => Ok(match posted(page) {
+        // The browser could not follow a redirect to the foreign address
+        // (it does not exist): the IdP sent it there.
+        Some(Err(why)) if !foreign_host.is_empty() && why.contains(&foreign_host) => {
+            Ok(ForeignOutcome::Redirected { to: acs.to_owned() })
+        }
+        Some(Err(why)) => Err(why.clone()),
+        Some(Ok(page)) => Ok(match posted(page) {
             Ok((action, xml)) => ForeignOutcome::Posted {
                 action,
-                assertion: xml.contains(":Assertion") || xml.contains("<Assertion"),
+                assertion: carries_assertion(&xml),
             },
             Err(_) => ForeignOutcome::NoResponse {
                 status: page.status,
@@ -406,6 +460,7 @@ fn foreign_answer(label: &str, page: Option<&crate::probe::Page>) -> ForeignAnsw
     };
     ForeignAnswer {
         label: label.to_owned(),
+        allowed: allowed.map(str::to_owned),
         answer,
     }
 }
@@ -430,7 +485,7 @@ async fn gather_sso(context: &Arc<Context>) -> Result<GarSsoObservation, String>
         )
         .append_pair("RelayState", "entconf-gar");
     let mut visit_urls = vec![request_url];
-    for (_, issuer, acs) in FOREIGN_REQUESTS {
+    for Foreign { issuer, acs, .. } in FOREIGN_REQUESTS {
         let mut url = sso_url.clone();
         let id = format!(
             "_autre{}",
@@ -446,12 +501,13 @@ async fn gather_sso(context: &Arc<Context>) -> Result<GarSsoObservation, String>
     let foreign = FOREIGN_REQUESTS
         .iter()
         .enumerate()
-        .map(|(n, (label, _, _))| foreign_answer(label, visit.visits.get(n + 1)))
+        .map(|(n, request)| foreign_answer(request, visit.visits.get(n + 1)))
         .collect();
     let response = match (&visit.login, visit.visits.first()) {
         (Err(_), _) => Err("pas de connexion".to_owned()),
         (Ok(_), None) => Err("page SSO non ouverte".to_owned()),
-        (Ok(_), Some(page)) => posted_response(page),
+        (Ok(_), Some(Err(why))) => Err(why.clone()),
+        (Ok(_), Some(Ok(page))) => posted_response(page),
     };
     let signed = match &response {
         Ok(xml) => verify(xml, &certificates),
@@ -474,4 +530,45 @@ async fn gather_sso(context: &Arc<Context>) -> Result<GarSsoObservation, String>
         foreign,
         exchanges,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn assertions_are_found_encrypted_or_not() {
+        let ns = "urn:oasis:names:tc:SAML:2.0:assertion";
+        let plain = format!(
+            r#"<p:Response xmlns:p="urn:oasis:names:tc:SAML:2.0:protocol"><a:Assertion xmlns:a="{ns}"/></p:Response>"#
+        );
+        let encrypted = format!(r#"<Response><EncryptedAssertion xmlns="{ns}"/></Response>"#);
+        let none = r#"<p:Response xmlns:p="urn:oasis:names:tc:SAML:2.0:protocol"><p:Status/></p:Response>"#;
+        assert!(carries_assertion(&plain));
+        assert!(carries_assertion(&encrypted));
+        assert!(!carries_assertion(none));
+    }
+
+    #[test]
+    fn a_saml_response_is_read_from_any_form() {
+        use base64::Engine;
+        let encoded = base64::engine::general_purpose::STANDARD.encode("<Response/>");
+        let html = format!(
+            r#"<form method="post" action="/acs"><input type="hidden" name="SAMLResponse" value="{encoded}"><button>Continuer</button></form>"#
+        );
+        let url = reqwest::Url::parse("https://idp.test/sso").expect("url");
+        let page = crate::probe::Page {
+            requested: url.clone(),
+            final_url: url,
+            status: 200,
+            hops: Vec::new(),
+            media_type: Some("text/html".into()),
+            body: crate::probe::PageBody::Text(html.into()),
+            set_cookies: Vec::new(),
+        };
+        assert_eq!(
+            posted(&page),
+            Ok(("https://idp.test/acs".to_owned(), "<Response/>".to_owned()))
+        );
+    }
 }

@@ -83,10 +83,20 @@ async fn gather(context: &Arc<Context>) -> Result<GarMediacentreObservation, Str
     // arrives after the mark is the médiacentre's doing.
     let mark = service.mark();
     let visit = super::gar::pupil_visit(context, vec![page_url], &mut exchanges).await?;
+    // Calls a médiacentre makes just after serving its page (a prefetch)
+    // count too.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let received = service.since(mark);
     for call in &received.calls {
-        let base = service.public_url();
-        let url = base.join(&call.path).unwrap_or(base);
+        // The path as received, on the service's own origin (a path
+        // starting with `//` must not name another host in the evidence).
+        let mut url = service.public_url();
+        let (path, query) = call
+            .path
+            .split_once('?')
+            .map_or((call.path.as_str(), None), |(p, q)| (p, Some(q)));
+        url.set_path(path);
+        url.set_query(query);
         let mut headers = vec![("x-client-certificate", certificate_label(&call.certificate))];
         if let Some(accept) = &call.accept {
             headers.push(("accept", accept.clone()));
@@ -103,7 +113,7 @@ async fn gather(context: &Arc<Context>) -> Result<GarMediacentreObservation, Str
     let page = match (&visit.login, visit.visits.into_iter().next()) {
         (Err(why), _) => Err(format!("pas de connexion : {why}")),
         (Ok(_), None) => Err("médiacentre non ouvert".to_owned()),
-        (Ok(_), Some(page)) => Ok(page),
+        (Ok(_), Some(page)) => page,
     };
     let (_, _, uai) = visit.names;
     Ok(GarMediacentreObservation {

@@ -711,6 +711,16 @@ fn listen_and_url(
     };
     let public = match (url, addr) {
         (Some(text), _) => match Url::parse(text) {
+            Ok(url) if matches!(reached, Reached::HttpsOnly) && url.path() != "/" => {
+                problem(
+                    url_key,
+                    format!(
+                        "{url_key} « {text} » : le service est servi à la racine (/ressources/…), \
+                         sans chemin"
+                    ),
+                );
+                None
+            }
             Ok(url) if url.scheme() == scheme || matches!(reached, Reached::HttpOrProxy) => {
                 Some(url)
             }
@@ -729,6 +739,16 @@ fn listen_and_url(
                 None
             }
         },
+        (None, Some(addr)) if addr.port() == 0 || addr.ip().is_unspecified() => {
+            problem(
+                listen_key,
+                format!(
+                    "{listen_key} « {listen} » : avec le port 0 ou une adresse d'écoute générale, \
+                     donnez aussi {url_key} (l'adresse que le candidat appelle)"
+                ),
+            );
+            None
+        }
         (None, Some(addr)) => Url::parse(&format!("{scheme}://{addr}")).ok(),
         (None, None) => None,
     };
@@ -765,7 +785,32 @@ fn gar_target(
     let relative = |path: &str| relative_to(base_dir, path);
     let path = relative(&gar.client_certificate);
     let certificate = match std::fs::read_to_string(&path) {
-        Ok(text) if text.contains("-----BEGIN CERTIFICATE-----") => Some(text),
+        Ok(text) if text.contains("PRIVATE KEY") => {
+            problem(
+                "client_certificate",
+                format!(
+                    "client_certificate {} contient une clé privée : ne donnez que le certificat \
+                     (la clé reste chez l'éditeur)",
+                    path.display()
+                ),
+            );
+            None
+        }
+        Ok(text) if text.contains("-----BEGIN CERTIFICATE-----") => {
+            match openssl::x509::X509::from_pem(text.as_bytes()) {
+                Ok(_) => Some(text),
+                Err(error) => {
+                    problem(
+                        "client_certificate",
+                        format!(
+                            "client_certificate {} : certificat PEM illisible ({error})",
+                            path.display()
+                        ),
+                    );
+                    None
+                }
+            }
+        }
         Ok(_) => {
             problem(
                 "client_certificate",
@@ -1003,12 +1048,19 @@ ABSENT = { env = "NOT_SET" }
     fn gar_section_reads_the_certificate_and_defaults_to_https() {
         let dir = std::env::temp_dir().join(format!("entconf-gar-target-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("dir");
+        let key = crate::idp::SigningKey::generate_tls("client", crate::idp::TlsRole::Client, &[])
+            .expect("key");
+        std::fs::write(dir.join("client.pem"), key.cert_pem()).expect("cert");
         std::fs::write(
-            dir.join("client.pem"),
+            dir.join("key.pem"),
+            key.private_pkcs8_pem().expect("pem") + &key.cert_pem(),
+        )
+        .expect("key");
+        std::fs::write(
+            dir.join("broken.pem"),
             "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
         )
-        .expect("cert");
-        std::fs::write(dir.join("key.pem"), "-----BEGIN PRIVATE KEY-----\n").expect("key");
+        .expect("broken");
         let section = |listen: &str, url: &str, cert: &str| {
             format!(
                 "id = \"x\"\nbase_url = \"http://a/\"\n[gar]\nid_ent = \"BEL\"\n\
@@ -1035,13 +1087,30 @@ ABSENT = { env = "NOT_SET" }
         assert_eq!(messages.len(), 3, "{errors}");
         assert!(messages[0].contains("IP:PORT"), "{errors}");
         assert!(messages[1].contains("https"), "{errors}");
-        assert!(messages[2].contains("jamais la clé"), "{errors}");
+        assert!(messages[2].contains("clé privée"), "{errors}");
         let lines: Vec<u32> = errors.0.iter().map(|d| d.line).collect();
         assert_eq!(lines, vec![5, 6, 7], "{errors}");
 
         let text = section("127.0.0.1:9443", "", "absent.pem");
         let errors = parse_target("t.toml", &text, Some(&dir), &FakeEnv(&[])).expect_err("absent");
         assert!(errors.0[0].message.contains("absent.pem"), "{errors}");
+        let text = section("127.0.0.1:9443", "", "broken.pem");
+        let errors = parse_target("t.toml", &text, Some(&dir), &FakeEnv(&[])).expect_err("broken");
+        assert!(errors.0[0].message.contains("illisible"), "{errors}");
+        // Port 0 cannot be called; a path is not served.
+        let text = section("127.0.0.1:0", "", "client.pem");
+        let errors = parse_target("t.toml", &text, Some(&dir), &FakeEnv(&[])).expect_err("port 0");
+        assert!(
+            errors.0[0].message.contains("ressources_public_url"),
+            "{errors}"
+        );
+        let text = section(
+            "127.0.0.1:9443",
+            "ressources_public_url = \"https://gar.test/prefixe/\"\n",
+            "client.pem",
+        );
+        let errors = parse_target("t.toml", &text, Some(&dir), &FakeEnv(&[])).expect_err("path");
+        assert!(errors.0[0].message.contains("racine"), "{errors}");
         let _ = std::fs::remove_dir_all(&dir);
     }
 
