@@ -9,16 +9,12 @@ InResponseTo, validity times.
 Usage: gar_sp.py ENT_BASE_URL IDP_HOST SCENARIO_COOKIE WORKDIR
 Prints one JSON object: the NameID format, the attributes and the issuer.
 """
-import html
-import json
 import os
-import re
 import sys
 
 import requests
-from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
-from saml2.client import Saml2Client
-from saml2.config import SPConfig
+
+import sp
 
 base, idp_host, scenario, workdir = sys.argv[1:5]
 browser = requests.Session()
@@ -46,35 +42,7 @@ metadata = os.path.join(workdir, "ent-idp.xml")
 with open(metadata, "wb") as out:
     out.write(browser.get(f"{base}/auth/saml/metadata/gar", timeout=10).content)
 
-config = SPConfig()
-config.load({
-    "entityid": "https://sp.gar.entconf.test",
-    "metadata": {"local": [metadata]},
-    "service": {"sp": {
-        "endpoints": {"assertion_consumer_service": [
-            ("https://sp.gar.entconf.test/saml/acs", BINDING_HTTP_POST)]},
-        "want_assertions_signed": True,
-        "want_response_signed": False,
-        "allow_unsolicited": False,
-        "name_id_format": "urn:oasis:names:tc:SAML:2.0:nameid-format:transient",
-    }},
-    "allow_unknown_attributes": True,
-    "xmlsec_binary": "/usr/bin/xmlsec1",
-})
-client = Saml2Client(config)
-request_id, info = client.prepare_for_authenticate(binding=BINDING_HTTP_REDIRECT)
-location = dict(info["headers"])["Location"]
-page = follow(location)
-if page.status_code != 200:
-    sys.exit(f"SSO: HTTP {page.status_code}: {page.text[:200]}")
-found = re.search(r'name="SAMLResponse" value="([^"]+)"', page.text)
-if not found:
-    sys.exit("no SAMLResponse in the ENT's page")
-response = client.parse_authn_request_response(
-    html.unescape(found.group(1)), BINDING_HTTP_POST, outstanding={request_id: "/"},
+client = sp.client(
+    "https://sp.gar.entconf.test", "https://sp.gar.entconf.test/saml/acs", metadata,
 )
-print(json.dumps({
-    "name_id_format": response.name_id.format,
-    "attributes": response.get_identity(),
-    "issuer": response.issuer(),
-}))
+sp.log_in(client, follow)

@@ -1,0 +1,50 @@
+"""What both pysaml2 service providers of the tests share: the SP's
+configuration, the SP-initiated login (AuthnRequest in HTTP-Redirect, the
+IdP's page fetched by the caller's `open_page`, the auto-posted Response
+validated by pysaml2 itself) and the JSON printed for the Rust test."""
+import html
+import json
+import re
+import sys
+
+from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
+from saml2.client import Saml2Client
+from saml2.config import SPConfig
+
+
+def client(entity, acs, metadata_file):
+    config = SPConfig()
+    config.load({
+        "entityid": entity,
+        "metadata": {"local": [metadata_file]},
+        "service": {"sp": {
+            "endpoints": {"assertion_consumer_service": [(acs, BINDING_HTTP_POST)]},
+            "want_assertions_signed": True,
+            "want_response_signed": False,
+            "allow_unsolicited": False,
+            "name_id_format": "urn:oasis:names:tc:SAML:2.0:nameid-format:transient",
+        }},
+        "allow_unknown_attributes": True,
+        "xmlsec_binary": "/usr/bin/xmlsec1",
+    })
+    return Saml2Client(config)
+
+
+def log_in(sp, open_page):
+    """Sends the AuthnRequest through `open_page(url)`, validates the answer
+    and prints what was received; exits non-zero on any refusal."""
+    request_id, info = sp.prepare_for_authenticate(binding=BINDING_HTTP_REDIRECT)
+    page = open_page(dict(info["headers"])["Location"])
+    if page.status_code != 200:
+        sys.exit(f"SSO: HTTP {page.status_code}: {page.text[:200]}")
+    found = re.search(r'name="SAMLResponse" value="([^"]+)"', page.text)
+    if not found:
+        sys.exit("no SAMLResponse in the IdP's page")
+    response = sp.parse_authn_request_response(
+        html.unescape(found.group(1)), BINDING_HTTP_POST, outstanding={request_id: "/"},
+    )
+    print(json.dumps({
+        "name_id_format": response.name_id.format,
+        "attributes": response.get_identity(),
+        "issuer": response.issuer(),
+    }))
