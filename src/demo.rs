@@ -71,6 +71,7 @@ impl Demo {
             ressources_public_url: self.ressources.service.public_url(),
             ressources_keys: None,
             client_certificate: self.gar_client_pem.clone(),
+            sftp: None,
         }
     }
 
@@ -163,6 +164,14 @@ pub enum DemoError {
 
 /// Generates the directory, starts the IdPs, then the ENT with `faults`.
 pub async fn start(faults: BTreeSet<Fault>) -> Result<Demo, DemoError> {
+    start_with(faults, None).await
+}
+
+/// As [`start`], the ENT pushing its GAR export to `sftp` when asked.
+pub async fn start_with(
+    faults: BTreeSet<Fault>,
+    sftp: Option<ent_server::GarSftp>,
+) -> Result<Demo, DemoError> {
     let options = GenerateOptions {
         schools: 4,
         ..GenerateOptions::default()
@@ -189,7 +198,8 @@ pub async fn start(faults: BTreeSet<Fault>) -> Result<Demo, DemoError> {
     let (idp, world) = runner::launch(loopback, settings, false, key, directory)
         .await
         .map_err(DemoError::Idp)?;
-    let (ressources, gar) = ressources().await?;
+    let (ressources, mut gar) = ressources().await?;
+    gar.sftp = sftp;
     let gar_client_pem = gar.client_cert_pem.clone();
     let config = ServerConfig {
         gar: Some(gar),
@@ -246,6 +256,7 @@ async fn ressources() -> Result<(RunningRessources, GarConfig), DemoError> {
         ressources_ca_pem: running.service.certificate_pem(),
         client_cert_pem: client.cert_pem(),
         client_key_pem: client.private_pkcs8_pem().map_err(|e| gar(&e))?,
+        sftp: None,
     };
     Ok((running, config))
 }

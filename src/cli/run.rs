@@ -87,7 +87,25 @@ pub(super) fn run(args: RunArgs) -> anyhow::Result<Exit> {
                 }
             },
         };
-        execute(prepared, target, sso, gar).await
+        // The SFTP drop, if the candidate delivers its GAR export that way.
+        let drop = match target.gar.as_ref().and_then(|gar| gar.sftp.clone()) {
+            None => None,
+            Some(sftp) => Some(
+                tokio::task::spawn_blocking(move || {
+                    entconf::gar::SftpDrop::start(sftp.listen, &sftp.public_key)
+                })
+                .await
+                .map_err(|error| error.to_string())
+                .and_then(|started| started.map_err(|error| error.to_string()))
+                .map(std::sync::Arc::new),
+            ),
+        };
+        match &drop {
+            Some(Ok(drop)) => eprintln!("Dépôt SFTP de l'export GAR : {}", drop.url()),
+            Some(Err(why)) => eprintln!("attention : dépôt SFTP impossible à démarrer : {why}"),
+            None => {}
+        }
+        execute(prepared, target, sso, gar, drop).await
     })
 }
 
@@ -115,7 +133,7 @@ pub(super) fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
         let gar = Some(GarSetup::Ready(std::sync::Arc::clone(
             &demo.ressources.service,
         )));
-        let exit = execute(prepared, target, sso, gar).await;
+        let exit = execute(prepared, target, sso, gar, None).await;
         drop(demo);
         exit
     })
@@ -215,6 +233,7 @@ async fn execute(
     target: Target,
     sso: Option<SsoSetup>,
     gar: Option<GarSetup>,
+    gar_drop: Option<Result<std::sync::Arc<entconf::gar::SftpDrop>, String>>,
 ) -> anyhow::Result<Exit> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock::new());
     let run_id = run_id(&prepared.out, &target.id, clock.as_ref());
@@ -225,6 +244,7 @@ async fn execute(
         options: prepared.options.clone(),
         sso,
         gar,
+        gar_drop,
     };
     let cancellation = Cancellation::new();
     let on_signal = cancellation.clone();

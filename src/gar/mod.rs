@@ -3,15 +3,18 @@
 //! `.md5`), read without trusting it (`archive`), validated against the
 //! ministry's schema by libxml2 (`schema`), and understood record by record
 //! for the integrity checks (`export`); and the GAR's "ressources" web
-//! service that the candidate's médiacentre calls (`ressources`).
+//! service that the candidate's médiacentre calls (`ressources`); the SFTP
+//! drop the candidate may push its export to instead (`drop`).
 
 mod archive;
+mod drop;
 mod examine;
 mod export;
 mod ressources;
 mod schema;
 
 pub use archive::{ArchiveError, ArchiveLimits, Member, TarStream, read_tar_gz, write_tar};
+pub use drop::{DropError, SftpDrop};
 pub use examine::{Examined, examine};
 pub use export::{
     FileName, GarExport, GarGroup, GarLink, GarPerson, GarRespAff, Kind, NAMESPACE, Place,

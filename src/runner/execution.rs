@@ -36,6 +36,7 @@ pub(crate) struct Context {
     pub(crate) gar_sso: super::once::RunOnce<crate::check::GarSsoObservation>,
     /// The GAR web service the harness serves, when the target has `[gar]`.
     pub(crate) gar_service: Option<super::mediacentre::GarSetup>,
+    pub(crate) gar_drop: Option<Result<Arc<crate::gar::SftpDrop>, String>>,
     pub(crate) gar_mediacentre: super::once::RunOnce<crate::check::GarMediacentreObservation>,
 }
 

@@ -26,8 +26,83 @@ pub(crate) async fn observe(context: &Arc<Context>) -> Shared<GarObservation> {
         .await
 }
 
+/// Asks the candidate to push its export (`POST` on `gar_export`) to the
+/// emptied drop, then waits for the archive and its `.md5`.
+async fn pushed(
+    context: &Context,
+    url: &reqwest::Url,
+    drop: &Arc<crate::gar::SftpDrop>,
+    exchanges: &mut Vec<String>,
+) -> Result<(String, Vec<u8>, String), String> {
+    drop.clear();
+    let mut jar = crate::probe::Jar::default();
+    let page = context
+        .probe
+        .follow(
+            crate::probe::Request::post_form(url, &[]),
+            &mut jar,
+            exchanges,
+        )
+        .await
+        .map_err(|error| error.to_string())?;
+    if !(200..300).contains(&page.status) {
+        return Err(format!(
+            "{} → statut {} : le dépôt SFTP de l'export n'a pas été lancé",
+            page.final_url, page.status
+        ));
+    }
+    let drop = Arc::clone(drop);
+    tokio::task::spawn_blocking(move || {
+        drop.wait_for_export(std::time::Duration::from_secs(60), MAX_ARCHIVE)
+    })
+    .await
+    .map_err(|error| error.to_string())?
+}
+
+/// The export pushed twice to the harness's SFTP drop.
+async fn gather_pushed(
+    context: &Context,
+    url: &reqwest::Url,
+    drop: &Arc<crate::gar::SftpDrop>,
+) -> Result<GarObservation, String> {
+    let mut exchanges = Vec::new();
+    let (name, bytes, md5) = pushed(context, url, drop, &mut exchanges).await?;
+    let again = match pushed(context, url, drop, &mut exchanges).await {
+        Ok((_, bytes, _)) => tokio::task::spawn_blocking(move || reread(&bytes))
+            .await
+            .map_err(|error| error.to_string())
+            .and_then(|read| read),
+        Err(why) => Err(why),
+    };
+    let archive_url =
+        reqwest::Url::parse(&format!("{}{name}", drop.url())).map_err(|error| error.to_string())?;
+    let directory = match &context.sso {
+        Some(SsoSetup::Ready(world)) => Some(world.directory.clone()),
+        _ => None,
+    };
+    tokio::task::spawn_blocking(move || {
+        let mut observation = read(bytes, 200, archive_url, Ok(md5), directory, exchanges);
+        observation.again = again;
+        observation
+    })
+    .await
+    .map_err(|error| format!("lecture de l'export interrompue : {error}"))
+}
+
 async fn gather(context: &Context) -> Result<GarObservation, String> {
     let url = context.capability(Capability::GarExport)?;
+    if context
+        .target
+        .gar
+        .as_ref()
+        .is_some_and(|g| g.sftp.is_some())
+    {
+        return match &context.gar_drop {
+            Some(Ok(drop)) => gather_pushed(context, &url, drop).await,
+            Some(Err(why)) => Err(format!("dépôt SFTP non démarré : {why}")),
+            None => Err("dépôt SFTP non démarré".to_owned()),
+        };
+    }
     let (page, bytes) = context
         .probe
         .download(&url, MAX_ARCHIVE)

@@ -41,6 +41,9 @@ pub struct RunSettings {
     pub sso: Option<SsoSetup>,
     /// The GAR web service the harness serves, for `gar_mediacentre` steps.
     pub gar: Option<GarSetup>,
+    /// The SFTP drop the candidate pushes its GAR export to, when the
+    /// target's `[gar]` section declares one (or why it did not start).
+    pub gar_drop: Option<Result<Arc<crate::gar::SftpDrop>, String>>,
 }
 
 /// A switch that stops a run; cheap to clone, set from a signal handler.
@@ -119,6 +122,7 @@ pub async fn run(
         gar: super::once::RunOnce::default(),
         gar_sso: super::once::RunOnce::default(),
         gar_service: settings.gar.clone(),
+        gar_drop: settings.gar_drop.clone(),
         gar_mediacentre: super::once::RunOnce::default(),
     });
     let started_at = clock.now();

@@ -27,7 +27,8 @@ pub use model::{
 pub use quantity::{display_duration, parse_duration, parse_size};
 pub use schema::suite_schema;
 pub use target::{
-    Capability, Environment, GarTarget, HttpSettings, ProcessEnvironment, Secret, SecretSlot,
-    SsoTarget, StatsTarget, StatsViewer, Target, hex, hex_sha256, load_target, parse_target,
+    Capability, Environment, GarSftpTarget, GarTarget, HttpSettings, ProcessEnvironment, Secret,
+    SecretSlot, SsoTarget, StatsTarget, StatsViewer, Target, hex, hex_sha256, load_target,
+    parse_target,
 };
 pub use template::{Segment, Template, TemplateError};

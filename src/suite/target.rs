@@ -229,6 +229,18 @@ pub struct GarTarget {
     pub ressources_keys: Option<std::path::PathBuf>,
     /// The client certificate the candidate presents (PEM, public).
     pub client_certificate: String,
+    /// The SFTP drop the candidate pushes its export to, if it delivers
+    /// that way (then `gar_export` is the URL that asks it to push).
+    pub sftp: Option<GarSftpTarget>,
+}
+
+/// Where the harness's SFTP drop listens and whom it lets in.
+#[derive(Clone, Debug)]
+pub struct GarSftpTarget {
+    /// Address of the drop.
+    pub listen: std::net::SocketAddr,
+    /// The candidate's public key (one OpenSSH line).
+    pub public_key: String,
 }
 
 /// The `[stats]` section: the dedicated schools, the service pages the
@@ -338,6 +350,10 @@ struct GarFile {
     #[serde(default)]
     ressources_keys: Option<String>,
     client_certificate: String,
+    #[serde(default)]
+    sftp_listen: Option<String>,
+    #[serde(default)]
+    sftp_public_key: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -829,7 +845,57 @@ fn gar_target(
             None
         }
     };
+    let sftp = match (&gar.sftp_listen, &gar.sftp_public_key) {
+        (None, None) => Ok(None),
+        (Some(listen), Some(key)) => {
+            let listen = listen.parse::<std::net::SocketAddr>().map_err(|_| {
+                problem(
+                    "sftp_listen",
+                    format!("sftp_listen « {listen} » n'est pas une adresse IP:PORT (ex. 127.0.0.1:2222)"),
+                );
+            });
+            let key_path = relative(key);
+            let key = match std::fs::read_to_string(&key_path) {
+                Ok(text)
+                    if text.trim_start().starts_with("ssh-")
+                        || text.trim_start().starts_with("ecdsa-") =>
+                {
+                    Ok(text.lines().next().unwrap_or_default().to_owned())
+                }
+                Ok(_) => {
+                    problem(
+                        "sftp_public_key",
+                        format!(
+                            "sftp_public_key {} : une clé publique OpenSSH (ssh-ed25519 …, ssh-rsa …) est attendue",
+                            key_path.display()
+                        ),
+                    );
+                    Err(())
+                }
+                Err(error) => {
+                    problem(
+                        "sftp_public_key",
+                        format!("sftp_public_key {} illisible : {error}", key_path.display()),
+                    );
+                    Err(())
+                }
+            };
+            match (listen, key) {
+                (Ok(listen), Ok(public_key)) => Ok(Some(GarSftpTarget { listen, public_key })),
+                _ => Err(()),
+            }
+        }
+        (Some(_), None) | (None, Some(_)) => {
+            problem(
+                if gar.sftp_listen.is_some() { "sftp_listen" } else { "sftp_public_key" },
+                "sftp_listen et sftp_public_key vont ensemble (le dépôt SFTP et la clé du candidat)"
+                    .to_owned(),
+            );
+            Err(())
+        }
+    };
     Some(GarTarget {
+        sftp: sftp.ok()?,
         id_ent: gar.id_ent.trim().to_owned(),
         ressources_listen: listen?,
         ressources_public_url: public?,

@@ -2,7 +2,8 @@
 //! harness's SAML responses, PyJWT and jwcrypto verify its ID tokens, and
 //! two third-party relying parties log in against the harness's EduConnect:
 //! Authlib over OpenID Connect, pysaml2 over SAML; curl (OpenSSL) calls the
-//! harness's GAR web service with and without client certificates.
+//! harness's GAR web service with and without client certificates; OpenSSH
+//! (sshd as the GAR's drop, sftp in the reference ENT) carries the export.
 //!
 //! `bash ci/run.sh` installs them (Debian xmlsec1, a Python venv from
 //! `ci/peers/requirements.txt`). A missing peer fails the test, unless
@@ -512,4 +513,99 @@ async fn pysaml2_as_the_gar_accepts_the_reference_ent_assertion() {
             "{result}"
         );
     }
+}
+
+/// OpenSSH (Debian's sshd as the GAR's drop, `sftp` in the reference ENT)
+/// carries the export: GAR-01…05 judge what was pushed, and a wrong `.md5`
+/// pushed that way fails GAR-01 as it does over HTTP.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_export_pushed_to_the_harness_sftp_drop_is_judged() {
+    use entconf::check::Outcome;
+    use entconf::gar::SftpDrop;
+    use entconf::runner::{Cancellation, Plan, Selection, run};
+    use entconf::suite::{Capability, GarSftpTarget};
+    if !std::path::Path::new("/usr/sbin/sshd").exists() {
+        let _ = skip_allowed("sshd (paquet Debian openssh-server)");
+        return;
+    }
+    let dir = scratch("sftp");
+    let key = dir.join("ent");
+    let made = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&key)
+        .status()
+        .expect("ssh-keygen runs");
+    assert!(made.success());
+    let public_key = std::fs::read_to_string(dir.join("ent.pub")).expect("public key");
+    let listen = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port");
+    let drop = Arc::new(SftpDrop::start(listen, &public_key).expect("sshd starts"));
+    let catalog = super::support::catalog();
+    let selection = Selection {
+        checks: (1..=5).map(|n| format!("GAR-0{n}")).collect(),
+        ..Selection::default()
+    };
+    for (faults, failing) in [
+        (Vec::new(), Vec::new()),
+        (vec![ent_server::Fault::GarExportBadMd5], vec!["GAR-01"]),
+    ] {
+        let sftp = ent_server::GarSftp {
+            destination: format!("{}@127.0.0.1", drop.user()),
+            port: listen.port(),
+            key: key.clone(),
+        };
+        let demo = entconf::demo::start_with(faults.into_iter().collect(), Some(sftp))
+            .await
+            .expect("reference ENT");
+        let mut target = super::support::target(&demo.server.base_url());
+        let mut settings = super::support::settings(2);
+        demo.attach(&mut target, &mut settings).expect("attach");
+        let push = reqwest::Url::parse(&format!("{}/gar/export/depot", demo.server.base_url()))
+            .expect("url");
+        target.capabilities.insert(Capability::GarExport, push);
+        if let Some(gar) = target.gar.as_mut() {
+            gar.sftp = Some(GarSftpTarget {
+                listen,
+                public_key: public_key.clone(),
+            });
+        }
+        settings.gar_drop = Some(Ok(Arc::clone(&drop)));
+        let plan = Plan::new(&catalog, &selection).expect("plan");
+        let record = run(
+            &catalog,
+            &plan,
+            target,
+            settings,
+            Arc::new(|_: &entconf::runner::RunEvent| {}),
+            Cancellation::new(),
+        )
+        .await
+        .expect("run");
+        for check in &record.checks {
+            let expected = if failing.contains(&check.id.as_str()) {
+                Outcome::Fail
+            } else {
+                Outcome::Pass
+            };
+            assert_eq!(
+                check.outcome, expected,
+                "{} : {:?} {:?}",
+                check.id, check.reason, check.assertions
+            );
+        }
+        assert_eq!(record.checks.len(), 5);
+        // Asked twice by POST (two exports for the stable ids), never
+        // downloaded over HTTP.
+        let urls: Vec<&str> = record.exchanges.iter().map(|e| e.url.as_str()).collect();
+        assert_eq!(
+            urls.iter()
+                .filter(|u| u.contains("/gar/export/depot"))
+                .count(),
+            2,
+            "{urls:?}"
+        );
+        assert!(!urls.iter().any(|u| u.contains(".tar.gz")), "{urls:?}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

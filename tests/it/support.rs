@@ -58,6 +58,7 @@ pub(crate) fn settings(jobs: usize) -> RunSettings {
         },
         sso: None,
         gar: None,
+        gar_drop: None,
     }
 }
 
