@@ -36,6 +36,8 @@ static CRYPTO_PROVIDER: Once = Once::new();
 pub struct HttpProbe {
     client: reqwest::Client,
     settings: HttpSettings,
+    /// The origin the staging gate's credentials go to (the candidate's).
+    gate: Option<url::Origin>,
     redactor: Arc<Redactor>,
     store: Arc<EvidenceStore>,
     clock: Arc<dyn Clock>,
@@ -113,10 +115,19 @@ impl HttpProbe {
         Ok(Self {
             client,
             settings,
+            gate: None,
             redactor,
             store,
             clock,
         })
+    }
+
+    /// Sends the basic-auth credentials of the settings to `base`'s origin
+    /// only (without it, to every host: tests of the probe alone).
+    #[must_use]
+    pub fn gated_to(mut self, base: &Url) -> Self {
+        self.gate = Some(base.origin());
+        self
     }
 
     /// The redactor of the run.
@@ -320,11 +331,17 @@ impl HttpProbe {
             ),
             ("accept-language".to_owned(), "fr-FR,fr;q=0.9".to_owned()),
         ];
-        if let Some((user, password)) = &self.settings.basic_auth {
+        // The staging gate's password goes to the candidate only, never to
+        // the harness's IdPs or to a host a redirect names.
+        let gated = self
+            .gate
+            .as_ref()
+            .is_none_or(|origin| *origin == url.origin());
+        if let Some((user, password)) = self.settings.basic_auth.as_ref().filter(|_| gated) {
             request = request.basic_auth(user, Some(password.expose()));
             sent.push(("authorization".to_owned(), "Basic …".to_owned()));
         }
-        if let Some(token) = jar.bearer() {
+        if let Some(token) = jar.bearer_for(url) {
             request = request.bearer_auth(token);
             sent.push(("authorization".to_owned(), "Bearer …".to_owned()));
         }

@@ -12,7 +12,8 @@ use super::page::SetCookie;
 pub struct Jar {
     cookies: Vec<(String, String, String)>,
     user_agent: Option<String>,
-    bearer: Option<String>,
+    /// The token and the only origin it is sent to.
+    bearer: Option<(url::Origin, String)>,
 }
 
 impl std::fmt::Debug for Jar {
@@ -33,10 +34,11 @@ impl Jar {
         self
     }
 
-    /// A client sending `Authorization: Bearer <token>` on every request.
+    /// A client sending `Authorization: Bearer <token>` to `api`'s origin,
+    /// and to no other: a redirect elsewhere must not carry the token.
     #[must_use]
-    pub fn with_bearer(mut self, token: Option<String>) -> Self {
-        self.bearer = token;
+    pub fn with_bearer_for(mut self, api: &url::Url, token: Option<String>) -> Self {
+        self.bearer = token.map(|token| (api.origin(), token));
         self
     }
 
@@ -44,8 +46,12 @@ impl Jar {
         self.user_agent.as_deref()
     }
 
-    pub(crate) fn bearer(&self) -> Option<&str> {
-        self.bearer.as_deref()
+    /// The token to send to `url`, if it goes there.
+    pub(crate) fn bearer_for(&self, url: &url::Url) -> Option<&str> {
+        self.bearer
+            .as_ref()
+            .filter(|(origin, _)| *origin == url.origin())
+            .map(|(_, token)| token.as_str())
     }
 
     /// Puts a cookie as if `host` had set it.
@@ -131,4 +137,21 @@ pub fn fingerprint(value: &str) -> String {
         .take(8)
         .map(|byte| format!("{byte:02x}"))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bearer_token_goes_to_its_origin_only() {
+        let api = url::Url::parse("https://ent.test/api/stats").expect("url");
+        let jar = Jar::default().with_bearer_for(&api, Some("jeton".to_owned()));
+        let same = url::Url::parse("https://ent.test/autre?x=1").expect("url");
+        let other = url::Url::parse("https://stockage.test/fichier").expect("url");
+        let other_port = url::Url::parse("https://ent.test:8443/api").expect("url");
+        assert_eq!(jar.bearer_for(&same), Some("jeton"));
+        assert_eq!(jar.bearer_for(&other), None);
+        assert_eq!(jar.bearer_for(&other_port), None);
+    }
 }

@@ -289,7 +289,7 @@ async fn ask(
 }
 
 async fn get(probe: &HttpProbe, url: &Url, token: Option<&str>, csv: bool, sep: char) -> Answer {
-    let mut jar = Jar::default().with_bearer(token.map(str::to_owned));
+    let mut jar = Jar::default().with_bearer_for(url, token.map(str::to_owned));
     let mut exchanges = Vec::new();
     match probe
         .follow(Request::get(url), &mut jar, &mut exchanges)

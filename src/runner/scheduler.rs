@@ -100,7 +100,8 @@ pub async fn run(
         Arc::clone(&redactor),
         Arc::clone(&store),
         Arc::clone(&clock),
-    )?;
+    )?
+    .gated_to(&target.base_url);
     let target_info = target_info(&target, &redactor);
     let facts = TargetFacts {
         login_page: target.capabilities.get(&Capability::LoginPage).cloned(),

@@ -136,3 +136,78 @@ async fn garbage_sent_to_the_idp_fails_the_login_and_proves_no_refusal() {
     assert_eq!(negative, Outcome::Error, "{why}");
     assert!(why.contains("échoue aussi"), "{why}");
 }
+
+/// A candidate that redirects elsewhere gets the staging gate's credentials
+/// itself, and the other host never does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn basic_auth_credentials_stay_with_the_candidate() {
+    use axum::http::HeaderMap;
+    let seen: Arc<std::sync::Mutex<Vec<(String, bool)>>> = Arc::default();
+    let server = |path: &'static str, next: Option<String>| {
+        let seen = Arc::clone(&seen);
+        Router::new().fallback(move |headers: HeaderMap| {
+            let seen = Arc::clone(&seen);
+            let next = next.clone();
+            async move {
+                let gated = headers.contains_key("authorization");
+                seen.lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push((path.to_owned(), gated));
+                match next {
+                    Some(next) => Redirect::to(&next).into_response(),
+                    None => "<html><body>ailleurs</body></html>".into_response(),
+                }
+            }
+        })
+    };
+    let bind = || async {
+        tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+            .await
+            .expect("bind")
+    };
+    let (other, candidate) = (bind().await, bind().await);
+    let other_addr = other.local_addr().expect("addr");
+    let candidate_addr = candidate.local_addr().expect("addr");
+    let other_app = server("ailleurs", None);
+    let candidate_app = server("candidat", Some(format!("http://{other_addr}/page")));
+    tokio::spawn(async move { axum::serve(other, other_app).await });
+    tokio::spawn(async move { axum::serve(candidate, candidate_app).await });
+    let text = format!(
+        "id = \"gate\"\nbase_url = \"http://{candidate_addr}/\"\n[capabilities]\n\
+         home_page = \"/\"\nlogin_page = \"/\"\n\
+         [http]\nrequest_timeout = \"2s\"\nbasic_auth = {{ user = \"recette\", password = {{ env = \"PW\" }} }}\n"
+    );
+    struct Password;
+    impl entconf::suite::Environment for Password {
+        fn var(&self, name: &str) -> Option<String> {
+            (name == "PW").then(|| "s3cret".to_owned())
+        }
+    }
+    let target = parse_target("gate.toml", &text, None, &Password).expect("target");
+    let catalog = catalog();
+    let selection = Selection {
+        checks: vec!["FOOTER-01".to_owned()],
+        ..Selection::default()
+    };
+    let plan = Plan::new(&catalog, &selection).expect("plan");
+    run(
+        &catalog,
+        &plan,
+        target,
+        settings(1),
+        Arc::new(|_: &RunEvent| {}),
+        Cancellation::new(),
+    )
+    .await
+    .expect("run");
+    let seen = seen
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    assert!(seen.contains(&("candidat".to_owned(), true)), "{seen:?}");
+    assert!(seen.iter().any(|(path, _)| path == "ailleurs"), "{seen:?}");
+    assert!(
+        !seen.contains(&("ailleurs".to_owned(), true)),
+        "credentials sent to another host: {seen:?}"
+    );
+}
