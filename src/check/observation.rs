@@ -230,6 +230,20 @@ pub struct Observations {
     pub target: TargetFacts,
 }
 
+/// The once-per-run observation a step shares, or the verdict saying why
+/// there is none (`what` names it: the work failed, or the step is unknown).
+fn shared_of<'a, T>(
+    steps: &'a BTreeMap<String, Arc<Result<T, String>>>,
+    step: &str,
+    what: &str,
+) -> Result<&'a T, Verdict> {
+    match steps.get(step).map(|shared| shared.as_ref()) {
+        Some(Ok(observation)) => Ok(observation),
+        Some(Err(why)) => Err(Verdict::error(what, why.clone())),
+        None => Err(missing_step(step)),
+    }
+}
+
 impl Observations {
     /// Parses the HTML pages among `pages`.
     pub fn new(pages: &BTreeMap<String, Arc<Page>>, target: TargetFacts) -> Self {
@@ -293,38 +307,22 @@ impl Observations {
 
     /// The médiacentre of a step.
     pub fn gar_mediacentre(&self, step: &str) -> Result<&GarMediacentreObservation, Verdict> {
-        match self.gar_mediacentre.get(step).map(|shared| shared.as_ref()) {
-            Some(Ok(observation)) => Ok(observation),
-            Some(Err(why)) => Err(Verdict::error("le médiacentre ouvert", why.clone())),
-            None => Err(missing_step(step)),
-        }
+        shared_of(&self.gar_mediacentre, step, "le médiacentre ouvert")
     }
 
     /// The GAR SSO of a step.
     pub fn gar_sso(&self, step: &str) -> Result<&GarSsoObservation, Verdict> {
-        match self.gar_sso.get(step).map(|shared| shared.as_ref()) {
-            Some(Ok(observation)) => Ok(observation),
-            Some(Err(why)) => Err(Verdict::error("la connexion au GAR jouée", why.clone())),
-            None => Err(missing_step(step)),
-        }
+        shared_of(&self.gar_sso, step, "la connexion au GAR jouée")
     }
 
     /// The GAR export of a step.
     pub fn gar(&self, step: &str) -> Result<&GarObservation, Verdict> {
-        match self.gar.get(step).map(|shared| shared.as_ref()) {
-            Some(Ok(observation)) => Ok(observation),
-            Some(Err(why)) => Err(Verdict::error("l'export GAR téléchargé", why.clone())),
-            None => Err(missing_step(step)),
-        }
+        shared_of(&self.gar, step, "l'export GAR téléchargé")
     }
 
     /// The statistics of a step.
     pub fn statistics(&self, step: &str) -> Result<&StatsObservation, Verdict> {
-        match self.statistics.get(step).map(|shared| shared.as_ref()) {
-            Some(Ok(observation)) => Ok(observation),
-            Some(Err(why)) => Err(Verdict::error("des statistiques lues", why.clone())),
-            None => Err(missing_step(step)),
-        }
+        shared_of(&self.statistics, step, "des statistiques lues")
     }
 
     /// Adds the logins of the check.
