@@ -13,10 +13,11 @@ step "paquets système"
 # research/signing.md); xmlsec1 and xmllint are the independent peers of the
 # tests; python3-venv hosts the Python peers (PyJWT, jwcrypto, Authlib);
 # curl (OpenSSL) is the TLS client-certificate peer of the GAR web service;
-# OpenSSH's server is the GAR's SFTP drop, its client the ENT's push.
+# OpenSSH's server is the GAR's SFTP drop, its client the ENT's push;
+# unzip tests the reversibility exports (and the 2 GiB benchmark's).
 wanted=(build-essential pkg-config libssl-dev libxml2-dev libxmlsec1-dev libclang-dev
         xmlsec1 libxml2-utils python3 python3-venv chromium curl
-        openssh-server openssh-client)
+        openssh-server openssh-client unzip)
 # Node.js runs the browser check (puppeteer-core, axe-core): Debian's, unless
 # the machine already has one.
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || wanted+=(nodejs npm)

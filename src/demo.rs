@@ -7,14 +7,15 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 use ent_server::{
-    Fault, GarConfig, RunningServer, ServerConfig, SsoConfig, StatsConfig, StatsViewer as Account,
+    Fault, GarConfig, ReversibilityConfig, RunningServer, ServerConfig, SsoConfig, StatsConfig,
+    StatsViewer as Account,
 };
 
 use crate::aaf::{self, GenerateOptions};
 use crate::gar::{RessourcesService, RunningRessources, spawn_ressources};
 use crate::idp::{IdpSettings, RunningIdp, SigningKey, TlsRole, random_token};
 use crate::runner::{self, SsoWorld};
-use crate::suite::{GarTarget, Secret, SecretSlot, StatsTarget, StatsViewer};
+use crate::suite::{GarTarget, ReversibilityTarget, Secret, SecretSlot, StatsTarget, StatsViewer};
 
 /// OpenID Connect client id of the reference ENT at the test EduConnect.
 pub const CLIENT_ID: &str = "ent-bellerive";
@@ -33,6 +34,11 @@ pub struct Demo {
     schools: Vec<String>,
     /// The ENT's client certificate at the GAR (PEM).
     gar_client_pem: String,
+    /// The reversibility controller (the exported school's collectivité)
+    /// and an outsider (another collectivité).
+    controllers: Vec<Account>,
+    /// The school whose export is asked.
+    export_school: String,
 }
 
 /// The dedicated schools of the statistics activity: the third and fourth of
@@ -55,6 +61,7 @@ impl Demo {
     ) -> Result<(), DemoError> {
         target.stats = Some(self.stats_target()?);
         target.gar = Some(self.gar_target());
+        target.reversibility = Some(self.reversibility_target());
         settings.sso = Some(runner::SsoSetup::Ready(Arc::clone(&self.world)));
         settings.gar = Some(runner::GarSetup::Ready(Arc::clone(
             &self.ressources.service,
@@ -72,6 +79,34 @@ impl Demo {
             ressources_keys: None,
             client_certificate: self.gar_client_pem.clone(),
             sftp: None,
+        }
+    }
+
+    /// The `[reversibility]` part of the demo's target: the first school of
+    /// the directory, its collectivité as controller, another as outsider,
+    /// a one-second link.
+    pub fn reversibility_target(&self) -> ReversibilityTarget {
+        let account = |a: &Account, name: &str| StatsViewer {
+            level: crate::stats::Level::parse(&a.level)
+                .unwrap_or(crate::stats::Level::Collectivite),
+            id: a.id.clone(),
+            token: SecretSlot::Available(Secret::new(name, a.token.clone())),
+        };
+        let mut accounts = self.controllers.iter();
+        let controller = accounts
+            .next()
+            .map(|a| account(a, "CONTROLLER"))
+            .unwrap_or(StatsViewer {
+                level: crate::stats::Level::Collectivite,
+                id: String::new(),
+                token: SecretSlot::Missing("CONTROLLER".to_owned()),
+            });
+        ReversibilityTarget {
+            school: self.export_school.clone(),
+            controller,
+            outsider: accounts.next().map(|a| account(a, "OUTSIDER")),
+            link_ttl: std::time::Duration::from_secs(1),
+            job_timeout: std::time::Duration::from_secs(30),
         }
     }
 
@@ -113,6 +148,37 @@ impl Demo {
     }
 }
 
+/// The id the reference ENT gives the collectivité of `commune`: numbered in
+/// commune-name order.
+fn collectivite_id(directory: &aaf::Directory, commune: &str) -> String {
+    let mut communes: Vec<&String> = directory.schools.iter().map(|s| &s.commune).collect();
+    communes.sort();
+    communes.dedup();
+    let index = communes.iter().position(|c| *c == commune).unwrap_or(0);
+    format!("{}{:03}", directory.academy.code, index + 1)
+}
+
+/// The reversibility accounts of the demo: the collectivité of the first
+/// school (controller), then that of a school of another commune.
+fn controllers(directory: &aaf::Directory) -> Vec<Account> {
+    let Some(first) = directory.schools.first() else {
+        return Vec::new();
+    };
+    std::iter::once(first)
+        .chain(
+            directory
+                .schools
+                .iter()
+                .find(|s| s.commune != first.commune),
+        )
+        .map(|school| Account {
+            level: "collectivite".to_owned(),
+            id: collectivite_id(directory, &school.commune),
+            token: random_token(),
+        })
+        .collect()
+}
+
 /// The reading accounts of the demo: one per level, all covering the first
 /// dedicated school. Ids follow the reference ENT's conventions (one
 /// département `0<code>`, circonscriptions of two schools in UAI order,
@@ -122,13 +188,6 @@ fn viewers(directory: &aaf::Directory) -> Vec<Account> {
     let Some(school) = directory.schools.get(STATS_SCHOOLS.start) else {
         return Vec::new();
     };
-    let mut communes: Vec<&String> = directory.schools.iter().map(|s| &s.commune).collect();
-    communes.sort();
-    communes.dedup();
-    let commune = communes
-        .iter()
-        .position(|c| **c == school.commune)
-        .unwrap_or(0);
     let mut uais: Vec<&String> = directory.schools.iter().map(|s| &s.uai).collect();
     uais.sort();
     let pair = uais.iter().position(|u| **u == school.uai).unwrap_or(0) / 2;
@@ -136,7 +195,7 @@ fn viewers(directory: &aaf::Directory) -> Vec<Account> {
         ("academie", code.clone()),
         ("departement", format!("0{code}")),
         ("circonscription", format!("0{code}-C{:02}", pair + 1)),
-        ("collectivite", format!("{code}{:03}", commune + 1)),
+        ("collectivite", collectivite_id(directory, &school.commune)),
         ("ecole", school.uai.clone()),
     ]
     .into_iter()
@@ -190,6 +249,12 @@ pub async fn start_with(
     };
     let loopback = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
     let viewers = viewers(&directory);
+    let controllers = controllers(&directory);
+    let export_school = directory
+        .schools
+        .first()
+        .map(|s| s.uai.clone())
+        .unwrap_or_default();
     let schools = directory
         .schools
         .get(STATS_SCHOOLS)
@@ -214,6 +279,10 @@ pub async fn start_with(
         stats: Some(StatsConfig {
             viewers: viewers.clone(),
         }),
+        reversibility: Some(ReversibilityConfig {
+            accounts: controllers.clone(),
+            import: None,
+        }),
     };
     let server = ent_server::spawn(config).await?;
     world
@@ -227,6 +296,8 @@ pub async fn start_with(
         viewers,
         schools,
         gar_client_pem,
+        controllers,
+        export_school,
     })
 }
 

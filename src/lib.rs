@@ -29,6 +29,7 @@ pub mod gar;
 pub mod idp;
 pub mod probe;
 pub mod report;
+pub mod reversibility;
 pub mod runner;
 pub mod stats;
 pub mod suite;

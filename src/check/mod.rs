@@ -6,6 +6,7 @@
 //! is folded from its assertions by [`fold`].
 
 mod accessibility;
+mod export;
 mod gar;
 mod link;
 mod login;
@@ -18,13 +19,15 @@ mod privacy;
 mod statistics;
 mod wording;
 
+pub use export::judge_export;
 pub use gar::{judge_gar, judge_gar_sso};
 pub use link::capture_link;
 pub use mediacentre::judge_mediacentre;
 pub use observation::{
-    ForeignAnswer, ForeignOutcome, GarMediacentreObservation, GarMediacentreShared, GarObservation,
-    GarShared, GarSsoObservation, GarSsoShared, LoginObservation, Observations, Person,
-    StatsObservation, StatsShared, TargetFacts,
+    ArchiveRead, Attempt, ExportJob, ExportObservation, ExportShared, ForeignAnswer,
+    ForeignOutcome, GarMediacentreObservation, GarMediacentreShared, GarObservation, GarShared,
+    GarSsoObservation, GarSsoShared, LoginObservation, Observations, Person, StatsObservation,
+    StatsShared, TargetFacts,
 };
 pub use outcome::{AssertionResult, AssertionStatus, Outcome, Verdict, failure_outcome, fold};
 pub use page::{NotPublic, PUBLIC_EXPECTED, public_problem};
@@ -88,6 +91,10 @@ pub fn evaluate(
                 .map(|o| judge_mediacentre(*rule, o)),
         }
         .unwrap_or_else(|verdict| verdict),
+        AssertionKind::Export { step, rule } => observations
+            .export(step)
+            .map(|o| judge_export(*rule, o))
+            .unwrap_or_else(|verdict| verdict),
         AssertionKind::Statistics { step, rule, spec } => match observations.statistics(step) {
             Ok(observed) => judge_statistics(*rule, spec, observed),
             Err(verdict) => verdict,

@@ -206,6 +206,116 @@ pub struct GarMediacentreObservation {
     pub exchanges: Vec<String>,
 }
 
+/// A request made to see whether the candidate refuses it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attempt {
+    /// Who asked, in French (`anonyme`, `compte d'une autre collectivité`…).
+    pub who: String,
+    /// Method and URL.
+    pub what: String,
+    /// The status answered, or the transport error.
+    pub status: Result<u16, String>,
+}
+
+impl Attempt {
+    /// Refused as it should be: 401, 403, 404 or 410.
+    pub fn refused(&self) -> Result<bool, String> {
+        match &self.status {
+            Ok(code) => Ok(matches!(code, 401 | 403 | 404 | 410)),
+            Err(why) => Err(why.clone()),
+        }
+    }
+
+    /// "anonyme : POST … → 202".
+    pub fn describe(&self) -> String {
+        match &self.status {
+            Ok(code) => format!("{} : {} → {code}", self.who, self.what),
+            Err(why) => format!("{} : {} → {why}", self.who, self.what),
+        }
+    }
+}
+
+/// An export archive as the harness got it.
+#[derive(Clone, Debug)]
+pub enum ArchiveRead {
+    /// The candidate did not deliver one (refused the controller, failed
+    /// or never ended the job, gave no link, did not serve it): why.
+    Undelivered(String),
+    /// The harness could not get or keep it (transport, disk, its own
+    /// configuration): why.
+    Unavailable(String),
+    /// Downloaded, and refused as a whole (unsafe, truncated, not a ZIP).
+    Refused(String),
+    /// Read.
+    Read(Arc<crate::reversibility::Examined>),
+}
+
+impl ArchiveRead {
+    /// The archive read, or the verdict that nothing can be judged.
+    pub fn examined(&self, expected: &str) -> Result<&crate::reversibility::Examined, Verdict> {
+        match self {
+            Self::Read(examined) => Ok(examined),
+            Self::Undelivered(why) | Self::Unavailable(why) => Err(Verdict::error(
+                expected,
+                format!("aucune archive à examiner : {why}"),
+            )),
+            Self::Refused(why) => Err(Verdict::error(
+                expected,
+                format!("archive refusée, rien à examiner (voir la règle « archive ») : {why}"),
+            )),
+        }
+    }
+}
+
+/// One export job followed to its end.
+#[derive(Clone, Debug)]
+pub struct ExportJob {
+    /// Scope asked: (`ecole`|`collectivite`, id).
+    pub perimeter: (String, String),
+    /// The controller's request that started it.
+    pub started: Attempt,
+    /// The download link given when the job ended.
+    pub link: Option<Url>,
+    /// Its announced expiry, as given.
+    pub expire: Option<String>,
+    /// When the harness saw the job end.
+    pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The archive.
+    pub archive: ArchiveRead,
+}
+
+/// What an `export_job` step observed.
+#[derive(Clone, Debug)]
+pub struct ExportObservation {
+    /// What was seeded.
+    pub truth: Arc<crate::reversibility::GroundTruth>,
+    /// Link validity asked.
+    pub ttl: std::time::Duration,
+    /// Starts by people who are not the controller.
+    pub foreign_starts: Vec<Attempt>,
+    /// The controller's job followed by someone else.
+    pub foreign_polls: Vec<Attempt>,
+    /// The school's export.
+    pub school: ExportJob,
+    /// The collectivité's export.
+    pub commune: ExportJob,
+    /// The school's link tried by others.
+    pub foreign_downloads: Vec<Attempt>,
+    /// The school's export imported into the reference ENT and exported
+    /// again: that export (`None` when the import kept nothing it could
+    /// export) and what the importer left out; or why the round trip could
+    /// not be made.
+    pub round_trip: Result<(Option<Arc<crate::reversibility::Examined>>, Vec<String>), String>,
+    /// The controller tries the link once expired (`Err`: there was no
+    /// link); `None` when the step did not ask for it (`link_expiry`).
+    pub after_expiry: Option<Result<Attempt, String>>,
+    /// Evidence.
+    pub exchanges: Vec<String>,
+}
+
+/// The exports of a step: observed, or why not.
+pub type ExportShared = Arc<Result<ExportObservation, String>>;
+
 /// The médiacentre of a step: observed, or why not.
 pub type GarMediacentreShared = Arc<Result<GarMediacentreObservation, String>>;
 
@@ -226,6 +336,7 @@ pub struct Observations {
     gar: BTreeMap<String, GarShared>,
     gar_sso: BTreeMap<String, GarSsoShared>,
     gar_mediacentre: BTreeMap<String, GarMediacentreShared>,
+    exports: BTreeMap<String, ExportShared>,
     /// Facts about the target.
     pub target: TargetFacts,
 }
@@ -270,6 +381,7 @@ impl Observations {
             gar: BTreeMap::new(),
             gar_sso: BTreeMap::new(),
             gar_mediacentre: BTreeMap::new(),
+            exports: BTreeMap::new(),
             target,
         }
     }
@@ -303,6 +415,18 @@ impl Observations {
     ) -> Self {
         self.gar_mediacentre = gar_mediacentre;
         self
+    }
+
+    /// Adds the reversibility exports of the check.
+    #[must_use]
+    pub fn with_exports(mut self, exports: BTreeMap<String, ExportShared>) -> Self {
+        self.exports = exports;
+        self
+    }
+
+    /// The reversibility exports of a step.
+    pub fn export(&self, step: &str) -> Result<&ExportObservation, Verdict> {
+        shared_of(&self.exports, step, "les exports de réversibilité obtenus")
     }
 
     /// The médiacentre of a step.
@@ -396,11 +520,17 @@ impl Observations {
             .filter_map(|step| self.gar_sso.get(*step))
             .filter_map(|shared| shared.as_ref().as_ref().ok())
             .flat_map(|observation| observation.exchanges.iter().cloned());
+        let exports = steps
+            .iter()
+            .filter_map(|step| self.exports.get(*step))
+            .filter_map(|shared| shared.as_ref().as_ref().ok())
+            .flat_map(|observation| observation.exchanges.iter().cloned());
         let mut ids: Vec<String> = pages
             .chain(logins)
             .chain(statistics)
             .chain(gar)
             .chain(gar_sso)
+            .chain(exports)
             .collect();
         ids.sort();
         ids.dedup();

@@ -91,12 +91,21 @@ pub(crate) enum Command {
     /// Génère un annuaire AAF 1D synthétique (élèves, parents, enseignants, écoles).
     #[command(subcommand, help_template = TEMPLATE)]
     Aaf(AafCommand),
-    /// Affiche le schéma JSON des fichiers de suite (pour l'éditeur de YAML).
+    /// Affiche le schéma JSON des suites, ou (--format-export) celui du format d'export.
     #[command(
         help_template = TEMPLATE,
-        after_help = "Exemple :\n  entconf schema > suites/schema.json\n\nDans un fichier de suite, la première ligne\n  # yaml-language-server: $schema=./schema.json\nactive la complétion dans les éditeurs."
+        after_help = "Exemples :\n  entconf schema > suites/schema.json\n  entconf schema --format-export > suites/api/export-format.schema.json\n\nDans un fichier de suite, la première ligne\n  # yaml-language-server: $schema=./schema.json\nactive la complétion dans les éditeurs."
     )]
-    Schema,
+    Schema(SchemaArgs),
+}
+
+/// Which schema `entconf schema` prints.
+#[derive(Debug, Args)]
+pub(crate) struct SchemaArgs {
+    /// Le schéma du format d'échange « entconf-reversibilite/1 » (manifest.json et fichiers
+    /// donnees/*.json des archives d'export) au lieu de celui des suites.
+    #[arg(long = "format-export")]
+    pub(crate) export_format: bool,
 }
 
 /// Where suites come from.

@@ -47,8 +47,12 @@ pub(crate) fn main() -> ExitCode {
         Command::Merge(args) => campaign::merge(&args),
         Command::Compare(args) => campaign::compare(&args),
         Command::Aaf(args::AafCommand::Generate(args)) => sso::generate(&args),
-        Command::Schema => {
-            print!("{}", entconf::suite::suite_schema());
+        Command::Schema(args) => {
+            if args.export_format {
+                print!("{}", entconf::reversibility::format::json_schema_text());
+            } else {
+                print!("{}", entconf::suite::suite_schema());
+            }
             Ok(Exit::Conformant)
         }
     };

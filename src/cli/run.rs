@@ -129,6 +129,7 @@ pub(super) fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
             demo_target(&demo.server.base_url()).map_err(|d| anyhow::anyhow!("{d}"))?;
         target.stats = Some(demo.stats_target()?);
         target.gar = Some(demo.gar_target());
+        target.reversibility = Some(demo.reversibility_target());
         let sso = Some(SsoSetup::Ready(std::sync::Arc::clone(&demo.world)));
         let gar = Some(GarSetup::Ready(std::sync::Arc::clone(
             &demo.ressources.service,
@@ -146,7 +147,8 @@ fn demo_target(base_url: &str) -> Result<Target, Diagnostics> {
          [capabilities]\nlogin_page = \"/auth/login\"\nhome_page = \"/\"\n\
          educonnect_oidc_login = \"/auth/educonnect\"\neduconnect_saml_login = \"/auth/educonnect/saml\"\n\
          agents_login = \"/auth/agents\"\naccount_page = \"/compte\"\nlogout = \"/auth/deconnexion\"\n\
-         statistics_api = \"/api/conformance/stats\"\nstatistics_dnma_export = \"/api/conformance/stats/dnma.csv\"\ngar_export = \"/gar/export/dernier\"\ngar_idp_metadata = \"/auth/saml/metadata/gar\"\ngar_sso = \"/auth/saml/redirect/sso\"\ngar_mediacentre = \"/mediacentre\"\n\n\
+         statistics_api = \"/api/conformance/stats\"\nstatistics_dnma_export = \"/api/conformance/stats/dnma.csv\"\ngar_export = \"/gar/export/dernier\"\ngar_idp_metadata = \"/auth/saml/metadata/gar\"\ngar_sso = \"/auth/saml/redirect/sso\"\ngar_mediacentre = \"/mediacentre\"\n\
+         seed_api = \"/api/conformance/amorcage\"\nexport_api = \"/api/conformance/exports\"\n\n\
          [http]\nrequest_timeout = \"5s\"\ncheck_timeout = \"30s\"\n"
     );
     parse_target("(cible de démonstration)", &text, None, &ProcessEnvironment)
@@ -245,6 +247,8 @@ async fn execute(
         sso,
         gar,
         gar_drop,
+        // Downloads stay inside the run's report folder.
+        scratch: Some(prepared.out.join(&run_id).join(".travail")),
     };
     let cancellation = Cancellation::new();
     let on_signal = cancellation.clone();

@@ -55,21 +55,39 @@ pub(crate) struct ReceivedRequest<'a> {
     pub(crate) at: chrono::DateTime<chrono::Utc>,
 }
 
-/// What a browser sends: a GET, or a POST of a form.
+/// What a browser (or an API client) sends: a GET, a POST of a form, or a
+/// POST of a JSON document.
 #[derive(Clone, Debug)]
 pub(crate) struct Request {
     pub(crate) method: Method,
     pub(crate) url: Url,
-    /// `application/x-www-form-urlencoded` body.
-    pub(crate) form: Option<String>,
+    /// The body, of media type `content_type`.
+    pub(crate) body: Option<String>,
+    pub(crate) content_type: &'static str,
 }
+
+/// Media type of form bodies.
+const FORM: &str = "application/x-www-form-urlencoded";
+/// Longest request body kept in the evidence: a seeding request carries
+/// whole files in base64.
+const REQUEST_BODY_KEPT: usize = 16 << 10;
 
 impl Request {
     pub(crate) fn get(url: &Url) -> Self {
         Self {
             method: Method::GET,
             url: url.clone(),
-            form: None,
+            body: None,
+            content_type: FORM,
+        }
+    }
+
+    pub(crate) fn post_json(url: &Url, body: &serde_json::Value) -> Self {
+        Self {
+            method: Method::POST,
+            url: url.clone(),
+            body: Some(body.to_string()),
+            content_type: "application/json",
         }
     }
 
@@ -81,9 +99,39 @@ impl Request {
         Self {
             method: Method::POST,
             url: url.clone(),
-            form: Some(body.finish()),
+            body: Some(body.finish()),
+            content_type: FORM,
         }
     }
+}
+
+/// Where a response body goes: kept in memory up to a bound (beyond it, an
+/// error); only its beginning kept, the rest left unread (an answer judged
+/// by its status alone); or, for a 200 answer, streamed to a file (an
+/// export archive may weigh gigabytes; any other answer is kept in memory
+/// within the run's body limit).
+enum Sink<'a> {
+    Memory(u64),
+    Peek,
+    File {
+        file: &'a mut std::io::BufWriter<std::fs::File>,
+        limit: u64,
+        /// The whole transfer's time limit; each chunk still has the
+        /// request time limit.
+        deadline: Duration,
+    },
+}
+
+/// Bytes of an answer kept when only its status matters.
+const PEEKED: usize = 64 << 10;
+
+/// A download saved to a file (its size and SHA-256 are in the evidence).
+#[derive(Clone, Debug)]
+pub(crate) struct Saved {
+    /// Final status (after redirects).
+    pub(crate) status: u16,
+    /// The URL that answered.
+    pub(crate) final_url: Url,
 }
 
 /// A response as read, before interpretation.
@@ -213,6 +261,102 @@ impl HttpProbe {
             .map_err(|error| FetchError { error, exchanges })
     }
 
+    /// Sends one request (no redirect followed) and reads only the
+    /// beginning of the answer: for requests that must be refused, judged
+    /// by their status (a redirect to a login page is a refusal).
+    pub(crate) async fn status_of(
+        &self,
+        request: Request,
+        jar: &Jar,
+        exchanges: &mut Vec<String>,
+    ) -> Result<u16, ProbeError> {
+        let id = self.store.next_id();
+        exchanges.push(id.clone());
+        let body_type = request.content_type;
+        let (_, response) = self
+            .exchange(
+                id,
+                request.method,
+                &request.url,
+                jar,
+                request.body.as_deref().map(|text| (body_type, text)),
+                Sink::Peek,
+            )
+            .await?;
+        Ok(response.status)
+    }
+
+    /// Downloads `url` with `jar`'s credentials into `path` (created or
+    /// emptied), redirects followed; only a 200 answer is written, at most
+    /// `limit` bytes, the whole transfer within `deadline` (and no pause
+    /// longer than the request time limit). Every exchange is recorded; the
+    /// body is described in the evidence, not kept.
+    pub(crate) async fn download_to(
+        &self,
+        url: &Url,
+        jar: &mut Jar,
+        path: &std::path::Path,
+        (limit, deadline): (u64, Duration),
+        exchanges: &mut Vec<String>,
+    ) -> Result<Saved, ProbeError> {
+        let io = |error: std::io::Error| ProbeError::Transport {
+            url: self.redactor.url(url),
+            detail: format!("fichier {} : {error}", path.display()),
+        };
+        let mut current = url.clone();
+        for _ in 0..=self.settings.max_redirects {
+            let mut file = std::io::BufWriter::new(std::fs::File::create(path).map_err(io)?);
+            let id = self.store.next_id();
+            exchanges.push(id.clone());
+            let (_, response) = self
+                .exchange(
+                    id,
+                    Method::GET,
+                    &current,
+                    jar,
+                    None,
+                    Sink::File {
+                        file: &mut file,
+                        limit,
+                        deadline,
+                    },
+                )
+                .await?;
+            if let Some(next) = self.redirect(&current, &response)? {
+                current = next;
+                continue;
+            }
+            drop(file);
+            return Ok(Saved {
+                status: response.status,
+                final_url: current,
+            });
+        }
+        Err(ProbeError::TooManyRedirects {
+            limit: self.settings.max_redirects,
+            chain: vec![self.redactor.url(url)],
+        })
+    }
+
+    /// Where a redirect answer sends the browser, if it is one (304 is not).
+    fn redirect(&self, current: &Url, response: &Response) -> Result<Option<Url>, ProbeError> {
+        if !(300..400).contains(&response.status) || response.status == 304 {
+            return Ok(None);
+        }
+        let Some(location) = response.headers.get(reqwest::header::LOCATION) else {
+            return Ok(None);
+        };
+        let text = String::from_utf8_lossy(location.as_bytes()).into_owned();
+        current
+            .join(text.trim())
+            .map(Some)
+            .map_err(|_| ProbeError::BadLocation {
+                url: self.redactor.url(current),
+                status: response.status,
+                location: self.redactor.text(&text),
+            })
+    }
+
     async fn follow_within(
         &self,
         request: Request,
@@ -223,7 +367,8 @@ impl HttpProbe {
         let requested = request.url.clone();
         let mut current = request.url;
         let mut method = request.method;
-        let mut form = request.form;
+        let mut form = request.body;
+        let body_type = request.content_type;
         let mut visited: Vec<Url> = Vec::new();
         let mut hops = Vec::new();
         let mut set_cookies: Vec<SetCookie> = Vec::new();
@@ -245,7 +390,14 @@ impl HttpProbe {
             let id = self.store.next_id();
             exchanges.push(id.clone());
             let (exchange, response) = self
-                .exchange(id, method.clone(), &current, jar, form.as_deref(), limit)
+                .exchange(
+                    id,
+                    method.clone(),
+                    &current,
+                    jar,
+                    form.as_deref().map(|text| (body_type, text)),
+                    Sink::Memory(limit),
+                )
                 .await?;
             for value in response.headers.get_all(reqwest::header::SET_COOKIE) {
                 let Ok(text) = value.to_str() else { continue };
@@ -259,18 +411,8 @@ impl HttpProbe {
                 status: response.status,
                 exchange: exchange.clone(),
             });
-            if (300..400).contains(&response.status)
-                && response.status != 304
-                && let Some(location) = response.headers.get(reqwest::header::LOCATION)
-            {
-                let text = String::from_utf8_lossy(location.as_bytes()).into_owned();
-                current = current
-                    .join(text.trim())
-                    .map_err(|_| ProbeError::BadLocation {
-                        url: self.redactor.url(&current),
-                        status: response.status,
-                        location: self.redactor.text(&text),
-                    })?;
+            if let Some(next) = self.redirect(&current, &response)? {
+                current = next;
                 // Browsers turn a redirected POST into a GET except for 307/308.
                 if !matches!(response.status, 307 | 308) {
                     method = Method::GET;
@@ -306,9 +448,18 @@ impl HttpProbe {
         method: Method,
         url: &Url,
         jar: &Jar,
-        form: Option<&str>,
-        limit: u64,
+        form: Option<(&'static str, &str)>,
+        mut sink: Sink<'_>,
     ) -> Result<(String, Response), ProbeError> {
+        let (limit, timeout) = match &sink {
+            Sink::Memory(limit) => (*limit, self.settings.request_timeout),
+            Sink::Peek => (PEEKED as u64, self.settings.request_timeout),
+            Sink::File {
+                limit, deadline, ..
+            } => (*limit, (*deadline).max(self.settings.request_timeout)),
+        };
+        let peek = matches!(sink, Sink::Peek);
+        let idle = self.settings.request_timeout;
         let started_at = self.clock.now();
         let start = self.clock.monotonic();
         let cookies = jar.header(url.host_str().unwrap_or(""));
@@ -349,25 +500,55 @@ impl HttpProbe {
             request = request.header("cookie", cookies);
             sent.push(("cookie".to_owned(), cookies.to_owned()));
         }
-        if let Some(form) = form {
+        if let Some((content_type, form)) = form {
             request = request
-                .header("content-type", "application/x-www-form-urlencoded")
+                .header("content-type", content_type)
                 .body(form.to_owned());
-            sent.push((
-                "content-type".to_owned(),
-                "application/x-www-form-urlencoded".to_owned(),
-            ));
+            sent.push(("content-type".to_owned(), content_type.to_owned()));
         }
-        let outcome = tokio::time::timeout(self.settings.request_timeout, async {
+        let outcome = tokio::time::timeout(timeout, async {
             let mut response = request.send().await?;
             let status = response.status().as_u16();
             let headers = response.headers().clone();
             let mut body = Vec::new();
             let mut hasher = Sha256::new();
             let mut too_large = false;
-            while let Some(chunk) = response.chunk().await? {
+            let mut written: u64 = 0;
+            let mut file = match &mut sink {
+                Sink::File { file, .. } if status == 200 => Some(file),
+                _ => None,
+            };
+            // An answer that is not the file is an error page: the run's bound.
+            let limit = if file.is_none() && !peek {
+                limit.min(self.settings.max_body)
+            } else {
+                limit
+            };
+            loop {
+                let Ok(next) = tokio::time::timeout(idle, response.chunk()).await else {
+                    return Ok(Err(format!(
+                        "plus rien reçu depuis {}",
+                        crate::suite::display_duration(idle)
+                    )));
+                };
+                let Some(chunk) = next? else { break };
+                if let Some(file) = file.as_mut() {
+                    written += chunk.len() as u64;
+                    if written > limit {
+                        too_large = true;
+                        break;
+                    }
+                    hasher.update(&chunk);
+                    if let Err(error) = std::io::Write::write_all(file, &chunk) {
+                        return Ok(Err(format!(
+                            "écriture du fichier reçu impossible : {error}"
+                        )));
+                    }
+                    continue;
+                }
                 if (body.len() + chunk.len()) as u64 > limit {
-                    too_large = true;
+                    // Peeking stops reading silently: the status is the answer.
+                    too_large = !peek;
                     let room = usize::try_from(limit)
                         .unwrap_or(usize::MAX)
                         .saturating_sub(body.len());
@@ -377,8 +558,16 @@ impl HttpProbe {
                 hasher.update(&chunk);
                 body.extend_from_slice(&chunk);
             }
+            if let Some(file) = file.as_mut()
+                && let Err(error) = std::io::Write::flush(file)
+            {
+                return Ok(Err(format!(
+                    "écriture du fichier reçu impossible : {error}"
+                )));
+            }
             let sha = (!too_large).then(|| hex(&hasher.finalize()));
-            Ok::<_, reqwest::Error>((status, headers, body, sha, too_large))
+            let saved = file.is_some().then_some(written);
+            Ok::<_, reqwest::Error>(Ok((status, headers, body, sha, too_large, saved)))
         })
         .await;
         let elapsed = self.clock.monotonic().saturating_sub(start);
@@ -393,7 +582,22 @@ impl HttpProbe {
                     name,
                 })
                 .collect(),
-            request_body: form.map(|form| self.redactor.form_body(form)),
+            request_body: form.map(|(content_type, text)| {
+                if content_type == FORM {
+                    self.redactor.form_body(text)
+                } else {
+                    let mut kept = self.redactor.body(Some(content_type), text);
+                    if kept.len() > REQUEST_BODY_KEPT {
+                        let cut = (0..=REQUEST_BODY_KEPT)
+                            .rev()
+                            .find(|i| kept.is_char_boundary(*i))
+                            .unwrap_or(0);
+                        kept.truncate(cut);
+                        kept.push_str(&format!(" … ({} octets en tout)", text.len()));
+                    }
+                    kept
+                }
+            }),
             status: None,
             response_headers: Vec::new(),
             body: None,
@@ -407,7 +611,7 @@ impl HttpProbe {
             Err(_) => {
                 let error = ProbeError::Timeout {
                     url: redacted_url,
-                    after: self.settings.request_timeout,
+                    after: timeout,
                 };
                 exchange.error = Some(error.to_string());
                 self.store.record(exchange);
@@ -419,7 +623,16 @@ impl HttpProbe {
                 self.store.record(exchange);
                 Err(error)
             }
-            Ok(Ok((status, headers, body, sha256, too_large))) => {
+            Ok(Ok(Err(detail))) => {
+                let error = ProbeError::Transport {
+                    url: redacted_url,
+                    detail,
+                };
+                exchange.error = Some(error.to_string());
+                self.store.record(exchange);
+                Err(error)
+            }
+            Ok(Ok(Ok((status, headers, body, sha256, too_large, saved)))) => {
                 exchange.status = Some(status);
                 exchange.response_headers = headers
                     .iter()
@@ -431,10 +644,20 @@ impl HttpProbe {
                     })
                     .collect();
                 let (media_type, charset) = content_type(&headers);
-                let (excerpt, full_text, truncated, binary) =
-                    self.evidence_body(media_type.as_deref(), charset.as_deref(), &body);
+                let (excerpt, full_text, truncated, binary) = match saved {
+                    Some(size) => (
+                        format!(
+                            "[enregistré dans le dossier de travail : {size} octets, {}]",
+                            media_type.as_deref().unwrap_or("type inconnu")
+                        ),
+                        None,
+                        false,
+                        true,
+                    ),
+                    None => self.evidence_body(media_type.as_deref(), charset.as_deref(), &body),
+                };
                 exchange.body = Some(Body {
-                    size: body.len() as u64,
+                    size: saved.unwrap_or(body.len() as u64),
                     sha256,
                     excerpt,
                     truncated,

@@ -15,7 +15,7 @@ use crate::check::{
     self, AssertionResult, AssertionStatus, LoginObservation, NotPublic, Observations, Outcome,
     PUBLIC_EXPECTED, TargetFacts, capture_link, public_problem,
 };
-use crate::check::{GarMediacentreShared, GarShared, GarSsoShared, StatsShared};
+use crate::check::{ExportShared, GarMediacentreShared, GarShared, GarSsoShared, StatsShared};
 use crate::idp::{Attack, Scenario};
 use crate::probe::{Document, HttpProbe, LoginPlan, LoginTrace, Page, PageCache, log_in};
 use crate::report::CheckRecord;
@@ -38,6 +38,14 @@ pub(crate) struct Context {
     pub(crate) gar_service: Option<super::mediacentre::GarSetup>,
     pub(crate) gar_drop: Option<Result<Arc<crate::gar::SftpDrop>, String>>,
     pub(crate) gar_mediacentre: super::once::RunOnce<crate::check::GarMediacentreObservation>,
+    pub(crate) exports: super::once::RunOnce<crate::check::ExportObservation>,
+    /// The same, with the link tried again once expired.
+    pub(crate) export_expiry: super::once::RunOnce<crate::check::ExportObservation>,
+    /// Identifier of the run (the lot of seeded data).
+    pub(crate) run_id: String,
+    /// Where downloads are written before being read (inside the run's
+    /// report folder when run from the command line).
+    pub(crate) scratch: std::path::PathBuf,
 }
 
 impl Context {
@@ -72,6 +80,7 @@ pub(crate) async fn execute(check: &Check, context: &Arc<Context>) -> CheckRecor
     let mut gar: BTreeMap<String, GarShared> = BTreeMap::new();
     let mut gar_sso: BTreeMap<String, GarSsoShared> = BTreeMap::new();
     let mut gar_mediacentre: BTreeMap<String, GarMediacentreShared> = BTreeMap::new();
+    let mut exports: BTreeMap<String, ExportShared> = BTreeMap::new();
     let mut captures: BTreeMap<String, String> = BTreeMap::new();
     let mut exchanges: Vec<String> = Vec::new();
     for step in &check.steps {
@@ -100,6 +109,16 @@ pub(crate) async fn execute(check: &Check, context: &Arc<Context>) -> CheckRecor
                 gar_mediacentre.insert(step.id.clone(), shared);
                 failed
             }
+            Action::ExportJob { link_expiry } => {
+                let shared = if *link_expiry {
+                    super::reversibility::observe_expiry(context).await
+                } else {
+                    super::reversibility::observe(context).await
+                };
+                let failed = shared.as_ref().as_ref().err().cloned();
+                exports.insert(step.id.clone(), shared);
+                failed
+            }
             Action::Fetch { .. } | Action::Login(_) => None,
         };
         if let Some(why) = failed {
@@ -113,7 +132,11 @@ pub(crate) async fn execute(check: &Check, context: &Arc<Context>) -> CheckRecor
         }
         if matches!(
             step.action,
-            Action::GarExport | Action::GarSso | Action::GarMediacentre | Action::Statistics(_)
+            Action::GarExport
+                | Action::GarSso
+                | Action::GarMediacentre
+                | Action::Statistics(_)
+                | Action::ExportJob { .. }
         ) {
             continue;
         }
@@ -150,6 +173,7 @@ pub(crate) async fn execute(check: &Check, context: &Arc<Context>) -> CheckRecor
         gar,
         gar_sso,
         gar_mediacentre,
+        exports,
     };
     judge(check, &pages, observed, &context.facts, &mut record);
     exchanges.extend(
@@ -203,7 +227,11 @@ fn unmet_requirement(check: &Check, target: &Target, sso: Option<&SsoSetup>) -> 
             Action::Login(_) | Action::Statistics(_) | Action::GarSso | Action::GarMediacentre
         )
     });
-    if logs_in && sso.is_none() {
+    let exports = check
+        .steps
+        .iter()
+        .any(|step| matches!(step.action, Action::ExportJob { .. }));
+    if (logs_in || exports) && sso.is_none() {
         return Some(
             "la cible ne déclare pas de section [sso] : le candidat n'est pas relié aux \
              fournisseurs d'identité de test d'entconf (voir README, « Connexion ÉduConnect et ARENA »)"
@@ -220,6 +248,24 @@ fn unmet_requirement(check: &Check, target: &Target, sso: Option<&SsoSetup>) -> 
              comptes de lecture des statistiques (voir README, « Statistiques »)"
                 .to_owned(),
         );
+    }
+    if exports {
+        match &target.reversibility {
+            None => {
+                return Some(
+                    "la cible ne déclare pas de section [reversibility] : école exportée, jeton du \
+                     responsable des données (voir README, « Réversibilité »)"
+                        .to_owned(),
+                );
+            }
+            Some(setup) => {
+                if let crate::suite::SecretSlot::Missing(name) = &setup.controller.token {
+                    return Some(format!(
+                        "jeton du responsable des données ([reversibility] controller) non fourni : {name}"
+                    ));
+                }
+            }
+        }
     }
     let plays_gar = check
         .steps
@@ -435,6 +481,7 @@ struct Observed {
     gar: BTreeMap<String, GarShared>,
     gar_sso: BTreeMap<String, GarSsoShared>,
     gar_mediacentre: BTreeMap<String, GarMediacentreShared>,
+    exports: BTreeMap<String, ExportShared>,
 }
 
 /// Preconditions, then assertions, then the fold.
@@ -450,7 +497,8 @@ fn judge(
         .with_statistics(observed.statistics)
         .with_gar(observed.gar)
         .with_gar_sso(observed.gar_sso)
-        .with_gar_mediacentre(observed.gar_mediacentre);
+        .with_gar_mediacentre(observed.gar_mediacentre)
+        .with_exports(observed.exports);
     for precondition in &check.only_if {
         let result = check::evaluate(precondition, check.severity, &observations);
         match result.status {

@@ -10,6 +10,7 @@ mod execution;
 mod gar;
 mod mediacentre;
 mod once;
+mod reversibility;
 mod scheduler;
 mod selection;
 mod sso;

@@ -44,6 +44,22 @@ pub struct RunSettings {
     /// The SFTP drop the candidate pushes its GAR export to, when the
     /// target's `[gar]` section declares one (or why it did not start).
     pub gar_drop: Option<Result<Arc<crate::gar::SftpDrop>, String>>,
+    /// Working folder for downloads (export archives), created when needed
+    /// and emptied by the run; a fresh folder under the system's temporary
+    /// directory when `None`.
+    pub scratch: Option<std::path::PathBuf>,
+}
+
+/// A working folder of its own under the system's temporary directory: an
+/// unpredictable name, created now, readable by this user only (runs of one
+/// process may share an id: tests do). When it cannot be created, the
+/// runner's first download says so.
+fn fresh_scratch(run_id: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::DirBuilderExt;
+    let path =
+        std::env::temp_dir().join(format!("entconf-{run_id}-{}", crate::idp::random_token()));
+    let _ = std::fs::DirBuilder::new().mode(0o700).create(&path);
+    path
 }
 
 /// A switch that stops a run; cheap to clone, set from a signal handler.
@@ -125,6 +141,13 @@ pub async fn run(
         gar_service: settings.gar.clone(),
         gar_drop: settings.gar_drop.clone(),
         gar_mediacentre: super::once::RunOnce::default(),
+        exports: super::once::RunOnce::default(),
+        export_expiry: super::once::RunOnce::default(),
+        run_id: settings.run_id.clone(),
+        scratch: settings
+            .scratch
+            .clone()
+            .unwrap_or_else(|| fresh_scratch(&settings.run_id)),
     });
     let started_at = clock.now();
     let start = clock.monotonic();
@@ -133,6 +156,9 @@ pub async fn run(
     });
     let (mut records, interrupted) =
         schedule(plan, &context, &settings, &events, &cancellation).await;
+    // Downloads are deleted once read; a check cut short by its time limit
+    // or by Ctrl-C may leave one behind.
+    let _ = std::fs::remove_dir_all(&context.scratch);
     for (slot, check) in records.iter_mut().zip(&plan.checks) {
         if slot.is_none() {
             let mut record = blank_record(check);

@@ -221,6 +221,9 @@ pub struct StepEntry {
     /// A pupil logged in through EduConnect opens the médiacentre (`gar_mediacentre`) while the harness serves the GAR's "ressources" web service (target section `[gar]`), which records the calls (once per run).
     #[serde(default)]
     pub gar_mediacentre: Option<StatisticsStepEntry>,
+    /// Seeds content through the conformance API (`seed_api`), asks for the export of the school and of the collectivité (`export_api`, target section `[reversibility]`), follows the jobs, downloads and reads the archives without extracting them, and tries the job and the link as someone else and after expiry (once per run).
+    #[serde(default)]
+    pub export_job: Option<ExportStepEntry>,
     /// Plays the suite's activity in the dedicated schools, then reads the statistics API at every level, as every declared viewer and anonymously (once per run).
     #[serde(default)]
     pub statistics: Option<StatisticsStepEntry>,
@@ -263,6 +266,15 @@ pub struct LoginEntry {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatisticsStepEntry {}
+
+/// Parameters of an `export_job` step.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExportStepEntry {
+    /// Also wait until the school export's link has expired, then try it again as the controller (only the check judging the link needs it: the others do not wait).
+    #[serde(default)]
+    pub link_expiry: bool,
+}
 
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -365,6 +377,19 @@ pub struct AssertionEntry {
     /// A rule over the GAR-ENT export read by a `gar_export` step.
     #[serde(default)]
     pub gar: Option<GarRuleEntry>,
+    /// A rule over the reversibility exports read by an `export_job` step.
+    #[serde(default)]
+    pub export: Option<ExportRuleEntry>,
+}
+
+/// Parameters of the `export` assertion.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExportRuleEntry {
+    /// `export_job` step examined.
+    pub step: Located<String>,
+    /// `access`, `complete`, `archive`, `manifest`, `identifiers`, `link`, `scope` or `round_trip`.
+    pub rule: Located<String>,
 }
 
 /// Parameters of the `gar` assertion.

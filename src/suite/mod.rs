@@ -20,15 +20,15 @@ pub use file::SuiteFile;
 pub use located::Located;
 pub use model::{
     AccessibilityState, Action, ActivityLine, Assertion, AssertionKind, Capture, CaptureKind,
-    Catalog, Check, Column, CookieAttribute, Counted, Css, Deployment, Dimension, GarRule, GarStep,
-    LoginStep, Measure, Pattern, PhraseList, Reference, Severity, SmallCells, SsoService,
-    StatsRule, StatsSpec, Step, Suite, VirtualUser, Who, Zone,
+    Catalog, Check, Column, CookieAttribute, Counted, Css, Deployment, Dimension, ExportRule,
+    GarRule, GarStep, LoginStep, Measure, Pattern, PhraseList, Reference, Severity, SmallCells,
+    SsoService, StatsRule, StatsSpec, Step, Suite, VirtualUser, Who, Zone,
 };
 pub use quantity::{display_duration, parse_duration, parse_size};
 pub use schema::suite_schema;
 pub use target::{
-    Capability, Environment, GarSftpTarget, GarTarget, HttpSettings, ProcessEnvironment, Secret,
-    SecretSlot, SsoTarget, StatsTarget, StatsViewer, Target, hex, hex_sha256, load_target,
-    parse_target,
+    Capability, Environment, GarSftpTarget, GarTarget, HttpSettings, ProcessEnvironment,
+    ReversibilityTarget, Secret, SecretSlot, SsoTarget, StatsTarget, StatsViewer, Target, hex,
+    hex_sha256, load_target, parse_target,
 };
 pub use template::{Segment, Template, TemplateError};

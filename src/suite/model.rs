@@ -162,6 +162,13 @@ pub enum Action {
     /// A pupil opens the médiacentre while the harness plays the GAR's
     /// "ressources" web service (once per run, shared).
     GarMediacentre,
+    /// Content seeded, then exports asked (school and collectivité), followed,
+    /// downloaded and read, access tried by others (once per run, shared);
+    /// with `link_expiry`, the link tried again once expired.
+    ExportJob {
+        /// Wait for the link's expiry and try it again.
+        link_expiry: bool,
+    },
 }
 
 /// What a `login` step does.
@@ -487,6 +494,13 @@ pub enum AssertionKind {
         step: String,
         /// What is verified.
         rule: GarRule,
+    },
+    /// A rule over the reversibility exports.
+    Export {
+        /// `export_job` step examined.
+        step: String,
+        /// What is verified.
+        rule: ExportRule,
     },
     /// A rule over the statistics the candidate served.
     Statistics {
@@ -874,6 +888,71 @@ pub enum GarRule {
     MediacentreShown,
 }
 
+/// What an `export` assertion verifies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportRule {
+    /// Only the controller may start an export or follow its job.
+    Access,
+    /// Every seeded item, relation, account and file is in the export.
+    Complete,
+    /// The archive opens safely; open formats; the published records.
+    Archive,
+    /// The manifest lists every file once with its size and SHA-256.
+    Manifest,
+    /// National identifiers present, every reference resolves.
+    Identifiers,
+    /// The download link is reserved to the requester and expires.
+    Link,
+    /// The export holds its scope's data and nothing else.
+    Scope,
+    /// Imported into the reference ENT and exported again, nothing is lost.
+    RoundTrip,
+}
+
+impl ExportRule {
+    /// Every rule.
+    pub const ALL: [Self; 8] = [
+        Self::Access,
+        Self::Complete,
+        Self::Archive,
+        Self::Manifest,
+        Self::Identifiers,
+        Self::Link,
+        Self::Scope,
+        Self::RoundTrip,
+    ];
+
+    /// Name in suite files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Access => "access",
+            Self::Complete => "complete",
+            Self::Archive => "archive",
+            Self::Manifest => "manifest",
+            Self::Identifiers => "identifiers",
+            Self::Link => "link",
+            Self::Scope => "scope",
+            Self::RoundTrip => "round_trip",
+        }
+    }
+
+    /// French label used when the suite gives none.
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            Self::Access => "Export lancé et suivi par le seul responsable des données",
+            Self::Complete => {
+                "Chaque élément amorcé revient avec ses liens, chaque fichier à l'identique"
+            }
+            Self::Archive => "Archive sûre, formats ouverts, enregistrements du format publié",
+            Self::Manifest => "Manifeste : chaque fichier une fois, avec sa taille et son SHA-256",
+            Self::Identifiers => "Identifiants nationaux présents, chaque référence résolue",
+            Self::Link => "Lien de téléchargement réservé au demandeur et qui expire",
+            Self::Scope => "L'export contient son périmètre et rien d'autre",
+            Self::RoundTrip => "Réimporté dans l'ENT de référence puis réexporté, rien n'est perdu",
+        }
+    }
+}
+
 /// The kind of step a GAR rule reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GarStep {
@@ -994,6 +1073,7 @@ impl AssertionKind {
             | Self::IdpLogout { step }
             | Self::LogoutEndsSession { step }
             | Self::Statistics { step, .. }
+            | Self::Export { step, .. }
             | Self::Gar { step, .. } => vec![step],
             Self::Link { zone, .. }
             | Self::Phrases { zone, .. }

@@ -64,11 +64,15 @@ pub enum Capability {
     GarSso,
     /// The médiacentre page: the GAR resources of the logged-in person.
     GarMediacentre,
+    /// The conformance API that seeds content (`POST`, JSON).
+    SeedApi,
+    /// The conformance API that starts reversibility exports (`POST`, JSON).
+    ExportApi,
 }
 
 impl Capability {
     /// Every capability, in documentation order.
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 15] = [
         Self::LoginPage,
         Self::HomePage,
         Self::EduconnectOidcLogin,
@@ -82,6 +86,8 @@ impl Capability {
         Self::GarIdpMetadata,
         Self::GarSso,
         Self::GarMediacentre,
+        Self::SeedApi,
+        Self::ExportApi,
     ];
 
     /// Name in suite and target files.
@@ -100,6 +106,8 @@ impl Capability {
             Self::GarIdpMetadata => "gar_idp_metadata",
             Self::GarSso => "gar_sso",
             Self::GarMediacentre => "gar_mediacentre",
+            Self::SeedApi => "seed_api",
+            Self::ExportApi => "export_api",
         }
     }
 
@@ -212,6 +220,25 @@ pub struct Target {
     pub stats: Option<StatsTarget>,
     /// How the candidate reaches the GAR the harness plays, if declared.
     pub gar: Option<GarTarget>,
+    /// What the reversibility suites need (`[reversibility]`).
+    pub reversibility: Option<ReversibilityTarget>,
+}
+
+/// The `[reversibility]` section: the school whose export is asked, the
+/// controller who asks, another collectivité's account that must be
+/// refused, and how long the download link may live.
+#[derive(Clone, Debug)]
+pub struct ReversibilityTarget {
+    /// UAI of the school exported (its AAF people own the seeded content).
+    pub school: String,
+    /// The controller of the school's data (usually its collectivité).
+    pub controller: StatsViewer,
+    /// An account of another scope, refused by the candidate.
+    pub outsider: Option<StatsViewer>,
+    /// Validity asked for the download link.
+    pub link_ttl: Duration,
+    /// Longest wait for an export job.
+    pub job_timeout: Duration,
 }
 
 /// The `[gar]` section: the candidate's project code at the GAR and how its
@@ -310,6 +337,11 @@ impl Target {
                 self.stats
                     .iter()
                     .flat_map(|stats| &stats.viewers)
+                    .chain(
+                        self.reversibility.iter().flat_map(|r| {
+                            std::iter::once(&r.controller).chain(r.outsider.as_ref())
+                        }),
+                    )
                     .filter_map(|viewer| match &viewer.token {
                         SecretSlot::Available(secret) => Some(secret.clone()),
                         SecretSlot::Missing(_) => None,
@@ -338,6 +370,21 @@ struct TargetFile {
     stats: Option<StatsFile>,
     #[serde(default)]
     gar: Option<GarFile>,
+    #[serde(default)]
+    reversibility: Option<ReversibilityFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReversibilityFile {
+    school: String,
+    controller: StatsViewerFile,
+    #[serde(default)]
+    outsider: Option<StatsViewerFile>,
+    #[serde(default)]
+    link_ttl: Option<String>,
+    #[serde(default)]
+    job_timeout: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -406,6 +453,8 @@ struct CapabilitiesFile {
     gar_idp_metadata: Option<String>,
     gar_sso: Option<String>,
     gar_mediacentre: Option<String>,
+    seed_api: Option<String>,
+    export_api: Option<String>,
 }
 
 #[derive(Default, Deserialize)]
@@ -546,6 +595,8 @@ pub fn parse_target(
                 Capability::GarMediacentre,
                 &raw.capabilities.gar_mediacentre,
             ),
+            (Capability::SeedApi, &raw.capabilities.seed_api),
+            (Capability::ExportApi, &raw.capabilities.export_api),
         ];
         for (capability, value) in declared {
             let Some(value) = value else { continue };
@@ -639,11 +690,17 @@ pub fn parse_target(
         .as_ref()
         .and_then(|gar| gar_target(gar, base_dir, &mut problem));
 
+    let reversibility = raw
+        .reversibility
+        .as_ref()
+        .and_then(|r| reversibility_target(r, base_dir, env, &mut problem));
+
     match base_url {
         Some(base_url) if problems.is_empty() => Ok(Target {
             sso,
             stats,
             gar,
+            reversibility,
             name: raw.name.unwrap_or_else(|| raw.id.clone()),
             id: raw.id,
             base_url,
@@ -943,34 +1000,127 @@ fn stats_target(
             ),
         }
     }
-    let mut viewers = Vec::new();
-    for viewer in &stats.viewers {
-        let Some(level) = crate::stats::Level::parse(&viewer.niveau) else {
-            fail(
-                "niveau",
-                format!(
-                    "[stats] viewers : niveau « {} » inconnu (ecole, circonscription, collectivite, departement, academie)",
-                    viewer.niveau
-                ),
-            );
-            continue;
-        };
-        let name = format!("STATS_{}", viewer.niveau.to_ascii_uppercase());
-        match resolve_secret(&name, &viewer.token, base_dir, env) {
-            Ok(token) => viewers.push(StatsViewer {
-                level,
-                id: viewer.id.clone(),
-                token,
-            }),
-            Err(message) => fail("token", message),
-        }
-    }
+    let viewers = stats
+        .viewers
+        .iter()
+        .filter_map(|viewer| {
+            let secret = format!("STATS_{}", viewer.niveau.to_ascii_uppercase());
+            scoped_account("[stats] viewers", &secret, viewer, base_dir, env, &mut fail)
+        })
+        .collect();
     before_ok.get().then(|| StatsTarget {
         schools: stats.schools.clone(),
         academie: stats.academie.clone(),
         latency,
         services,
         viewers,
+    })
+}
+
+/// An account with a scope and a bearer token (`[stats] viewers`,
+/// `[reversibility] controller`/`outsider`); `section` names it in
+/// messages, `secret` is the name its token is redacted under.
+fn scoped_account(
+    section: &str,
+    secret: &str,
+    account: &StatsViewerFile,
+    base_dir: Option<&Path>,
+    env: &dyn Environment,
+    fail: &mut impl FnMut(&str, String),
+) -> Option<StatsViewer> {
+    let Some(level) = crate::stats::Level::parse(&account.niveau) else {
+        fail(
+            "niveau",
+            format!(
+                "{section} : niveau « {} » inconnu (ecole, circonscription, collectivite, departement, academie)",
+                account.niveau
+            ),
+        );
+        return None;
+    };
+    match resolve_secret(secret, &account.token, base_dir, env) {
+        Ok(token) => Some(StatsViewer {
+            level,
+            id: account.id.clone(),
+            token,
+        }),
+        Err(message) => {
+            fail("token", message);
+            None
+        }
+    }
+}
+
+fn reversibility_target(
+    raw: &ReversibilityFile,
+    base_dir: Option<&Path>,
+    env: &dyn Environment,
+    problem: &mut impl FnMut(&str, String),
+) -> Option<ReversibilityTarget> {
+    let ok = std::cell::Cell::new(true);
+    let mut fail = |key: &str, message: String| {
+        ok.set(false);
+        problem(key, message);
+    };
+    let mut duration = |key: &str, value: &Option<String>, default: Duration| match value
+        .as_deref()
+        .map(parse_duration)
+    {
+        None => default,
+        Some(Ok(d)) if !d.is_zero() => d,
+        Some(Ok(_)) => {
+            fail(key, format!("[reversibility] {key} : une durée non nulle"));
+            default
+        }
+        Some(Err(message)) => {
+            fail(key, format!("[reversibility] {key} : {message}"));
+            default
+        }
+    };
+    let link_ttl = duration("link_ttl", &raw.link_ttl, Duration::from_secs(5));
+    let job_timeout = duration("job_timeout", &raw.job_timeout, Duration::from_secs(120));
+    if raw.school.trim().is_empty() {
+        fail(
+            "school",
+            "[reversibility] school : l'UAI de l'école exportée".to_owned(),
+        );
+    }
+    // The collectivité's export is the reversibility a commune asks for.
+    if raw.controller.niveau != "collectivite" {
+        fail(
+            "niveau",
+            format!(
+                "[reversibility] controller : niveau « {} » ; le responsable des données est la \
+                 collectivité (niveau = \"collectivite\")",
+                raw.controller.niveau
+            ),
+        );
+    }
+    let controller = scoped_account(
+        "[reversibility] controller",
+        "CONTROLLER",
+        &raw.controller,
+        base_dir,
+        env,
+        &mut fail,
+    );
+    let outsider = raw.outsider.as_ref().and_then(|account| {
+        scoped_account(
+            "[reversibility] outsider",
+            "OUTSIDER",
+            account,
+            base_dir,
+            env,
+            &mut fail,
+        )
+    });
+    let controller = controller?;
+    ok.get().then(|| ReversibilityTarget {
+        school: raw.school.trim().to_owned(),
+        controller,
+        outsider,
+        link_ttl,
+        job_timeout,
     })
 }
 

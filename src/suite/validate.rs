@@ -18,9 +18,9 @@ use super::file::{
 use super::located::Located;
 use super::model::{
     AccessibilityState, Action, ActivityLine, Assertion, AssertionKind, Capture, CaptureKind,
-    Check, CookieAttribute, Counted, Css, Deployment, Dimension, GarRule, GarStep, LoginStep,
-    Measure, Pattern, PhraseList, Reference, SmallCells, SsoService, StatsRule, StatsSpec, Step,
-    Suite, VirtualUser, Who, Zone,
+    Check, CookieAttribute, Counted, Css, Deployment, Dimension, ExportRule, GarRule, GarStep,
+    LoginStep, Measure, Pattern, PhraseList, Reference, SmallCells, SsoService, StatsRule,
+    StatsSpec, Step, Suite, VirtualUser, Who, Zone,
 };
 use super::quantity::parse_duration;
 use super::target::Capability;
@@ -292,11 +292,18 @@ fn validate_check(
         .iter()
         .filter_map(|step| Some((step.value.id.value.clone(), gar_step_kind(&step.value)?)))
         .collect();
+    let exports: BTreeSet<String> = raw
+        .steps
+        .iter()
+        .filter(|step| step.value.export_job.is_some())
+        .map(|step| step.value.id.value.clone())
+        .collect();
     let known = KnownSteps {
         all: &step_ids,
         logins: &logins,
         statistics: &statistics,
         gar: &gar,
+        exports: &exports,
     };
     let only_if: Vec<Assertion> = raw
         .only_if
@@ -400,12 +407,26 @@ fn validate_step(
         raw.gar_export.is_some(),
         raw.gar_sso.is_some(),
         raw.gar_mediacentre.is_some(),
+        raw.export_job.is_some(),
     ];
     if probes.iter().filter(|p| **p).count() > 1 {
         cx.error(
             entry,
             format!("étape « {step_id} » : une seule sonde par étape"),
         );
+    }
+    if let Some(export) = &raw.export_job {
+        if let Some(capture) = raw.capture.values().next() {
+            cx.error(capture, "une étape export_job ne capture rien");
+        }
+        requires.extend([Capability::SeedApi, Capability::ExportApi]);
+        return (cx.problems.len() == before).then(|| Step {
+            id: step_id,
+            action: Action::ExportJob {
+                link_expiry: export.link_expiry,
+            },
+            captures: Vec::new(),
+        });
     }
     if let Some(kind) = gar_step_kind(raw) {
         if let Some(capture) = raw.capture.values().next() {
@@ -509,7 +530,7 @@ fn validate_step(
         cx.error(
             entry,
             format!(
-                "étape « {step_id} » : aucune sonde ; sondes connues : fetch, login, statistics, gar_export, gar_sso, gar_mediacentre"
+                "étape « {step_id} » : aucune sonde ; sondes connues : fetch, login, statistics, gar_export, gar_sso, gar_mediacentre, export_job"
             ),
         );
         return None;
@@ -787,7 +808,7 @@ fn zone(
     })
 }
 
-const ASSERTION_KINDS: &str = "status, public_page, element, link, phrases, pattern, exactly_one, cookies, third_party, lang, link_names, readability, accessibility_rate, signed_in, refused, replay_refused, session_cookie, session_renewed, no_secret_in_urls, idp_logout, logout_ends_session, statistics, gar";
+const ASSERTION_KINDS: &str = "status, public_page, element, link, phrases, pattern, exactly_one, cookies, third_party, lang, link_names, readability, accessibility_rate, signed_in, refused, replay_refused, session_cookie, session_renewed, no_secret_in_urls, idp_logout, logout_ends_session, statistics, gar, export";
 
 /// The GAR probe of a step, if it has one.
 fn gar_step_kind(raw: &StepEntry) -> Option<GarStep> {
@@ -809,6 +830,7 @@ struct KnownSteps<'a> {
     logins: &'a BTreeSet<String>,
     statistics: &'a BTreeSet<String>,
     gar: &'a BTreeMap<String, GarStep>,
+    exports: &'a BTreeSet<String>,
 }
 
 fn login_ref(
@@ -866,6 +888,7 @@ fn validate_assertion(
         raw.logout_ends_session.is_some(),
         raw.statistics.is_some(),
         raw.gar.is_some(),
+        raw.export.is_some(),
     ]
     .into_iter()
     .filter(|&given| given)
@@ -968,6 +991,8 @@ fn validate_assertion(
         validate_statistics_rule(cx, scope, known, rule)
     } else if let Some(rule) = &raw.gar {
         validate_gar_rule(cx, known, rule)
+    } else if let Some(rule) = &raw.export {
+        validate_export_rule(cx, known, rule)
     } else {
         validate_login_assertion(cx, scope, known, raw)
     };
@@ -1191,7 +1216,47 @@ fn default_label(kind: &AssertionKind) -> String {
         }
         AssertionKind::Statistics { rule, .. } => rule.label_fr().to_owned(),
         AssertionKind::Gar { rule, .. } => rule.label_fr().to_owned(),
+        AssertionKind::Export { rule, .. } => rule.label_fr().to_owned(),
     }
+}
+
+/// The rule of `all` named `name`, or an error listing the known ones.
+fn rule_named<R: Copy>(
+    cx: &mut Context<'_>,
+    all: &[R],
+    as_str: fn(R) -> &'static str,
+    name: &Located<String>,
+) -> Option<R> {
+    let found = all.iter().copied().find(|r| as_str(*r) == name.value);
+    if found.is_none() {
+        let names: Vec<&str> = all.iter().map(|r| as_str(*r)).collect();
+        cx.error(
+            name,
+            format!(
+                "règle « {} » inconnue (connues : {})",
+                name.value,
+                names.join(", ")
+            ),
+        );
+    }
+    found
+}
+
+fn validate_export_rule(
+    cx: &mut Context<'_>,
+    known: &KnownSteps<'_>,
+    entry: &super::file::ExportRuleEntry,
+) -> Option<AssertionKind> {
+    let step = step_ref(cx, known.all, &entry.step)?;
+    if !known.exports.contains(&step) {
+        cx.error(
+            &entry.step,
+            format!("l'étape « {step} » n'est pas une étape export_job"),
+        );
+        return None;
+    }
+    let rule = rule_named(cx, &ExportRule::ALL, ExportRule::as_str, &entry.rule)?;
+    Some(AssertionKind::Export { step, rule })
 }
 
 fn validate_gar_rule(
@@ -1209,21 +1274,7 @@ fn validate_gar_rule(
         );
         return None;
     };
-    let Some(rule) = GarRule::ALL
-        .into_iter()
-        .find(|r| r.as_str() == entry.rule.value)
-    else {
-        let names: Vec<&str> = GarRule::ALL.iter().map(|r| r.as_str()).collect();
-        cx.error(
-            &entry.rule,
-            format!(
-                "règle « {} » inconnue (connues : {})",
-                entry.rule.value,
-                names.join(", ")
-            ),
-        );
-        return None;
-    };
+    let rule = rule_named(cx, &GarRule::ALL, GarRule::as_str, &entry.rule)?;
     if rule.step_kind() != kind {
         cx.error(
             &entry.rule,

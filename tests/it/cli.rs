@@ -195,6 +195,7 @@ async fn a_secret_given_to_the_run_appears_in_no_output() {
         sso: None,
         stats: None,
         gar: None,
+        reversibility: None,
     })
     .await
     .expect("server");
@@ -276,6 +277,7 @@ async fn ctrl_c_still_writes_the_partial_report() {
         sso: None,
         stats: None,
         gar: None,
+        reversibility: None,
     })
     .await
     .expect("server");

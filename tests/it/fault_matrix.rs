@@ -137,6 +137,29 @@ fn expected_gar(fault: Fault) -> Vec<(u8, Outcome)> {
     }
 }
 
+/// What each EXPORT fault must produce (EXPORT-NN → outcome).
+fn expected_export(fault: Fault) -> Vec<(u8, Outcome)> {
+    match fault {
+        Fault::ExportAnyoneCanStart => vec![(1, F)],
+        Fault::ExportMissingComments => vec![(2, F)],
+        // The manifest is a `should`: a wrong hash there warns.
+        Fault::ExportFileCorrupted => vec![(2, F), (5, W)],
+        // A refused archive: nothing in it can be judged.
+        Fault::ExportZipUnsafeName => vec![(2, E), (4, F), (5, E), (6, E), (7, E), (12, E)],
+        // Without join keys nobody can be recognised, and EXPORT-06 says why;
+        // a successor can re-attach nothing.
+        Fault::ExportNoNationalIds => vec![(2, F), (6, F), (7, W)],
+        Fault::ExportLinkPublic => vec![(9, F)],
+        // The leaked messages name people the export does not hold: no
+        // successor can place them.
+        Fault::ExportOtherSchoolLeak => vec![(6, F), (7, W), (12, F)],
+        // Dates without offset: the instants seeded are lost, and a strict
+        // importer leaves the dated items out.
+        Fault::ExportLocalDates => vec![(2, F), (7, W)],
+        _ => Vec::new(),
+    }
+}
+
 /// What each fault must produce, check by check.
 fn expected(fault: Fault) -> BTreeMap<String, Outcome> {
     let mut outcomes = match expected_sso(fault) {
@@ -145,6 +168,7 @@ fn expected(fault: Fault) -> BTreeMap<String, Outcome> {
     };
     outcomes.extend(ids("STATS", expected_stats(fault)));
     outcomes.extend(ids("GAR", expected_gar(fault)));
+    outcomes.extend(ids("EXPORT", expected_export(fault)));
     outcomes
 }
 

@@ -50,14 +50,7 @@ async fn candidate(idp: String) -> SocketAddr {
                     .into_response()
             }),
         );
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    addr
+    super::support::serve(app).await
 }
 
 async fn login_checks(start: &str) -> (RunRecord, Duration) {

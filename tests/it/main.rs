@@ -5,6 +5,7 @@
 mod campaign;
 mod certification;
 mod cli;
+mod export;
 mod fault_matrix;
 mod hostile;
 mod peers;

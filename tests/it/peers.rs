@@ -3,7 +3,9 @@
 //! two third-party relying parties log in against the harness's EduConnect:
 //! Authlib over OpenID Connect, pysaml2 over SAML; curl (OpenSSL) calls the
 //! harness's GAR web service with and without client certificates; OpenSSH
-//! (sshd as the GAR's drop, sftp in the reference ENT) carries the export.
+//! (sshd as the GAR's drop, sftp in the reference ENT) carries the export;
+//! Info-ZIP's unzip, Python's zipfile and jsonschema read the reference
+//! ENT's reversibility export against the published format.
 //!
 //! `bash ci/run.sh` installs them (Debian xmlsec1, a Python venv from
 //! `ci/peers/requirements.txt`). A missing peer fails the test, unless
@@ -608,4 +610,113 @@ async fn the_export_pushed_to_the_harness_sftp_drop_is_judged() {
         assert!(!urls.iter().any(|u| u.contains(".tar.gz")), "{urls:?}");
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The reference ENT's collectivité export, fetched through the conformance
+/// API as the harness does, written to `path`.
+async fn reference_export(faults: &[ent_server::Fault], path: &std::path::Path) {
+    let demo = entconf::demo::start(faults.iter().copied().collect())
+        .await
+        .expect("demo");
+    let setup = demo.reversibility_target();
+    let entconf::suite::SecretSlot::Available(token) = &setup.controller.token else {
+        panic!("jeton du responsable");
+    };
+    let token = token.expose().to_owned();
+    let truth =
+        entconf::reversibility::GroundTruth::build(&demo.world.directory, &setup.school, "pair")
+            .expect("vérité terrain");
+    let base = demo.server.base_url();
+    let client = reqwest::Client::new();
+    let seeded = client
+        .post(format!("{base}/api/conformance/amorcage"))
+        .bearer_auth(&token)
+        .json(&truth.request_body())
+        .send()
+        .await
+        .expect("amorçage");
+    assert_eq!(seeded.status().as_u16(), 201);
+    let started: serde_json::Value = client
+        .post(format!("{base}/api/conformance/exports"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "perimetre": "collectivite", "id": setup.controller.id }))
+        .send()
+        .await
+        .expect("export")
+        .json()
+        .await
+        .expect("JSON");
+    let follow = format!("{base}{}", started["suivi"].as_str().expect("suivi"));
+    let mut link = None;
+    for _ in 0..50 {
+        let state: serde_json::Value = client
+            .get(&follow)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("suivi")
+            .json()
+            .await
+            .expect("JSON");
+        if state["etat"] == "termine" {
+            link = state["lien"].as_str().map(str::to_owned);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let link = link.expect("travail terminé");
+    let bytes = client
+        .get(format!("{base}{link}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("archive")
+        .bytes()
+        .await
+        .expect("octets");
+    std::fs::write(path, &bytes).expect("écriture");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unzip_zipfile_and_jsonschema_read_the_reference_export_as_entconf_does() {
+    let Some(python) = python() else { return };
+    let unzip = Command::new("unzip")
+        .arg("-v")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !unzip {
+        let _ = skip_allowed("unzip (paquet Debian unzip)");
+    }
+    let dir = scratch("export-zip");
+    let schema =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("suites/api/export-format.schema.json");
+    let clean = dir.join("propre.zip");
+    reference_export(&[], &clean).await;
+    if unzip {
+        let tested = Command::new("unzip")
+            .arg("-tq")
+            .arg(&clean)
+            .output()
+            .expect("unzip");
+        assert!(
+            tested.status.success(),
+            "unzip -t : {}",
+            String::from_utf8_lossy(&tested.stdout)
+        );
+    }
+    let clean_text = clean.to_string_lossy().into_owned();
+    let schema_text = schema.to_string_lossy().into_owned();
+    let summary = run_python(&python, "export_zip.py", &[&clean_text, &schema_text], "");
+    assert!(summary.contains("\"billets\": 2"), "{summary}");
+    // The corrupted file is found by the peer too, from the manifest alone.
+    let corrupted = dir.join("abime.zip");
+    reference_export(&[ent_server::Fault::ExportFileCorrupted], &corrupted).await;
+    let corrupted_text = corrupted.to_string_lossy().into_owned();
+    let (ok, _, stderr) = try_python(
+        &python,
+        "export_zip.py",
+        &[&corrupted_text, &schema_text],
+        "",
+    );
+    assert!(!ok && stderr.contains("empreinte différente"), "{stderr}");
 }

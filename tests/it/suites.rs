@@ -15,6 +15,17 @@ fn committed_schema_matches_the_generated_one() {
 }
 
 #[test]
+fn committed_export_format_schema_matches_the_generated_one() {
+    let committed = std::fs::read_to_string("suites/api/export-format.schema.json")
+        .expect("suites/api/export-format.schema.json");
+    assert!(
+        committed == entconf::reversibility::format::json_schema_text(),
+        "suites/api/export-format.schema.json is stale: run \
+         `cargo run -- schema --format-export > suites/api/export-format.schema.json`"
+    );
+}
+
+#[test]
 fn embedded_suites_are_the_files_of_the_suites_folder() {
     let on_disk = read_sources(&[Path::new("suites").to_owned()]).expect("read suites/");
     let embedded = embedded_sources();

@@ -34,6 +34,7 @@ pub(crate) fn target(base_url: &str) -> Target {
          educonnect_oidc_login = \"/auth/educonnect\"\neduconnect_saml_login = \"/auth/educonnect/saml\"\n\
          agents_login = \"/auth/agents\"\naccount_page = \"/compte\"\nlogout = \"/auth/deconnexion\"\n\
          statistics_api = \"/api/conformance/stats\"\nstatistics_dnma_export = \"/api/conformance/stats/dnma.csv\"\ngar_export = \"/gar/export/dernier\"\ngar_idp_metadata = \"/auth/saml/metadata/gar\"\ngar_sso = \"/auth/saml/redirect/sso\"\ngar_mediacentre = \"/mediacentre\"\n\
+         seed_api = \"/api/conformance/amorcage\"\nexport_api = \"/api/conformance/exports\"\n\
          [http]\nrequest_timeout = \"2s\"\ncheck_timeout = \"10s\"\n"
     );
     parse_target("test.toml", &text, None, &NoEnvironment).expect("test target")
@@ -59,6 +60,7 @@ pub(crate) fn settings(jobs: usize) -> RunSettings {
         sso: None,
         gar: None,
         gar_drop: None,
+        scratch: None,
     }
 }
 
@@ -144,4 +146,16 @@ pub(crate) async fn test_idp(
     )
     .await
     .expect("IdPs start")
+}
+
+/// Serves `app` on an ephemeral loopback port until the test ends.
+pub(crate) async fn serve(app: axum::Router) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    addr
 }

@@ -1,0 +1,620 @@
+//! The reversibility scenario of a run, played once (`RunOnce`) and shared
+//! by every EXPORT check: seed the ground truth, start the school's and the
+//! collectivité's exports as the controller, follow them, download the
+//! archives into the run's working folder and read them there (never
+//! extracted; deleted once read); try to start, follow and download as
+//! people who must be refused; for the check that asks, try the link again
+//! once it has expired.
+//!
+//! The controller's token goes only to the export API's origin: a link or a
+//! follow-up address on another host never receives it. Requests that must
+//! be refused follow no redirect and read only the beginning of the answer
+//! (a redirect to a login page is a refusal, and an archive served to the
+//! wrong person is not downloaded whole).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use super::execution::Context;
+use super::once::Shared;
+use super::sso::SsoSetup;
+use crate::check::{ArchiveRead, Attempt, ExportJob, ExportObservation};
+use crate::probe::{Jar, Request};
+use crate::reversibility::archive::ZipLimits;
+use crate::reversibility::{GroundTruth, LINK_SLACK_SECONDS, examine};
+use crate::suite::{Capability, SecretSlot, StatsViewer};
+
+/// Largest archive downloaded.
+const MAX_ARCHIVE: u64 = 4 << 30;
+/// Longest download of one archive.
+const DOWNLOAD_DEADLINE: Duration = Duration::from_secs(30 * 60);
+/// Largest archive re-imported for the round trip (it is held in memory).
+const ROUND_TRIP_MAX: u64 = 256 << 20;
+
+/// The exports of the run, on first call.
+pub(crate) async fn observe(context: &Arc<Context>) -> Shared<ExportObservation> {
+    let owned = Arc::clone(context);
+    context
+        .exports
+        .get(
+            move || async move {
+                let result = gather(&owned).await;
+                // Archives are deleted once read; the folder goes with them.
+                let _ = std::fs::remove_dir(&owned.scratch);
+                result
+            },
+            "exports de réversibilité",
+        )
+        .await
+}
+
+/// The exports of the run with the school's link tried again once expired
+/// (only the check judging the link waits for it).
+pub(crate) async fn observe_expiry(context: &Arc<Context>) -> Shared<ExportObservation> {
+    let owned = Arc::clone(context);
+    context
+        .export_expiry
+        .get(
+            move || async move {
+                let main = observe(&owned).await;
+                let mut observation = main.as_ref().as_ref().map_err(Clone::clone)?.clone();
+                let mut exchanges = Vec::new();
+                let attempt = after_expiry(&owned, &observation, &mut exchanges).await;
+                observation.after_expiry = Some(attempt);
+                observation.exchanges.extend(exchanges);
+                Ok(observation)
+            },
+            "expiration du lien d'export",
+        )
+        .await
+}
+
+fn token(account: &StatsViewer) -> Option<String> {
+    match &account.token {
+        SecretSlot::Available(secret) => Some(secret.expose().to_owned()),
+        SecretSlot::Missing(_) => None,
+    }
+}
+
+/// What a scenario needs at hand.
+struct Scene<'a> {
+    context: &'a Context,
+    export_api: reqwest::Url,
+    controller: String,
+    outsider: Option<String>,
+    timeout: Duration,
+}
+
+impl Scene<'_> {
+    /// A client sending `token` to the export API's origin only.
+    fn jar(&self, token: Option<&String>) -> Jar {
+        Jar::default().with_bearer_for(&self.export_api, token.cloned())
+    }
+
+    fn shown(&self, url: &reqwest::Url) -> String {
+        self.context.probe.redactor().url(url)
+    }
+
+    fn attempt(
+        &self,
+        who: &str,
+        method: &str,
+        url: &reqwest::Url,
+        status: Result<u16, String>,
+    ) -> Attempt {
+        Attempt {
+            who: who.to_owned(),
+            what: format!("{method} {}", self.shown(url)),
+            status,
+        }
+    }
+
+    /// A request that must be refused: its status, no redirect followed.
+    async fn try_as(
+        &self,
+        who: &str,
+        token: Option<&String>,
+        request: Request,
+        exchanges: &mut Vec<String>,
+    ) -> Attempt {
+        let method = request.method.to_string();
+        let url = request.url.clone();
+        let status = self
+            .context
+            .probe
+            .status_of(request, &self.jar(token), exchanges)
+            .await
+            .map_err(|error| error.to_string());
+        self.attempt(who, &method, &url, status)
+    }
+
+    /// The controller's request and its JSON answer.
+    async fn call(
+        &self,
+        request: Request,
+        exchanges: &mut Vec<String>,
+    ) -> Result<(u16, Option<Value>), String> {
+        let mut jar = self.jar(Some(&self.controller));
+        let page = self
+            .context
+            .probe
+            .follow(request, &mut jar, exchanges)
+            .await
+            .map_err(|error| error.to_string())?;
+        let json = page
+            .text()
+            .and_then(|text| serde_json::from_str::<Value>(text).ok());
+        Ok((page.status, json))
+    }
+
+    /// Starts an export as the controller; the follow-up URL, or the
+    /// archive's fate.
+    async fn start(
+        &self,
+        body: &Value,
+        exchanges: &mut Vec<String>,
+    ) -> (Attempt, Result<reqwest::Url, ArchiveRead>) {
+        let api = &self.export_api;
+        match self.call(Request::post_json(api, body), exchanges).await {
+            Err(why) => (
+                self.attempt("responsable", "POST", api, Err(why.clone())),
+                Err(ArchiveRead::Unavailable(why)),
+            ),
+            Ok((status, json)) => {
+                let attempt = self.attempt("responsable", "POST", api, Ok(status));
+                let follow = json
+                    .as_ref()
+                    .and_then(|j| j.get("suivi"))
+                    .and_then(Value::as_str)
+                    .and_then(|s| api.join(s).ok());
+                let fate = match (status, follow) {
+                    (200..=299, Some(url)) => Ok(url),
+                    (200..=299, None) => Err(ArchiveRead::Undelivered(format!(
+                        "{} : réponse sans champ « suivi » (URL de l'état du travail)",
+                        attempt.describe()
+                    ))),
+                    (401 | 403, _) => Err(ArchiveRead::Unavailable(format!(
+                        "{} : jeton du responsable refusé, vérifiez [reversibility] controller",
+                        attempt.describe()
+                    ))),
+                    _ => Err(ArchiveRead::Undelivered(format!(
+                        "{} : l'export n'a pas été lancé",
+                        attempt.describe()
+                    ))),
+                };
+                (attempt, fate)
+            }
+        }
+    }
+
+    /// Polls a job until it ends: the link and its announced expiry.
+    async fn follow(
+        &self,
+        url: &reqwest::Url,
+        exchanges: &mut Vec<String>,
+    ) -> Result<(reqwest::Url, Option<String>), ArchiveRead> {
+        let shown = self.shown(url);
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        let mut wait = Duration::from_millis(100);
+        loop {
+            let (status, json) = self
+                .call(Request::get(url), exchanges)
+                .await
+                .map_err(ArchiveRead::Unavailable)?;
+            if status != 200 {
+                return Err(ArchiveRead::Undelivered(format!(
+                    "suivi {shown} → statut {status}"
+                )));
+            }
+            let json = json.ok_or_else(|| {
+                ArchiveRead::Undelivered(format!("suivi {shown} : réponse qui n'est pas du JSON"))
+            })?;
+            match json.get("etat").and_then(Value::as_str) {
+                Some("termine") => {
+                    let link = json.get("lien").and_then(Value::as_str).ok_or_else(|| {
+                        ArchiveRead::Undelivered(format!(
+                            "suivi {shown} : travail terminé sans « lien »"
+                        ))
+                    })?;
+                    let link = url.join(link).map_err(|error| {
+                        ArchiveRead::Undelivered(format!("lien « {link} » inutilisable : {error}"))
+                    })?;
+                    let expire = json
+                        .get("expire")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned);
+                    return Ok((link, expire));
+                }
+                Some("echec") => {
+                    let why = json
+                        .get("erreur")
+                        .and_then(Value::as_str)
+                        .unwrap_or("sans raison donnée");
+                    return Err(ArchiveRead::Undelivered(format!(
+                        "le travail d'export a échoué : {why}"
+                    )));
+                }
+                Some("en_cours") => {}
+                other => {
+                    return Err(ArchiveRead::Undelivered(format!(
+                        "suivi {shown} : état « {} » inconnu (en_cours, termine, echec)",
+                        other.unwrap_or("absent")
+                    )));
+                }
+            }
+            if tokio::time::Instant::now() + wait > deadline {
+                return Err(ArchiveRead::Undelivered(format!(
+                    "travail d'export non terminé après {} s",
+                    self.timeout.as_secs()
+                )));
+            }
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(Duration::from_secs(2));
+        }
+    }
+
+    /// Downloads `link` as the controller into the working folder, reads it,
+    /// deletes it; with `keep`, also returns its bytes when it was read and
+    /// is small enough for the round trip.
+    async fn fetch(
+        &self,
+        link: &reqwest::Url,
+        name: &str,
+        keep: bool,
+        exchanges: &mut Vec<String>,
+    ) -> (ArchiveRead, Option<Vec<u8>>) {
+        let scratch = &self.context.scratch;
+        if let Err(error) = std::fs::create_dir_all(scratch) {
+            let why = format!("dossier de travail {} : {error}", scratch.display());
+            return (ArchiveRead::Unavailable(why), None);
+        }
+        let path = scratch.join(name);
+        let mut jar = self.jar(Some(&self.controller));
+        let saved = self
+            .context
+            .probe
+            .download_to(
+                link,
+                &mut jar,
+                &path,
+                (MAX_ARCHIVE, DOWNLOAD_DEADLINE),
+                exchanges,
+            )
+            .await;
+        let outcome = match saved {
+            Err(error) => ArchiveRead::Unavailable(error.to_string()),
+            Ok(saved) if saved.status != 200 => ArchiveRead::Undelivered(format!(
+                "{} → statut {} pour le responsable",
+                self.shown(&saved.final_url),
+                saved.status
+            )),
+            Ok(_) => {
+                let reading = path.clone();
+                let threads =
+                    std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+                match tokio::task::spawn_blocking(move || {
+                    examine(&reading, &ZipLimits::default(), threads)
+                })
+                .await
+                {
+                    Ok(Ok(examined)) => ArchiveRead::Read(Arc::new(examined)),
+                    Ok(Err(why)) => ArchiveRead::Refused(why),
+                    Err(error) => {
+                        ArchiveRead::Unavailable(format!("lecture interrompue : {error}"))
+                    }
+                }
+            }
+        };
+        let kept = match &outcome {
+            ArchiveRead::Read(examined) if keep && examined.size <= ROUND_TRIP_MAX => {
+                std::fs::read(&path).ok()
+            }
+            _ => None,
+        };
+        let _ = std::fs::remove_file(&path);
+        (outcome, kept)
+    }
+
+    /// One export as the controller, followed to its archive.
+    async fn export(
+        &self,
+        perimeter: (&str, &str),
+        ttl: Duration,
+        name: &str,
+        exchanges: &mut Vec<String>,
+    ) -> (ExportJob, Option<reqwest::Url>, Option<Vec<u8>>) {
+        let body = json!({ "perimetre": perimeter.0, "id": perimeter.1, "lien_validite_s": ttl.as_secs().max(1) });
+        let (started, fate) = self.start(&body, exchanges).await;
+        let mut job = ExportJob {
+            perimeter: (perimeter.0.to_owned(), perimeter.1.to_owned()),
+            started,
+            link: None,
+            expire: None,
+            finished_at: None,
+            archive: ArchiveRead::Unavailable(String::new()),
+        };
+        let follow = match fate {
+            Ok(url) => url,
+            Err(archive) => {
+                job.archive = archive;
+                return (job, None, None);
+            }
+        };
+        let mut kept = None;
+        match self.follow(&follow, exchanges).await {
+            Err(archive) => job.archive = archive,
+            Ok((link, expire)) => {
+                job.finished_at = Some(chrono::Utc::now());
+                let (archive, bytes) = self.fetch(&link, name, true, exchanges).await;
+                job.archive = archive;
+                kept = bytes;
+                job.link = Some(link);
+                job.expire = expire;
+            }
+        }
+        (job, Some(follow), kept)
+    }
+}
+
+async fn gather(context: &Context) -> Result<ExportObservation, String> {
+    let setup = context
+        .target
+        .reversibility
+        .as_ref()
+        .ok_or("section [reversibility] absente de la description de cible")?;
+    let directory = match &context.sso {
+        Some(SsoSetup::Ready(world)) => world.directory.clone(),
+        _ => {
+            return Err(
+                "l'annuaire AAF du candidat ([sso] aaf) est nécessaire : le contenu amorcé appartient à ses personnes"
+                    .to_owned(),
+            );
+        }
+    };
+    let seed_api = context.capability(Capability::SeedApi)?;
+    let scene = Scene {
+        context,
+        export_api: context.capability(Capability::ExportApi)?,
+        controller: token(&setup.controller).ok_or("jeton du responsable non fourni")?,
+        outsider: setup.outsider.as_ref().and_then(token),
+        timeout: setup.job_timeout,
+    };
+    let truth = Arc::new(
+        GroundTruth::build(&directory, &setup.school, &context.run_id)
+            .map_err(|error| error.to_string())?,
+    );
+    let mut exchanges = Vec::new();
+    let seeding = Scene {
+        export_api: seed_api.clone(),
+        context,
+        controller: scene.controller.clone(),
+        outsider: None,
+        timeout: scene.timeout,
+    };
+    let (status, _) = seeding
+        .call(
+            Request::post_json(&seed_api, &truth.request_body()),
+            &mut exchanges,
+        )
+        .await?;
+    if !(200..300).contains(&status) {
+        return Err(format!(
+            "amorçage refusé : POST {} → statut {status} (le contenu de référence n'a pas pu être créé)",
+            scene.shown(&seed_api)
+        ));
+    }
+    let ttl = setup.link_ttl;
+    let api = scene.export_api.clone();
+    let (school, follow, bytes) = scene
+        .export(
+            ("ecole", &setup.school),
+            ttl,
+            "export-ecole.zip",
+            &mut exchanges,
+        )
+        .await;
+    let round_trip = match bytes {
+        Some(bytes) => round_trip(context, &setup.school, bytes, &mut exchanges).await,
+        None => Err(match &school.archive {
+            ArchiveRead::Read(examined) => format!(
+                "archive de {} octets : au-delà de {ROUND_TRIP_MAX} octets, l'aller-retour n'est pas fait en mémoire",
+                examined.size
+            ),
+            _ => "aucune archive de l'école à réimporter (voir EXPORT-04)".to_owned(),
+        }),
+    };
+    let school_body = json!({ "perimetre": "ecole", "id": setup.school, "lien_validite_s": ttl.as_secs().max(1) });
+    let outsider = scene.outsider.clone();
+    let others: Vec<(&str, Option<&String>)> = std::iter::once(("anonyme", None))
+        .chain(
+            outsider
+                .as_ref()
+                .map(|t| ("compte d'une autre collectivité", Some(t))),
+        )
+        .collect();
+    let mut foreign_starts = Vec::new();
+    let mut foreign_polls = Vec::new();
+    let mut foreign_downloads = Vec::new();
+    for (who, token) in &others {
+        foreign_starts.push(
+            scene
+                .try_as(
+                    who,
+                    *token,
+                    Request::post_json(&api, &school_body),
+                    &mut exchanges,
+                )
+                .await,
+        );
+        if let Some(url) = &follow {
+            foreign_polls.push(
+                scene
+                    .try_as(who, *token, Request::get(url), &mut exchanges)
+                    .await,
+            );
+        }
+        if let Some(link) = &school.link {
+            foreign_downloads.push(
+                scene
+                    .try_as(who, *token, Request::get(link), &mut exchanges)
+                    .await,
+            );
+        }
+    }
+    let (commune, _, _) = scene
+        .export(
+            (setup.controller.level.as_str(), &setup.controller.id),
+            Duration::from_secs(600),
+            "export-collectivite.zip",
+            &mut exchanges,
+        )
+        .await;
+    Ok(ExportObservation {
+        truth,
+        ttl,
+        foreign_starts,
+        foreign_polls,
+        school,
+        commune,
+        foreign_downloads,
+        round_trip,
+        after_expiry: None,
+        exchanges,
+    })
+}
+
+/// Imports the candidate's school export into a reference ENT started for
+/// the purpose (the successor), exports the school again from it, and asks
+/// what its importer left out.
+async fn round_trip(
+    context: &Context,
+    school: &str,
+    bytes: Vec<u8>,
+    exchanges: &mut Vec<String>,
+) -> Result<(Option<Arc<crate::reversibility::Examined>>, Vec<String>), String> {
+    let token = crate::idp::random_token();
+    let config = ent_server::ServerConfig {
+        reversibility: Some(ent_server::ReversibilityConfig {
+            accounts: vec![ent_server::StatsViewer {
+                level: "ecole".to_owned(),
+                id: school.to_owned(),
+                token: token.clone(),
+            }],
+            import: Some(Arc::new(bytes)),
+        }),
+        ..ent_server::ServerConfig::default()
+    };
+    let server = ent_server::spawn(config)
+        .await
+        .map_err(|error| format!("ENT de référence (réimport) : {error}"))?;
+    let base = reqwest::Url::parse(&format!("{}/", server.base_url()))
+        .map_err(|error| error.to_string())?;
+    let api = base
+        .join("api/conformance/exports")
+        .map_err(|error| error.to_string())?;
+    let successor = Scene {
+        context,
+        export_api: api,
+        controller: token,
+        outsider: None,
+        timeout: Duration::from_secs(60),
+    };
+    let report = base
+        .join("api/conformance/imports/dernier")
+        .map_err(|error| error.to_string())?;
+    let (status, json) = successor.call(Request::get(&report), exchanges).await?;
+    let ignored = match (status, json) {
+        (200, Some(json)) if json.get("erreur").is_some() => {
+            let why = json["erreur"].as_str().unwrap_or("").to_owned();
+            vec![format!(
+                "archive illisible par l'importateur de référence : {why}"
+            )]
+        }
+        (200, Some(json)) => json
+            .get("ignores")
+            .and_then(Value::as_array)
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        (status, _) => {
+            return Err(format!(
+                "rapport d'import de l'ENT de référence : statut {status}"
+            ));
+        }
+    };
+    let (job, _, _) = successor
+        .export(
+            ("ecole", school),
+            Duration::from_secs(600),
+            "aller-retour.zip",
+            exchanges,
+        )
+        .await;
+    drop(server);
+    match job.archive {
+        ArchiveRead::Read(examined) => Ok((Some(examined), ignored)),
+        // An import that kept nothing leaves a school the successor does not
+        // know: everything was lost, which the importer's report says.
+        _ if !ignored.is_empty() => Ok((None, ignored)),
+        ArchiveRead::Undelivered(why)
+        | ArchiveRead::Unavailable(why)
+        | ArchiveRead::Refused(why) => Err(format!("réexport par l'ENT de référence : {why}")),
+    }
+}
+
+/// Waits for the announced expiry — at most the validity asked and the
+/// clock slack, whatever is announced — then tries the link as the
+/// controller. Judging the expiry is the check's business.
+async fn after_expiry(
+    context: &Context,
+    observation: &ExportObservation,
+    exchanges: &mut Vec<String>,
+) -> Result<Attempt, String> {
+    let school = &observation.school;
+    let (Some(link), Some(finished)) = (&school.link, school.finished_at) else {
+        return Err("aucun lien à essayer : l'export de l'école n'a pas abouti".to_owned());
+    };
+    let setup = context
+        .target
+        .reversibility
+        .as_ref()
+        .ok_or("section [reversibility] absente")?;
+    let latest = finished
+        + chrono::Duration::from_std(observation.ttl).unwrap_or_default()
+        + chrono::Duration::seconds(LINK_SLACK_SECONDS);
+    let announced = school
+        .expire
+        .as_deref()
+        .and_then(|e| chrono::DateTime::parse_from_rfc3339(e).ok())
+        .map(|e| e.with_timezone(&chrono::Utc));
+    let until = announced.map_or(
+        finished + chrono::Duration::from_std(observation.ttl).unwrap_or_default(),
+        |e| e.min(latest),
+    );
+    let wait = (until - chrono::Utc::now()).to_std().unwrap_or_default() + Duration::from_secs(1);
+    tokio::time::sleep(wait).await;
+    let scene = Scene {
+        context,
+        export_api: context.capability(Capability::ExportApi)?,
+        controller: token(&setup.controller).ok_or("jeton du responsable non fourni")?,
+        outsider: None,
+        timeout: setup.job_timeout,
+    };
+    let attempt = scene
+        .try_as(
+            "responsable, après l'échéance",
+            Some(&scene.controller),
+            Request::get(link),
+            exchanges,
+        )
+        .await;
+    let _ = std::fs::remove_dir(&context.scratch);
+    Ok(attempt)
+}
