@@ -1,6 +1,6 @@
 // Opens each HTML page given on the command line in headless Debian
-// chromium (file://, no network), takes a full-page screenshot next to the
-// page (<page>.png), records JavaScript errors and failed requests, then runs
+// chromium (file://, no network), takes a screenshot next to the page
+// (<page>.png: the whole page, or its top 16,000 px when taller), records JavaScript errors and failed requests, then runs
 // axe-core (WCAG 2.0/2.1 A and AA rules) in the page. Prints one JSON object
 // per page and exits 1 if any page has a JavaScript error, a failed request
 // or an accessibility violation.
@@ -12,6 +12,7 @@ import puppeteer from "puppeteer-core";
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 const pages = process.argv.slice(2);
+const MAX_SCREENSHOT_HEIGHT = 16000;
 if (pages.length === 0) {
   console.error("usage: node check-pages.mjs PAGE.html…");
   process.exit(2);
@@ -39,7 +40,14 @@ for (const path of pages) {
   });
   await page.setViewport({ width: 1280, height: 900 });
   await page.goto(pathToFileURL(path).href, { waitUntil: "load" });
-  await page.screenshot({ path: `${path}.png`, fullPage: true });
+  // Chromium cannot capture a page tens of thousands of pixels tall in one
+  // image (a full demo report with its evidence annex is ~95,000 px): the
+  // screenshot keeps the top of the page, which holds the summary.
+  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  const clipped = height > MAX_SCREENSHOT_HEIGHT;
+  await page.screenshot(clipped
+    ? { path: `${path}.png`, clip: { x: 0, y: 0, width: 1280, height: MAX_SCREENSHOT_HEIGHT }, captureBeyondViewport: true }
+    : { path: `${path}.png`, fullPage: true });
   await page.addScriptTag({ content: axeSource });
   const axe = await page.evaluate(async () => {
     const result = await window.axe.run(document, {
@@ -54,7 +62,7 @@ for (const path of pages) {
       })),
     };
   });
-  const report = { page: path, screenshot: `${path}.png`, javascript_errors: errors, axe };
+  const report = { page: path, screenshot: `${path}.png`, height, clipped, javascript_errors: errors, axe };
   console.log(JSON.stringify(report));
   if (errors.length > 0 || axe.violations.length > 0) failed = true;
   await page.close();

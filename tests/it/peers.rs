@@ -720,3 +720,33 @@ async fn unzip_zipfile_and_jsonschema_read_the_reference_export_as_entconf_does(
     );
     assert!(!ok && stderr.contains("empreinte différente"), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jwcrypto_signed_certificates_verify_and_forgeries_do_not() {
+    let Some(python) = python() else { return };
+    let payload = r#"{"certificat":"c-42","perimetre":{"type":"utilisateur"}}"#;
+    let out = run_python(&python, "jws_okp.py", &[], payload);
+    let made: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let jwks = made["jwks"].to_string();
+    let compact = made["jws"].as_str().expect("jws");
+    let kid = made["kid"].as_str().expect("kid");
+    let x = made["jwks"]["keys"][0]["x"].as_str().expect("x");
+    assert_eq!(
+        entconf::reversibility::jws::thumbprint(x),
+        kid,
+        "RFC 7638, as jwcrypto computes it"
+    );
+    let verified =
+        entconf::reversibility::jws::verify(compact, &jwks).expect("signature de jwcrypto");
+    assert_eq!(verified.payload, payload.as_bytes());
+    // The same certificate with one byte of its payload changed.
+    let parts: Vec<&str> = compact.split('.').collect();
+    use base64::Engine as _;
+    let forged_payload =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(payload.replace("c-42", "c-43"));
+    let forged = format!("{}.{forged_payload}.{}", parts[0], parts[2]);
+    assert!(matches!(
+        entconf::reversibility::jws::verify(&forged, &jwks),
+        Err(entconf::reversibility::jws::JwsError::BadSignature(_))
+    ));
+}
