@@ -6,6 +6,7 @@
 //! is folded from its assertions by [`fold`].
 
 mod accessibility;
+mod delcert;
 mod export;
 mod gar;
 mod link;
@@ -19,15 +20,17 @@ mod privacy;
 mod statistics;
 mod wording;
 
+pub use delcert::judge_delcert;
 pub use export::judge_export;
 pub use gar::{judge_gar, judge_gar_sso};
 pub use link::capture_link;
 pub use mediacentre::judge_mediacentre;
 pub use observation::{
-    ArchiveRead, Attempt, ExportJob, ExportObservation, ExportShared, ForeignAnswer,
-    ForeignOutcome, GarMediacentreObservation, GarMediacentreShared, GarObservation, GarShared,
-    GarSsoObservation, GarSsoShared, LoginObservation, Observations, Person, StatsObservation,
-    StatsShared, TargetFacts,
+    ArchiveRead, AskedDeletion, Attempt, DeletionObservation, DeletionShared, ExportJob,
+    ExportObservation, ExportShared, Fetched, ForeignAnswer, ForeignOutcome,
+    GarMediacentreObservation, GarMediacentreShared, GarObservation, GarShared, GarSsoObservation,
+    GarSsoShared, LoginObservation, ObjectProbe, Observations, Person, ServedCertificate,
+    StatsObservation, StatsShared, TargetFacts,
 };
 pub use outcome::{AssertionResult, AssertionStatus, Outcome, Verdict, failure_outcome, fold};
 pub use page::{NotPublic, PUBLIC_EXPECTED, public_problem};
@@ -91,6 +94,10 @@ pub fn evaluate(
                 .map(|o| judge_mediacentre(*rule, o)),
         }
         .unwrap_or_else(|verdict| verdict),
+        AssertionKind::Delcert { step, rule } => observations
+            .deletion(step)
+            .map(|o| judge_delcert(*rule, o))
+            .unwrap_or_else(|verdict| verdict),
         AssertionKind::Export { step, rule } => observations
             .export(step)
             .map(|o| judge_export(*rule, o))

@@ -316,6 +316,82 @@ pub struct ExportObservation {
 /// The exports of a step: observed, or why not.
 pub type ExportShared = Arc<Result<ExportObservation, String>>;
 
+/// Something the candidate should have served: what it served, or why not.
+#[derive(Clone, Debug)]
+pub enum Fetched<T> {
+    /// Served.
+    Got(T),
+    /// The candidate did not serve it (status, missing field): why.
+    Undelivered(String),
+    /// The harness could not ask (transport): why.
+    Unavailable(String),
+}
+
+/// A certificate as served.
+#[derive(Clone, Debug)]
+pub struct ServedCertificate {
+    /// The compact JWS, as served.
+    pub compact: String,
+    /// A second download gave the same bytes.
+    pub identical: bool,
+}
+
+/// One deletion asked by the controller, followed to its certificate.
+#[derive(Clone, Debug)]
+pub struct AskedDeletion {
+    /// `utilisateur`, `classe` or `ecole`.
+    pub kind: String,
+    /// Join key, `UAI/code` or UAI.
+    pub id: String,
+    /// What it is, in French.
+    pub label: String,
+    /// When the harness asked.
+    pub asked_at: chrono::DateTime<chrono::Utc>,
+    /// The request.
+    pub started: Attempt,
+    /// The certificate.
+    pub certificate: Fetched<ServedCertificate>,
+    /// What the ground truth says the deletion removes, by kind.
+    pub expected: BTreeMap<String, usize>,
+}
+
+/// An object probed after the deletions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObjectProbe {
+    /// What it is (with its marker or name).
+    pub what: String,
+    /// The id its export gave it.
+    pub id: String,
+    /// It must still exist (else: it must be gone).
+    pub kept: bool,
+    /// The status answered.
+    pub status: Result<u16, String>,
+}
+
+/// What a `deletion` step observed.
+#[derive(Clone, Debug)]
+pub struct DeletionObservation {
+    /// The three deletions, in order: a user, a class, a school.
+    pub asked: Vec<AskedDeletion>,
+    /// Deletion requests by people who are not the controller.
+    pub foreign: Vec<Attempt>,
+    /// The published keys (JWKS).
+    pub keys: Fetched<String>,
+    /// The objects probed, or why none could be (no export to take ids from).
+    pub probes: Result<Vec<ObjectProbe>, String>,
+    /// The collectivité's export after the deletions.
+    pub after: ArchiveRead,
+    /// Markers, file names and join keys that must be gone from it.
+    pub gone: Vec<String>,
+    /// Markers and file names that must still be in it.
+    pub kept: Vec<String>,
+    /// Evidence.
+    pub exchanges: Vec<String>,
+}
+
+/// The deletions of a step: observed, or why not.
+pub type DeletionShared = Arc<Result<DeletionObservation, String>>;
+
 /// The médiacentre of a step: observed, or why not.
 pub type GarMediacentreShared = Arc<Result<GarMediacentreObservation, String>>;
 
@@ -337,6 +413,7 @@ pub struct Observations {
     gar_sso: BTreeMap<String, GarSsoShared>,
     gar_mediacentre: BTreeMap<String, GarMediacentreShared>,
     exports: BTreeMap<String, ExportShared>,
+    deletions: BTreeMap<String, DeletionShared>,
     /// Facts about the target.
     pub target: TargetFacts,
 }
@@ -382,6 +459,7 @@ impl Observations {
             gar_sso: BTreeMap::new(),
             gar_mediacentre: BTreeMap::new(),
             exports: BTreeMap::new(),
+            deletions: BTreeMap::new(),
             target,
         }
     }
@@ -422,6 +500,18 @@ impl Observations {
     pub fn with_exports(mut self, exports: BTreeMap<String, ExportShared>) -> Self {
         self.exports = exports;
         self
+    }
+
+    /// Adds the deletions of the check.
+    #[must_use]
+    pub fn with_deletions(mut self, deletions: BTreeMap<String, DeletionShared>) -> Self {
+        self.deletions = deletions;
+        self
+    }
+
+    /// The deletions of a step.
+    pub fn deletion(&self, step: &str) -> Result<&DeletionObservation, Verdict> {
+        shared_of(&self.deletions, step, "les suppressions demandées")
     }
 
     /// The reversibility exports of a step.
@@ -525,12 +615,18 @@ impl Observations {
             .filter_map(|step| self.exports.get(*step))
             .filter_map(|shared| shared.as_ref().as_ref().ok())
             .flat_map(|observation| observation.exchanges.iter().cloned());
+        let deletions = steps
+            .iter()
+            .filter_map(|step| self.deletions.get(*step))
+            .filter_map(|shared| shared.as_ref().as_ref().ok())
+            .flat_map(|observation| observation.exchanges.iter().cloned());
         let mut ids: Vec<String> = pages
             .chain(logins)
             .chain(statistics)
             .chain(gar)
             .chain(gar_sso)
             .chain(exports)
+            .chain(deletions)
             .collect();
         ids.sort();
         ids.dedup();

@@ -839,6 +839,9 @@ fn is_textual(media_type: Option<&str>, body: &[u8]) -> bool {
                 || m.contains("json")
                 || m.contains("javascript")
                 || m.contains("x-www-form-urlencoded")
+                // RFC 7515 §9.2.1: a compact JWS is ASCII text.
+                || m.contains("jose")
+                || m.contains("jwt")
         }
         None => !body.iter().take(1024).any(|&b| b == 0),
     }

@@ -15,7 +15,9 @@ use crate::check::{
     self, AssertionResult, AssertionStatus, LoginObservation, NotPublic, Observations, Outcome,
     PUBLIC_EXPECTED, TargetFacts, capture_link, public_problem,
 };
-use crate::check::{ExportShared, GarMediacentreShared, GarShared, GarSsoShared, StatsShared};
+use crate::check::{
+    DeletionShared, ExportShared, GarMediacentreShared, GarShared, GarSsoShared, StatsShared,
+};
 use crate::idp::{Attack, Scenario};
 use crate::probe::{Document, HttpProbe, LoginPlan, LoginTrace, Page, PageCache, log_in};
 use crate::report::CheckRecord;
@@ -41,6 +43,8 @@ pub(crate) struct Context {
     pub(crate) exports: super::once::RunOnce<crate::check::ExportObservation>,
     /// The same, with the link tried again once expired.
     pub(crate) export_expiry: super::once::RunOnce<crate::check::ExportObservation>,
+    /// The deletions, asked once the exports were read.
+    pub(crate) deletions: super::once::RunOnce<crate::check::DeletionObservation>,
     /// Identifier of the run (the lot of seeded data).
     pub(crate) run_id: String,
     /// Where downloads are written before being read (inside the run's
@@ -81,6 +85,7 @@ pub(crate) async fn execute(check: &Check, context: &Arc<Context>) -> CheckRecor
     let mut gar_sso: BTreeMap<String, GarSsoShared> = BTreeMap::new();
     let mut gar_mediacentre: BTreeMap<String, GarMediacentreShared> = BTreeMap::new();
     let mut exports: BTreeMap<String, ExportShared> = BTreeMap::new();
+    let mut deletions: BTreeMap<String, DeletionShared> = BTreeMap::new();
     let mut captures: BTreeMap<String, String> = BTreeMap::new();
     let mut exchanges: Vec<String> = Vec::new();
     for step in &check.steps {
@@ -119,6 +124,12 @@ pub(crate) async fn execute(check: &Check, context: &Arc<Context>) -> CheckRecor
                 exports.insert(step.id.clone(), shared);
                 failed
             }
+            Action::Deletion => {
+                let shared = super::reversibility::observe_deletion(context).await;
+                let failed = shared.as_ref().as_ref().err().cloned();
+                deletions.insert(step.id.clone(), shared);
+                failed
+            }
             Action::Fetch { .. } | Action::Login(_) => None,
         };
         if let Some(why) = failed {
@@ -137,6 +148,7 @@ pub(crate) async fn execute(check: &Check, context: &Arc<Context>) -> CheckRecor
                 | Action::GarMediacentre
                 | Action::Statistics(_)
                 | Action::ExportJob { .. }
+                | Action::Deletion
         ) {
             continue;
         }
@@ -174,6 +186,7 @@ pub(crate) async fn execute(check: &Check, context: &Arc<Context>) -> CheckRecor
         gar_sso,
         gar_mediacentre,
         exports,
+        deletions,
     };
     judge(check, &pages, observed, &context.facts, &mut record);
     exchanges.extend(
@@ -230,7 +243,7 @@ fn unmet_requirement(check: &Check, target: &Target, sso: Option<&SsoSetup>) -> 
     let exports = check
         .steps
         .iter()
-        .any(|step| matches!(step.action, Action::ExportJob { .. }));
+        .any(|step| matches!(step.action, Action::ExportJob { .. } | Action::Deletion));
     if (logs_in || exports) && sso.is_none() {
         return Some(
             "la cible ne déclare pas de section [sso] : le candidat n'est pas relié aux \
@@ -482,6 +495,7 @@ struct Observed {
     gar_sso: BTreeMap<String, GarSsoShared>,
     gar_mediacentre: BTreeMap<String, GarMediacentreShared>,
     exports: BTreeMap<String, ExportShared>,
+    deletions: BTreeMap<String, DeletionShared>,
 }
 
 /// Preconditions, then assertions, then the fold.
@@ -498,7 +512,8 @@ fn judge(
         .with_gar(observed.gar)
         .with_gar_sso(observed.gar_sso)
         .with_gar_mediacentre(observed.gar_mediacentre)
-        .with_exports(observed.exports);
+        .with_exports(observed.exports)
+        .with_deletions(observed.deletions);
     for precondition in &check.only_if {
         let result = check::evaluate(precondition, check.severity, &observations);
         match result.status {

@@ -20,10 +20,17 @@ use serde_json::{Value, json};
 use super::execution::Context;
 use super::once::Shared;
 use super::sso::SsoSetup;
-use crate::check::{ArchiveRead, Attempt, ExportJob, ExportObservation};
+use std::collections::BTreeMap;
+
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+
+use crate::check::{
+    ArchiveRead, AskedDeletion, Attempt, DeletionObservation, ExportJob, ExportObservation,
+    Fetched, ObjectProbe, ServedCertificate,
+};
 use crate::probe::{Jar, Request};
 use crate::reversibility::archive::ZipLimits;
-use crate::reversibility::{GroundTruth, LINK_SLACK_SECONDS, examine};
+use crate::reversibility::{GroundTruth, Item, LINK_SLACK_SECONDS, Role, examine, marker};
 use crate::suite::{Capability, SecretSlot, StatsViewer};
 
 /// Largest archive downloaded.
@@ -617,4 +624,501 @@ async fn after_expiry(
         .await;
     let _ = std::fs::remove_dir(&context.scratch);
     Ok(attempt)
+}
+
+/// The deletions of the run, asked once the exports were read (their ids
+/// tell which objects to probe afterwards), on first call.
+pub(crate) async fn observe_deletion(context: &Arc<Context>) -> Shared<DeletionObservation> {
+    let owned = Arc::clone(context);
+    context
+        .deletions
+        .get(
+            move || async move {
+                let exported = observe(&owned).await;
+                let exported = exported.as_ref().as_ref().map_err(|why| {
+                    format!("les exports n'ont pas pu être faits, rien à supprimer ensuite : {why}")
+                })?;
+                let result = gather_deletion(&owned, exported).await;
+                let _ = std::fs::remove_dir(&owned.scratch);
+                result
+            },
+            "suppressions et certificats",
+        )
+        .await
+}
+
+/// What one deletion should remove and where the probes look.
+struct Planned {
+    kind: &'static str,
+    id: String,
+    label: String,
+    expected: BTreeMap<String, usize>,
+}
+
+/// The three deletions of the scenario — a parent of the exported school,
+/// its class, and the other school of the collectivité — with the counts
+/// the ground truth gives (a user's comments and signatures first; the
+/// class then holds what is left).
+fn plan(truth: &GroundTruth) -> Result<(Vec<Planned>, String), String> {
+    let school = truth.school(Role::Exported).ok_or("aucune école amorcée")?;
+    let other = truth.school(Role::SameCommune).ok_or(
+        "l'annuaire AAF n'a pas d'autre école dans la collectivité : la suppression d'une école n'est pas essayée",
+    )?;
+    let parent = school
+        .persons
+        .iter()
+        .find(|p| p.profile == "parent")
+        .ok_or("aucun parent amorcé")?;
+    let (code, label) = school.classes.first().ok_or("aucune classe amorcée")?;
+    let who = &parent.jointure;
+    let mut user = BTreeMap::new();
+    let mut class = BTreeMap::new();
+    user.insert("comptes".to_owned(), 1);
+    class.insert("classes".to_owned(), 1);
+    for item in &school.items {
+        match item {
+            Item::Message { author, .. } if author == who => {
+                *user.entry("messages".to_owned()).or_default() += 1
+            }
+            Item::Post {
+                comments, class: c, ..
+            } if c == code => {
+                *class.entry("billets".to_owned()).or_default() += 1;
+                let by = comments.iter().filter(|m| &m.author == who).count();
+                *user.entry("commentaires".to_owned()).or_default() += by;
+                *class.entry("commentaires".to_owned()).or_default() += comments.len() - by;
+            }
+            Item::Homework { class: c, .. } if c == code => {
+                *class.entry("seances".to_owned()).or_default() += 1
+            }
+            Item::Event { class: c, .. } if c == code => {
+                *class.entry("evenements".to_owned()).or_default() += 1
+            }
+            Item::Note {
+                signatures,
+                class: c,
+                ..
+            } if c == code => {
+                *class.entry("mots".to_owned()).or_default() += 1;
+                let by = signatures.iter().filter(|(p, _)| p == who).count();
+                *user.entry("signatures".to_owned()).or_default() += by;
+                *class.entry("signatures".to_owned()).or_default() += signatures.len() - by;
+            }
+            _ => {}
+        }
+    }
+    let owned = school.files.iter().filter(|f| &f.owner == who).count();
+    user.insert("fichiers".to_owned(), owned);
+    let mut whole = BTreeMap::new();
+    whole.insert("ecoles".to_owned(), 1);
+    whole.insert("classes".to_owned(), other.classes.len());
+    whole.insert("comptes".to_owned(), other.persons.len());
+    whole.insert("fichiers".to_owned(), other.files.len());
+    for item in &other.items {
+        let kind = match item {
+            Item::Message { .. } => "messages",
+            Item::Post { comments, .. } => {
+                *whole.entry("commentaires".to_owned()).or_default() += comments.len();
+                "billets"
+            }
+            Item::Homework { .. } => "seances",
+            Item::Event { .. } => "evenements",
+            Item::Note { signatures, .. } => {
+                *whole.entry("signatures".to_owned()).or_default() += signatures.len();
+                "mots"
+            }
+        };
+        *whole.entry(kind.to_owned()).or_default() += 1;
+    }
+    let other_class = other
+        .classes
+        .first()
+        .map(|(c, _)| format!("{}/{c}", other.uai))
+        .unwrap_or_default();
+    Ok((
+        vec![
+            Planned {
+                kind: "utilisateur",
+                id: who.clone(),
+                label: format!(
+                    "{} {} (parent, jointure {who})",
+                    parent.first_name, parent.last_name
+                ),
+                expected: user,
+            },
+            Planned {
+                kind: "classe",
+                id: format!("{}/{code}", school.uai),
+                label: format!("la classe {label} de l'école {}", school.uai),
+                expected: class,
+            },
+            Planned {
+                kind: "ecole",
+                id: other.uai.clone(),
+                label: format!("l'école {} ({})", other.uai, other.name),
+                expected: whole,
+            },
+        ],
+        other_class,
+    ))
+}
+
+/// Objects to probe — (what, id the export gave it, must still exist) — and
+/// the markers and names that must be gone from, or kept in, a new export.
+type Targets = (Vec<(String, String, bool)>, Vec<String>, Vec<String>);
+
+/// The objects to probe, with the ids the exports gave them, and the
+/// markers that must be gone from (or kept in) a new export.
+fn probes_of(
+    truth: &GroundTruth,
+    exported: &ExportObservation,
+    parent: &str,
+) -> Result<Targets, String> {
+    let (Ok(school), Ok(commune)) = (
+        exported.school.archive.examined(""),
+        exported.commune.archive.examined(""),
+    ) else {
+        return Err(
+            "les exports n'ont pas été lus : aucun identifiant d'objet à interroger".to_owned(),
+        );
+    };
+    let lot = &truth.lot;
+    let mut probes = Vec::new();
+    let mut gone = Vec::new();
+    let mut kept = Vec::new();
+    for seeded in [
+        truth.school(Role::Exported),
+        truth.school(Role::SameCommune),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        let whole = seeded.role == Role::SameCommune;
+        let records = if whole {
+            &commune.records
+        } else {
+            &school.records
+        };
+        for item in &seeded.items {
+            let key = marker(lot, &seeded.uai, item.key());
+            let stays = !whole && matches!(item, Item::Message { author, .. } if author != parent);
+            let found = records
+                .messages
+                .iter()
+                .find(|m| m.objet.contains(&key))
+                .map(|m| m.id.clone())
+                .or_else(|| {
+                    records
+                        .billets
+                        .iter()
+                        .find(|p| p.titre.contains(&key))
+                        .map(|p| p.id.clone())
+                })
+                .or_else(|| {
+                    records
+                        .cahier_textes
+                        .iter()
+                        .find(|h| h.contenu.contains(&key))
+                        .map(|h| h.id.clone())
+                })
+                .or_else(|| {
+                    records
+                        .agenda
+                        .iter()
+                        .find(|e| e.titre.contains(&key))
+                        .map(|e| e.id.clone())
+                })
+                .or_else(|| {
+                    records
+                        .cahier_liaison
+                        .iter()
+                        .find(|n| n.texte.contains(&key))
+                        .map(|n| n.id.clone())
+                });
+            if let Some(id) = found {
+                probes.push((format!("{} {key}", item.kind_fr()), id, stays));
+            }
+            if let Item::Post { comments, .. } = item {
+                for comment in comments {
+                    let key = marker(lot, &seeded.uai, &comment.key);
+                    let id = records
+                        .billets
+                        .iter()
+                        .flat_map(|p| &p.commentaires)
+                        .find(|c| c.texte.contains(&key))
+                        .map(|c| c.id.clone());
+                    if let Some(id) = id {
+                        probes.push((format!("commentaire {key}"), id, false));
+                    }
+                    gone.push(key);
+                }
+            }
+            if stays {
+                kept.push(key)
+            } else {
+                gone.push(key)
+            }
+        }
+        for file in &seeded.files {
+            let stays = !whole && file.owner != parent;
+            if let Some(found) = records.fichiers.iter().find(|f| f.nom == file.name) {
+                probes.push((format!("fichier {}", file.name), found.id.clone(), stays));
+            }
+            if stays {
+                kept.push(file.name.clone());
+            } else {
+                gone.push(file.name.clone());
+            }
+        }
+        for person in &seeded.persons {
+            let gone_person = whole || person.jointure == parent;
+            if let Some(found) = records
+                .personnes
+                .iter()
+                .find(|p| p.jointure.as_deref() == Some(&person.jointure))
+            {
+                let what = format!(
+                    "compte de {} {} ({})",
+                    person.first_name, person.last_name, person.jointure
+                );
+                probes.push((what, found.id.clone(), !gone_person));
+            }
+        }
+    }
+    Ok((probes, gone, kept))
+}
+
+async fn gather_deletion(
+    context: &Context,
+    exported: &ExportObservation,
+) -> Result<DeletionObservation, String> {
+    let setup = context
+        .target
+        .reversibility
+        .as_ref()
+        .ok_or("section [reversibility] absente de la description de cible")?;
+    let truth = &exported.truth;
+    let (planned, other_class) = plan(truth)?;
+    let deletion_api = context.capability(Capability::DeletionApi)?;
+    let objects_api = context.capability(Capability::ObjectsApi)?;
+    let keys_url = context.capability(Capability::CertificateKeys)?;
+    let controller = token(&setup.controller).ok_or("jeton du responsable non fourni")?;
+    let scene = Scene {
+        context,
+        export_api: deletion_api.clone(),
+        controller: controller.clone(),
+        outsider: setup.outsider.as_ref().and_then(token),
+        timeout: setup.job_timeout,
+    };
+    let mut exchanges = Vec::new();
+    let foreign_body = json!({ "perimetre": "classe", "id": other_class });
+    let outsider = scene.outsider.clone();
+    let mut foreign = vec![
+        scene
+            .try_as(
+                "anonyme",
+                None,
+                Request::post_json(&deletion_api, &foreign_body),
+                &mut exchanges,
+            )
+            .await,
+    ];
+    if let Some(outsider) = &outsider {
+        foreign.push(
+            scene
+                .try_as(
+                    "compte d'une autre collectivité",
+                    Some(outsider),
+                    Request::post_json(&deletion_api, &foreign_body),
+                    &mut exchanges,
+                )
+                .await,
+        );
+    }
+    let mut asked = Vec::new();
+    for deletion in &planned {
+        let asked_at = chrono::Utc::now();
+        let body = json!({ "perimetre": deletion.kind, "id": deletion.id });
+        let (started, certificate) = scene.delete(&body, &mut exchanges).await;
+        asked.push(AskedDeletion {
+            kind: deletion.kind.to_owned(),
+            id: deletion.id.clone(),
+            label: deletion.label.clone(),
+            asked_at,
+            started,
+            certificate,
+            expected: deletion.expected.clone(),
+        });
+    }
+    let keys = match context
+        .probe
+        .follow(Request::get(&keys_url), &mut Jar::default(), &mut exchanges)
+        .await
+    {
+        Err(error) => Fetched::Unavailable(error.to_string()),
+        Ok(page) if page.status != 200 => Fetched::Undelivered(format!(
+            "GET {} → statut {}",
+            scene.shown(&keys_url),
+            page.status
+        )),
+        Ok(page) => Fetched::Got(page.text().unwrap_or_default().to_owned()),
+    };
+    let parent = planned.first().map(|p| p.id.clone()).unwrap_or_default();
+    let (probes, gone, kept) = match probes_of(truth, exported, &parent) {
+        Ok((targets, gone, kept)) => {
+            let mut probes = Vec::new();
+            for (what, id, kept) in targets {
+                let url = reqwest::Url::parse(&format!(
+                    "{}/{}",
+                    objects_api.as_str().trim_end_matches('/'),
+                    utf8_percent_encode(&id, NON_ALPHANUMERIC)
+                ))
+                .map_err(|error| error.to_string())?;
+                let status = context
+                    .probe
+                    .status_of(
+                        Request::get(&url),
+                        &Jar::default().with_bearer_for(&objects_api, Some(controller.clone())),
+                        &mut exchanges,
+                    )
+                    .await
+                    .map_err(|error| error.to_string());
+                probes.push(ObjectProbe {
+                    what,
+                    id,
+                    kept,
+                    status,
+                });
+            }
+            (Ok(probes), gone, kept)
+        }
+        Err(why) => (Err(why), Vec::new(), Vec::new()),
+    };
+    let exports = Scene {
+        context,
+        export_api: context.capability(Capability::ExportApi)?,
+        controller,
+        outsider: None,
+        timeout: setup.job_timeout,
+    };
+    let (after, _, _) = exports
+        .export(
+            (setup.controller.level.as_str(), &setup.controller.id),
+            Duration::from_secs(600),
+            "export-apres-suppression.zip",
+            &mut exchanges,
+        )
+        .await;
+    Ok(DeletionObservation {
+        asked,
+        foreign,
+        keys,
+        probes,
+        after: after.archive,
+        gone,
+        kept,
+        exchanges,
+    })
+}
+
+impl Scene<'_> {
+    /// Asks for one deletion as the controller and follows it to its
+    /// certificate, downloaded twice.
+    async fn delete(
+        &self,
+        body: &Value,
+        exchanges: &mut Vec<String>,
+    ) -> (Attempt, Fetched<ServedCertificate>) {
+        let api = &self.export_api;
+        let (status, json) = match self.call(Request::post_json(api, body), exchanges).await {
+            Err(why) => {
+                return (
+                    self.attempt("responsable", "POST", api, Err(why.clone())),
+                    Fetched::Unavailable(why),
+                );
+            }
+            Ok(answer) => answer,
+        };
+        let attempt = self.attempt("responsable", "POST", api, Ok(status));
+        let field = |json: &Option<Value>, name: &str| {
+            json.as_ref()
+                .and_then(|j| j.get(name))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        if !(200..300).contains(&status) {
+            let why = format!("{} : demande refusée", attempt.describe());
+            return (attempt, Fetched::Undelivered(why));
+        }
+        let (Some(_reference), Some(follow)) = (field(&json, "reference"), field(&json, "suivi"))
+        else {
+            let why = format!(
+                "{} : réponse sans « reference » ou sans « suivi »",
+                attempt.describe()
+            );
+            return (attempt, Fetched::Undelivered(why));
+        };
+        let Ok(follow) = api.join(&follow) else {
+            let why = format!("suivi « {follow} » inutilisable");
+            return (attempt, Fetched::Undelivered(why));
+        };
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        let mut wait = Duration::from_millis(100);
+        let certificate = loop {
+            match self.call(Request::get(&follow), exchanges).await {
+                Err(why) => return (attempt, Fetched::Unavailable(why)),
+                Ok((200, json)) => match field(&json, "etat").as_deref() {
+                    Some("termine") => break field(&json, "certificat"),
+                    Some("echec") => {
+                        let why = format!(
+                            "la suppression a échoué : {}",
+                            field(&json, "erreur").unwrap_or_default()
+                        );
+                        return (attempt, Fetched::Undelivered(why));
+                    }
+                    _ if tokio::time::Instant::now() + wait > deadline => {
+                        let why = format!(
+                            "suppression non terminée après {} s",
+                            self.timeout.as_secs()
+                        );
+                        return (attempt, Fetched::Undelivered(why));
+                    }
+                    _ => {}
+                },
+                Ok((status, _)) => {
+                    let why = format!("suivi {} → statut {status}", self.shown(&follow));
+                    return (attempt, Fetched::Undelivered(why));
+                }
+            }
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(Duration::from_secs(2));
+        };
+        let Some(url) = certificate.and_then(|c| follow.join(&c).ok()) else {
+            let why = "suppression terminée sans lien « certificat »".to_owned();
+            return (attempt, Fetched::Undelivered(why));
+        };
+        let mut copies = Vec::new();
+        for _ in 0..2 {
+            let mut jar = self.jar(Some(&self.controller));
+            match self
+                .context
+                .probe
+                .follow(Request::get(&url), &mut jar, exchanges)
+                .await
+            {
+                Err(error) => return (attempt, Fetched::Unavailable(error.to_string())),
+                Ok(page) if page.status != 200 => {
+                    let why = format!("certificat {} → statut {}", self.shown(&url), page.status);
+                    return (attempt, Fetched::Undelivered(why));
+                }
+                Ok(page) => copies.push(page.text().unwrap_or_default().to_owned()),
+            }
+        }
+        let identical = copies.first() == copies.get(1);
+        let compact = copies.into_iter().next().unwrap_or_default();
+        (
+            attempt,
+            Fetched::Got(ServedCertificate { compact, identical }),
+        )
+    }
 }

@@ -143,6 +143,7 @@ pub async fn run(
         gar_mediacentre: super::once::RunOnce::default(),
         exports: super::once::RunOnce::default(),
         export_expiry: super::once::RunOnce::default(),
+        deletions: super::once::RunOnce::default(),
         run_id: settings.run_id.clone(),
         scratch: settings
             .scratch

@@ -27,6 +27,10 @@ pub struct SuiteSource {
 /// work from any directory with exactly the suites of this version.
 const EMBEDDED: &[(&str, &str)] = &[
     (
+        "suites/delcert.yaml",
+        include_str!("../../suites/delcert.yaml"),
+    ),
+    (
         "suites/export.yaml",
         include_str!("../../suites/export.yaml"),
     ),

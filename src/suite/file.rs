@@ -221,6 +221,9 @@ pub struct StepEntry {
     /// A pupil logged in through EduConnect opens the médiacentre (`gar_mediacentre`) while the harness serves the GAR's "ressources" web service (target section `[gar]`), which records the calls (once per run).
     #[serde(default)]
     pub gar_mediacentre: Option<StatisticsStepEntry>,
+    /// After the `export_job` scenario: asks for the deletion of a user, a class and a school (`deletion_api`), fetches each certificate and the published keys (`certificate_keys`), then probes what was deleted (`objects_api`, a new export) (once per run).
+    #[serde(default)]
+    pub deletion: Option<StatisticsStepEntry>,
     /// Seeds content through the conformance API (`seed_api`), asks for the export of the school and of the collectivité (`export_api`, target section `[reversibility]`), follows the jobs, downloads and reads the archives without extracting them, and tries the job and the link as someone else and after expiry (once per run).
     #[serde(default)]
     pub export_job: Option<ExportStepEntry>,
@@ -380,6 +383,19 @@ pub struct AssertionEntry {
     /// A rule over the reversibility exports read by an `export_job` step.
     #[serde(default)]
     pub export: Option<ExportRuleEntry>,
+    /// A rule over the deletions and certificates of a `deletion` step.
+    #[serde(default)]
+    pub delcert: Option<DelcertRuleEntry>,
+}
+
+/// Parameters of the `delcert` assertion.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DelcertRuleEntry {
+    /// `deletion` step examined.
+    pub step: Located<String>,
+    /// `channel`, `signed`, `content`, `effective`, `backups` or `counts`.
+    pub rule: Located<String>,
 }
 
 /// Parameters of the `export` assertion.

@@ -20,9 +20,9 @@ pub use file::SuiteFile;
 pub use located::Located;
 pub use model::{
     AccessibilityState, Action, ActivityLine, Assertion, AssertionKind, Capture, CaptureKind,
-    Catalog, Check, Column, CookieAttribute, Counted, Css, Deployment, Dimension, ExportRule,
-    GarRule, GarStep, LoginStep, Measure, Pattern, PhraseList, Reference, Severity, SmallCells,
-    SsoService, StatsRule, StatsSpec, Step, Suite, VirtualUser, Who, Zone,
+    Catalog, Check, Column, CookieAttribute, Counted, Css, DelcertRule, Deployment, Dimension,
+    ExportRule, GarRule, GarStep, LoginStep, Measure, Pattern, PhraseList, Reference, Severity,
+    SmallCells, SsoService, StatsRule, StatsSpec, Step, Suite, VirtualUser, Who, Zone,
 };
 pub use quantity::{display_duration, parse_duration, parse_size};
 pub use schema::suite_schema;

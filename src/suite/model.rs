@@ -169,6 +169,10 @@ pub enum Action {
         /// Wait for the link's expiry and try it again.
         link_expiry: bool,
     },
+    /// After the exports were read: deletions of a user, a class and a
+    /// school asked, their certificates fetched, what they deleted probed
+    /// (once per run, shared).
+    Deletion,
 }
 
 /// What a `login` step does.
@@ -494,6 +498,13 @@ pub enum AssertionKind {
         step: String,
         /// What is verified.
         rule: GarRule,
+    },
+    /// A rule over the deletions and their certificates.
+    Delcert {
+        /// `deletion` step examined.
+        step: String,
+        /// What is verified.
+        rule: DelcertRule,
     },
     /// A rule over the reversibility exports.
     Export {
@@ -953,6 +964,65 @@ impl ExportRule {
     }
 }
 
+/// What a `delcert` assertion verifies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DelcertRule {
+    /// Only the controller may ask for a deletion; each gets a reference.
+    Channel,
+    /// Each certificate is a JWS signed with a published key, stable.
+    Signed,
+    /// Each certificate states scope, dates, method, verification, signer.
+    Content,
+    /// What was certified deleted is gone, and nothing else.
+    Effective,
+    /// Backup copies destroyed within three months.
+    Backups,
+    /// The certificate's counts are those of the data deleted.
+    Counts,
+}
+
+impl DelcertRule {
+    /// Every rule.
+    pub const ALL: [Self; 6] = [
+        Self::Channel,
+        Self::Signed,
+        Self::Content,
+        Self::Effective,
+        Self::Backups,
+        Self::Counts,
+    ];
+
+    /// Name in suite files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Channel => "channel",
+            Self::Signed => "signed",
+            Self::Content => "content",
+            Self::Effective => "effective",
+            Self::Backups => "backups",
+            Self::Counts => "counts",
+        }
+    }
+
+    /// French label used when the suite gives none.
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            Self::Channel => {
+                "Suppression demandée par le seul responsable, chaque demande référencée"
+            }
+            Self::Signed => {
+                "Certificat signé (JWS EdDSA, clé publiée), identique à chaque téléchargement"
+            }
+            Self::Content => {
+                "Certificat complet : périmètre, dates, méthode, vérification, signataire"
+            }
+            Self::Effective => "Ce qui est certifié supprimé a disparu, et rien d'autre",
+            Self::Backups => "Sauvegardes détruites dans les trois mois",
+            Self::Counts => "Les comptes du certificat sont ceux des données supprimées",
+        }
+    }
+}
+
 /// The kind of step a GAR rule reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GarStep {
@@ -1074,6 +1144,7 @@ impl AssertionKind {
             | Self::LogoutEndsSession { step }
             | Self::Statistics { step, .. }
             | Self::Export { step, .. }
+            | Self::Delcert { step, .. }
             | Self::Gar { step, .. } => vec![step],
             Self::Link { zone, .. }
             | Self::Phrases { zone, .. }

@@ -68,11 +68,18 @@ pub enum Capability {
     SeedApi,
     /// The conformance API that starts reversibility exports (`POST`, JSON).
     ExportApi,
+    /// The conformance API that receives deletion requests (`POST`, JSON).
+    DeletionApi,
+    /// The JWKS of the keys that sign deletion certificates (public).
+    CertificateKeys,
+    /// The conformance API that says whether an object still exists
+    /// (`GET <api>/<id>`, the id its export gave it).
+    ObjectsApi,
 }
 
 impl Capability {
     /// Every capability, in documentation order.
-    pub const ALL: [Self; 15] = [
+    pub const ALL: [Self; 18] = [
         Self::LoginPage,
         Self::HomePage,
         Self::EduconnectOidcLogin,
@@ -88,6 +95,9 @@ impl Capability {
         Self::GarMediacentre,
         Self::SeedApi,
         Self::ExportApi,
+        Self::DeletionApi,
+        Self::CertificateKeys,
+        Self::ObjectsApi,
     ];
 
     /// Name in suite and target files.
@@ -108,6 +118,9 @@ impl Capability {
             Self::GarMediacentre => "gar_mediacentre",
             Self::SeedApi => "seed_api",
             Self::ExportApi => "export_api",
+            Self::DeletionApi => "deletion_api",
+            Self::CertificateKeys => "certificate_keys",
+            Self::ObjectsApi => "objects_api",
         }
     }
 
@@ -455,6 +468,9 @@ struct CapabilitiesFile {
     gar_mediacentre: Option<String>,
     seed_api: Option<String>,
     export_api: Option<String>,
+    deletion_api: Option<String>,
+    certificate_keys: Option<String>,
+    objects_api: Option<String>,
 }
 
 #[derive(Default, Deserialize)]
@@ -597,6 +613,12 @@ pub fn parse_target(
             ),
             (Capability::SeedApi, &raw.capabilities.seed_api),
             (Capability::ExportApi, &raw.capabilities.export_api),
+            (Capability::DeletionApi, &raw.capabilities.deletion_api),
+            (
+                Capability::CertificateKeys,
+                &raw.capabilities.certificate_keys,
+            ),
+            (Capability::ObjectsApi, &raw.capabilities.objects_api),
         ];
         for (capability, value) in declared {
             let Some(value) = value else { continue };

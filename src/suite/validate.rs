@@ -18,8 +18,8 @@ use super::file::{
 use super::located::Located;
 use super::model::{
     AccessibilityState, Action, ActivityLine, Assertion, AssertionKind, Capture, CaptureKind,
-    Check, CookieAttribute, Counted, Css, Deployment, Dimension, ExportRule, GarRule, GarStep,
-    LoginStep, Measure, Pattern, PhraseList, Reference, SmallCells, SsoService, StatsRule,
+    Check, CookieAttribute, Counted, Css, DelcertRule, Deployment, Dimension, ExportRule, GarRule,
+    GarStep, LoginStep, Measure, Pattern, PhraseList, Reference, SmallCells, SsoService, StatsRule,
     StatsSpec, Step, Suite, VirtualUser, Who, Zone,
 };
 use super::quantity::parse_duration;
@@ -298,12 +298,19 @@ fn validate_check(
         .filter(|step| step.value.export_job.is_some())
         .map(|step| step.value.id.value.clone())
         .collect();
+    let deletions: BTreeSet<String> = raw
+        .steps
+        .iter()
+        .filter(|step| step.value.deletion.is_some())
+        .map(|step| step.value.id.value.clone())
+        .collect();
     let known = KnownSteps {
         all: &step_ids,
         logins: &logins,
         statistics: &statistics,
         gar: &gar,
         exports: &exports,
+        deletions: &deletions,
     };
     let only_if: Vec<Assertion> = raw
         .only_if
@@ -408,12 +415,30 @@ fn validate_step(
         raw.gar_sso.is_some(),
         raw.gar_mediacentre.is_some(),
         raw.export_job.is_some(),
+        raw.deletion.is_some(),
     ];
     if probes.iter().filter(|p| **p).count() > 1 {
         cx.error(
             entry,
             format!("étape « {step_id} » : une seule sonde par étape"),
         );
+    }
+    if raw.deletion.is_some() {
+        if let Some(capture) = raw.capture.values().next() {
+            cx.error(capture, "une étape deletion ne capture rien");
+        }
+        requires.extend([
+            Capability::SeedApi,
+            Capability::ExportApi,
+            Capability::DeletionApi,
+            Capability::CertificateKeys,
+            Capability::ObjectsApi,
+        ]);
+        return (cx.problems.len() == before).then(|| Step {
+            id: step_id,
+            action: Action::Deletion,
+            captures: Vec::new(),
+        });
     }
     if let Some(export) = &raw.export_job {
         if let Some(capture) = raw.capture.values().next() {
@@ -530,7 +555,7 @@ fn validate_step(
         cx.error(
             entry,
             format!(
-                "étape « {step_id} » : aucune sonde ; sondes connues : fetch, login, statistics, gar_export, gar_sso, gar_mediacentre, export_job"
+                "étape « {step_id} » : aucune sonde ; sondes connues : fetch, login, statistics, gar_export, gar_sso, gar_mediacentre, export_job, deletion"
             ),
         );
         return None;
@@ -808,7 +833,7 @@ fn zone(
     })
 }
 
-const ASSERTION_KINDS: &str = "status, public_page, element, link, phrases, pattern, exactly_one, cookies, third_party, lang, link_names, readability, accessibility_rate, signed_in, refused, replay_refused, session_cookie, session_renewed, no_secret_in_urls, idp_logout, logout_ends_session, statistics, gar, export";
+const ASSERTION_KINDS: &str = "status, public_page, element, link, phrases, pattern, exactly_one, cookies, third_party, lang, link_names, readability, accessibility_rate, signed_in, refused, replay_refused, session_cookie, session_renewed, no_secret_in_urls, idp_logout, logout_ends_session, statistics, gar, export, delcert";
 
 /// The GAR probe of a step, if it has one.
 fn gar_step_kind(raw: &StepEntry) -> Option<GarStep> {
@@ -831,6 +856,7 @@ struct KnownSteps<'a> {
     statistics: &'a BTreeSet<String>,
     gar: &'a BTreeMap<String, GarStep>,
     exports: &'a BTreeSet<String>,
+    deletions: &'a BTreeSet<String>,
 }
 
 fn login_ref(
@@ -889,6 +915,7 @@ fn validate_assertion(
         raw.statistics.is_some(),
         raw.gar.is_some(),
         raw.export.is_some(),
+        raw.delcert.is_some(),
     ]
     .into_iter()
     .filter(|&given| given)
@@ -993,6 +1020,22 @@ fn validate_assertion(
         validate_gar_rule(cx, known, rule)
     } else if let Some(rule) = &raw.export {
         validate_export_rule(cx, known, rule)
+    } else if let Some(rule) = &raw.delcert {
+        let step = step_ref(cx, known.all, &rule.step);
+        match step {
+            Some(step) if known.deletions.contains(&step) => {
+                rule_named(cx, &DelcertRule::ALL, DelcertRule::as_str, &rule.rule)
+                    .map(|rule| AssertionKind::Delcert { step, rule })
+            }
+            Some(step) => {
+                cx.error(
+                    &rule.step,
+                    format!("l'étape « {step} » n'est pas une étape deletion"),
+                );
+                None
+            }
+            None => None,
+        }
     } else {
         validate_login_assertion(cx, scope, known, raw)
     };
@@ -1217,6 +1260,7 @@ fn default_label(kind: &AssertionKind) -> String {
         AssertionKind::Statistics { rule, .. } => rule.label_fr().to_owned(),
         AssertionKind::Gar { rule, .. } => rule.label_fr().to_owned(),
         AssertionKind::Export { rule, .. } => rule.label_fr().to_owned(),
+        AssertionKind::Delcert { rule, .. } => rule.label_fr().to_owned(),
     }
 }
 

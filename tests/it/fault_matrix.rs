@@ -160,6 +160,26 @@ fn expected_export(fault: Fault) -> Vec<(u8, Outcome)> {
     }
 }
 
+/// What each DELCERT fault must produce (DELCERT-NN → outcome).
+fn expected_delcert(fault: Fault) -> Vec<(u8, Outcome)> {
+    match fault {
+        // The outsider's request deletes the other school's class before
+        // the controller deletes the school: its certificate counts less.
+        Fault::DeleteAnyone => vec![(1, F), (10, W)],
+        Fault::DelcertUnsigned => vec![(2, F)],
+        Fault::DelcertNoSigner => vec![(3, F)],
+        Fault::DelcertBackupsLate => vec![(5, F)],
+        // The certificate honestly counts no message: a wrong count too.
+        Fault::DeleteKeepsMessages => vec![(4, F), (10, W)],
+        // Counted on untouched data, the class still holds what the user
+        // deletion should have removed.
+        Fault::DelcertLies => vec![(4, F), (10, W)],
+        // No archive to take the objects' ids from, nor to search after.
+        Fault::ExportZipUnsafeName => vec![(4, E)],
+        _ => Vec::new(),
+    }
+}
+
 /// What each fault must produce, check by check.
 fn expected(fault: Fault) -> BTreeMap<String, Outcome> {
     let mut outcomes = match expected_sso(fault) {
@@ -169,6 +189,7 @@ fn expected(fault: Fault) -> BTreeMap<String, Outcome> {
     outcomes.extend(ids("STATS", expected_stats(fault)));
     outcomes.extend(ids("GAR", expected_gar(fault)));
     outcomes.extend(ids("EXPORT", expected_export(fault)));
+    outcomes.extend(ids("DELCERT", expected_delcert(fault)));
     outcomes
 }
 

@@ -613,8 +613,12 @@ async fn the_export_pushed_to_the_harness_sftp_drop_is_judged() {
 }
 
 /// The reference ENT's collectivité export, fetched through the conformance
-/// API as the harness does, written to `path`.
-async fn reference_export(faults: &[ent_server::Fault], path: &std::path::Path) {
+/// API as the harness does, written to `path`; then the certificate of the
+/// deletion of the exported school's class and the published keys.
+async fn reference_export(
+    faults: &[ent_server::Fault],
+    path: &std::path::Path,
+) -> (String, String) {
     let demo = entconf::demo::start(faults.iter().copied().collect())
         .await
         .expect("demo");
@@ -646,18 +650,21 @@ async fn reference_export(faults: &[ent_server::Fault], path: &std::path::Path) 
         .json()
         .await
         .expect("JSON");
+    let get_json = |url: &str| {
+        let request = client.get(url).bearer_auth(&token).send();
+        async move {
+            request
+                .await
+                .expect("suivi")
+                .json::<serde_json::Value>()
+                .await
+                .expect("JSON")
+        }
+    };
     let follow = format!("{base}{}", started["suivi"].as_str().expect("suivi"));
     let mut link = None;
     for _ in 0..50 {
-        let state: serde_json::Value = client
-            .get(&follow)
-            .bearer_auth(&token)
-            .send()
-            .await
-            .expect("suivi")
-            .json()
-            .await
-            .expect("JSON");
+        let state = get_json(&follow).await;
         if state["etat"] == "termine" {
             link = state["lien"].as_str().map(str::to_owned);
             break;
@@ -675,10 +682,47 @@ async fn reference_export(faults: &[ent_server::Fault], path: &std::path::Path) 
         .await
         .expect("octets");
     std::fs::write(path, &bytes).expect("écriture");
+    let class = format!("{}/{}", setup.school, truth.schools[0].classes[0].0);
+    let asked: serde_json::Value = client
+        .post(format!("{base}/api/conformance/suppressions"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "perimetre": "classe", "id": class }))
+        .send()
+        .await
+        .expect("suppression")
+        .json()
+        .await
+        .expect("JSON");
+    let state = get_json(&format!(
+        "{base}{}",
+        asked["suivi"].as_str().expect("suivi")
+    ))
+    .await;
+    let certificate = client
+        .get(format!(
+            "{base}{}",
+            state["certificat"].as_str().expect("certificat")
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("certificat")
+        .text()
+        .await
+        .expect("texte");
+    let keys = client
+        .get(format!("{base}/api/conformance/cles"))
+        .send()
+        .await
+        .expect("clés")
+        .text()
+        .await
+        .expect("texte");
+    (certificate, keys)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn unzip_zipfile_and_jsonschema_read_the_reference_export_as_entconf_does() {
+async fn unzip_zipfile_jsonschema_and_jwcrypto_read_the_reference_export_and_certificate() {
     let Some(python) = python() else { return };
     let unzip = Command::new("unzip")
         .arg("-v")
@@ -691,7 +735,13 @@ async fn unzip_zipfile_and_jsonschema_read_the_reference_export_as_entconf_does(
     let schema =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("suites/api/export-format.schema.json");
     let clean = dir.join("propre.zip");
-    reference_export(&[], &clean).await;
+    let (certificate, keys) = reference_export(&[], &clean).await;
+    // The reference ENT's deletion certificate, verified by jwcrypto.
+    let jwks = dir.join("cles.json");
+    std::fs::write(&jwks, &keys).expect("JWKS");
+    let jwks_text = jwks.to_string_lossy().into_owned();
+    let payload = run_python(&python, "verify_jws.py", &[&jwks_text], &certificate);
+    assert!(payload.contains("\"perimetre\""), "{payload}");
     if unzip {
         let tested = Command::new("unzip")
             .arg("-tq")
@@ -710,7 +760,17 @@ async fn unzip_zipfile_and_jsonschema_read_the_reference_export_as_entconf_does(
     assert!(summary.contains("\"billets\": 2"), "{summary}");
     // The corrupted file is found by the peer too, from the manifest alone.
     let corrupted = dir.join("abime.zip");
-    reference_export(&[ent_server::Fault::ExportFileCorrupted], &corrupted).await;
+    let (unsigned, keys) = reference_export(
+        &[
+            ent_server::Fault::ExportFileCorrupted,
+            ent_server::Fault::DelcertUnsigned,
+        ],
+        &corrupted,
+    )
+    .await;
+    std::fs::write(&jwks, &keys).expect("JWKS");
+    let (ok, _, stderr) = try_python(&python, "verify_jws.py", &[&jwks_text], &unsigned);
+    assert!(!ok, "jwcrypto accepte un certificat non signé : {stderr}");
     let corrupted_text = corrupted.to_string_lossy().into_owned();
     let (ok, _, stderr) = try_python(
         &python,
