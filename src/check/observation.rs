@@ -221,7 +221,9 @@ impl Attempt {
     /// Refused as it should be: 401, 403, 404 or 410.
     pub fn refused(&self) -> Result<bool, String> {
         match &self.status {
-            Ok(code) => Ok(matches!(code, 401 | 403 | 404 | 410)),
+            // A redirect (to a login page, typically) is a refusal too: the
+            // requests judged here follow none.
+            Ok(code) => Ok(matches!(code, 300..=399 | 401 | 403 | 404 | 410)),
             Err(why) => Err(why.clone()),
         }
     }
@@ -330,6 +332,10 @@ pub enum Fetched<T> {
 /// A certificate as served.
 #[derive(Clone, Debug)]
 pub struct ServedCertificate {
+    /// The reference the candidate gave the request.
+    pub reference: String,
+    /// When the harness saw the deletion done.
+    pub certified_at: chrono::DateTime<chrono::Utc>,
     /// The compact JWS, as served.
     pub compact: String,
     /// A second download gave the same bytes.
@@ -353,6 +359,9 @@ pub struct AskedDeletion {
     pub certificate: Fetched<ServedCertificate>,
     /// What the ground truth says the deletion removes, by kind.
     pub expected: BTreeMap<String, usize>,
+    /// Kinds whose expected count is a minimum: a candidate also deletes
+    /// the school's directory accounts and classes, which were not seeded.
+    pub at_least: Vec<String>,
 }
 
 /// An object probed after the deletions.
@@ -379,9 +388,13 @@ pub struct DeletionObservation {
     pub keys: Fetched<String>,
     /// The objects probed, or why none could be (no export to take ids from).
     pub probes: Result<Vec<ObjectProbe>, String>,
+    /// Targeted objects the exports gave no id for (not probed).
+    pub unprobed: Vec<String>,
+    /// Join keys of the deleted accounts, and of accounts that must remain.
+    pub accounts: (Vec<String>, Vec<String>),
     /// The collectivité's export after the deletions.
     pub after: ArchiveRead,
-    /// Markers, file names and join keys that must be gone from it.
+    /// Markers and file names that must be gone from it.
     pub gone: Vec<String>,
     /// Markers and file names that must still be in it.
     pub kept: Vec<String>,

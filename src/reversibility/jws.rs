@@ -76,6 +76,17 @@ pub enum JwsError {
     /// The signature is not 64 bytes.
     #[error("signature de {0} octets au lieu de 64")]
     SignatureLength(usize),
+    /// The key's `kid` is not its RFC 7638 thumbprint.
+    #[error("clé « {kid} » : son kid n'est pas son empreinte RFC 7638 ({thumbprint})")]
+    KidNotThumbprint {
+        /// The published kid.
+        kid: String,
+        /// The key's thumbprint.
+        thumbprint: String,
+    },
+    /// A detached JWS that carries a payload after all.
+    #[error("signature détachée (RFC 7515 annexe F) dont la partie centrale n'est pas vide")]
+    NotDetached,
     /// The signature does not verify.
     #[error(
         "signature invalide pour la clé « {0} » : le certificat a été modifié ou signé par une autre clé"
@@ -163,6 +174,13 @@ fn key(jwks: &str, kid: &str) -> Result<VerifyingKey, JwsError> {
     if key.is_weak() {
         return Err(JwsError::WeakKey(kid.to_owned()));
     }
+    let thumbprint = thumbprint(x);
+    if thumbprint != kid {
+        return Err(JwsError::KidNotThumbprint {
+            kid: kid.to_owned(),
+            thumbprint,
+        });
+    }
     Ok(key)
 }
 
@@ -209,7 +227,7 @@ fn verify_parts(text: &str, detached: Option<&[u8]>, jwks: &str) -> Result<Verif
     let (payload, signed_payload) = match detached {
         Some(bytes) => {
             if !payload_b64.is_empty() {
-                return Err(JwsError::Parts(3));
+                return Err(JwsError::NotDetached);
             }
             (bytes.to_vec(), URL_SAFE_NO_PAD.encode(bytes))
         }
@@ -345,6 +363,14 @@ mod tests {
             verify(&sign(&key, &header("w"), b"{}"), &weak_set),
             Err(JwsError::WeakKey("w".to_owned()))
         );
+        // A key published under another name than its thumbprint.
+        let x = URL_SAFE_NO_PAD.encode(key.verifying_key().as_bytes());
+        let renamed =
+            format!(r#"{{"keys":[{{"kty":"OKP","crv":"Ed25519","x":"{x}","kid":"k1"}}]}}"#);
+        assert!(matches!(
+            verify(&sign(&key, &header("k1"), b"{}"), &renamed),
+            Err(JwsError::KidNotThumbprint { .. })
+        ));
         let rsa = r#"{"keys":[{"kty":"RSA","n":"AQAB","e":"AQAB","kid":"r"}]}"#;
         assert!(matches!(
             verify(&sign(&key, &header("r"), b"{}"), rsa),

@@ -202,6 +202,17 @@ impl Scene<'_> {
         url: &reqwest::Url,
         exchanges: &mut Vec<String>,
     ) -> Result<(reqwest::Url, Option<String>), ArchiveRead> {
+        self.follow_to(url, "lien", exchanges).await
+    }
+
+    /// Polls a job until it ends: the URL its `field` gives, and the
+    /// announced expiry if any.
+    async fn follow_to(
+        &self,
+        url: &reqwest::Url,
+        field: &str,
+        exchanges: &mut Vec<String>,
+    ) -> Result<(reqwest::Url, Option<String>), ArchiveRead> {
         let shown = self.shown(url);
         let deadline = tokio::time::Instant::now() + self.timeout;
         let mut wait = Duration::from_millis(100);
@@ -220,9 +231,9 @@ impl Scene<'_> {
             })?;
             match json.get("etat").and_then(Value::as_str) {
                 Some("termine") => {
-                    let link = json.get("lien").and_then(Value::as_str).ok_or_else(|| {
+                    let link = json.get(field).and_then(Value::as_str).ok_or_else(|| {
                         ArchiveRead::Undelivered(format!(
-                            "suivi {shown} : travail terminé sans « lien »"
+                            "suivi {shown} : travail terminé sans « {field} »"
                         ))
                     })?;
                     let link = url.join(link).map_err(|error| {
@@ -240,7 +251,7 @@ impl Scene<'_> {
                         .and_then(Value::as_str)
                         .unwrap_or("sans raison donnée");
                     return Err(ArchiveRead::Undelivered(format!(
-                        "le travail d'export a échoué : {why}"
+                        "le travail a échoué : {why}"
                     )));
                 }
                 Some("en_cours") => {}
@@ -253,7 +264,7 @@ impl Scene<'_> {
             }
             if tokio::time::Instant::now() + wait > deadline {
                 return Err(ArchiveRead::Undelivered(format!(
-                    "travail d'export non terminé après {} s",
+                    "travail non terminé après {} s",
                     self.timeout.as_secs()
                 )));
             }
@@ -272,12 +283,14 @@ impl Scene<'_> {
         keep: bool,
         exchanges: &mut Vec<String>,
     ) -> (ArchiveRead, Option<Vec<u8>>) {
-        let scratch = &self.context.scratch;
-        if let Err(error) = std::fs::create_dir_all(scratch) {
-            let why = format!("dossier de travail {} : {error}", scratch.display());
+        // A folder per scenario: another one's clean-up cannot remove it
+        // between its creation and the download.
+        let path = self.context.scratch.join(name);
+        let folder = path.parent().unwrap_or(&self.context.scratch);
+        if let Err(error) = std::fs::create_dir_all(folder) {
+            let why = format!("dossier de travail {} : {error}", folder.display());
             return (ArchiveRead::Unavailable(why), None);
         }
-        let path = scratch.join(name);
         let mut jar = self.jar(Some(&self.controller));
         let saved = self
             .context
@@ -653,6 +666,7 @@ struct Planned {
     id: String,
     label: String,
     expected: BTreeMap<String, usize>,
+    at_least: Vec<String>,
 }
 
 /// The three deletions of the scenario — a parent of the exported school,
@@ -662,7 +676,7 @@ struct Planned {
 fn plan(truth: &GroundTruth) -> Result<(Vec<Planned>, String), String> {
     let school = truth.school(Role::Exported).ok_or("aucune école amorcée")?;
     let other = truth.school(Role::SameCommune).ok_or(
-        "l'annuaire AAF n'a pas d'autre école dans la collectivité : la suppression d'une école n'est pas essayée",
+        "l'annuaire AAF n'a pas d'autre école dans la collectivité où en supprimer une : aucune suppression n'est demandée",
     )?;
     let parent = school
         .persons
@@ -745,27 +759,39 @@ fn plan(truth: &GroundTruth) -> Result<(Vec<Planned>, String), String> {
                     parent.first_name, parent.last_name
                 ),
                 expected: user,
+                at_least: Vec::new(),
             },
             Planned {
                 kind: "classe",
                 id: format!("{}/{code}", school.uai),
                 label: format!("la classe {label} de l'école {}", school.uai),
                 expected: class,
+                at_least: Vec::new(),
             },
             Planned {
                 kind: "ecole",
                 id: other.uai.clone(),
                 label: format!("l'école {} ({})", other.uai, other.name),
                 expected: whole,
+                at_least: vec!["comptes".to_owned(), "classes".to_owned()],
             },
         ],
         other_class,
     ))
 }
 
-/// Objects to probe — (what, id the export gave it, must still exist) — and
-/// the markers and names that must be gone from, or kept in, a new export.
-type Targets = (Vec<(String, String, bool)>, Vec<String>, Vec<String>);
+/// What the deletions are checked against.
+struct Targets {
+    /// (what, the id its export gave it, must still exist).
+    probes: Vec<(String, String, bool)>,
+    /// Targeted objects without an id in the exports.
+    unprobed: Vec<String>,
+    /// Markers and names that must be gone from, or kept in, a new export.
+    gone: Vec<String>,
+    kept: Vec<String>,
+    /// Join keys of accounts that must be gone, or kept.
+    accounts: (Vec<String>, Vec<String>),
+}
 
 /// The objects to probe, with the ids the exports gave them, and the
 /// markers that must be gone from (or kept in) a new export.
@@ -784,8 +810,10 @@ fn probes_of(
     };
     let lot = &truth.lot;
     let mut probes = Vec::new();
+    let mut unprobed = Vec::new();
     let mut gone = Vec::new();
     let mut kept = Vec::new();
+    let mut accounts: (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
     for seeded in [
         truth.school(Role::Exported),
         truth.school(Role::SameCommune),
@@ -835,8 +863,9 @@ fn probes_of(
                         .find(|n| n.texte.contains(&key))
                         .map(|n| n.id.clone())
                 });
-            if let Some(id) = found {
-                probes.push((format!("{} {key}", item.kind_fr()), id, stays));
+            match found {
+                Some(id) => probes.push((format!("{} {key}", item.kind_fr()), id, stays)),
+                None => unprobed.push(format!("{} {key}", item.kind_fr())),
             }
             if let Item::Post { comments, .. } = item {
                 for comment in comments {
@@ -847,8 +876,9 @@ fn probes_of(
                         .flat_map(|p| &p.commentaires)
                         .find(|c| c.texte.contains(&key))
                         .map(|c| c.id.clone());
-                    if let Some(id) = id {
-                        probes.push((format!("commentaire {key}"), id, false));
+                    match id {
+                        Some(id) => probes.push((format!("commentaire {key}"), id, false)),
+                        None => unprobed.push(format!("commentaire {key}")),
                     }
                     gone.push(key);
                 }
@@ -861,8 +891,11 @@ fn probes_of(
         }
         for file in &seeded.files {
             let stays = !whole && file.owner != parent;
-            if let Some(found) = records.fichiers.iter().find(|f| f.nom == file.name) {
-                probes.push((format!("fichier {}", file.name), found.id.clone(), stays));
+            match records.fichiers.iter().find(|f| f.nom == file.name) {
+                Some(found) => {
+                    probes.push((format!("fichier {}", file.name), found.id.clone(), stays))
+                }
+                None => unprobed.push(format!("fichier {}", file.name)),
             }
             if stays {
                 kept.push(file.name.clone());
@@ -871,21 +904,47 @@ fn probes_of(
             }
         }
         for person in &seeded.persons {
-            let gone_person = whole || person.jointure == parent;
-            if let Some(found) = records
+            // A parent of both schools keeps the account of the one that stays.
+            let gone_person = person.jointure == parent
+                || (whole && !school_parent(truth, &person.jointure, parent));
+            let what = format!(
+                "compte de {} {} ({})",
+                person.first_name, person.last_name, person.jointure
+            );
+            match records
                 .personnes
                 .iter()
                 .find(|p| p.jointure.as_deref() == Some(&person.jointure))
             {
-                let what = format!(
-                    "compte de {} {} ({})",
-                    person.first_name, person.last_name, person.jointure
-                );
-                probes.push((what, found.id.clone(), !gone_person));
+                Some(found) => probes.push((what, found.id.clone(), !gone_person)),
+                None => unprobed.push(what),
+            }
+            if gone_person {
+                accounts.0.push(person.jointure.clone());
+            } else {
+                accounts.1.push(person.jointure.clone());
             }
         }
     }
-    Ok((probes, gone, kept))
+    accounts.0.sort();
+    accounts.0.dedup();
+    accounts.1.retain(|j| !accounts.0.contains(j));
+    Ok(Targets {
+        probes,
+        unprobed,
+        gone,
+        kept,
+        accounts,
+    })
+}
+
+/// Whether `jointure` is also seeded in the exported school (other than as
+/// the deleted parent): its account survives the other school's deletion.
+fn school_parent(truth: &GroundTruth, jointure: &str, parent: &str) -> bool {
+    jointure != parent
+        && truth
+            .school(Role::Exported)
+            .is_some_and(|s| s.persons.iter().any(|p| p.jointure == jointure))
 }
 
 async fn gather_deletion(
@@ -948,6 +1007,7 @@ async fn gather_deletion(
             started,
             certificate,
             expected: deletion.expected.clone(),
+            at_least: deletion.at_least.clone(),
         });
     }
     let keys = match context
@@ -964,10 +1024,10 @@ async fn gather_deletion(
         Ok(page) => Fetched::Got(page.text().unwrap_or_default().to_owned()),
     };
     let parent = planned.first().map(|p| p.id.clone()).unwrap_or_default();
-    let (probes, gone, kept) = match probes_of(truth, exported, &parent) {
-        Ok((targets, gone, kept)) => {
+    let (probes, unprobed, gone, kept, accounts) = match probes_of(truth, exported, &parent) {
+        Ok(targets) => {
             let mut probes = Vec::new();
-            for (what, id, kept) in targets {
+            for (what, id, kept) in targets.probes {
                 let url = reqwest::Url::parse(&format!(
                     "{}/{}",
                     objects_api.as_str().trim_end_matches('/'),
@@ -990,9 +1050,21 @@ async fn gather_deletion(
                     status,
                 });
             }
-            (Ok(probes), gone, kept)
+            (
+                Ok(probes),
+                targets.unprobed,
+                targets.gone,
+                targets.kept,
+                targets.accounts,
+            )
         }
-        Err(why) => (Err(why), Vec::new(), Vec::new()),
+        Err(why) => (
+            Err(why),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            (Vec::new(), Vec::new()),
+        ),
     };
     let exports = Scene {
         context,
@@ -1005,15 +1077,18 @@ async fn gather_deletion(
         .export(
             (setup.controller.level.as_str(), &setup.controller.id),
             Duration::from_secs(600),
-            "export-apres-suppression.zip",
+            "suppression/export-apres.zip",
             &mut exchanges,
         )
         .await;
+    let _ = std::fs::remove_dir(context.scratch.join("suppression"));
     Ok(DeletionObservation {
         asked,
         foreign,
         keys,
         probes,
+        unprobed,
+        accounts,
         after: after.archive,
         gone,
         kept,
@@ -1040,18 +1115,27 @@ impl Scene<'_> {
             Ok(answer) => answer,
         };
         let attempt = self.attempt("responsable", "POST", api, Ok(status));
-        let field = |json: &Option<Value>, name: &str| {
+        let field = |name: &str| {
             json.as_ref()
                 .and_then(|j| j.get(name))
                 .and_then(Value::as_str)
                 .map(str::to_owned)
         };
-        if !(200..300).contains(&status) {
-            let why = format!("{} : demande refusée", attempt.describe());
-            return (attempt, Fetched::Undelivered(why));
+        let refused = match status {
+            200..=299 => None,
+            401 | 403 => Some(Fetched::Unavailable(format!(
+                "{} : jeton du responsable refusé, vérifiez [reversibility] controller",
+                attempt.describe()
+            ))),
+            _ => Some(Fetched::Undelivered(format!(
+                "{} : demande refusée",
+                attempt.describe()
+            ))),
+        };
+        if let Some(refused) = refused {
+            return (attempt, refused);
         }
-        let (Some(_reference), Some(follow)) = (field(&json, "reference"), field(&json, "suivi"))
-        else {
+        let (Some(reference), Some(follow)) = (field("reference"), field("suivi")) else {
             let why = format!(
                 "{} : réponse sans « reference » ou sans « suivi »",
                 attempt.describe()
@@ -1062,41 +1146,17 @@ impl Scene<'_> {
             let why = format!("suivi « {follow} » inutilisable");
             return (attempt, Fetched::Undelivered(why));
         };
-        let deadline = tokio::time::Instant::now() + self.timeout;
-        let mut wait = Duration::from_millis(100);
-        let certificate = loop {
-            match self.call(Request::get(&follow), exchanges).await {
-                Err(why) => return (attempt, Fetched::Unavailable(why)),
-                Ok((200, json)) => match field(&json, "etat").as_deref() {
-                    Some("termine") => break field(&json, "certificat"),
-                    Some("echec") => {
-                        let why = format!(
-                            "la suppression a échoué : {}",
-                            field(&json, "erreur").unwrap_or_default()
-                        );
-                        return (attempt, Fetched::Undelivered(why));
-                    }
-                    _ if tokio::time::Instant::now() + wait > deadline => {
-                        let why = format!(
-                            "suppression non terminée après {} s",
-                            self.timeout.as_secs()
-                        );
-                        return (attempt, Fetched::Undelivered(why));
-                    }
-                    _ => {}
-                },
-                Ok((status, _)) => {
-                    let why = format!("suivi {} → statut {status}", self.shown(&follow));
-                    return (attempt, Fetched::Undelivered(why));
-                }
+        let url = match self.follow_to(&follow, "certificat", exchanges).await {
+            Ok((url, _)) => url,
+            Err(ArchiveRead::Unavailable(why)) => return (attempt, Fetched::Unavailable(why)),
+            Err(ArchiveRead::Undelivered(why) | ArchiveRead::Refused(why)) => {
+                return (attempt, Fetched::Undelivered(why));
             }
-            tokio::time::sleep(wait).await;
-            wait = (wait * 2).min(Duration::from_secs(2));
+            Err(ArchiveRead::Read(_)) => {
+                return (attempt, Fetched::Undelivered("suivi sans issue".to_owned()));
+            }
         };
-        let Some(url) = certificate.and_then(|c| follow.join(&c).ok()) else {
-            let why = "suppression terminée sans lien « certificat »".to_owned();
-            return (attempt, Fetched::Undelivered(why));
-        };
+        let certified_at = chrono::Utc::now();
         let mut copies = Vec::new();
         for _ in 0..2 {
             let mut jar = self.jar(Some(&self.controller));
@@ -1111,14 +1171,24 @@ impl Scene<'_> {
                     let why = format!("certificat {} → statut {}", self.shown(&url), page.status);
                     return (attempt, Fetched::Undelivered(why));
                 }
-                Ok(page) => copies.push(page.text().unwrap_or_default().to_owned()),
+                Ok(page) => copies.push(page.text().map(str::to_owned).unwrap_or_else(|| {
+                    format!(
+                        "(corps de type « {} » : pas un JWS compact en texte)",
+                        page.media_type.as_deref().unwrap_or("inconnu")
+                    )
+                })),
             }
         }
         let identical = copies.first() == copies.get(1);
         let compact = copies.into_iter().next().unwrap_or_default();
         (
             attempt,
-            Fetched::Got(ServedCertificate { compact, identical }),
+            Fetched::Got(ServedCertificate {
+                reference,
+                certified_at,
+                compact,
+                identical,
+            }),
         )
     }
 }

@@ -174,8 +174,11 @@ fn expected_delcert(fault: Fault) -> Vec<(u8, Outcome)> {
         // Counted on untouched data, the class still holds what the user
         // deletion should have removed.
         Fault::DelcertLies => vec![(4, F), (10, W)],
-        // No archive to take the objects' ids from, nor to search after.
-        Fault::ExportZipUnsafeName => vec![(4, E)],
+        // No archive to take the objects' ids from, nor to search after;
+        // objects (comments, accounts) the export gave no id or join key.
+        Fault::ExportZipUnsafeName | Fault::ExportMissingComments | Fault::ExportNoNationalIds => {
+            vec![(4, E)]
+        }
         _ => Vec::new(),
     }
 }
