@@ -46,12 +46,7 @@ pub(crate) async fn observe(context: &Arc<Context>) -> Shared<ExportObservation>
     context
         .exports
         .get(
-            move || async move {
-                let result = gather(&owned).await;
-                // Archives are deleted once read; the folder goes with them.
-                let _ = std::fs::remove_dir(&owned.scratch);
-                result
-            },
+            move || async move { gather(&owned).await },
             "exports de réversibilité",
         )
         .await
@@ -85,19 +80,36 @@ fn token(account: &StatsViewer) -> Option<String> {
     }
 }
 
-/// What a scenario needs at hand.
+/// What a scenario needs at hand: the API it talks to and the target's
+/// `[reversibility]` accounts.
 struct Scene<'a> {
     context: &'a Context,
-    export_api: reqwest::Url,
+    api: reqwest::Url,
     controller: String,
     outsider: Option<String>,
     timeout: Duration,
 }
 
-impl Scene<'_> {
+impl<'a> Scene<'a> {
+    /// A scenario against the API the target declares as `capability`.
+    fn new(context: &'a Context, capability: Capability) -> Result<Self, String> {
+        let setup = context
+            .target
+            .reversibility
+            .as_ref()
+            .ok_or("section [reversibility] absente de la description de cible")?;
+        Ok(Self {
+            context,
+            api: context.capability(capability)?,
+            controller: token(&setup.controller).ok_or("jeton du responsable non fourni")?,
+            outsider: setup.outsider.as_ref().and_then(token),
+            timeout: setup.job_timeout,
+        })
+    }
+
     /// A client sending `token` to the export API's origin only.
     fn jar(&self, token: Option<&String>) -> Jar {
-        Jar::default().with_bearer_for(&self.export_api, token.cloned())
+        Jar::default().with_bearer_for(&self.api, token.cloned())
     }
 
     fn shown(&self, url: &reqwest::Url) -> String {
@@ -163,7 +175,7 @@ impl Scene<'_> {
         body: &Value,
         exchanges: &mut Vec<String>,
     ) -> (Attempt, Result<reqwest::Url, ArchiveRead>) {
-        let api = &self.export_api;
+        let api = &self.api;
         match self.call(Request::post_json(api, body), exchanges).await {
             Err(why) => (
                 self.attempt("responsable", "POST", api, Err(why.clone())),
@@ -194,15 +206,6 @@ impl Scene<'_> {
                 (attempt, fate)
             }
         }
-    }
-
-    /// Polls a job until it ends: the link and its announced expiry.
-    async fn follow(
-        &self,
-        url: &reqwest::Url,
-        exchanges: &mut Vec<String>,
-    ) -> Result<(reqwest::Url, Option<String>), ArchiveRead> {
-        self.follow_to(url, "lien", exchanges).await
     }
 
     /// Polls a job until it ends: the URL its `field` gives, and the
@@ -283,14 +286,13 @@ impl Scene<'_> {
         keep: bool,
         exchanges: &mut Vec<String>,
     ) -> (ArchiveRead, Option<Vec<u8>>) {
-        // A folder per scenario: another one's clean-up cannot remove it
-        // between its creation and the download.
-        let path = self.context.scratch.join(name);
-        let folder = path.parent().unwrap_or(&self.context.scratch);
+        // The folder itself is removed by the run, once every scenario is done.
+        let folder = &self.context.scratch;
         if let Err(error) = std::fs::create_dir_all(folder) {
             let why = format!("dossier de travail {} : {error}", folder.display());
             return (ArchiveRead::Unavailable(why), None);
         }
+        let path = folder.join(name);
         let mut jar = self.jar(Some(&self.controller));
         let saved = self
             .context
@@ -363,7 +365,7 @@ impl Scene<'_> {
             }
         };
         let mut kept = None;
-        match self.follow(&follow, exchanges).await {
+        match self.follow_to(&follow, "lien", exchanges).await {
             Err(archive) => job.archive = archive,
             Ok((link, expire)) => {
                 job.finished_at = Some(chrono::Utc::now());
@@ -393,40 +395,28 @@ async fn gather(context: &Context) -> Result<ExportObservation, String> {
             );
         }
     };
-    let seed_api = context.capability(Capability::SeedApi)?;
-    let scene = Scene {
-        context,
-        export_api: context.capability(Capability::ExportApi)?,
-        controller: token(&setup.controller).ok_or("jeton du responsable non fourni")?,
-        outsider: setup.outsider.as_ref().and_then(token),
-        timeout: setup.job_timeout,
-    };
+    let scene = Scene::new(context, Capability::ExportApi)?;
     let truth = Arc::new(
         GroundTruth::build(&directory, &setup.school, &context.run_id)
             .map_err(|error| error.to_string())?,
     );
     let mut exchanges = Vec::new();
-    let seeding = Scene {
-        export_api: seed_api.clone(),
-        context,
-        controller: scene.controller.clone(),
-        outsider: None,
-        timeout: scene.timeout,
-    };
+    let seeding = Scene::new(context, Capability::SeedApi)?;
+    let seed_api = &seeding.api;
     let (status, _) = seeding
         .call(
-            Request::post_json(&seed_api, &truth.request_body()),
+            Request::post_json(seed_api, &truth.request_body()),
             &mut exchanges,
         )
         .await?;
     if !(200..300).contains(&status) {
         return Err(format!(
             "amorçage refusé : POST {} → statut {status} (le contenu de référence n'a pas pu être créé)",
-            scene.shown(&seed_api)
+            scene.shown(seed_api)
         ));
     }
     let ttl = setup.link_ttl;
-    let api = scene.export_api.clone();
+    let api = scene.api.clone();
     let (school, follow, bytes) = scene
         .export(
             ("ecole", &setup.school),
@@ -536,7 +526,7 @@ async fn round_trip(
         .map_err(|error| error.to_string())?;
     let successor = Scene {
         context,
-        export_api: api,
+        api,
         controller: token,
         outsider: None,
         timeout: Duration::from_secs(60),
@@ -601,11 +591,6 @@ async fn after_expiry(
     let (Some(link), Some(finished)) = (&school.link, school.finished_at) else {
         return Err("aucun lien à essayer : l'export de l'école n'a pas abouti".to_owned());
     };
-    let setup = context
-        .target
-        .reversibility
-        .as_ref()
-        .ok_or("section [reversibility] absente")?;
     let latest = finished
         + chrono::Duration::from_std(observation.ttl).unwrap_or_default()
         + chrono::Duration::seconds(LINK_SLACK_SECONDS);
@@ -620,13 +605,7 @@ async fn after_expiry(
     );
     let wait = (until - chrono::Utc::now()).to_std().unwrap_or_default() + Duration::from_secs(1);
     tokio::time::sleep(wait).await;
-    let scene = Scene {
-        context,
-        export_api: context.capability(Capability::ExportApi)?,
-        controller: token(&setup.controller).ok_or("jeton du responsable non fourni")?,
-        outsider: None,
-        timeout: setup.job_timeout,
-    };
+    let scene = Scene::new(context, Capability::ExportApi)?;
     let attempt = scene
         .try_as(
             "responsable, après l'échéance",
@@ -635,7 +614,6 @@ async fn after_expiry(
             exchanges,
         )
         .await;
-    let _ = std::fs::remove_dir(&context.scratch);
     Ok(attempt)
 }
 
@@ -651,9 +629,7 @@ pub(crate) async fn observe_deletion(context: &Arc<Context>) -> Shared<DeletionO
                 let exported = exported.as_ref().as_ref().map_err(|why| {
                     format!("les exports n'ont pas pu être faits, rien à supprimer ensuite : {why}")
                 })?;
-                let result = gather_deletion(&owned, exported).await;
-                let _ = std::fs::remove_dir(&owned.scratch);
-                result
+                gather_deletion(&owned, exported).await
             },
             "suppressions et certificats",
         )
@@ -958,17 +934,10 @@ async fn gather_deletion(
         .ok_or("section [reversibility] absente de la description de cible")?;
     let truth = &exported.truth;
     let (planned, other_class) = plan(truth)?;
-    let deletion_api = context.capability(Capability::DeletionApi)?;
     let objects_api = context.capability(Capability::ObjectsApi)?;
     let keys_url = context.capability(Capability::CertificateKeys)?;
-    let controller = token(&setup.controller).ok_or("jeton du responsable non fourni")?;
-    let scene = Scene {
-        context,
-        export_api: deletion_api.clone(),
-        controller: controller.clone(),
-        outsider: setup.outsider.as_ref().and_then(token),
-        timeout: setup.job_timeout,
-    };
+    let scene = Scene::new(context, Capability::DeletionApi)?;
+    let controller = scene.controller.clone();
     let mut exchanges = Vec::new();
     let foreign_body = json!({ "perimetre": "classe", "id": other_class });
     let outsider = scene.outsider.clone();
@@ -977,7 +946,7 @@ async fn gather_deletion(
             .try_as(
                 "anonyme",
                 None,
-                Request::post_json(&deletion_api, &foreign_body),
+                Request::post_json(&scene.api, &foreign_body),
                 &mut exchanges,
             )
             .await,
@@ -988,7 +957,7 @@ async fn gather_deletion(
                 .try_as(
                     "compte d'une autre collectivité",
                     Some(outsider),
-                    Request::post_json(&deletion_api, &foreign_body),
+                    Request::post_json(&scene.api, &foreign_body),
                     &mut exchanges,
                 )
                 .await,
@@ -1066,22 +1035,15 @@ async fn gather_deletion(
             (Vec::new(), Vec::new()),
         ),
     };
-    let exports = Scene {
-        context,
-        export_api: context.capability(Capability::ExportApi)?,
-        controller,
-        outsider: None,
-        timeout: setup.job_timeout,
-    };
+    let exports = Scene::new(context, Capability::ExportApi)?;
     let (after, _, _) = exports
         .export(
             (setup.controller.level.as_str(), &setup.controller.id),
             Duration::from_secs(600),
-            "suppression/export-apres.zip",
+            "export-apres-suppression.zip",
             &mut exchanges,
         )
         .await;
-    let _ = std::fs::remove_dir(context.scratch.join("suppression"));
     Ok(DeletionObservation {
         asked,
         foreign,
@@ -1104,7 +1066,7 @@ impl Scene<'_> {
         body: &Value,
         exchanges: &mut Vec<String>,
     ) -> (Attempt, Fetched<ServedCertificate>) {
-        let api = &self.export_api;
+        let api = &self.api;
         let (status, json) = match self.call(Request::post_json(api, body), exchanges).await {
             Err(why) => {
                 return (

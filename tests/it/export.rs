@@ -16,7 +16,7 @@ use entconf::report::RunRecord;
 use entconf::runner::{Cancellation, Plan, Selection, run};
 use serde_json::json;
 
-use super::support::{catalog, serve, settings, target};
+use super::support::{catalog, outcome, serve, settings, target};
 
 /// A candidate whose API accepts everything and serves `archive` as every
 /// export.
@@ -84,22 +84,6 @@ async fn run_export(archive: Vec<u8>, name: &str) -> (RunRecord, std::path::Path
     .await
     .expect("run");
     (record, scratch)
-}
-
-fn outcome(record: &RunRecord, id: &str) -> (Outcome, String) {
-    let check = record
-        .checks
-        .iter()
-        .find(|c| c.id == id)
-        .unwrap_or_else(|| panic!("{id} not run"));
-    let text = check
-        .assertions
-        .iter()
-        .map(|a| a.actual.clone())
-        .chain(check.reason.clone())
-        .collect::<Vec<_>>()
-        .join(" | ");
-    (check.outcome, text)
 }
 
 /// EXPORT-04 fails naming `reason`, the content rules are errors, and the

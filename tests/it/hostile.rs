@@ -15,7 +15,7 @@ use entconf::report::RunRecord;
 use entconf::runner::{Cancellation, Plan, RunEvent, Selection, SsoSetup, run};
 use entconf::suite::parse_target;
 
-use super::support::{NoEnvironment, catalog, settings, test_idp};
+use super::support::{NoEnvironment, catalog, outcome, settings, test_idp};
 
 async fn candidate(idp: String) -> SocketAddr {
     let authorize = format!("{idp}/educonnect/idp/profile/oidc/authorize?garbage=1");
@@ -82,18 +82,6 @@ async fn login_checks(start: &str) -> (RunRecord, Duration) {
     .await
     .expect("run");
     (record, started.elapsed())
-}
-
-fn outcome(record: &RunRecord, id: &str) -> (Outcome, String) {
-    let check = record.checks.iter().find(|c| c.id == id).expect("check");
-    let why = check
-        .assertions
-        .iter()
-        .map(|a| a.actual.clone())
-        .chain(check.reason.clone())
-        .collect::<Vec<_>>()
-        .join(" | ");
-    (check.outcome, why)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -160,3 +160,21 @@ pub(crate) async fn serve(app: axum::Router) -> std::net::SocketAddr {
     });
     addr
 }
+
+/// A check's outcome and what it says (every assertion's observation, then
+/// the reason), to assert on.
+pub(crate) fn outcome(record: &RunRecord, id: &str) -> (Outcome, String) {
+    let check = record
+        .checks
+        .iter()
+        .find(|c| c.id == id)
+        .unwrap_or_else(|| panic!("{id} not run"));
+    let text = check
+        .assertions
+        .iter()
+        .map(|a| a.actual.clone())
+        .chain(check.reason.clone())
+        .collect::<Vec<_>>()
+        .join(" | ");
+    (check.outcome, text)
+}
