@@ -107,6 +107,7 @@ impl Demo {
             outsider: accounts.next().map(|a| account(a, "OUTSIDER")),
             link_ttl: std::time::Duration::from_secs(1),
             job_timeout: std::time::Duration::from_secs(30),
+            max_record_file: crate::reversibility::format::MAX_RECORD_FILE,
         }
     }
 

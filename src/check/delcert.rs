@@ -16,10 +16,12 @@ use crate::reversibility::jws;
 use crate::suite::DelcertRule;
 use crate::text::fold;
 
+use super::login::{lets_in, where_it_ended};
 use super::observation::{
-    AskedDeletion, Attempt, DeletionObservation, Fetched, ObjectProbe, ServedCertificate,
+    AskedDeletion, Attempt, CountChange, DeletionObservation, Fetched, ObjectProbe,
+    ServedCertificate,
 };
-use super::outcome::{Verdict, verdict};
+use super::outcome::{Verdict, verdict, with_note};
 
 /// Evaluates one rule.
 pub fn judge_delcert(rule: DelcertRule, observed: &DeletionObservation) -> Verdict {
@@ -30,6 +32,13 @@ pub fn judge_delcert(rule: DelcertRule, observed: &DeletionObservation) -> Verdi
         DelcertRule::Effective => effective(observed),
         DelcertRule::Backups => each_payload(observed, rule, backups),
         DelcertRule::Counts => each_payload(observed, rule, counts),
+        DelcertRule::Logins => logins(observed),
+        DelcertRule::Statistics => statistics(observed),
+        DelcertRule::Timeliness => each_payload(observed, rule, timeliness),
+        DelcertRule::Processors => each_payload(observed, rule, processors),
+        DelcertRule::Notifications => each_payload(observed, rule, notifications),
+        DelcertRule::Exceptions => each_payload(observed, rule, exceptions),
+        DelcertRule::Journal => journal(observed),
     }
 }
 
@@ -68,25 +77,6 @@ fn channel(observed: &DeletionObservation) -> Verdict {
             observed.asked.len()
         ),
     )
-}
-
-/// The problems found; when something could not be evaluated, `error` if
-/// nothing else was found, else the problems with that note (a failure
-/// must not hide behind a harness problem).
-fn with_note(
-    expected: &str,
-    mut problems: Vec<String>,
-    note: Option<String>,
-    fine: String,
-) -> Verdict {
-    match note {
-        Some(note) if problems.is_empty() => Verdict::error(expected, note),
-        Some(note) => {
-            problems.push(format!("non évalué : {note}"));
-            verdict(expected, &problems, "")
-        }
-        None => verdict(expected, &problems, fine),
-    }
 }
 
 /// The certificates obtained, or the verdict that there are none to judge.
@@ -314,6 +304,296 @@ fn backups(asked: &AskedDeletion, value: &Value, problems: &mut Vec<String>) {
     }
 }
 
+/// Months a deletion may take: a user's or a class's within the month of
+/// RGPD art. 12(3), a school's (end of contract) within the CCAG's three.
+fn allowed_months(asked: &AskedDeletion) -> u32 {
+    if asked.kind == "ecole" { 3 } else { 1 }
+}
+
+fn timeliness(asked: &AskedDeletion, value: &Value, problems: &mut Vec<String>) {
+    let months = allowed_months(asked);
+    let span = if months == 1 {
+        "d'un mois"
+    } else {
+        "de trois mois"
+    };
+    let slack = chrono::Duration::minutes(1);
+    // The harness's own clocks, not the certificate's word: when it asked,
+    // and when it saw the certificate.
+    let asked_at = asked.asked_at;
+    let limit = asked_at
+        .checked_add_months(Months::new(months))
+        .unwrap_or(asked_at)
+        + slack;
+    let seen = match &asked.certificate {
+        Fetched::Got(served) => served.certified_at,
+        _ => chrono::Utc::now(),
+    };
+    let Some(end) = date_at(value, "dates.fin") else {
+        problems.push("dates.fin absente ou pas en RFC 3339".to_owned());
+        return;
+    };
+    if end > limit {
+        problems.push(format!(
+            "suppression achevée le {} : plus {span} après la demande du {}",
+            end.date_naive(),
+            asked_at.date_naive()
+        ));
+    }
+    for (path, what) in [("dates.fin", "fin de la suppression"), ("emis", "émission")] {
+        if let Some(at) = date_at(value, path)
+            && at > seen + slack
+        {
+            problems.push(format!(
+                "{what} datée du {} alors que le certificat a été obtenu le {} : un certificat \
+                 constate une suppression faite, il ne l'annonce pas",
+                at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                seen.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ));
+        }
+    }
+}
+
+fn list<'a>(value: &'a Value, key: &str) -> Option<&'a Vec<Value>> {
+    value.get(key).and_then(Value::as_array)
+}
+
+fn processors(_: &AskedDeletion, value: &Value, problems: &mut Vec<String>) {
+    let Some(processors) = list(value, "sous_traitants").filter(|l| !l.is_empty()) else {
+        problems.push("aucun sous-traitant listé (sous_traitants)".to_owned());
+        return;
+    };
+    let mut hosting = false;
+    for (index, processor) in processors.iter().enumerate() {
+        let name =
+            text_at(processor, "nom").map_or_else(|| format!("n° {}", index + 1), str::to_owned);
+        let Some(role) = text_at(processor, "role") else {
+            problems.push(format!("sous-traitant {name} : rôle (role) absent"));
+            continue;
+        };
+        hosting |= fold(role).contains("heberg");
+        if text_at(processor, "attestation").is_none()
+            && text_at(processor, "declaration").is_none()
+        {
+            problems.push(format!(
+                "sous-traitant {name} ({role}) : ni attestation ni déclaration de suppression"
+            ));
+        }
+    }
+    if !hosting {
+        problems.push(
+            "aucun sous-traitant n'a le rôle d'hébergeur : l'hébergement n'est pas couvert"
+                .to_owned(),
+        );
+    }
+}
+
+fn notifications(asked: &AskedDeletion, value: &Value, problems: &mut Vec<String>) {
+    let Some(sent) = list(value, "notifications").filter(|l| !l.is_empty()) else {
+        problems.push(
+            "aucune notification aux destinataires (notifications) : le GAR reçoit l'annuaire"
+                .to_owned(),
+        );
+        return;
+    };
+    let mut gar = false;
+    for (index, notice) in sent.iter().enumerate() {
+        let Some(to) = text_at(notice, "destinataire") else {
+            problems.push(format!("notification n° {} sans destinataire", index + 1));
+            continue;
+        };
+        gar |= to
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|word| word == "GAR");
+        match date_at(notice, "date") {
+            None => problems.push(format!("notification à {to} sans date RFC 3339")),
+            Some(at) if at < asked.asked_at - chrono::Duration::minutes(1) => problems.push(
+                format!("notification à {to} datée du {at}, avant la demande"),
+            ),
+            Some(_) => {}
+        }
+    }
+    if !gar {
+        problems.push("le GAR, destinataire de l'annuaire, n'est pas notifié".to_owned());
+    }
+}
+
+/// Words that name content: an exception keeping such data is not minimal.
+const CONTENT_WORDS: [&str; 8] = [
+    "message",
+    "fichier",
+    "billet",
+    "blog",
+    "commentaire",
+    "photo",
+    "document",
+    "cahier",
+];
+
+fn exceptions(_: &AskedDeletion, value: &Value, problems: &mut Vec<String>) {
+    let Some(kept) = list(value, "exceptions") else {
+        problems.push(
+            "aucune liste des données conservées (exceptions ; une liste vide dit « aucune »)"
+                .to_owned(),
+        );
+        return;
+    };
+    let issued = date_at(value, "emis");
+    for (index, exception) in kept.iter().enumerate() {
+        let Some(data) = text_at(exception, "donnees") else {
+            problems.push(format!(
+                "exception n° {} : données (donnees) non nommées",
+                index + 1
+            ));
+            continue;
+        };
+        let folded = fold(data);
+        if let Some(word) = folded
+            .split(|c: char| !c.is_alphanumeric())
+            .find(|word| CONTENT_WORDS.contains(word))
+        {
+            problems.push(format!(
+                "« {data} » conservé : du contenu ({word}), pas des journaux ; seule une conservation \
+                 imposée par la loi est admise"
+            ));
+        }
+        match text_at(exception, "base_legale") {
+            None => problems.push(format!("« {data} » : base légale (base_legale) absente")),
+            Some(basis) => {
+                let basis = fold(basis);
+                if basis.contains("statisti") && !folded.contains("anonym") {
+                    problems.push(format!(
+                        "« {data} » conservé « pour les statistiques » sans être anonymisé"
+                    ));
+                }
+            }
+        }
+        match (date_at(exception, "fin"), issued) {
+            (None, _) => problems.push(format!("« {data} » : date de fin (fin) absente")),
+            (Some(end), Some(issued)) if beyond_a_year(issued, end) => {
+                problems.push(format!(
+                    "« {data} » conservé jusqu'au {} : plus d'un an après le certificat",
+                    end.date_naive()
+                ));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Whether `until` is more than a year (and a day of slack) after `from`:
+/// the longest that connection logs are kept (LCEN decree, CNIL).
+fn beyond_a_year(from: DateTime<Utc>, until: DateTime<Utc>) -> bool {
+    until > from.checked_add_months(Months::new(12)).unwrap_or(from) + chrono::Duration::days(1)
+}
+
+/// Every string of a JSON value, folded (escapes are gone once parsed).
+fn strings(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::String(text) => out.push(fold(text)),
+        Value::Array(items) => items.iter().for_each(|item| strings(item, out)),
+        Value::Object(fields) => fields.values().for_each(|item| strings(item, out)),
+        _ => {}
+    }
+}
+
+fn journal(observed: &DeletionObservation) -> Verdict {
+    let expected = "le journal des suppressions (deletion_log), lu par le responsable, a une entrée \
+                    par demande — référence, date, demandeur, exécutant, périmètre, conservation \
+                    d'au plus un an — et ne recopie rien de ce qui a été supprimé (noms, contenus)";
+    let text = match &observed.journal {
+        Fetched::Got(text) => text,
+        Fetched::Undelivered(why) => {
+            return Verdict::fail(expected, format!("journal non fourni : {why}"));
+        }
+        Fetched::Unavailable(why) => return Verdict::error(expected, why.clone()),
+    };
+    let value: Value = match serde_json::from_str(text) {
+        Ok(value) => value,
+        Err(error) => return Verdict::fail(expected, format!("journal : JSON invalide ({error})")),
+    };
+    let Some(entries) = list(&value, "entrees") else {
+        return Verdict::fail(expected, "journal sans liste « entrees »");
+    };
+    // Without a certificate there is no reference to look for.
+    if let Err(verdict) = certificates(observed, expected) {
+        return verdict;
+    }
+    let mut problems = Vec::new();
+    for asked in &observed.asked {
+        let Fetched::Got(served) = &asked.certificate else {
+            continue;
+        };
+        let what = label(asked);
+        let Some(entry) = entries
+            .iter()
+            .find(|e| text_at(e, "reference") == Some(served.reference.as_str()))
+        else {
+            problems.push(format!(
+                "{what} (référence {}) absente du journal",
+                served.reference
+            ));
+            continue;
+        };
+        for (path, name) in [
+            ("demandeur", "demandeur"),
+            ("executant", "exécutant"),
+            ("perimetre.type", "type de périmètre"),
+            ("perimetre.id", "identifiant du périmètre"),
+        ] {
+            if text_at(entry, path).is_none() {
+                problems.push(format!("{what} : {name} ({path}) absent du journal"));
+            }
+        }
+        if text_at(entry, "perimetre.type").is_some_and(|kind| kind != asked.kind)
+            || text_at(entry, "perimetre.id").is_some_and(|id| id != asked.id)
+        {
+            problems.push(format!("{what} : le journal donne un autre périmètre"));
+        }
+        match (
+            date_at(entry, "date"),
+            date_at(entry, "conservation_jusqu_au"),
+        ) {
+            (None, _) => problems.push(format!("{what} : date absente ou pas en RFC 3339")),
+            (_, None) => problems.push(format!(
+                "{what} : durée de conservation de l'entrée (conservation_jusqu_au) absente"
+            )),
+            (Some(at), Some(until)) if beyond_a_year(at, until) => {
+                problems.push(format!(
+                    "{what} : entrée conservée jusqu'au {}, plus d'un an",
+                    until.date_naive()
+                ));
+            }
+            _ => {}
+        }
+    }
+    // A name may be split in fields (nom, prenom): all its words in one
+    // entry are enough.
+    for entry in entries {
+        let mut texts = Vec::new();
+        strings(entry, &mut texts);
+        let text = texts.join(" ");
+        for (what, words) in &observed.unjournaled {
+            if words.iter().all(|word| text.contains(&fold(word))) {
+                problems.push(format!(
+                    "le journal recopie {what} : « {} »",
+                    words.join(" ")
+                ));
+            }
+        }
+    }
+    problems.dedup();
+    verdict(
+        expected,
+        &problems,
+        format!(
+            "{} entrées, dont les {} demandes",
+            entries.len(),
+            observed.asked.len()
+        ),
+    )
+}
+
 fn counts(asked: &AskedDeletion, value: &Value, problems: &mut Vec<String>) {
     let mut stated: BTreeMap<String, u64> = BTreeMap::new();
     for (kind, count) in value
@@ -350,6 +630,143 @@ fn counts(asked: &AskedDeletion, value: &Value, problems: &mut Vec<String>) {
             ));
         }
     }
+}
+
+fn notes(notes: &[String]) -> Option<String> {
+    (!notes.is_empty()).then(|| notes.join(" ; "))
+}
+
+fn logins(observed: &DeletionObservation) -> Verdict {
+    let expected = "les comptes supprimés (le parent, un élève et l'enseignant de l'école supprimée) \
+                    ne se connectent plus par EduConnect ni par le guichet agents : leur page de \
+                    compte, ouverte avant les suppressions, reste fermée après ; un compte non visé \
+                    (l'enseignant de l'école exportée) s'ouvre toujours";
+    let logins = match &observed.logins {
+        Ok(logins) if logins.iter().any(|l| !l.kept) => logins,
+        Ok(_) => {
+            return Verdict::error(
+                expected,
+                format!(
+                    "aucun compte supprimé à connecter ({})",
+                    observed.unwitnessed.join(" ; ")
+                ),
+            );
+        }
+        Err(why) => return Verdict::error(expected, why.clone()),
+    };
+    let mut problems = Vec::new();
+    let mut unknown = Vec::new();
+    let mut seen = Vec::new();
+    for login in logins {
+        let before = match &login.before {
+            Err(why) => {
+                unknown.push(format!(
+                    "{} : connexion de contrôle non jouée ({why})",
+                    login.who
+                ));
+                continue;
+            }
+            Ok(trace) => trace,
+        };
+        if !lets_in(&before.account, &login.person) {
+            unknown.push(format!(
+                "{} : avant les suppressions déjà, la connexion n'ouvre pas le compte de {} ({}) : \
+                 un refus ensuite ne prouverait rien",
+                login.who,
+                login.person.name,
+                where_it_ended(&before.account)
+            ));
+            continue;
+        }
+        let after = match &login.after {
+            Err(why) => {
+                unknown.push(format!("{} : connexion non jouée ({why})", login.who));
+                continue;
+            }
+            Ok(after) => after,
+        };
+        let opens = lets_in(&after.account, &login.person);
+        let ended = where_it_ended(&after.account);
+        match (login.kept, opens) {
+            (false, true) => problems.push(format!(
+                "{} : {} se connecte encore après la suppression certifiée (page de compte {ended})",
+                login.who, login.person.name
+            )),
+            (true, false) => problems.push(format!(
+                "{} : {} ne se connecte plus après des suppressions qui ne le visaient pas \
+                 (page de compte {ended})",
+                login.who, login.person.name
+            )),
+            (false, false) => seen.push(format!(
+                "{} : compte ouvert avant, fermé après ({ended})",
+                login.who
+            )),
+            (true, true) => seen.push(format!("{} : toujours ouvert", login.who)),
+        }
+    }
+    seen.extend(observed.unwitnessed.iter().cloned());
+    with_note(expected, problems, notes(&unknown), seen.join(" ; "))
+}
+
+fn statistics(observed: &DeletionObservation) -> Verdict {
+    let expected = "dans les statistiques (comptes chargés, semaine en cours) : un compte de moins \
+                    dans l'école du parent supprimé, aucun dans l'école supprimée (ou l'école \
+                    inconnue), aucun changement dans l'école d'une autre collectivité";
+    let counts = match &observed.counts {
+        Ok(counts) if !counts.is_empty() => counts,
+        Ok(_) => return Verdict::error(expected, "aucune école à relire"),
+        Err(why) => return Verdict::error(expected, why.clone()),
+    };
+    let mut problems = Vec::new();
+    let mut unknown = Vec::new();
+    let mut seen = Vec::new();
+    for count in counts {
+        let uai = &count.uai;
+        let (before, after) = match (&count.before, &count.after) {
+            (Err(why), _) => {
+                unknown.push(format!("école {uai}, avant les suppressions : {why}"));
+                continue;
+            }
+            (_, Err(why)) => {
+                unknown.push(format!("école {uai}, après les suppressions : {why}"));
+                continue;
+            }
+            (Ok(before), Ok(after)) => (*before, *after),
+        };
+        let shown = after.map_or_else(|| "école inconnue".to_owned(), |n| n.to_string());
+        let problem = match (count.change, after) {
+            (CountChange::Minus(gone), Some(now)) if now.checked_add(gone) == Some(before) => None,
+            (CountChange::Minus(gone), _) => Some(format!(
+                "école {uai} : {shown} comptes chargés après la suppression d'un compte, {before} \
+                 avant ({} attendus)",
+                before.saturating_sub(gone)
+            )),
+            (CountChange::Zero, _) if before == 0 => {
+                unknown.push(format!(
+                    "école supprimée {uai} : aucun compte chargé déjà avant, la suppression ne se \
+                     voit pas"
+                ));
+                continue;
+            }
+            (CountChange::Zero, None | Some(0)) => None,
+            (CountChange::Zero, Some(now)) => Some(format!(
+                "école supprimée {uai} : encore {now} comptes chargés ({before} avant)"
+            )),
+            (CountChange::Same, Some(now)) if now == before => None,
+            (CountChange::Same, _) => Some(format!(
+                "école {uai}, qu'aucune suppression ne visait : {shown} comptes chargés après, \
+                 {before} avant"
+            )),
+        };
+        match problem {
+            Some(problem) => problems.push(problem),
+            None => seen.push(format!("école {uai} : {before} → {shown}")),
+        }
+    }
+    if !counts.iter().any(|c| c.change == CountChange::Same) {
+        seen.push("aucune école d'une autre collectivité : pas de témoin inchangé".to_owned());
+    }
+    with_note(expected, problems, notes(&unknown), seen.join(" ; "))
 }
 
 fn effective(observed: &DeletionObservation) -> Verdict {

@@ -29,6 +29,8 @@ pub fn judge_export(rule: ExportRule, observed: &ExportObservation) -> Verdict {
         ExportRule::Identifiers => on_archives(observed, rule, identifiers),
         ExportRule::Scope => scope(observed),
         ExportRule::RoundTrip => round_trip(observed),
+        ExportRule::Continuity => continuity(observed),
+        ExportRule::Portability => portability(observed),
     }
 }
 
@@ -1084,6 +1086,148 @@ fn round_trip(observed: &ExportObservation) -> Verdict {
         format!(
             "{} enregistrements retrouvés à l'identique après l'aller-retour",
             before.len()
+        ),
+    )
+}
+
+fn continuity(observed: &ExportObservation) -> Verdict {
+    let expected = "pendant l'export de l'école et après, la page d'accueil répond (200) et une \
+                    écriture est acceptée (2xx) : le service ne passe pas en lecture seule";
+    let Some(used) = &observed.school.continuity else {
+        let why = if observed.truth.school(Role::OtherCommune).is_none() {
+            "l'annuaire n'a pas d'école d'une autre collectivité où écrire sans toucher aux exports"
+        } else {
+            "l'export de l'école n'a pas été lancé : rien à observer pendant (voir EXPORT-04)"
+        };
+        return Verdict::error(expected, why);
+    };
+    let mut problems = Vec::new();
+    let mut unknown = Vec::new();
+    for (when, working) in [
+        ("pendant l'export", &used.during),
+        ("après l'export", &used.after),
+    ] {
+        match &working.read {
+            Ok(200..=299) => {}
+            Ok(status) => problems.push(format!("{when} : page d'accueil → statut {status}")),
+            Err(why) => unknown.push(format!("{when} : page d'accueil : {why}")),
+        }
+        match &working.write {
+            Ok(200..=299) => {}
+            Ok(status) => problems.push(format!("{when} : écriture refusée → statut {status}")),
+            Err(why) => unknown.push(format!("{when} : écriture : {why}")),
+        }
+    }
+    match &used.running {
+        Ok(true) => {}
+        Ok(false) => unknown.push(
+            "le travail était déjà terminé après l'écriture : rien n'a pu être observé pendant \
+             l'export"
+                .to_owned(),
+        ),
+        Err(why) => unknown.push(format!("suivi du travail : {why}")),
+    }
+    super::outcome::with_note(
+        expected,
+        problems,
+        (!unknown.is_empty()).then(|| unknown.join(" ; ")),
+        "lecture et écriture acceptées pendant l'export (le travail était encore en cours) et \
+         après"
+            .to_owned(),
+    )
+}
+
+fn portability(observed: &ExportObservation) -> Verdict {
+    let expected = "un parent connecté télécharge son archive personnelle au format publié \
+                    (périmètre « utilisateur », sa jointure) : sa fiche, ses messages envoyés et \
+                    reçus, ses commentaires, les mots qu'il a signés ; rien des autres élèves ou \
+                    parents, rien des autres écoles";
+    let own = match &observed.portability {
+        Ok(own) => own,
+        Err(why) => return Verdict::error(expected, why.clone()),
+    };
+    match &own.login {
+        Err(why) => {
+            return Verdict::error(
+                expected,
+                format!("connexion de {} non jouée : {why}", own.who),
+            );
+        }
+        Ok(trace) if !super::login::lets_in(&trace.account, &own.person) => {
+            return Verdict::error(
+                expected,
+                format!(
+                    "la connexion de {} n'ouvre pas son compte ({}) : l'archive ne peut pas être \
+                     demandée en son nom (voir la suite SSO)",
+                    own.who,
+                    super::login::where_it_ended(&trace.account)
+                ),
+            );
+        }
+        Ok(_) => {}
+    }
+    let examined = match &own.archive {
+        ArchiveRead::Read(examined) => examined,
+        ArchiveRead::Undelivered(why) | ArchiveRead::Refused(why) => {
+            return Verdict::fail(expected, format!("archive de {} : {why}", own.who));
+        }
+        ArchiveRead::Unavailable(why) => return Verdict::error(expected, why.clone()),
+    };
+    let mut problems = examined.record_problems.clone();
+    match &examined.manifest {
+        Ok(manifest)
+            if manifest.perimetre.kind == "utilisateur"
+                && manifest.perimetre.id == own.jointure => {}
+        Ok(manifest) => problems.push(format!(
+            "manifeste : périmètre « {} {} » au lieu de « utilisateur {} »",
+            manifest.perimetre.kind, manifest.perimetre.id, own.jointure
+        )),
+        Err(why) => problems.push(format!("manifeste : {why}")),
+    }
+    let records = &examined.records;
+    if !records
+        .personnes
+        .iter()
+        .any(|p| p.jointure.as_deref() == Some(own.jointure.as_str()))
+    {
+        problems.push(format!("sa fiche (jointure {}) manque", own.jointure));
+    }
+    let texts: Vec<&str> = records.texts().into_iter().map(|(_, text)| text).collect();
+    for (what, needle) in &own.own {
+        if !texts.iter().any(|text| text.contains(needle.as_str())) {
+            problems.push(format!("{what} manque"));
+        }
+    }
+    for (what, needle) in &own.foreign {
+        if texts.iter().any(|text| text.contains(needle.as_str())) {
+            problems.push(format!("{what} : donnée d'autrui dans l'archive"));
+        }
+    }
+    for (jointure, name) in &own.others {
+        if records
+            .personnes
+            .iter()
+            .any(|p| p.jointure.as_deref() == Some(jointure.as_str()))
+        {
+            problems.push(format!(
+                "fiche de {name} (jointure {jointure}) : une autre personne dans l'archive"
+            ));
+        }
+    }
+    for role in [Role::SameCommune, Role::OtherCommune] {
+        if let Some(school) = observed.truth.school(role) {
+            for trace in traces(school, &observed.truth.lot, examined) {
+                problems.push(format!("autre école {} : {trace}", school.uai));
+            }
+        }
+    }
+    verdict(
+        expected,
+        &problems,
+        format!(
+            "archive de {} : sa fiche et {} contenus à lui, rien d'autrui",
+            own.who,
+            own.own.len()
         ),
     )
 }

@@ -94,7 +94,7 @@ pub(super) fn not_logged_in(
 
 /// The final URL without its query (which may carry a code or a session
 /// id: the evidence keeps it, redacted), and the status.
-fn where_it_ended(page: &Page) -> String {
+pub(super) fn where_it_ended(page: &Page) -> String {
     let url = &page.final_url;
     let query = if url.query().is_some() { "?…" } else { "" };
     format!("{}://{}{query} → {}", url.scheme(), short(url), page.status)

@@ -26,11 +26,12 @@ pub use gar::{judge_gar, judge_gar_sso};
 pub use link::capture_link;
 pub use mediacentre::judge_mediacentre;
 pub use observation::{
-    ArchiveRead, AskedDeletion, Attempt, DeletionObservation, DeletionShared, ExportJob,
-    ExportObservation, ExportShared, Fetched, ForeignAnswer, ForeignOutcome,
-    GarMediacentreObservation, GarMediacentreShared, GarObservation, GarShared, GarSsoObservation,
-    GarSsoShared, LoginObservation, ObjectProbe, Observations, Person, ServedCertificate,
-    StatsObservation, StatsShared, TargetFacts,
+    ArchiveRead, AskedDeletion, Attempt, Continuity, CountChange, DeletionObservation,
+    DeletionShared, ExportJob, ExportObservation, ExportShared, Fetched, ForeignAnswer,
+    ForeignOutcome, GarMediacentreObservation, GarMediacentreShared, GarObservation, GarShared,
+    GarSsoObservation, GarSsoShared, LoginObservation, ObjectProbe, Observations, Person,
+    Portability, SchoolCount, ServedCertificate, StatsObservation, StatsShared, TargetFacts,
+    WitnessLogin, Working,
 };
 pub use outcome::{AssertionResult, AssertionStatus, Outcome, Verdict, failure_outcome, fold};
 pub use page::{NotPublic, PUBLIC_EXPECTED, public_problem};

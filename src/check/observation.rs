@@ -284,6 +284,54 @@ pub struct ExportJob {
     pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
     /// The archive.
     pub archive: ArchiveRead,
+    /// The service used while the job ran and after it (school export only).
+    pub continuity: Option<Continuity>,
+}
+
+/// A read and a write of the service: the public home page's status, and
+/// the status of a write through the seeding API (the same content again,
+/// in the school of another collectivité, which no export includes).
+#[derive(Clone, Debug)]
+pub struct Working {
+    /// `GET` of the home page.
+    pub read: Result<u16, String>,
+    /// The write.
+    pub write: Result<u16, String>,
+}
+
+/// The service used during an export job and after it.
+#[derive(Clone, Debug)]
+pub struct Continuity {
+    /// Right after the job started.
+    pub during: Working,
+    /// Whether the job still said `en_cours` after that use (when it was
+    /// already done, nothing was observed during it).
+    pub running: Result<bool, String>,
+    /// Once the archive was downloaded.
+    pub after: Working,
+}
+
+/// A person's own archive (RGPD art. 20), downloaded in their session.
+#[derive(Clone, Debug)]
+pub struct Portability {
+    /// Who, for messages.
+    pub who: String,
+    /// Their AAF join key (the archive's scope).
+    pub jointure: String,
+    /// How their account page shows them.
+    pub person: Person,
+    /// Their login (the download is made in it), or why it failed.
+    pub login: Result<crate::probe::LoginTrace, String>,
+    /// The archive.
+    pub archive: ArchiveRead,
+    /// (what, marker) of the content that is theirs: sent and received
+    /// messages, their comments, the notes they signed.
+    pub own: Vec<(String, String)>,
+    /// (what, marker) of what others wrote that is not theirs to take.
+    pub foreign: Vec<(String, String)>,
+    /// (join key, name) of the people of the school who are not them,
+    /// their children or their correspondent teacher.
+    pub others: Vec<(String, String)>,
 }
 
 /// What an `export_job` step observed.
@@ -308,6 +356,8 @@ pub struct ExportObservation {
     /// export) and what the importer left out; or why the round trip could
     /// not be made.
     pub round_trip: Result<(Option<Arc<crate::reversibility::Examined>>, Vec<String>), String>,
+    /// A parent's own archive, or why it could not be asked for.
+    pub portability: Result<Portability, String>,
     /// The controller tries the link once expired (`Err`: there was no
     /// link); `None` when the step did not ask for it (`link_expiry`).
     pub after_expiry: Option<Result<Attempt, String>>,
@@ -392,6 +442,21 @@ pub struct DeletionObservation {
     pub unprobed: Vec<String>,
     /// Join keys of the deleted accounts, and of accounts that must remain.
     pub accounts: (Vec<String>, Vec<String>),
+    /// The deleted people's logins before and after the deletions, or why
+    /// none could be played (no `[sso]`).
+    pub logins: Result<Vec<WitnessLogin>, String>,
+    /// Witnesses left out, and why (their login is not declared).
+    pub unwitnessed: Vec<String>,
+    /// The schools' loaded accounts in the statistics before and after, or
+    /// why they could not be read (no `[stats]`, no académie viewer).
+    pub counts: Result<Vec<SchoolCount>, String>,
+    /// The deletion journal as the controller read it after the deletions
+    /// (JSON text), or why not.
+    pub journal: Fetched<String>,
+    /// What the journal must not hold: (what, words all found in one
+    /// entry) — the deleted people's first and last names, the markers of
+    /// the deleted content.
+    pub unjournaled: Vec<(String, Vec<String>)>,
     /// The collectivité's export after the deletions.
     pub after: ArchiveRead,
     /// Markers and file names that must be gone from it.
@@ -400,6 +465,47 @@ pub struct DeletionObservation {
     pub kept: Vec<String>,
     /// Evidence.
     pub exchanges: Vec<String>,
+}
+
+/// A person whose account a deletion removes, logged in before it (the
+/// control) and after it.
+#[derive(Clone, Debug)]
+pub struct WitnessLogin {
+    /// Who, and why they are a witness.
+    pub who: String,
+    /// How the candidate's account page shows them.
+    pub person: Person,
+    /// Their account is not targeted: they must still get in after.
+    pub kept: bool,
+    /// The login before the deletions, or why it could not be played.
+    pub before: Result<crate::probe::LoginTrace, String>,
+    /// The login after them.
+    pub after: Result<crate::probe::LoginTrace, String>,
+}
+
+/// What a school's count of loaded accounts must become.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CountChange {
+    /// This many fewer (the deleted user's account).
+    Minus(u64),
+    /// None left, or the school no longer known (the deleted school).
+    Zero,
+    /// Unchanged (a school no deletion touched).
+    Same,
+}
+
+/// A school's loaded accounts (sum of the `comptes_charges*` columns of
+/// the current week) before and after the deletions.
+#[derive(Clone, Debug)]
+pub struct SchoolCount {
+    /// UAI.
+    pub uai: String,
+    /// What the count must become.
+    pub change: CountChange,
+    /// Before, or why it could not be read.
+    pub before: Result<u64, String>,
+    /// After (`None`: the school is no longer known), or why not read.
+    pub after: Result<Option<u64>, String>,
 }
 
 /// The deletions of a step: observed, or why not.

@@ -157,6 +157,25 @@ pub(crate) fn verdict(expected: &str, problems: &[String], fine: impl Into<Strin
     Verdict::from_problems(expected, "", problems, fine)
 }
 
+/// The problems found; when something could not be evaluated, `error` if
+/// nothing else was found, else the problems with that note (a failure
+/// must not hide behind a harness problem).
+pub(crate) fn with_note(
+    expected: &str,
+    mut problems: Vec<String>,
+    note: Option<String>,
+    fine: String,
+) -> Verdict {
+    match note {
+        Some(note) if problems.is_empty() => Verdict::error(expected, note),
+        Some(note) => {
+            problems.push(format!("non évalué : {note}"));
+            verdict(expected, &problems, "")
+        }
+        None => verdict(expected, &problems, fine),
+    }
+}
+
 impl Verdict {
     /// Holds when there is no problem (`fine` says what was seen), fails
     /// with the problems listed after `intro` otherwise.

@@ -50,6 +50,9 @@ pub(super) fn list(args: &SuitesArgs) -> anyhow::Result<Exit> {
             if check.serial {
                 flags.push("seule");
             }
+            if check.destructive {
+                flags.push("destructive : supprime des données, passe en dernier, seule");
+            }
             let flags = if flags.is_empty() {
                 String::new()
             } else {

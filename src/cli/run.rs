@@ -149,7 +149,7 @@ fn demo_target(base_url: &str) -> Result<Target, Diagnostics> {
          agents_login = \"/auth/agents\"\naccount_page = \"/compte\"\nlogout = \"/auth/deconnexion\"\n\
          statistics_api = \"/api/conformance/stats\"\nstatistics_dnma_export = \"/api/conformance/stats/dnma.csv\"\ngar_export = \"/gar/export/dernier\"\ngar_idp_metadata = \"/auth/saml/metadata/gar\"\ngar_sso = \"/auth/saml/redirect/sso\"\ngar_mediacentre = \"/mediacentre\"\n\
          seed_api = \"/api/conformance/amorcage\"\nexport_api = \"/api/conformance/exports\"\n\
-         deletion_api = \"/api/conformance/suppressions\"\ncertificate_keys = \"/api/conformance/cles\"\nobjects_api = \"/api/conformance/objets\"\n\n\
+         deletion_api = \"/api/conformance/suppressions\"\ncertificate_keys = \"/api/conformance/cles\"\nobjects_api = \"/api/conformance/objets\"\nreversibility_plan = \"/reversibilite\"\ndeletion_log = \"/api/conformance/journal-suppressions\"\nportability_export = \"/mes-donnees/archive\"\n\n\
          [http]\nrequest_timeout = \"5s\"\ncheck_timeout = \"30s\"\n"
     );
     parse_target("(cible de démonstration)", &text, None, &ProcessEnvironment)
@@ -206,6 +206,14 @@ fn prepare(args: &PlanArgs, demo_faults: Vec<String>) -> Result<Prepared, Exit> 
         Exit::Usage
     })?;
     if let Some(shard) = output.shard {
+        let destructive = plan.destructive().join(", ");
+        if !destructive.is_empty() {
+            eprintln!(
+                "note : vérifications destructives dans aucune part ({destructive}) : elles \
+                 suppriment des données du candidat et ne peuvent pas tourner pendant les autres \
+                 parts ; lancez-les ensuite, seules (entconf run --suite DELCERT)"
+            );
+        }
         plan = plan.shard(shard);
     }
     let waivers = match &output.waivers {

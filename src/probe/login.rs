@@ -49,6 +49,10 @@ pub struct LoginPlan {
     /// Open the account page without each cookie in turn to find the
     /// session cookie (the SSO checks need it, the statistics activity not).
     pub probe_cookies: bool,
+    /// A file to download once logged in, after the pages (a person's own
+    /// archive): its URL, where to write it, its size limit and overall
+    /// deadline.
+    pub download: Option<(Url, std::path::PathBuf, u64, std::time::Duration)>,
 }
 
 /// What happened after logout.
@@ -94,10 +98,24 @@ pub struct LoginTrace {
     /// The pages of [`LoginPlan::visit`], in order, or why each could not be
     /// opened (one failing page does not undo the login).
     pub visits: Vec<Result<Page, String>>,
+    /// The download of [`LoginPlan::download`], if asked for: its final
+    /// status and URL with its evidence, or why it failed.
+    pub download: Option<Result<Downloaded, String>>,
     /// Logout, if asked for.
     pub logout: Option<LogoutTrace>,
     /// What the IdP received and did.
     pub idp: ScenarioLog,
+}
+
+/// A file downloaded in the logged-in session.
+#[derive(Clone, Debug)]
+pub struct Downloaded {
+    /// Final status (after redirects); the file holds the body of a 200.
+    pub status: u16,
+    /// The URL that answered.
+    pub final_url: Url,
+    /// Evidence ids.
+    pub exchanges: Vec<String>,
 }
 
 impl LoginTrace {
@@ -114,6 +132,9 @@ impl LoginTrace {
         }
         for page in self.visits.iter().flatten() {
             ids.extend(page.exchanges());
+        }
+        if let Some(Ok(downloaded)) = &self.download {
+            ids.extend(downloaded.exchanges.iter().cloned());
         }
         if let Some(logout) = &self.logout {
             ids.extend(logout.flow.iter().map(|h| h.exchange.clone()));
@@ -192,6 +213,25 @@ async fn run(
         let page = probe.follow(Request::get(url), &mut jar, exchanges).await;
         visits.push(page.map_err(|error| error.to_string()));
     }
+    let download = match &plan.download {
+        Some((url, path, limit, deadline)) => {
+            let mut seen = Vec::new();
+            let saved = probe
+                .download_to(url, &mut jar, path, (*limit, *deadline), &mut seen)
+                .await;
+            exchanges.extend(seen.iter().cloned());
+            Some(
+                saved
+                    .map(|saved| Downloaded {
+                        status: saved.status,
+                        final_url: saved.final_url,
+                        exchanges: seen,
+                    })
+                    .map_err(|error| error.to_string()),
+            )
+        }
+        None => None,
+    };
     let mut secrets = jar.values(&candidate_host);
     let idp_log = idp.log(&plan.token);
     secrets.extend(idp_log.issued.iter().cloned());
@@ -217,6 +257,7 @@ async fn run(
         secrets,
         replay,
         visits,
+        download,
         logout,
         idp: idp.log(&plan.token),
     })

@@ -17,9 +17,9 @@ pub use error::{FetchError, ProbeError};
 pub use http::HttpProbe;
 pub(crate) use http::{ReceivedRequest, Request};
 pub use jar::{Jar, fingerprint};
-pub use login::{LoginPlan, LoginTrace, LogoutTrace, log_in};
+pub use login::{Downloaded, LoginPlan, LoginTrace, LogoutTrace, log_in};
 pub use page::{Hop, Page, PageBody, SetCookie};
 pub use statistics::{
     ActivityLog, ActivityVisit, Answer, Asked, MAX_ENTITIES, Parsed, ReadPlan, StatsReading,
-    parent_of, read_statistics, subtree,
+    parent_of, read_entity, read_statistics, subtree,
 };

@@ -261,6 +261,17 @@ impl ReadPlan {
     }
 }
 
+/// One entity's statistics over `plan.period`, read as `viewer` (scope
+/// and token), in JSON.
+pub async fn read_entity(
+    probe: &HttpProbe,
+    plan: &ReadPlan,
+    viewer: (&Entity, &str),
+    entity: &Entity,
+) -> Asked {
+    ask(probe, plan, Some(viewer), entity, false).await
+}
+
 async fn ask(
     probe: &HttpProbe,
     plan: &ReadPlan,

@@ -1,7 +1,9 @@
 //! Joining the `results.json` of the shards of one campaign (`--shard K/N`
 //! in a CI matrix) into one run, as if it had run in one job.
 //!
-//! The shards must come from the same harness version, the same suites and
+//! The shards must come from the same harness version, the same suite files
+//! (a shard lists only the suites it ran checks of; those it shares must be
+//! identical) and
 //! the same target description; exchange ids, which each shard numbered on
 //! its own, are prefixed with the shard (`s2-x0007`).
 
@@ -25,6 +27,12 @@ pub enum MergeError {
         /// Run id of the differing shard.
         other: String,
     },
+    /// The parts do not make one whole `--shard K/N` campaign.
+    #[error("parts incomplètes ou mélangées : {detail}")]
+    Shards {
+        /// What is missing or inconsistent.
+        detail: String,
+    },
     /// A check ran in two shards.
     #[error("la vérification {id} figure dans deux parts ({first} et {other})")]
     Duplicate {
@@ -37,8 +45,62 @@ pub enum MergeError {
     },
 }
 
+/// Checks that shard records carrying `K/N` are all of one `N` and make
+/// every part from 1 to N once (records without shard information are
+/// joined as given).
+fn complete(shards: &[RunRecord]) -> Result<(), MergeError> {
+    let parts: Vec<Option<(usize, usize)>> = shards
+        .iter()
+        .map(|record| {
+            record.options.shard.as_deref().and_then(|text| {
+                let (k, n) = text.split_once('/')?;
+                Some((k.trim().parse().ok()?, n.trim().parse().ok()?))
+            })
+        })
+        .collect();
+    if parts.iter().all(Option::is_none) {
+        return Ok(());
+    }
+    let Some(known) = parts
+        .iter()
+        .copied()
+        .collect::<Option<Vec<(usize, usize)>>>()
+    else {
+        return Err(MergeError::Shards {
+            detail: "certains résultats viennent d'une part (--shard), d'autres non".to_owned(),
+        });
+    };
+    let count = known[0].1;
+    if known.iter().any(|(_, n)| *n != count) {
+        return Err(MergeError::Shards {
+            detail: "des parts de découpages différents (N différents)".to_owned(),
+        });
+    }
+    if let Some((k, _)) = known
+        .iter()
+        .enumerate()
+        .find(|(i, part)| known[..*i].contains(part))
+        .map(|(_, part)| part)
+    {
+        return Err(MergeError::Shards {
+            detail: format!("la part {k}/{count} figure deux fois"),
+        });
+    }
+    let missing: Vec<String> = (1..=count)
+        .filter(|k| !known.iter().any(|(index, _)| index == k))
+        .map(|k| format!("{k}/{count}"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(MergeError::Shards {
+            detail: format!("manquent {}", missing.join(", ")),
+        });
+    }
+    Ok(())
+}
+
 /// Joins shard records, in the given order.
 pub fn merge(shards: Vec<RunRecord>) -> Result<RunRecord, MergeError> {
+    complete(&shards)?;
     let mut shards = shards.into_iter();
     let mut merged = shards.next().ok_or(MergeError::Empty)?;
     let first_id = merged.run_id.clone();
@@ -57,8 +119,14 @@ pub fn merge(shards: Vec<RunRecord>) -> Result<RunRecord, MergeError> {
         if shard.harness != merged.harness {
             return Err(mismatch("la version du banc"));
         }
-        if shard.suites != merged.suites {
-            return Err(mismatch("l'empreinte des suites"));
+        // A shard lists the suites it ran checks of: the same file must
+        // have the same fingerprint everywhere, and a shard may add suites.
+        for suite in &shard.suites {
+            match merged.suites.iter().find(|s| s.id == suite.id) {
+                Some(known) if known != suite => return Err(mismatch("l'empreinte des suites")),
+                Some(_) => {}
+                None => merged.suites.push(suite.clone()),
+            }
         }
         if shard.target.description_sha256 != merged.target.description_sha256 {
             return Err(mismatch("la description de la cible"));

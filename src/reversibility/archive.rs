@@ -70,6 +70,9 @@ pub struct ZipLimits {
     /// Highest declared-size / compressed-size ratio of a deflated entry
     /// declaring more than 1 MiB (default 200).
     pub max_ratio: u64,
+    /// Largest manifest or record file parsed, in bytes (default 32 MiB):
+    /// each is parsed whole, so this bounds the memory of the reading.
+    pub max_record_file: u64,
 }
 
 impl Default for ZipLimits {
@@ -80,6 +83,7 @@ impl Default for ZipLimits {
             max_central_directory: 16 * MIB,
             max_total: 8 << 30,
             max_ratio: 200,
+            max_record_file: super::format::MAX_RECORD_FILE,
         }
     }
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::archive::{EntryProblem, ZipExport, ZipLimits};
-use super::format::{MANIFEST, MAX_RECORD_FILE, Manifest, RECORD_FILES, Records};
+use super::format::{MANIFEST, Manifest, RECORD_FILES, Records};
 
 /// What an export archive holds.
 #[derive(Clone, Debug)]
@@ -47,7 +47,7 @@ pub fn examine(path: &Path, limits: &ZipLimits, threads: usize) -> Result<Examin
     let read = |name: &str| -> Option<Result<Vec<u8>, String>> {
         archive.find(name).map(|entry| {
             archive
-                .read(entry.index, MAX_RECORD_FILE)
+                .read(entry.index, limits.max_record_file)
                 .map_err(|problem: EntryProblem| format!("{name} : {problem}"))
         })
     };

@@ -18,7 +18,8 @@ pub const FORMAT: &str = "entconf-reversibilite";
 pub const VERSION: &str = "1";
 /// Name of the manifest entry.
 pub const MANIFEST: &str = "manifest.json";
-/// Largest manifest or record file read, in bytes.
+/// Largest manifest or record file read by default, in bytes
+/// (`[reversibility] max_record_file` changes it).
 pub const MAX_RECORD_FILE: u64 = 32 << 20;
 
 /// The manifest: what the archive holds, each file with its size and SHA-256.
@@ -40,10 +41,11 @@ pub struct Manifest {
 /// The scope of an export.
 #[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 pub struct Perimeter {
-    /// `ecole` or `collectivite`.
+    /// `ecole`, `collectivite`, or `utilisateur` (a person's own archive).
     #[serde(rename = "type")]
     pub kind: String,
-    /// UAI of the school, or id of the collectivité.
+    /// UAI of the school, id of the collectivité, or the person's AAF join
+    /// key.
     pub id: String,
 }
 

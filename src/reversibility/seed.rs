@@ -275,11 +275,17 @@ impl GroundTruth {
 
     /// The body of the seeding request (`POST` on `seed_api`).
     pub fn request_body(&self) -> Value {
+        self.request_body_of(|_| true)
+    }
+
+    /// The body of a seeding request for the schools whose role `keep`s.
+    pub fn request_body_of(&self, keep: impl Fn(Role) -> bool) -> Value {
         use base64::Engine;
         let b64 = base64::engine::general_purpose::STANDARD;
         let schools: Vec<Value> = self
             .schools
             .iter()
+            .filter(|s| keep(s.role))
             .map(|s| {
                 let mut messages = Vec::new();
                 let mut posts = Vec::new();

@@ -670,6 +670,7 @@ async fn play(
         visit: Vec::new(),
         user_agent: None,
         probe_cookies: true,
+        download: None,
     };
     log_in(&context.probe, &world.idp, &plan)
         .await

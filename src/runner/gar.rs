@@ -329,12 +329,7 @@ pub(super) async fn pupil_visit(
     visit: Vec<reqwest::Url>,
     exchanges: &mut Vec<String>,
 ) -> Result<PupilVisit, String> {
-    use crate::idp::Scenario;
     use crate::probe::{LoginPlan, log_in};
-    let (start, account_page) = (
-        context.capability(Capability::EduconnectOidcLogin)?,
-        context.capability(Capability::AccountPage)?,
-    );
     let world = match &context.sso {
         Some(SsoSetup::Ready(world)) => Arc::clone(world),
         Some(SsoSetup::Failed(why)) => return Err(why.clone()),
@@ -376,22 +371,14 @@ pub(super) async fn pupil_visit(
         Err(why) => Err(format!("export non lu : {why}")),
     };
     let plan = LoginPlan {
-        login_page: None,
-        start,
-        account_page,
         logout: None,
-        choose: None,
-        replay: false,
-        idp_host: world.public_url.host_str().unwrap_or("").to_owned(),
-        idp_origin: world.public_url.origin().ascii_serialization(),
-        token: world.idp.open(Scenario {
-            identity: persona.identity.clone(),
-            attack: None,
-            victim: None,
-        }),
         visit,
-        user_agent: None,
-        probe_cookies: false,
+        ..super::sso::login_plan(
+            context,
+            &world,
+            &persona,
+            crate::suite::SsoService::EduConnectOidc,
+        )?
     };
     let (login, visits) = match log_in(&context.probe, &world.idp, &plan).await {
         Err(failure) => {

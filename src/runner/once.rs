@@ -50,4 +50,11 @@ impl<T: Send + Sync + 'static> RunOnce<T> {
             Err(_) => Arc::new(Err(format!("{what} : arrêté avant d'aboutir"))),
         }
     }
+
+    /// Waits for the work if a check started it; returns at once if none did.
+    pub(crate) async fn settled(&self) {
+        if let Some(receiver) = self.result.get() {
+            let _ = receiver.clone().wait_for(Option::is_some).await;
+        }
+    }
 }

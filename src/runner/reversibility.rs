@@ -25,13 +25,13 @@ use std::collections::BTreeMap;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::check::{
-    ArchiveRead, AskedDeletion, Attempt, DeletionObservation, ExportJob, ExportObservation,
-    Fetched, ObjectProbe, ServedCertificate,
+    ArchiveRead, AskedDeletion, Attempt, Continuity, DeletionObservation, ExportJob,
+    ExportObservation, Fetched, ObjectProbe, Portability, ServedCertificate, Working,
 };
-use crate::probe::{Jar, Request};
+use crate::probe::{Jar, Request, log_in};
 use crate::reversibility::archive::ZipLimits;
 use crate::reversibility::{GroundTruth, Item, LINK_SLACK_SECONDS, Role, examine, marker};
-use crate::suite::{Capability, SecretSlot, StatsViewer};
+use crate::suite::{Capability, SecretSlot, SsoService, StatsViewer};
 
 /// Largest archive downloaded.
 const MAX_ARCHIVE: u64 = 4 << 30;
@@ -312,22 +312,7 @@ impl<'a> Scene<'a> {
                 self.shown(&saved.final_url),
                 saved.status
             )),
-            Ok(_) => {
-                let reading = path.clone();
-                let threads =
-                    std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-                match tokio::task::spawn_blocking(move || {
-                    examine(&reading, &ZipLimits::default(), threads)
-                })
-                .await
-                {
-                    Ok(Ok(examined)) => ArchiveRead::Read(Arc::new(examined)),
-                    Ok(Err(why)) => ArchiveRead::Refused(why),
-                    Err(error) => {
-                        ArchiveRead::Unavailable(format!("lecture interrompue : {error}"))
-                    }
-                }
-            }
+            Ok(_) => read_archive(self.context, &path).await,
         };
         let kept = match &outcome {
             ArchiveRead::Read(examined) if keep && examined.size <= ROUND_TRIP_MAX => {
@@ -339,12 +324,61 @@ impl<'a> Scene<'a> {
         (outcome, kept)
     }
 
-    /// One export as the controller, followed to its archive.
+    /// A read (the public home page) and a write (`write`, a seeding body)
+    /// of the service, as it is used every day.
+    async fn use_service(&self, write: &Value, exchanges: &mut Vec<String>) -> Working {
+        // Redirects followed: a home page that sends to /accueil or to the
+        // login page is working.
+        let read = match self.context.capability(Capability::HomePage) {
+            Ok(home) => self
+                .context
+                .probe
+                .follow(Request::get(&home), &mut Jar::default(), exchanges)
+                .await
+                .map(|page| page.status)
+                .map_err(|error| error.to_string()),
+            Err(why) => Err(why),
+        };
+        let write = match self.context.capability(Capability::SeedApi) {
+            Ok(seed) => {
+                let mut jar = Jar::default().with_bearer_for(&seed, Some(self.controller.clone()));
+                self.context
+                    .probe
+                    .follow(Request::post_json(&seed, write), &mut jar, exchanges)
+                    .await
+                    .map(|page| page.status)
+                    .map_err(|error| error.to_string())
+            }
+            Err(why) => Err(why),
+        };
+        Working { read, write }
+    }
+
+    /// Whether the job at `follow` still says `en_cours`.
+    async fn running(
+        &self,
+        follow: &reqwest::Url,
+        exchanges: &mut Vec<String>,
+    ) -> Result<bool, String> {
+        let (status, json) = self.call(Request::get(follow), exchanges).await?;
+        if status != 200 {
+            return Err(format!("suivi {} → statut {status}", self.shown(follow)));
+        }
+        Ok(json
+            .as_ref()
+            .and_then(|j| j.get("etat"))
+            .and_then(Value::as_str)
+            == Some("en_cours"))
+    }
+
+    /// One export as the controller, followed to its archive; with `write`,
+    /// the service is used while the job runs and after it (EXPORT-13).
     async fn export(
         &self,
         perimeter: (&str, &str),
         ttl: Duration,
         name: &str,
+        write: Option<&Value>,
         exchanges: &mut Vec<String>,
     ) -> (ExportJob, Option<reqwest::Url>, Option<Vec<u8>>) {
         let body = json!({ "perimetre": perimeter.0, "id": perimeter.1, "lien_validite_s": ttl.as_secs().max(1) });
@@ -356,6 +390,7 @@ impl<'a> Scene<'a> {
             expire: None,
             finished_at: None,
             archive: ArchiveRead::Unavailable(String::new()),
+            continuity: None,
         };
         let follow = match fate {
             Ok(url) => url,
@@ -363,6 +398,13 @@ impl<'a> Scene<'a> {
                 job.archive = archive;
                 return (job, None, None);
             }
+        };
+        let during = match write {
+            Some(write) => {
+                let used = self.use_service(write, exchanges).await;
+                Some((used, self.running(&follow, exchanges).await))
+            }
+            None => None,
         };
         let mut kept = None;
         match self.follow_to(&follow, "lien", exchanges).await {
@@ -376,8 +418,156 @@ impl<'a> Scene<'a> {
                 job.expire = expire;
             }
         }
+        if let (Some((during, running)), Some(write)) = (during, write) {
+            job.continuity = Some(Continuity {
+                during,
+                running,
+                after: self.use_service(write, exchanges).await,
+            });
+        }
         (job, Some(follow), kept)
     }
+}
+
+/// Reads a downloaded archive on a worker thread, within the target's bounds.
+async fn read_archive(context: &Context, path: &std::path::Path) -> ArchiveRead {
+    let reading = path.to_owned();
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let limits = ZipLimits {
+        max_record_file: context
+            .target
+            .reversibility
+            .as_ref()
+            .map_or(ZipLimits::default().max_record_file, |r| r.max_record_file),
+        ..ZipLimits::default()
+    };
+    match tokio::task::spawn_blocking(move || examine(&reading, &limits, threads)).await {
+        Ok(Ok(examined)) => ArchiveRead::Read(Arc::new(examined)),
+        Ok(Err(why)) => ArchiveRead::Refused(why),
+        Err(error) => ArchiveRead::Unavailable(format!("lecture interrompue : {error}")),
+    }
+}
+
+/// A parent of the exported school logs in and downloads their own archive
+/// (RGPD art. 20); what is theirs and what is not, from the ground truth.
+async fn portability(
+    context: &Context,
+    truth: &GroundTruth,
+    exchanges: &mut Vec<String>,
+) -> Result<Portability, String> {
+    let url = context.capability(Capability::PortabilityExport)?;
+    let world = match &context.sso {
+        Some(SsoSetup::Ready(world)) => Arc::clone(world),
+        Some(SsoSetup::Failed(why)) => return Err(why.clone()),
+        None => {
+            return Err("aucune section [sso] : le parent se connecte par EduConnect".to_owned());
+        }
+    };
+    let school = truth.school(Role::Exported).ok_or("aucune école amorcée")?;
+    // The first parent seeded wrote a message and a comment and signed a note.
+    let parent = school
+        .persons
+        .iter()
+        .find(|p| p.profile == "parent")
+        .ok_or("aucun parent amorcé")?;
+    let persona = super::sso::parent_persona(&world.directory, &parent.jointure, &school.uai)
+        .ok_or_else(|| {
+            format!(
+                "le parent {} n'est pas dans l'annuaire AAF",
+                parent.jointure
+            )
+        })?;
+    let folder = &context.scratch;
+    std::fs::create_dir_all(folder)
+        .map_err(|error| format!("dossier de travail {} : {error}", folder.display()))?;
+    let path = folder.join("archive-personnelle.zip");
+    let mut plan = super::sso::login_plan(context, &world, &persona, SsoService::EduConnectOidc)?;
+    plan.download = Some((url, path.clone(), MAX_ARCHIVE, DOWNLOAD_DEADLINE));
+    let (login, archive) = match log_in(&context.probe, &world.idp, &plan).await {
+        Err(failure) => {
+            exchanges.extend(failure.exchanges);
+            let why = failure.error.to_string();
+            (Err(why.clone()), ArchiveRead::Unavailable(why))
+        }
+        Ok(trace) => {
+            exchanges.extend(trace.exchanges());
+            let archive = match &trace.download {
+                None => ArchiveRead::Unavailable("téléchargement non fait".to_owned()),
+                Some(Err(why)) => ArchiveRead::Unavailable(why.clone()),
+                Some(Ok(got)) if got.status != 200 => ArchiveRead::Undelivered(format!(
+                    "{} → statut {} pour la personne connectée",
+                    context.probe.redactor().url(&got.final_url),
+                    got.status
+                )),
+                Some(Ok(_)) => read_archive(context, &path).await,
+            };
+            (Ok(trace), archive)
+        }
+    };
+    let _ = std::fs::remove_file(&path);
+    let who = &parent.jointure;
+    let mark = |key: &str| marker(&truth.lot, &school.uai, key);
+    let mut own = Vec::new();
+    let mut foreign = Vec::new();
+    for item in &school.items {
+        match item {
+            Item::Message {
+                key,
+                author,
+                recipients,
+                ..
+            } if author == who || recipients.contains(who) => {
+                own.push((format!("message {}", mark(key)), mark(key)));
+            }
+            Item::Post { comments, .. } => {
+                for comment in comments {
+                    let entry = (
+                        format!("commentaire {}", mark(&comment.key)),
+                        mark(&comment.key),
+                    );
+                    if &comment.author == who {
+                        own.push(entry);
+                    } else if !parent.children.contains(&comment.author) {
+                        foreign.push(entry);
+                    }
+                }
+            }
+            Item::Note {
+                key, signatures, ..
+            } if signatures.iter().any(|(p, _)| p == who) => {
+                own.push((format!("mot signé {}", mark(key)), mark(key)));
+            }
+            _ => {}
+        }
+    }
+    let others = school
+        .persons
+        .iter()
+        .filter(|p| {
+            &p.jointure != who
+                && !parent.children.contains(&p.jointure)
+                && p.profile != "enseignant"
+        })
+        .map(|p| {
+            (
+                p.jointure.clone(),
+                format!("{} {}", p.first_name, p.last_name),
+            )
+        })
+        .collect();
+    Ok(Portability {
+        who: format!(
+            "{} {} (parent, jointure {who})",
+            parent.first_name, parent.last_name
+        ),
+        jointure: who.clone(),
+        person: persona.person,
+        login,
+        archive,
+        own,
+        foreign,
+        others,
+    })
 }
 
 async fn gather(context: &Context) -> Result<ExportObservation, String> {
@@ -422,6 +612,11 @@ async fn gather(context: &Context) -> Result<ExportObservation, String> {
             ("ecole", &setup.school),
             ttl,
             "export-ecole.zip",
+            truth
+                .school(Role::OtherCommune)
+                .is_some()
+                .then(|| truth.request_body_of(|role| role == Role::OtherCommune))
+                .as_ref(),
             &mut exchanges,
         )
         .await;
@@ -478,9 +673,11 @@ async fn gather(context: &Context) -> Result<ExportObservation, String> {
             (setup.controller.level.as_str(), &setup.controller.id),
             Duration::from_secs(600),
             "export-collectivite.zip",
+            None,
             &mut exchanges,
         )
         .await;
+    let portability = portability(context, &truth, &mut exchanges).await;
     Ok(ExportObservation {
         truth,
         ttl,
@@ -490,6 +687,7 @@ async fn gather(context: &Context) -> Result<ExportObservation, String> {
         commune,
         foreign_downloads,
         round_trip,
+        portability,
         after_expiry: None,
         exchanges,
     })
@@ -564,6 +762,7 @@ async fn round_trip(
             ("ecole", school),
             Duration::from_secs(600),
             "aller-retour.zip",
+            None,
             exchanges,
         )
         .await;
@@ -626,6 +825,13 @@ pub(crate) async fn observe_deletion(context: &Arc<Context>) -> Shared<DeletionO
         .get(
             move || async move {
                 let exported = observe(&owned).await;
+                // The deletions change what these observe: let them end
+                // (a check that timed out leaves its work running).
+                owned.stats.settled().await;
+                owned.gar.settled().await;
+                owned.gar_sso.settled().await;
+                owned.gar_mediacentre.settled().await;
+                owned.export_expiry.settled().await;
                 let exported = exported.as_ref().as_ref().map_err(|why| {
                     format!("les exports n'ont pas pu être faits, rien à supprimer ensuite : {why}")
                 })?;
@@ -963,6 +1169,17 @@ async fn gather_deletion(
                 .await,
         );
     }
+    let parent = planned.first().map(|p| p.id.clone()).unwrap_or_default();
+    let witnesses = super::erasure::witnesses(context, truth, &parent);
+    let logins_before = match &witnesses {
+        Ok((witnesses, _)) => super::erasure::log_in_all(context, witnesses).await,
+        Err(_) => Vec::new(),
+    };
+    let reader = super::erasure::count_reader(context, truth);
+    let counts_before = match &reader {
+        Ok(reader) => reader.read(context, &mut exchanges).await,
+        Err(_) => Vec::new(),
+    };
     let mut asked = Vec::new();
     for deletion in &planned {
         let asked_at = chrono::Utc::now();
@@ -979,20 +1196,12 @@ async fn gather_deletion(
             at_least: deletion.at_least.clone(),
         });
     }
-    let keys = match context
-        .probe
-        .follow(Request::get(&keys_url), &mut Jar::default(), &mut exchanges)
-        .await
-    {
-        Err(error) => Fetched::Unavailable(error.to_string()),
-        Ok(page) if page.status != 200 => Fetched::Undelivered(format!(
-            "GET {} → statut {}",
-            scene.shown(&keys_url),
-            page.status
-        )),
-        Ok(page) => Fetched::Got(page.text().unwrap_or_default().to_owned()),
+    let keys = scene.text_of(&keys_url, None, &mut exchanges).await;
+    let journal = match context.capability(Capability::DeletionLog) {
+        Ok(url) => scene.text_of(&url, Some(&controller), &mut exchanges).await,
+        Err(why) => Fetched::Unavailable(why),
     };
-    let parent = planned.first().map(|p| p.id.clone()).unwrap_or_default();
+    let unjournaled = unjournaled(truth, &parent);
     let (probes, unprobed, gone, kept, accounts) = match probes_of(truth, exported, &parent) {
         Ok(targets) => {
             let mut probes = Vec::new();
@@ -1035,12 +1244,33 @@ async fn gather_deletion(
             (Vec::new(), Vec::new()),
         ),
     };
+    let (logins, unwitnessed) = match witnesses {
+        Ok((witnesses, left_out)) => {
+            let after = super::erasure::log_in_all(context, &witnesses).await;
+            let paired = super::erasure::pair(witnesses, logins_before, after, &mut exchanges);
+            (Ok(paired), left_out)
+        }
+        Err(why) => (Err(why), Vec::new()),
+    };
+    let counts = match reader {
+        Ok(reader) => {
+            if let Some(stats) = &context.target.stats
+                && !stats.latency.is_zero()
+            {
+                tokio::time::sleep(stats.latency).await;
+            }
+            let after = reader.read(context, &mut exchanges).await;
+            Ok(reader.pair(counts_before, after))
+        }
+        Err(why) => Err(why),
+    };
     let exports = Scene::new(context, Capability::ExportApi)?;
     let (after, _, _) = exports
         .export(
             (setup.controller.level.as_str(), &setup.controller.id),
             Duration::from_secs(600),
             "export-apres-suppression.zip",
+            None,
             &mut exchanges,
         )
         .await;
@@ -1051,6 +1281,11 @@ async fn gather_deletion(
         probes,
         unprobed,
         accounts,
+        logins,
+        unwitnessed,
+        counts,
+        journal,
+        unjournaled,
         after: after.archive,
         gone,
         kept,
@@ -1058,7 +1293,56 @@ async fn gather_deletion(
     })
 }
 
+/// What a deletion journal must not re-store: the deleted people's names
+/// (the parent, everyone seeded in the deleted school) and the markers of
+/// the content seeded there.
+fn unjournaled(truth: &GroundTruth, parent: &str) -> Vec<(String, Vec<String>)> {
+    let mut found = Vec::new();
+    for school in &truth.schools {
+        let whole = school.role == Role::SameCommune;
+        for person in &school.persons {
+            if whole || person.jointure == parent {
+                found.push((
+                    format!("le nom d'une personne supprimée ({})", person.jointure),
+                    vec![person.first_name.clone(), person.last_name.clone()],
+                ));
+            }
+        }
+        if whole {
+            for item in &school.items {
+                found.push((
+                    format!("un contenu supprimé ({})", item.kind_fr()),
+                    vec![marker(&truth.lot, &school.uai, item.key())],
+                ));
+            }
+        }
+    }
+    found
+}
+
 impl Scene<'_> {
+    /// The text of `url` (200 only), with `token` as bearer for its origin.
+    async fn text_of(
+        &self,
+        url: &reqwest::Url,
+        token: Option<&String>,
+        exchanges: &mut Vec<String>,
+    ) -> Fetched<String> {
+        let mut jar = Jar::default().with_bearer_for(url, token.cloned());
+        match self
+            .context
+            .probe
+            .follow(Request::get(url), &mut jar, exchanges)
+            .await
+        {
+            Err(error) => Fetched::Unavailable(error.to_string()),
+            Ok(page) if page.status != 200 => {
+                Fetched::Undelivered(format!("GET {} → statut {}", self.shown(url), page.status))
+            }
+            Ok(page) => Fetched::Got(page.text().unwrap_or_default().to_owned()),
+        }
+    }
+
     /// Asks for one deletion as the controller and follows it to its
     /// certificate, downloaded twice.
     async fn delete(

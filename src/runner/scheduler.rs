@@ -168,7 +168,15 @@ pub async fn run(
             *slot = Some(record);
         }
     }
-    let checks: Vec<CheckRecord> = records.into_iter().flatten().collect();
+    let mut checks: Vec<CheckRecord> = records.into_iter().flatten().collect();
+    // Reported in catalog order, whatever order they ran in (destructive
+    // checks run last).
+    let rank: HashMap<&str, usize> = catalog
+        .checks()
+        .enumerate()
+        .map(|(position, check)| (check.id.as_str(), position))
+        .collect();
+    checks.sort_by_key(|check| rank.get(check.id.as_str()).copied().unwrap_or(usize::MAX));
     let suites = catalog
         .suites
         .iter()
@@ -317,7 +325,7 @@ async fn run_one(
     let _ = my_turn.wait_for(|next| *next == position).await;
     // Lock before permit: a serial check waiting for exclusivity holds no
     // permit, so it can never starve the checks it waits for.
-    let (_shared, _exclusive) = if check.serial {
+    let (_shared, _exclusive) = if check.runs_alone() {
         (None, Some(Arc::clone(&serial).write_owned().await))
     } else {
         (Some(Arc::clone(&serial).read_owned().await), None)

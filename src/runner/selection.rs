@@ -66,7 +66,7 @@ impl Selection {
     }
 }
 
-/// The checks to run, in catalog order.
+/// The checks to run, in catalog order, destructive checks last.
 #[derive(Clone, Debug)]
 pub struct Plan {
     /// Selected checks.
@@ -111,10 +111,13 @@ impl std::fmt::Display for Shard {
 }
 
 impl Plan {
-    /// Keeps the checks of one shard. The split is deterministic: checks
-    /// marked `serial` all go to shard 1 (they must not run beside
-    /// anything, so they stay together), the others are dealt in plan
-    /// order. Every check of the plan is in exactly one shard.
+    /// Keeps the checks of one shard. The split is deterministic: `serial`
+    /// checks all go to shard 1 (they must not run beside anything of that
+    /// job, so they stay together), the others are dealt in plan order.
+    /// Destructive checks go to no shard: shards run at the same time
+    /// against the same candidate, and a deletion would empty it under the
+    /// others' feet ([`Self::destructive`] lists them, to run afterwards).
+    /// Every other check of the plan is in exactly one shard.
     #[must_use]
     pub fn shard(self, shard: Shard) -> Self {
         let mut dealt = 0usize;
@@ -122,6 +125,9 @@ impl Plan {
             .checks
             .into_iter()
             .filter(|check| {
+                if check.destructive {
+                    return false;
+                }
                 if check.serial {
                     return shard.index == 1;
                 }
@@ -131,6 +137,15 @@ impl Plan {
             })
             .collect();
         Self { checks }
+    }
+
+    /// The ids of the destructive checks of the plan.
+    pub fn destructive(&self) -> Vec<&str> {
+        self.checks
+            .iter()
+            .filter(|check| check.destructive)
+            .map(|check| check.id.as_str())
+            .collect()
     }
 
     /// Applies `selection` to `catalog`; every unknown name is an error.
@@ -171,7 +186,7 @@ impl Plan {
         if !problems.is_empty() {
             return Err(problems);
         }
-        let checks = catalog
+        let mut checks: Vec<Arc<Check>> = catalog
             .checks()
             .filter(|check| {
                 selection.is_empty()
@@ -181,6 +196,9 @@ impl Plan {
             })
             .cloned()
             .collect();
+        // Destructive checks last (the sort is stable): they run alone, so
+        // every check before them has finished, and none comes after.
+        checks.sort_by_key(|check| check.destructive);
         Ok(Self { checks })
     }
 }

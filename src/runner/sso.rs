@@ -7,10 +7,12 @@ use std::sync::Arc;
 use reqwest::Url;
 use sha2::{Digest, Sha256};
 
+use super::execution::Context;
 use crate::aaf::Directory;
 use crate::check::Person;
 use crate::idp::{self, Identity, Idp, IdpSettings, RunningIdp, Scenario, SigningKey};
-use crate::suite::{SecretSlot, SsoTarget, VirtualUser};
+use crate::probe::LoginPlan;
+use crate::suite::{Capability, SecretSlot, SsoService, SsoTarget, VirtualUser};
 
 /// The IdPs and the directory a run's `login` steps use.
 #[derive(Debug)]
@@ -143,6 +145,70 @@ pub(crate) fn pupil_persona(directory: &Directory, jointure: &str) -> Option<Per
             children: Vec::new(),
         },
         choose: None,
+    })
+}
+
+/// A parent as EduConnect asserts the AAF entry `jointure` alone (no
+/// profile chooser), shown at school `uai` with their children there.
+pub(crate) fn parent_persona(directory: &Directory, jointure: &str, uai: &str) -> Option<Persona> {
+    let parent = directory.parent(jointure)?;
+    let school = directory.schools.iter().find(|s| s.uai == uai)?;
+    let children = directory
+        .pupils
+        .iter()
+        .filter(|p| p.school == school.jointure && p.parents.iter().any(|j| j == jointure))
+        .map(|p| format!("{} {}", p.first_name, p.last_name))
+        .collect();
+    Some(Persona {
+        identity: Identity::EduConnect {
+            sub: opaque("ect", &parent.email),
+            given_name: parent.first_name.clone(),
+            family_name: parent.last_name.clone(),
+            affiliation: "resp1d".to_owned(),
+            ref_ids: vec![vector(directory, jointure)],
+            uai: None,
+        },
+        person: Person {
+            name: format!("{} {}", parent.first_name, parent.last_name),
+            school: school.name.clone(),
+            children,
+        },
+        choose: None,
+    })
+}
+
+/// A plain login of `persona` through `service`: no attack, no replay, no
+/// cookie probing, a logout at the end when the target declares one.
+pub(crate) fn login_plan(
+    context: &Context,
+    world: &SsoWorld,
+    persona: &Persona,
+    service: SsoService,
+) -> Result<LoginPlan, String> {
+    let start = context.capability(service.capability())?;
+    let account_page = context.capability(Capability::AccountPage)?;
+    Ok(LoginPlan {
+        login_page: None,
+        start,
+        account_page,
+        logout: context
+            .target
+            .capabilities
+            .get(&Capability::Logout)
+            .cloned(),
+        choose: persona.choose.clone(),
+        replay: false,
+        idp_host: world.public_url.host_str().unwrap_or("").to_owned(),
+        idp_origin: world.public_url.origin().ascii_serialization(),
+        token: world.idp.open(Scenario {
+            identity: persona.identity.clone(),
+            attack: None,
+            victim: None,
+        }),
+        visit: Vec::new(),
+        user_agent: None,
+        probe_cookies: false,
+        download: None,
     })
 }
 

@@ -11,10 +11,10 @@ use std::time::Instant;
 
 use super::execution::Context;
 use super::once::Shared;
-use super::sso::{Persona, SsoSetup, SsoWorld, pupil_persona, teacher_persona};
+use super::sso::{Persona, SsoSetup, SsoWorld, login_plan, pupil_persona, teacher_persona};
 use crate::aaf::{Directory, School};
 use crate::check::{Person, StatsObservation};
-use crate::idp::{Identity, Scenario};
+use crate::idp::Identity;
 use crate::probe::{ActivityLog, ActivityVisit, LoginPlan, ReadPlan, log_in, read_statistics};
 use crate::stats::{Entity, Period, paris_date};
 use crate::suite::{Capability, SecretSlot, SsoService, StatsSpec, Who};
@@ -167,7 +167,6 @@ async fn visit(
         Who::Pupils | Who::Parents => SsoService::EduConnectOidc,
         Who::Teachers | Who::Director => SsoService::AgentsSaml,
     };
-    let capabilities = &context.target.capabilities;
     let mut record = ActivityVisit {
         school: uai.to_owned(),
         person: someone.key.clone(),
@@ -179,30 +178,16 @@ async fn visit(
         seconds: 0.0,
         trace: Err(String::new()),
     };
-    let (Some(start), Some(account_page)) = (
-        capabilities.get(&service.capability()).cloned(),
-        capabilities.get(&Capability::AccountPage).cloned(),
-    ) else {
-        record.trace = Err("capacités de connexion non déclarées".to_owned());
-        return record;
-    };
-    let plan = LoginPlan {
-        login_page: None,
-        start,
-        account_page,
-        logout: capabilities.get(&Capability::Logout).cloned(),
-        choose: someone.persona.choose.clone(),
-        replay: false,
-        idp_host: world.public_url.host_str().unwrap_or("").to_owned(),
-        idp_origin: world.public_url.origin().ascii_serialization(),
-        token: world.idp.open(Scenario {
-            identity: someone.persona.identity.clone(),
-            attack: None,
-            victim: None,
-        }),
-        visit: services.to_vec(),
-        user_agent: spec.user_agents.get(&line.device).cloned(),
-        probe_cookies: false,
+    let plan = match login_plan(context, world, &someone.persona, service) {
+        Ok(plan) => LoginPlan {
+            visit: services.to_vec(),
+            user_agent: spec.user_agents.get(&line.device).cloned(),
+            ..plan
+        },
+        Err(why) => {
+            record.trace = Err(why);
+            return record;
+        }
     };
     let began = Instant::now();
     record.trace = log_in(&context.probe, &world.idp, &plan)

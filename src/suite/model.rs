@@ -97,6 +97,10 @@ pub struct Check {
     pub secrets: BTreeSet<String>,
     /// Runs alone.
     pub serial: bool,
+    /// Changes the candidate (a `deletion` step): runs alone, after every
+    /// other check of the plan, so that nothing else observes a candidate
+    /// the harness has already emptied of accounts.
+    pub destructive: bool,
     /// Needs a human to confirm the evidence.
     pub review: bool,
     /// Own time limit, if any.
@@ -107,6 +111,13 @@ pub struct Check {
     pub only_if: Vec<Assertion>,
     /// Assertions.
     pub assertions: Vec<Assertion>,
+}
+
+impl Check {
+    /// Whether nothing may run beside it: `serial`, or destructive.
+    pub fn runs_alone(&self) -> bool {
+        self.serial || self.destructive
+    }
 }
 
 /// A source cited by a check.
@@ -918,11 +929,15 @@ pub enum ExportRule {
     Scope,
     /// Imported into the reference ENT and exported again, nothing is lost.
     RoundTrip,
+    /// The service keeps reading and writing while an export runs.
+    Continuity,
+    /// A person obtains their own data, and nobody else's.
+    Portability,
 }
 
 impl ExportRule {
     /// Every rule.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 10] = [
         Self::Access,
         Self::Complete,
         Self::Archive,
@@ -931,6 +946,8 @@ impl ExportRule {
         Self::Link,
         Self::Scope,
         Self::RoundTrip,
+        Self::Continuity,
+        Self::Portability,
     ];
 
     /// Name in suite files.
@@ -944,6 +961,8 @@ impl ExportRule {
             Self::Link => "link",
             Self::Scope => "scope",
             Self::RoundTrip => "round_trip",
+            Self::Continuity => "continuity",
+            Self::Portability => "portability",
         }
     }
 
@@ -960,6 +979,10 @@ impl ExportRule {
             Self::Link => "Lien de téléchargement réservé au demandeur et qui expire",
             Self::Scope => "L'export contient son périmètre et rien d'autre",
             Self::RoundTrip => "Réimporté dans l'ENT de référence puis réexporté, rien n'est perdu",
+            Self::Continuity => "Le service lit et écrit normalement pendant et après l'export",
+            Self::Portability => {
+                "Chacun obtient ses propres données, et celles de personne d'autre"
+            }
         }
     }
 }
@@ -979,17 +1002,38 @@ pub enum DelcertRule {
     Backups,
     /// The certificate's counts are those of the data deleted.
     Counts,
+    /// Deleted accounts no longer log in (they did before the deletion).
+    Logins,
+    /// The statistics no longer count deleted accounts, and only them.
+    Statistics,
+    /// Deleted within a month (a user, a class) or three (a school).
+    Timeliness,
+    /// Each sub-processor covered, with its attestation or statement.
+    Processors,
+    /// Downstream recipients (the GAR) notified, with dates.
+    Notifications,
+    /// Data kept is listed, with legal basis and end date, and minimal.
+    Exceptions,
+    /// Each deletion is in the journal, without what it deleted.
+    Journal,
 }
 
 impl DelcertRule {
     /// Every rule.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 13] = [
         Self::Channel,
         Self::Signed,
         Self::Content,
         Self::Effective,
         Self::Backups,
         Self::Counts,
+        Self::Logins,
+        Self::Statistics,
+        Self::Timeliness,
+        Self::Processors,
+        Self::Notifications,
+        Self::Exceptions,
+        Self::Journal,
     ];
 
     /// Name in suite files.
@@ -1001,6 +1045,13 @@ impl DelcertRule {
             Self::Effective => "effective",
             Self::Backups => "backups",
             Self::Counts => "counts",
+            Self::Logins => "logins",
+            Self::Statistics => "statistics",
+            Self::Timeliness => "timeliness",
+            Self::Processors => "processors",
+            Self::Notifications => "notifications",
+            Self::Exceptions => "exceptions",
+            Self::Journal => "journal",
         }
     }
 
@@ -1019,6 +1070,19 @@ impl DelcertRule {
             Self::Effective => "Ce qui est certifié supprimé a disparu, et rien d'autre",
             Self::Backups => "Sauvegardes détruites dans les trois mois",
             Self::Counts => "Les comptes du certificat sont ceux des données supprimées",
+            Self::Logins => "Les comptes supprimés ne se connectent plus",
+            Self::Statistics => "Les statistiques ne comptent plus les comptes supprimés",
+            Self::Timeliness => {
+                "Suppression achevée dans le mois (utilisateur, classe) ou les trois mois (école)"
+            }
+            Self::Processors => {
+                "Chaque sous-traitant couvert, avec son attestation ou sa déclaration"
+            }
+            Self::Notifications => "Destinataires des données (GAR) informés de la suppression",
+            Self::Exceptions => {
+                "Données conservées explicites : base légale, date de fin, rien du contenu"
+            }
+            Self::Journal => "Chaque suppression journalisée, sans ce qu'elle a supprimé",
         }
     }
 }

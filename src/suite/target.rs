@@ -75,11 +75,18 @@ pub enum Capability {
     /// The conformance API that says whether an object still exists
     /// (`GET <api>/<id>`, the id its export gave it).
     ObjectsApi,
+    /// The published reversibility plan (public page).
+    ReversibilityPlan,
+    /// The journal of deletions (`GET`, controller's token, JSON).
+    DeletionLog,
+    /// A logged-in person's own archive (RGPD art. 20), in the exchange
+    /// format (`GET` in their session).
+    PortabilityExport,
 }
 
 impl Capability {
     /// Every capability, in documentation order.
-    pub const ALL: [Self; 18] = [
+    pub const ALL: [Self; 21] = [
         Self::LoginPage,
         Self::HomePage,
         Self::EduconnectOidcLogin,
@@ -98,6 +105,9 @@ impl Capability {
         Self::DeletionApi,
         Self::CertificateKeys,
         Self::ObjectsApi,
+        Self::ReversibilityPlan,
+        Self::DeletionLog,
+        Self::PortabilityExport,
     ];
 
     /// Name in suite and target files.
@@ -121,6 +131,9 @@ impl Capability {
             Self::DeletionApi => "deletion_api",
             Self::CertificateKeys => "certificate_keys",
             Self::ObjectsApi => "objects_api",
+            Self::ReversibilityPlan => "reversibility_plan",
+            Self::DeletionLog => "deletion_log",
+            Self::PortabilityExport => "portability_export",
         }
     }
 
@@ -252,6 +265,8 @@ pub struct ReversibilityTarget {
     pub link_ttl: Duration,
     /// Longest wait for an export job.
     pub job_timeout: Duration,
+    /// Largest record file of an export parsed (each is read whole).
+    pub max_record_file: u64,
 }
 
 /// The `[gar]` section: the candidate's project code at the GAR and how its
@@ -398,6 +413,8 @@ struct ReversibilityFile {
     link_ttl: Option<String>,
     #[serde(default)]
     job_timeout: Option<String>,
+    #[serde(default)]
+    max_record_file: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -471,6 +488,9 @@ struct CapabilitiesFile {
     deletion_api: Option<String>,
     certificate_keys: Option<String>,
     objects_api: Option<String>,
+    reversibility_plan: Option<String>,
+    deletion_log: Option<String>,
+    portability_export: Option<String>,
 }
 
 #[derive(Default, Deserialize)]
@@ -619,6 +639,15 @@ pub fn parse_target(
                 &raw.capabilities.certificate_keys,
             ),
             (Capability::ObjectsApi, &raw.capabilities.objects_api),
+            (
+                Capability::ReversibilityPlan,
+                &raw.capabilities.reversibility_plan,
+            ),
+            (Capability::DeletionLog, &raw.capabilities.deletion_log),
+            (
+                Capability::PortabilityExport,
+                &raw.capabilities.portability_export,
+            ),
         ];
         for (capability, value) in declared {
             let Some(value) = value else { continue };
@@ -1101,6 +1130,26 @@ fn reversibility_target(
     };
     let link_ttl = duration("link_ttl", &raw.link_ttl, Duration::from_secs(5));
     let job_timeout = duration("job_timeout", &raw.job_timeout, Duration::from_secs(120));
+    let max_record_file = match raw.max_record_file.as_deref().map(parse_size) {
+        None => crate::reversibility::format::MAX_RECORD_FILE,
+        // Each record file is read whole, once per worker thread.
+        Some(Ok(size)) if size <= 1 << 30 => size,
+        Some(Ok(_)) => {
+            fail(
+                "max_record_file",
+                "[reversibility] max_record_file : au plus 1 GiB (chaque fichier est lu en entier)"
+                    .to_owned(),
+            );
+            0
+        }
+        Some(Err(message)) => {
+            fail(
+                "max_record_file",
+                format!("[reversibility] max_record_file : {message}"),
+            );
+            0
+        }
+    };
     if raw.school.trim().is_empty() {
         fail(
             "school",
@@ -1143,6 +1192,7 @@ fn reversibility_target(
         outsider,
         link_ttl,
         job_timeout,
+        max_record_file,
     })
 }
 
@@ -1379,6 +1429,50 @@ ABSENT = { env = "NOT_SET" }
         let text = errors.to_string();
         assert!(text.contains("au moins une école dédiée"), "{text}");
         assert!(text.contains("niveau « canton » inconnu"), "{text}");
+    }
+
+    #[test]
+    fn reversibility_section_reads_its_bounds_and_wants_a_collectivite() {
+        let section = |extra: &str, niveau: &str| {
+            format!(
+                "id = \"x\"\nbase_url = \"http://a/\"\n[reversibility]\nschool = \"0990001N\"\n\
+                 controller = {{ niveau = \"{niveau}\", id = \"99001\", token = {{ env = \"TOKEN\" }} }}\n{extra}"
+            )
+        };
+        let env = FakeEnv(&[("TOKEN", "jeton-du-responsable-0123")]);
+        let target =
+            parse_target("t.toml", &section("", "collectivite"), None, &env).expect("valid");
+        let setup = target.reversibility.expect("section");
+        assert_eq!(setup.max_record_file, 32 << 20);
+        assert_eq!(setup.link_ttl, Duration::from_secs(5));
+        let text = section(
+            "max_record_file = \"64 MiB\"\njob_timeout = \"5m\"\n",
+            "collectivite",
+        );
+        let setup = parse_target("t.toml", &text, None, &env)
+            .expect("valid")
+            .reversibility
+            .expect("section");
+        assert_eq!(setup.max_record_file, 64 << 20);
+        assert_eq!(setup.job_timeout, Duration::from_secs(300));
+        for (extra, niveau, key) in [
+            (
+                "max_record_file = \"0 MiB\"\n",
+                "collectivite",
+                "max_record_file",
+            ),
+            ("max_record_file = \"2 GiB\"\n", "collectivite", "1 GiB"),
+            (
+                "max_record_file = \"beaucoup\"\n",
+                "collectivite",
+                "max_record_file",
+            ),
+            ("", "ecole", "collectivité"),
+        ] {
+            let errors = parse_target("t.toml", &section(extra, niveau), None, &env)
+                .expect_err("invalid section");
+            assert!(errors.to_string().contains(key), "{errors}");
+        }
     }
 
     #[test]

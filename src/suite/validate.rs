@@ -334,6 +334,7 @@ fn validate_check(
         requires,
         secrets,
         serial: raw.serial,
+        destructive: !deletions.is_empty(),
         review: raw.review,
         timeout,
         steps,

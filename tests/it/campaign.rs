@@ -262,7 +262,15 @@ async fn merged_shards_equal_one_full_run() {
         Fault::SamlSkipAudience,
         Fault::CookieNotSecure,
     ];
-    let (full, shards) = full_and_shards(&faults, 3).await;
+    let (mut full, shards) = full_and_shards(&faults, 3).await;
+    // Destructive checks go to no shard: they run afterwards, alone.
+    full.checks.retain(|c| c.suite != "DELCERT");
+    full.summary = report::Summary::of(&full.checks);
+    assert!(
+        shards
+            .iter()
+            .all(|s| s.suites.iter().all(|x| x.id != "DELCERT"))
+    );
     let sizes: Vec<usize> = shards.iter().map(|s| s.checks.len()).collect();
     assert_eq!(sizes.iter().sum::<usize>(), full.checks.len());
     assert!(sizes.iter().all(|n| *n > 0), "{sizes:?}");
@@ -296,8 +304,31 @@ async fn merged_shards_equal_one_full_run() {
     // A shard given twice is refused, not double-counted.
     let twice = report::merge::merge(vec![shards[0].clone(), shards[0].clone()]);
     assert!(
-        matches!(twice, Err(report::merge::MergeError::Duplicate { .. })),
+        matches!(twice, Err(report::merge::MergeError::Shards { .. })),
         "{twice:?}"
+    );
+    // A part missing is refused.
+    let partial = report::merge::merge(shards[..2].to_vec());
+    assert!(
+        matches!(partial, Err(report::merge::MergeError::Shards { .. })),
+        "{partial:?}"
+    );
+    // A shard may list fewer suites than another; a suite file that
+    // differs between shards is refused.
+    let mut edited = shards.clone();
+    if let Some(suite) = edited[1].suites.first_mut() {
+        suite.sha256 = "0".repeat(64);
+    }
+    let differing = report::merge::merge(edited);
+    assert!(
+        matches!(
+            differing,
+            Err(report::merge::MergeError::Mismatch {
+                what: "l'empreinte des suites",
+                ..
+            })
+        ),
+        "{differing:?}"
     );
 }
 

@@ -153,6 +153,11 @@ fn exit_codes_follow_the_design() {
     assert_eq!(valid.status.code(), Some(0), "{}", text(&valid.stderr));
     let list = bare(&["list"]);
     assert!(text(&list.stdout).contains("FOOTER-20"));
+    let destructive = text(&list.stdout)
+        .lines()
+        .find(|line| line.contains("DELCERT-01"))
+        .map(|line| line.contains("destructive"));
+    assert_eq!(destructive, Some(true), "{}", text(&list.stdout));
     let _ = std::fs::remove_dir_all(&out);
 }
 

@@ -141,14 +141,19 @@ fn expected_gar(fault: Fault) -> Vec<(u8, Outcome)> {
 fn expected_export(fault: Fault) -> Vec<(u8, Outcome)> {
     match fault {
         Fault::ExportAnyoneCanStart => vec![(1, F)],
-        Fault::ExportMissingComments => vec![(2, F)],
+        // The parent's own archive loses their comment too.
+        Fault::ExportMissingComments => vec![(2, F), (10, F)],
         // The manifest is a `should`: a wrong hash there warns.
         Fault::ExportFileCorrupted => vec![(2, F), (5, W)],
         // A refused archive: nothing in it can be judged.
-        Fault::ExportZipUnsafeName => vec![(2, E), (4, F), (5, E), (6, E), (7, E), (12, E)],
+        // The parent's own archive is refused as unsafe: that is a failure of
+        // their portability.
+        Fault::ExportZipUnsafeName => {
+            vec![(2, E), (4, F), (5, E), (6, E), (7, E), (10, F), (12, E)]
+        }
         // Without join keys nobody can be recognised, and EXPORT-06 says why;
         // a successor can re-attach nothing.
-        Fault::ExportNoNationalIds => vec![(2, F), (6, F), (7, W)],
+        Fault::ExportNoNationalIds => vec![(2, F), (6, F), (7, W), (10, F)],
         Fault::ExportLinkPublic => vec![(9, F)],
         // The leaked messages name people the export does not hold: no
         // successor can place them.
@@ -156,6 +161,14 @@ fn expected_export(fault: Fault) -> Vec<(u8, Outcome)> {
         // Dates without offset: the instants seeded are lost, and a strict
         // importer leaves the dated items out.
         Fault::ExportLocalDates => vec![(2, F), (7, W)],
+        Fault::ReversibilityPlanIncomplete => vec![(11, W)],
+        Fault::ReversibilityChargesHidden => vec![(14, W)],
+        Fault::ExportReadOnly => vec![(13, W)],
+        // The home page hangs: the service's read during the export times out.
+        Fault::HomeHangs => vec![(13, E)],
+        Fault::PortabilityWholeSchool => vec![(10, F)],
+        // The parent cannot log in: no archive can be asked in their name.
+        Fault::OidcWrongAcademyCode => vec![(10, E)],
         _ => Vec::new(),
     }
 }
@@ -174,6 +187,21 @@ fn expected_delcert(fault: Fault) -> Vec<(u8, Outcome)> {
         // Counted on untouched data, the class still holds what the user
         // deletion should have removed.
         Fault::DelcertLies => vec![(4, F), (10, W)],
+        // The content goes, the accounts still log in (and are counted).
+        Fault::DeleteKeepsAccounts => vec![(4, F)],
+        Fault::DeleteStatsStale => vec![(4, F)],
+        Fault::DelcertDeferred => vec![(6, F)],
+        Fault::DelcertProcessorsSilent => vec![(7, W)],
+        Fault::DelcertNoNotifications => vec![(8, W)],
+        Fault::DelcertKeepsContent => vec![(9, F)],
+        Fault::DeletionLogKeepsNames => vec![(11, W)],
+        // A deleted parent logs in again: the ENT re-creates the account.
+        Fault::OidcCreateUnknownUser => vec![(4, F)],
+        // A witness's login fails before the deletions already: its refusal
+        // afterwards would prove nothing.
+        Fault::OidcWrongAcademyCode | Fault::SamlSha1Only | Fault::AgentsNoCtemail => {
+            vec![(4, E)]
+        }
         // No archive to take the objects' ids from, nor to search after;
         // objects (comments, accounts) the export gave no id or join key.
         Fault::ExportZipUnsafeName | Fault::ExportMissingComments | Fault::ExportNoNationalIds => {
