@@ -114,12 +114,44 @@ enum Sink<'a> {
     Memory(u64),
     Peek,
     File {
-        file: &'a mut std::io::BufWriter<std::fs::File>,
+        file: &'a FileWriter,
         limit: u64,
         /// The whole transfer's time limit; each chunk still has the
         /// request time limit.
         deadline: Duration,
     },
+}
+
+/// Writes a download on a blocking thread, so that a slow disk never
+/// stalls the runtime that serves the other checks; chunks go through a
+/// bounded channel (backpressure), errors come back when the file is done.
+struct FileWriter {
+    chunks: tokio::sync::mpsc::Sender<bytes::Bytes>,
+}
+
+impl FileWriter {
+    /// Creates `path` (emptied) and its writer thread; the handle gives the
+    /// writing's outcome once every chunk sender is dropped.
+    fn create(
+        path: &std::path::Path,
+    ) -> std::io::Result<(Self, tokio::task::JoinHandle<std::io::Result<()>>)> {
+        let file = std::fs::File::create(path)?;
+        let (chunks, mut received) = tokio::sync::mpsc::channel::<bytes::Bytes>(16);
+        let done = tokio::task::spawn_blocking(move || {
+            let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+            while let Some(chunk) = received.blocking_recv() {
+                std::io::Write::write_all(&mut out, &chunk)?;
+            }
+            std::io::Write::flush(&mut out)
+        });
+        Ok((Self { chunks }, done))
+    }
+
+    /// Queues a chunk; `false` when the writer has stopped (on an error,
+    /// which its handle gives).
+    async fn write(&self, chunk: bytes::Bytes) -> bool {
+        self.chunks.send(chunk).await.is_ok()
+    }
 }
 
 /// Bytes of an answer kept when only its status matters.
@@ -305,10 +337,10 @@ impl HttpProbe {
         };
         let mut current = url.clone();
         for _ in 0..=self.settings.max_redirects {
-            let mut file = std::io::BufWriter::new(std::fs::File::create(path).map_err(io)?);
+            let (file, written) = FileWriter::create(path).map_err(io)?;
             let id = self.store.next_id();
             exchanges.push(id.clone());
-            let (_, response) = self
+            let exchange = self
                 .exchange(
                     id,
                     Method::GET,
@@ -316,17 +348,24 @@ impl HttpProbe {
                     jar,
                     None,
                     Sink::File {
-                        file: &mut file,
+                        file: &file,
                         limit,
                         deadline,
                     },
                 )
-                .await?;
+                .await;
+            drop(file);
+            let written = written.await.unwrap_or_else(|error| {
+                Err(std::io::Error::other(format!(
+                    "écriture interrompue : {error}"
+                )))
+            });
+            let (_, response) = exchange?;
+            written.map_err(io)?;
             if let Some(next) = self.redirect(&current, &response)? {
                 current = next;
                 continue;
             }
-            drop(file);
             return Ok(Saved {
                 status: response.status,
                 final_url: current,
@@ -449,7 +488,7 @@ impl HttpProbe {
         url: &Url,
         jar: &Jar,
         form: Option<(&'static str, &str)>,
-        mut sink: Sink<'_>,
+        sink: Sink<'_>,
     ) -> Result<(String, Response), ProbeError> {
         let (limit, timeout) = match &sink {
             Sink::Memory(limit) => (*limit, self.settings.request_timeout),
@@ -514,8 +553,8 @@ impl HttpProbe {
             let mut hasher = Sha256::new();
             let mut too_large = false;
             let mut written: u64 = 0;
-            let mut file = match &mut sink {
-                Sink::File { file, .. } if status == 200 => Some(file),
+            let file = match &sink {
+                Sink::File { file, .. } if status == 200 => Some(*file),
                 _ => None,
             };
             // An answer that is not the file is an error page: the run's bound.
@@ -532,17 +571,16 @@ impl HttpProbe {
                     )));
                 };
                 let Some(chunk) = next? else { break };
-                if let Some(file) = file.as_mut() {
+                if let Some(file) = file {
                     written += chunk.len() as u64;
                     if written > limit {
                         too_large = true;
                         break;
                     }
                     hasher.update(&chunk);
-                    if let Err(error) = std::io::Write::write_all(file, &chunk) {
-                        return Ok(Err(format!(
-                            "écriture du fichier reçu impossible : {error}"
-                        )));
+                    // A writer that stopped says why once the file is done.
+                    if !file.write(chunk).await {
+                        break;
                     }
                     continue;
                 }
@@ -557,13 +595,6 @@ impl HttpProbe {
                 }
                 hasher.update(&chunk);
                 body.extend_from_slice(&chunk);
-            }
-            if let Some(file) = file.as_mut()
-                && let Err(error) = std::io::Write::flush(file)
-            {
-                return Ok(Err(format!(
-                    "écriture du fichier reçu impossible : {error}"
-                )));
             }
             let sha = (!too_large).then(|| hex(&hasher.finalize()));
             let saved = file.is_some().then_some(written);

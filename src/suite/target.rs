@@ -745,6 +745,22 @@ pub fn parse_target(
         .reversibility
         .as_ref()
         .and_then(|r| reversibility_target(r, base_dir, env, &mut problem));
+    // The EXPORT scenario logs a parent of the exported school in (their
+    // own archive): a visit the STATS checks, which count every visit of
+    // their dedicated schools, would not expect.
+    if let (Some(reversibility), Some(stats)) = (&reversibility, &stats)
+        && stats.schools.contains(&reversibility.school)
+    {
+        problem(
+            "school",
+            format!(
+                "[reversibility] school : {} est aussi une école dédiée de [stats] ; l'export s'y \
+                 connecte (archive personnelle d'un parent) et fausserait les statistiques \
+                 attendues : choisissez une autre école",
+                reversibility.school
+            ),
+        );
+    }
 
     match base_url {
         Some(base_url) if problems.is_empty() => Ok(Target {
@@ -1473,6 +1489,17 @@ ABSENT = { env = "NOT_SET" }
                 .expect_err("invalid section");
             assert!(errors.to_string().contains(key), "{errors}");
         }
+        // The exported school cannot be one of the statistics' dedicated schools.
+        let shared = format!(
+            "{}[stats]\nschools = [\"0990001N\"]\nacademie = \"99\"\n\
+             viewers = [{{ niveau = \"academie\", id = \"99\", token = {{ env = \"TOKEN\" }} }}]\n",
+            section("", "collectivite")
+        );
+        let errors = parse_target("t.toml", &shared, None, &env).expect_err("shared school");
+        assert!(
+            errors.to_string().contains("école dédiée de [stats]"),
+            "{errors}"
+        );
     }
 
     #[test]
