@@ -70,7 +70,7 @@ fn channel(observed: &DeletionObservation) -> Verdict {
     with_note(
         expected,
         problems,
-        unknown,
+        unknown.as_slice(),
         format!(
             "{} ; {} suppressions certifiées",
             tried.join(" ; "),
@@ -569,12 +569,17 @@ fn journal(observed: &DeletionObservation) -> Verdict {
     }
     // A name may be split in fields (nom, prenom): all its words in one
     // entry are enough.
+    let forbidden: Vec<(&String, &Vec<String>, Vec<String>)> = observed
+        .unjournaled
+        .iter()
+        .map(|(what, words)| (what, words, words.iter().map(|w| fold(w)).collect()))
+        .collect();
     for entry in entries {
         let mut texts = Vec::new();
         strings(entry, &mut texts);
         let text = texts.join(" ");
-        for (what, words) in &observed.unjournaled {
-            if words.iter().all(|word| text.contains(&fold(word))) {
+        for (what, words, folded) in &forbidden {
+            if folded.iter().all(|word| text.contains(word.as_str())) {
                 problems.push(format!(
                     "le journal recopie {what} : « {} »",
                     words.join(" ")
@@ -630,10 +635,6 @@ fn counts(asked: &AskedDeletion, value: &Value, problems: &mut Vec<String>) {
             ));
         }
     }
-}
-
-fn notes(notes: &[String]) -> Option<String> {
-    (!notes.is_empty()).then(|| notes.join(" ; "))
 }
 
 fn logins(observed: &DeletionObservation) -> Verdict {
@@ -705,7 +706,7 @@ fn logins(observed: &DeletionObservation) -> Verdict {
         }
     }
     seen.extend(observed.unwitnessed.iter().cloned());
-    with_note(expected, problems, notes(&unknown), seen.join(" ; "))
+    with_note(expected, problems, &unknown, seen.join(" ; "))
 }
 
 fn statistics(observed: &DeletionObservation) -> Verdict {
@@ -766,7 +767,7 @@ fn statistics(observed: &DeletionObservation) -> Verdict {
     if !counts.iter().any(|c| c.change == CountChange::Same) {
         seen.push("aucune école d'une autre collectivité : pas de témoin inchangé".to_owned());
     }
-    with_note(expected, problems, notes(&unknown), seen.join(" ; "))
+    with_note(expected, problems, &unknown, seen.join(" ; "))
 }
 
 fn effective(observed: &DeletionObservation) -> Verdict {
@@ -809,11 +810,10 @@ fn effective(observed: &DeletionObservation) -> Verdict {
         )),
         Ok(after) => after_deletion(observed, after, &mut problems, &mut notes),
     }
-    let note = (!notes.is_empty()).then(|| notes.join(" ; "));
     with_note(
         expected,
         problems,
-        note,
+        &notes,
         format!(
             "{} objets interrogés, {} éléments supprimés absents du nouvel export, {} conservés",
             probes.len(),

@@ -1130,7 +1130,7 @@ fn continuity(observed: &ExportObservation) -> Verdict {
     super::outcome::with_note(
         expected,
         problems,
-        (!unknown.is_empty()).then(|| unknown.join(" ; ")),
+        &unknown,
         "lecture et écriture acceptées pendant l'export (le travail était encore en cours) et \
          après"
             .to_owned(),

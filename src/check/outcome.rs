@@ -157,23 +157,24 @@ pub(crate) fn verdict(expected: &str, problems: &[String], fine: impl Into<Strin
     Verdict::from_problems(expected, "", problems, fine)
 }
 
-/// The problems found; when something could not be evaluated, `error` if
-/// nothing else was found, else the problems with that note (a failure
-/// must not hide behind a harness problem).
+/// The problems found; when something could not be evaluated (`notes`),
+/// `error` if nothing else was found, else the problems with those notes
+/// (a failure must not hide behind a harness problem).
 pub(crate) fn with_note(
     expected: &str,
     mut problems: Vec<String>,
-    note: Option<String>,
+    notes: &[String],
     fine: String,
 ) -> Verdict {
-    match note {
-        Some(note) if problems.is_empty() => Verdict::error(expected, note),
-        Some(note) => {
-            problems.push(format!("non évalué : {note}"));
-            verdict(expected, &problems, "")
-        }
-        None => verdict(expected, &problems, fine),
+    if notes.is_empty() {
+        return verdict(expected, &problems, fine);
     }
+    let note = notes.join(" ; ");
+    if problems.is_empty() {
+        return Verdict::error(expected, note);
+    }
+    problems.push(format!("non évalué : {note}"));
+    verdict(expected, &problems, "")
 }
 
 impl Verdict {

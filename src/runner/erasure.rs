@@ -10,9 +10,7 @@
 use std::sync::Arc;
 
 use super::execution::Context;
-use super::sso::{
-    Persona, SsoSetup, SsoWorld, login_plan, parent_persona, pupil_persona, teacher_persona,
-};
+use super::sso::{Persona, SsoWorld, login_plan, parent_persona, pupil_persona, teacher_persona};
 use crate::check::{CountChange, SchoolCount, WitnessLogin};
 use crate::probe::{Answer, LoginTrace, Parsed, ReadPlan, log_in, read_entity};
 use crate::reversibility::{GroundTruth, Role};
@@ -30,15 +28,9 @@ pub(crate) struct Witness {
 
 /// The SSO world, or why logins cannot be played.
 fn world(context: &Context) -> Result<Arc<SsoWorld>, String> {
-    match &context.sso {
-        Some(SsoSetup::Ready(world)) => Ok(Arc::clone(world)),
-        Some(SsoSetup::Failed(why)) => Err(why.clone()),
-        None => Err(
-            "la cible ne déclare pas de section [sso] : les connexions des comptes supprimés \
-             passent par les fournisseurs d'identité de test"
-                .to_owned(),
-        ),
-    }
+    context.sso_world(
+        "les connexions des comptes supprimés passent par les fournisseurs d'identité de test",
+    )
 }
 
 /// The deleted parent of the exported school, a pupil and the teacher of

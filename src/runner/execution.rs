@@ -61,6 +61,18 @@ impl Context {
             .cloned()
             .ok_or_else(|| format!("capacité {capability} non déclarée"))
     }
+
+    /// The run's IdPs and directory, or why there are none; `purpose` says
+    /// what needs them.
+    pub(crate) fn sso_world(&self, purpose: &str) -> Result<Arc<super::sso::SsoWorld>, String> {
+        match &self.sso {
+            Some(SsoSetup::Ready(world)) => Ok(Arc::clone(world)),
+            Some(SsoSetup::Failed(why)) => Err(why.clone()),
+            None => Err(format!(
+                "la cible ne déclare pas de section [sso] : {purpose}"
+            )),
+        }
+    }
 }
 
 /// How a check ended before its assertions could all be evaluated.

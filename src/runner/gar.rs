@@ -330,16 +330,7 @@ pub(super) async fn pupil_visit(
     exchanges: &mut Vec<String>,
 ) -> Result<PupilVisit, String> {
     use crate::probe::{LoginPlan, log_in};
-    let world = match &context.sso {
-        Some(SsoSetup::Ready(world)) => Arc::clone(world),
-        Some(SsoSetup::Failed(why)) => return Err(why.clone()),
-        None => {
-            return Err(
-                "la cible ne déclare pas de section [sso] : l'élève se connecte par ÉduConnect"
-                    .to_owned(),
-            );
-        }
-    };
+    let world = context.sso_world("l'élève se connecte par ÉduConnect")?;
     let directory = &world.directory;
     let pupil = directory
         .pupils

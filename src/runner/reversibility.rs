@@ -456,13 +456,7 @@ async fn portability(
     exchanges: &mut Vec<String>,
 ) -> Result<Portability, String> {
     let url = context.capability(Capability::PortabilityExport)?;
-    let world = match &context.sso {
-        Some(SsoSetup::Ready(world)) => Arc::clone(world),
-        Some(SsoSetup::Failed(why)) => return Err(why.clone()),
-        None => {
-            return Err("aucune section [sso] : le parent se connecte par EduConnect".to_owned());
-        }
-    };
+    let world = context.sso_world("le parent se connecte par ÉduConnect")?;
     let school = truth.school(Role::Exported).ok_or("aucune école amorcée")?;
     // The first parent seeded wrote a message and a comment and signed a note.
     let parent = school

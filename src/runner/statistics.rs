@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use super::execution::Context;
 use super::once::Shared;
-use super::sso::{Persona, SsoSetup, SsoWorld, login_plan, pupil_persona, teacher_persona};
+use super::sso::{Persona, SsoWorld, login_plan, pupil_persona, teacher_persona};
 use crate::aaf::{Directory, School};
 use crate::check::{Person, StatsObservation};
 use crate::idp::Identity;
@@ -39,17 +39,8 @@ async fn gather(context: &Context, spec: &StatsSpec) -> Result<StatsObservation,
     let stats = target.stats.as_ref().ok_or_else(|| {
         "la cible ne déclare pas de section [stats] (écoles dédiées, services, comptes)".to_owned()
     })?;
-    let world = match &context.sso {
-        Some(SsoSetup::Ready(world)) => Arc::clone(world),
-        Some(SsoSetup::Failed(why)) => return Err(why.clone()),
-        None => {
-            return Err(
-                "la cible ne déclare pas de section [sso] : l'activité de référence passe par les \
-                 fournisseurs d'identité de test"
-                    .to_owned(),
-            );
-        }
-    };
+    let world = context
+        .sso_world("l'activité de référence passe par les fournisseurs d'identité de test")?;
     let api = context.capability(Capability::StatisticsApi)?;
     let mut viewers = Vec::new();
     for viewer in &stats.viewers {
