@@ -1,286 +1,300 @@
-//! The fault matrix: the clean reference ENT passes every check; each seeded
-//! fault makes exactly its expected checks fail (or warn, or error, or n/a),
-//! and no other; every check is killed by at least one fault.
+//! The fault matrix, read from `fixtures/fault-matrix.toml`: the clean
+//! reference ENT passes every check; each seeded fault gives exactly the
+//! outcomes its entry lists, with exactly the failing assertions it names,
+//! and nothing else; every check is killed by at least one fault.
+//!
+//! One test per fault (`fault_matrix::<fault_name>`), so that nextest runs
+//! them in parallel, `-E 'test(/fault_matrix::notice_missing_dpo/)'`
+//! selects one, and a failure names its fault. With `ENTCONF_BLESS=1`, each
+//! fault's test also writes what it observed to
+//! `target/fault-matrix-observed/<fault>.toml`, to update the file by hand.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
 
 use ent_server::Fault;
-use entconf::check::Outcome;
+use entconf::check::{AssertionStatus, Outcome};
+use entconf::report::RunRecord;
+use serde::Deserialize;
 
 use super::support::{catalog, findings, run_reference};
 
-use Outcome::{Error as E, Fail as F, NotApplicable as NA, Warn as W};
+/// The matrix file, relative to the repository.
+const MATRIX: &str = "fixtures/fault-matrix.toml";
+/// The generated table of the docs.
+const TABLE: &str = "docs/faults.md";
 
-/// What each SSO fault must produce (SSO-NN → outcome).
-fn expected_sso(fault: Fault) -> Option<Vec<(u8, Outcome)>> {
-    Some(match fault {
-        Fault::OidcSkipSignature => vec![(10, F), (11, F)],
-        Fault::OidcAcceptAlgNone => vec![(11, F)],
-        Fault::OidcSkipIssuer => vec![(12, F)],
-        Fault::OidcSkipAudience => vec![(13, F)],
-        Fault::OidcSkipExpiry => vec![(14, F)],
-        Fault::OidcSkipNonce => vec![(15, F), (16, F)],
-        Fault::OidcSkipState => vec![(17, F)],
-        Fault::OidcCodeReplay => vec![(18, F)],
-        Fault::OidcCreateUnknownUser => vec![(5, F)],
-        Fault::SamlAcceptUnsigned => vec![(20, F)],
-        Fault::SamlTrustEmbeddedKey => vec![(21, F)],
-        Fault::SamlSkipAudience => vec![(22, F)],
-        Fault::SamlSkipRecipient => vec![(23, F)],
-        Fault::SamlSkipDestination => vec![(24, F)],
-        Fault::SamlSkipExpiry => vec![(25, F)],
-        Fault::SamlNoReplayCache => vec![(26, F)],
-        Fault::SamlSignatureWrapping => vec![(27, F)],
-        // Session hygiene is a `should` (requirements.md SEC-02/03): warn.
-        Fault::CookieNotHttpOnly | Fault::CookieNotSecure | Fault::CookieNoSameSite => {
-            vec![(30, W)]
-        }
-        Fault::SessionFixation => vec![(31, W)],
-        Fault::SessionIdInUrl => vec![(32, W)],
-        Fault::LogoutSkipsIdp => vec![(33, W)],
-        Fault::LogoutKeepsSession => vec![(34, W)],
-        // Broken logins: the positive checks fail, and every check that
-        // needs a working login of that kind cannot conclude (error).
-        Fault::OidcWrongAcademyCode => {
-            let mut outcomes = vec![(1, F), (2, F)];
-            outcomes.extend(
-                [5, 10, 11, 12, 13, 14, 15, 16, 17, 18, 30, 31, 32, 33]
-                    .iter()
-                    .map(|n| (*n, E)),
-            );
-            outcomes
-        }
-        Fault::NoProfileChooser => vec![(2, F)],
-        Fault::SamlSha1Only => {
-            let mut outcomes = vec![(3, F), (4, F)];
-            outcomes.extend([20, 21, 22, 23, 24, 25, 26, 27, 34].iter().map(|n| (*n, E)));
-            outcomes
-        }
-        Fault::AgentsNoCtemail => vec![(4, F)],
-        _ => return None,
-    })
+/// What one check must give under a fault.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Expected {
+    /// `fail`, `warn`, `error` or `n/a`.
+    outcome: String,
+    /// For `fail` and `warn`: the labels of the assertions that do not
+    /// hold, exactly.
+    #[serde(default)]
+    assertions: Vec<String>,
 }
 
-/// What each STATS fault must produce (STATS-NN → outcome).
-fn expected_stats(fault: Fault) -> Vec<(u8, Outcome)> {
-    // Statistics the harness cannot read (100 MB, or not JSON): every rule
-    // that reads the walked tree cannot conclude. The anonymous, privacy and
-    // DNMA rules read other documents and still conclude.
-    let unreadable = |own: Outcome| {
-        let mut outcomes: Vec<(u8, Outcome)> =
-            [1, 3, 5, 6, 7, 11, 13].iter().map(|n| (*n, E)).collect();
-        outcomes.push((2, own));
-        outcomes
-    };
-    match fault {
-        Fault::StatsMissingLevel => vec![(1, F)],
-        Fault::StatsScopeNotEnforced => vec![(2, F)],
-        Fault::StatsNoDevice => vec![(3, F)],
-        Fault::StatsNoDefinitions => vec![(5, W)],
-        Fault::StatsCountsOffByOne => vec![(6, F)],
-        Fault::StatsLevelSumWrong | Fault::StatsUniqueUsersSummed => vec![(7, F)],
-        Fault::StatsCsvWrongColumns => vec![(8, F)],
-        Fault::StatsNoSmallCellSuppression => vec![(11, W)],
-        Fault::StatsWeekStartsSunday => vec![(13, W)],
-        Fault::StatsAnonymousAccess => vec![(14, F)],
-        Fault::StatsLeaksNames => vec![(15, F)],
-        Fault::StatsDnmaMissingKeys => vec![(16, W)],
-        Fault::StatsHugeResponse | Fault::StatsMalformed => unreadable(E),
-        // Logins that do not work, or land in the wrong school: the scripted
-        // activity cannot be played, so its counts prove nothing (error).
-        Fault::OidcWrongAcademyCode
-        | Fault::NoProfileChooser
-        | Fault::SamlSha1Only
-        | Fault::AgentsNoCtemail => vec![(6, E)],
-        _ => Vec::new(),
+/// One fault's entry (unknown keys are check ids: a test checks them).
+#[derive(Debug, Deserialize)]
+pub(crate) struct Entry {
+    /// Why the outcomes other than the fault's own target follow.
+    #[serde(default)]
+    why: Option<String>,
+    /// Check id (`FOOTER-07`) → what it gives.
+    #[serde(flatten)]
+    checks: BTreeMap<String, Expected>,
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The matrix, fault name → entry.
+pub(crate) fn matrix() -> BTreeMap<String, Entry> {
+    let path = root().join(MATRIX);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    toml::from_str(&text).unwrap_or_else(|error| panic!("{MATRIX}: {error}"))
+}
+
+fn outcome_name(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Pass => "pass",
+        Outcome::Fail => "fail",
+        Outcome::Warn => "warn",
+        Outcome::Error => "error",
+        Outcome::NotApplicable => "n/a",
+        Outcome::Skip => "skip",
+        Outcome::Review => "review",
+        Outcome::Waived => "waived",
     }
 }
 
-/// What each GAR fault must produce (GAR-NN → outcome).
-fn expected_gar(fault: Fault) -> Vec<(u8, Outcome)> {
-    match fault {
-        Fault::GarExportInvalidXsd => vec![(2, F)],
-        Fault::GarExportDanglingGroup => vec![(3, F)],
-        // The IdP and the médiacentre use the stable id, no longer the
-        // exported one: the GAR would not know whom they speak of, and it
-        // serves no list for the exported id.
-        Fault::GarExportIdsUnstable => vec![(3, F), (6, F), (8, F), (9, E)],
-        Fault::GarExportMissingPupil => vec![(4, F)],
-        Fault::GarExportLeaksParents => vec![(5, F)],
-        Fault::GarExportBadMd5 => vec![(1, F)],
-        Fault::GarAssertionUnsigned | Fault::GarAssertionLeaksName => vec![(6, F)],
-        Fault::GarMetadataCertExpired => vec![(7, F)],
-        Fault::GarIdpAnyIssuer | Fault::GarIdpAnyAcs => vec![(10, F)],
-        // Refused by the GAR: no list to show (error, not a second failure).
-        Fault::GarMediacentreNoClientCert => vec![(8, F), (9, E)],
-        Fault::GarMediacentreEveryone => vec![(8, F)],
-        Fault::GarMediacentreNoLinks => vec![(9, F)],
-        // The pupil cannot log in: neither the IdP nor the médiacentre can
-        // be asked about them (error).
-        Fault::OidcWrongAcademyCode => vec![(6, E), (8, E), (9, E), (10, E)],
-        // A refused archive: delivery fails, nothing else can be read.
-        // The pupil's exported identifier, which the assertion and the
-        // médiacentre's calls are compared with, is unknown.
-        Fault::GarExportTraversal | Fault::GarExportBomb => {
-            vec![
-                (1, F),
-                (2, E),
-                (3, E),
-                (4, E),
-                (5, E),
-                (6, E),
-                (8, E),
-                (9, E),
-            ]
-        }
-        _ => Vec::new(),
-    }
-}
-
-/// What each EXPORT fault must produce (EXPORT-NN → outcome).
-fn expected_export(fault: Fault) -> Vec<(u8, Outcome)> {
-    match fault {
-        Fault::ExportAnyoneCanStart => vec![(1, F)],
-        // The parent's own archive loses their comment too.
-        Fault::ExportMissingComments => vec![(2, F), (10, F)],
-        // The manifest is a `should`: a wrong hash there warns.
-        Fault::ExportFileCorrupted => vec![(2, F), (5, W)],
-        // A refused archive: nothing in it can be judged.
-        // The parent's own archive is refused as unsafe: that is a failure of
-        // their portability.
-        Fault::ExportZipUnsafeName => {
-            vec![(2, E), (4, F), (5, E), (6, E), (7, E), (10, F), (12, E)]
-        }
-        // Without join keys nobody can be recognised, and EXPORT-06 says why;
-        // a successor can re-attach nothing.
-        Fault::ExportNoNationalIds => vec![(2, F), (6, F), (7, W), (10, F)],
-        Fault::ExportLinkPublic => vec![(9, F)],
-        // The leaked messages name people the export does not hold: no
-        // successor can place them.
-        Fault::ExportOtherSchoolLeak => vec![(6, F), (7, W), (12, F)],
-        // Dates without offset: the instants seeded are lost, and a strict
-        // importer leaves the dated items out.
-        Fault::ExportLocalDates => vec![(2, F), (7, W)],
-        Fault::ReversibilityPlanIncomplete => vec![(11, W)],
-        Fault::ReversibilityChargesHidden => vec![(14, W)],
-        Fault::ExportReadOnly => vec![(13, W)],
-        // The home page hangs: the service's read during the export times out.
-        Fault::HomeHangs => vec![(13, E)],
-        Fault::PortabilityWholeSchool => vec![(10, F)],
-        // The parent cannot log in: no archive can be asked in their name.
-        Fault::OidcWrongAcademyCode => vec![(10, E)],
-        _ => Vec::new(),
-    }
-}
-
-/// What each DELCERT fault must produce (DELCERT-NN → outcome).
-fn expected_delcert(fault: Fault) -> Vec<(u8, Outcome)> {
-    match fault {
-        // The outsider's request deletes the other school's class before
-        // the controller deletes the school: its certificate counts less.
-        Fault::DeleteAnyone => vec![(1, F), (10, W)],
-        Fault::DelcertUnsigned => vec![(2, F)],
-        Fault::DelcertNoSigner => vec![(3, F)],
-        Fault::DelcertBackupsLate => vec![(5, F)],
-        // The certificate honestly counts no message: a wrong count too.
-        Fault::DeleteKeepsMessages => vec![(4, F), (10, W)],
-        // Counted on untouched data, the class still holds what the user
-        // deletion should have removed.
-        Fault::DelcertLies => vec![(4, F), (10, W)],
-        // The content goes, the accounts still log in (and are counted).
-        Fault::DeleteKeepsAccounts => vec![(4, F)],
-        Fault::DeleteStatsStale => vec![(4, F)],
-        Fault::DelcertDeferred => vec![(6, F)],
-        Fault::DelcertProcessorsSilent => vec![(7, W)],
-        Fault::DelcertNoNotifications => vec![(8, W)],
-        Fault::DelcertKeepsContent => vec![(9, F)],
-        Fault::DeletionLogKeepsNames => vec![(11, W)],
-        // A deleted parent logs in again: the ENT re-creates the account.
-        Fault::OidcCreateUnknownUser => vec![(4, F)],
-        // A witness's login fails before the deletions already: its refusal
-        // afterwards would prove nothing.
-        Fault::OidcWrongAcademyCode | Fault::SamlSha1Only | Fault::AgentsNoCtemail => {
-            vec![(4, E)]
-        }
-        // No archive to take the objects' ids from, nor to search after;
-        // objects (comments, accounts) the export gave no id or join key.
-        Fault::ExportZipUnsafeName | Fault::ExportMissingComments | Fault::ExportNoNationalIds => {
-            vec![(4, E)]
-        }
-        _ => Vec::new(),
-    }
-}
-
-/// What each fault must produce, check by check.
-fn expected(fault: Fault) -> BTreeMap<String, Outcome> {
-    let mut outcomes = match expected_sso(fault) {
-        Some(pairs) => ids("SSO", pairs),
-        None => ids("FOOTER", expected_footer(fault)),
-    };
-    outcomes.extend(ids("STATS", expected_stats(fault)));
-    outcomes.extend(ids("GAR", expected_gar(fault)));
-    outcomes.extend(ids("EXPORT", expected_export(fault)));
-    outcomes.extend(ids("DELCERT", expected_delcert(fault)));
-    outcomes
-}
-
-/// What each FOOTER fault must produce (FOOTER-NN → outcome).
-fn expected_footer(fault: Fault) -> Vec<(u8, Outcome)> {
-    let notice_unreadable: Vec<(u8, Outcome)> = [2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 19, 20]
+/// What a run gave, in the matrix's terms: every check that neither passed
+/// nor awaits review, with its failing assertions when it failed or warned.
+fn observed(record: &RunRecord) -> BTreeMap<String, Expected> {
+    let outcomes = findings(record);
+    record
+        .checks
         .iter()
-        .map(|n| (*n, E))
-        .collect();
-    match fault {
-        Fault::FooterMissingOnHome => vec![(1, F), (14, F)],
-        Fault::FooterRenderedByScriptOnHome => vec![(1, E), (14, E)],
-        Fault::NoticeRequiresLogin => vec![
-            (2, F),
-            (3, F),
-            (4, F),
-            (5, F),
-            (6, F),
-            (7, F),
-            (8, F),
-            (10, W),
-            (11, F),
-            (12, F),
-            (19, W),
-            (20, W),
-        ],
-        Fault::LegalNoticePdf => vec![(2, F), (13, E)],
-        Fault::LegalPageHuge => vec![(2, E), (13, E)],
-        Fault::NoticeMissingPurposes => vec![(3, F)],
-        Fault::NoticeMissingRights => vec![(4, F)],
-        Fault::NoticeMissingSource => vec![(5, F)],
-        Fault::NoticeSingleController => vec![(6, F)],
-        Fault::NoticeMissingDpo => vec![(7, F)],
-        Fault::NoticeMissingCnil => vec![(8, F)],
-        Fault::LoginNoFirstLayer => vec![(9, W)],
-        Fault::NoticeLegalese => vec![(10, W)],
-        Fault::NoticeRetentionVague => vec![(11, F)],
-        Fault::NoticeRecipientsVague => vec![(12, F)],
-        Fault::LegalMissingHost => vec![(13, F)],
-        Fault::AccessibilityMentionMissing | Fault::AccessibilityMentionAmbiguous => {
-            vec![(14, F), (16, NA)]
-        }
-        Fault::AccessibilityDeclarationIncomplete => vec![(15, F)],
-        Fault::AccessibilityMentionOverstated => vec![(16, F)],
-        Fault::TrackerBeforeConsent => vec![(17, F)],
-        Fault::NoCharterLink => vec![(18, W)],
-        Fault::NoticeUndated => vec![(19, W)],
-        Fault::HtmlLangMissing => vec![(20, W)],
-        Fault::NoticeRedirectLoop | Fault::NoticeInvalidUtf8 => notice_unreadable,
-        Fault::HomeHangs => vec![(1, E), (14, E), (17, E), (20, E)],
-        _ => Vec::new(),
-    }
-}
-
-fn ids(suite: &str, pairs: Vec<(u8, Outcome)>) -> BTreeMap<String, Outcome> {
-    pairs
-        .into_iter()
-        .map(|(n, o)| (format!("{suite}-{n:02}"), o))
+        .filter_map(|check| {
+            let outcome = *outcomes.get(&check.id)?;
+            let assertions = if matches!(outcome, Outcome::Fail | Outcome::Warn) {
+                check
+                    .assertions
+                    .iter()
+                    .filter(|a| a.status == AssertionStatus::Failed)
+                    .map(|a| a.label.clone())
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            Some((
+                check.id.clone(),
+                Expected {
+                    outcome: outcome_name(outcome).to_owned(),
+                    assertions,
+                },
+            ))
+        })
         .collect()
 }
+
+/// A TOML rendering of what was observed, to paste into the matrix.
+fn as_toml(name: &str, observed: &BTreeMap<String, Expected>) -> String {
+    // JSON string escapes are valid TOML basic-string escapes.
+    let quote = |text: &str| serde_json::Value::String(text.to_owned()).to_string();
+    let mut out = format!("[{name}]\n");
+    for (id, expected) in observed {
+        out.push_str(&format!("{id} = {{ outcome = {}", quote(&expected.outcome)));
+        if !expected.assertions.is_empty() {
+            let labels: Vec<String> = expected.assertions.iter().map(|l| quote(l)).collect();
+            out.push_str(&format!(", assertions = [{}]", labels.join(", ")));
+        }
+        out.push_str(" }\n");
+    }
+    out
+}
+
+/// Runs the reference ENT with `fault` and compares with its entry.
+async fn prove(test_name: &str) {
+    let name = test_name.replace('_', "-");
+    let fault = *Fault::all()
+        .iter()
+        .find(|f| f.name() == name)
+        .unwrap_or_else(|| panic!("no fault named {name}"));
+    let record = run_reference(&[fault], 4).await;
+    let found = observed(&record);
+    if std::env::var_os("ENTCONF_BLESS").is_some() {
+        let dir = root().join("target/fault-matrix-observed");
+        std::fs::create_dir_all(&dir).expect("bless folder");
+        std::fs::write(dir.join(format!("{name}.toml")), as_toml(&name, &found))
+            .expect("bless file");
+    }
+    let matrix = matrix();
+    let entry = matrix
+        .get(&name)
+        .unwrap_or_else(|| panic!("{MATRIX} has no entry [{name}]"));
+    if found != entry.checks {
+        let mut lines = Vec::new();
+        let ids: BTreeSet<&String> = found.keys().chain(entry.checks.keys()).collect();
+        for id in ids {
+            let (want, got) = (entry.checks.get(id), found.get(id));
+            if want != got {
+                lines.push(format!(
+                    "  {id}: attendu {}, obtenu {}",
+                    describe(want),
+                    describe(got)
+                ));
+            }
+        }
+        panic!(
+            "fault {name} ({MATRIX}) :\n{}\n\nwhat the run gave:\n{}",
+            lines.join("\n"),
+            as_toml(&name, &found)
+        );
+    }
+}
+
+fn describe(expected: Option<&Expected>) -> String {
+    match expected {
+        None => "pass (or review)".to_owned(),
+        Some(e) if e.assertions.is_empty() => e.outcome.clone(),
+        Some(e) => format!("{} {:?}", e.outcome, e.assertions),
+    }
+}
+
+/// One test per fault, named after it; `FAULT_TESTS` lists them so that a
+/// test can keep the list equal to the faults and to the matrix.
+macro_rules! fault_tests {
+    ($($fault:ident),* $(,)?) => {
+        const FAULT_TESTS: &[&str] = &[$(stringify!($fault)),*];
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $fault() {
+                prove(stringify!($fault)).await;
+            }
+        )*
+    };
+}
+
+fault_tests!(
+    footer_missing_on_home,
+    footer_rendered_by_script_on_home,
+    notice_requires_login,
+    legal_notice_pdf,
+    legal_page_huge,
+    notice_missing_purposes,
+    notice_missing_rights,
+    notice_missing_source,
+    notice_single_controller,
+    notice_missing_dpo,
+    notice_missing_cnil,
+    login_no_first_layer,
+    notice_legalese,
+    notice_retention_vague,
+    notice_recipients_vague,
+    legal_missing_host,
+    accessibility_mention_missing,
+    accessibility_mention_ambiguous,
+    accessibility_declaration_incomplete,
+    accessibility_mention_overstated,
+    tracker_before_consent,
+    no_charter_link,
+    notice_undated,
+    html_lang_missing,
+    notice_redirect_loop,
+    notice_invalid_utf8,
+    home_hangs,
+    oidc_skip_signature,
+    oidc_accept_alg_none,
+    oidc_skip_issuer,
+    oidc_skip_audience,
+    oidc_skip_expiry,
+    oidc_skip_nonce,
+    oidc_skip_state,
+    oidc_code_replay,
+    oidc_create_unknown_user,
+    saml_accept_unsigned,
+    saml_trust_embedded_key,
+    saml_skip_audience,
+    saml_skip_recipient,
+    saml_skip_destination,
+    saml_skip_expiry,
+    saml_no_replay_cache,
+    saml_signature_wrapping,
+    cookie_not_httponly,
+    cookie_not_secure,
+    cookie_no_samesite,
+    session_fixation,
+    session_id_in_url,
+    logout_keeps_session,
+    logout_skips_idp,
+    oidc_wrong_academy_code,
+    no_profile_chooser,
+    saml_sha1_only,
+    agents_no_ctemail,
+    stats_missing_level,
+    stats_scope_not_enforced,
+    stats_no_device,
+    stats_no_definitions,
+    stats_counts_off_by_one,
+    stats_level_sum_wrong,
+    stats_unique_users_summed,
+    stats_csv_wrong_columns,
+    stats_no_small_cell_suppression,
+    stats_week_starts_sunday,
+    stats_anonymous_access,
+    stats_leaks_names,
+    stats_dnma_missing_keys,
+    stats_huge_response,
+    stats_malformed,
+    gar_export_invalid_xsd,
+    gar_export_dangling_group,
+    gar_export_missing_pupil,
+    gar_export_leaks_parents,
+    gar_export_bad_md5,
+    gar_export_traversal,
+    gar_export_bomb,
+    gar_export_ids_unstable,
+    gar_metadata_cert_expired,
+    gar_idp_any_issuer,
+    gar_idp_any_acs,
+    gar_mediacentre_no_client_cert,
+    gar_mediacentre_everyone,
+    gar_mediacentre_no_links,
+    gar_assertion_unsigned,
+    gar_assertion_leaks_name,
+    export_anyone_can_start,
+    export_missing_comments,
+    export_file_corrupted,
+    export_zip_unsafe_name,
+    export_no_national_ids,
+    export_link_public,
+    export_other_school_leak,
+    export_local_dates,
+    delete_anyone,
+    delcert_unsigned,
+    delcert_no_signer,
+    delcert_backups_late,
+    delete_keeps_messages,
+    delcert_lies,
+    delete_keeps_accounts,
+    delete_stats_stale,
+    delcert_deferred,
+    delcert_processors_silent,
+    delcert_no_notifications,
+    delcert_keeps_content,
+    reversibility_plan_incomplete,
+    reversibility_charges_hidden,
+    export_read_only,
+    deletion_log_keeps_names,
+    portability_whole_school,
+);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clean_reference_passes_every_check() {
@@ -293,32 +307,69 @@ async fn clean_reference_passes_every_check() {
     assert_eq!(record.checks.len(), catalog().checks().count());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn each_fault_fails_exactly_its_checks_and_every_check_can_fail() {
-    let mut killed: BTreeSet<String> = BTreeSet::new();
-    let mut mismatches = Vec::new();
-    for fault in Fault::all() {
-        let record = run_reference(&[*fault], 4).await;
-        let found = findings(&record);
-        let wanted = expected(*fault);
-        if found != wanted {
-            mismatches.push(format!(
-                "{}:\n  attendu {wanted:?}\n  obtenu  {found:?}",
-                fault.name()
-            ));
-        }
-        killed.extend(
-            found
-                .iter()
-                .filter(|(_, o)| matches!(o, Outcome::Fail | Outcome::Warn))
-                .map(|(id, _)| id.clone()),
-        );
-    }
+#[test]
+fn every_fault_has_one_test_and_one_entry() {
+    let faults: BTreeSet<String> = Fault::all().iter().map(|f| f.name().to_owned()).collect();
+    let tests: BTreeSet<String> = FAULT_TESTS.iter().map(|t| t.replace('_', "-")).collect();
+    let entries: BTreeSet<String> = matrix().into_keys().collect();
+    let missing_tests: Vec<_> = faults.difference(&tests).collect();
+    let stray_tests: Vec<_> = tests.difference(&faults).collect();
+    let missing_entries: Vec<_> = faults.difference(&entries).collect();
+    let stray_entries: Vec<_> = entries.difference(&faults).collect();
     assert!(
-        mismatches.is_empty(),
-        "fault matrix differs:\n{}",
-        mismatches.join("\n")
+        missing_tests.is_empty() && stray_tests.is_empty(),
+        "fault_tests! in tests/it/fault_matrix.rs: missing {missing_tests:?}, unknown {stray_tests:?}"
     );
+    assert!(
+        missing_entries.is_empty() && stray_entries.is_empty(),
+        "{MATRIX}: no entry for {missing_entries:?}, entries for unknown faults {stray_entries:?}"
+    );
+}
+
+#[test]
+fn matrix_names_real_checks_outcomes_and_assertions() {
+    let catalog = catalog();
+    let mut problems = Vec::new();
+    for (fault, entry) in matrix() {
+        for (id, expected) in &entry.checks {
+            if !catalog.checks().any(|c| &c.id == id) {
+                problems.push(format!("[{fault}] {id}: no such check"));
+                continue;
+            }
+            match expected.outcome.as_str() {
+                // The labels themselves are compared by the fault's own test
+                // (a step that failed has a label of its own, not in the suite).
+                "fail" | "warn" => {
+                    if expected.assertions.is_empty() {
+                        problems.push(format!("[{fault}] {id}: name the failing assertion"));
+                    }
+                }
+                "error" | "n/a" => {
+                    if !expected.assertions.is_empty() {
+                        problems.push(format!(
+                            "[{fault}] {id}: assertions are named for fail and warn only"
+                        ));
+                    }
+                }
+                other => problems.push(format!("[{fault}] {id}: unknown outcome {other}")),
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{MATRIX}:\n{}", problems.join("\n"));
+}
+
+#[test]
+fn every_check_is_killed_by_some_fault() {
+    let killed: BTreeSet<String> = matrix()
+        .into_values()
+        .flat_map(|entry| {
+            entry
+                .checks
+                .into_iter()
+                .filter(|(_, e)| matches!(e.outcome.as_str(), "fail" | "warn"))
+                .map(|(id, _)| id)
+        })
+        .collect();
     let never: Vec<String> = catalog()
         .checks()
         .map(|c| c.id.clone())
@@ -327,5 +378,66 @@ async fn each_fault_fails_exactly_its_checks_and_every_check_can_fail() {
     assert!(
         never.is_empty(),
         "checks that no fault makes fail or warn: {never:?}"
+    );
+}
+
+/// The table of `docs/faults.md`: which fault proves which check.
+fn table() -> String {
+    let catalog = catalog();
+    let matrix = matrix();
+    let mut out = String::from(
+        "# Which fault proves which check\n\n\
+         Generated from `fixtures/fault-matrix.toml` by the test \
+         `fault_matrix::faults_table_is_current` (`ENTCONF_BLESS=1` rewrites it). \
+         Each seeded fault of the reference ENT (`entconf demo --fault <name>`) \
+         gives exactly these outcomes; every other check passes. \
+         Under « assertion », the assertion that must not hold.\n\n\
+         ## By check\n\n| check | severity | killed by |\n|---|---|---|\n",
+    );
+    for check in catalog.checks() {
+        let killers: Vec<String> = matrix
+            .iter()
+            .filter_map(|(fault, entry)| {
+                let e = entry.checks.get(&check.id)?;
+                matches!(e.outcome.as_str(), "fail" | "warn")
+                    .then(|| format!("`{fault}` ({})", e.outcome))
+            })
+            .collect();
+        out.push_str(&format!(
+            "| {} | {} | {} |\n",
+            check.id,
+            check.severity.as_str(),
+            killers.join(", ")
+        ));
+    }
+    out.push_str("\n## By fault\n\n| fault | check | outcome | assertion |\n|---|---|---|---|\n");
+    for (fault, entry) in &matrix {
+        for (id, e) in &entry.checks {
+            let labels = e
+                .assertions
+                .iter()
+                .map(|l| l.replace('|', "\\|"))
+                .collect::<Vec<_>>()
+                .join(" ; ");
+            out.push_str(&format!("| `{fault}` | {id} | {} | {labels} |\n", e.outcome));
+        }
+        if let Some(why) = &entry.why {
+            out.push_str(&format!("| `{fault}` | | | *{}* |\n", why.replace('|', "\\|")));
+        }
+    }
+    out
+}
+
+#[test]
+fn faults_table_is_current() {
+    let path = root().join(TABLE);
+    let want = table();
+    if std::env::var_os("ENTCONF_BLESS").is_some() {
+        std::fs::write(&path, &want).expect("write docs/faults.md");
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        have == want,
+        "{TABLE} is not the table of {MATRIX}: run `ENTCONF_BLESS=1 cargo nextest run -E 'test(faults_table_is_current)'`"
     );
 }

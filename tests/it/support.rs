@@ -36,7 +36,7 @@ pub(crate) fn target(base_url: &str) -> Target {
          statistics_api = \"/api/conformance/stats\"\nstatistics_dnma_export = \"/api/conformance/stats/dnma.csv\"\ngar_export = \"/gar/export/dernier\"\ngar_idp_metadata = \"/auth/saml/metadata/gar\"\ngar_sso = \"/auth/saml/redirect/sso\"\ngar_mediacentre = \"/mediacentre\"\n\
          seed_api = \"/api/conformance/amorcage\"\nexport_api = \"/api/conformance/exports\"\n\
          deletion_api = \"/api/conformance/suppressions\"\ncertificate_keys = \"/api/conformance/cles\"\nobjects_api = \"/api/conformance/objets\"\nreversibility_plan = \"/reversibilite\"\ndeletion_log = \"/api/conformance/journal-suppressions\"\nportability_export = \"/mes-donnees/archive\"\n\
-         [http]\nrequest_timeout = \"2s\"\ncheck_timeout = \"10s\"\n"
+         [http]\nrequest_timeout = \"20s\"\ncheck_timeout = \"120s\"\n"
     );
     parse_target("test.toml", &text, None, &NoEnvironment).expect("test target")
 }
