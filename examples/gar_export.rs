@@ -205,6 +205,8 @@ fn validate_dir(dir: &Path) -> Result<(), String> {
         size: bytes,
         md5: String::new(),
         md5_file: Ok(String::new()),
+        cut: None,
+        refused: false,
         members: Ok(Vec::new()),
         bad_names: Vec::new(),
         unreadable: Vec::new(),

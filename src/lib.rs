@@ -35,3 +35,4 @@ pub mod stats;
 pub mod suite;
 pub mod text;
 pub mod waiver;
+pub mod xmlsec;

@@ -136,6 +136,16 @@ pub fn excerpt(text: &str, max: usize) -> String {
     out
 }
 
+/// `text` as a message may quote it: whole when at most `max` characters,
+/// otherwise its first `max` characters and its length, without reading
+/// further than needed (a hostile name may weigh hundreds of megabytes).
+pub fn shortened(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_owned(),
+        Some((cut, _)) => format!("{}… ({} octets en tout)", &text[..cut], text.len()),
+    }
+}
+
 /// Escapes text for an XML or HTML attribute value or text node.
 pub fn escape_xml(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

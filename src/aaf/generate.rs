@@ -58,7 +58,7 @@ const COMMUNES: &[&str] = &[
     "Saint-Aubin-de-Bellerive",
     "Val-de-Bellerive",
 ];
-/// Levels with their MEFSTAT4 codes (research/interfaces.md §1.4, inferred layout).
+/// Levels with their MEFSTAT4 codes (the layout entcore's importer reads, inferred).
 const LEVELS: &[(&str, &str, &str)] = &[
     ("CP", "1111", "CYCLE II"),
     ("CE1", "1121", "CYCLE II"),

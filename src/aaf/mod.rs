@@ -6,7 +6,7 @@
 //! renders the four `ficAlimMENESR` files an ENT imports
 //! (`ENT1D_Complet_<date>_{EtabEducNat,Eleve,PersEducNat,PersRelEleve}_0000.xml`);
 //! `read` parses such files back. Attribute names are those entcore's AAF 1D
-//! importer reads (research/interfaces.md §1.4).
+//! importer reads (docs/guide/sso.md).
 
 mod generate;
 mod read;

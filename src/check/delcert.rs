@@ -195,7 +195,7 @@ fn date_at(value: &Value, path: &str) -> Option<DateTime<Utc>> {
         .map(|d| d.with_timezone(&Utc))
 }
 
-/// Fields every certificate must give (requirements.md App. B, core).
+/// Fields every certificate must give (docs/requirements.md, Appendix B, core).
 const REQUIRED: [(&str, &str); 13] = [
     ("certificat", "identifiant du certificat"),
     ("emis", "date d'émission"),

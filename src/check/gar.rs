@@ -60,6 +60,20 @@ fn delivery(observed: &GarObservation) -> Verdict {
         ));
         return verdict(expected, &problems, "");
     }
+    // A transfer cut early proves nothing, unless what arrived already
+    // holds a refusal: a bomb or an unsafe name is plain in the first
+    // megabytes, whatever the link did to the rest.
+    if let Some(cut) = &observed.cut
+        && !(observed.refused && observed.members.is_err())
+    {
+        return Verdict::error(
+            expected,
+            format!(
+                "téléchargement interrompu après {} octets, archive non lue en entier : {cut}",
+                observed.size
+            ),
+        );
+    }
     let archive = observed
         .archive_url
         .path_segments()
@@ -74,6 +88,8 @@ fn delivery(observed: &GarObservation) -> Verdict {
         }
     };
     match &observed.md5_file {
+        // Only part of the archive arrived: its sum says nothing.
+        _ if observed.cut.is_some() => {}
         Ok(text) if text.trim() == observed.md5 => {}
         Ok(text) => problems.push(format!(
             "le .md5 contient « {} », la somme MD5 de l'archive est {}",
@@ -83,7 +99,14 @@ fn delivery(observed: &GarObservation) -> Verdict {
         Err(why) => problems.push(format!(".md5 non lu : {why}")),
     }
     match &observed.members {
-        Err(why) => problems.push(format!("archive refusée : {why}")),
+        Err(why) => match &observed.cut {
+            Some(cut) => problems.push(format!(
+                "archive refusée : {why} (dans les {} premiers octets reçus ; la suite du \
+                 téléchargement a échoué : {cut})",
+                observed.size
+            )),
+            None => problems.push(format!("archive refusée : {why}")),
+        },
         Ok(members) => {
             problems.extend(observed.bad_names.iter().cloned());
             let kinds: BTreeSet<Kind> = observed.kinds.iter().copied().collect();

@@ -85,6 +85,12 @@ pub struct GarObservation {
     pub md5: String,
     /// The `.md5` file's content, or why it could not be read.
     pub md5_file: Result<String, String>,
+    /// Why the transfer stopped before the archive's end, if it did: the
+    /// archive was then read as far as it arrived.
+    pub cut: Option<String>,
+    /// `members` holds a refusal of the archive's own content (bomb, unsafe
+    /// name, link, corrupt header), found in what arrived.
+    pub refused: bool,
     /// Members (name, size), or why the archive was refused.
     pub members: Result<Vec<(String, u64)>, String>,
     /// Member names that do not follow the GAR pattern.

@@ -1,4 +1,4 @@
-//! Outcomes and the fold rule of DESIGN.md.
+//! Outcomes and their fold rule (docs/design.md).
 //!
 //! Per check, the first that applies wins: `error` (the harness could not
 //! evaluate) > `n/a` > `skip` > `fail` > `warn` > `review` > `pass`.

@@ -1,4 +1,4 @@
-//! Exit codes, as DESIGN.md fixes them.
+//! Exit codes (README.md, « Outcomes and exit codes »).
 
 use std::process::ExitCode;
 

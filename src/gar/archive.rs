@@ -66,6 +66,12 @@ pub enum ArchiveError {
     /// A header is not a tar header.
     #[error("en-tête tar invalide à l'octet {0}")]
     BadHeader(u64),
+    /// A GNU long name beyond `PATH_MAX`.
+    #[error("nom de fichier de {length} octets dans l'archive (au plus 4096) : refusé")]
+    NameTooLong {
+        /// Its length in bytes.
+        length: u64,
+    },
     /// A name that would leave the extraction folder.
     #[error("nom de fichier refusé « {0} » : chemin absolu ou remontée « .. »")]
     UnsafeName(String),
@@ -85,6 +91,14 @@ pub enum ArchiveError {
     TooManyEntries(usize),
 }
 
+impl ArchiveError {
+    /// Whether the archive's content is at fault (a refusal), rather than
+    /// its end missing: a cut transfer also ends in a truncated stream.
+    pub fn is_refusal(&self) -> bool {
+        !matches!(self, Self::Gzip(_) | Self::Truncated(_))
+    }
+}
+
 fn text(field: &[u8]) -> String {
     let end = field.iter().position(|b| *b == 0).unwrap_or(field.len());
     String::from_utf8_lossy(&field[..end]).into_owned()
@@ -99,6 +113,12 @@ fn octal(field: &[u8]) -> Option<u64> {
     u64::from_str_radix(digits, 8).ok()
 }
 
+/// A name as messages quote it: at most 200 characters, with its length
+/// when cut.
+fn shortened(name: &str) -> String {
+    crate::text::shortened(name, 200)
+}
+
 fn safe(name: &str) -> bool {
     !name.is_empty()
         && !name.starts_with('/')
@@ -107,31 +127,64 @@ fn safe(name: &str) -> bool {
         && name.split('/').all(|part| part != "..")
 }
 
+/// Compressed bytes the gzip decoder has pulled so far.
+struct Counted<R> {
+    inner: R,
+    consumed: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        self.consumed
+            .fetch_add(read as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(read)
+    }
+}
+
+/// Expanded bytes below which the ratio is not judged: a few kilobytes of
+/// repeated markup may compress far better than the whole.
+const RATIO_FREE: u64 = 1 << 20;
+/// Longest member name (GNU long names included): `PATH_MAX`.
+const MAX_NAME: u64 = 4096;
+/// Largest buffer reserved ahead of a member's data: a header may lie about
+/// the size, so the rest grows as bytes really arrive.
+const RESERVED: u64 = 1 << 20;
+
 /// The members of a tar.gz, one at a time, as the gzip stream is expanded:
 /// at most one member is in memory, and the bounds are checked at every
-/// read, so a bomb stops early.
+/// read against what was read so far, so a bomb stops early, even in an
+/// archive whose end never arrives. Concatenated gzip members (`pigz`,
+/// `cat a.gz b.gz`) are one stream, as for `tar xzf`.
 pub struct TarStream<R: Read> {
-    gzip: flate2::read::GzDecoder<R>,
+    gzip: flate2::read::MultiGzDecoder<Counted<R>>,
+    consumed: std::sync::Arc<std::sync::atomic::AtomicU64>,
     limits: ArchiveLimits,
-    ratio_bound: u64,
     expanded: u64,
     names: std::collections::BTreeSet<String>,
     done: bool,
 }
 
 impl<R: Read> TarStream<R> {
-    /// A stream over `compressed`, whose length bounds the ratio.
-    pub fn new(compressed: R, compressed_len: u64, limits: ArchiveLimits) -> Self {
+    /// A stream over the gzip bytes `compressed` yields.
+    pub fn new(compressed: R, limits: ArchiveLimits) -> Self {
+        let consumed = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
         Self {
-            gzip: flate2::read::GzDecoder::new(compressed),
+            gzip: flate2::read::MultiGzDecoder::new(Counted {
+                inner: compressed,
+                consumed: std::sync::Arc::clone(&consumed),
+            }),
+            consumed,
             limits,
-            ratio_bound: compressed_len
-                .saturating_mul(limits.max_ratio)
-                .max(64 << 10),
             expanded: 0,
             names: std::collections::BTreeSet::new(),
             done: false,
         }
+    }
+
+    /// Compressed bytes read so far.
+    pub fn consumed(&self) -> u64 {
+        self.consumed.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Reads exactly `buf.len()` bytes; `Ok(false)` at a clean end of stream
@@ -160,7 +213,9 @@ impl<R: Read> TarStream<R> {
                     limit: self.limits.max_total,
                 });
             }
-            if self.expanded > self.ratio_bound {
+            if self.expanded > RATIO_FREE
+                && self.expanded > self.consumed().saturating_mul(self.limits.max_ratio)
+            {
                 return Err(ArchiveError::Ratio {
                     limit: self.limits.max_ratio,
                     expanded: self.expanded,
@@ -217,8 +272,10 @@ impl<R: Read> TarStream<R> {
                     limit: self.limits.max_total,
                 });
             }
-            let padded = usize::try_from(size.div_ceil(512) * 512)
-                .map_err(|_| ArchiveError::BadHeader(offset))?;
+            if kind == b'L' && size > MAX_NAME {
+                return Err(ArchiveError::NameTooLong { length: size });
+            }
+            let padded = size.div_ceil(512) * 512;
             let size = usize::try_from(size).map_err(|_| ArchiveError::BadHeader(offset))?;
             if matches!(kind, b'0' | 0) {
                 if !safe(&name) {
@@ -231,9 +288,19 @@ impl<R: Read> TarStream<R> {
                     return Err(ArchiveError::TooManyEntries(self.limits.max_entries));
                 }
             }
-            let mut data = vec![0u8; padded];
-            if padded > 0 && !self.fill(&mut data)? {
-                return Err(ArchiveError::Truncated(name));
+            let mut data = Vec::with_capacity(
+                usize::try_from(padded.min(RESERVED))
+                    .map_err(|_| ArchiveError::BadHeader(offset))?,
+            );
+            let mut chunk = vec![0u8; usize::try_from(padded.min(64 << 10)).unwrap_or(64 << 10)];
+            let mut left = padded;
+            while left > 0 {
+                let take = usize::try_from(left.min(chunk.len() as u64)).unwrap_or(chunk.len());
+                if !self.fill(&mut chunk[..take])? {
+                    return Err(ArchiveError::Truncated(shortened(&name)));
+                }
+                data.extend_from_slice(&chunk[..take]);
+                left -= take as u64;
             }
             data.truncate(size);
             match kind {
@@ -295,7 +362,7 @@ impl<R: Read> Iterator for TarStream<R> {
 /// The regular files of a tar.gz, in archive order (all in memory: for
 /// small archives and tests; [`TarStream`] for the rest).
 pub fn read_tar_gz(compressed: &[u8], limits: &ArchiveLimits) -> Result<Vec<Member>, ArchiveError> {
-    TarStream::new(compressed, compressed.len() as u64, *limits).collect()
+    TarStream::new(compressed, *limits).collect()
 }
 
 /// Writes a ustar archive (tests, benchmark, fixtures).
@@ -384,6 +451,41 @@ mod tests {
         };
         let error = read_tar_gz(&bomb, &small).expect_err("too large");
         assert!(matches!(error, ArchiveError::TooLarge { .. }), "{error}");
+    }
+
+    #[test]
+    fn concatenated_gzip_members_are_one_stream() {
+        let tar = write_tar(&[("a.xml", b"<a/>", b'0'), ("b.xml", b"<b/>", b'0')]);
+        let mut archive = gzip(&tar[..512 + 512]);
+        archive.extend_from_slice(&gzip(&tar[1024..]));
+        let members = read_tar_gz(&archive, &ArchiveLimits::default()).expect("valid");
+        assert_eq!(members.len(), 2, "the second member was dropped");
+    }
+
+    #[test]
+    fn a_bomb_is_seen_in_the_first_bytes_of_a_cut_stream() {
+        let zeros = vec![0u8; 64 << 20];
+        let mut bomb = gzip(&write_tar(&[("zeros.xml", &zeros, b'0')]));
+        bomb.truncate(bomb.len() / 4);
+        let error = read_tar_gz(&bomb, &ArchiveLimits::default()).expect_err("bomb");
+        assert!(matches!(error, ArchiveError::Ratio { .. }), "{error}");
+        assert!(error.is_refusal());
+    }
+
+    #[test]
+    fn long_names_are_bounded_and_not_quoted_whole() {
+        let name = "n".repeat(1 << 20);
+        let archive = gzip(&write_tar(&[("././@LongLink", name.as_bytes(), b'L')]));
+        let error = read_tar_gz(&archive, &ArchiveLimits::default()).expect_err("long");
+        assert!(
+            matches!(error, ArchiveError::NameTooLong { length } if length == 1 << 20),
+            "{error}"
+        );
+        assert!(error.to_string().len() < 200, "{error}");
+        let big = vec![b'x'; 2000];
+        let cut = gzip(&write_tar(&[(&"m".repeat(99), &big[..], b'0')])[..1024]);
+        let error = read_tar_gz(&cut, &ArchiveLimits::default()).expect_err("cut");
+        assert!(!error.is_refusal(), "{error}");
     }
 
     #[test]

@@ -368,7 +368,7 @@ pub fn resources_for(asked: &Asked) -> Vec<Resource> {
 }
 
 /// The `listeRessources` document of `resources`, with the fields the GAR
-/// sends (GIP-RECIA's mock answer, research/samples/gar-ws).
+/// sends (the shape of GIP-RECIA's public mock of the service).
 fn liste(resources: &[Resource]) -> serde_json::Value {
     let items: Vec<serde_json::Value> = resources
         .iter()

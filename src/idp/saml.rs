@@ -4,7 +4,7 @@
 //! Responses are written here as XML text, so that each attack changes
 //! exactly one thing, and the `Assertion` is signed by libxmlsec1 through
 //! samael (enveloped signature, exclusive c14n, RSA-SHA256, SHA-256 digest),
-//! as research/signing.md recommends. The `xmlsec1` command verifies them in
+//! the profile EduConnect and most SAML libraries expect. The `xmlsec1` command verifies them in
 //! the tests.
 
 use std::collections::HashMap;

@@ -127,6 +127,9 @@ enum Sink<'a> {
 /// bounded channel (backpressure), errors come back when the file is done.
 struct FileWriter {
     chunks: tokio::sync::mpsc::Sender<bytes::Bytes>,
+    /// Bytes of a 200 answer's body handed to the writer so far: a transfer
+    /// cut after the first byte leaves a partial file worth reading.
+    written: std::sync::atomic::AtomicU64,
 }
 
 impl FileWriter {
@@ -144,13 +147,30 @@ impl FileWriter {
             }
             std::io::Write::flush(&mut out)
         });
-        Ok((Self { chunks }, done))
+        Ok((
+            Self {
+                chunks,
+                written: std::sync::atomic::AtomicU64::new(0),
+            },
+            done,
+        ))
     }
 
     /// Queues a chunk; `false` when the writer has stopped (on an error,
     /// which its handle gives).
     async fn write(&self, chunk: bytes::Bytes) -> bool {
-        self.chunks.send(chunk).await.is_ok()
+        let size = chunk.len() as u64;
+        let queued = self.chunks.send(chunk).await.is_ok();
+        if queued {
+            self.written
+                .fetch_add(size, std::sync::atomic::Ordering::Relaxed);
+        }
+        queued
+    }
+
+    /// Bytes queued so far.
+    fn written(&self) -> u64 {
+        self.written.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 
@@ -164,6 +184,22 @@ pub(crate) struct Saved {
     pub(crate) status: u16,
     /// The URL that answered.
     pub(crate) final_url: Url,
+    /// Why the body stopped before its end, if it did after its first
+    /// byte: the file holds what arrived (a decompression bomb or an unsafe
+    /// name may be plain in the first megabytes of a transfer that a slow
+    /// link then cuts).
+    pub(crate) cut: Option<ProbeError>,
+}
+
+impl Saved {
+    /// The download if it arrived whole; a cut transfer is its error (for
+    /// formats that cannot be read from their beginning, such as ZIP).
+    pub(crate) fn whole(self) -> Result<Self, ProbeError> {
+        match self.cut {
+            Some(error) => Err(error),
+            None => Ok(self),
+        }
+    }
 }
 
 /// A response as read, before interpretation.
@@ -354,13 +390,27 @@ impl HttpProbe {
                     },
                 )
                 .await;
+            let received = file.written();
             drop(file);
             let written = written.await.unwrap_or_else(|error| {
                 Err(std::io::Error::other(format!(
                     "écriture interrompue : {error}"
                 )))
             });
-            let (_, response) = exchange?;
+            let response = match exchange {
+                Ok((_, response)) => response,
+                // Only a 200 answer's body is written: a cut after its first
+                // byte leaves a partial file, said so to the reader.
+                Err(error) if received > 0 => {
+                    written.map_err(io)?;
+                    return Ok(Saved {
+                        status: 200,
+                        final_url: current,
+                        cut: Some(error),
+                    });
+                }
+                Err(error) => return Err(error),
+            };
             written.map_err(io)?;
             if let Some(next) = self.redirect(&current, &response)? {
                 current = next;
@@ -369,6 +419,7 @@ impl HttpProbe {
             return Ok(Saved {
                 status: response.status,
                 final_url: current,
+                cut: None,
             });
         }
         Err(ProbeError::TooManyRedirects {

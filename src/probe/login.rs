@@ -218,7 +218,8 @@ async fn run(
             let mut seen = Vec::new();
             let saved = probe
                 .download_to(url, &mut jar, path, (*limit, *deadline), &mut seen)
-                .await;
+                .await
+                .and_then(super::Saved::whole);
             exchanges.extend(seen.iter().cloned());
             Some(
                 saved

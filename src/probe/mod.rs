@@ -15,7 +15,7 @@ pub use cache::PageCache;
 pub use document::{AutoForm, Document, Link, Resource};
 pub use error::{FetchError, ProbeError};
 pub use http::HttpProbe;
-pub(crate) use http::{ReceivedRequest, Request};
+pub(crate) use http::{ReceivedRequest, Request, Saved};
 pub use jar::{Jar, fingerprint};
 pub use login::{Downloaded, LoginPlan, LoginTrace, LogoutTrace, log_in};
 pub use page::{Hop, Page, PageBody, SetCookie};

@@ -259,7 +259,7 @@ fn unmet_requirement(check: &Check, target: &Target, sso: Option<&SsoSetup>) -> 
     if (logs_in || exports) && sso.is_none() {
         return Some(
             "la cible ne déclare pas de section [sso] : le candidat n'est pas relié aux \
-             fournisseurs d'identité de test d'entconf (voir README, « Connexion ÉduConnect et ARENA »)"
+             fournisseurs d'identité de test d'entconf (voir docs/guide/sso.md)"
                 .to_owned(),
         );
     }
@@ -270,7 +270,7 @@ fn unmet_requirement(check: &Check, target: &Target, sso: Option<&SsoSetup>) -> 
     if reads_statistics && target.stats.is_none() {
         return Some(
             "la cible ne déclare pas de section [stats] : écoles dédiées, pages des services et \
-             comptes de lecture des statistiques (voir README, « Statistiques »)"
+             comptes de lecture des statistiques (voir docs/guide/stats.md)"
                 .to_owned(),
         );
     }
@@ -279,7 +279,7 @@ fn unmet_requirement(check: &Check, target: &Target, sso: Option<&SsoSetup>) -> 
             None => {
                 return Some(
                     "la cible ne déclare pas de section [reversibility] : école exportée, jeton du \
-                     responsable des données (voir README, « Réversibilité »)"
+                     responsable des données (voir docs/guide/export.md)"
                         .to_owned(),
                 );
             }
@@ -299,7 +299,7 @@ fn unmet_requirement(check: &Check, target: &Target, sso: Option<&SsoSetup>) -> 
     if plays_gar && target.gar.is_none() {
         return Some(
             "la cible ne déclare pas de section [gar] : idENT, adresse du service ressources du \
-             GAR joué par entconf et certificat client du médiacentre (voir README, « GAR »)"
+             GAR joué par entconf et certificat client du médiacentre (voir docs/guide/gar.md)"
                 .to_owned(),
         );
     }

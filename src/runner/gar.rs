@@ -7,12 +7,14 @@ use super::execution::Context;
 use super::once::Shared;
 use super::sso::SsoSetup;
 use crate::check::{ForeignAnswer, ForeignOutcome, GarObservation, GarSsoObservation};
-use crate::gar::{ArchiveLimits, GarExport, TarStream, XSD_1D, examine};
+use crate::gar::{ArchiveError, ArchiveLimits, GarExport, TarStream, XSD_1D, examine};
 use crate::suite::Capability;
 
 /// Largest archive downloaded: a département's export compresses to tens of
 /// megabytes.
 const MAX_ARCHIVE: u64 = 256 << 20;
+/// The whole transfer of one archive, on a slow link.
+const DOWNLOAD_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10 * 60);
 
 /// The export of the run, read on first call.
 pub(crate) async fn observe(context: &Arc<Context>) -> Shared<GarObservation> {
@@ -68,7 +70,7 @@ async fn gather_pushed(
     let mut exchanges = Vec::new();
     let (name, bytes, md5) = pushed(context, url, drop, &mut exchanges).await?;
     let again = match pushed(context, url, drop, &mut exchanges).await {
-        Ok((_, bytes, _)) => tokio::task::spawn_blocking(move || reread(&bytes))
+        Ok((_, bytes, _)) => tokio::task::spawn_blocking(move || reread(Archive::Bytes(bytes)))
             .await
             .map_err(|error| error.to_string())
             .and_then(|read| read),
@@ -80,8 +82,14 @@ async fn gather_pushed(
         Some(SsoSetup::Ready(world)) => Some(world.directory.clone()),
         _ => None,
     };
+    let delivered = Delivered {
+        status: 200,
+        archive_url,
+        cut: None,
+        md5_file: Ok(md5),
+    };
     tokio::task::spawn_blocking(move || {
-        let mut observation = read(bytes, 200, archive_url, Ok(md5), directory, exchanges);
+        let mut observation = read(Archive::Bytes(bytes), delivered, directory, exchanges);
         observation.again = again;
         observation
     })
@@ -103,37 +111,79 @@ async fn gather(context: &Context) -> Result<GarObservation, String> {
             None => Err("dépôt SFTP non démarré".to_owned()),
         };
     }
-    let (page, bytes) = context
-        .probe
-        .download(&url, MAX_ARCHIVE)
-        .await
-        .map_err(|failure| failure.error.to_string())?;
-    let mut exchanges = page.exchanges();
-    let md5_url = reqwest::Url::parse(&format!("{}.md5", page.final_url))
+    let folder = &context.scratch;
+    std::fs::create_dir_all(folder)
+        .map_err(|error| format!("dossier de travail {} : {error}", folder.display()))?;
+    let mut exchanges = Vec::new();
+    let first = folder.join("gar-export.tar.gz");
+    let saved = download(context, &url, &first, &mut exchanges).await?;
+    let md5_url = reqwest::Url::parse(&format!("{}.md5", saved.final_url))
         .map_err(|error| error.to_string())?;
     let md5_file = body_of(context, &md5_url, 4096, &mut exchanges)
         .await
         .map(|body| String::from_utf8_lossy(&body).into_owned());
-    let again = match body_of(context, &url, MAX_ARCHIVE, &mut exchanges).await {
-        Ok(bytes) => tokio::task::spawn_blocking(move || reread(&bytes))
-            .await
-            .map_err(|error| error.to_string())
-            .and_then(|read| read),
+    let second = folder.join("gar-export-2.tar.gz");
+    let again = match download(context, &url, &second, &mut exchanges).await {
+        Ok(again) if again.status != 200 => Err(format!(
+            "{} → statut {}",
+            context.probe.redactor().url(&again.final_url),
+            again.status
+        )),
+        Ok(again) => match again.cut {
+            Some(cut) => Err(format!("téléchargement interrompu : {cut}")),
+            None => {
+                let path = second.clone();
+                tokio::task::spawn_blocking(move || reread(Archive::File(path)))
+                    .await
+                    .map_err(|error| error.to_string())
+                    .and_then(|read| read)
+            }
+        },
         Err(why) => Err(why),
     };
+    let _ = std::fs::remove_file(&second);
     let directory = match &context.sso {
         Some(SsoSetup::Ready(world)) => Some(world.directory.clone()),
         _ => None,
     };
-    let status = page.status;
-    let archive_url = page.final_url.clone();
-    tokio::task::spawn_blocking(move || {
-        let mut observation = read(bytes, status, archive_url, md5_file, directory, exchanges);
+    let delivered = Delivered {
+        status: saved.status,
+        archive_url: saved.final_url,
+        cut: saved.cut.map(|error| error.to_string()),
+        md5_file,
+    };
+    let path = first.clone();
+    let observation = tokio::task::spawn_blocking(move || {
+        let mut observation = read(Archive::File(path), delivered, directory, exchanges);
         observation.again = again;
         observation
     })
     .await
-    .map_err(|error| format!("lecture de l'export interrompue : {error}"))
+    .map_err(|error| format!("lecture de l'export interrompue : {error}"));
+    let _ = std::fs::remove_file(&first);
+    observation
+}
+
+/// Downloads the export into `path`, redirects followed, within the
+/// archive bound; a transfer cut after its first byte keeps what arrived.
+async fn download(
+    context: &Context,
+    url: &reqwest::Url,
+    path: &std::path::Path,
+    exchanges: &mut Vec<String>,
+) -> Result<crate::probe::Saved, String> {
+    let mut jar = crate::probe::Jar::default();
+    context
+        .probe
+        .download_to(
+            url,
+            &mut jar,
+            path,
+            (MAX_ARCHIVE, DOWNLOAD_DEADLINE),
+            exchanges,
+        )
+        .await
+        .map_err(|error| error.to_string())
 }
 
 /// The body of `url` if it answers 200 (redirects followed), at most
@@ -160,24 +210,78 @@ async fn body_of(
     }
 }
 
-/// Unpacks, validates and reads the archive (CPU only).
-fn read(
-    bytes: Vec<u8>,
+/// Where an archive's bytes are: pushed to the SFTP drop (in memory), or
+/// downloaded into the run's working folder.
+enum Archive {
+    Bytes(Vec<u8>),
+    File(std::path::PathBuf),
+}
+
+impl Archive {
+    fn reader(&self) -> Result<Box<dyn std::io::Read + Send + '_>, String> {
+        match self {
+            Self::Bytes(bytes) => Ok(Box::new(bytes.as_slice())),
+            Self::File(path) => std::fs::File::open(path)
+                .map(|file| {
+                    Box::new(std::io::BufReader::with_capacity(1 << 16, file))
+                        as Box<dyn std::io::Read + Send>
+                })
+                .map_err(|error| format!("{} : {error}", path.display())),
+        }
+    }
+
+    /// Size and MD5 (lowercase hex), read once.
+    fn digest(&self) -> Result<(u64, String), String> {
+        let mut reader = self.reader()?;
+        let mut hasher = openssl::hash::Hasher::new(openssl::hash::MessageDigest::md5())
+            .map_err(|error| error.to_string())?;
+        let mut buffer = vec![0u8; 1 << 16];
+        let mut size = 0u64;
+        loop {
+            let read = reader
+                .read(&mut buffer)
+                .map_err(|error| error.to_string())?;
+            if read == 0 {
+                break;
+            }
+            size += read as u64;
+            hasher
+                .update(&buffer[..read])
+                .map_err(|error| error.to_string())?;
+        }
+        let digest = hasher.finish().map_err(|error| error.to_string())?;
+        Ok((size, crate::suite::hex(&digest)))
+    }
+}
+
+/// How the archive was delivered.
+struct Delivered {
     status: u16,
     archive_url: reqwest::Url,
+    /// Why the transfer stopped before its end, if it did.
+    cut: Option<String>,
     md5_file: Result<String, String>,
+}
+
+/// Unpacks, validates and reads the archive (CPU only). A cut transfer is
+/// read as far as it arrived: a refusal found there (a decompression bomb,
+/// an unsafe name) is the candidate's, whatever happened to the rest.
+fn read(
+    archive: Archive,
+    delivered: Delivered,
     directory: Option<crate::aaf::Directory>,
     exchanges: Vec<String>,
 ) -> GarObservation {
-    let md5 = openssl::hash::hash(openssl::hash::MessageDigest::md5(), &bytes)
-        .map(|d| crate::suite::hex(&d))
-        .unwrap_or_default();
+    let (size, md5) = archive.digest().unwrap_or_else(|why| (0, why));
+    let status = delivered.status;
     let mut observation = GarObservation {
-        archive_url,
+        archive_url: delivered.archive_url,
         status,
-        size: bytes.len() as u64,
+        size,
         md5,
-        md5_file,
+        md5_file: delivered.md5_file,
+        cut: delivered.cut,
+        refused: false,
         members: Err(format!("statut {status}")),
         bad_names: Vec::new(),
         unreadable: Vec::new(),
@@ -191,15 +295,22 @@ fn read(
     if status != 200 {
         return observation;
     }
-    let stream = TarStream::new(
-        bytes.as_slice(),
-        bytes.len() as u64,
-        ArchiveLimits::default(),
-    );
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    let examined = examine(stream, XSD_1D, threads);
-    if let Some(why) = examined.stopped {
+    let examined = match examine_archive(&archive) {
+        Ok(examined) => examined,
+        Err(why) => {
+            observation.members = Err(why);
+            return observation;
+        }
+    };
+    if let Some((why, error)) = examined.1 {
+        observation.refused = error.as_ref().is_some_and(ArchiveError::is_refusal);
         observation.members = Err(why);
+        return observation;
+    }
+    let examined = examined.0;
+    if observation.cut.is_some() {
+        // Every member read, but the stream's end never came: unread.
+        observation.members = Err("fin de l'archive jamais reçue".to_owned());
         return observation;
     }
     observation.members = Ok(examined.members);
@@ -211,13 +322,36 @@ fn read(
     observation
 }
 
-/// The records of a second download, for the stability of identifiers.
-fn reread(bytes: &[u8]) -> Result<GarExport, String> {
-    let stream = TarStream::new(bytes, bytes.len() as u64, ArchiveLimits::default());
+/// The archive examined, and why it stopped with the archive's own error
+/// when that was the cause.
+type ExaminedArchive = (crate::gar::Examined, Option<(String, Option<ArchiveError>)>);
+
+fn examine_archive(archive: &Archive) -> Result<ExaminedArchive, String> {
+    let first_error = std::sync::Mutex::new(None);
+    let stream = TarStream::new(archive.reader()?, ArchiveLimits::default()).inspect(|item| {
+        if let Err(error) = item {
+            let mut slot = first_error
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            slot.get_or_insert_with(|| error.clone());
+        }
+    });
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    let examined = examine(stream, XSD_1D, threads);
-    match examined.stopped {
-        Some(why) => Err(why),
+    let mut examined = examine(stream, XSD_1D, threads);
+    let stopped = examined.stopped.take().map(|why| {
+        let error = first_error
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        (why, error)
+    });
+    Ok((examined, stopped))
+}
+
+/// The records of a second export, for the stability of identifiers.
+fn reread(archive: Archive) -> Result<GarExport, String> {
+    let (examined, stopped) = examine_archive(&archive)?;
+    match stopped {
+        Some((why, _)) => Err(why),
         None => Ok(examined.export),
     }
 }

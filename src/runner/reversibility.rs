@@ -304,7 +304,8 @@ impl<'a> Scene<'a> {
                 (MAX_ARCHIVE, DOWNLOAD_DEADLINE),
                 exchanges,
             )
-            .await;
+            .await
+            .and_then(crate::probe::Saved::whole);
         let outcome = match saved {
             Err(error) => ArchiveRead::Unavailable(error.to_string()),
             Ok(saved) if saved.status != 200 => ArchiveRead::Undelivered(format!(

@@ -108,6 +108,7 @@ pub async fn run(
     events: EventSink,
     cancellation: Cancellation,
 ) -> Result<RunRecord, ProbeError> {
+    crate::xmlsec::quiet();
     let clock = Arc::clone(&settings.clock);
     let store = Arc::new(EvidenceStore::new());
     let redactor = Arc::new(Redactor::new(target.secret_values()));

@@ -1,5 +1,5 @@
-//! Waivers: an editor's signed-off exceptions (InSpec's idea, see
-//! research/anchors.md). Each names a check, a target glob, the outcome it
+//! Waivers: an editor's signed-off exceptions (the idea of InSpec's
+//! waivers). Each names a check, a target glob, the outcome it
 //! expects (`fail` or `warn`), a justification and an expiry — all required.
 //! A matching unexpired waiver turns that outcome into `waived`, keeping the
 //! original; an expired waiver, or one whose expected failure did not

@@ -338,31 +338,7 @@ fn ci_templates_only_use_commands_and_flags_the_cli_has() {
     let mut seen = 0;
     for name in ["gitlab-ci.yml", "github-actions.yml"] {
         let text = std::fs::read_to_string(root.join(name)).expect("template");
-        for line in text.lines() {
-            let Some(at) = line.find("entconf ") else {
-                continue;
-            };
-            let words: Vec<&str> = line[at..].split_whitespace().collect();
-            const COMMANDS: [&str; 9] = [
-                "run", "demo", "merge", "diff", "list", "validate", "schema", "idp", "aaf",
-            ];
-            let Some(sub) = words.get(1).filter(|w| COMMANDS.contains(w)) else {
-                continue;
-            };
-            let help = Command::new(BIN)
-                .args([*sub, "--help"])
-                .output()
-                .expect("help");
-            assert!(
-                help.status.success(),
-                "{name}: `entconf {sub}` is not a command"
-            );
-            let help = String::from_utf8_lossy(&help.stdout);
-            for flag in words.iter().filter(|w| w.starts_with("--")) {
-                assert!(help.contains(flag), "{name}: `entconf {sub}` has no {flag}");
-            }
-            seen += 1;
-        }
+        seen += super::docs::check_commands(name, &text);
     }
     assert!(
         seen >= 4,

@@ -5,9 +5,11 @@
 mod campaign;
 mod certification;
 mod cli;
+mod docs;
 mod export;
 mod fault_matrix;
 mod hostile;
+mod hostile_gar;
 mod peers;
 mod realism;
 mod reports;

@@ -1,0 +1,166 @@
+//! GAR exports delivered in hostile or unlucky ways: a decompression bomb
+//! on a link that stalls after the first kilobytes, an export larger than
+//! the pages' body bound, concatenated gzip members. The verdict must be the
+//! one the bytes that arrived allow, whatever the link did to the rest.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use entconf::check::Outcome;
+use entconf::report::RunRecord;
+use entconf::runner::{Cancellation, Plan, RunEvent, Selection, run};
+use entconf::suite::parse_target;
+
+use super::support::{NoEnvironment, catalog, outcome, settings};
+
+const ARCHIVE: &str = "/gar/BEN_GAR-ENT_Complet_20260901_210000_1D.tar.gz";
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(data).expect("gzip");
+    encoder.finish().expect("gzip")
+}
+
+/// A candidate that answers every request with a 200 whose body is
+/// `first` and then nothing, the connection held open: a link that stalls.
+async fn stalling(first: Vec<u8>) -> std::net::SocketAddr {
+    use tokio::io::AsyncWriteExt;
+    let listener = tokio::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let first = Arc::new(first);
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let first = Arc::clone(&first);
+            tokio::spawn(async move {
+                if super::support::read_request_head(&mut stream)
+                    .await
+                    .is_none()
+                {
+                    return;
+                }
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/gzip\r\n\
+                            content-length: 1073741824\r\n\r\n";
+                if stream.write_all(head.as_bytes()).await.is_err()
+                    || stream.write_all(&first).await.is_err()
+                {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+            });
+        }
+    });
+    addr
+}
+
+/// Runs GAR-01 and GAR-02 against a candidate at `addr`.
+async fn gar_checks(addr: std::net::SocketAddr) -> RunRecord {
+    let text = format!(
+        "id = \"hostile-gar\"\nbase_url = \"http://{addr}/\"\n[capabilities]\n\
+         gar_export = \"{ARCHIVE}\"\n[http]\nrequest_timeout = \"2s\"\ncheck_timeout = \"120s\"\n"
+    );
+    let target = parse_target("hostile.toml", &text, None, &NoEnvironment).expect("target");
+    let catalog = catalog();
+    let selection = Selection {
+        checks: vec!["GAR-01".to_owned(), "GAR-02".to_owned()],
+        ..Selection::default()
+    };
+    let plan = Plan::new(&catalog, &selection).expect("plan");
+    run(
+        &catalog,
+        &plan,
+        target,
+        settings(2),
+        Arc::new(|_: &RunEvent| {}),
+        Cancellation::new(),
+    )
+    .await
+    .expect("run")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bomb_whose_transfer_stalls_is_judged_on_what_arrived() {
+    // 256 MiB of zeros: about 256 KiB once compressed. The server sends the
+    // first 128 KiB, then nothing more, ever: the harness's idle bound cuts
+    // the transfer, and the first bytes already prove the bomb.
+    let zeros = vec![0u8; 256 << 20];
+    let tar = entconf::gar::write_tar(&[(
+        "BEN_GAR-ENT_Complet_20260901_210000_1D_Eleve_0000.xml",
+        &zeros,
+        b'0',
+    )]);
+    drop(zeros);
+    let mut bomb = gzip(&tar);
+    drop(tar);
+    bomb.truncate(128 << 10);
+    let record = gar_checks(stalling(bomb).await).await;
+    let (delivery, why) = outcome(&record, "GAR-01");
+    assert_eq!(delivery, Outcome::Fail, "{why}");
+    assert!(why.contains("taux de compression"), "{why}");
+    assert!(why.contains("la suite du téléchargement a échoué"), "{why}");
+    let (schema, why) = outcome(&record, "GAR-02");
+    assert_eq!(schema, Outcome::Error, "{why}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transfer_cut_before_any_refusal_is_an_error() {
+    // A plain archive whose transfer stalls in the middle: nothing wrong
+    // was seen, nothing can be concluded.
+    let records: String = (0..20_000)
+        .map(|n| format!("<!-- {n:x}{:x} -->\n", n * 7919))
+        .collect();
+    let tar = entconf::gar::write_tar(&[(
+        "BEN_GAR-ENT_Complet_20260901_210000_1D_Etab_0000.xml",
+        records.as_bytes(),
+        b'0',
+    )]);
+    let mut archive = gzip(&tar);
+    archive.truncate(archive.len() / 2);
+    let record = gar_checks(stalling(archive).await).await;
+    let (delivery, why) = outcome(&record, "GAR-01");
+    assert_eq!(delivery, Outcome::Error, "{why}");
+    assert!(why.contains("téléchargement interrompu"), "{why}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_larger_than_the_page_bound_is_still_read() {
+    // The pages' body bound (here 1 KiB) is not the archives' bound: the
+    // reference ENT's export, several kilobytes, is judged in full.
+    let demo = entconf::demo::start(std::collections::BTreeSet::new())
+        .await
+        .expect("reference ENT");
+    let mut target = super::support::target(&demo.server.base_url());
+    target.http.max_body = 1024;
+    let mut settings = settings(2);
+    demo.attach(&mut target, &mut settings).expect("attach");
+    let catalog = catalog();
+    let selection = Selection {
+        checks: (1..=5).map(|n| format!("GAR-{n:02}")).collect(),
+        ..Selection::default()
+    };
+    let plan = Plan::new(&catalog, &selection).expect("plan");
+    let record = run(
+        &catalog,
+        &plan,
+        target,
+        settings,
+        Arc::new(|_: &RunEvent| {}),
+        Cancellation::new(),
+    )
+    .await
+    .expect("run");
+    for n in 1..=5 {
+        let id = format!("GAR-{n:02}");
+        let (got, why) = outcome(&record, &id);
+        assert_eq!(got, Outcome::Pass, "{id}: {why}");
+    }
+    let size = record
+        .exchanges
+        .iter()
+        .filter_map(|e| e.body.as_ref().map(|b| b.size))
+        .max()
+        .unwrap_or(0);
+    assert!(size > 1024, "the export should exceed the bound: {size}");
+}
