@@ -22,8 +22,10 @@ pub const MASK: &str = "[masqué]";
 /// Redacts secrets from the text of exchanges.
 #[derive(Debug, Default)]
 pub struct Redactor {
-    /// Longest first, so that a secret containing another is masked whole.
-    secrets: Vec<Secret>,
+    /// Every form a secret is looked for in, as bytes once decoded (the
+    /// value, its base64 forms), with the mask that replaces it; longest
+    /// first, so that a secret containing another is masked whole.
+    needles: Vec<(Vec<u8>, String)>,
 }
 
 /// Whether a header's value is a credential.
@@ -73,43 +75,107 @@ static NAME_ATTR: LazyLock<Regex> = LazyLock::new(|| {
 static VALUE_ATTR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?is)\bvalue\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)"#).expect("constant regex")
 });
+static MESSAGE_URL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)\bhttps?://[^\s«»"'<>]+"#).expect("constant regex")
+});
 static JSON_FIELD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#""([A-Za-z0-9_\-]+)"\s*:\s*"((?:[^"\\]|\\.)*)""#).expect("constant regex")
 });
 
 impl Redactor {
     /// A redactor for these secret values.
-    pub fn new(mut secrets: Vec<Secret>) -> Self {
-        secrets.retain(|s| !s.expose().is_empty());
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.expose().len()));
-        Self { secrets }
-    }
-
-    /// Replaces every known secret value, raw or percent-encoded.
-    pub fn text(&self, text: &str) -> String {
-        let mut out = text.to_owned();
-        for secret in &self.secrets {
+    pub fn new(secrets: Vec<Secret>) -> Self {
+        use base64::Engine;
+        let mut needles = Vec::new();
+        for secret in secrets.iter().filter(|s| !s.expose().is_empty()) {
             let value = secret.expose();
             let mask = format!("[secret:{}]", secret.name);
-            if out.contains(value) {
-                out = out.replace(value, &mask);
+            // A page may echo a secret base64-encoded (a Basic header, a
+            // token): padding only ends the text, so the unpadded form is
+            // enough to find it.
+            let mut forms = vec![value.to_owned()];
+            for engine in [
+                base64::engine::general_purpose::STANDARD_NO_PAD,
+                base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            ] {
+                let encoded = engine.encode(value);
+                if encoded.len() >= Secret::MIN_LEN {
+                    forms.push(encoded);
+                }
             }
-            let encoded = form_encode(value);
-            if encoded != value && out.contains(&encoded) {
-                out = out.replace(&encoded, &mask);
-            }
-            let percent = percent_encode(value);
-            if percent != value && out.contains(&percent) {
-                out = out.replace(&percent, &mask);
+            for form in forms {
+                // The text is searched decoded: a form with `+`, `%` or `&`
+                // of its own is sought as it decodes too.
+                let decoded = Decoded::of(&form).bytes;
+                if decoded != form.as_bytes() {
+                    needles.push((decoded, mask.clone()));
+                }
+                needles.push((form.into_bytes(), mask.clone()));
             }
         }
+        needles.sort_by_key(|(needle, _)| std::cmp::Reverse(needle.len()));
+        needles.dedup_by(|a, b| a.0 == b.0);
+        Self { needles }
+    }
+
+    /// Replaces every known secret value, however the text spells it: raw,
+    /// percent-encoded (either case of hex, `+` for space), as HTML
+    /// character references (`&#83;`, `&#x53;`, `&amp;`), as JSON escapes
+    /// (`\u0053`, `\/`), or any mix of these; and in base64.
+    pub fn text(&self, text: &str) -> String {
+        if self.needles.is_empty() {
+            return text.to_owned();
+        }
+        let decoded = Decoded::of(text);
+        let mut spans: Vec<(usize, usize, &str)> = Vec::new();
+        for (needle, mask) in &self.needles {
+            let mut from = 0;
+            while let Some(at) = find(&decoded.bytes[from..], needle) {
+                let (start, end) = (from + at, from + at + needle.len());
+                spans.push((decoded.origin[start].0, decoded.origin[end - 1].1, mask));
+                from = end;
+            }
+        }
+        if spans.is_empty() {
+            return text.to_owned();
+        }
+        // Longer needles came first: of two overlapping spans, the first
+        // kept wins.
+        spans.sort_by_key(|(start, end, _)| (*start, std::cmp::Reverse(*end)));
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        for (start, end, mask) in spans {
+            if start < at {
+                continue;
+            }
+            out.push_str(&text[at..start]);
+            out.push_str(mask);
+            at = end;
+        }
+        out.push_str(&text[at..]);
         out
+    }
+
+    /// A message a judge wrote from what the candidate sent (link texts,
+    /// final URLs, excerpts): known secrets masked however spelled, and
+    /// every URL in it masked as an exchange's URL is.
+    pub fn message(&self, text: &str) -> String {
+        let masked = MESSAGE_URL.replace_all(text, |caps: &regex::Captures<'_>| {
+            let found = &caps[0];
+            match Url::parse(&self.text(found)) {
+                Ok(url) => self.url(&url),
+                Err(_) => found.to_owned(),
+            }
+        });
+        self.text(&masked)
     }
 
     /// A URL with its password, sensitive query parameters and fragment
     /// parameters masked, then known secret values.
     pub fn url(&self, url: &Url) -> String {
-        let mut url = url.clone();
+        // Known secrets first, in the URL as written: a password with its
+        // own `@` or `/` spans userinfo, host and path once parsed.
+        let mut url = Url::parse(&self.text(url.as_str())).unwrap_or_else(|_| url.clone());
         if url.password().is_some() {
             let _ = url.set_password(Some("masque"));
         }
@@ -163,7 +229,10 @@ impl Redactor {
                 .join("; "),
             // A redirect carries the code, tokens or a session id in its URL
             // as surely as the request that follows it.
-            "location" | "content-location" => match Url::parse(value) {
+            // Known secrets are masked in the raw value first: a password
+            // with its own `@` or `/` in the userinfo would otherwise be
+            // split by the URL parser between userinfo, host and path.
+            "location" | "content-location" => match Url::parse(&self.text(value)) {
                 Ok(url) => self.url(&url),
                 Err(_) => {
                     let (path, query) = value.split_once('?').unwrap_or((value, ""));
@@ -243,16 +312,110 @@ fn mask_json_fields(json: &str) -> String {
         .into_owned()
 }
 
-fn percent_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
+/// Text decoded for the search of secrets: every byte of `bytes` comes from
+/// the raw range `origin[i]` (start, end) of the text.
+struct Decoded {
+    bytes: Vec<u8>,
+    origin: Vec<(usize, usize)>,
+}
+
+impl Decoded {
+    fn of(text: &str) -> Self {
+        let raw = text.as_bytes();
+        let mut bytes = Vec::with_capacity(raw.len());
+        let mut origin = Vec::with_capacity(raw.len());
+        let mut i = 0;
+        while i < raw.len() {
+            let (decoded, length) = decode_one(text, i);
+            let mut utf8 = [0u8; 4];
+            let piece: &[u8] = match decoded {
+                Piece::Byte(byte) => {
+                    utf8[0] = byte;
+                    &utf8[..1]
+                }
+                Piece::Char(c) => c.encode_utf8(&mut utf8).as_bytes(),
+            };
+            for byte in piece {
+                bytes.push(*byte);
+                origin.push((i, i + length));
+            }
+            i += length;
         }
+        Self { bytes, origin }
     }
-    out
+}
+
+enum Piece {
+    Byte(u8),
+    Char(char),
+}
+
+/// The escape starting at byte `i` of `text`, decoded, and its length; a
+/// plain byte otherwise.
+fn decode_one(text: &str, i: usize) -> (Piece, usize) {
+    let raw = text.as_bytes();
+    let hex = |from: usize, len: usize| {
+        raw.get(from..from + len)
+            .filter(|digits| digits.iter().all(u8::is_ascii_hexdigit))
+            .and_then(|digits| std::str::from_utf8(digits).ok())
+            .and_then(|digits| u32::from_str_radix(digits, 16).ok())
+    };
+    match raw[i] {
+        b'%' => {
+            if let Some(byte) = hex(i + 1, 2) {
+                return (Piece::Byte(byte as u8), 3);
+            }
+        }
+        b'+' => return (Piece::Byte(b' '), 1),
+        b'\\' => match raw.get(i + 1) {
+            Some(b'u') => {
+                if let Some(c) = hex(i + 2, 4).and_then(char::from_u32) {
+                    return (Piece::Char(c), 6);
+                }
+            }
+            Some(b'/') => return (Piece::Byte(b'/'), 2),
+            _ => {}
+        },
+        b'&' => {
+            let rest = &text[i..];
+            if let Some(end) = rest[..rest.len().min(12)].find(';') {
+                let name = &rest[1..end];
+                let c = match name {
+                    "amp" => Some('&'),
+                    "lt" => Some('<'),
+                    "gt" => Some('>'),
+                    "quot" => Some('"'),
+                    "apos" => Some('\''),
+                    _ => name.strip_prefix('#').and_then(|number| {
+                        match number.strip_prefix(['x', 'X']) {
+                            Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                            None => number.parse().ok(),
+                        }
+                        .and_then(char::from_u32)
+                    }),
+                };
+                if let Some(c) = c {
+                    return (Piece::Char(c), end + 1);
+                }
+            }
+        }
+        _ => {}
+    }
+    (Piece::Byte(raw[i]), 1)
+}
+
+/// Where `needle` first occurs in `haystack`.
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    let first = *needle.first()?;
+    let mut from = 0;
+    while let Some(at) = haystack[from..].iter().position(|b| *b == first) {
+        let start = from + at;
+        if haystack[start..].starts_with(needle) {
+            return Some(start);
+        }
+        from = start + 1;
+    }
+    None
 }
 
 fn percent_decode(value: &str) -> String {
@@ -287,19 +450,6 @@ fn percent_decode(value: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// `application/x-www-form-urlencoded` serialisation of one value.
-fn form_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        match byte {
-            b' ' => out.push('+'),
-            b'*' | b'-' | b'.' | b'_' => out.push(char::from(byte)),
-            _ if byte.is_ascii_alphanumeric() => out.push(char::from(byte)),
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
-}
 
 #[cfg(test)]
 mod tests {

@@ -555,9 +555,15 @@ impl HttpProbe {
         let cookies = jar.header(url.host_str().unwrap_or(""));
         let cookies = cookies.as_str();
         let user_agent = jar.user_agent().unwrap_or(USER_AGENT);
+        // Credentials a URL carries in its userinfo (a redirect may write
+        // them) would become an `Authorization` header to wherever it
+        // points: they are never sent.
+        let mut bare = url.clone();
+        let _ = bare.set_username("");
+        let _ = bare.set_password(None);
         let mut request = self
             .client
-            .request(method.clone(), url.clone())
+            .request(method.clone(), bare)
             .header("user-agent", user_agent)
             .header(
                 "accept",
@@ -700,7 +706,7 @@ impl HttpProbe {
                 Err(error)
             }
             Ok(Err(error)) => {
-                let error = classify(&redacted_url, &error, self.settings.request_timeout);
+                let error = classify(&redacted_url, error, self.settings.request_timeout);
                 exchange.error = Some(error.to_string());
                 self.store.record(exchange);
                 Err(error)
@@ -849,8 +855,11 @@ impl HttpProbe {
     }
 }
 
-fn classify(url: &str, error: &reqwest::Error, limit: Duration) -> ProbeError {
-    let detail = error_chain(error);
+fn classify(url: &str, error: reqwest::Error, limit: Duration) -> ProbeError {
+    // reqwest's message quotes the URL as requested, unredacted: the
+    // redacted one is `url`.
+    let error = error.without_url();
+    let detail = error_chain(&error);
     if error.is_timeout() {
         ProbeError::Timeout {
             url: url.to_owned(),

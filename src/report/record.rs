@@ -168,6 +168,19 @@ pub struct AppliedWaiver {
 }
 
 impl CheckRecord {
+    /// Masks, with `redactor`, every text the judges wrote from what the
+    /// candidate sent: the run applies it to each record as it is made.
+    pub fn redact(&mut self, redactor: &crate::evidence::Redactor) {
+        if let Some(reason) = &mut self.reason {
+            *reason = redactor.message(reason);
+        }
+        for assertion in &mut self.assertions {
+            assertion.label = redactor.message(&assertion.label);
+            assertion.expected = redactor.message(&assertion.expected);
+            assertion.actual = redactor.message(&assertion.actual);
+        }
+    }
+
     /// The first assertion that decided the outcome, if any.
     pub fn deciding_assertions(&self) -> impl Iterator<Item = &AssertionResult> {
         self.assertions

@@ -350,6 +350,9 @@ async fn run_one(
         }
     };
     record.duration_ms = millis(clock.monotonic().saturating_sub(start));
+    // Judges quote what the candidate sent (link texts decoded from
+    // character references, final URLs): masked before the record exists.
+    record.redact(context.probe.redactor());
     events(&RunEvent::CheckFinished {
         id: check.id.clone(),
         outcome: record.outcome,

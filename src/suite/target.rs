@@ -351,12 +351,14 @@ impl Target {
             SecretSlot::Missing(_) => None,
         });
         declared
-            .chain(
-                self.http
-                    .basic_auth
-                    .iter()
-                    .map(|(_, secret)| secret.clone()),
-            )
+            .chain(self.http.basic_auth.iter().flat_map(|(user, secret)| {
+                // A page that echoes the request's `Authorization` header
+                // shows `base64(user:password)`, not the password.
+                use base64::Engine;
+                let header = base64::engine::general_purpose::STANDARD
+                    .encode(format!("{user}:{}", secret.expose()));
+                [secret.clone(), Secret::new(secret.name.clone(), header)]
+            }))
             .chain(self.sso.iter().filter_map(|sso| match &sso.client_secret {
                 SecretSlot::Available(secret) => Some(secret.clone()),
                 SecretSlot::Missing(_) => None,
