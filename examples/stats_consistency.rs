@@ -35,6 +35,8 @@ fn page(url: &str) -> Page {
         media_type: Some("application/json".to_owned()),
         body: PageBody::Text("".into()),
         set_cookies: Vec::new(),
+        parsed: Default::default(),
+        retry_after: None,
     }
 }
 

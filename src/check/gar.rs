@@ -744,6 +744,8 @@ mod tests {
                 media_type: Some("text/html".into()),
                 body: PageBody::Text("<p>Lucas Roux</p>".into()),
                 set_cookies: Vec::new(),
+                parsed: Default::default(),
+                retry_after: None,
             }),
             response: Err(String::new()),
             signed: Err(String::new()),

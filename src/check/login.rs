@@ -8,7 +8,7 @@
 //! only after a control login of the same person succeeded — otherwise a
 //! candidate whose login is simply broken would pass every attack.
 
-use crate::probe::{Document, LoginTrace, Page, SetCookie};
+use crate::probe::{LoginTrace, Page, SetCookie};
 use crate::suite::{CookieAttribute, PhraseList};
 use crate::text::fold;
 
@@ -28,7 +28,8 @@ fn page_text(page: &Page) -> Option<String> {
     if !page.is_html() || page.status != 200 {
         return None;
     }
-    let document = Document::parse(page.text()?, &page.final_url);
+    let guard = page.document()?;
+    let document = guard.get().ok()?;
     document.text(None).map(|text| fold(&text))
 }
 
@@ -105,12 +106,10 @@ pub(super) fn where_it_ended(page: &Page) -> String {
 fn landing(trace: &LoginTrace) -> String {
     let page = &trace.landing;
     let said = page
-        .text()
-        .filter(|_| page.is_html())
-        .and_then(|text| {
-            let document = Document::parse(text, &page.final_url);
+        .document()
+        .and_then(|guard| {
             let alert = scraper::Selector::parse("[role=alert], .erreur, .error").ok()?;
-            document.text(Some(&alert))
+            guard.get().ok()?.text(Some(&alert))
         })
         .map(|text| {
             let words = text.split_whitespace().collect::<Vec<_>>().join(" ");

@@ -7,7 +7,7 @@
 //! for everyone of the school, is told apart from one that does its job.
 
 use crate::gar::{Asked, Presented, Resource, RessourcesCall};
-use crate::probe::{Document, Page};
+use crate::probe::Page;
 use crate::suite::GarRule;
 use crate::text::fold;
 
@@ -184,8 +184,8 @@ fn contents(page: &Page) -> Result<(String, Vec<String>), String> {
     let Some(text) = page.text() else {
         return Err(format!("contenu non textuel ({})", page.media_type_label()));
     };
-    if page.is_html() {
-        let document = Document::parse(text, &page.final_url);
+    if let Some(guard) = page.document() {
+        let document = guard.get().map_err(ToString::to_string)?;
         let links = document
             .links(None)
             .into_iter()
@@ -302,6 +302,8 @@ mod tests {
             media_type: Some(media_type.into()),
             body: PageBody::Text(text.into()),
             set_cookies: Vec::new(),
+            parsed: Default::default(),
+            retry_after: None,
         }
     }
 

@@ -27,7 +27,7 @@ pub use link::capture_link;
 pub use mediacentre::judge_mediacentre;
 pub use observation::{
     ArchiveRead, AskedDeletion, Attempt, Continuity, CountChange, DeletionObservation,
-    DeletionShared, ExportJob, ExportObservation, ExportShared, Fetched, ForeignAnswer,
+    DeletionShared, Documents, ExportJob, ExportObservation, ExportShared, Fetched, ForeignAnswer,
     ForeignOutcome, GarMediacentreObservation, GarMediacentreShared, GarObservation, GarShared,
     GarSsoObservation, GarSsoShared, LoginObservation, ObjectProbe, Observations, Person,
     Portability, SchoolCount, ServedCertificate, StatsObservation, StatsShared, TargetFacts,

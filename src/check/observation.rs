@@ -8,7 +8,9 @@ use std::sync::Arc;
 use reqwest::Url;
 
 use super::outcome::Verdict;
-use crate::probe::{ActivityLog, Document, LoginTrace, Page, StatsReading};
+use crate::probe::{
+    ActivityLog, Document, DocumentGuard, LoginTrace, Page, ParseRefused, StatsReading,
+};
 use crate::suite::Zone;
 
 /// Below this many visible characters, a page that carries scripts is taken
@@ -22,9 +24,45 @@ pub struct TargetFacts {
     pub login_page: Option<Url>,
 }
 
-struct Observed {
+struct Observed<'a> {
     page: Arc<Page>,
-    document: Option<Document>,
+    /// `None` when the page is not HTML text.
+    document: Option<Result<&'a Document, ParseRefused>>,
+}
+
+/// The parsed documents of a check's pages, locked while the check is
+/// judged: parsed once per run, shared by every check, read by one at a
+/// time. Locks are taken in one global order (the pages' addresses), so
+/// two checks judging the same pages never wait on each other.
+pub struct Documents<'p> {
+    locked: Vec<(usize, DocumentGuard<'p>)>,
+}
+
+impl<'p> Documents<'p> {
+    /// Locks the documents of `pages` (parsing those not parsed yet).
+    pub fn lock(pages: impl IntoIterator<Item = &'p Arc<Page>>) -> Self {
+        let mut unique: Vec<&'p Arc<Page>> = pages.into_iter().collect();
+        unique.sort_by_key(|page| Arc::as_ptr(page) as usize);
+        unique.dedup_by_key(|page| Arc::as_ptr(page) as usize);
+        let locked = unique
+            .into_iter()
+            .filter_map(|page| Some((Arc::as_ptr(page) as usize, page.document()?)))
+            .collect();
+        Self { locked }
+    }
+
+    /// No document.
+    pub fn none() -> Self {
+        Self { locked: Vec::new() }
+    }
+
+    fn of(&self, page: &Arc<Page>) -> Option<Result<&Document, ParseRefused>> {
+        let key = Arc::as_ptr(page) as usize;
+        self.locked
+            .iter()
+            .find(|(at, _)| *at == key)
+            .map(|(_, guard)| guard.get().map_err(Clone::clone))
+    }
 }
 
 /// Someone as the candidate should show them on the account page.
@@ -530,8 +568,8 @@ pub type GarShared = Arc<Result<GarObservation, String>>;
 pub type StatsShared = Arc<Result<StatsObservation, String>>;
 
 /// The pages a check fetched, by step id.
-pub struct Observations {
-    steps: BTreeMap<String, Observed>,
+pub struct Observations<'a> {
+    steps: BTreeMap<String, Observed<'a>>,
     logins: BTreeMap<String, Arc<LoginObservation>>,
     statistics: BTreeMap<String, StatsShared>,
     gar: BTreeMap<String, GarShared>,
@@ -557,21 +595,22 @@ fn shared_of<'a, T>(
     }
 }
 
-impl Observations {
-    /// Parses the HTML pages among `pages`.
-    pub fn new(pages: &BTreeMap<String, Arc<Page>>, target: TargetFacts) -> Self {
+impl<'a> Observations<'a> {
+    /// The pages of a check, with their documents as `documents` holds
+    /// them locked.
+    pub fn new(
+        pages: &BTreeMap<String, Arc<Page>>,
+        documents: &'a Documents<'_>,
+        target: TargetFacts,
+    ) -> Self {
         let steps = pages
             .iter()
             .map(|(step, page)| {
-                let document = match (page.is_html(), page.text()) {
-                    (true, Some(text)) => Some(Document::parse(text, &page.final_url)),
-                    _ => None,
-                };
                 (
                     step.clone(),
                     Observed {
                         page: Arc::clone(page),
-                        document,
+                        document: documents.of(page),
                     },
                 )
             })
@@ -692,7 +731,14 @@ impl Observations {
     pub fn document(&self, step: &str, expected: &str) -> Result<(&Page, &Document), Verdict> {
         let observed = self.steps.get(step).ok_or_else(|| missing_step(step))?;
         match &observed.document {
-            Some(document) => Ok((&observed.page, document)),
+            Some(Ok(document)) => Ok((&observed.page, document)),
+            Some(Err(refused)) => Err(Verdict::error(
+                expected,
+                format!(
+                    "la page « {step} » ({}) n'a pas pu être lue : {refused}",
+                    observed.page.final_url
+                ),
+            )),
             None => Err(Verdict::error(
                 expected,
                 format!(

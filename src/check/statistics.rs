@@ -1036,6 +1036,8 @@ mod tests {
             media_type: Some("application/json".into()),
             body: PageBody::Text(text.into()),
             set_cookies: Vec::new(),
+            parsed: Default::default(),
+            retry_after: None,
         }
     }
 

@@ -262,7 +262,7 @@ async fn execute(
     let cancellation = Cancellation::new();
     let on_signal = cancellation.clone();
     let watcher = tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
+        if stop_requested().await {
             on_signal.cancel();
         }
     });
@@ -325,4 +325,25 @@ fn run_id(out: &Path, target: &str, clock: &dyn Clock) -> String {
         n += 1;
     }
     candidate
+}
+
+/// Waits for Ctrl-C (SIGINT) or SIGTERM, which CI systems send when they
+/// cancel a job: either stops the run with a partial report. `false` when
+/// no signal can be watched.
+pub(super) async fn stop_requested() -> bool {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut terminate) = signal(SignalKind::terminate()) else {
+            return tokio::signal::ctrl_c().await.is_ok();
+        };
+        tokio::select! {
+            interrupted = tokio::signal::ctrl_c() => interrupted.is_ok(),
+            _ = terminate.recv() => true,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await.is_ok()
+    }
 }

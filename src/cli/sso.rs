@@ -84,7 +84,9 @@ pub(super) fn idp(args: IdpArgs) -> anyhow::Result<Exit> {
             world.idp.key().cert_pem()
         );
         println!("Ctrl-C pour arrêter.");
-        tokio::signal::ctrl_c().await.context("attente de Ctrl-C")?;
+        if !super::run::stop_requested().await {
+            anyhow::bail!("attente de Ctrl-C impossible");
+        }
         drop(running);
         Ok(Exit::Conformant)
     })

@@ -75,9 +75,8 @@ static NAME_ATTR: LazyLock<Regex> = LazyLock::new(|| {
 static VALUE_ATTR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?is)\bvalue\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)"#).expect("constant regex")
 });
-static MESSAGE_URL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?i)\bhttps?://[^\s«»"'<>]+"#).expect("constant regex")
-});
+static MESSAGE_URL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"(?i)\bhttps?://[^\s«»"'<>]+"#).expect("constant regex"));
 static JSON_FIELD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#""([A-Za-z0-9_\-]+)"\s*:\s*"((?:[^"\\]|\\.)*)""#).expect("constant regex")
 });
@@ -449,7 +448,6 @@ fn percent_decode(value: &str) -> String {
     }
     String::from_utf8_lossy(&out).into_owned()
 }
-
 
 #[cfg(test)]
 mod tests {

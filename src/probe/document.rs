@@ -2,12 +2,191 @@
 //! captures need: zones by CSS selector, their visible text, links and their
 //! accessible names, resources loaded, language, scripts.
 //!
-//! Parsing happens where a document is used, inside pure functions: the
-//! parsed tree is not shareable across threads, the page text is.
+//! A page is parsed once per run and shared by every check that reads it
+//! (`Page::document`). Parsing is bounded in work, not only in bytes: the
+//! input is fed to html5ever in chunks, and a page that builds more
+//! elements, or nests them deeper, than any real page is refused before its
+//! cost grows (deeply nested or misnested markup makes an HTML parser's
+//! work grow with the square of the input). The bounds count elements, not
+//! seconds, so a slow machine refuses exactly what a fast one does.
+
+use std::borrow::Cow;
+use std::cell::Cell;
+use std::rc::Rc;
 
 use ego_tree::iter::Edge;
+use html5ever::tendril::{StrTendril, TendrilSink};
+use html5ever::tree_builder::{ElementFlags, NodeOrText, QuirksMode, TreeSink};
+use html5ever::{Attribute, QualName};
 use reqwest::Url;
-use scraper::{ElementRef, Html, Node, Selector};
+use scraper::{ElementRef, Html, HtmlTreeSink, Node, Selector};
+
+/// Most elements a page may build (real pages: a few thousand; very large
+/// ones, tens of thousands).
+pub(crate) const MAX_ELEMENTS: usize = 200_000;
+/// Deepest nesting of elements (real pages: a few dozen levels).
+pub(crate) const MAX_DEPTH: usize = 512;
+/// Bytes of input handed to the parser between two looks at the bounds.
+const CHUNK: usize = 16 << 10;
+
+/// Why a page was not parsed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ParseRefused {
+    /// More elements than any real page.
+    #[error("page refusée : plus de {MAX_ELEMENTS} éléments HTML (lecture arrêtée à l'octet {at})")]
+    TooManyElements {
+        /// Byte of the input reached when the bound was crossed.
+        at: usize,
+    },
+    /// Not parsed (a reader's mistake; never seen by users).
+    #[error("page non analysée")]
+    NotParsed,
+    /// Elements nested deeper than any real page.
+    #[error(
+        "page refusée : éléments HTML imbriqués sur plus de {MAX_DEPTH} niveaux (lecture arrêtée à l'octet {at})"
+    )]
+    TooDeep {
+        /// Byte of the input reached when the bound was crossed.
+        at: usize,
+    },
+}
+
+/// scraper's tree builder, counting the elements it creates and the depth
+/// at which it attaches them.
+struct Bounded {
+    inner: HtmlTreeSink,
+    elements: Cell<usize>,
+    /// Set once a bound is crossed; the feeder stops at the next chunk.
+    crossed: Rc<Cell<Option<Crossed>>>,
+}
+
+#[derive(Clone, Copy)]
+enum Crossed {
+    Elements,
+    Depth,
+}
+
+impl Bounded {
+    fn note_depth(&self, parent: &ego_tree::NodeId) {
+        let html = self.inner.0.borrow();
+        // Ancestors are counted up to the bound only: each attachment costs
+        // at most MAX_DEPTH steps.
+        let depth = html
+            .tree
+            .get(*parent)
+            .map_or(0, |node| node.ancestors().take(MAX_DEPTH + 1).count());
+        if depth >= MAX_DEPTH {
+            self.crossed.set(Some(Crossed::Depth));
+        }
+    }
+}
+
+impl TreeSink for Bounded {
+    type Output = Html;
+    type Handle = ego_tree::NodeId;
+    type ElemName<'a> = <HtmlTreeSink as TreeSink>::ElemName<'a>;
+
+    fn finish(self) -> Html {
+        self.inner.finish()
+    }
+    fn parse_error(&self, _: Cow<'static, str>) {}
+    fn set_quirks_mode(&self, mode: QuirksMode) {
+        self.inner.set_quirks_mode(mode);
+    }
+    fn get_document(&self) -> Self::Handle {
+        self.inner.get_document()
+    }
+    fn same_node(&self, x: &Self::Handle, y: &Self::Handle) -> bool {
+        self.inner.same_node(x, y)
+    }
+    fn elem_name<'a>(&'a self, target: &'a Self::Handle) -> Self::ElemName<'a> {
+        self.inner.elem_name(target)
+    }
+    fn create_element(
+        &self,
+        name: QualName,
+        attrs: Vec<Attribute>,
+        flags: ElementFlags,
+    ) -> Self::Handle {
+        let count = self.elements.get() + 1;
+        self.elements.set(count);
+        if count > MAX_ELEMENTS {
+            self.crossed.set(Some(Crossed::Elements));
+        }
+        self.inner.create_element(name, attrs, flags)
+    }
+    fn create_comment(&self, text: StrTendril) -> Self::Handle {
+        self.inner.create_comment(text)
+    }
+    fn create_pi(&self, target: StrTendril, data: StrTendril) -> Self::Handle {
+        self.inner.create_pi(target, data)
+    }
+    fn append(&self, parent: &Self::Handle, child: NodeOrText<Self::Handle>) {
+        if matches!(child, NodeOrText::AppendNode(_)) {
+            self.note_depth(parent);
+        }
+        self.inner.append(parent, child);
+    }
+    fn append_based_on_parent_node(
+        &self,
+        element: &Self::Handle,
+        prev_element: &Self::Handle,
+        child: NodeOrText<Self::Handle>,
+    ) {
+        self.inner
+            .append_based_on_parent_node(element, prev_element, child);
+    }
+    fn append_doctype_to_document(
+        &self,
+        name: StrTendril,
+        public_id: StrTendril,
+        system_id: StrTendril,
+    ) {
+        self.inner
+            .append_doctype_to_document(name, public_id, system_id);
+    }
+    fn get_template_contents(&self, target: &Self::Handle) -> Self::Handle {
+        self.inner.get_template_contents(target)
+    }
+    fn append_before_sibling(&self, sibling: &Self::Handle, new_node: NodeOrText<Self::Handle>) {
+        self.inner.append_before_sibling(sibling, new_node);
+    }
+    fn add_attrs_if_missing(&self, target: &Self::Handle, attrs: Vec<Attribute>) {
+        self.inner.add_attrs_if_missing(target, attrs);
+    }
+    fn remove_from_parent(&self, target: &Self::Handle) {
+        self.inner.remove_from_parent(target);
+    }
+    fn reparent_children(&self, node: &Self::Handle, new_parent: &Self::Handle) {
+        self.inner.reparent_children(node, new_parent);
+    }
+}
+
+/// Parses `text` within the bounds.
+fn parse_bounded(text: &str) -> Result<Html, ParseRefused> {
+    let crossed = Rc::new(Cell::new(None));
+    let sink = Bounded {
+        inner: HtmlTreeSink::new(Html::new_document()),
+        elements: Cell::new(0),
+        crossed: Rc::clone(&crossed),
+    };
+    let mut parser = html5ever::driver::parse_document(sink, Default::default());
+    let mut at = 0;
+    while at < text.len() {
+        let mut end = (at + CHUNK).min(text.len());
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        parser.process(StrTendril::from_slice(&text[at..end]));
+        at = end;
+        match crossed.get() {
+            Some(Crossed::Elements) => return Err(ParseRefused::TooManyElements { at }),
+            Some(Crossed::Depth) => return Err(ParseRefused::TooDeep { at }),
+            None => {}
+        }
+    }
+    Ok(parser.finish())
+}
 
 /// Elements whose content is never visible text.
 const NOT_TEXT: [&str; 6] = ["script", "style", "noscript", "template", "head", "title"];
@@ -90,9 +269,10 @@ pub struct Document {
 }
 
 impl Document {
-    /// Parses `text` served at `url` (honouring `<base href>`).
-    pub fn parse(text: &str, url: &Url) -> Self {
-        let html = Html::parse_document(text);
+    /// Parses `text` served at `url` (honouring `<base href>`), within the
+    /// bounds on elements and depth.
+    pub fn parse(text: &str, url: &Url) -> Result<Self, ParseRefused> {
+        let html = parse_bounded(text)?;
         let base = selector("base[href]")
             .and_then(|s| {
                 html.select(&s)
@@ -101,7 +281,7 @@ impl Document {
                     .and_then(|href| url.join(href).ok())
             })
             .unwrap_or_else(|| url.clone());
-        Self { html, base }
+        Ok(Self { html, base })
     }
 
     /// A form a browser would submit on its own: every field hidden, as in
@@ -149,12 +329,25 @@ impl Document {
         None
     }
 
-    /// Elements matching `within`, or the root element when `within` is `None`.
+    /// The outermost elements matching `within` (a match inside another
+    /// match is already part of it), or the root element when `within` is
+    /// `None`.
     pub fn zone(&self, within: Option<&Selector>) -> Vec<ElementRef<'_>> {
-        match within {
-            Some(selector) => self.html.select(selector).collect(),
-            None => vec![self.html.root_element()],
+        let Some(selector) = within else {
+            return vec![self.html.root_element()];
+        };
+        let mut zone: Vec<ElementRef<'_>> = Vec::new();
+        // Document order: an element inside the last kept one follows it
+        // before anything outside it.
+        for element in self.html.select(selector) {
+            let nested = zone
+                .last()
+                .is_some_and(|outer| element.ancestors().any(|a| a.id() == outer.id()));
+            if !nested {
+                zone.push(element);
+            }
         }
+        zone
     }
 
     /// Whether some element matches.
@@ -377,7 +570,7 @@ mod tests {
     use super::*;
 
     fn doc(html: &str) -> Document {
-        Document::parse(html, &Url::parse("https://ent.example/a/b").expect("url"))
+        Document::parse(html, &Url::parse("https://ent.example/a/b").expect("url")).expect("parsed")
     }
 
     fn sel(css: &str) -> Selector {

@@ -95,6 +95,18 @@ pub enum ProbeError {
         /// Declared charset.
         charset: String,
     },
+    /// The page answered "not now" (429, 503) every time it was asked.
+    #[error(
+        "{url} répond {status} (indisponible pour l'instant) à chacune des {tries} demandes : page non lue"
+    )]
+    Unavailable {
+        /// Requested URL (redacted).
+        url: String,
+        /// The last status.
+        status: u16,
+        /// How many times it was asked.
+        tries: u32,
+    },
     /// The HTTP client could not be created.
     #[error("client HTTP impossible à créer : {0}")]
     Client(String),

@@ -174,6 +174,11 @@ impl FileWriter {
     }
 }
 
+/// Tries of a page that answers 429 or 503, in all.
+pub(crate) const TRANSIENT_TRIES: u32 = 3;
+/// Longest pause between two tries, whatever `Retry-After` asks.
+pub(crate) const TRANSIENT_PAUSE: Duration = Duration::from_secs(5);
+
 /// Bytes of an answer kept when only its status matters.
 const PEEKED: usize = 64 << 10;
 
@@ -294,12 +299,41 @@ impl HttpProbe {
     /// Opens `url` as an anonymous browser: no prior cookie, every redirect
     /// followed by hand (cookies set along the chain are sent back to their
     /// host), loops and excess redirects reported as errors.
+    ///
+    /// An answer that says "not now" (429, 503) is asked again after the
+    /// pause it asks for (at most 5 s, 3
+    /// times in all), then is an error: it is not the page, and judging it
+    /// as the page would blame the candidate for a page never read.
     pub async fn fetch_page(&self, url: &Url) -> Result<Page, FetchError> {
         let mut exchanges = Vec::new();
-        let mut jar = Jar::default();
-        self.follow(Request::get(url), &mut jar, &mut exchanges)
-            .await
-            .map_err(|error| FetchError { error, exchanges })
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let mut jar = Jar::default();
+            let page = match self
+                .follow(Request::get(url), &mut jar, &mut exchanges)
+                .await
+            {
+                Ok(page) => page,
+                Err(error) => return Err(FetchError { error, exchanges }),
+            };
+            if !matches!(page.status, 429 | 503) {
+                return Ok(page);
+            }
+            if tries >= TRANSIENT_TRIES {
+                let error = ProbeError::Unavailable {
+                    url: self.redactor.url(&page.final_url),
+                    status: page.status,
+                    tries,
+                };
+                return Err(FetchError { error, exchanges });
+            }
+            let pause = page
+                .retry_after
+                .map_or(Duration::from_secs(1), Duration::from_secs)
+                .min(TRANSIENT_PAUSE);
+            tokio::time::sleep(pause).await;
+        }
     }
 
     /// Sends `request` with the cookies of `jar`, follows redirects by hand
@@ -511,6 +545,11 @@ impl HttpProbe {
                 continue;
             }
             let (media_type, charset) = content_type(&response.headers);
+            let retry_after = response
+                .headers
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|value| value.to_str().ok())
+                .and_then(|value| value.trim().parse::<u64>().ok());
             let body = self.decode(
                 &current,
                 media_type.as_deref(),
@@ -525,6 +564,8 @@ impl HttpProbe {
                 media_type,
                 body,
                 set_cookies,
+                parsed: Default::default(),
+                retry_after,
             };
             return Ok((page, response.body));
         }

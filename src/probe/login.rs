@@ -10,7 +10,6 @@
 
 use reqwest::{Method, Url};
 
-use super::document::Document;
 use super::error::{FetchError, ProbeError};
 use super::http::{HttpProbe, Request};
 use super::jar::Jar;
@@ -267,10 +266,8 @@ async fn run(
 /// The request a browser makes next on its own (auto-posted form) or for
 /// the person (chooser entry), if any.
 fn next_request(page: &Page, choose: Option<&str>) -> Option<Request> {
-    if !page.is_html() {
-        return None;
-    }
-    let document = Document::parse(page.text()?, &page.final_url);
+    let guard = page.document()?;
+    let document = guard.get().ok()?;
     if let Some(form) = document.auto_submit_form() {
         return Some(if form.method == "POST" {
             Request::post_form(&form.action, &form.fields)

@@ -12,13 +12,13 @@ mod page;
 mod statistics;
 
 pub use cache::PageCache;
-pub use document::{AutoForm, Document, Link, Resource};
+pub use document::{AutoForm, Document, Link, ParseRefused, Resource};
 pub use error::{FetchError, ProbeError};
 pub use http::HttpProbe;
 pub(crate) use http::{ReceivedRequest, Request, Saved};
 pub use jar::{Jar, fingerprint};
 pub use login::{Downloaded, LoginPlan, LoginTrace, LogoutTrace, log_in};
-pub use page::{Hop, Page, PageBody, SetCookie};
+pub use page::{DocumentGuard, Hop, Page, PageBody, Parsed as ParsedHtml, SetCookie};
 pub use statistics::{
     ActivityLog, ActivityVisit, Answer, Asked, MAX_ENTITIES, Parsed, ReadPlan, StatsReading,
     parent_of, read_entity, read_statistics, subtree,

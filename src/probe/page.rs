@@ -1,9 +1,11 @@
 //! The observation a `fetch` step produces: where the browser ended, through
 //! which hops, with which cookies, and the decoded body.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use reqwest::Url;
+
+use super::document::{Document, ParseRefused};
 
 /// One response of a fetch, redirects included.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -64,6 +66,47 @@ pub struct Page {
     pub body: PageBody,
     /// Cookies set along the way.
     pub set_cookies: Vec<SetCookie>,
+    /// The body's HTML, parsed on first use and shared by every reader.
+    pub parsed: Parsed,
+    /// The final answer's `Retry-After`, in seconds, when it gave one.
+    pub retry_after: Option<u64>,
+}
+
+/// A page's parsed HTML, made once: every check that reads the page reads
+/// the same tree. A parsed tree can move between threads but not be read
+/// from two at once, so it sits behind a lock that its readers hold while
+/// they judge. Equality ignores it (it follows from the body); clones share
+/// it.
+#[derive(Clone, Default)]
+pub struct Parsed(Arc<Mutex<Option<Result<Document, ParseRefused>>>>);
+
+impl PartialEq for Parsed {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for Parsed {}
+
+impl std::fmt::Debug for Parsed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Parsed")
+    }
+}
+
+/// A page's document, locked: parsed, or why it was not.
+pub struct DocumentGuard<'a>(MutexGuard<'a, Option<Result<Document, ParseRefused>>>);
+
+impl DocumentGuard<'_> {
+    /// The document, or why the page could not be parsed.
+    pub fn get(&self) -> Result<&Document, &ParseRefused> {
+        match self.0.as_ref() {
+            Some(Ok(document)) => Ok(document),
+            Some(Err(refused)) => Err(refused),
+            // Filled by `Page::document` before the guard is handed out.
+            None => Err(&ParseRefused::NotParsed),
+        }
+    }
 }
 
 impl Page {
@@ -78,6 +121,24 @@ impl Page {
             PageBody::Text(text) => Some(text),
             PageBody::Binary { .. } => None,
         }
+    }
+
+    /// The page's HTML document, parsed on first use and locked for the
+    /// caller: `None` when the answer is not HTML text. Parsing is CPU work
+    /// (bounded): callers on the async runtime call it from a blocking
+    /// thread. Whoever holds two guards takes them in `Arc::as_ptr` order
+    /// of their pages, so that two readers never wait on each other.
+    pub fn document(&self) -> Option<DocumentGuard<'_>> {
+        let text = self.text().filter(|_| self.is_html())?;
+        let mut slot = self
+            .parsed
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if slot.is_none() {
+            *slot = Some(Document::parse(text, &self.final_url));
+        }
+        Some(DocumentGuard(slot))
     }
 
     /// Whether the final response says it is HTML.

@@ -12,14 +12,14 @@ use reqwest::Url;
 
 use super::sso::{Persona, SsoSetup, SsoWorld, persona, victim};
 use crate::check::{
-    self, AssertionResult, AssertionStatus, LoginObservation, NotPublic, Observations, Outcome,
-    PUBLIC_EXPECTED, TargetFacts, capture_link, public_problem,
+    self, AssertionResult, AssertionStatus, Documents, LoginObservation, NotPublic, Observations,
+    Outcome, PUBLIC_EXPECTED, TargetFacts, capture_link, public_problem,
 };
 use crate::check::{
     DeletionShared, ExportShared, GarMediacentreShared, GarShared, GarSsoShared, StatsShared,
 };
 use crate::idp::{Attack, Scenario};
-use crate::probe::{Document, HttpProbe, LoginPlan, LoginTrace, Page, PageCache, log_in};
+use crate::probe::{DocumentGuard, HttpProbe, LoginPlan, LoginTrace, Page, PageCache, log_in};
 use crate::report::CheckRecord;
 use crate::suite::{
     Action, Capability, CaptureKind, Check, LoginStep, SecretSlot, Segment, Step, Target, Template,
@@ -83,7 +83,7 @@ struct Stop {
 }
 
 /// Runs one check; the duration is filled in by the scheduler.
-pub(crate) async fn execute(check: &Check, context: &Arc<Context>) -> CheckRecord {
+pub(crate) async fn execute(check: &Arc<Check>, context: &Arc<Context>) -> CheckRecord {
     let mut record = blank_record(check);
     if let Some(reason) = unmet_requirement(check, &context.target, context.sso.as_ref()) {
         record.outcome = Outcome::Skip;
@@ -200,7 +200,28 @@ pub(crate) async fn execute(check: &Check, context: &Arc<Context>) -> CheckRecor
         exports,
         deletions,
     };
-    judge(check, &pages, observed, &context.facts, &mut record);
+    // Judging is CPU work (pages parsed on first read, trees walked): off
+    // the runtime, which keeps serving the other checks' exchanges.
+    let judged = {
+        let (check, facts) = (Arc::clone(check), context.facts.clone());
+        tokio::task::spawn_blocking(move || {
+            judge(&check, &pages, observed, &facts, &mut record);
+            record
+        })
+        .await
+    };
+    let mut record = match judged {
+        Ok(record) => record,
+        Err(_) => {
+            let mut record = blank_record(check);
+            record.reason = Some(
+                "erreur interne du banc pendant le jugement (panique) : à signaler aux \
+                 mainteneurs d'entconf"
+                    .to_owned(),
+            );
+            record
+        }
+    };
     exchanges.extend(
         record
             .assertions
@@ -343,6 +364,10 @@ async fn run_step(
         };
         return Err((stop, Vec::new()));
     };
+    let captured = url
+        .segments
+        .iter()
+        .any(|segment| matches!(segment, Segment::Capture(_)));
     let url = match render(url, &context.target, captures) {
         Ok(url) => url,
         Err(message) => {
@@ -354,6 +379,31 @@ async fn run_step(
             return Err((stop, Vec::new()));
         }
     };
+    // A link taken from the candidate's page is followed only to the
+    // candidate's own origins: a page must not make the harness fetch, and
+    // file in its report, an internal or foreign service.
+    if captured && !context.target.owns(&url) {
+        let assertion = AssertionResult {
+            label: format!("lecture de la page de l'étape « {} »", step.id),
+            article: None,
+            severity: check.severity,
+            status: AssertionStatus::Error,
+            expected: "un lien vers une origine du candidat (base_url, capacités, [http] origins)"
+                .to_owned(),
+            actual: format!(
+                "le lien mène à {}, hors des origines déclarées du candidat : page non lue \
+                 (si c'est bien la sienne, déclarez-la dans [http] origins)",
+                context.probe.redactor().url(&url)
+            ),
+            exchanges: Vec::new(),
+        };
+        let stop = Stop {
+            outcome: Outcome::Error,
+            reason: None,
+            assertion: Some(assertion),
+        };
+        return Err((stop, Vec::new()));
+    }
     let page = match context.cache.fetch(&context.probe, &url).await {
         Ok(page) => page,
         Err(failure) => {
@@ -374,6 +424,10 @@ async fn run_step(
             return Err((stop, failure.exchanges));
         }
     };
+    // The page is parsed once per run, on first read: CPU work, done off
+    // the runtime.
+    let parsing = Arc::clone(&page);
+    let _ = tokio::task::spawn_blocking(move || drop(parsing.document())).await;
     match inspect(step, check, &page, *public, &context.facts) {
         Ok(taken) => Ok((page, taken)),
         Err(stop) => Err((*stop, page.exchanges())),
@@ -417,13 +471,25 @@ fn inspect(
     public: bool,
     facts: &TargetFacts,
 ) -> Result<BTreeMap<String, String>, Box<Stop>> {
-    let document = match (page.is_html(), page.text()) {
-        (true, Some(text)) => Some(Document::parse(text, &page.final_url)),
-        _ => None,
+    let guard = page.document();
+    let document = match guard.as_ref().map(DocumentGuard::get) {
+        Some(Err(refused)) => {
+            return Err(Box::new(stopped(
+                check,
+                format!("lecture de la page de l'étape « {} »", step.id),
+                AssertionStatus::Error,
+                "une page HTML qu'un navigateur sait lire".to_owned(),
+                format!("{} : {refused}", page.final_url),
+                page,
+            )));
+        }
+        Some(Ok(document)) => Some(document),
+        None => None,
     };
     if public {
-        let observations = Observations::new(&BTreeMap::new(), facts.clone());
-        if let Some(problem) = public_problem(page, document.as_ref(), &observations) {
+        let documents = Documents::none();
+        let observations = Observations::new(&BTreeMap::new(), &documents, facts.clone());
+        if let Some(problem) = public_problem(page, document, &observations) {
             let status = match problem {
                 NotPublic::NotHtml(_) => AssertionStatus::Error,
                 _ => AssertionStatus::Failed,
@@ -441,7 +507,7 @@ fn inspect(
     let mut taken = BTreeMap::new();
     for capture in &step.captures {
         let CaptureKind::Link { within, text } = &capture.kind;
-        let Some(document) = &document else {
+        let Some(document) = document else {
             return Err(Box::new(stopped(
                 check,
                 format!("capture « {} »", capture.name),
@@ -518,7 +584,8 @@ fn judge(
     facts: &TargetFacts,
     record: &mut CheckRecord,
 ) {
-    let observations = Observations::new(pages, facts.clone())
+    let documents = Documents::lock(pages.values());
+    let observations = Observations::new(pages, &documents, facts.clone())
         .with_logins(observed.logins)
         .with_statistics(observed.statistics)
         .with_gar(observed.gar)

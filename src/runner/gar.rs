@@ -752,6 +752,8 @@ mod tests {
             media_type: Some("text/html".into()),
             body: crate::probe::PageBody::Text(html.into()),
             set_cookies: Vec::new(),
+            parsed: Default::default(),
+            retry_after: None,
         };
         assert_eq!(
             posted(&page),

@@ -209,6 +209,10 @@ pub struct HttpSettings {
     pub max_redirects: u32,
     /// HTTP basic credentials sent on every request (staging behind a proxy).
     pub basic_auth: Option<(String, Secret)>,
+    /// Origins besides those of `base_url` and the capabilities where a
+    /// link of the candidate's pages may be followed (a notice hosted on
+    /// the commune's site); a link elsewhere is never fetched.
+    pub origins: Vec<url::Origin>,
 }
 
 impl Default for HttpSettings {
@@ -219,6 +223,7 @@ impl Default for HttpSettings {
             max_body: 2 << 20,
             max_redirects: 10,
             basic_auth: None,
+            origins: Vec::new(),
         }
     }
 }
@@ -344,6 +349,15 @@ pub struct SsoTarget {
 }
 
 impl Target {
+    /// Whether `url` is the candidate's: the origin of `base_url`, of a
+    /// capability, or one `[http] origins` declares.
+    pub fn owns(&self, url: &Url) -> bool {
+        let origin = url.origin();
+        origin == self.base_url.origin()
+            || self.capabilities.values().any(|c| c.origin() == origin)
+            || self.http.origins.contains(&origin)
+    }
+
     /// Every secret value available to the run, for redaction.
     pub fn secret_values(&self) -> Vec<Secret> {
         let declared = self.secrets.values().filter_map(|slot| match slot {
@@ -503,6 +517,8 @@ struct HttpFile {
     max_body: Option<String>,
     max_redirects: Option<u32>,
     basic_auth: Option<BasicAuthFile>,
+    #[serde(default)]
+    origins: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -694,6 +710,23 @@ pub fn parse_target(
     }
     if let Some(max) = raw.http.max_redirects {
         http.max_redirects = max;
+    }
+    for origin in &raw.http.origins {
+        match Url::parse(origin) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.path() == "/" => {
+                http.origins.push(url.origin());
+            }
+            Ok(_) => problem(
+                "origins",
+                format!(
+                    "origine « {origin} » : une origine s'écrit https://hôte[:port], sans chemin"
+                ),
+            ),
+            Err(error) => problem(
+                "origins",
+                format!("origine « {origin} » invalide : {error}"),
+            ),
+        }
     }
     if let Some(basic) = &raw.http.basic_auth {
         match resolve_secret("BASIC_AUTH_PASSWORD", &basic.password, base_dir, env) {
@@ -1330,7 +1363,8 @@ ABSENT = { env = "NOT_SET" }
         );
         assert_eq!(target.http.request_timeout, Duration::from_secs(2));
         assert!(matches!(target.secrets["ABSENT"], SecretSlot::Missing(_)));
-        assert_eq!(target.secret_values().len(), 2);
+        // The declared secret, the basic-auth password and its header form.
+        assert_eq!(target.secret_values().len(), 3);
         assert!(!format!("{target:?}").contains("azerty123"));
     }
 

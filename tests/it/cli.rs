@@ -276,6 +276,16 @@ fn base64_of(input: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_still_writes_the_partial_report() {
+    signal_still_writes_the_partial_report("INT").await;
+}
+
+/// CI systems cancel a job with SIGTERM: the same partial report.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_still_writes_the_partial_report() {
+    signal_still_writes_the_partial_report("TERM").await;
+}
+
+async fn signal_still_writes_the_partial_report(signal: &str) {
     let server = ent_server::spawn(ServerConfig {
         faults: [Fault::HomeHangs].into_iter().collect(),
         basic_auth: None,
@@ -286,7 +296,7 @@ async fn ctrl_c_still_writes_the_partial_report() {
     })
     .await
     .expect("server");
-    let out = scratch("sigint");
+    let out = scratch(&format!("sig{signal}"));
     let target = out.join("cible.toml");
     std::fs::write(
         &target,
@@ -312,7 +322,7 @@ async fn ctrl_c_still_writes_the_partial_report() {
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let pid = child.id().to_string();
     let status = Command::new("sh")
-        .args(["-c", &format!("kill -INT {pid}")])
+        .args(["-c", &format!("kill -{signal} {pid}")])
         .status()
         .expect("kill");
     assert!(status.success());

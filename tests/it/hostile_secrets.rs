@@ -26,7 +26,10 @@ fn html(body: String) -> Response {
 
 /// Every spelling of the password a report could leak.
 fn spellings() -> Vec<String> {
-    let entities: String = PASSWORD.chars().map(|c| format!("&#{};", c as u32)).collect();
+    let entities: String = PASSWORD
+        .chars()
+        .map(|c| format!("&#{};", c as u32))
+        .collect();
     let lower: String = PASSWORD
         .bytes()
         .map(|b| {
@@ -125,7 +128,10 @@ fn assert_no_leak(texts: &[(String, String)]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_password_written_as_character_references_is_masked() {
-    let entities: String = PASSWORD.chars().map(|c| format!("&#{};", c as u32)).collect();
+    let entities: String = PASSWORD
+        .chars()
+        .map(|c| format!("&#{};", c as u32))
+        .collect();
     let app = Router::new().route(
         "/",
         get(move || {
@@ -173,9 +179,10 @@ async fn a_password_carried_by_a_redirect_is_masked_in_messages() {
         )
         .fallback(|| async { html("<html><body>pas de pied de page</body></html>".to_owned()) });
     let base = super::support::serve(app).await;
-    let texts = tokio::task::spawn_blocking(move || run_against(base, "redirection", &["FOOTER-01"]))
-        .await
-        .expect("run");
+    let texts =
+        tokio::task::spawn_blocking(move || run_against(base, "redirection", &["FOOTER-01"]))
+            .await
+            .expect("run");
     assert_no_leak(&texts);
 }
 

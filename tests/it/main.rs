@@ -10,6 +10,7 @@ mod export;
 mod fault_matrix;
 mod hostile;
 mod hostile_gar;
+mod hostile_pages;
 mod hostile_secrets;
 mod peers;
 mod realism;
