@@ -1,6 +1,7 @@
 //! The one integration-test binary: the fault matrix, suites, reports, the
-//! command line, the scheduler, hostile candidates, and peers no one here
-//! wrote (xmlsec1, PyJWT, jwcrypto, Authlib).
+//! command line, `entconf init` and the target reference, the scheduler,
+//! hostile candidates, and peers no one here wrote (xmlsec1, PyJWT,
+//! jwcrypto, Authlib).
 
 mod campaign;
 mod certification;
@@ -8,6 +9,7 @@ mod cli;
 mod export;
 mod fault_matrix;
 mod hostile;
+mod init;
 mod peers;
 mod realism;
 mod reports;
