@@ -19,7 +19,7 @@ const TEMPLATE: &str = "{about-with-newline}\nUtilisation : {usage}\n\n{all-args
     disable_help_flag = true,
     disable_version_flag = true,
     disable_help_subcommand = true,
-    after_help = "Codes de sortie : 0 conforme, 1 au moins un échec (fail), 2 erreurs d'évaluation sans échec,\n3 suite ou cible invalide, 4 mauvaise utilisation.\n\nPour commencer : entconf demo   (lance l'ENT de référence intégré et toutes les suites)"
+    after_help = "Codes de sortie : 0 conforme, 1 au moins un échec (fail), 2 erreurs d'évaluation sans échec,\n3 suite ou cible invalide, 4 mauvaise utilisation.\n\nPour commencer : entconf demo   (lance l'ENT de référence intégré et toutes les suites)\nPuis, pour votre ENT : entconf init --base-url URL   (écrit entconf.toml, commenté)"
 )]
 pub(crate) struct Cli {
     #[command(subcommand)]
@@ -34,10 +34,16 @@ pub(crate) struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
+    /// Écrit un fichier cible commenté pour un ENT candidat, point de départ de `entconf run`.
+    #[command(
+        help_template = TEMPLATE,
+        after_help = "Exemples :\n  entconf init --base-url https://recette.ent.example/\n  entconf init --base-url https://recette.ent.example/ --out cibles/recette.toml\n  entconf init --base-url https://recette.ent.example/ --force   (remplace entconf.toml)\n\nLe fichier déclare l'identifiant (tiré de l'hôte), le nom, base_url, login_page et home_page :\nde quoi lancer la suite FOOTER. Toutes les autres sections et clés y sont, commentées, avec ce\nqu'elles permettent et les vérifications qui restent « skip » sans elles. Les secrets n'y sont\njamais écrits, seulement leur référence : { env = \"VARIABLE\" } ou { file = \"chemin\" }.\nRéférence de chaque clé : docs/reference/target.md. Ensuite : entconf run --target entconf.toml"
+    )]
+    Init(InitArgs),
     /// Vérifie un ENT candidat décrit par un fichier cible.
     #[command(
         help_template = TEMPLATE,
-        after_help = "Exemples :\n  entconf run --target recette.toml\n  entconf run --target recette.toml --suite FOOTER --format junit,html --out rapports\n  entconf run --check FOOTER-07 --check FOOTER-08\n\nLe fichier cible (TOML) donne l'URL de base, les capacités (login_page, home_page) et les\nsecrets par référence (variable d'environnement ou fichier), jamais en clair.\nLe rapport est écrit dans <--out>/<identifiant d'exécution>/ : index.html, junit.xml,\nresults.json et evidence/."
+        after_help = "Exemples :\n  entconf run --target recette.toml\n  entconf run --target recette.toml --suite FOOTER --format junit,html --out rapports\n  entconf run --check FOOTER-07 --check FOOTER-08\n\nLe fichier cible (TOML) donne l'URL de base, les capacités (login_page, home_page) et les\nsecrets par référence (variable d'environnement ou fichier), jamais en clair.\n`entconf init --base-url URL` en écrit un commenté ; référence : docs/reference/target.md.\nLe rapport est écrit dans <--out>/<identifiant d'exécution>/ : index.html, junit.xml,\nresults.json et evidence/."
     )]
     Run(RunArgs),
     /// Lance l'ENT de référence intégré (avec des défauts au choix) et le vérifie.
@@ -91,21 +97,44 @@ pub(crate) enum Command {
     /// Génère un annuaire AAF 1D synthétique (élèves, parents, enseignants, écoles).
     #[command(subcommand, help_template = TEMPLATE)]
     Aaf(AafCommand),
-    /// Affiche le schéma JSON des suites, ou (--format-export) celui du format d'export.
+    /// Affiche le schéma JSON des suites, du fichier cible (--target) ou du format d'export.
     #[command(
         help_template = TEMPLATE,
-        after_help = "Exemples :\n  entconf schema > suites/schema.json\n  entconf schema --format-export > suites/api/export-format.schema.json\n\nDans un fichier de suite, la première ligne\n  # yaml-language-server: $schema=./schema.json\nactive la complétion dans les éditeurs."
+        after_help = "Exemples :\n  entconf schema > suites/schema.json\n  entconf schema --format-export > suites/api/export-format.schema.json\n  entconf schema --target > entconf.schema.json\n  entconf schema --target-reference > docs/reference/target.md\n\nDans un fichier de suite, la première ligne\n  # yaml-language-server: $schema=./schema.json\nactive la complétion dans les éditeurs."
     )]
     Schema(SchemaArgs),
 }
 
 /// Which schema `entconf schema` prints.
 #[derive(Debug, Args)]
+#[group(multiple = false)]
 pub(crate) struct SchemaArgs {
     /// Le schéma du format d'échange « entconf-reversibilite/1 » (manifest.json et fichiers
     /// donnees/*.json des archives d'export) au lieu de celui des suites.
     #[arg(long = "format-export")]
     pub(crate) export_format: bool,
+    /// Le schéma du fichier cible (entconf.toml) au lieu de celui des suites.
+    #[arg(long = "target")]
+    pub(crate) target: bool,
+    /// La référence du fichier cible en Markdown (docs/reference/target.md) : chaque clé, son
+    /// type, sa valeur par défaut, et les vérifications qui en ont besoin.
+    #[arg(long = "target-reference")]
+    pub(crate) target_reference: bool,
+}
+
+/// What `entconf init` writes, and where.
+#[derive(Debug, Args)]
+pub(crate) struct InitArgs {
+    /// Adresse de l'ENT candidat (http ou https) ; l'identifiant de la cible est tiré de son hôte.
+    /// Sans elle, une adresse d'exemple à remplacer.
+    #[arg(long = "base-url", value_name = "URL")]
+    pub(crate) base_url: Option<String>,
+    /// Fichier à écrire.
+    #[arg(long = "out", value_name = "FICHIER", default_value = "entconf.toml")]
+    pub(crate) out: PathBuf,
+    /// Remplace le fichier s'il existe déjà.
+    #[arg(long = "force")]
+    pub(crate) force: bool,
 }
 
 /// Where suites come from.

@@ -11,6 +11,7 @@ mod bundle;
 mod campaign;
 mod catalog;
 mod exit;
+mod init;
 mod progress;
 mod run;
 mod sso;
@@ -47,14 +48,8 @@ pub(crate) fn main() -> ExitCode {
         Command::Merge(args) => campaign::merge(&args),
         Command::Compare(args) => campaign::compare(&args),
         Command::Aaf(args::AafCommand::Generate(args)) => sso::generate(&args),
-        Command::Schema(args) => {
-            if args.export_format {
-                print!("{}", entconf::reversibility::format::json_schema_text());
-            } else {
-                print!("{}", entconf::suite::suite_schema());
-            }
-            Ok(Exit::Conformant)
-        }
+        Command::Init(args) => init::init(&args),
+        Command::Schema(args) => init::schema(&args),
     };
     match result {
         Ok(exit) => exit.into(),

@@ -40,7 +40,7 @@ pub(super) fn run(args: RunArgs) -> anyhow::Result<Exit> {
         Err(diagnostics) => {
             if !args.target.exists() {
                 eprintln!(
-                    "erreur : fichier cible introuvable : {}\n  Donnez-le avec --target FICHIER (voir README, « Décrire la cible »),\n  ou essayez d'abord `entconf demo`.",
+                    "erreur : fichier cible introuvable : {}\n  Donnez-le avec --target FICHIER ; `entconf init --base-url URL` en écrit un pour\n  commencer (chaque clé : docs/reference/target.md), ou essayez d'abord `entconf demo`.",
                     args.target.display()
                 );
                 return Ok(Exit::LoadError);

@@ -22,8 +22,8 @@ use crate::idp::{Attack, Scenario};
 use crate::probe::{DocumentGuard, HttpProbe, LoginPlan, LoginTrace, Page, PageCache, log_in};
 use crate::report::CheckRecord;
 use crate::suite::{
-    Action, Capability, CaptureKind, Check, LoginStep, SecretSlot, Segment, Step, Target, Template,
-    VirtualUser,
+    Action, Capability, CaptureKind, Check, LoginStep, SecretSlot, Segment, Step, Target,
+    TargetSection, Template, VirtualUser,
 };
 
 /// What every check of a run shares.
@@ -265,37 +265,26 @@ fn sorted_unique(mut ids: Vec<String>) -> Vec<String> {
     ids
 }
 
-/// Why the check cannot run against this target, if it cannot.
+/// Why the check cannot run against this target, if it cannot. The
+/// sections come from [`Check::sections`], which `entconf init` and the
+/// target reference also read: what they announce as `skip` is this.
 fn unmet_requirement(check: &Check, target: &Target, sso: Option<&SsoSetup>) -> Option<String> {
-    let logs_in = check.steps.iter().any(|step| {
-        matches!(
-            step.action,
-            Action::Login(_) | Action::Statistics(_) | Action::GarSso | Action::GarMediacentre
-        )
-    });
-    let exports = check
-        .steps
-        .iter()
-        .any(|step| matches!(step.action, Action::ExportJob { .. } | Action::Deletion));
-    if (logs_in || exports) && sso.is_none() {
+    let sections = check.sections();
+    if sections.contains(&TargetSection::Sso) && sso.is_none() {
         return Some(
             "la cible ne déclare pas de section [sso] : le candidat n'est pas relié aux \
              fournisseurs d'identité de test d'entconf (voir docs/guide/sso.md)"
                 .to_owned(),
         );
     }
-    let reads_statistics = check
-        .steps
-        .iter()
-        .any(|step| matches!(step.action, Action::Statistics(_)));
-    if reads_statistics && target.stats.is_none() {
+    if sections.contains(&TargetSection::Stats) && target.stats.is_none() {
         return Some(
             "la cible ne déclare pas de section [stats] : écoles dédiées, pages des services et \
              comptes de lecture des statistiques (voir docs/guide/stats.md)"
                 .to_owned(),
         );
     }
-    if exports {
+    if sections.contains(&TargetSection::Reversibility) {
         match &target.reversibility {
             None => {
                 return Some(
@@ -313,11 +302,7 @@ fn unmet_requirement(check: &Check, target: &Target, sso: Option<&SsoSetup>) -> 
             }
         }
     }
-    let plays_gar = check
-        .steps
-        .iter()
-        .any(|step| matches!(step.action, Action::GarMediacentre));
-    if plays_gar && target.gar.is_none() {
+    if sections.contains(&TargetSection::Gar) && target.gar.is_none() {
         return Some(
             "la cible ne déclare pas de section [gar] : idENT, adresse du service ressources du \
              GAR joué par entconf et certificat client du médiacentre (voir docs/guide/gar.md)"

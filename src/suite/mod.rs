@@ -9,7 +9,9 @@ mod file;
 mod located;
 mod model;
 mod quantity;
+mod reference;
 mod schema;
+mod starter;
 mod target;
 mod template;
 mod validate;
@@ -22,10 +24,13 @@ pub use model::{
     AccessibilityState, Action, ActivityLine, Assertion, AssertionKind, Capture, CaptureKind,
     Catalog, Check, Column, CookieAttribute, Counted, Css, DelcertRule, Deployment, Dimension,
     ExportRule, GarRule, GarStep, LoginStep, Measure, Pattern, PhraseList, Reference, Severity,
-    SmallCells, SsoService, StatsRule, StatsSpec, Step, Suite, VirtualUser, Who, Zone,
+    SmallCells, SsoService, StatsRule, StatsSpec, Step, Suite, TargetSection, VirtualUser, Who,
+    Zone,
 };
-pub use quantity::{display_duration, parse_duration, parse_size};
-pub use schema::suite_schema;
+pub use quantity::{DURATION_PATTERN, SIZE_PATTERN, display_duration, parse_duration, parse_size};
+pub use reference::target_reference;
+pub use schema::{suite_schema, target_schema, target_schema_value};
+pub use starter::{target_id, target_template};
 pub use target::{
     Capability, Environment, GarSftpTarget, GarTarget, HttpSettings, ProcessEnvironment,
     ReversibilityTarget, Secret, SecretSlot, SsoTarget, StatsTarget, StatsViewer, Target, hex,

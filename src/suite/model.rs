@@ -118,6 +118,57 @@ impl Check {
     pub fn runs_alone(&self) -> bool {
         self.serial || self.destructive
     }
+
+    /// The sections of the target description the check cannot run
+    /// without: the runner makes it `skip` when one is missing, and
+    /// `entconf init` and the target reference say so.
+    pub fn sections(&self) -> BTreeSet<TargetSection> {
+        let mut sections = BTreeSet::new();
+        for step in &self.steps {
+            // Every login, and the scripted activity, goes through the
+            // harness's IdPs; the exports are asked for seeded people who
+            // log in to read their own archive.
+            let needs: &[TargetSection] = match step.action {
+                Action::Fetch { .. } | Action::GarExport => &[],
+                Action::Login(_) | Action::GarSso => &[TargetSection::Sso],
+                Action::Statistics(_) => &[TargetSection::Sso, TargetSection::Stats],
+                Action::GarMediacentre => &[TargetSection::Sso, TargetSection::Gar],
+                Action::ExportJob { .. } | Action::Deletion => {
+                    &[TargetSection::Sso, TargetSection::Reversibility]
+                }
+            };
+            sections.extend(needs.iter().copied());
+        }
+        sections
+    }
+}
+
+/// A section of the target description that some checks cannot run without.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TargetSection {
+    /// `[sso]`: the harness's IdPs and the directory the candidate imported.
+    Sso,
+    /// `[stats]`: dedicated schools, service pages, reading accounts.
+    Stats,
+    /// `[reversibility]`: the exported school and the data controller.
+    Reversibility,
+    /// `[gar]`: the GAR's web service the médiacentre calls.
+    Gar,
+}
+
+impl TargetSection {
+    /// Every section, in the order the runner checks them.
+    pub const ALL: [Self; 4] = [Self::Sso, Self::Stats, Self::Reversibility, Self::Gar];
+
+    /// Name of the table in the target file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sso => "sso",
+            Self::Stats => "stats",
+            Self::Reversibility => "reversibility",
+            Self::Gar => "gar",
+        }
+    }
 }
 
 /// A source cited by a check.

@@ -3,6 +3,13 @@
 
 use std::time::Duration;
 
+/// What [`parse_duration`] accepts, as a regular expression (the `pattern`
+/// of durations in the target's JSON Schema, for editors).
+pub const DURATION_PATTERN: &str = r"^\s*0*[1-9][0-9]*(ms|s|min|m|h)\s*$";
+
+/// What [`parse_size`] accepts, as a regular expression.
+pub const SIZE_PATTERN: &str = r"^\s*0*[1-9][0-9]*\s*(B|o|KiB|MiB|GiB|KB|ko|MB|Mo|GB|Go)?\s*$";
+
 /// Parses `500ms`, `15s`, `2m` or `1h` (a bare number is not accepted: the
 /// unit is what makes a limit readable).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
@@ -89,6 +96,45 @@ mod tests {
         assert_eq!(display_duration(Duration::from_millis(1500)), "1500 ms");
         assert_eq!(display_duration(Duration::from_secs(120)), "2 min");
         assert_eq!(display_duration(Duration::from_secs(15)), "15 s");
+    }
+
+    #[test]
+    fn patterns_accept_what_the_parsers_accept() {
+        let duration = regex::Regex::new(DURATION_PATTERN).expect("pattern");
+        for text in [
+            "500ms", "15s", "2m", "2min", "1h", " 15s ", "007s", "15", "0s", "00ms", "3 days",
+            "1 h", "s", "-1s", "1.5s", "",
+        ] {
+            assert_eq!(
+                duration.is_match(text),
+                parse_duration(text).is_ok(),
+                "duration « {text} »"
+            );
+        }
+        let size = regex::Regex::new(SIZE_PATTERN).expect("pattern");
+        for text in [
+            "1000",
+            "2MiB",
+            "64 MiB",
+            "3MB",
+            "1 GiB",
+            "12o",
+            "5 Go",
+            " 1KiB ",
+            "0",
+            "0MiB",
+            "2 parsecs",
+            "MiB",
+            "1.5MiB",
+            "-1",
+            "",
+        ] {
+            assert_eq!(
+                size.is_match(text),
+                parse_size(text).is_ok(),
+                "size « {text} »"
+            );
+        }
     }
 
     #[test]

@@ -28,11 +28,12 @@ use std::path::Path;
 use std::time::Duration;
 
 use reqwest::Url;
+use schemars::JsonSchema;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::diagnostic::{Diagnostic, Diagnostics};
-use super::quantity::{parse_duration, parse_size};
+use super::quantity::{DURATION_PATTERN, SIZE_PATTERN, parse_duration, parse_size};
 
 /// Something a target declares it offers, referenced by suites as
 /// `${target.<name>}` and `requires: [<name>]`.
@@ -395,143 +396,321 @@ impl Target {
     }
 }
 
-#[derive(Deserialize)]
+// The file as written. Every struct denies unknown fields and is described
+// for people: `entconf schema --target` turns these doc comments into the
+// JSON Schema, `docs/reference/target.md` and `entconf init` are drawn from
+// it. Defaults and bounds stated here are those `parse_target` applies; a
+// literal `default` is checked against the parsed value by a test below.
+
+/// The target description (`entconf.toml`): which candidate ENT is tested,
+/// where its pages and APIs are, HTTP limits, secrets by reference, and the
+/// sections that set up the national services the harness plays for it.
+/// Unknown keys are refused, with their line.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct TargetFile {
+pub(super) struct TargetFile {
+    /// Short identifier of the target, written in results; waivers and
+    /// comparisons match on it. Letters, digits, `-`, `_` and `.` only, not
+    /// empty.
+    #[schemars(extend("pattern" = "^[A-Za-z0-9._-]+$"))]
     id: String,
-    #[serde(default)]
+    /// Name shown in reports. Default: the `id`.
     name: Option<String>,
+    /// Address of the candidate, `http` or `https`. Relative capabilities and
+    /// service pages resolve against it as links in a page do: `auth/login`
+    /// under its path, `/auth/login` from the root of the host. Keep the
+    /// final `/` of a path (`https://ent.example/portail/`): without it, the
+    /// last segment is replaced.
     base_url: String,
+    /// Where the candidate's pages and APIs are. A check that needs a
+    /// capability the target does not declare is `skip`, with the reason.
     #[serde(default)]
     capabilities: CapabilitiesFile,
+    /// HTTP limits of the run and credentials sent on every request. Every
+    /// key has a default.
     #[serde(default)]
     http: HttpFile,
+    /// Secrets that checks interpolate as `${secret:NAME}`, by name. Names are
+    /// upper-case letters, digits and `_`. A declared secret whose variable is
+    /// unset makes the checks that use it `skip`; an unreadable file or a
+    /// value shorter than 4 characters is a load error.
     #[serde(default)]
     secrets: BTreeMap<String, SecretSource>,
-    #[serde(default)]
+    /// How the candidate is registered at the test ÉduConnect and ARENA the
+    /// harness serves during the run, and the directory it imported. Every
+    /// check that logs someone in needs it.
     sso: Option<SsoFile>,
-    #[serde(default)]
+    /// What the statistics suite may use: dedicated schools, the service
+    /// pages the scripted activity opens, and the accounts that read the
+    /// statistics. DELCERT-04 also reads the accounts loaded in the schools
+    /// through its `academie` viewer.
     stats: Option<StatsFile>,
-    #[serde(default)]
+    /// How the candidate reaches the GAR the harness plays: its project code,
+    /// the "ressources" web service the médiacentre calls, and optionally the
+    /// SFTP drop its export is pushed to.
     gar: Option<GarFile>,
-    #[serde(default)]
+    /// What the reversibility and deletion suites need: the exported school,
+    /// the data controller who asks, and limits of the export jobs.
     reversibility: Option<ReversibilityFile>,
 }
 
-#[derive(Deserialize)]
+/// The `[reversibility]` section (EXPORT and DELCERT suites).
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ReversibilityFile {
+    /// UAI of the school whose export is asked; its people in the AAF
+    /// directory own the seeded content. Not empty, and not one of the
+    /// dedicated schools of `[stats]` (the export logs a parent of it in,
+    /// which would skew the expected statistics).
     school: String,
+    /// The data controller who asks for the exports and deletions: an
+    /// account of `niveau = "collectivite"` (any other level is refused).
+    /// If its token is not available, every check that plays the export
+    /// scenario is `skip`.
     controller: StatsViewerFile,
-    #[serde(default)]
+    /// An account of another collectivité, whose requests the candidate
+    /// must refuse. Optional: without it, or when its token is not
+    /// available, only anonymous requests are tried.
     outsider: Option<StatsViewerFile>,
-    #[serde(default)]
+    /// Validity asked for the download link of an export, sent in whole
+    /// seconds (at least 1). A duration, not zero; no upper bound, but the
+    /// check of the link's expiry waits that long.
+    #[schemars(extend("pattern" = DURATION_PATTERN, "default" = "5s"))]
     link_ttl: Option<String>,
-    #[serde(default)]
+    /// Longest wait for an export job to finish. A duration, not zero.
+    #[schemars(extend("pattern" = DURATION_PATTERN, "default" = "120s"))]
     job_timeout: Option<String>,
-    #[serde(default)]
+    /// Largest manifest or record file of an export archive that is parsed;
+    /// each is read whole in memory. A size, not zero, at most `1GiB`.
+    #[schemars(extend("pattern" = SIZE_PATTERN, "default" = "32MiB"))]
     max_record_file: Option<String>,
 }
 
-#[derive(Deserialize)]
+/// The `[gar]` section (GAR suite).
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct GarFile {
+    /// `idENT`: the project code the GAR gave the ENT (e.g. `BEL`). Not
+    /// empty, no `/`.
     id_ent: String,
+    /// `IP:PORT` where the harness serves the GAR's "ressources" web service
+    /// (TLS, client certificate asked) during the run.
     ressources_listen: String,
-    #[serde(default)]
+    /// URL the candidate calls the web service at: `https`, no path (the
+    /// service is served at the root, `/ressources/…`). Default:
+    /// `https://<ressources_listen>`; required when `ressources_listen` is
+    /// a general address (`0.0.0.0`) or port 0.
     ressources_public_url: Option<String>,
-    #[serde(default)]
+    /// Folder, relative to the target file's, that keeps the web service's
+    /// test-only TLS key and certificate between runs, so the candidate
+    /// trusts it once. A kept certificate that expires within a week is
+    /// refused (delete the folder to make a new one). Default: a fresh
+    /// certificate at each run.
     ressources_keys: Option<String>,
+    /// PEM file, relative to the target file's folder, of the client
+    /// certificate the médiacentre presents. Read when the file is loaded;
+    /// a file that holds a private key is refused (the key stays with the
+    /// editor).
     client_certificate: String,
-    #[serde(default)]
+    /// `IP:PORT` of the SFTP drop (OpenSSH, SFTP only) the harness runs when
+    /// the candidate pushes its GAR export, as to the real GAR; then the
+    /// `gar_export` capability is the URL that asks for a push (`POST`).
+    /// Goes with `sftp_public_key`. Default: the export is downloaded from
+    /// `gar_export`.
     sftp_listen: Option<String>,
-    #[serde(default)]
+    /// File, relative to the target file's folder, of the candidate's SSH
+    /// public key (one OpenSSH line: `ssh-ed25519 …`, `ssh-rsa …`,
+    /// `ecdsa-…`); the only key the drop lets in. Goes with `sftp_listen`.
     sftp_public_key: Option<String>,
 }
 
-#[derive(Deserialize)]
+/// The `[stats]` section (STATS suite).
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct StatsFile {
+    /// UAIs of the schools of the AAF directory that no one but the harness
+    /// uses: the statistics of these schools must equal the activity the
+    /// harness plays there. At least one.
     schools: Vec<String>,
+    /// Identifier of the académie, the root of the walk of the levels
+    /// (e.g. `99`).
     academie: String,
-    #[serde(default)]
+    /// How long the candidate needs before activity shows in its
+    /// statistics; the harness waits that long after the activity. A
+    /// duration, not zero. Default: no wait.
+    #[schemars(extend("pattern" = DURATION_PATTERN))]
     latency: Option<String>,
+    /// The page of each service the scripted activity opens, by the name the
+    /// suite gives it (`statistics.services` of `suites/stats.yaml`:
+    /// `messagerie`, `actualites`, `cahier_textes`); relative to `base_url`
+    /// or absolute. A service the activity needs and the target does not map
+    /// makes the statistics unplayable (`error`).
     #[serde(default)]
     services: BTreeMap<String, String>,
+    /// Accounts that read the statistics, one per level and scope. Default:
+    /// none (readings then fail with the reason).
     #[serde(default)]
     viewers: Vec<StatsViewerFile>,
 }
 
-#[derive(Deserialize)]
+/// An account that reads for one scope, with its bearer token (`[stats]`
+/// viewers, `[reversibility]` controller and outsider).
+#[derive(Deserialize, JsonSchema)]
+#[schemars(title = "Scoped account")]
 #[serde(deny_unknown_fields)]
 struct StatsViewerFile {
+    /// Level of its scope.
+    #[schemars(extend("enum" = ["ecole", "circonscription", "collectivite", "departement", "academie"]))]
     niveau: String,
+    /// Identifier of its scope at that level: a UAI for `ecole`, the
+    /// académie's code for `academie`, and so on, as the candidate's
+    /// statistics API names them.
     id: String,
+    /// Its bearer token. When it is not available (variable unset), a
+    /// viewer's readings are `error`, the controller's checks `skip`, and
+    /// the outsider is left out.
     token: SecretSource,
 }
 
-#[derive(Deserialize)]
+/// The `[sso]` section: the harness's test ÉduConnect and ARENA, served
+/// during the run, as the candidate was registered with them.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct SsoFile {
+    /// `IP:PORT` where the harness serves the IdPs during the run (stop
+    /// `entconf idp` first), e.g. `127.0.0.1:9400`.
     idp_listen: String,
-    #[serde(default)]
+    /// URL the candidate reaches the IdPs at, e.g. behind an HTTPS proxy
+    /// (its scheme is not checked). Default: `http://<idp_listen>`;
+    /// required when `idp_listen` is a general address (`0.0.0.0`) or
+    /// port 0.
     idp_public_url: Option<String>,
-    #[serde(default)]
+    /// Folder, relative to the target file's, of the IdPs' test-only signing
+    /// key, the one the candidate registered (same folder as `entconf idp
+    /// --keys`). A kept certificate that expires within a week is refused.
+    /// Default: a fresh key at each run, which a candidate that registered
+    /// the SAML certificate would not trust.
     idp_keys: Option<String>,
+    /// Folder, relative to the target file's, of the AAF files the candidate
+    /// imported (`entconf aaf generate`). Read when the run starts: if it
+    /// cannot be read, every check that logs someone in is `error`.
     aaf: String,
+    /// OpenID Connect client id of the candidate at the test ÉduConnect.
     client_id: String,
+    /// Its client secret. If the variable is unset, the IdPs cannot start
+    /// and every check that logs someone in is `error`.
     client_secret: SecretSource,
 }
 
-#[derive(Default, Deserialize)]
+/// The `[capabilities]` section: each key the URL of a page or API of the
+/// candidate, relative to `base_url` or absolute. None is required; a check
+/// that needs one that is missing is `skip`.
+#[derive(Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct CapabilitiesFile {
+    /// The login page (or WAYF), public.
     login_page: Option<String>,
+    /// The public home page of the ENT.
     home_page: Option<String>,
+    /// The URL that starts an ÉduConnect login over OpenID Connect.
     educonnect_oidc_login: Option<String>,
+    /// The URL that starts an ÉduConnect login over SAML.
     educonnect_saml_login: Option<String>,
+    /// The URL that starts a teacher's login at the agents' guichet (ARENA,
+    /// SAML).
     agents_login: Option<String>,
+    /// A page only a logged-in person sees, showing their name, school and
+    /// profile.
     account_page: Option<String>,
+    /// The URL that logs the person out.
     logout: Option<String>,
+    /// Base of the conformance statistics API (`GET <api>/<niveau>/<id>`).
     statistics_api: Option<String>,
+    /// The DNMA-shaped CSV export of every school.
     statistics_dnma_export: Option<String>,
+    /// The latest GAR-ENT export archive (tar.gz, its `.md5` beside it); with
+    /// `sftp_listen` in `[gar]`, the URL that asks the candidate to push it
+    /// (`POST`).
     gar_export: Option<String>,
+    /// The metadata of the candidate's SAML IdP for the GAR.
     gar_idp_metadata: Option<String>,
+    /// The IdP's single sign-on endpoint for the GAR (HTTP-Redirect binding).
     gar_sso: Option<String>,
+    /// The médiacentre page: the GAR resources of the logged-in person.
     gar_mediacentre: Option<String>,
+    /// The conformance API that seeds content (`POST`, JSON).
     seed_api: Option<String>,
+    /// The conformance API that starts reversibility exports (`POST`, JSON).
     export_api: Option<String>,
+    /// The conformance API that receives deletion requests (`POST`, JSON).
     deletion_api: Option<String>,
+    /// The JWKS of the keys that sign deletion certificates (public).
     certificate_keys: Option<String>,
+    /// The conformance API that says whether an object still exists (`GET
+    /// <api>/<id>`, the id its export gave it).
     objects_api: Option<String>,
+    /// The published reversibility plan (public page).
     reversibility_plan: Option<String>,
+    /// The journal of deletions (`GET`, controller's token, JSON).
     deletion_log: Option<String>,
+    /// A logged-in person's own archive (RGPD art. 20), in the exchange
+    /// format (`GET` in their session).
     portability_export: Option<String>,
 }
 
-#[derive(Default, Deserialize)]
+/// The `[http]` section: limits of every request and check, and
+/// credentials for a candidate behind HTTP Basic.
+#[derive(Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct HttpFile {
+    /// Time limit of one request: connection, headers and body (for a
+    /// download written to disk, the longest wait for more data). A
+    /// duration, not zero.
+    #[schemars(extend("pattern" = DURATION_PATTERN, "default" = "15s"))]
     request_timeout: Option<String>,
+    /// Time limit of one check, unless the check sets its own. A duration,
+    /// not zero.
+    #[schemars(extend("pattern" = DURATION_PATTERN, "default" = "60s"))]
     check_timeout: Option<String>,
+    /// Largest response body read; a larger one is an error. Downloads
+    /// (exports, archives) have their own bounds. A size, not zero.
+    #[schemars(extend("pattern" = SIZE_PATTERN, "default" = "2MiB"))]
     max_body: Option<String>,
+    /// Largest number of redirects followed in one fetch; `0` follows none.
+    #[schemars(extend("default" = 10))]
     max_redirects: Option<u32>,
+    /// HTTP Basic credentials sent on every request to the candidate (a
+    /// staging tenant behind a proxy). Default: none.
     basic_auth: Option<BasicAuthFile>,
     #[serde(default)]
     origins: Vec<String>,
 }
 
-#[derive(Deserialize)]
+/// HTTP Basic credentials. The password must be available when the file is
+/// loaded: an unset variable or unreadable file is a load error.
+#[derive(Deserialize, JsonSchema)]
+#[schemars(title = "HTTP Basic credentials")]
 #[serde(deny_unknown_fields)]
 struct BasicAuthFile {
+    /// User name, sent as is.
     user: String,
+    /// Password, by reference.
     password: SecretSource,
 }
 
-#[derive(Deserialize)]
+/// A secret by reference, never its value: exactly one of `env` (an
+/// environment variable) or `file`. The value must be at least 4
+/// characters (shorter ones could not be masked in reports without masking
+/// ordinary text).
+#[derive(Deserialize, JsonSchema)]
+#[schemars(title = "Secret reference")]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("oneOf" = [{ "required": ["env"] }, { "required": ["file"] }]))]
 struct SecretSource {
+    /// Name of the environment variable that holds the value.
     env: Option<String>,
+    /// File that holds the value, relative to the target file's folder; a
+    /// final line break is dropped.
     file: Option<String>,
 }
 
@@ -1536,6 +1715,53 @@ ABSENT = { env = "NOT_SET" }
             errors.to_string().contains("école dédiée de [stats]"),
             "{errors}"
         );
+    }
+
+    #[test]
+    fn documented_defaults_are_the_parsed_ones() {
+        let env = FakeEnv(&[("TOKEN", "jeton-du-responsable-0123")]);
+        let head = "id = \"x\"\nbase_url = \"http://a/\"\n";
+        let schema = super::super::schema::target_schema_value();
+        let mut checked = 0;
+        for (table, definition) in schema["$defs"].as_object().expect("$defs") {
+            for (key, field) in definition["properties"].as_object().expect("properties") {
+                let Some(default) = field.get("default") else {
+                    continue;
+                };
+                // The smallest section that parses, and what it yields.
+                let (section, parsed): (&str, fn(&Target) -> String) = match table.as_str() {
+                    "HttpFile" => ("[http]\n", |t| format!("{:?}", t.http)),
+                    "ReversibilityFile" => (
+                        "[reversibility]\nschool = \"0990001N\"\ncontroller = { niveau = \
+                         \"collectivite\", id = \"99001\", token = { env = \"TOKEN\" } }\n",
+                        |t| format!("{:?}", t.reversibility),
+                    ),
+                    "StatsFile" => (
+                        "[stats]\nschools = [\"0990003R\"]\nacademie = \"99\"\n",
+                        |t| format!("{:?}", t.stats),
+                    ),
+                    other => panic!("{other}.{key} has a default: add its section here"),
+                };
+                let without = format!("{head}{section}");
+                let with = format!("{head}{section}{key} = {default}\n");
+                let without = parse_target("t.toml", &without, None, &env).expect("valid");
+                let with = parse_target("t.toml", &with, None, &env).expect("valid default");
+                assert_eq!(parsed(&with), parsed(&without), "{table}.{key} = {default}");
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 8, "every documented default is checked");
+    }
+
+    #[test]
+    fn documented_levels_are_the_known_ones() {
+        let schema = super::super::schema::target_schema_value();
+        let levels = &schema["$defs"]["StatsViewerFile"]["properties"]["niveau"]["enum"];
+        let known: Vec<&str> = crate::stats::Level::ALL
+            .into_iter()
+            .map(crate::stats::Level::as_str)
+            .collect();
+        assert_eq!(levels, &serde_json::json!(known));
     }
 
     #[test]

@@ -71,7 +71,7 @@ fn help_texts_teach_with_examples() {
     let top = bare(&["--help"]);
     assert_eq!(top.status.code(), Some(0));
     insta::assert_snapshot!("help_top", text(&top.stdout));
-    for command in ["run", "demo", "list", "validate", "schema"] {
+    for command in ["init", "run", "demo", "list", "validate", "schema"] {
         let output = bare(&[command, "--help"]);
         assert_eq!(output.status.code(), Some(0), "{command} --help");
         let help = text(&output.stdout);

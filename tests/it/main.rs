@@ -1,6 +1,7 @@
 //! The one integration-test binary: the fault matrix, suites, reports, the
-//! command line, the scheduler, hostile candidates, and peers no one here
-//! wrote (xmlsec1, PyJWT, jwcrypto, Authlib).
+//! command line, `entconf init` and the target reference, the scheduler,
+//! hostile candidates, and peers no one here wrote (xmlsec1, PyJWT,
+//! jwcrypto, Authlib).
 
 mod campaign;
 mod certification;
@@ -12,6 +13,7 @@ mod hostile;
 mod hostile_gar;
 mod hostile_pages;
 mod hostile_secrets;
+mod init;
 mod peers;
 mod realism;
 mod reports;
