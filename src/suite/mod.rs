@@ -9,13 +9,16 @@ mod file;
 mod located;
 mod model;
 mod quantity;
+mod read;
 mod schema;
 mod target;
 mod template;
 mod validate;
 
 pub use catalog::{SuiteSource, embedded_sources, load, parse_yaml_as, read_sources};
-pub use diagnostic::{Diagnostic, Diagnostics, line_column};
+pub use diagnostic::{
+    Diagnostic, Diagnostics, EXCERPT_CHARS, MESSAGE_CHARS, Snippet, line_column, utf8_text,
+};
 pub use file::SuiteFile;
 pub use located::Located;
 pub use model::{
@@ -24,7 +27,11 @@ pub use model::{
     ExportRule, GarRule, GarStep, LoginStep, Measure, Pattern, PhraseList, Reference, Severity,
     SmallCells, SsoService, StatsRule, StatsSpec, Step, Suite, VirtualUser, Who, Zone,
 };
-pub use quantity::{display_duration, parse_duration, parse_size};
+pub use quantity::{display_duration, parse_duration, parse_size, parse_wait};
+pub use read::{
+    BoundedReadError, MAX_DESCRIPTION_FILE, MAX_KEY_FILE, MAX_SECRET_FILE, display_bound,
+    read_bounded,
+};
 pub use schema::suite_schema;
 pub use target::{
     Capability, Environment, GarSftpTarget, GarTarget, HttpSettings, ProcessEnvironment,

@@ -419,10 +419,16 @@ fn table() -> String {
                 .map(|l| l.replace('|', "\\|"))
                 .collect::<Vec<_>>()
                 .join(" ; ");
-            out.push_str(&format!("| `{fault}` | {id} | {} | {labels} |\n", e.outcome));
+            out.push_str(&format!(
+                "| `{fault}` | {id} | {} | {labels} |\n",
+                e.outcome
+            ));
         }
         if let Some(why) = &entry.why {
-            out.push_str(&format!("| `{fault}` | | | *{}* |\n", why.replace('|', "\\|")));
+            out.push_str(&format!(
+                "| `{fault}` | | | *{}* |\n",
+                why.replace('|', "\\|")
+            ));
         }
     }
     out

@@ -8,6 +8,7 @@ mod cli;
 mod export;
 mod fault_matrix;
 mod hostile;
+mod hostile_inputs;
 mod peers;
 mod realism;
 mod reports;
