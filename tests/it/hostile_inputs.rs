@@ -187,6 +187,100 @@ fn invalid_utf8_in_a_suite_file_is_placed() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+// ---------------------------------------------------------------- item 2
+
+/// A candidate whose statistics API answers `status` and `body` to every request.
+async fn statistics_candidate(status: StatusCode, body: String) -> std::net::SocketAddr {
+    let app = Router::new().fallback(move || {
+        let body = body.clone();
+        async move { (status, [("content-type", "application/json")], body).into_response() }
+    });
+    serve(app).await
+}
+
+struct Token;
+
+impl Environment for Token {
+    fn var(&self, name: &str) -> Option<String> {
+        (name == "TOK").then(|| "jeton-academie-0123456789".to_owned())
+    }
+}
+
+/// Runs the STATS checks against a candidate answering `status`/`body`;
+/// `body` may name a person of the directory through `{name}`.
+async fn statistics_run(status: StatusCode, body: &str) -> entconf::report::RunRecord {
+    let (_running, world) = test_idp("ent-stats", "secret-stats").await;
+    let school = world.directory.schools[0].uai.clone();
+    let pupil = &world.directory.pupils[0];
+    let body = body.replace(
+        "{name}",
+        &format!("{} {}", pupil.first_name, pupil.last_name),
+    );
+    let addr = statistics_candidate(status, body).await;
+    let text = format!(
+        "id = \"stats\"\nbase_url = \"http://{addr}/\"\n[capabilities]\n\
+         statistics_api = \"/api/stats\"\neduconnect_oidc_login = \"/auth/educonnect\"\n\
+         agents_login = \"/auth/agents\"\naccount_page = \"/compte\"\nlogout = \"/sortie\"\n\
+         [http]\nrequest_timeout = \"2s\"\ncheck_timeout = \"60s\"\n\
+         [stats]\nschools = [\"{school}\"]\nacademie = \"{}\"\n\
+         viewers = [{{ niveau = \"academie\", id = \"{}\", token = {{ env = \"TOK\" }} }}]\n",
+        world.directory.academy.code, world.directory.academy.code
+    );
+    let target = parse_target("stats.toml", &text, None, &Token).expect("target");
+    let catalog = catalog();
+    let selection = Selection {
+        suites: vec!["STATS".to_owned()],
+        ..Selection::default()
+    };
+    let plan = Plan::new(&catalog, &selection).expect("plan");
+    let mut settings = settings(2);
+    settings.sso = Some(SsoSetup::Ready(Arc::clone(&world)));
+    run(
+        &catalog,
+        &plan,
+        target,
+        settings,
+        Arc::new(|_: &RunEvent| {}),
+        Cancellation::new(),
+    )
+    .await
+    .expect("run")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statistics_answering_500_never_pass() {
+    let record = statistics_run(StatusCode::INTERNAL_SERVER_ERROR, "erreur interne").await;
+    for id in [
+        "STATS-01", "STATS-03", "STATS-05", "STATS-06", "STATS-07", "STATS-11", "STATS-13",
+        "STATS-15",
+    ] {
+        let (found, why) = outcome(&record, id);
+        assert_eq!(found, Outcome::Error, "{id}: {why}");
+        assert!(
+            why.contains("500"),
+            "{id} names what could not be read: {why}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn personal_data_in_statistics_that_are_not_json_is_a_leak() {
+    let broken = r#"{"lignes": [], "connectes": [{"nom": "x", "prenom": "y", "courriel": "z", "qui": "{name}"}] ,,"#;
+    let record = statistics_run(StatusCode::OK, broken).await;
+    let (found, why) = outcome(&record, "STATS-15");
+    assert_eq!(found, Outcome::Fail, "{why}");
+    assert!(why.contains("« nom »"), "{why}");
+    assert!(why.contains("un nom de l'annuaire"), "{why}");
+    // The same leak in an error page.
+    let record = statistics_run(StatusCode::INTERNAL_SERVER_ERROR, broken).await;
+    let (found, why) = outcome(&record, "STATS-15");
+    assert_eq!(found, Outcome::Fail, "{why}");
+    // Nothing but an error page without names: nothing read, nothing proved.
+    let record = statistics_run(StatusCode::OK, "{\"lignes\": [NaN]}").await;
+    let (found, why) = outcome(&record, "STATS-15");
+    assert_eq!(found, Outcome::Error, "{why}");
+}
+
 // ---------------------------------------------------------------- item 7
 
 #[test]
