@@ -281,6 +281,117 @@ async fn personal_data_in_statistics_that_are_not_json_is_a_leak() {
     assert_eq!(found, Outcome::Error, "{why}");
 }
 
+// ---------------------------------------------------------------- items 3, 6
+
+const ARCHIVE: &str = "BEL_GAR-ENT_Complet_20260901_083000_1D.tar.gz";
+
+/// A delivery whose archive was read, with `md5_file` as its `.md5` and
+/// no records at all.
+fn empty_export(md5_file: &str, directory: bool) -> GarObservation {
+    GarObservation {
+        archive_url: reqwest::Url::parse(&format!("http://ent.test/gar/{ARCHIVE}")).expect("url"),
+        status: 200,
+        size: 1024,
+        md5: "0123456789abcdef0123456789abcdef".to_owned(),
+        md5_file: Ok(md5_file.to_owned()),
+        members: Ok(Vec::new()),
+        bad_names: Vec::new(),
+        unreadable: Vec::new(),
+        xsd: Ok(Vec::new()),
+        export: entconf::gar::GarExport::default(),
+        kinds: entconf::gar::Kind::ALL.to_vec(),
+        again: Ok(entconf::gar::GarExport::default()),
+        directory: directory
+            .then(|| entconf::aaf::generate(&entconf::aaf::GenerateOptions::default())),
+        exchanges: Vec::new(),
+    }
+}
+
+#[test]
+fn an_export_without_records_proves_neither_integrity_nor_minimisation() {
+    let digest = "0123456789abcdef0123456789abcdef";
+    // The directory says pupils, teachers and schools exist: an export
+    // without them is wrong.
+    let observed = empty_export(digest, true);
+    for rule in [GarRule::Integrity, GarRule::Minimisation] {
+        let verdict = judge_gar(rule, &observed);
+        assert_eq!(
+            verdict.status,
+            AssertionStatus::Failed,
+            "{rule:?}: {}",
+            verdict.actual
+        );
+        assert!(
+            verdict.actual.contains("aucun élève"),
+            "{rule:?}: {}",
+            verdict.actual
+        );
+    }
+    // Without the directory, nothing could be compared.
+    let observed = empty_export(digest, false);
+    for rule in [GarRule::Integrity, GarRule::Minimisation] {
+        let verdict = judge_gar(rule, &observed);
+        assert_eq!(
+            verdict.status,
+            AssertionStatus::Error,
+            "{rule:?}: {}",
+            verdict.actual
+        );
+        assert!(
+            verdict.actual.contains("aucun"),
+            "{rule:?}: {}",
+            verdict.actual
+        );
+    }
+}
+
+#[test]
+fn md5sum_format_is_accepted_when_it_names_the_archive() {
+    let digest = "0123456789abcdef0123456789abcdef";
+    for md5 in [
+        format!("{digest}\n"),
+        format!("{digest}  {ARCHIVE}\n"),
+        format!("{digest} *{ARCHIVE}\n"),
+    ] {
+        let verdict = judge_gar(GarRule::Delivery, &empty_export(&md5, true));
+        assert_eq!(
+            verdict.status,
+            AssertionStatus::Passed,
+            "{md5:?}: {}",
+            verdict.actual
+        );
+    }
+    let other = "BEL_GAR-ENT_Complet_20250101_000000_1D.tar.gz";
+    let verdict = judge_gar(
+        GarRule::Delivery,
+        &empty_export(&format!("{digest}  {other}\n"), true),
+    );
+    assert_eq!(
+        verdict.status,
+        AssertionStatus::Failed,
+        "{}",
+        verdict.actual
+    );
+    assert!(
+        verdict.actual.contains(other) && verdict.actual.contains(ARCHIVE),
+        "{}",
+        verdict.actual
+    );
+    let verdict = judge_gar(
+        GarRule::Delivery,
+        &empty_export(
+            &format!("ffffffffffffffffffffffffffffffff  {ARCHIVE}\n"),
+            true,
+        ),
+    );
+    assert_eq!(
+        verdict.status,
+        AssertionStatus::Failed,
+        "{}",
+        verdict.actual
+    );
+}
+
 // ---------------------------------------------------------------- item 7
 
 #[test]
