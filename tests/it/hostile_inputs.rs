@@ -392,6 +392,94 @@ fn md5sum_format_is_accepted_when_it_names_the_archive() {
     );
 }
 
+// ---------------------------------------------------------------- items 4, 5
+
+/// Window title (OSC 0), clear screen (ED), clipboard write (OSC 52), cursor
+/// position report (DSR), a C1 CSI, a bell, and two XML noncharacters.
+const HOSTILE_LINK: &str = "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{1b}]52;c;cm0gLXJmIH4=\u{7}\u{1b}[6n\u{9b}31mrouge\u{fffe}\u{ffff}fin";
+
+/// Runs FOOTER-01 with the binary against a candidate whose footer link is
+/// [`HOSTILE_LINK`]; the output and the report folder.
+async fn hostile_footer_run(name: &str) -> (Output, PathBuf) {
+    let page = format!(
+        "<html><head><title>Accueil</title></head><body><main>Bonjour</main>\
+         <footer><a href=\"/x\">{HOSTILE_LINK}</a></footer></body></html>"
+    );
+    let app = Router::new().fallback(move || {
+        let page = page.clone();
+        async move { ([("content-type", "text/html; charset=utf-8")], page).into_response() }
+    });
+    let addr = serve(app).await;
+    let dir = scratch(name);
+    let target = dir.join("cible.toml");
+    std::fs::write(
+        &target,
+        format!(
+            "id = \"controles\"\nbase_url = \"http://{addr}/\"\n[capabilities]\n\
+             login_page = \"/\"\nhome_page = \"/\"\n[http]\nrequest_timeout = \"2s\"\n"
+        ),
+    )
+    .expect("target");
+    let out = dir.join("rapports");
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(BIN)
+            .args(["run", "--check", "FOOTER-01", "--format", "console,junit"])
+            .arg("--target")
+            .arg(&target)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .expect("entconf runs")
+    })
+    .await
+    .expect("join");
+    (output, dir)
+}
+
+fn junit_of(dir: &Path) -> String {
+    let mut stack = vec![dir.to_owned()];
+    while let Some(folder) = stack.pop() {
+        for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.file_name().is_some_and(|n| n == "junit.xml") {
+                return std::fs::read_to_string(&path).expect("junit.xml");
+            }
+        }
+    }
+    panic!("no junit.xml under {}", dir.display());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn candidate_text_cannot_drive_the_terminal() {
+    let (output, dir) = hostile_footer_run("console").await;
+    let stdout = text(&output.stdout);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(stdout.contains("FOOTER-01"), "{stdout}");
+    for (what, c) in [("ESC", '\u{1b}'), ("BEL", '\u{7}'), ("CSI (C1)", '\u{9b}')] {
+        assert!(!stdout.contains(c), "{what} on stdout: {stdout:?}");
+        assert!(!stderr.contains(c), "{what} on stderr: {stderr:?}");
+    }
+    // Shown, not obeyed.
+    assert!(stdout.contains("␛]0;pwned"), "{stdout}");
+    assert!(stdout.contains("␛[6n"), "{stdout}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn junit_is_valid_xml_whatever_the_candidate_wrote() {
+    let (output, dir) = hostile_footer_run("junit").await;
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let junit = junit_of(&dir);
+    let parsed = roxmltree::Document::parse(&junit);
+    assert!(parsed.is_ok(), "{parsed:?}");
+    assert!(junit.contains("FOOTER-01"), "{junit}");
+    assert!(!junit.contains('\u{fffe}') && !junit.contains('\u{ffff}'));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 // ---------------------------------------------------------------- item 7
 
 #[test]
