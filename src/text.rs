@@ -162,9 +162,44 @@ pub fn escape_xml(text: &str) -> String {
     out
 }
 
+/// `text` shown on a terminal without being obeyed by it: every C0 and C1
+/// control character and DEL becomes a visible symbol, so that a candidate's
+/// string cannot retitle the window (OSC 0), clear the screen (ED), write the
+/// clipboard (OSC 52) or make the terminal answer (DSR `ESC[6n`). ESC and the
+/// other C0 controls become their Unicode control pictures (`␛`, `␊`, `␉`…),
+/// DEL `␡`, and C1 controls, which have no picture, `\u{9b}`. Newlines are
+/// pictured too: only the harness's own text breaks lines.
+pub fn for_terminal(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match u32::from(c) {
+            code @ 0x00..=0x1f => out.push(char::from_u32(0x2400 + code).unwrap_or('\u{fffd}')),
+            0x7f => out.push('\u{2421}'),
+            code @ 0x80..=0x9f => out.push_str(&format!("\\u{{{code:x}}}")),
+            _ => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_shown_not_obeyed() {
+        assert_eq!(
+            for_terminal("\u{1b}]0;titre\u{7}\u{1b}[6n\u{9b}2J\n\u{7f}é"),
+            "␛]0;titre␇␛[6n\\u{9b}2J␊␡é"
+        );
+        assert!(matches!(
+            for_terminal("sans contrôle"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
 
     #[test]
     fn fold_removes_case_accents_and_typography() {

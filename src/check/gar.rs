@@ -27,6 +27,12 @@ pub fn judge_gar(rule: GarRule, observed: &GarObservation) -> Verdict {
             format!("archive non lue, rien à examiner : {why}"),
         );
     }
+    if matches!(rule, GarRule::Integrity | GarRule::Minimisation)
+        && observed.unreadable.is_empty()
+        && let Some(verdict) = without_records(observed, expected)
+    {
+        return verdict;
+    }
     match rule {
         GarRule::Schema => schema(observed),
         _ if !observed.unreadable.is_empty() => Verdict::error(
@@ -78,8 +84,12 @@ fn delivery(observed: &GarObservation) -> Verdict {
         .archive_url
         .path_segments()
         .and_then(|mut s| s.next_back())
-        .unwrap_or("")
-        .to_owned();
+        .map(|segment| {
+            percent_encoding::percent_decode_str(segment)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .unwrap_or_default();
     let stem = match parse_archive_name(&archive) {
         Ok(stem) => Some(stem),
         Err(why) => {
@@ -90,12 +100,21 @@ fn delivery(observed: &GarObservation) -> Verdict {
     match &observed.md5_file {
         // Only part of the archive arrived: its sum says nothing.
         _ if observed.cut.is_some() => {}
-        Ok(text) if text.trim() == observed.md5 => {}
-        Ok(text) => problems.push(format!(
-            "le .md5 contient « {} », la somme MD5 de l'archive est {}",
-            text.trim().chars().take(64).collect::<String>(),
-            observed.md5
-        )),
+        Ok(text) => {
+            let (digest, name) = md5_line(text);
+            if !digest.eq_ignore_ascii_case(&observed.md5) {
+                problems.push(format!(
+                    "le .md5 contient « {} », la somme MD5 de l'archive est {}",
+                    text.trim().chars().take(64).collect::<String>(),
+                    observed.md5
+                ));
+            } else if let Some(name) = name.filter(|name| *name != archive) {
+                problems.push(format!(
+                    "le .md5 donne la somme de « {} », l'archive est « {archive} »",
+                    name.chars().take(200).collect::<String>()
+                ));
+            }
+        }
         Err(why) => problems.push(format!(".md5 non lu : {why}")),
     }
     match &observed.members {
@@ -135,6 +154,66 @@ fn delivery(observed: &GarObservation) -> Verdict {
             observed.size, observed.md5
         ),
     )
+}
+
+/// The digest of a `.md5` and the file it names, if any: the bare digest,
+/// or a line as `md5sum` writes it (`<digest>  <name>`, or `<digest>
+/// *<name>` in binary mode).
+fn md5_line(text: &str) -> (&str, Option<&str>) {
+    let line = text.trim();
+    match line.split_once(char::is_whitespace) {
+        Some((digest, name)) => {
+            let name = name.trim_start();
+            (digest, Some(name.strip_prefix('*').unwrap_or(name)))
+        }
+        None => (line, None),
+    }
+}
+
+/// The verdict of a rule over the records when the export holds none of a
+/// kind: every reference would resolve and no parent would be found,
+/// vacuously, in an export that is simply missing. The archive was read,
+/// so when the directory the candidate was seeded with says schools,
+/// pupils or teachers exist, an export without them is wrong: `fail`,
+/// naming the kind. Without the directory, an empty ENT and an empty export
+/// cannot be told apart, and nothing could be compared: `error`.
+fn without_records(observed: &GarObservation, expected: &str) -> Option<Verdict> {
+    let export = &observed.export;
+    if let Some(directory) = &observed.directory {
+        let missing: Vec<String> = [
+            (
+                "aucune structure",
+                export.etabs.len(),
+                directory.schools.len(),
+            ),
+            ("aucun élève", export.eleves.len(), directory.pupils.len()),
+            (
+                "aucun enseignant",
+                export.enseignants.len(),
+                directory.teachers.len(),
+            ),
+        ]
+        .into_iter()
+        .filter(|(_, found, known)| *found == 0 && *known > 0)
+        .map(|(none, _, known)| format!("{none} dans l'export, l'annuaire en compte {known}"))
+        .collect();
+        if !missing.is_empty() {
+            return Some(Verdict::fail(expected, listed(&missing)));
+        }
+    }
+    (export.eleves.is_empty() && export.enseignants.is_empty()).then(|| {
+        Verdict::error(
+            expected,
+            format!(
+                "aucun élève ni enseignant dans l'export : rien à comparer{}",
+                if observed.directory.is_none() {
+                    " (annuaire de référence inconnu : déclarez la section [sso] (aaf) de la cible)"
+                } else {
+                    ""
+                }
+            ),
+        )
+    })
 }
 
 fn schema(observed: &GarObservation) -> Verdict {

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::probe::{ActivityVisit, Answer, Asked, StatsReading, subtree};
 use crate::stats::{Cell, Entity, Level, StatsDocument, Total, WEEK_COLUMN};
 use crate::suite::{Column, Counted, Dimension, StatsRule, StatsSpec};
-use crate::text::fold;
+use crate::text::{contains_phrase, fold};
 
 use super::login::shows_at_school;
 use super::observation::{Person, StatsObservation};
@@ -52,8 +52,11 @@ pub fn judge_statistics(rule: StatsRule, spec: &StatsSpec, observed: &StatsObser
     }
 }
 
-/// An error verdict when a walked document could not be read at all:
-/// nothing can be judged from a tree with holes the harness cannot explain.
+/// An error verdict when a walked document could not be read at all
+/// (nothing can be judged from a tree with holes the harness cannot
+/// explain), or when not one document was read: an answer that is not a
+/// 2xx statistics document is never counted as read, and a rule with
+/// nothing read to judge proves nothing.
 fn unreadable(reading: &StatsReading, expected: &str) -> Option<Verdict> {
     let problems: Vec<String> = reading
         .tree
@@ -70,12 +73,33 @@ fn unreadable(reading: &StatsReading, expected: &str) -> Option<Verdict> {
         })
         .filter_map(|a| a.answer.problem().map(|p| format!("{} : {p}", a.entity)))
         .collect();
-    (!problems.is_empty()).then(|| {
-        Verdict::error(
+    if !problems.is_empty() {
+        return Some(Verdict::error(
             expected,
             format!("statistiques illisibles — {}", listed(&problems)),
+        ));
+    }
+    documents(reading).next().is_none().then(|| {
+        Verdict::error(
+            expected,
+            format!("aucune statistique lue{}", unread(reading)),
         )
     })
+}
+
+/// " — <what could not be read>" for the walked answers that are not
+/// documents, or "" when every answer was one.
+fn unread(reading: &StatsReading) -> String {
+    let problems: Vec<String> = reading
+        .tree
+        .iter()
+        .filter_map(|a| a.answer.problem().map(|p| format!("{} : {p}", a.entity)))
+        .collect();
+    if problems.is_empty() {
+        String::new()
+    } else {
+        format!(" — {}", listed(&problems))
+    }
 }
 
 /// Where each expected column is in `doc`, looked up once per document.
@@ -176,6 +200,15 @@ fn indicators(spec: &StatsSpec, reading: &StatsReading) -> Verdict {
                 }
             }
         }
+    }
+    if rows == 0 {
+        return Verdict::error(
+            expected,
+            format!(
+                "aucune ligne lue dans les documents servis : aucune colonne à vérifier{}",
+                unread(reading)
+            ),
+        );
     }
     let mut problems: Vec<String> = missing
         .iter()
@@ -461,6 +494,16 @@ fn additive(spec: &StatsSpec, reading: &StatsReading) -> Verdict {
             }
         }
     }
+    if compared == 0 {
+        return Verdict::error(
+            expected,
+            format!(
+                "aucune somme vérifiable : aucun niveau lu dont tous les enfants ont été lus avec \
+                 des valeurs{}",
+                unread(reading)
+            ),
+        );
+    }
     verdict(expected, &problems, format!("{compared} sommes vérifiées"))
 }
 
@@ -546,6 +589,16 @@ fn unique_users(spec: &StatsSpec, observed: &StatsObservation) -> Verdict {
             }
         }
     }
+    if compared == 0 {
+        return Verdict::error(
+            expected,
+            format!(
+                "aucun compte de personnes vérifiable : aucun niveau lu dont tous les enfants ont \
+                 été lus avec des valeurs{}",
+                unread(reading)
+            ),
+        );
+    }
     verdict(
         expected,
         &problems,
@@ -570,10 +623,11 @@ fn small_cells(spec: &StatsSpec, reading: &StatsReading) -> Verdict {
     );
     let columns = spec.columns();
     let mut problems = Vec::new();
-    let mut hidden = 0;
+    let (mut hidden, mut rows) = (0, 0);
     for (entity, doc) in documents(reading).filter(|(e, _)| rule.levels.contains(&e.level)) {
         let at = positions(doc, &columns);
         for row in &doc.rows {
+            rows += 1;
             for (column, at) in columns.iter().zip(&at) {
                 match at.and_then(|i| row.values.get(i)).and_then(Option::as_ref) {
                     Some(Cell::Count(n)) if spec.hidden(column, entity.level, *n) => problems.push(
@@ -584,6 +638,15 @@ fn small_cells(spec: &StatsSpec, reading: &StatsReading) -> Verdict {
                 }
             }
         }
+    }
+    if rows == 0 {
+        return Verdict::error(
+            &expected,
+            format!(
+                "aucune ligne lue aux niveaux où la règle s'applique{}",
+                unread(reading)
+            ),
+        );
     }
     verdict(
         &expected,
@@ -598,12 +661,23 @@ fn weeks(reading: &StatsReading) -> Verdict {
         reading.period.from, reading.period.to
     );
     let mut problems = Vec::new();
+    let mut rows = 0;
     for (entity, doc) in documents(reading) {
         for row in &doc.rows {
+            rows += 1;
             if !reading.period.has_week(&row.week) {
                 problems.push(format!("{entity} : {WEEK_COLUMN} = « {} »", row.week));
             }
         }
+    }
+    if rows == 0 {
+        return Verdict::error(
+            &expected,
+            format!(
+                "aucune ligne lue : aucune semaine à vérifier{}",
+                unread(reading)
+            ),
+        );
     }
     verdict(
         &expected,
@@ -883,8 +957,9 @@ fn dnma(spec: &StatsSpec, observed: &StatsObservation) -> Verdict {
 }
 
 /// Every key and string value of a JSON text, or every header and field of
-/// a CSV one; numbers are left out (a count is not an identifier).
-fn strings_of(answer: &Answer) -> (Vec<String>, Vec<String>) {
+/// a CSV one; numbers are left out (a count is not an identifier). `None`
+/// when the body is neither (nothing, or text that does not parse).
+fn strings_of(answer: &Answer) -> Option<(Vec<String>, Vec<String>)> {
     fn walk(value: &serde_json::Value, keys: &mut Vec<String>, values: &mut Vec<String>) {
         match value {
             serde_json::Value::Object(map) => {
@@ -906,12 +981,39 @@ fn strings_of(answer: &Answer) -> (Vec<String>, Vec<String>) {
     if let Some(table) = answer.table() {
         keys.extend(table.header.iter().cloned());
         values.extend(table.records.iter().flatten().cloned());
-    } else if let Some(text) = answer.text()
-        && let Ok(value) = serde_json::from_str::<serde_json::Value>(text)
-    {
+    } else {
+        let value = serde_json::from_str::<serde_json::Value>(answer.text()?).ok()?;
         walk(&value, &mut keys, &mut values);
     }
-    (keys, values)
+    Some((keys, values))
+}
+
+/// Whether a key names a person: one of the forbidden keys, its plural, or
+/// a compound of it (`nom_eleve`, `eleve_nom`).
+fn forbidden_key(key: &str, forbidden: &[String]) -> bool {
+    let folded = fold(key);
+    let stem = folded.trim_end_matches('s');
+    forbidden.iter().any(|f| {
+        stem == f || folded.starts_with(&format!("{f}_")) || folded.ends_with(&format!("_{f}"))
+    })
+}
+
+/// Keys written as keys (`"nom":`, `nom=`, `nom :`) in a body that does not
+/// parse: a broken answer can still leak.
+static RAW_KEY: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r#"["']?([\p{L}\p{N}_-]+)["']?\s*[:=]"#).expect("constant regex")
+});
+
+/// What kind of directory identifier `who` (folded) is, for messages that
+/// must not repeat it.
+fn identifier_kind(who: &str) -> &'static str {
+    if who.contains('@') {
+        "un courriel"
+    } else if who.chars().all(|c| c.is_ascii_digit()) {
+        "un identifiant AAF"
+    } else {
+        "un nom"
+    }
 }
 
 fn no_identifiers(spec: &StatsSpec, observed: &StatsObservation) -> Verdict {
@@ -934,17 +1036,50 @@ fn no_identifiers(spec: &StatsSpec, observed: &StatsObservation) -> Verdict {
     let people: Vec<String> = observed.identifiers.iter().map(|i| fold(i)).collect();
     let mut problems = BTreeSet::new();
     let mut read = 0;
+    let mut unread = Vec::new();
     for (origin, answer) in answers {
-        let (keys, values) = strings_of(answer);
-        read += 1;
+        let served = answer.status().is_some_and(|s| (200..300).contains(&s));
+        let Some((keys, values)) = strings_of(answer) else {
+            // Not JSON nor CSV: not read, but a leak in a broken answer is
+            // still a leak, so its raw text is searched too.
+            unread.push(format!(
+                "{origin} : {}",
+                answer
+                    .problem()
+                    .unwrap_or_else(|| "réponse illisible".to_owned())
+            ));
+            if let Some(text) = answer.text() {
+                for key in RAW_KEY.captures_iter(text).filter_map(|c| c.get(1)) {
+                    if forbidden_key(key.as_str(), &forbidden) {
+                        problems.insert(format!(
+                            "{origin} : clé « {} » (réponse illisible)",
+                            key.as_str()
+                        ));
+                    }
+                }
+                let folded = fold(text);
+                if let Some(who) = people
+                    .iter()
+                    .find(|p| !p.is_empty() && contains_phrase(&folded, p))
+                {
+                    problems.insert(format!(
+                        "{origin} : {} de l'annuaire ({} caractères, réponse illisible)",
+                        identifier_kind(who),
+                        who.len()
+                    ));
+                }
+            }
+            continue;
+        };
+        // A JSON error body is searched like a document, but it is not
+        // statistics read: a 4xx or 5xx proves nothing about the documents.
+        if served {
+            read += 1;
+        } else if let Some(problem) = answer.problem() {
+            unread.push(format!("{origin} : {problem}"));
+        }
         for key in keys {
-            let folded = fold(&key);
-            let stem = folded.trim_end_matches('s');
-            if forbidden.iter().any(|f| {
-                stem == f
-                    || folded.starts_with(&format!("{f}_"))
-                    || folded.ends_with(&format!("_{f}"))
-            }) {
+            if forbidden_key(&key, &forbidden) {
                 problems.insert(format!("{origin} : clé « {key} »"));
             }
         }
@@ -956,26 +1091,28 @@ fn no_identifiers(spec: &StatsSpec, observed: &StatsObservation) -> Verdict {
             {
                 // The evidence holds the redacted document; the message says
                 // what kind of value leaked without repeating it in full.
-                let kind = if who.contains('@') {
-                    "un courriel"
-                } else if who.chars().all(|c| c.is_ascii_digit()) {
-                    "un identifiant AAF"
-                } else {
-                    "un nom"
-                };
                 problems.insert(format!(
-                    "{origin} : {kind} de l'annuaire ({} caractères)",
+                    "{origin} : {} de l'annuaire ({} caractères)",
+                    identifier_kind(who),
                     who.len()
                 ));
             }
         }
     }
     let problems: Vec<String> = problems.into_iter().collect();
-    verdict(
-        &expected,
-        &problems,
-        format!("{read} document(s) lus, aucun identifiant de personne"),
-    )
+    if problems.is_empty() && read == 0 {
+        return Verdict::error(
+            &expected,
+            format!(
+                "aucune statistique lue, rien ne prouve l'absence de données personnelles — {}",
+                listed(&unread)
+            ),
+        );
+    }
+    // Refusals (anonymous, out of scope) are expected not to be documents:
+    // the count of what was read says enough.
+    let fine = format!("{read} document(s) lus, aucun identifiant de personne");
+    verdict(&expected, &problems, fine)
 }
 
 #[cfg(test)]

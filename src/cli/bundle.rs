@@ -3,6 +3,7 @@
 
 use chrono::Utc;
 use entconf::bundle::{self, Bundle, SignatureState};
+use entconf::text::for_terminal;
 
 use super::Exit;
 use super::args::{BundleCommand, ReviewArgs};
@@ -66,12 +67,15 @@ pub(super) fn bundle(command: BundleCommand) -> anyhow::Result<Exit> {
             {
                 Ok((verification, content)) => (content, verification),
                 Err(error) => {
-                    println!("ALTÉRÉ ou illisible : {error}");
+                    println!("ALTÉRÉ ou illisible : {}", for_terminal(&error.to_string()));
                     return Ok(Exit::NotConformant);
                 }
             };
             match &verification.first_difference {
-                Some(file) => println!("ALTÉRÉ : premier fichier qui diffère : {file}"),
+                Some(file) => println!(
+                    "ALTÉRÉ : premier fichier qui diffère : {}",
+                    for_terminal(file)
+                ),
                 None => println!(
                     "Contenu intact : {} fichiers conformes au manifeste",
                     content.entries.len()
@@ -88,7 +92,9 @@ pub(super) fn bundle(command: BundleCommand) -> anyhow::Result<Exit> {
                 } => println!(
                     "Signature : valide par la clé jointe au paquet ({key}) ; donnez --pubkey pour l'authentifier"
                 ),
-                SignatureState::Invalid(why) => println!("Signature : INVALIDE — {why}"),
+                SignatureState::Invalid(why) => {
+                    println!("Signature : INVALIDE — {}", for_terminal(why));
+                }
             }
             if let Some(certification) = content
                 .entries
@@ -100,7 +106,7 @@ pub(super) fn bundle(command: BundleCommand) -> anyhow::Result<Exit> {
                 } else {
                     println!("Certifiable : non");
                     for reason in &certification.reasons {
-                        println!("  - {reason}");
+                        println!("  - {}", for_terminal(reason));
                     }
                 }
             }

@@ -97,7 +97,7 @@ pub(super) fn compare(args: &CompareArgs) -> anyhow::Result<Exit> {
                 eprintln!(
                     "attention : {} absent : les cases de « {} » ne mèneront à aucun rapport",
                     index.display(),
-                    record.target.name
+                    entconf::text::for_terminal(&record.target.name)
                 );
             }
             report::compare::Offering {

@@ -5,6 +5,7 @@ use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
 
 use entconf::runner::{EventSink, RunEvent};
+use entconf::text::for_terminal;
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// An event sink drawing progress on stderr.
@@ -18,10 +19,12 @@ pub(super) fn sink() -> EventSink {
         );
         Arc::new(move |event: &RunEvent| match event {
             RunEvent::Started { total } => bar.set_length(*total as u64),
-            RunEvent::CheckStarted { id } => bar.set_message(format!("{id} en cours")),
+            RunEvent::CheckStarted { id } => {
+                bar.set_message(format!("{} en cours", for_terminal(id)));
+            }
             RunEvent::CheckFinished { id, outcome } => {
                 bar.inc(1);
-                bar.set_message(format!("{id} : {}", outcome.label_fr()));
+                bar.set_message(format!("{} : {}", for_terminal(id), outcome.label_fr()));
                 if bar.position() >= bar.length().unwrap_or(0) {
                     bar.finish_and_clear();
                 }
@@ -45,7 +48,7 @@ pub(super) fn sink() -> EventSink {
                         "[{}/{}] {:<10} {}",
                         guard.0,
                         guard.1,
-                        id,
+                        for_terminal(id),
                         outcome.label_fr()
                     );
                 }

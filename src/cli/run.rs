@@ -12,6 +12,7 @@ use entconf::evidence::{Clock, SystemClock};
 use entconf::report::{self, Format, RunOptionsInfo};
 use entconf::runner::{self, Cancellation, GarSetup, Plan, RunSettings, Selection, SsoSetup};
 use entconf::suite::{Catalog, Diagnostics, ProcessEnvironment, Target, load_target, parse_target};
+use entconf::text::for_terminal;
 use entconf::waiver::{self, Waivers};
 
 use super::Exit;
@@ -310,7 +311,7 @@ async fn execute(
         );
     }
     for problem in &record.strictness {
-        eprintln!("dérogation : {problem}");
+        eprintln!("dérogation : {}", for_terminal(problem));
     }
     Ok(Exit::of_record(&record))
 }

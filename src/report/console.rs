@@ -6,6 +6,7 @@ use std::fmt::Write;
 use super::finding::headline;
 use super::record::RunRecord;
 use crate::check::Outcome;
+use crate::text::for_terminal;
 
 /// Renders the summary (plain text, French).
 pub fn render(record: &RunRecord) -> String {
@@ -13,7 +14,8 @@ pub fn render(record: &RunRecord) -> String {
     let _ = writeln!(
         text,
         "Cible : {} ({})",
-        record.target.name, record.target.base_url
+        for_terminal(&record.target.name),
+        for_terminal(&record.target.base_url)
     );
     let attention: Vec<_> = record
         .checks
@@ -28,10 +30,10 @@ pub fn render(record: &RunRecord) -> String {
             text,
             "{:<13} {:<10} {} [{}]\n              {}",
             check.outcome.label_fr(),
-            check.id,
-            check.title,
+            for_terminal(&check.id),
+            for_terminal(&check.title),
             check.severity.as_str(),
-            headline(check)
+            for_terminal(&headline(check))
         );
     }
     let _ = writeln!(text);
@@ -53,7 +55,7 @@ pub fn render(record: &RunRecord) -> String {
     if !record.strictness.is_empty() {
         let _ = writeln!(text, "Dérogations à revoir (code de sortie 5) :");
         for problem in &record.strictness {
-            let _ = writeln!(text, "  - {problem}");
+            let _ = writeln!(text, "  - {}", for_terminal(problem));
         }
     }
     let _ = writeln!(

@@ -8,6 +8,7 @@ use std::fmt::Write;
 
 use super::record::{CheckRecord, RunRecord};
 use crate::check::{AssertionStatus, Outcome};
+use crate::text::for_terminal;
 
 /// One difference.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -98,7 +99,8 @@ pub fn render(base: &RunRecord, new: &RunRecord, changes: &[Change]) -> String {
     let _ = writeln!(
         text,
         "Comparaison de {} (base) avec {} (nouveau)",
-        base.run_id, new.run_id
+        for_terminal(&base.run_id),
+        for_terminal(&new.run_id)
     );
     for change in changes {
         let kind = match (change.before, change.after) {
@@ -111,13 +113,13 @@ pub fn render(base: &RunRecord, new: &RunRecord, changes: &[Change]) -> String {
         let _ = writeln!(
             text,
             "{kind:<10} {:<10} {} → {}  {}",
-            change.id,
+            for_terminal(&change.id),
             word(change.before),
             word(change.after),
-            change.title
+            for_terminal(&change.title)
         );
         for finding in &change.findings {
-            let _ = writeln!(text, "{:<21} {finding}", "");
+            let _ = writeln!(text, "{:<21} {}", "", for_terminal(finding));
         }
     }
     let _ = writeln!(

@@ -26,7 +26,36 @@ pub fn render(record: &RunRecord) -> Result<String, quick_junit::SerializeError>
         testsuite.add_test_cases(checks.map(test_case));
         report.add_test_suite(testsuite);
     }
-    report.to_string()
+    report.to_string().map(|xml| xml_chars_only(&xml))
+}
+
+/// Whether XML 1.0 allows `c` at all (production `Char`).
+fn xml_char(c: char) -> bool {
+    matches!(c,
+        '\t' | '\n' | '\r'
+        | '\u{20}'..='\u{D7FF}'
+        | '\u{E000}'..='\u{FFFD}'
+        | '\u{10000}'..='\u{10FFFF}')
+}
+
+/// The document with every character XML 1.0 forbids shown as `\u{…}`.
+/// quick-junit escapes markup and drops C0 controls but lets noncharacters
+/// (U+FFFE, U+FFFF) through, and one of them in a candidate's link name makes
+/// the whole file unreadable to CI servers. The markup itself is ASCII, so
+/// only text and attribute values change.
+fn xml_chars_only(xml: &str) -> String {
+    if xml.chars().all(xml_char) {
+        return xml.to_owned();
+    }
+    let mut out = String::with_capacity(xml.len());
+    for c in xml.chars() {
+        if xml_char(c) {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        }
+    }
+    out
 }
 
 fn test_case(check: &CheckRecord) -> TestCase {
@@ -79,4 +108,17 @@ fn test_case(check: &CheckRecord) -> TestCase {
         case.set_system_out(explanation(check));
     }
     case
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn characters_outside_xml_are_shown_escaped() {
+        assert_eq!(
+            xml_chars_only("<a b=\"x\u{fffe}\">\u{ffff}\u{1}é\t</a>"),
+            "<a b=\"x\\u{fffe}\">\\u{ffff}\\u{1}é\t</a>"
+        );
+    }
 }

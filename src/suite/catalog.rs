@@ -8,9 +8,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::diagnostic::{Diagnostic, Diagnostics};
+use super::diagnostic::{Diagnostic, Diagnostics, utf8_text};
 use super::file::SuiteFile;
 use super::model::Catalog;
+use super::read::{MAX_DESCRIPTION_FILE, read_bounded};
 use super::target::hex_sha256;
 use super::validate::validate_suite;
 
@@ -79,15 +80,15 @@ pub fn read_sources(paths: &[PathBuf]) -> Result<Vec<SuiteSource>, Diagnostics> 
     let mut sources = Vec::new();
     for file in files {
         let display = file.display().to_string();
-        match std::fs::read_to_string(&file) {
+        let text = read_bounded(&file, MAX_DESCRIPTION_FILE)
+            .map_err(|error| Diagnostic::file(&display, format!("lecture impossible : {error}")))
+            .and_then(|bytes| utf8_text(&display, bytes));
+        match text {
             Ok(text) => sources.push(SuiteSource {
                 path: display,
                 text,
             }),
-            Err(error) => problems.push(Diagnostic::file(
-                &display,
-                format!("lecture impossible : {error}"),
-            )),
+            Err(diagnostic) => problems.push(diagnostic),
         }
     }
     if problems.is_empty() {

@@ -9,6 +9,7 @@ mod file;
 mod located;
 mod model;
 mod quantity;
+mod read;
 mod reference;
 mod schema;
 mod starter;
@@ -17,7 +18,9 @@ mod template;
 mod validate;
 
 pub use catalog::{SuiteSource, embedded_sources, load, parse_yaml_as, read_sources};
-pub use diagnostic::{Diagnostic, Diagnostics, line_column};
+pub use diagnostic::{
+    Diagnostic, Diagnostics, EXCERPT_CHARS, MESSAGE_CHARS, Snippet, line_column, utf8_text,
+};
 pub use file::SuiteFile;
 pub use located::Located;
 pub use model::{
@@ -27,7 +30,13 @@ pub use model::{
     SmallCells, SsoService, StatsRule, StatsSpec, Step, Suite, TargetSection, VirtualUser, Who,
     Zone,
 };
-pub use quantity::{DURATION_PATTERN, SIZE_PATTERN, display_duration, parse_duration, parse_size};
+pub use quantity::{
+    DURATION_PATTERN, SIZE_PATTERN, display_duration, parse_duration, parse_size, parse_wait,
+};
+pub use read::{
+    BoundedReadError, MAX_DESCRIPTION_FILE, MAX_KEY_FILE, MAX_SECRET_FILE, display_bound,
+    read_bounded,
+};
 pub use reference::target_reference;
 pub use schema::{suite_schema, target_schema, target_schema_value};
 pub use starter::{target_id, target_template};

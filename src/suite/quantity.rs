@@ -13,6 +13,16 @@ pub const SIZE_PATTERN: &str = r"^\s*0*[1-9][0-9]*\s*(B|o|KiB|MiB|GiB|KB|ko|MB|M
 /// Parses `500ms`, `15s`, `2m` or `1h` (a bare number is not accepted: the
 /// unit is what makes a limit readable).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let duration = parse_wait(text)?;
+    if duration.is_zero() {
+        return Err(format!("durée « {} » : doit être positive", text.trim()));
+    }
+    Ok(duration)
+}
+
+/// Like [`parse_duration`], but `0s` is accepted: for a wait, where zero
+/// means "do not wait" (a limit of zero would mean "always too late").
+pub fn parse_wait(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let split = text
         .find(|c: char| !c.is_ascii_digit())
@@ -32,9 +42,6 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             ));
         }
     };
-    if duration.is_zero() {
-        return Err(format!("durée « {text} » : doit être positive"));
-    }
     Ok(duration)
 }
 

@@ -242,6 +242,13 @@ impl Writer<'_> {
         self.off(
             "basic_auth = { user = \"recette\", password = { env = \"ENTCONF_RECETTE_PASSWORD\" } }",
         );
+        self.say(
+            "Origines, en plus de celles de base_url et des capacités, où suivre les liens des \
+             pages du candidat (une notice hébergée sur le site de la commune) ; un lien vers \
+             une autre origine n'est jamais suivi et les vérifications qui en ont besoin sont \
+             en erreur.",
+        );
+        self.off("origins = [\"https://www.bellerive.example\"]");
         self.blank();
     }
 

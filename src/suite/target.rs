@@ -32,8 +32,11 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use super::diagnostic::{Diagnostic, Diagnostics};
-use super::quantity::{DURATION_PATTERN, SIZE_PATTERN, parse_duration, parse_size};
+use super::diagnostic::{Diagnostic, Diagnostics, utf8_text};
+use super::quantity::{DURATION_PATTERN, SIZE_PATTERN, parse_duration, parse_size, parse_wait};
+use super::read::{
+    BoundedReadError, MAX_DESCRIPTION_FILE, MAX_KEY_FILE, MAX_SECRET_FILE, read_bounded,
+};
 
 /// Something a target declares it offers, referenced by suites as
 /// `${target.<name>}` and `requires: [<name>]`.
@@ -682,6 +685,11 @@ struct HttpFile {
     /// HTTP Basic credentials sent on every request to the candidate (a
     /// staging tenant behind a proxy). Default: none.
     basic_auth: Option<BasicAuthFile>,
+    /// Origins (`https://host[:port]`, no path) besides those of `base_url`
+    /// and the capabilities where links of the candidate's pages may be
+    /// followed, such as a notice hosted on the commune's site. A link to
+    /// any other origin is never fetched: the checks that need its page
+    /// are `error`, naming it. Default: none.
     #[serde(default)]
     origins: Vec<String>,
 }
@@ -732,12 +740,13 @@ impl Environment for ProcessEnvironment {
 /// Reads and validates a target description file.
 pub fn load_target(path: &Path, env: &dyn Environment) -> Result<Target, Diagnostics> {
     let display = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|error| {
+    let bytes = read_bounded(path, MAX_DESCRIPTION_FILE).map_err(|error| {
         Diagnostics(vec![Diagnostic::file(
             &display,
             format!("lecture impossible de la description de cible : {error}"),
         )])
     })?;
+    let text = utf8_text(&display, bytes).map_err(|diagnostic| Diagnostics(vec![diagnostic]))?;
     parse_target(&display, &text, path.parent(), env)
 }
 
@@ -748,6 +757,12 @@ pub fn parse_target(
     base_dir: Option<&Path>,
     env: &dyn Environment,
 ) -> Result<Target, Diagnostics> {
+    let overlong = overlong_texts(file, text);
+    if !overlong.is_empty() {
+        // Refused before the typed parse, which would copy every text into
+        // the target (and from there into every report).
+        return Err(Diagnostics(overlong));
+    }
     let raw: TargetFile = toml::from_str(text).map_err(|error| {
         let message = error.message().to_owned();
         let diagnostic = match error.span() {
@@ -1138,7 +1153,7 @@ fn gar_target(
     );
     let relative = |path: &str| relative_to(base_dir, path);
     let path = relative(&gar.client_certificate);
-    let certificate = match std::fs::read_to_string(&path) {
+    let certificate = match read_bounded_text(&path, MAX_KEY_FILE) {
         Ok(text) if text.contains("PRIVATE KEY") => {
             problem(
                 "client_certificate",
@@ -1178,7 +1193,7 @@ fn gar_target(
         Err(error) => {
             problem(
                 "client_certificate",
-                format!("client_certificate {} illisible : {error}", path.display()),
+                format!("client_certificate {} : {error}", path.display()),
             );
             None
         }
@@ -1193,7 +1208,7 @@ fn gar_target(
                 );
             });
             let key_path = relative(key);
-            let key = match std::fs::read_to_string(&key_path) {
+            let key = match read_bounded_text(&key_path, MAX_KEY_FILE) {
                 Ok(text)
                     if text.trim_start().starts_with("ssh-")
                         || text.trim_start().starts_with("ecdsa-") =>
@@ -1213,7 +1228,7 @@ fn gar_target(
                 Err(error) => {
                     problem(
                         "sftp_public_key",
-                        format!("sftp_public_key {} illisible : {error}", key_path.display()),
+                        format!("sftp_public_key {} : {error}", key_path.display()),
                     );
                     Err(())
                 }
@@ -1261,7 +1276,10 @@ fn stats_target(
                 .to_owned(),
         );
     }
-    let latency = match stats.latency.as_deref().map(parse_duration) {
+    // The latency is a wait after the activity, not a time limit: zero is
+    // the candidate computing its statistics at once (the default), so "0s"
+    // says the same thing explicitly.
+    let latency = match stats.latency.as_deref().map(parse_wait) {
         None => Duration::ZERO,
         Some(Ok(d)) => d,
         Some(Err(message)) => {
@@ -1443,12 +1461,8 @@ fn resolve_secret(
         },
         (None, Some(file)) => {
             let path = base_dir.map_or_else(|| Path::new(file).to_path_buf(), |dir| dir.join(file));
-            let text = std::fs::read_to_string(&path).map_err(|error| {
-                format!(
-                    "secret {name} : lecture de {} impossible : {error}",
-                    path.display()
-                )
-            })?;
+            let text = read_bounded_text(&path, MAX_SECRET_FILE)
+                .map_err(|why| format!("secret {name} : {} : {why}", path.display()))?;
             text.trim_end_matches(['\n', '\r']).to_owned()
         }
         _ => {
@@ -1464,6 +1478,100 @@ fn resolve_secret(
         ));
     }
     Ok(SecretSlot::Available(Secret::new(name, value)))
+}
+
+/// Characters of the target's id: it names the run's folder
+/// (`<id>-<date>`), and a file name stops at 255 bytes.
+const MAX_ID_CHARS: usize = 64;
+/// Characters of the target's name, repeated in every report.
+const MAX_NAME_CHARS: usize = 256;
+/// Characters of a key of the description (capability, secret, service).
+const MAX_KEY_CHARS: usize = 128;
+/// Characters of any other text of the description (URL, path, account id,
+/// file name): long URLs exist, but not of a hundred thousand characters.
+const MAX_TEXT_CHARS: usize = 2048;
+
+/// Every key and string of the description longer than its bound, each at
+/// its `file:line:col`. A text that does not parse is left to the typed
+/// parse, which reports the syntax error.
+fn overlong_texts(file: &str, text: &str) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    if let Ok(table) = toml::de::DeTable::parse(text) {
+        overlong_in_table(file, text, "", table.get_ref(), &mut problems);
+    }
+    problems
+}
+
+fn overlong_in_table(
+    file: &str,
+    text: &str,
+    path: &str,
+    table: &toml::de::DeTable<'_>,
+    problems: &mut Vec<Diagnostic>,
+) {
+    for (key, value) in table.iter() {
+        let chars = key.get_ref().chars().count();
+        if chars > MAX_KEY_CHARS {
+            let at = if path.is_empty() { "la racine" } else { path };
+            problems.push(Diagnostic::at_offset(
+                file,
+                text,
+                key.span().start,
+                format!("clé de {chars} caractères dans {at} : au plus {MAX_KEY_CHARS}"),
+            ));
+            continue;
+        }
+        let path = if path.is_empty() {
+            key.get_ref().to_string()
+        } else {
+            format!("{path}.{}", key.get_ref())
+        };
+        overlong_in_value(file, text, &path, value, problems);
+    }
+}
+
+fn overlong_in_value(
+    file: &str,
+    text: &str,
+    path: &str,
+    value: &toml::Spanned<toml::de::DeValue<'_>>,
+    problems: &mut Vec<Diagnostic>,
+) {
+    match value.get_ref() {
+        toml::de::DeValue::String(string) => {
+            let max = match path {
+                "id" => MAX_ID_CHARS,
+                "name" => MAX_NAME_CHARS,
+                _ => MAX_TEXT_CHARS,
+            };
+            let chars = string.chars().count();
+            if chars > max {
+                problems.push(Diagnostic::at_offset(
+                    file,
+                    text,
+                    value.span().start,
+                    format!("{path} : {chars} caractères, au plus {max}"),
+                ));
+            }
+        }
+        toml::de::DeValue::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                overlong_in_value(file, text, &format!("{path}[{index}]"), item, problems);
+            }
+        }
+        toml::de::DeValue::Table(table) => overlong_in_table(file, text, path, table, problems),
+        _ => {}
+    }
+}
+
+/// A small text file of the operator (secret, certificate, key), refused
+/// beyond `limit` bytes; the error reads after the file's name.
+fn read_bounded_text(path: &Path, limit: u64) -> Result<String, String> {
+    let bytes = read_bounded(path, limit).map_err(|error| match error {
+        BoundedReadError::Io(error) => format!("illisible : {error}"),
+        too_large @ BoundedReadError::TooLarge { .. } => too_large.to_string(),
+    })?;
+    String::from_utf8(bytes).map_err(|_| "illisible : pas de l'UTF-8".to_owned())
 }
 
 /// Byte offset of the first `key =` (or `key.`/`[key`) in a TOML text, for
@@ -1750,7 +1858,7 @@ ABSENT = { env = "NOT_SET" }
                 checked += 1;
             }
         }
-        assert_eq!(checked, 8, "every documented default is checked");
+        assert_eq!(checked, 9, "every documented default is checked");
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod export;
 mod fault_matrix;
 mod hostile;
 mod hostile_gar;
+mod hostile_inputs;
 mod hostile_pages;
 mod hostile_secrets;
 mod init;

@@ -1,5 +1,5 @@
 //! Held-out realism: the footer checks against the login page of a real
-//! open-source ENT (fixtures/data/login-pages/, provenance in its PROVENANCE.md),
+//! open-source ENT (fixtures/data/login-pages/, with its provenance there),
 //! served as is on loopback. Nothing here was written to please the checks:
 //! the test records what they conclude about a page nobody tuned for them.
 
