@@ -16,6 +16,8 @@ pub struct ArchiveLimits {
     pub max_ratio: u64,
     /// Largest number of members.
     pub max_entries: usize,
+    /// Largest member (a file is read whole to be validated).
+    pub max_member: u64,
 }
 
 impl Default for ArchiveLimits {
@@ -24,6 +26,7 @@ impl Default for ArchiveLimits {
             max_total: 1 << 30,
             max_ratio: 200,
             max_entries: 10_000,
+            max_member: 64 << 20,
         }
     }
 }
@@ -82,6 +85,16 @@ pub enum ArchiveError {
         name: String,
         /// What it is.
         kind: &'static str,
+    },
+    /// A member larger than the member bound.
+    #[error("« {name} » pèse {size} octets, au-delà de {limit} pour un fichier (refusé)")]
+    MemberTooLarge {
+        /// Member name (shortened).
+        name: String,
+        /// Its declared size.
+        size: u64,
+        /// The bound.
+        limit: u64,
     },
     /// The same name twice.
     #[error("« {0} » figure deux fois dans l'archive")]
@@ -272,6 +285,13 @@ impl<R: Read> TarStream<R> {
                     limit: self.limits.max_total,
                 });
             }
+            if matches!(kind, b'0' | 0) && size > self.limits.max_member {
+                return Err(ArchiveError::MemberTooLarge {
+                    name: shortened(&name),
+                    size,
+                    limit: self.limits.max_member,
+                });
+            }
             if kind == b'L' && size > MAX_NAME {
                 return Err(ArchiveError::NameTooLong { length: size });
             }
@@ -448,6 +468,7 @@ mod tests {
             max_total: 1 << 20,
             max_ratio: 100_000,
             max_entries: 10,
+            max_member: u64::MAX,
         };
         let error = read_tar_gz(&bomb, &small).expect_err("too large");
         assert!(matches!(error, ArchiveError::TooLarge { .. }), "{error}");

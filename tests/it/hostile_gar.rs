@@ -82,10 +82,11 @@ async fn gar_checks(addr: std::net::SocketAddr) -> RunRecord {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bomb_whose_transfer_stalls_is_judged_on_what_arrived() {
-    // 256 MiB of zeros: about 256 KiB once compressed. The server sends the
-    // first 128 KiB, then nothing more, ever: the harness's idle bound cuts
-    // the transfer, and the first bytes already prove the bomb.
-    let zeros = vec![0u8; 256 << 20];
+    // 60 MiB of zeros (under the member bound): about 60 KiB once
+    // compressed. The server sends the first 32 KiB, then nothing more,
+    // ever: the harness's idle bound cuts the transfer, and the first bytes
+    // already prove the bomb.
+    let zeros = vec![0u8; 60 << 20];
     let tar = entconf::gar::write_tar(&[(
         "BEN_GAR-ENT_Complet_20260901_210000_1D_Eleve_0000.xml",
         &zeros,
@@ -94,7 +95,7 @@ async fn a_bomb_whose_transfer_stalls_is_judged_on_what_arrived() {
     drop(zeros);
     let mut bomb = gzip(&tar);
     drop(tar);
-    bomb.truncate(128 << 10);
+    bomb.truncate(32 << 10);
     let record = gar_checks(stalling(bomb).await).await;
     let (delivery, why) = outcome(&record, "GAR-01");
     assert_eq!(delivery, Outcome::Fail, "{why}");
@@ -163,4 +164,71 @@ async fn an_export_larger_than_the_page_bound_is_still_read() {
         .max()
         .unwrap_or(0);
     assert!(size > 1024, "the export should exceed the bound: {size}");
+}
+
+/// Serves `archive` as the export and runs GAR-01 and GAR-02 through the
+/// binary under the memory limit.
+async fn through_the_binary(name: &'static str, archive: Vec<u8>) -> RunRecord {
+    let archive = Arc::new(archive);
+    let app = axum::Router::new().route(
+        ARCHIVE,
+        axum::routing::get(move || {
+            let archive = Arc::clone(&archive);
+            async move { archive.as_ref().clone() }
+        }),
+    );
+    let addr = super::support::serve(app).await;
+    let dir = std::env::temp_dir().join(format!("entconf-gar-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch");
+    let target = dir.join("cible.toml");
+    std::fs::write(
+        &target,
+        format!(
+            "id = \"gar\"\nbase_url = \"http://{addr}/\"\n[capabilities]\n\
+             gar_export = \"{ARCHIVE}\"\n[http]\nrequest_timeout = \"20s\"\ncheck_timeout = \"300s\"\n"
+        ),
+    )
+    .expect("target");
+    let target = target.display().to_string();
+    let (code, said, record) = tokio::task::spawn_blocking(move || {
+        super::hostile_pages::run_limited(
+            name,
+            &["run", "--target", &target, "--check", "GAR-01", "--check", "GAR-02"],
+        )
+    })
+    .await
+    .expect("run");
+    let _ = std::fs::remove_dir_all(&dir);
+    record.unwrap_or_else(|| panic!("no results.json (exit {code:?}):\n{said}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_of_empty_elements_is_refused_within_the_memory_bound() {
+    // 340 MiB of `<a/>` in about 2 MB: a ratio of 177, under the ratio
+    // bound, but hundreds of bytes of parser memory per element.
+    let mut tar = Vec::new();
+    {
+        let body = "<a/>".repeat((340 << 20) / 4);
+        tar.extend(entconf::gar::write_tar(&[(
+            "BEN_GAR-ENT_Complet_20260901_210000_1D_Eleve_0000.xml",
+            body.as_bytes(),
+            b'0',
+        )]));
+    }
+    let record = through_the_binary("elements", gzip(&tar)).await;
+    let (delivery, why) = outcome(&record, "GAR-01");
+    assert_eq!(delivery, Outcome::Fail, "{why}");
+    assert!(why.contains("au-delà de"), "{why}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gnu_long_name_of_hundreds_of_megabytes_is_refused_and_not_quoted() {
+    let name = "n".repeat(340 << 20);
+    let tar = entconf::gar::write_tar(&[("././@LongLink", name.as_bytes(), b'L')]);
+    drop(name);
+    let record = through_the_binary("long-name", gzip(&tar)).await;
+    let (delivery, why) = outcome(&record, "GAR-01");
+    assert_eq!(delivery, Outcome::Fail, "{why}");
+    assert!(why.contains("nom de fichier de"), "{why}");
+    assert!(why.len() < 10_000, "the name is not quoted whole: {} bytes", why.len());
 }
