@@ -154,9 +154,11 @@ fn levels(reading: &StatsReading) -> Verdict {
         }
     }
     if reading.truncated {
-        problems.push(format!(
-            "arborescence de plus de {} entités : parcours arrêté",
-            crate::probe::MAX_ENTITIES
+        // First: the rest of the list is about a tree read only in part.
+        problems.insert(0, format!(
+            "arborescence de plus de {} entités ou de plus de {} Mio de réponses : parcours arrêté",
+            crate::probe::MAX_ENTITIES,
+            crate::probe::MAX_WALK_BYTES >> 20
         ));
     }
     let summary = Level::ALL

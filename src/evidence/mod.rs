@@ -9,4 +9,4 @@ mod store;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use exchange::{Body, Exchange, Header};
 pub use redact::{MASK, Redactor, is_sensitive_name};
-pub use store::EvidenceStore;
+pub use store::{EXCERPT_BUDGET, EvidenceStore, FULL_TEXT_BUDGET};

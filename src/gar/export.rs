@@ -380,8 +380,8 @@ mod tests {
     fn files_with_more_tags_than_any_real_export_are_refused_before_parsing() {
         let name = "B0_GAR-ENT_Complet_20250901_210000_1D_Eleve_0000.xml";
         let data = format!("<r>{}</r>", "<a/>".repeat(MAX_TAGS));
-        let error = parse_member(name, data.as_bytes(), &mut GarExport::default())
-            .expect_err("refused");
+        let error =
+            parse_member(name, data.as_bytes(), &mut GarExport::default()).expect_err("refused");
         assert!(error.contains("balises"), "{error}");
     }
 

@@ -20,6 +20,6 @@ pub use jar::{Jar, fingerprint};
 pub use login::{Downloaded, LoginPlan, LoginTrace, LogoutTrace, log_in};
 pub use page::{DocumentGuard, Hop, Page, PageBody, Parsed as ParsedHtml, SetCookie};
 pub use statistics::{
-    ActivityLog, ActivityVisit, Answer, Asked, MAX_ENTITIES, Parsed, ReadPlan, StatsReading,
-    parent_of, read_entity, read_statistics, subtree,
+    ActivityLog, ActivityVisit, Answer, Asked, MAX_ENTITIES, MAX_WALK_BYTES, Parsed, ReadPlan,
+    StatsReading, parent_of, read_entity, read_statistics, subtree,
 };

@@ -20,6 +20,9 @@ use crate::stats::{CsvTable, Entity, Level, Period, StatsDocument, parse_csv};
 /// More entities than a whole académie has: a tree larger than this is cut
 /// (and said to be) rather than walked for ever.
 pub const MAX_ENTITIES: usize = 20_000;
+/// Bytes of answers the walk keeps (a real académie's tree weighs tens of
+/// megabytes): past it the walk stops, and says so.
+pub const MAX_WALK_BYTES: u64 = 192 << 20;
 
 /// One visit of the scripted activity, as played.
 #[derive(Clone, Debug)]
@@ -382,8 +385,16 @@ async fn walk(probe: &HttpProbe, plan: &ReadPlan, viewer: (&Entity, &str)) -> (V
     let mut seen = BTreeSet::from([root]);
     let mut tree = Vec::new();
     let mut truncated = false;
+    let mut kept: u64 = 0;
     while let Some(entity) = queue.pop_front() {
+        if kept > MAX_WALK_BYTES {
+            truncated = true;
+            break;
+        }
         let asked = ask(probe, plan, Some(viewer), &entity, false).await;
+        if let Answer::Http { page, .. } = &asked.answer {
+            kept += page.text().map_or(0, |text| text.len() as u64);
+        }
         if let Some(doc) = asked.answer.document() {
             let attached = doc
                 .attachment

@@ -52,6 +52,9 @@ pub fn render(record: &RunRecord) -> String {
     if record.interrupted {
         let _ = writeln!(text, "Exécution interrompue : le rapport est partiel.");
     }
+    if let Some(dropped) = &record.evidence_dropped {
+        let _ = writeln!(text, "Attention : {dropped}.");
+    }
     if !record.strictness.is_empty() {
         let _ = writeln!(text, "Dérogations à revoir (code de sortie 5) :");
         for problem in &record.strictness {

@@ -51,6 +51,9 @@ pub struct RunRecord {
     /// happen): the run is strict-failed (exit 5) even when conformant.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub strictness: Vec<String>,
+    /// What the run's evidence budgets dropped, if anything (French).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence_dropped: Option<String>,
 }
 
 /// Harness identification.

@@ -203,6 +203,7 @@ pub async fn run(
         duration_ms: millis(clock.monotonic().saturating_sub(start)),
         interrupted,
         checks,
+        evidence_dropped: store.dropped(),
         exchanges: store.take(),
         summary,
         strictness: Vec::new(),

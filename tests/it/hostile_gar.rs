@@ -193,7 +193,9 @@ async fn through_the_binary(name: &'static str, archive: Vec<u8>) -> RunRecord {
     let (code, said, record) = tokio::task::spawn_blocking(move || {
         super::hostile_pages::run_limited(
             name,
-            &["run", "--target", &target, "--check", "GAR-01", "--check", "GAR-02"],
+            &[
+                "run", "--target", &target, "--check", "GAR-01", "--check", "GAR-02",
+            ],
         )
     })
     .await
@@ -230,5 +232,9 @@ async fn a_gnu_long_name_of_hundreds_of_megabytes_is_refused_and_not_quoted() {
     let (delivery, why) = outcome(&record, "GAR-01");
     assert_eq!(delivery, Outcome::Fail, "{why}");
     assert!(why.contains("nom de fichier de"), "{why}");
-    assert!(why.len() < 10_000, "the name is not quoted whole: {} bytes", why.len());
+    assert!(
+        why.len() < 10_000,
+        "the name is not quoted whole: {} bytes",
+        why.len()
+    );
 }

@@ -14,6 +14,7 @@ mod hostile_gar;
 mod hostile_inputs;
 mod hostile_pages;
 mod hostile_secrets;
+mod hostile_volume;
 mod init;
 mod peers;
 mod realism;

@@ -212,6 +212,7 @@ fn hostile_record() -> report::RunRecord {
         duration_ms: 0,
         interrupted: false,
         strictness: Vec::new(),
+        evidence_dropped: None,
         summary: Summary::of(&checks),
         checks,
         exchanges: vec![exchange],
