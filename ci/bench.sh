@@ -85,3 +85,9 @@ else
   target/release/examples/export_archive validate "$out/export/export.zip"
 fi
 rm -rf "$out/export"
+
+# Property tests over every reader of candidate input, with many more cases
+# than CI runs (tests/it/properties.rs): no panic, every case within its
+# time bound.
+echo "tests de propriétés des lecteurs d'entrées du candidat (2 000 cas chacun) :"
+PROPTEST_CASES=2000 cargo nextest run --release --locked -E 'test(/^properties::/)' 2>&1 | tail -n 3

@@ -17,6 +17,7 @@ mod hostile_secrets;
 mod hostile_volume;
 mod init;
 mod peers;
+mod properties;
 mod realism;
 mod reports;
 mod scheduler;
