@@ -69,8 +69,12 @@ fn run_against(base: SocketAddr, name: &str, checks: &[&str]) -> Vec<(String, St
         ),
     )
     .expect("target");
-    let mut command = Command::new(BIN);
+    // Under the hostile tests' memory limit, as every hostile case.
+    let mut command = Command::new("prlimit");
     command
+        .arg(format!("--data={}", super::hostile_pages::MEMORY_LIMIT))
+        .arg("--")
+        .arg(BIN)
         .args(["run", "--target"])
         .arg(&target)
         .args(["--format", "junit,json,html", "--out"])
