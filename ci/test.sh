@@ -10,10 +10,12 @@ cd "$(dirname "$0")/.."
 export CI="${CI:-true}"
 printf '\n== tests ==\n'
 # cargo-nextest runs each test in its own process, in parallel (one per
-# fault of the matrix); plain cargo test is the fallback.
+# fault of the matrix); plain cargo test is the fallback. A fault run waits
+# on its candidate about half of its time (the export link's expiry, the
+# IdPs' redirects), so four at a time on two cores finish sooner.
 if cargo nextest --version >/dev/null 2>&1; then
-  run_all() { cargo nextest run --release --workspace --locked --no-fail-fast; }
-  run_matrix() { cargo nextest run --release --workspace --locked --no-fail-fast -E 'test(/^fault_matrix::/)'; }
+  run_all() { cargo nextest run --release --workspace --locked --no-fail-fast --test-threads 4; }
+  run_matrix() { cargo nextest run --release --workspace --locked --no-fail-fast --test-threads 4 -E 'test(/^fault_matrix::/)'; }
 else
   run_all() { cargo test --release --workspace --locked --no-fail-fast; }
   run_matrix() { cargo test --release --locked --test it -- fault_matrix::; }
