@@ -7,6 +7,8 @@ mod redact;
 mod store;
 
 pub use clock::{Clock, FixedClock, SystemClock};
-pub use exchange::{Body, Exchange, Header};
+pub use exchange::{
+    Address, Body, EXCERPT_CHARS, Exchange, Header, REQUEST_BODY_KEPT, Raw, RawBody,
+};
 pub use redact::{MASK, Redactor, is_sensitive_name};
 pub use store::{EXCERPT_BUDGET, EvidenceStore, FULL_TEXT_BUDGET};

@@ -125,13 +125,25 @@ impl Redactor {
         if self.needles.is_empty() {
             return text.to_owned();
         }
+        if text.len() >= u32::MAX as usize {
+            // Beyond what the decoded view can point into (4 GiB): plain
+            // spellings only, piece by piece.
+            let mut out = text.to_owned();
+            for (needle, mask) in &self.needles {
+                if let Ok(needle) = std::str::from_utf8(needle) {
+                    out = out.replace(needle, mask);
+                }
+            }
+            return out;
+        }
         let decoded = Decoded::of(text);
         let mut spans: Vec<(usize, usize, &str)> = Vec::new();
         for (needle, mask) in &self.needles {
             let mut from = 0;
             while let Some(at) = find(&decoded.bytes[from..], needle) {
                 let (start, end) = (from + at, from + at + needle.len());
-                spans.push((decoded.origin[start].0, decoded.origin[end - 1].1, mask));
+                let (raw_start, raw_end) = decoded.raw_range(start, end);
+                spans.push((raw_start, raw_end, mask));
                 from = end;
             }
         }
@@ -312,10 +324,12 @@ fn mask_json_fields(json: &str) -> String {
 }
 
 /// Text decoded for the search of secrets: every byte of `bytes` comes from
-/// the raw range `origin[i]` (start, end) of the text.
+/// the escape (or plain byte) starting at raw byte `origin[i]` of the text;
+/// four bytes of bookkeeping per byte, as pages may weigh megabytes.
 struct Decoded {
     bytes: Vec<u8>,
-    origin: Vec<(usize, usize)>,
+    origin: Vec<u32>,
+    raw_len: usize,
 }
 
 impl Decoded {
@@ -336,11 +350,27 @@ impl Decoded {
             };
             for byte in piece {
                 bytes.push(*byte);
-                origin.push((i, i + length));
+                origin.push(u32::try_from(i).unwrap_or(u32::MAX));
             }
             i += length;
         }
-        Self { bytes, origin }
+        Self {
+            bytes,
+            origin,
+            raw_len: raw.len(),
+        }
+    }
+
+    /// The raw range the decoded bytes `start..end` come from.
+    fn raw_range(&self, start: usize, end: usize) -> (usize, usize) {
+        let from = self.origin[start] as usize;
+        let last = self.origin[end - 1];
+        // The piece of the last byte ends where the next piece starts.
+        let to = self.origin[end..]
+            .iter()
+            .find(|at| **at != last)
+            .map_or(self.raw_len, |at| *at as usize);
+        (from, to)
     }
 }
 

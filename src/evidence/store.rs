@@ -55,25 +55,24 @@ impl EvidenceStore {
             .exchanges
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(full) = &exchange.full_text {
+        if let Some(full) = exchange.full_text() {
             if kept.full_text + full.len() > FULL_TEXT_BUDGET {
-                exchange.full_text = None;
+                exchange.drop_full_text();
                 kept.dropped_full += 1;
             } else {
                 kept.full_text += full.len();
             }
         }
-        if let Some(body) = &mut exchange.body {
-            if kept.excerpts + body.excerpt.len() > EXCERPT_BUDGET {
-                body.excerpt = format!(
+        if let Some(body) = exchange.body() {
+            if kept.excerpts + body.excerpt().len() > EXCERPT_BUDGET {
+                exchange.drop_excerpt(format!(
                     "[extrait non conservé : les extraits de cette exécution dépassent déjà {} Mio ; \
                      taille et SHA-256 du corps ci-dessus]",
                     EXCERPT_BUDGET >> 20
-                );
-                body.truncated = true;
+                ));
                 kept.dropped_excerpts += 1;
             } else {
-                kept.excerpts += body.excerpt.len();
+                kept.excerpts += body.excerpt().len();
             }
         }
         kept.exchanges.push(exchange);
@@ -106,7 +105,7 @@ impl EvidenceStore {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut all = std::mem::take(&mut guard.exchanges);
-        all.sort_by(|a, b| a.id.cmp(&b.id));
+        all.sort_by(|a, b| a.id().cmp(b.id()));
         all
     }
 }

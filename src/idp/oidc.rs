@@ -30,7 +30,7 @@ use sha2::{Digest, Sha256};
 
 use super::server::{error_page, interactive_login};
 use super::{Attack, Grant, Identity, Idp, IdpError, lock, random_token, session_from_cookies};
-use crate::evidence::{Body, Exchange, Header};
+use crate::evidence::{Address, Exchange, Raw, RawBody};
 
 /// EduConnect's own claims, as the MONSTAGE user-info sample shows them,
 /// plus the AAF join vectors (`FrEduCtRefId`) the ENT matches accounts on.
@@ -250,36 +250,35 @@ pub(crate) async fn token(
             .collect::<Vec<_>>()
             .join("&");
         let shown = serde_json::to_string_pretty(&decoded).unwrap_or_default();
-        let shown = sink.redactor.text(&shown);
-        Exchange {
-            id,
-            method: "POST".to_owned(),
-            url: format!(
-                "{} (reçu du candidat par l'IdP)",
-                endpoint_url(&idp, "token")
-            ),
-            request_headers: vec![Header {
-                name: "content-type".to_owned(),
-                value: "application/x-www-form-urlencoded".to_owned(),
-            }],
-            request_body: Some(sink.redactor.form_body(&form_text)),
-            status: Some(status.as_u16()),
-            response_headers: vec![Header {
-                name: "content-type".to_owned(),
-                value: "application/json".to_owned(),
-            }],
-            body: Some(Body {
-                size: shown.len() as u64,
-                sha256: None,
-                excerpt: shown,
-                truncated: false,
-                binary: false,
-            }),
-            started_at: sink.clock.now(),
-            duration_ms: 0,
-            error: None,
-            full_text: None,
-        }
+        let address = format!(
+            "{} (reçu du candidat par l'IdP)",
+            endpoint_url(&idp, "token")
+        );
+        Exchange::capture(
+            &sink.redactor,
+            Raw {
+                id,
+                method: "POST",
+                address: Address::Text(&address),
+                request_headers: vec![(
+                    "content-type".to_owned(),
+                    "application/x-www-form-urlencoded".to_owned(),
+                )],
+                request_body: Some(("application/x-www-form-urlencoded", &form_text)),
+                status: Some(status.as_u16()),
+                response_headers: vec![("content-type".to_owned(), "application/json".to_owned())],
+                body: Some(RawBody::Text {
+                    media_type: None,
+                    text: &shown,
+                    size: shown.len() as u64,
+                    sha256: None,
+                    whole: false,
+                }),
+                started_at: sink.clock.now(),
+                duration_ms: 0,
+                error: None,
+            },
+        )
     });
     (status, Json(body)).into_response()
 }

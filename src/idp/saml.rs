@@ -25,7 +25,7 @@ use super::{
     ARENA_PATH, Attack, EDUCONNECT_PATH, Identity, Idp, IdpError, SamlPost, SigningKey, base,
     random_token, session_from_cookies,
 };
-use crate::evidence::{Body, Exchange, Header};
+use crate::evidence::{Address, Exchange, Raw, RawBody};
 use crate::text::escape_xml;
 
 /// Which national service answers.
@@ -204,30 +204,33 @@ pub(crate) fn sso(
         });
     });
     idp.record(&token, |sink, id| {
-        let shown = sink.redactor.text(&readable(&signed));
-        Exchange {
-            id,
-            method: "POST".to_owned(),
-            url: format!("{acs} (réponse SAML remise au navigateur par l'IdP)"),
-            request_headers: Vec::new(),
-            request_body: None,
-            status: Some(200),
-            response_headers: vec![Header {
-                name: "content-type".to_owned(),
-                value: "application/samlassertion+xml".to_owned(),
-            }],
-            body: Some(Body {
-                size: signed.len() as u64,
-                sha256: None,
-                excerpt: shown,
-                truncated: false,
-                binary: false,
-            }),
-            started_at: sink.clock.now(),
-            duration_ms: 0,
-            error: None,
-            full_text: None,
-        }
+        let shown = readable(&signed);
+        let address = format!("{acs} (réponse SAML remise au navigateur par l'IdP)");
+        Exchange::capture(
+            &sink.redactor,
+            Raw {
+                id,
+                method: "POST",
+                address: Address::Text(&address),
+                request_headers: Vec::new(),
+                request_body: None,
+                status: Some(200),
+                response_headers: vec![(
+                    "content-type".to_owned(),
+                    "application/samlassertion+xml".to_owned(),
+                )],
+                body: Some(RawBody::Text {
+                    media_type: None,
+                    text: &shown,
+                    size: signed.len() as u64,
+                    sha256: None,
+                    whole: false,
+                }),
+                started_at: sink.clock.now(),
+                duration_ms: 0,
+                error: None,
+            },
+        )
     });
     Html(auto_post(&acs, &encoded, relay_state.as_deref())).into_response()
 }

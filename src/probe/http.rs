@@ -17,11 +17,8 @@ use sha2::{Digest, Sha256};
 use super::error::{FetchError, ProbeError};
 use super::jar::Jar;
 use super::page::{Hop, Page, PageBody, SetCookie};
-use crate::evidence::{Body, Clock, EvidenceStore, Exchange, Header, Redactor};
+use crate::evidence::{Address, Clock, EvidenceStore, Exchange, Raw, RawBody, Redactor};
 use crate::suite::{HttpSettings, hex};
-
-/// Characters of body kept in `results.json`; the whole body goes to `evidence/`.
-const EXCERPT_CHARS: usize = 16 * 1024;
 
 /// Identifies the harness to the candidate's logs.
 const USER_AGENT: &str = concat!(
@@ -68,9 +65,6 @@ pub(crate) struct Request {
 
 /// Media type of form bodies.
 const FORM: &str = "application/x-www-form-urlencoded";
-/// Longest request body kept in the evidence: a seeding request carries
-/// whole files in base64.
-const REQUEST_BODY_KEPT: usize = 16 << 10;
 
 impl Request {
     pub(crate) fn get(url: &Url) -> Self {
@@ -261,37 +255,32 @@ impl HttpProbe {
     pub(crate) fn keep_received(&self, received: ReceivedRequest<'_>) -> String {
         let id = self.store.next_id();
         let bytes = received.body.as_bytes();
-        let (excerpt, full_text, truncated, binary) =
-            self.evidence_body(Some("application/json"), Some("utf-8"), bytes);
-        self.store.record(Exchange {
+        let sha256 = hex(&Sha256::digest(bytes));
+        self.keep(Raw {
             id: id.clone(),
-            method: received.method.to_owned(),
-            url: format!("{} (reçu par entconf)", self.redactor.url(received.url)),
+            method: received.method,
+            address: Address::Described(received.url, "reçu par entconf"),
             request_headers: received
                 .headers
                 .iter()
-                .map(|(name, value)| Header {
-                    value: self.redactor.header(name, value),
-                    name: (*name).to_owned(),
-                })
+                .map(|(name, value)| ((*name).to_owned(), value.clone()))
                 .collect(),
             request_body: None,
             status: Some(received.status),
-            response_headers: vec![Header {
-                name: "content-type".to_owned(),
-                value: "application/json;charset=UTF-8".to_owned(),
-            }],
-            body: Some(Body {
+            response_headers: vec![(
+                "content-type".to_owned(),
+                "application/json;charset=UTF-8".to_owned(),
+            )],
+            body: Some(RawBody::Text {
+                media_type: Some("application/json"),
+                text: received.body,
                 size: bytes.len() as u64,
-                sha256: Some(hex(&Sha256::digest(bytes))),
-                excerpt,
-                truncated,
-                binary,
+                sha256: Some(&sha256),
+                whole: !bytes.is_empty(),
             }),
             started_at: received.at,
             duration_ms: 0,
             error: None,
-            full_text,
         });
         id
     }
@@ -700,56 +689,33 @@ impl HttpProbe {
         })
         .await;
         let elapsed = self.clock.monotonic().saturating_sub(start);
-        let mut exchange = Exchange {
+        let redacted_url = self.redactor.url(url);
+        let method_name = method.to_string();
+        let raw = |error: Option<String>| Raw {
             id: id.clone(),
-            method: method.to_string(),
-            url: self.redactor.url(url),
-            request_headers: sent
-                .into_iter()
-                .map(|(name, value)| Header {
-                    value: self.redactor.header(&name, &value),
-                    name,
-                })
-                .collect(),
-            request_body: form.map(|(content_type, text)| {
-                if content_type == FORM {
-                    self.redactor.form_body(text)
-                } else {
-                    let mut kept = self.redactor.body(Some(content_type), text);
-                    if kept.len() > REQUEST_BODY_KEPT {
-                        let cut = (0..=REQUEST_BODY_KEPT)
-                            .rev()
-                            .find(|i| kept.is_char_boundary(*i))
-                            .unwrap_or(0);
-                        kept.truncate(cut);
-                        kept.push_str(&format!(" … ({} octets en tout)", text.len()));
-                    }
-                    kept
-                }
-            }),
+            method: &method_name,
+            address: Address::Url(url),
+            request_headers: sent.clone(),
+            request_body: form,
             status: None,
             response_headers: Vec::new(),
             body: None,
             started_at,
             duration_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
-            error: None,
-            full_text: None,
+            error,
         };
-        let redacted_url = exchange.url.clone();
         match outcome {
             Err(_) => {
                 let error = ProbeError::Timeout {
                     url: redacted_url,
                     after: timeout,
                 };
-                exchange.error = Some(error.to_string());
-                self.store.record(exchange);
+                self.keep(raw(Some(error.to_string())));
                 Err(error)
             }
             Ok(Err(error)) => {
                 let error = classify(&redacted_url, error, self.settings.request_timeout);
-                exchange.error = Some(error.to_string());
-                self.store.record(exchange);
+                self.keep(raw(Some(error.to_string())));
                 Err(error)
             }
             Ok(Ok(Err(detail))) => {
@@ -757,52 +723,67 @@ impl HttpProbe {
                     url: redacted_url,
                     detail,
                 };
-                exchange.error = Some(error.to_string());
-                self.store.record(exchange);
+                self.keep(raw(Some(error.to_string())));
                 Err(error)
             }
             Ok(Ok(Ok((status, headers, body, sha256, too_large, saved)))) => {
-                exchange.status = Some(status);
-                exchange.response_headers = headers
-                    .iter()
-                    .map(|(name, value)| Header {
-                        name: name.as_str().to_owned(),
-                        value: self
-                            .redactor
-                            .header(name.as_str(), &String::from_utf8_lossy(value.as_bytes())),
-                    })
-                    .collect();
                 let (media_type, charset) = content_type(&headers);
-                let (excerpt, full_text, truncated, binary) = match saved {
-                    Some(size) => (
-                        format!(
+                let error = too_large.then_some(ProbeError::BodyTooLarge {
+                    url: redacted_url,
+                    limit,
+                });
+                let saved_note;
+                let text;
+                let size = saved.unwrap_or(body.len() as u64);
+                let raw_body = match saved {
+                    Some(size) => {
+                        saved_note = format!(
                             "[enregistré dans le dossier de travail : {size} octets, {}]",
                             media_type.as_deref().unwrap_or("type inconnu")
-                        ),
-                        None,
-                        false,
-                        true,
-                    ),
-                    None => self.evidence_body(media_type.as_deref(), charset.as_deref(), &body),
+                        );
+                        RawBody::Described {
+                            size,
+                            sha256: sha256.as_deref(),
+                            description: &saved_note,
+                        }
+                    }
+                    None => match evidence_text(media_type.as_deref(), charset.as_deref(), &body) {
+                        EvidenceText::Binary(description) => {
+                            saved_note = description;
+                            RawBody::Described {
+                                size,
+                                sha256: sha256.as_deref(),
+                                description: &saved_note,
+                            }
+                        }
+                        EvidenceText::Text(decoded) => {
+                            text = decoded;
+                            RawBody::Text {
+                                media_type: media_type.as_deref(),
+                                text: &text,
+                                size,
+                                sha256: sha256.as_deref(),
+                                whole: !body.is_empty(),
+                            }
+                        }
+                    },
                 };
-                exchange.body = Some(Body {
-                    size: saved.unwrap_or(body.len() as u64),
-                    sha256,
-                    excerpt,
-                    truncated,
-                    binary,
-                });
-                exchange.full_text = full_text;
-                if too_large {
-                    let error = ProbeError::BodyTooLarge {
-                        url: redacted_url,
-                        limit,
-                    };
-                    exchange.error = Some(error.to_string());
-                    self.store.record(exchange);
+                let mut kept = raw(error.as_ref().map(ToString::to_string));
+                kept.status = Some(status);
+                kept.response_headers = headers
+                    .iter()
+                    .map(|(name, value)| {
+                        (
+                            name.as_str().to_owned(),
+                            String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                        )
+                    })
+                    .collect();
+                kept.body = Some(raw_body);
+                self.keep(kept);
+                if let Some(error) = error {
                     return Err(error);
                 }
-                self.store.record(exchange);
                 Ok((
                     id,
                     Response {
@@ -815,38 +796,9 @@ impl HttpProbe {
         }
     }
 
-    /// Excerpt and full text for the evidence, redacted; binary bodies are
-    /// described, not kept.
-    fn evidence_body(
-        &self,
-        media_type: Option<&str>,
-        charset: Option<&str>,
-        body: &[u8],
-    ) -> (String, Option<String>, bool, bool) {
-        if body.is_empty() {
-            return (String::new(), None, false, false);
-        }
-        if !is_textual(media_type, body) {
-            let kind = media_type.unwrap_or("type inconnu");
-            return (
-                format!("[contenu binaire : {} octets, {kind}]", body.len()),
-                None,
-                false,
-                true,
-            );
-        }
-        let encoding = charset
-            .and_then(|c| encoding_rs::Encoding::for_label(c.as_bytes()))
-            .unwrap_or(encoding_rs::UTF_8);
-        let (text, _, _) = encoding.decode(body);
-        let full = self.redactor.body(media_type, &text);
-        let truncated = full.chars().count() > EXCERPT_CHARS;
-        let excerpt = if truncated {
-            full.chars().take(EXCERPT_CHARS).collect()
-        } else {
-            full.clone()
-        };
-        (excerpt, Some(full), truncated, false)
+    /// Records an exchange, masked as it is captured.
+    fn keep(&self, raw: Raw<'_>) {
+        self.store.record(Exchange::capture(&self.redactor, raw));
     }
 
     /// Decodes the final body for the checks, strictly: a body that is not
@@ -990,6 +942,25 @@ fn meta_charset(body: &[u8]) -> Option<String> {
         .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':' | '.'))
         .collect();
     (!value.is_empty()).then_some(value)
+}
+
+/// A body as the evidence shows it: text decoded leniently (the checks'
+/// strict decoding is `decode`'s), or a description of binary content.
+enum EvidenceText {
+    Text(String),
+    Binary(String),
+}
+
+fn evidence_text(media_type: Option<&str>, charset: Option<&str>, body: &[u8]) -> EvidenceText {
+    if !body.is_empty() && !is_textual(media_type, body) {
+        let kind = media_type.unwrap_or("type inconnu");
+        return EvidenceText::Binary(format!("[contenu binaire : {} octets, {kind}]", body.len()));
+    }
+    let encoding = charset
+        .and_then(|c| encoding_rs::Encoding::for_label(c.as_bytes()))
+        .unwrap_or(encoding_rs::UTF_8);
+    let (text, _, _) = encoding.decode(body);
+    EvidenceText::Text(text.into_owned())
 }
 
 #[cfg(test)]

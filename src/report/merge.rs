@@ -164,7 +164,7 @@ pub fn merge(shards: Vec<RunRecord>) -> Result<RunRecord, MergeError> {
         (order(&a.suite), number_of(&a.id), &a.id).cmp(&(order(&b.suite), number_of(&b.id), &b.id))
     });
     merged.checks = checks;
-    merged.exchanges.sort_by(|a, b| a.id.cmp(&b.id));
+    merged.exchanges.sort_by(|a, b| a.id().cmp(b.id()));
     merged.duration_ms = u64::try_from(
         (merged.finished_at - merged.started_at)
             .num_milliseconds()
@@ -187,7 +187,8 @@ fn number_of(id: &str) -> u64 {
 fn prefix(record: &mut RunRecord, shard: usize) {
     let tag = |id: &str| format!("s{shard}-{id}");
     for exchange in &mut record.exchanges {
-        exchange.id = tag(&exchange.id);
+        let id = tag(exchange.id());
+        exchange.renamed(id);
     }
     for check in &mut record.checks {
         for id in &mut check.exchanges {

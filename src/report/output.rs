@@ -127,7 +127,7 @@ pub fn write(
     }
     for exchange in &record.exchanges {
         save(
-            evidence.join(format!("{}.txt", exchange.id)),
+            evidence.join(format!("{}.txt", exchange.id())),
             &exchange.transcript(),
         )?;
     }

@@ -273,7 +273,7 @@ impl RunRecord {
     /// The exchange with this id.
     pub fn exchange(&self, id: &str) -> Option<&Exchange> {
         self.exchanges
-            .binary_search_by(|x| x.id.as_str().cmp(id))
+            .binary_search_by(|x| x.id().cmp(id))
             .ok()
             .map(|i| &self.exchanges[i])
     }

@@ -160,7 +160,7 @@ async fn an_export_larger_than_the_page_bound_is_still_read() {
     let size = record
         .exchanges
         .iter()
-        .filter_map(|e| e.body.as_ref().map(|b| b.size))
+        .filter_map(|e| e.body().map(|b| b.size()))
         .max()
         .unwrap_or(0);
     assert!(size > 1024, "the export should exceed the bound: {size}");

@@ -599,7 +599,7 @@ async fn the_export_pushed_to_the_harness_sftp_drop_is_judged() {
         assert_eq!(record.checks.len(), 5);
         // Asked twice by POST (two exports for the stable ids), never
         // downloaded over HTTP.
-        let urls: Vec<&str> = record.exchanges.iter().map(|e| e.url.as_str()).collect();
+        let urls: Vec<&str> = record.exchanges.iter().map(|e| e.url()).collect();
         assert_eq!(
             urls.iter()
                 .filter(|u| u.contains("/gar/export/depot"))

@@ -4,7 +4,7 @@
 use chrono::{TimeZone, Utc};
 use ent_server::Fault;
 use entconf::check::{AssertionResult, AssertionStatus, Outcome};
-use entconf::evidence::{Body, Exchange, Header};
+use entconf::evidence::{Address, Exchange, Raw, RawBody, Redactor};
 use entconf::report::{self, CheckRecord, Summary};
 use entconf::runner::Selection;
 use entconf::suite::{Reference, Severity};
@@ -109,7 +109,7 @@ async fn results_json_round_trips_and_reports_are_written() {
         assert!(
             folder
                 .join("evidence")
-                .join(format!("{}.txt", exchange.id))
+                .join(format!("{}.txt", exchange.id()))
                 .is_file()
         );
     }
@@ -128,32 +128,31 @@ fn hostile_record() -> report::RunRecord {
         .with_ymd_and_hms(2026, 9, 1, 8, 30, 0)
         .single()
         .expect("date");
-    let exchange = Exchange {
-        id: "x0001".to_owned(),
-        method: "GET".to_owned(),
-        url: format!("http://127.0.0.1:9/{HOSTILE}"),
-        request_headers: vec![Header {
-            name: "accept".to_owned(),
-            value: "text/html".to_owned(),
-        }],
-        request_body: None,
-        status: Some(200),
-        response_headers: vec![Header {
-            name: "x-hostile".to_owned(),
-            value: HOSTILE.to_owned(),
-        }],
-        body: Some(Body {
-            size: 120,
-            sha256: Some("00".repeat(32)),
-            excerpt: format!("<html><body>{HOSTILE}</body></html>"),
-            truncated: false,
-            binary: false,
-        }),
-        started_at: at,
-        duration_ms: 0,
-        error: None,
-        full_text: None,
-    };
+    let address = format!("http://127.0.0.1:9/{HOSTILE}");
+    let page = format!("<html><body>{HOSTILE}</body></html>");
+    let digest = "00".repeat(32);
+    let exchange = Exchange::capture(
+        &Redactor::new(Vec::new()),
+        Raw {
+            id: "x0001".to_owned(),
+            method: "GET",
+            address: Address::Text(&address),
+            request_headers: vec![("accept".to_owned(), "text/html".to_owned())],
+            request_body: None,
+            status: Some(200),
+            response_headers: vec![("x-hostile".to_owned(), HOSTILE.to_owned())],
+            body: Some(RawBody::Text {
+                media_type: Some("text/html"),
+                text: &page,
+                size: 120,
+                sha256: Some(&digest),
+                whole: false,
+            }),
+            started_at: at,
+            duration_ms: 0,
+            error: None,
+        },
+    );
     let check = CheckRecord {
         id: "FOOTER-07".to_owned(),
         suite: "FOOTER".to_owned(),
@@ -269,7 +268,7 @@ async fn sso_failure_shows_the_request_the_harness_sent() {
         record
             .exchanges
             .iter()
-            .find(|e| &e.id == id)
+            .find(|e| e.id() == id.as_str())
             .expect("exchange recorded")
     };
     let saml = check("SSO-20");
@@ -289,19 +288,14 @@ async fn sso_failure_shows_the_request_the_harness_sent() {
         .exchanges
         .iter()
         .map(exchange)
-        .filter(|e| e.url.contains("réponse SAML remise au navigateur"))
+        .filter(|e| e.url().contains("réponse SAML remise au navigateur"))
         .collect();
     assert_eq!(
         signed_by_idp.len(),
         2,
         "control response and attack response"
     );
-    let attack = signed_by_idp[1]
-        .body
-        .as_ref()
-        .expect("body")
-        .excerpt
-        .clone();
+    let attack = signed_by_idp[1].body().expect("body").excerpt().to_owned();
     assert!(attack.contains("<saml:Assertion"), "{attack}");
     assert!(
         !attack.contains("ds:Signature"),
@@ -311,11 +305,11 @@ async fn sso_failure_shows_the_request_the_harness_sent() {
         .exchanges
         .iter()
         .map(exchange)
-        .filter(|e| e.method == "POST" && e.url.ends_with("/auth/saml/acs"))
+        .filter(|e| e.method() == "POST" && e.url().ends_with("/auth/saml/acs"))
         .collect();
     assert!(!posted.is_empty());
     for post in posted {
-        let body = post.request_body.as_deref().unwrap_or("");
+        let body = post.request_body().unwrap_or("");
         assert!(body.contains("SAMLResponse=[masqué]"), "{body}");
     }
     let oidc = check("SSO-10");
@@ -324,13 +318,8 @@ async fn sso_failure_shows_the_request_the_harness_sent() {
         .exchanges
         .iter()
         .map(exchange)
-        .filter(|e| e.url.contains("(reçu du candidat par l'IdP)"))
-        .map(|e| {
-            e.body
-                .as_ref()
-                .map(|b| b.excerpt.clone())
-                .unwrap_or_default()
-        })
+        .filter(|e| e.url().contains("(reçu du candidat par l'IdP)"))
+        .map(|e| e.body().map(|b| b.excerpt().to_owned()).unwrap_or_default())
         .collect();
     assert_eq!(token_answers.len(), 2, "control and attack token answers");
     assert!(
