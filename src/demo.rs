@@ -12,6 +12,7 @@ use ent_server::{
 };
 
 use crate::aaf::{self, GenerateOptions};
+use crate::evidence::{Clock, SystemClock};
 use crate::gar::{RessourcesService, RunningRessources, spawn_ressources};
 use crate::idp::{IdpSettings, RunningIdp, SigningKey, TlsRole, random_token};
 use crate::runner::{self, SsoWorld};
@@ -241,8 +242,12 @@ pub async fn start_with(
     let directory = aaf::generate(&options);
     let files = aaf::render(&directory, options.date);
     let secret = random_token();
-    let key =
-        SigningKey::generate("entconf IdP de test").map_err(|e| DemoError::Idp(e.to_string()))?;
+    // The reference ENT dates and checks everything by the real time: the
+    // services the harness plays toward it (IdPs, GAR web service) keep
+    // the system clock, whatever clock a run against the demo keeps.
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock::new());
+    let key = SigningKey::generate("entconf IdP de test", clock.as_ref())
+        .map_err(|e| DemoError::Idp(e.to_string()))?;
     let settings = IdpSettings {
         public_url: reqwest::Url::parse("http://127.0.0.1/")
             .map_err(|e| DemoError::Idp(e.to_string()))?,
@@ -263,10 +268,17 @@ pub async fn start_with(
         .get(STATS_SCHOOLS)
         .map(|s| s.iter().map(|s| s.uai.clone()).collect())
         .unwrap_or_default();
-    let (idp, world) = runner::launch(loopback, settings, false, key, directory)
-        .await
-        .map_err(DemoError::Idp)?;
-    let (ressources, mut gar) = ressources().await?;
+    let (idp, world) = runner::launch(
+        loopback,
+        settings,
+        false,
+        key,
+        directory,
+        Arc::clone(&clock),
+    )
+    .await
+    .map_err(DemoError::Idp)?;
+    let (ressources, mut gar) = ressources(clock).await?;
     gar.sftp = sftp;
     let gar_client_pem = gar.client_cert_pem.clone();
     let config = ServerConfig {
@@ -305,20 +317,29 @@ pub async fn start_with(
 }
 
 /// The GAR web service on a loopback port, trusting a client certificate
-/// made for the ENT, and the ENT's side of it.
-async fn ressources() -> Result<(RunningRessources, GarConfig), DemoError> {
+/// made for the ENT, and the ENT's side of it; `clock` dates the
+/// certificates and the service's log.
+async fn ressources(
+    clock: Arc<dyn Clock>,
+) -> Result<(RunningRessources, GarConfig), DemoError> {
     let gar = |e: &dyn std::fmt::Display| DemoError::Gar(e.to_string());
-    let client = SigningKey::generate_tls("ENT de Bellerive — client GAR", TlsRole::Client, &[])
-        .map_err(|e| gar(&e))?;
+    let client = SigningKey::generate_tls(
+        "ENT de Bellerive — client GAR",
+        TlsRole::Client,
+        &[],
+        clock.as_ref(),
+    )
+    .map_err(|e| gar(&e))?;
     let server = SigningKey::generate_tls(
         "entconf — service ressources du GAR (test uniquement)",
         TlsRole::Server,
         &["127.0.0.1".to_owned()],
+        clock.as_ref(),
     )
     .map_err(|e| gar(&e))?;
     let placeholder = reqwest::Url::parse("https://127.0.0.1/").map_err(|e| gar(&e))?;
-    let service =
-        RessourcesService::new(&client.cert_pem(), server, placeholder).map_err(|e| gar(&e))?;
+    let service = RessourcesService::new(&client.cert_pem(), server, placeholder, clock)
+        .map_err(|e| gar(&e))?;
     let loopback = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
     let running = spawn_ressources(loopback, Arc::new(service))
         .await

@@ -151,12 +151,13 @@ fn payload(compact: &str) -> Result<Value, String> {
         .map_err(|error| format!("charge utile : JSON invalide ({error})"))
 }
 
+/// What a judge of one certificate's payload reads besides the payload:
+/// the deletion as asked, and the certificate as served (with the time the
+/// harness saw it, from the run's clock).
+type PayloadJudge = fn(&AskedDeletion, &ServedCertificate, &Value, &mut Vec<String>);
+
 /// Runs `judge` over each certificate's payload.
-fn each_payload(
-    observed: &DeletionObservation,
-    rule: DelcertRule,
-    judge: fn(&AskedDeletion, &Value, &mut Vec<String>),
-) -> Verdict {
+fn each_payload(observed: &DeletionObservation, rule: DelcertRule, judge: PayloadJudge) -> Verdict {
     let expected = rule.label_fr();
     let served = match certificates(observed, expected) {
         Ok(served) => served,
@@ -168,7 +169,7 @@ fn each_payload(
             Err(why) => problems.push(format!("{} : {why}", label(asked))),
             Ok(value) => {
                 let before = problems.len();
-                judge(asked, &value, &mut problems);
+                judge(asked, certificate, &value, &mut problems);
                 for problem in &mut problems[before..] {
                     *problem = format!("{} : {problem}", label(asked));
                 }
@@ -212,7 +213,12 @@ const REQUIRED: [(&str, &str); 13] = [
     ("signataire.qualite", "qualité du signataire"),
 ];
 
-fn content(asked: &AskedDeletion, value: &Value, problems: &mut Vec<String>) {
+fn content(
+    asked: &AskedDeletion,
+    served: &ServedCertificate,
+    value: &Value,
+    problems: &mut Vec<String>,
+) {
     for (path, what) in REQUIRED {
         if text_at(value, path).is_none() {
             problems.push(format!("{what} ({path}) absent"));
@@ -225,8 +231,7 @@ fn content(asked: &AskedDeletion, value: &Value, problems: &mut Vec<String>) {
     if !processors {
         problems.push("sous-traitant(s) couverts (sous_traitants) absents".to_owned());
     }
-    if let (Fetched::Got(served), Some(reference)) =
-        (&asked.certificate, text_at(value, "demande.reference"))
+    if let Some(reference) = text_at(value, "demande.reference")
         && reference != served.reference
     {
         problems.push(format!(
@@ -274,7 +279,12 @@ fn content(asked: &AskedDeletion, value: &Value, problems: &mut Vec<String>) {
     }
 }
 
-fn backups(asked: &AskedDeletion, value: &Value, problems: &mut Vec<String>) {
+fn backups(
+    _: &AskedDeletion,
+    served: &ServedCertificate,
+    value: &Value,
+    problems: &mut Vec<String>,
+) {
     let systems: Vec<String> = value
         .get("systemes")
         .and_then(Value::as_array)
@@ -285,10 +295,7 @@ fn backups(asked: &AskedDeletion, value: &Value, problems: &mut Vec<String>) {
     }
     // Three months from the deletion, as the harness saw it done, plus a
     // minute of slack for clocks.
-    let done = match &asked.certificate {
-        Fetched::Got(served) => served.certified_at,
-        _ => asked.asked_at,
-    };
+    let done = served.certified_at;
     let limit =
         done.checked_add_months(Months::new(3)).unwrap_or(done) + chrono::Duration::minutes(1);
     match date_at(value, "sauvegardes.destruction_avant") {
@@ -310,7 +317,12 @@ fn allowed_months(asked: &AskedDeletion) -> u32 {
     if asked.kind == "ecole" { 3 } else { 1 }
 }
 
-fn timeliness(asked: &AskedDeletion, value: &Value, problems: &mut Vec<String>) {
+fn timeliness(
+    asked: &AskedDeletion,
+    served: &ServedCertificate,
+    value: &Value,
+    problems: &mut Vec<String>,
+) {
     let months = allowed_months(asked);
     let span = if months == 1 {
         "d'un mois"
@@ -318,17 +330,15 @@ fn timeliness(asked: &AskedDeletion, value: &Value, problems: &mut Vec<String>) 
         "de trois mois"
     };
     let slack = chrono::Duration::minutes(1);
-    // The harness's own clocks, not the certificate's word: when it asked,
-    // and when it saw the certificate.
+    // The harness's own times, not the certificate's word: when it asked,
+    // and when it saw the certificate, both read by the scenario from the
+    // run's clock (a judge reads none).
     let asked_at = asked.asked_at;
     let limit = asked_at
         .checked_add_months(Months::new(months))
         .unwrap_or(asked_at)
         + slack;
-    let seen = match &asked.certificate {
-        Fetched::Got(served) => served.certified_at,
-        _ => chrono::Utc::now(),
-    };
+    let seen = served.certified_at;
     let Some(end) = date_at(value, "dates.fin") else {
         problems.push("dates.fin absente ou pas en RFC 3339".to_owned());
         return;
@@ -358,7 +368,12 @@ fn list<'a>(value: &'a Value, key: &str) -> Option<&'a Vec<Value>> {
     value.get(key).and_then(Value::as_array)
 }
 
-fn processors(_: &AskedDeletion, value: &Value, problems: &mut Vec<String>) {
+fn processors(
+    _: &AskedDeletion,
+    _: &ServedCertificate,
+    value: &Value,
+    problems: &mut Vec<String>,
+) {
     let Some(processors) = list(value, "sous_traitants").filter(|l| !l.is_empty()) else {
         problems.push("aucun sous-traitant listé (sous_traitants)".to_owned());
         return;
@@ -388,7 +403,12 @@ fn processors(_: &AskedDeletion, value: &Value, problems: &mut Vec<String>) {
     }
 }
 
-fn notifications(asked: &AskedDeletion, value: &Value, problems: &mut Vec<String>) {
+fn notifications(
+    asked: &AskedDeletion,
+    _: &ServedCertificate,
+    value: &Value,
+    problems: &mut Vec<String>,
+) {
     let Some(sent) = list(value, "notifications").filter(|l| !l.is_empty()) else {
         problems.push(
             "aucune notification aux destinataires (notifications) : le GAR reçoit l'annuaire"
@@ -430,7 +450,12 @@ const CONTENT_WORDS: [&str; 8] = [
     "cahier",
 ];
 
-fn exceptions(_: &AskedDeletion, value: &Value, problems: &mut Vec<String>) {
+fn exceptions(
+    _: &AskedDeletion,
+    _: &ServedCertificate,
+    value: &Value,
+    problems: &mut Vec<String>,
+) {
     let Some(kept) = list(value, "exceptions") else {
         problems.push(
             "aucune liste des données conservées (exceptions ; une liste vide dit « aucune »)"
@@ -599,7 +624,12 @@ fn journal(observed: &DeletionObservation) -> Verdict {
     )
 }
 
-fn counts(asked: &AskedDeletion, value: &Value, problems: &mut Vec<String>) {
+fn counts(
+    asked: &AskedDeletion,
+    _: &ServedCertificate,
+    value: &Value,
+    problems: &mut Vec<String>,
+) {
     let mut stated: BTreeMap<String, u64> = BTreeMap::new();
     for (kind, count) in value
         .get("elements")
@@ -879,5 +909,129 @@ fn after_deletion(
                 "compte {jointure} disparu de l'export sans avoir été visé"
             ));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone as _;
+
+    use super::*;
+    use crate::check::observation::ArchiveRead;
+    use crate::check::outcome::AssertionStatus;
+
+    fn at(day: u32, hour: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 9, day, hour, 0, 0)
+            .single()
+            .expect("valid date")
+    }
+
+    fn stamp(time: DateTime<Utc>) -> String {
+        time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    }
+
+    /// A compact JWS carrying `payload`; unsigned: DELCERT-06 reads the
+    /// payload only (the signature is DELCERT-02's).
+    fn compact(payload: &Value) -> String {
+        let encode = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        format!(
+            "{}.{}.{}",
+            encode(br#"{"alg":"EdDSA"}"#),
+            encode(payload.to_string().as_bytes()),
+            encode(b"signature")
+        )
+    }
+
+    /// One user's deletion asked at `asked_at`, whose certificate says the
+    /// deletion ended at `end` and was issued then, and which the harness
+    /// saw at `seen`: the times a scenario takes from the run's clock.
+    fn observed(asked_at: DateTime<Utc>, end: DateTime<Utc>, seen: DateTime<Utc>) -> DeletionObservation {
+        let payload = serde_json::json!({
+            "emis": stamp(end),
+            "dates": { "debut": stamp(asked_at), "fin": stamp(end) },
+        });
+        let refused = |who: &str| Attempt {
+            who: who.to_owned(),
+            what: "POST /api/suppressions".to_owned(),
+            status: Ok(403),
+        };
+        DeletionObservation {
+            asked: vec![AskedDeletion {
+                kind: "utilisateur".to_owned(),
+                id: "0990001N/eleve1".to_owned(),
+                label: "l'élève Camille".to_owned(),
+                asked_at,
+                started: Attempt {
+                    who: "responsable".to_owned(),
+                    what: "POST /api/suppressions".to_owned(),
+                    status: Ok(202),
+                },
+                certificate: Fetched::Got(ServedCertificate {
+                    reference: "SUP-1".to_owned(),
+                    certified_at: seen,
+                    compact: compact(&payload),
+                    identical: true,
+                }),
+                expected: BTreeMap::new(),
+                at_least: Vec::new(),
+            }],
+            foreign: vec![refused("anonyme")],
+            keys: Fetched::Unavailable("non lues dans ce test".to_owned()),
+            probes: Ok(Vec::new()),
+            unprobed: Vec::new(),
+            accounts: (Vec::new(), Vec::new()),
+            logins: Ok(Vec::new()),
+            unwitnessed: Vec::new(),
+            counts: Ok(Vec::new()),
+            journal: Fetched::Unavailable("non lu dans ce test".to_owned()),
+            unjournaled: Vec::new(),
+            after: ArchiveRead::Unavailable("non lu dans ce test".to_owned()),
+            gone: Vec::new(),
+            kept: Vec::new(),
+            exchanges: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn timeliness_passes_a_deletion_done_within_the_month_and_certified_before_it_was_seen() {
+        let verdict = judge_delcert(
+            DelcertRule::Timeliness,
+            &observed(at(1, 8), at(3, 10), at(3, 11)),
+        );
+        assert_eq!(verdict.status, AssertionStatus::Passed, "{}", verdict.actual);
+    }
+
+    #[test]
+    fn timeliness_fails_a_certificate_dated_after_the_harness_saw_it() {
+        // The same certificate, seen by the harness a day before the date
+        // it gives: the verdict turns on the time the observation carries.
+        let verdict = judge_delcert(
+            DelcertRule::Timeliness,
+            &observed(at(1, 8), at(3, 10), at(2, 10)),
+        );
+        assert_eq!(verdict.status, AssertionStatus::Failed);
+        assert!(
+            verdict.actual.contains("obtenu le 2026-09-02T10:00:00Z"),
+            "{}",
+            verdict.actual
+        );
+    }
+
+    #[test]
+    fn timeliness_fails_a_user_deletion_ended_more_than_a_month_after_it_was_asked() {
+        let end = at(1, 8)
+            .checked_add_months(Months::new(1))
+            .expect("date")
+            + chrono::Duration::days(1);
+        let verdict = judge_delcert(
+            DelcertRule::Timeliness,
+            &observed(at(1, 8), end, end + chrono::Duration::hours(1)),
+        );
+        assert_eq!(verdict.status, AssertionStatus::Failed);
+        assert!(
+            verdict.actual.contains("plus d'un mois après la demande du 2026-09-01"),
+            "{}",
+            verdict.actual
+        );
     }
 }

@@ -1,6 +1,8 @@
 //! How the harness judges: pure functions from observations to verdicts.
 //!
-//! No IO, no clock, no async here. Each assertion kind of the suite format
+//! No IO, no clock, no async here: a time a judge needs (when a deletion
+//! was asked, when GAR-07 looked) comes in the observation, read by the
+//! scenario from the run's clock. Each assertion kind of the suite format
 //! has one function; [`evaluate`] dispatches and adds the presentation
 //! (label, article, effective severity, evidence ids). The outcome of a check
 //! is folded from its assertions by [`fold`].

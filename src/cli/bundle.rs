@@ -1,7 +1,7 @@
 //! `entconf bundle keygen|sign|verify` and `entconf review`: the GTCN
 //! reviewers' certification bundle.
 
-use chrono::Utc;
+use entconf::evidence::{Clock as _, SystemClock};
 use entconf::bundle::{self, Bundle, SignatureState};
 use entconf::text::for_terminal;
 
@@ -143,7 +143,9 @@ pub(super) fn review(args: &ReviewArgs) -> anyhow::Result<Exit> {
         eprintln!("erreur : paquet altéré ({file}) : relecture refusée");
         return Ok(Exit::NotConformant);
     }
-    let reviewed = match bundle::review(&content, &decisions, &args.note, Utc::now(), &key) {
+    // The review is dated by the reviewer's real time.
+    let now = SystemClock::new().now();
+    let reviewed = match bundle::review(&content, &decisions, &args.note, now, &key) {
         Ok(reviewed) => reviewed,
         Err(error) => {
             eprintln!("erreur : {error}");

@@ -50,10 +50,14 @@ pub(super) fn run(args: RunArgs) -> anyhow::Result<Exit> {
         }
     };
     runtime()?.block_on(async move {
+        // The services the harness plays (IdPs, GAR web service) date what
+        // they send by the system clock, as the candidate checks it; the
+        // run keeps its own clock (`execute`).
+        let services: Arc<dyn Clock> = Arc::new(SystemClock::new());
         // The IdPs live as long as the run: dropping the handle stops them.
         let (sso, _idp) = match &target.sso {
             None => (None, None),
-            Some(sso) => match runner::start(sso).await {
+            Some(sso) => match runner::start(sso, Arc::clone(&services)).await {
                 Ok((running, world)) => {
                     eprintln!(
                         "Fournisseurs d'identité de test (ÉduConnect, ARENA) sur {}",
@@ -70,7 +74,7 @@ pub(super) fn run(args: RunArgs) -> anyhow::Result<Exit> {
         // The GAR web service, likewise.
         let (gar, _ressources) = match &target.gar {
             None => (None, None),
-            Some(gar) => match runner::start_ressources(gar).await {
+            Some(gar) => match runner::start_ressources(gar, Arc::clone(&services)).await {
                 Ok(running) => {
                     eprintln!(
                         "Service ressources du GAR de test sur {} (TLS, certificat client demandé){}",

@@ -1,8 +1,11 @@
 //! `entconf idp` (the test EduConnect and ARENA, served on their own for a
 //! staging ENT) and `entconf aaf generate` (the synthetic directory).
 
+use std::sync::Arc;
+
 use anyhow::Context as _;
 use entconf::aaf::{self, GenerateOptions};
+use entconf::evidence::{Clock, SystemClock};
 use entconf::idp::{ARENA_PATH, EDUCONNECT_PATH, IdpSettings, SigningKey};
 use entconf::runner;
 
@@ -43,9 +46,11 @@ pub(super) fn idp(args: IdpArgs) -> anyhow::Result<Exit> {
     };
     let directory = aaf::read_dir(&args.aaf)
         .with_context(|| format!("lecture de l'annuaire AAF {}", args.aaf.display()))?;
+    // A standalone IdP serves a real candidate: the system clock.
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock::new());
     let key = match &args.keys {
-        Some(dir) => SigningKey::load_or_create(dir, "entconf IdP de test"),
-        None => SigningKey::generate("entconf IdP de test"),
+        Some(dir) => SigningKey::load_or_create(dir, "entconf IdP de test", clock.as_ref()),
+        None => SigningKey::generate("entconf IdP de test", clock.as_ref()),
     }
     .context("clé de signature")?;
     let public_url = match &args.public_url {
@@ -69,6 +74,7 @@ pub(super) fn idp(args: IdpArgs) -> anyhow::Result<Exit> {
             args.public_url.is_some() || args.listen.port() != 0,
             key,
             directory,
+            clock,
         )
         .await
         .map_err(|why| anyhow::anyhow!(why))?;

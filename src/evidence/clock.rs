@@ -1,6 +1,13 @@
 //! Time as the harness reads it: wall-clock instants for records and a
 //! monotonic reading for durations. Injected so that snapshot tests get the
 //! same report on every run.
+//!
+//! The only place that reads the system's date: everything else takes it
+//! from a [`Clock`] it was given — the run's (`RunSettings::clock`: the
+//! record and the times scenarios observe), or the services' own (the IdPs
+//! and the GAR web service, which the candidate checks against real time),
+//! and judges receive the time in their observation. A test of tests/it
+//! fails on any other read (docs/design.md, « HTTP and evidence »).
 
 use std::time::{Duration, Instant};
 

@@ -26,6 +26,7 @@ use sha2::{Digest, Sha256};
 use tokio::net::TcpStream;
 use url::Url;
 
+use crate::evidence::Clock;
 use crate::idp::SigningKey;
 use crate::idp::listener::{Listening, listen, serve_http};
 
@@ -139,6 +140,9 @@ pub struct RessourcesService {
     identity: SigningKey,
     public_url: Mutex<Url>,
     log: Mutex<Log>,
+    /// Dates the calls logged: the service's own clock, as the GAR's, not
+    /// the run's (it serves the candidate, which lives in real time).
+    clock: Arc<dyn Clock>,
 }
 
 impl std::fmt::Debug for RessourcesService {
@@ -161,11 +165,13 @@ pub struct Received {
 impl RessourcesService {
     /// A service that accepts `declared_pem` (the candidate's client
     /// certificate), identified by `identity` (its server certificate, which
-    /// the candidate trusts), reached at `public_url`.
+    /// the candidate trusts), reached at `public_url`, dating its log by
+    /// `clock`.
     pub fn new(
         declared_pem: &str,
         identity: SigningKey,
         public_url: Url,
+        clock: Arc<dyn Clock>,
     ) -> Result<Self, RessourcesError> {
         let declared = openssl::x509::X509::from_pem(declared_pem.as_bytes())
             .and_then(|cert| cert.to_der())
@@ -175,6 +181,7 @@ impl RessourcesService {
             identity,
             public_url: Mutex::new(public_url),
             log: Mutex::new(Log::default()),
+            clock,
         })
     }
 
@@ -482,7 +489,7 @@ async fn answer(
     let seq = log.next;
     log.calls.push(RessourcesCall {
         seq,
-        at: chrono::Utc::now(),
+        at: service.clock.now(),
         method: method.to_string(),
         path: shown_path,
         accept: headers

@@ -18,6 +18,7 @@ use openssl::x509::{X509, X509NameBuilder};
 use sha2::{Digest, Sha256};
 
 use super::IdpError;
+use crate::evidence::Clock;
 
 const KEY_FILE: &str = "test-only-idp-key.pem";
 const CERT_FILE: &str = "test-only-idp-cert.pem";
@@ -44,9 +45,10 @@ impl fmt::Debug for SigningKey {
 
 impl SigningKey {
     /// A fresh 2048-bit RSA key and a one-year self-signed certificate
-    /// naming `common_name`.
-    pub fn generate(common_name: &str) -> Result<Self, IdpError> {
-        Self::generate_for(common_name, None)
+    /// naming `common_name`, dated by `clock` (the clock of the service
+    /// the key belongs to: the candidate checks the dates against its own).
+    pub fn generate(common_name: &str, clock: &dyn Clock) -> Result<Self, IdpError> {
+        Self::generate_for(common_name, None, clock)
     }
 
     /// A fresh key and a one-year self-signed TLS certificate: for a
@@ -56,24 +58,32 @@ impl SigningKey {
         common_name: &str,
         tls: TlsRole,
         hosts: &[String],
+        clock: &dyn Clock,
     ) -> Result<Self, IdpError> {
-        Self::generate_for(common_name, Some((tls, hosts)))
+        Self::generate_for(common_name, Some((tls, hosts)), clock)
     }
 
     fn generate_for(
         common_name: &str,
         tls: Option<(TlsRole, &[String])>,
+        clock: &dyn Clock,
     ) -> Result<Self, IdpError> {
         let rsa = Rsa::generate(2048).map_err(crypto)?;
         let key = PKey::from_rsa(rsa).map_err(crypto)?;
-        let cert = self_signed(&key, common_name, tls)?;
+        let cert = self_signed(&key, common_name, tls, clock.now().timestamp())?;
         Self::from_parts(key, &cert)
     }
 
     /// Reads the key and certificate kept in `dir`, creating them first if
     /// the folder holds none (the files are marked test-only by name).
-    pub fn load_or_create(dir: &Path, common_name: &str) -> Result<Self, IdpError> {
-        Self::kept(dir, (KEY_FILE, CERT_FILE), || Self::generate(common_name))
+    pub fn load_or_create(
+        dir: &Path,
+        common_name: &str,
+        clock: &dyn Clock,
+    ) -> Result<Self, IdpError> {
+        Self::kept(dir, (KEY_FILE, CERT_FILE), clock, || {
+            Self::generate(common_name, clock)
+        })
     }
 
     /// As [`Self::load_or_create`], for the TLS certificate of a server
@@ -82,15 +92,17 @@ impl SigningKey {
         dir: &Path,
         common_name: &str,
         hosts: &[String],
+        clock: &dyn Clock,
     ) -> Result<Self, IdpError> {
-        Self::kept(dir, (TLS_KEY_FILE, TLS_CERT_FILE), || {
-            Self::generate_tls(common_name, TlsRole::Server, hosts)
+        Self::kept(dir, (TLS_KEY_FILE, TLS_CERT_FILE), clock, || {
+            Self::generate_tls(common_name, TlsRole::Server, hosts, clock)
         })
     }
 
     fn kept(
         dir: &Path,
         (key_file, cert_file): (&str, &str),
+        clock: &dyn Clock,
         generate: impl FnOnce() -> Result<Self, IdpError>,
     ) -> Result<Self, IdpError> {
         let key_path = dir.join(key_file);
@@ -113,7 +125,8 @@ impl SigningKey {
             path: cert_path.display().to_string(),
             reason: error.to_string(),
         })?;
-        let in_a_week = Asn1Time::days_from_now(7).map_err(crypto)?;
+        let in_a_week =
+            Asn1Time::from_unix(clock.now().timestamp() + 7 * DAY).map_err(crypto)?;
         if cert.not_after() < in_a_week {
             return Err(IdpError::Key {
                 path: cert_path.display().to_string(),
@@ -195,10 +208,15 @@ pub enum TlsRole {
     Client,
 }
 
+/// Seconds in a day, for certificate dates.
+const DAY: i64 = 86_400;
+
+/// A self-signed certificate for `key`, issued at `now` (Unix seconds).
 fn self_signed(
     key: &PKey<Private>,
     common_name: &str,
     tls: Option<(TlsRole, &[String])>,
+    now: i64,
 ) -> Result<X509, IdpError> {
     let mut name = X509NameBuilder::new().map_err(crypto)?;
     name.append_entry_by_text("CN", common_name)
@@ -219,9 +237,8 @@ fn self_signed(
     builder.set_pubkey(key).map_err(crypto)?;
     // A day early: a peer whose clock is a little behind must not see a
     // certificate "not yet valid".
-    let not_before =
-        Asn1Time::from_unix(chrono::Utc::now().timestamp() - 86_400).map_err(crypto)?;
-    let not_after = Asn1Time::days_from_now(365).map_err(crypto)?;
+    let not_before = Asn1Time::from_unix(now - DAY).map_err(crypto)?;
+    let not_after = Asn1Time::from_unix(now + 365 * DAY).map_err(crypto)?;
     builder.set_not_before(&not_before).map_err(crypto)?;
     builder.set_not_after(&not_after).map_err(crypto)?;
     if let Some((role, hosts)) = tls {

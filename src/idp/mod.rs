@@ -176,17 +176,23 @@ pub struct Idp {
     registry: Mutex<Registry>,
     evidence: Mutex<Option<EvidenceSink>>,
     directory: Vec<Scenario>,
+    /// The clock the IdPs date their tokens and assertions by: their own,
+    /// not the run's, since the candidate checks those dates against its
+    /// real time (a test run's fixed clock would make every token stale).
+    clock: Arc<dyn Clock>,
 }
 
 impl Idp {
     /// IdPs signing with `key`; `rogue` signs what the candidate must not
     /// trust. `directory` lists the people offered on the interactive login
     /// page when a browser arrives without a scenario (standalone use).
+    /// `clock` dates what they issue: the system clock, as the candidate's.
     pub fn new(
         settings: IdpSettings,
         key: SigningKey,
         rogue: SigningKey,
         directory: Vec<Scenario>,
+        clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
             settings: Mutex::new(settings),
@@ -195,7 +201,14 @@ impl Idp {
             registry: Mutex::new(Registry::default()),
             evidence: Mutex::new(None),
             directory,
+            clock,
         }
+    }
+
+    /// The clock the IdPs date what they issue by; the harness's other
+    /// messages to the candidate (the GAR's requests) use it too.
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        Arc::clone(&self.clock)
     }
 
     /// Records the IdP's side of the exchanges into a run's evidence.

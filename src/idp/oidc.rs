@@ -16,7 +16,7 @@ use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use openidconnect::core::{
     CoreGenderClaim, CoreJsonWebKey, CoreJsonWebKeySet, CoreJweContentEncryptionAlgorithm,
     CoreJwsSigningAlgorithm, CoreRsaPrivateSigningKey,
@@ -449,7 +449,7 @@ pub(crate) fn id_token(
     attack: Option<Attack>,
 ) -> Result<String, IdpError> {
     let settings = idp.settings();
-    let now = Utc::now();
+    let now = idp.clock.now();
     let mut issuer = idp.educonnect_issuer();
     let mut audience = settings.client_id.clone();
     let mut expiry = now + Duration::minutes(10);

@@ -293,7 +293,7 @@ pub(crate) fn respond(
     victim: Option<&Identity>,
     attack: Option<Attack>,
 ) -> Result<String, IdpError> {
-    let now = Utc::now();
+    let now = idp.clock.now();
     let issuer = service.entity_id(idp);
     let mut assertion = AssertionParts {
         id: format!("_a{}", hex_id()),

@@ -219,7 +219,7 @@ pub(crate) fn count_reader(context: &Context, truth: &GroundTruth) -> Result<Cou
             return Err(format!("jeton du compte académique indisponible : {why}"));
         }
     };
-    let today = paris_date(chrono::Utc::now());
+    let today = paris_date(context.clock.now());
     let mut schools = Vec::new();
     for (role, change) in [
         (Role::Exported, CountChange::Minus(1)),

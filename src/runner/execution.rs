@@ -47,6 +47,9 @@ pub(crate) struct Context {
     pub(crate) deletions: super::once::RunOnce<crate::check::DeletionObservation>,
     /// Identifier of the run (the lot of seeded data).
     pub(crate) run_id: String,
+    /// The run's clock: scenarios take from it the times they record in an
+    /// observation, so that judges never read a clock.
+    pub(crate) clock: Arc<dyn crate::evidence::Clock>,
     /// Where downloads are written before being read (inside the run's
     /// report folder when run from the command line).
     pub(crate) scratch: std::path::PathBuf,

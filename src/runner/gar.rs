@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
+
 use super::execution::Context;
 use super::once::Shared;
 use super::sso::SsoSetup;
@@ -396,12 +398,19 @@ fn certificates(metadata: &str) -> Vec<Vec<u8>> {
         .collect()
 }
 
-fn authn_request(id: &str, destination: &reqwest::Url) -> String {
-    authn_request_from(id, destination, GAR_SP_ENTITY, GAR_SP_ACS)
+/// The GAR's `AuthnRequest`, issued at `issued`.
+fn authn_request(id: &str, destination: &reqwest::Url, issued: DateTime<Utc>) -> String {
+    authn_request_from(id, destination, GAR_SP_ENTITY, GAR_SP_ACS, issued)
 }
 
-fn authn_request_from(id: &str, destination: &reqwest::Url, issuer: &str, acs: &str) -> String {
-    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+fn authn_request_from(
+    id: &str,
+    destination: &reqwest::Url,
+    issuer: &str,
+    acs: &str,
+    issued: DateTime<Utc>,
+) -> String {
+    let now = issued.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     format!(
         r#"<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="{id}" Version="2.0" IssueInstant="{now}" Destination="{destination}" AssertionConsumerServiceURL="{acs}" ProtocolBinding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"><saml:Issuer>{issuer}</saml:Issuer><samlp:NameIDPolicy Format="urn:oasis:names:tc:SAML:2.0:nameid-format:transient" AllowCreate="true"/></samlp:AuthnRequest>"#,
         destination = crate::text::escape_xml(destination.as_str()),
@@ -663,12 +672,20 @@ async fn gather_sso(context: &Arc<Context>) -> Result<GarSsoObservation, String>
         .and_then(|body| String::from_utf8(body).map_err(|_| "métadonnées non UTF-8".to_owned()));
     let certificates = metadata.as_deref().map(certificates).unwrap_or_default();
     let request_id = format!("_gar{}", crate::idp::random_token().replace(['-', '_'], ""));
+    // The requests are dated as the services the harness plays date what
+    // they send (the IdPs' clock, the system's), not by the run's clock:
+    // the candidate's IdP checks IssueInstant against its real time.
+    let issued = context
+        .sso_world("l'élève se connecte par ÉduConnect")?
+        .idp
+        .clock()
+        .now();
     let mut request_url = sso_url.clone();
     request_url
         .query_pairs_mut()
         .append_pair(
             "SAMLRequest",
-            &redirect_encoded(&authn_request(&request_id, &sso_url)),
+            &redirect_encoded(&authn_request(&request_id, &sso_url, issued)),
         )
         .append_pair("RelayState", "entconf-gar");
     let mut visit_urls = vec![request_url];
@@ -680,7 +697,7 @@ async fn gather_sso(context: &Arc<Context>) -> Result<GarSsoObservation, String>
         );
         url.query_pairs_mut().append_pair(
             "SAMLRequest",
-            &redirect_encoded(&authn_request_from(&id, &sso_url, issuer, acs)),
+            &redirect_encoded(&authn_request_from(&id, &sso_url, issuer, acs, issued)),
         );
         visit_urls.push(url);
     }
@@ -704,7 +721,9 @@ async fn gather_sso(context: &Arc<Context>) -> Result<GarSsoObservation, String>
         metadata_url,
         metadata,
         certificates,
-        checked_at: chrono::Utc::now(),
+        // The run's time, which a test fixes: GAR-07 judges the
+        // certificates' and the assertion's validity at this instant.
+        checked_at: context.clock.now(),
         sp_entity: GAR_SP_ENTITY.to_owned(),
         acs: GAR_SP_ACS.to_owned(),
         request_id,

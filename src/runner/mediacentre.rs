@@ -8,6 +8,7 @@ use std::sync::Arc;
 use super::execution::Context;
 use super::once::Shared;
 use crate::check::GarMediacentreObservation;
+use crate::evidence::Clock;
 use crate::gar::{Asked, RessourcesService, RunningRessources, spawn_ressources};
 use crate::idp::{SigningKey, TlsRole};
 use crate::probe::ReceivedRequest;
@@ -22,8 +23,13 @@ pub enum GarSetup {
     Failed(String),
 }
 
-/// Starts the service a target's `[gar]` section describes.
-pub async fn start_ressources(gar: &GarTarget) -> Result<RunningRessources, String> {
+/// Starts the service a target's `[gar]` section describes, dating its
+/// certificate and its log by `clock` (the system clock: the candidate
+/// checks the certificate against its own real time).
+pub async fn start_ressources(
+    gar: &GarTarget,
+    clock: Arc<dyn Clock>,
+) -> Result<RunningRessources, String> {
     let mut hosts = vec![gar.ressources_listen.ip().to_string()];
     if let Some(host) = gar.ressources_public_url.host_str() {
         let host = host
@@ -36,14 +42,15 @@ pub async fn start_ressources(gar: &GarTarget) -> Result<RunningRessources, Stri
     }
     let name = "entconf — service ressources du GAR (test uniquement)";
     let identity = match &gar.ressources_keys {
-        Some(dir) => SigningKey::load_or_create_tls(dir, name, &hosts),
-        None => SigningKey::generate_tls(name, TlsRole::Server, &hosts),
+        Some(dir) => SigningKey::load_or_create_tls(dir, name, &hosts, clock.as_ref()),
+        None => SigningKey::generate_tls(name, TlsRole::Server, &hosts, clock.as_ref()),
     }
     .map_err(|error| error.to_string())?;
     let service = RessourcesService::new(
         &gar.client_certificate,
         identity,
         gar.ressources_public_url.clone(),
+        clock,
     )
     .map_err(|error| error.to_string())?;
     spawn_ressources(gar.ressources_listen, Arc::new(service))

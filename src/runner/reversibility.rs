@@ -217,6 +217,8 @@ impl<'a> Scene<'a> {
         exchanges: &mut Vec<String>,
     ) -> Result<(reqwest::Url, Option<String>), ArchiveRead> {
         let shown = self.shown(url);
+        // tokio's instant, not the run's clock: a deadline must pass even
+        // when the run's clock is fixed (its monotonic reading stays zero).
         let deadline = tokio::time::Instant::now() + self.timeout;
         let mut wait = Duration::from_millis(100);
         loop {
@@ -411,7 +413,7 @@ impl<'a> Scene<'a> {
         match self.follow_to(&follow, "lien", exchanges).await {
             Err(archive) => job.archive = archive,
             Ok((link, expire)) => {
-                job.finished_at = Some(chrono::Utc::now());
+                job.finished_at = Some(self.context.clock.now());
                 let (archive, bytes) = self.fetch(&link, name, true, exchanges).await;
                 job.archive = archive;
                 kept = bytes;
@@ -797,7 +799,8 @@ async fn after_expiry(
         finished + chrono::Duration::from_std(observation.ttl).unwrap_or_default(),
         |e| e.min(latest),
     );
-    let wait = (until - chrono::Utc::now()).to_std().unwrap_or_default() + Duration::from_secs(1);
+    let wait =
+        (until - context.clock.now()).to_std().unwrap_or_default() + Duration::from_secs(1);
     tokio::time::sleep(wait).await;
     let scene = Scene::new(context, Capability::ExportApi)?;
     let attempt = scene
@@ -1177,7 +1180,7 @@ async fn gather_deletion(
     };
     let mut asked = Vec::new();
     for deletion in &planned {
-        let asked_at = chrono::Utc::now();
+        let asked_at = context.clock.now();
         let body = json!({ "perimetre": deletion.kind, "id": deletion.id });
         let (started, certificate) = scene.delete(&body, &mut exchanges).await;
         asked.push(AskedDeletion {
@@ -1397,7 +1400,7 @@ impl Scene<'_> {
                 return (attempt, Fetched::Undelivered("suivi sans issue".to_owned()));
             }
         };
-        let certified_at = chrono::Utc::now();
+        let certified_at = self.context.clock.now();
         let mut copies = Vec::new();
         for _ in 0..2 {
             let mut jar = self.jar(Some(&self.controller));

@@ -33,7 +33,13 @@ pub struct RunSettings {
     pub jobs: usize,
     /// Identifier of the run.
     pub run_id: String,
-    /// Time source (fixed in tests).
+    /// The run's time: it stamps the record and its evidence, and the
+    /// scenarios read the times they observe from it (the statistics
+    /// period, when a deletion was asked, when a certificate was checked),
+    /// which the judges then compare with the candidate's own dates. The
+    /// system clock in production; fixed in tests whose candidate dates
+    /// nothing, live against one that does (the reference ENT). The
+    /// services the harness plays keep their own clock (`runner::start`).
     pub clock: Arc<dyn Clock>,
     /// Invocation details kept in the record.
     pub options: RunOptionsInfo,
@@ -146,6 +152,7 @@ pub async fn run(
         export_expiry: super::once::RunOnce::default(),
         deletions: super::once::RunOnce::default(),
         run_id: settings.run_id.clone(),
+        clock: Arc::clone(&clock),
         scratch: settings
             .scratch
             .clone()

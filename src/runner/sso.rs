@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use super::execution::Context;
 use crate::aaf::Directory;
 use crate::check::Person;
+use crate::evidence::Clock;
 use crate::idp::{self, Identity, Idp, IdpSettings, RunningIdp, Scenario, SigningKey};
 use crate::probe::LoginPlan;
 use crate::suite::{Capability, SecretSlot, SsoService, SsoTarget, VirtualUser};
@@ -35,13 +36,18 @@ pub enum SsoSetup {
     Failed(String),
 }
 
-/// Starts the IdPs a target's `[sso]` section describes.
-pub async fn start(sso: &SsoTarget) -> Result<(RunningIdp, Arc<SsoWorld>), String> {
+/// Starts the IdPs a target's `[sso]` section describes, dating what they
+/// issue by `clock` (the system clock: the candidate checks those dates
+/// against its own real time, whatever clock the run keeps).
+pub async fn start(
+    sso: &SsoTarget,
+    clock: Arc<dyn Clock>,
+) -> Result<(RunningIdp, Arc<SsoWorld>), String> {
     let directory = crate::aaf::read_dir(&sso.aaf)
         .map_err(|error| format!("annuaire AAF {} illisible : {error}", sso.aaf.display()))?;
     let key = match &sso.idp_keys {
-        Some(dir) => SigningKey::load_or_create(dir, "entconf IdP de test"),
-        None => SigningKey::generate("entconf IdP de test"),
+        Some(dir) => SigningKey::load_or_create(dir, "entconf IdP de test", clock.as_ref()),
+        None => SigningKey::generate("entconf IdP de test", clock.as_ref()),
     }
     .map_err(|error| error.to_string())?;
     let secret = match &sso.client_secret {
@@ -54,22 +60,24 @@ pub async fn start(sso: &SsoTarget) -> Result<(RunningIdp, Arc<SsoWorld>), Strin
         client_secret: secret,
         redirect_uris: Vec::new(),
     };
-    launch(sso.idp_listen, settings, true, key, directory).await
+    launch(sso.idp_listen, settings, true, key, directory, clock).await
 }
 
 /// Starts IdPs on `addr` for `directory` (the demo and `entconf idp` pass
-/// their own). Unless `keep_url`, the public URL becomes `http://<bound
-/// address>` once the port is known.
+/// their own), dating what they issue by `clock`. Unless `keep_url`, the
+/// public URL becomes `http://<bound address>` once the port is known.
 pub async fn launch(
     addr: std::net::SocketAddr,
     settings: IdpSettings,
     keep_url: bool,
     key: SigningKey,
     directory: Directory,
+    clock: Arc<dyn Clock>,
 ) -> Result<(RunningIdp, Arc<SsoWorld>), String> {
-    let rogue = SigningKey::generate("entconf clé inconnue").map_err(|e| e.to_string())?;
+    let rogue = SigningKey::generate("entconf clé inconnue", clock.as_ref())
+        .map_err(|e| e.to_string())?;
     let people = interactive_people(&directory);
-    let idp = Arc::new(Idp::new(settings, key, rogue, people));
+    let idp = Arc::new(Idp::new(settings, key, rogue, people, clock));
     let running = idp::spawn(addr, Arc::clone(&idp))
         .await
         .map_err(|error| error.to_string())?;

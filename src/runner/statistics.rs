@@ -58,7 +58,7 @@ async fn gather(context: &Context, spec: &StatsSpec) -> Result<StatsObservation,
             }
         }
     }
-    let first_day = paris_date(chrono::Utc::now());
+    let first_day = paris_date(context.clock.now());
     let activity = play(context, &world, spec).await;
     if !stats.latency.is_zero() {
         tokio::time::sleep(stats.latency).await;
@@ -72,7 +72,7 @@ async fn gather(context: &Context, spec: &StatsSpec) -> Result<StatsObservation,
         academie: stats.academie.clone(),
         schools: stats.schools.clone(),
         viewers,
-        period: Period::covering(first_day, paris_date(chrono::Utc::now())),
+        period: Period::covering(first_day, paris_date(context.clock.now())),
         separator: spec.csv_separator,
     };
     let reading = read_statistics(&context.probe, &plan).await?;
@@ -180,6 +180,9 @@ async fn visit(
             return record;
         }
     };
+    // The real duration, not the run's clock: it bounds what the candidate
+    // measured of the same visit, in real time, even when the run's clock
+    // is fixed (whose durations are all zero).
     let began = Instant::now();
     record.trace = log_in(&context.probe, &world.idp, &plan)
         .await

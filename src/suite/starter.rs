@@ -663,8 +663,13 @@ mod tests {
         let text = target_template(&url("https://recette.ent.example/"), &catalog);
         let dir = std::env::temp_dir().join(format!("entconf-starter-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("dir");
-        let key = crate::idp::SigningKey::generate_tls("client", crate::idp::TlsRole::Client, &[])
-            .expect("key");
+        let key = crate::idp::SigningKey::generate_tls(
+            "client",
+            crate::idp::TlsRole::Client,
+            &[],
+            &crate::evidence::SystemClock::new(),
+        )
+        .expect("key");
         std::fs::write(dir.join("mediacentre-client.pem"), key.cert_pem()).expect("cert");
         std::fs::write(dir.join("ent-sftp.pub"), "ssh-ed25519 AAAA ent\n").expect("ssh key");
         // Every setting on, as someone who uncommented them all.

@@ -1675,8 +1675,13 @@ ABSENT = { env = "NOT_SET" }
     fn gar_section_reads_the_certificate_and_defaults_to_https() {
         let dir = std::env::temp_dir().join(format!("entconf-gar-target-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("dir");
-        let key = crate::idp::SigningKey::generate_tls("client", crate::idp::TlsRole::Client, &[])
-            .expect("key");
+        let key = crate::idp::SigningKey::generate_tls(
+            "client",
+            crate::idp::TlsRole::Client,
+            &[],
+            &crate::evidence::SystemClock::new(),
+        )
+        .expect("key");
         std::fs::write(dir.join("client.pem"), key.cert_pem()).expect("cert");
         std::fs::write(
             dir.join("key.pem"),

@@ -16,7 +16,7 @@ use entconf::report::RunRecord;
 use entconf::runner::{Cancellation, Plan, Selection, run};
 use serde_json::json;
 
-use super::support::{catalog, outcome, serve, settings, target};
+use super::support::{catalog, outcome, live_settings, serve, target};
 
 /// A candidate whose API accepts everything and serves `archive` as every
 /// export.
@@ -66,7 +66,8 @@ async fn run_export(archive: Vec<u8>, name: &str) -> (RunRecord, std::path::Path
         ..Selection::default()
     };
     let plan = Plan::new(&catalog, &selection).expect("plan");
-    let mut settings = settings(2);
+    // The link's expiry is judged against the time the job ended.
+    let mut settings = live_settings(2);
     let mut target = target(&format!("http://{addr}"));
     demo.attach(&mut target, &mut settings).expect("attach");
     let scratch =

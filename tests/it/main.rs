@@ -1,10 +1,11 @@
 //! The one integration-test binary: the fault matrix, suites, reports, the
-//! command line, `entconf init` and the target reference, the scheduler,
-//! hostile candidates, and peers no one here wrote (xmlsec1, PyJWT,
-//! jwcrypto, Authlib).
+//! clock, the command line, `entconf init` and the target reference, the
+//! scheduler, hostile candidates, and peers no one here wrote (xmlsec1,
+//! PyJWT, jwcrypto, Authlib).
 
 mod campaign;
 mod certification;
+mod clock;
 mod cli;
 mod docs;
 mod export;

@@ -350,16 +350,26 @@ fn curl() -> Option<&'static str> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn curl_reaches_the_gar_web_service_only_with_the_declared_certificate() {
     use entconf::gar::{Asked, Presented, RessourcesService, resources_for, spawn_ressources};
+    use entconf::evidence::{Clock, SystemClock};
     use entconf::idp::{SigningKey, TlsRole};
     let Some(curl) = curl() else { return };
     let dir = scratch("gar-ws");
-    let declared =
-        SigningKey::generate_tls("médiacentre déclaré", TlsRole::Client, &[]).expect("client key");
-    let other = SigningKey::generate_tls("autre client", TlsRole::Client, &[]).expect("other key");
+    // curl checks the certificates against the real time.
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock::new());
+    let declared = SigningKey::generate_tls(
+        "médiacentre déclaré",
+        TlsRole::Client,
+        &[],
+        clock.as_ref(),
+    )
+    .expect("client key");
+    let other = SigningKey::generate_tls("autre client", TlsRole::Client, &[], clock.as_ref())
+        .expect("other key");
     let server = SigningKey::generate_tls(
         "service ressources",
         TlsRole::Server,
         &["127.0.0.1".to_owned()],
+        clock.as_ref(),
     )
     .expect("server key");
     for (name, key) in [("declared", &declared), ("other", &other)] {
@@ -371,8 +381,8 @@ async fn curl_reaches_the_gar_web_service_only_with_the_declared_certificate() {
         .expect("key");
     }
     let placeholder = reqwest::Url::parse("https://127.0.0.1/").expect("url");
-    let service =
-        RessourcesService::new(&declared.cert_pem(), server, placeholder).expect("service");
+    let service = RessourcesService::new(&declared.cert_pem(), server, placeholder, clock)
+        .expect("service");
     std::fs::write(dir.join("ca.pem"), service.certificate_pem()).expect("ca");
     let running = spawn_ressources(
         std::net::SocketAddr::from(([127, 0, 0, 1], 0)),

@@ -11,7 +11,7 @@ use entconf::suite::{Reference, Severity};
 use quick_junit::{NonSuccessKind, Report, TestCaseStatus};
 use regex::Regex;
 
-use super::support::run_selected;
+use super::support::{run_selected, run_selected_with, settings};
 
 /// The reference ENT listens on a random port, and the suite digest changes
 /// with every edit of the suite file.
@@ -30,7 +30,8 @@ const FAULTS: [Fault; 3] = [
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn console_and_junit_of_a_faulty_run() {
-    let record = run_selected(&FAULTS, 1, &footer()).await;
+    // The fixed clock: the snapshot's dates and durations do not move.
+    let record = run_selected_with(&FAULTS, &footer(), settings(1)).await;
     insta::assert_snapshot!(
         "console_faulty_run",
         stable(&report::console::render(&record))
@@ -96,7 +97,8 @@ async fn console_and_junit_of_a_faulty_run() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn results_json_round_trips_and_reports_are_written() {
-    let record = run_selected(&FAULTS, 2, &footer()).await;
+    // The fixed clock: the snapshot's dates and durations do not move.
+    let record = run_selected_with(&FAULTS, &footer(), settings(2)).await;
     let json = report::to_json(&record).expect("json");
     let back = report::from_json(&json).expect("parse back");
     assert_eq!(back.checks, record.checks);

@@ -1,5 +1,7 @@
-//! Running the harness in-process against the reference ENT, with a fixed
-//! clock so that records are reproducible.
+//! Running the harness in-process: against mock candidates with a fixed
+//! clock, so that records are reproducible; against the reference ENT with
+//! the system clock, since it dates its certificates, links and statistics
+//! by the real time and the judges compare those dates with the run's.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -7,7 +9,7 @@ use std::sync::Arc;
 use chrono::{TimeZone, Utc};
 use ent_server::Fault;
 use entconf::check::Outcome;
-use entconf::evidence::FixedClock;
+use entconf::evidence::{Clock, FixedClock, SystemClock};
 use entconf::report::{Harness, RunOptionsInfo, RunRecord};
 use entconf::runner::{Cancellation, Plan, RunSettings, Selection, run};
 use entconf::suite::{Catalog, Environment, Target, embedded_sources, load, parse_target};
@@ -41,16 +43,22 @@ pub(crate) fn target(base_url: &str) -> Target {
     parse_target("test.toml", &text, None, &NoEnvironment).expect("test target")
 }
 
-/// Settings with a fixed clock, fixed run id and `jobs` workers.
-pub(crate) fn settings(jobs: usize) -> RunSettings {
+/// The tests' fixed clock: 2026-09-01 08:30 UTC, every duration zero.
+pub(crate) fn fixed_clock() -> Arc<dyn Clock> {
     let instant = Utc
         .with_ymd_and_hms(2026, 9, 1, 8, 30, 0)
         .single()
         .expect("valid date");
+    Arc::new(FixedClock(instant))
+}
+
+/// Settings with a fixed clock, fixed run id and `jobs` workers, for a
+/// candidate whose answers do not depend on the date.
+pub(crate) fn settings(jobs: usize) -> RunSettings {
     RunSettings {
         jobs,
         run_id: "reference-20260901-083000".to_owned(),
-        clock: Arc::new(FixedClock(instant)),
+        clock: fixed_clock(),
         options: RunOptionsInfo {
             selection: Vec::new(),
             jobs,
@@ -65,17 +73,38 @@ pub(crate) fn settings(jobs: usize) -> RunSettings {
     }
 }
 
+/// As [`settings`], with the system clock: for a run against the reference
+/// ENT, whose dates (certificates, link expiries, deletion certificates,
+/// statistics days) the judges compare with the times the run observed.
+pub(crate) fn live_settings(jobs: usize) -> RunSettings {
+    RunSettings {
+        clock: Arc::new(SystemClock::new()),
+        ..settings(jobs)
+    }
+}
+
 /// Runs every check against the reference ENT seeded with `faults`, with
 /// the harness's IdPs it trusts.
 pub(crate) async fn run_reference(faults: &[Fault], jobs: usize) -> RunRecord {
     run_selected(faults, jobs, &Selection::default()).await
 }
 
-/// Runs the selected checks against the reference ENT seeded with `faults`.
+/// Runs the selected checks against the reference ENT seeded with `faults`,
+/// on the system clock.
 pub(crate) async fn run_selected(
     faults: &[Fault],
     jobs: usize,
     selection: &Selection,
+) -> RunRecord {
+    run_selected_with(faults, selection, live_settings(jobs)).await
+}
+
+/// As [`run_selected`], with `settings` (a fixed clock for a snapshot of
+/// checks that read no date).
+pub(crate) async fn run_selected_with(
+    faults: &[Fault],
+    selection: &Selection,
+    mut settings: RunSettings,
 ) -> RunRecord {
     let demo = entconf::demo::start(faults.iter().copied().collect::<BTreeSet<_>>())
         .await
@@ -83,7 +112,6 @@ pub(crate) async fn run_selected(
     let server = &demo.server;
     let catalog = catalog();
     let plan = Plan::new(&catalog, selection).expect("plan");
-    let mut settings = settings(jobs);
     settings.options.demo_faults = faults.iter().map(|f| f.name().to_owned()).collect();
     let sink = Arc::new(|_: &entconf::runner::RunEvent| {});
     let mut target = target(&server.base_url());
@@ -137,13 +165,16 @@ pub(crate) async fn test_idp(
         client_secret: secret.to_owned(),
         redirect_uris: Vec::new(),
     };
-    let key = entconf::idp::SigningKey::generate("tests").expect("key");
+    // The IdPs date their tokens by the real time, as the candidate checks.
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock::new());
+    let key = entconf::idp::SigningKey::generate("tests", clock.as_ref()).expect("key");
     entconf::runner::launch(
         std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, 0)),
         settings,
         false,
         key,
         entconf::aaf::generate(&entconf::aaf::GenerateOptions::default()),
+        clock,
     )
     .await
     .expect("IdPs start")
