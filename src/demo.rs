@@ -284,7 +284,6 @@ pub async fn start_with(
         }),
         reversibility: Some(ReversibilityConfig {
             accounts: controllers.clone(),
-            import: None,
         }),
     };
     let server = ent_server::spawn(config).await?;
