@@ -296,7 +296,6 @@ pub async fn start_with(
         }),
         reversibility: Some(ReversibilityConfig {
             accounts: controllers.clone(),
-            import: None,
         }),
     };
     let server = ent_server::spawn(config).await?;

@@ -11,7 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::DateTime;
 
-use crate::reversibility::format::{FORMAT, MANIFEST, Records, VERSION};
+use crate::reversibility::format::{FORMAT, FileRecord, MANIFEST, Records, VERSION};
+use crate::reversibility::import::{Kind, LeftOut};
 use crate::reversibility::{Examined, Item, Role, SeededSchool, marker};
 use crate::suite::ExportRule;
 
@@ -920,22 +921,17 @@ fn instant(date: &str) -> String {
 /// Every record of an export written with natural keys only (UAI, join
 /// keys, class codes, file hashes, instants), so that two exports made by
 /// different ENTs, with different ids, compare.
-fn canonical(examined: &Examined) -> BTreeSet<String> {
-    let records = &examined.records;
+fn canonical(records: &Records, sha: &dyn Fn(&FileRecord) -> String) -> BTreeSet<String> {
     let index = Index::new(records);
     let uai: BTreeMap<&str, &str> = records
         .ecoles
         .iter()
         .map(|s| (s.id.as_str(), s.uai.as_deref().unwrap_or("?")))
         .collect();
-    let sha = |path: &str| match examined.digests.get(path) {
-        Some(Ok((sha, _))) => sha.clone(),
-        _ => "?".to_owned(),
-    };
     let file_name: BTreeMap<&str, String> = records
         .fichiers
         .iter()
-        .map(|f| (f.id.as_str(), format!("{} {}", f.nom, sha(&f.chemin))))
+        .map(|f| (f.id.as_str(), format!("{} {}", f.nom, sha(f))))
         .collect();
     let sorted = |items: Vec<String>| {
         let mut items = items;
@@ -1049,26 +1045,41 @@ fn canonical(examined: &Examined) -> BTreeSet<String> {
             f.nom,
             f.media_type,
             index.who(&f.proprietaire),
-            sha(&f.chemin)
+            sha(f)
         ));
     }
     out
 }
 
 fn round_trip(observed: &ExportObservation) -> Verdict {
-    let expected = "l'export de l'école, importé par l'ENT de référence (le successeur) puis \
-                    réexporté, redonne chaque école, classe, personne, élément, lien, date et \
-                    fichier";
+    let expected = "l'export de l'école, relu par le lecteur de référence d'entconf (un \
+                    successeur strict qui ne connaît que le format publié), redonne chaque école, \
+                    classe, personne, élément, lien, date et fichier";
     let original = match observed.school.archive.examined(expected) {
         Ok(examined) => examined,
         Err(verdict) => return verdict,
     };
-    let (again, ignored) = match &observed.round_trip {
-        Ok(result) => result,
+    let reimported = match &observed.round_trip {
+        Ok(reimported) => reimported,
         Err(why) => return Verdict::error(expected, why.clone()),
     };
-    let before = canonical(original);
-    let after = again.as_deref().map(canonical).unwrap_or_default();
+    let before = canonical(&original.records, &|f| {
+        match original.digests.get(&f.chemin) {
+            Some(Ok((sha, _))) => sha.clone(),
+            _ => "?".to_owned(),
+        }
+    });
+    let (after, ignored) = match reimported.as_ref() {
+        // The reader's files carry the digest of the bytes it read.
+        Ok(imported) => (
+            canonical(&imported.records, &|f| f.sha256.clone()),
+            left_out(&imported.left_out),
+        ),
+        Err(refusal) => (
+            BTreeSet::new(),
+            vec![format!("archive illisible, rien n'est repris : {refusal}")],
+        ),
+    };
     let mut problems: Vec<String> = before
         .difference(&after)
         .map(|lost| format!("perdu : {}", excerpt(lost)))
@@ -1077,17 +1088,48 @@ fn round_trip(observed: &ExportObservation) -> Verdict {
         // First: it says why the losses below happened.
         problems.insert(
             0,
-            format!("l'importateur a ignoré : {}", ignored.join(" ; ")),
+            format!(
+                "le lecteur de référence a laissé de côté : {}",
+                ignored.join(" ; ")
+            ),
         );
     }
     verdict(
         expected,
         &problems,
         format!(
-            "{} enregistrements retrouvés à l'identique après l'aller-retour",
+            "{} enregistrements repris à l'identique par le lecteur de référence",
             before.len()
         ),
     )
+}
+
+/// What the reader left out, one line per kind and rule, with the first
+/// few records concerned.
+fn left_out(left: &[LeftOut]) -> Vec<String> {
+    const SHOWN: usize = 3;
+    let mut groups: BTreeMap<(Kind, String), Vec<&str>> = BTreeMap::new();
+    for item in left {
+        groups
+            .entry((item.kind, item.why.rule()))
+            .or_default()
+            .push(&item.record);
+    }
+    groups
+        .into_iter()
+        .map(|((kind, rule), records)| {
+            let mut shown = records
+                .iter()
+                .take(SHOWN)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ");
+            if records.len() > SHOWN {
+                shown.push_str(", …");
+            }
+            format!("{} × {kind} {rule} ({shown})", records.len())
+        })
+        .collect()
 }
 
 fn continuity(observed: &ExportObservation) -> Verdict {
@@ -1230,4 +1272,34 @@ fn portability(observed: &ExportObservation) -> Verdict {
             own.own.len()
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reversibility::import::Why;
+
+    #[test]
+    fn what_the_reader_left_out_is_grouped_by_rule() {
+        let item = |kind, record: &str, why| LeftOut {
+            kind,
+            record: record.to_owned(),
+            why,
+        };
+        let lines = left_out(&[
+            item(Kind::Message, "« m1 »", Why::NotRfc3339("date")),
+            item(Kind::Person, "« p1 »", Why::NoJoinKey),
+            item(Kind::Person, "« p2 »", Why::NoJoinKey),
+            item(Kind::Person, "« p3 »", Why::NoJoinKey),
+            item(Kind::Person, "n° 7", Why::NoJoinKey),
+        ]);
+        assert_eq!(
+            lines,
+            [
+                "4 × personne sans jointure (« p1 », « p2 », « p3 », …)",
+                "1 × message « date » absent ou qui n'est pas une date RFC 3339 avec décalage \
+                 (« m1 »)",
+            ]
+        );
+    }
 }

@@ -32,7 +32,7 @@ pub use observation::{
     DeletionShared, Documents, ExportJob, ExportObservation, ExportShared, Fetched, ForeignAnswer,
     ForeignOutcome, GarMediacentreObservation, GarMediacentreShared, GarObservation, GarShared,
     GarSsoObservation, GarSsoShared, LoginObservation, ObjectProbe, Observations, Person,
-    Portability, SchoolCount, ServedCertificate, StatsObservation, StatsShared, TargetFacts,
+    Portability, RoundTrip, SchoolCount, ServedCertificate, StatsObservation, StatsShared, TargetFacts,
     WitnessLogin, Working,
 };
 pub use outcome::{AssertionResult, AssertionStatus, Outcome, Verdict, failure_outcome, fold};

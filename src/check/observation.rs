@@ -395,11 +395,10 @@ pub struct ExportObservation {
     pub commune: ExportJob,
     /// The school's link tried by others.
     pub foreign_downloads: Vec<Attempt>,
-    /// The school's export imported into the reference ENT and exported
-    /// again: that export (`None` when the import kept nothing it could
-    /// export) and what the importer left out; or why the round trip could
-    /// not be made.
-    pub round_trip: Result<(Option<Arc<crate::reversibility::Examined>>, Vec<String>), String>,
+    /// The school's export as the library's reference reader took it in
+    /// (or why it took nothing in); `Err` when it could not be read again
+    /// (no archive, or the reading was interrupted).
+    pub round_trip: Result<Arc<RoundTrip>, String>,
     /// A parent's own archive, or why it could not be asked for.
     pub portability: Result<Portability, String>,
     /// The controller tries the link once expired (`Err`: there was no
@@ -408,6 +407,11 @@ pub struct ExportObservation {
     /// Evidence.
     pub exchanges: Vec<String>,
 }
+
+/// What the reference reader made of an archive: the records it took in
+/// and what it left out, or why it could take nothing in.
+pub type RoundTrip =
+    Result<crate::reversibility::import::Imported, crate::reversibility::import::ImportRefusal>;
 
 /// The exports of a step: observed, or why not.
 pub type ExportShared = Arc<Result<ExportObservation, String>>;

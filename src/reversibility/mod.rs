@@ -2,11 +2,13 @@
 //! The harness seeds known content (`seed`), asks for the export in the
 //! published exchange format (`format`), reads the archive without
 //! extracting it and without trusting it (`archive`, `examine`); the checks
-//! compare what came back with what was seeded. Deletion certificates are
-//! signed JWS whose signature `jws` verifies.
+//! compare what came back with what was seeded. The reference reader
+//! (`import`) takes an archive in as a successor editor would, for the round
+//! trip. Deletion certificates are signed JWS whose signature `jws` verifies.
 
 pub mod archive;
 mod examine;
+pub mod import;
 pub mod format;
 pub mod jws;
 mod seed;

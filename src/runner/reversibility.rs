@@ -2,7 +2,9 @@
 //! by every EXPORT check: seed the ground truth, start the school's and the
 //! collectivité's exports as the controller, follow them, download the
 //! archives into the run's working folder and read them there (never
-//! extracted; deleted once read); try to start, follow and download as
+//! extracted; deleted once read), the school's also taken in by the
+//! library's reference reader for the round trip (EXPORT-07: no successor
+//! ENT is started); try to start, follow and download as
 //! people who must be refused; for the check that asks, try the link again
 //! once it has expired.
 //!
@@ -26,10 +28,11 @@ use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::check::{
     ArchiveRead, AskedDeletion, Attempt, Continuity, DeletionObservation, ExportJob,
-    ExportObservation, Fetched, ObjectProbe, Portability, ServedCertificate, Working,
+    ExportObservation, Fetched, ObjectProbe, Portability, RoundTrip, ServedCertificate, Working,
 };
 use crate::probe::{Jar, Request, log_in};
-use crate::reversibility::archive::ZipLimits;
+use crate::reversibility::archive::{ZipExport, ZipLimits};
+use crate::reversibility::import::reimport;
 use crate::reversibility::{GroundTruth, Item, LINK_SLACK_SECONDS, Role, examine, marker};
 use crate::suite::{Capability, SecretSlot, SsoService, StatsViewer};
 
@@ -37,8 +40,6 @@ use crate::suite::{Capability, SecretSlot, SsoService, StatsViewer};
 const MAX_ARCHIVE: u64 = 4 << 30;
 /// Longest download of one archive.
 const DOWNLOAD_DEADLINE: Duration = Duration::from_secs(30 * 60);
-/// Largest archive re-imported for the round trip (it is held in memory).
-const ROUND_TRIP_MAX: u64 = 256 << 20;
 
 /// The exports of the run, on first call.
 pub(crate) async fn observe(context: &Arc<Context>) -> Shared<ExportObservation> {
@@ -279,15 +280,15 @@ impl<'a> Scene<'a> {
     }
 
     /// Downloads `link` as the controller into the working folder, reads it,
-    /// deletes it; with `keep`, also returns its bytes when it was read and
-    /// is small enough for the round trip.
+    /// deletes it; with `reimport`, also has the reference reader take it in
+    /// (the round trip) while it is there, once it was read.
     async fn fetch(
         &self,
         link: &reqwest::Url,
         name: &str,
-        keep: bool,
+        reimport: bool,
         exchanges: &mut Vec<String>,
-    ) -> (ArchiveRead, Option<Vec<u8>>) {
+    ) -> (ArchiveRead, Option<Result<Arc<RoundTrip>, String>>) {
         // The folder itself is removed by the run, once every scenario is done.
         let folder = &self.context.scratch;
         if let Err(error) = std::fs::create_dir_all(folder) {
@@ -317,14 +318,12 @@ impl<'a> Scene<'a> {
             )),
             Ok(_) => read_archive(self.context, &path).await,
         };
-        let kept = match &outcome {
-            ArchiveRead::Read(examined) if keep && examined.size <= ROUND_TRIP_MAX => {
-                std::fs::read(&path).ok()
-            }
+        let reimported = match &outcome {
+            ArchiveRead::Read(_) if reimport => Some(reimport_archive(self.context, &path).await),
             _ => None,
         };
         let _ = std::fs::remove_file(&path);
-        (outcome, kept)
+        (outcome, reimported)
     }
 
     /// A read (the public home page) and a write (`write`, a seeding body)
@@ -375,15 +374,21 @@ impl<'a> Scene<'a> {
     }
 
     /// One export as the controller, followed to its archive; with `write`,
-    /// the service is used while the job runs and after it (EXPORT-13).
+    /// the service is used while the job runs and after it (EXPORT-13); with
+    /// `reimport`, the archive read is also taken in by the reference reader
+    /// (EXPORT-07).
     async fn export(
         &self,
         perimeter: (&str, &str),
         ttl: Duration,
         name: &str,
-        write: Option<&Value>,
+        (write, reimport): (Option<&Value>, bool),
         exchanges: &mut Vec<String>,
-    ) -> (ExportJob, Option<reqwest::Url>, Option<Vec<u8>>) {
+    ) -> (
+        ExportJob,
+        Option<reqwest::Url>,
+        Option<Result<Arc<RoundTrip>, String>>,
+    ) {
         let body = json!({ "perimetre": perimeter.0, "id": perimeter.1, "lien_validite_s": ttl.as_secs().max(1) });
         let (started, fate) = self.start(&body, exchanges).await;
         let mut job = ExportJob {
@@ -409,14 +414,14 @@ impl<'a> Scene<'a> {
             }
             None => None,
         };
-        let mut kept = None;
+        let mut reimported = None;
         match self.follow_to(&follow, "lien", exchanges).await {
             Err(archive) => job.archive = archive,
             Ok((link, expire)) => {
                 job.finished_at = Some(self.context.clock.now());
-                let (archive, bytes) = self.fetch(&link, name, true, exchanges).await;
+                let (archive, taken) = self.fetch(&link, name, reimport, exchanges).await;
                 job.archive = archive;
-                kept = bytes;
+                reimported = taken;
                 job.link = Some(link);
                 job.expire = expire;
             }
@@ -428,7 +433,7 @@ impl<'a> Scene<'a> {
                 after: self.use_service(write, exchanges).await,
             });
         }
-        (job, Some(follow), kept)
+        (job, Some(follow), reimported)
     }
 }
 
@@ -436,18 +441,46 @@ impl<'a> Scene<'a> {
 async fn read_archive(context: &Context, path: &std::path::Path) -> ArchiveRead {
     let reading = path.to_owned();
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    let limits = ZipLimits {
+    let limits = limits(context);
+    match tokio::task::spawn_blocking(move || examine(&reading, &limits, threads)).await {
+        Ok(Ok(examined)) => ArchiveRead::Read(Arc::new(examined)),
+        Ok(Err(why)) => ArchiveRead::Refused(why),
+        Err(error) => ArchiveRead::Unavailable(format!("lecture interrompue : {error}")),
+    }
+}
+
+/// The reference reader takes the downloaded archive in (EXPORT-07), on a
+/// worker thread, within the same bounds as its first reading; no ENT is
+/// involved.
+async fn reimport_archive(
+    context: &Context,
+    path: &std::path::Path,
+) -> Result<Arc<RoundTrip>, String> {
+    let reading = path.to_owned();
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let limits = limits(context);
+    let read = move || {
+        // Opened again: the first reading kept no handle on the file.
+        ZipExport::open(&reading, &limits)
+            .map(|archive| reimport(&archive, limits.max_record_file, threads))
+            .map_err(|refusal| format!("relecture de l'archive : {refusal}"))
+    };
+    match tokio::task::spawn_blocking(read).await {
+        Ok(Ok(taken)) => Ok(Arc::new(taken)),
+        Ok(Err(why)) => Err(why),
+        Err(error) => Err(format!("relecture interrompue : {error}")),
+    }
+}
+
+/// The bounds an archive of the target is read within.
+fn limits(context: &Context) -> ZipLimits {
+    ZipLimits {
         max_record_file: context
             .target
             .reversibility
             .as_ref()
             .map_or(ZipLimits::default().max_record_file, |r| r.max_record_file),
         ..ZipLimits::default()
-    };
-    match tokio::task::spawn_blocking(move || examine(&reading, &limits, threads)).await {
-        Ok(Ok(examined)) => ArchiveRead::Read(Arc::new(examined)),
-        Ok(Err(why)) => ArchiveRead::Refused(why),
-        Err(error) => ArchiveRead::Unavailable(format!("lecture interrompue : {error}")),
     }
 }
 
@@ -604,29 +637,25 @@ async fn gather(context: &Context) -> Result<ExportObservation, String> {
     }
     let ttl = setup.link_ttl;
     let api = scene.api.clone();
-    let (school, follow, bytes) = scene
+    let (school, follow, reimported) = scene
         .export(
             ("ecole", &setup.school),
             ttl,
             "export-ecole.zip",
-            truth
-                .school(Role::OtherCommune)
-                .is_some()
-                .then(|| truth.request_body_of(|role| role == Role::OtherCommune))
-                .as_ref(),
+            (
+                truth
+                    .school(Role::OtherCommune)
+                    .is_some()
+                    .then(|| truth.request_body_of(|role| role == Role::OtherCommune))
+                    .as_ref(),
+                true,
+            ),
             &mut exchanges,
         )
         .await;
-    let round_trip = match bytes {
-        Some(bytes) => round_trip(context, &setup.school, bytes, &mut exchanges).await,
-        None => Err(match &school.archive {
-            ArchiveRead::Read(examined) => format!(
-                "archive de {} octets : au-delà de {ROUND_TRIP_MAX} octets, l'aller-retour n'est pas fait en mémoire",
-                examined.size
-            ),
-            _ => "aucune archive de l'école à réimporter (voir EXPORT-04)".to_owned(),
-        }),
-    };
+    // Taken in whenever the archive was read.
+    let round_trip = reimported
+        .unwrap_or_else(|| Err("aucune archive de l'école à réimporter (voir EXPORT-04)".to_owned()));
     let school_body = json!({ "perimetre": "ecole", "id": setup.school, "lien_validite_s": ttl.as_secs().max(1) });
     let outsider = scene.outsider.clone();
     let others: Vec<(&str, Option<&String>)> = std::iter::once(("anonyme", None))
@@ -670,7 +699,7 @@ async fn gather(context: &Context) -> Result<ExportObservation, String> {
             (setup.controller.level.as_str(), &setup.controller.id),
             Duration::from_secs(600),
             "export-collectivite.zip",
-            None,
+            (None, false),
             &mut exchanges,
         )
         .await;
@@ -688,91 +717,6 @@ async fn gather(context: &Context) -> Result<ExportObservation, String> {
         after_expiry: None,
         exchanges,
     })
-}
-
-/// Imports the candidate's school export into a reference ENT started for
-/// the purpose (the successor), exports the school again from it, and asks
-/// what its importer left out.
-async fn round_trip(
-    context: &Context,
-    school: &str,
-    bytes: Vec<u8>,
-    exchanges: &mut Vec<String>,
-) -> Result<(Option<Arc<crate::reversibility::Examined>>, Vec<String>), String> {
-    let token = crate::idp::random_token();
-    let config = ent_server::ServerConfig {
-        reversibility: Some(ent_server::ReversibilityConfig {
-            accounts: vec![ent_server::StatsViewer {
-                level: "ecole".to_owned(),
-                id: school.to_owned(),
-                token: token.clone(),
-            }],
-            import: Some(Arc::new(bytes)),
-        }),
-        ..ent_server::ServerConfig::default()
-    };
-    let server = ent_server::spawn(config)
-        .await
-        .map_err(|error| format!("ENT de référence (réimport) : {error}"))?;
-    let base = reqwest::Url::parse(&format!("{}/", server.base_url()))
-        .map_err(|error| error.to_string())?;
-    let api = base
-        .join("api/conformance/exports")
-        .map_err(|error| error.to_string())?;
-    let successor = Scene {
-        context,
-        api,
-        controller: token,
-        outsider: None,
-        timeout: Duration::from_secs(60),
-    };
-    let report = base
-        .join("api/conformance/imports/dernier")
-        .map_err(|error| error.to_string())?;
-    let (status, json) = successor.call(Request::get(&report), exchanges).await?;
-    let ignored = match (status, json) {
-        (200, Some(json)) if json.get("erreur").is_some() => {
-            let why = json["erreur"].as_str().unwrap_or("").to_owned();
-            vec![format!(
-                "archive illisible par l'importateur de référence : {why}"
-            )]
-        }
-        (200, Some(json)) => json
-            .get("ignores")
-            .and_then(Value::as_array)
-            .map(|items| {
-                items
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default(),
-        (status, _) => {
-            return Err(format!(
-                "rapport d'import de l'ENT de référence : statut {status}"
-            ));
-        }
-    };
-    let (job, _, _) = successor
-        .export(
-            ("ecole", school),
-            Duration::from_secs(600),
-            "aller-retour.zip",
-            None,
-            exchanges,
-        )
-        .await;
-    drop(server);
-    match job.archive {
-        ArchiveRead::Read(examined) => Ok((Some(examined), ignored)),
-        // An import that kept nothing leaves a school the successor does not
-        // know: everything was lost, which the importer's report says.
-        _ if !ignored.is_empty() => Ok((None, ignored)),
-        ArchiveRead::Undelivered(why)
-        | ArchiveRead::Unavailable(why)
-        | ArchiveRead::Refused(why) => Err(format!("réexport par l'ENT de référence : {why}")),
-    }
 }
 
 /// Waits for the announced expiry — at most the validity asked and the
@@ -1268,7 +1212,7 @@ async fn gather_deletion(
             (setup.controller.level.as_str(), &setup.controller.id),
             Duration::from_secs(600),
             "export-apres-suppression.zip",
-            None,
+            (None, false),
             &mut exchanges,
         )
         .await;
