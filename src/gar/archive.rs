@@ -1,11 +1,19 @@
 //! Reading a candidate's export archive (tar.gz) without trusting it: the
 //! gzip stream is expanded against a total-size bound and a ratio bound
-//! (a decompression bomb stops early), tar headers are parsed here rather
-//! than by a library that would create files, and member names that climb
-//! out (`..`, absolute paths), links and duplicates are refused. Nothing is
-//! written to disk.
+//! (a decompression bomb stops early), member names that climb out (`..`,
+//! absolute paths), links and duplicates are refused, and every size is
+//! judged from its header before a byte of it is read. Nothing is written
+//! to disk.
+//!
+//! The `tar` crate reads the headers and pax records; the stream itself is
+//! walked here, because the crate's iterator reads GNU long names and pax
+//! headers whole before handing them over (a 340 MiB name took 350 MiB),
+//! and borrows the archive, so it cannot be the `Send` source the examining
+//! threads pull members from (docs/design.md).
 
 use std::io::Read;
+
+use tar::{EntryType, Header, PaxExtensions};
 
 /// Bounds on what one archive may expand to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,6 +83,12 @@ pub enum ArchiveError {
         /// Its length in bytes.
         length: u64,
     },
+    /// A pax header beyond the bound.
+    #[error("en-tête pax de {length} octets dans l'archive (au plus 4096) : refusé")]
+    PaxTooLong {
+        /// Its length in bytes.
+        length: u64,
+    },
     /// A name that would leave the extraction folder.
     #[error("nom de fichier refusé « {0} » : chemin absolu ou remontée « .. »")]
     UnsafeName(String),
@@ -112,18 +126,11 @@ impl ArchiveError {
     }
 }
 
-fn text(field: &[u8]) -> String {
-    let end = field.iter().position(|b| *b == 0).unwrap_or(field.len());
-    String::from_utf8_lossy(&field[..end]).into_owned()
-}
-
-fn octal(field: &[u8]) -> Option<u64> {
-    let digits = text(field);
-    let digits = digits.trim();
-    if digits.is_empty() {
-        return Some(0);
-    }
-    u64::from_str_radix(digits, 8).ok()
+/// A long name (GNU or pax) as UTF-8 (lossy): its terminating NULs
+/// dropped, any other left for [`safe`] to refuse.
+fn long_name_of(bytes: &[u8]) -> String {
+    let end = bytes.iter().rposition(|b| *b != 0).map_or(0, |last| last + 1);
+    String::from_utf8_lossy(&bytes[..end]).into_owned()
 }
 
 /// A name as messages quote it: at most 200 characters, with its length
@@ -160,6 +167,10 @@ impl<R: Read> Read for Counted<R> {
 const RATIO_FREE: u64 = 1 << 20;
 /// Longest member name (GNU long names included): `PATH_MAX`.
 const MAX_NAME: u64 = 4096;
+/// Largest pax header: a path of `PATH_MAX` and a few short records.
+const MAX_PAX: u64 = 4096;
+/// Bytes read at a time into a member, or skipped.
+const CHUNK: u64 = 64 << 10;
 /// Largest buffer reserved ahead of a member's data: a header may lie about
 /// the size, so the rest grows as bytes really arrive.
 const RESERVED: u64 = 1 << 20;
@@ -238,122 +249,155 @@ impl<R: Read> TarStream<R> {
         Ok(true)
     }
 
+    /// Reads `size` bytes of data, then the padding to the next block.
+    fn read_data(&mut self, size: u64, name: &str) -> Result<Vec<u8>, ArchiveError> {
+        let reserved = usize::try_from(size.min(RESERVED)).unwrap_or(0);
+        let mut data = Vec::with_capacity(reserved);
+        let mut left = size;
+        while left > 0 {
+            let take = usize::try_from(left.min(CHUNK)).unwrap_or(0);
+            let start = data.len();
+            data.resize(start + take, 0);
+            if !self.fill(&mut data[start..])? {
+                return Err(ArchiveError::Truncated(shortened(name)));
+            }
+            left -= take as u64;
+        }
+        self.skip(size.next_multiple_of(512) - size, name)?;
+        Ok(data)
+    }
+
+    /// Reads and drops `size` bytes.
+    fn skip(&mut self, size: u64, name: &str) -> Result<(), ArchiveError> {
+        let mut chunk = [0u8; 8 << 10];
+        let mut left = size;
+        while left > 0 {
+            let take = usize::try_from(left.min(chunk.len() as u64)).unwrap_or(0);
+            if !self.fill(&mut chunk[..take])? {
+                return Err(ArchiveError::Truncated(shortened(name)));
+            }
+            left -= take as u64;
+        }
+        Ok(())
+    }
+
     fn next_member(&mut self) -> Result<Option<Member>, ArchiveError> {
+        // What a GNU long name or a pax header says of the next member.
         let mut long_name: Option<String> = None;
+        let mut pax_size: Option<u64> = None;
         loop {
             let offset = self.expanded;
-            let mut header = [0u8; 512];
-            if !self.fill(&mut header)? {
+            let mut header = Header::new_old();
+            if !self.fill(header.as_mut_bytes())? {
                 return if offset == 0 {
                     Err(ArchiveError::Truncated("archive vide".to_owned()))
                 } else {
                     Ok(None)
                 };
             }
-            if header.iter().all(|b| *b == 0) {
+            if header.as_bytes().iter().all(|b| *b == 0) {
                 return Ok(None);
             }
-            let stored: u64 = header[148..156]
-                .iter()
-                .take_while(|b| **b != 0 && **b != b' ')
-                .fold(0u64, |acc, b| acc * 8 + u64::from(b.wrapping_sub(b'0')));
-            let computed: u64 = header
-                .iter()
-                .enumerate()
-                .map(|(i, b)| {
-                    if (148..156).contains(&i) {
-                        u64::from(b' ')
-                    } else {
-                        u64::from(*b)
-                    }
-                })
-                .sum();
-            if stored != computed {
+            let bad = |_| ArchiveError::BadHeader(offset);
+            // The checksum the crate writes, against the one stored.
+            let mut sealed = header.clone();
+            sealed.set_cksum();
+            if header.cksum().map_err(bad)? != sealed.cksum().map_err(bad)? {
                 return Err(ArchiveError::BadHeader(offset));
             }
-            let size = octal(&header[124..136]).ok_or(ArchiveError::BadHeader(offset))?;
-            let name = match long_name.take() {
-                Some(name) => name,
-                None if &header[257..262] == b"ustar" && header[345] != 0 => {
-                    format!("{}/{}", text(&header[345..500]), text(&header[0..100]))
-                }
-                None => text(&header[0..100]),
-            };
-            let kind = header[156];
+            let size = header.entry_size().map_err(bad)?;
+            // The crate cuts the header's name at its first NUL and joins a
+            // ustar prefix (not the GNU header's access times).
+            let stored = String::from_utf8_lossy(&header.path_bytes()).into_owned();
+            let kind = header.entry_type();
             if size > self.limits.max_total {
                 return Err(ArchiveError::TooLarge {
                     limit: self.limits.max_total,
                 });
             }
-            if matches!(kind, b'0' | 0) && size > self.limits.max_member {
+            if kind.is_gnu_longname() {
+                if size > MAX_NAME {
+                    return Err(ArchiveError::NameTooLong { length: size });
+                }
+                long_name = Some(long_name_of(&self.read_data(size, &stored)?));
+                continue;
+            }
+            if kind.is_pax_local_extensions() || kind.is_pax_global_extensions() {
+                if !safe(&stored) {
+                    return Err(ArchiveError::UnsafeName(stored));
+                }
+                if size > MAX_PAX {
+                    return Err(ArchiveError::PaxTooLong { length: size });
+                }
+                let records = self.read_data(size, &stored)?;
+                // A global header's records apply to no one member: only
+                // metadata, left aside.
+                if kind.is_pax_local_extensions() {
+                    for record in PaxExtensions::new(&records) {
+                        let record = record.map_err(bad)?;
+                        match record.key() {
+                            // The name tar(1) would extract, not the
+                            // header's (which may be cut to 100 bytes).
+                            Ok("path") => long_name = Some(long_name_of(record.value_bytes())),
+                            Ok("size") => {
+                                let value = record.value().ok().and_then(|v| v.parse().ok());
+                                pax_size = Some(value.ok_or(ArchiveError::BadHeader(offset))?);
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                continue;
+            }
+            let name = long_name.take().unwrap_or(stored);
+            // A pax size overrides the header's: the data would be framed
+            // differently from what is read here.
+            if let Some(declared) = pax_size.take().filter(|declared| *declared != size) {
+                return Err(if declared > self.limits.max_member {
+                    ArchiveError::MemberTooLarge {
+                        name: shortened(&name),
+                        size: declared,
+                        limit: self.limits.max_member,
+                    }
+                } else {
+                    ArchiveError::BadHeader(offset)
+                });
+            }
+            if kind.is_dir() {
+                // A directory holds nothing; its name is checked all the same.
+                if !safe(&name) {
+                    return Err(ArchiveError::UnsafeName(name));
+                }
+                self.skip(size.next_multiple_of(512), &name)?;
+                continue;
+            }
+            if !kind.is_file() {
+                let kind = match kind {
+                    EntryType::Link => "lien physique",
+                    EntryType::Symlink => "lien symbolique",
+                    _ => "fichier spécial",
+                };
+                return Err(ArchiveError::NotRegular { name, kind });
+            }
+            if size > self.limits.max_member {
                 return Err(ArchiveError::MemberTooLarge {
                     name: shortened(&name),
                     size,
                     limit: self.limits.max_member,
                 });
             }
-            if kind == b'L' && size > MAX_NAME {
-                return Err(ArchiveError::NameTooLong { length: size });
+            if !safe(&name) {
+                return Err(ArchiveError::UnsafeName(name));
             }
-            let padded = size.div_ceil(512) * 512;
-            let size = usize::try_from(size).map_err(|_| ArchiveError::BadHeader(offset))?;
-            if matches!(kind, b'0' | 0) {
-                if !safe(&name) {
-                    return Err(ArchiveError::UnsafeName(name));
-                }
-                if self.names.contains(&name) {
-                    return Err(ArchiveError::Duplicate(name));
-                }
-                if self.names.len() >= self.limits.max_entries {
-                    return Err(ArchiveError::TooManyEntries(self.limits.max_entries));
-                }
+            if self.names.contains(&name) {
+                return Err(ArchiveError::Duplicate(name));
             }
-            let mut data = Vec::with_capacity(
-                usize::try_from(padded.min(RESERVED))
-                    .map_err(|_| ArchiveError::BadHeader(offset))?,
-            );
-            let mut chunk = vec![0u8; usize::try_from(padded.min(64 << 10)).unwrap_or(64 << 10)];
-            let mut left = padded;
-            while left > 0 {
-                let take = usize::try_from(left.min(chunk.len() as u64)).unwrap_or(chunk.len());
-                if !self.fill(&mut chunk[..take])? {
-                    return Err(ArchiveError::Truncated(shortened(&name)));
-                }
-                data.extend_from_slice(&chunk[..take]);
-                left -= take as u64;
+            if self.names.len() >= self.limits.max_entries {
+                return Err(ArchiveError::TooManyEntries(self.limits.max_entries));
             }
-            data.truncate(size);
-            match kind {
-                b'0' | 0 => {
-                    self.names.insert(name.clone());
-                    return Ok(Some(Member { name, data }));
-                }
-                b'L' => long_name = Some(text(&data)),
-                // Directories hold nothing; pax headers only metadata.
-                b'5' | b'x' | b'g' => {
-                    if !safe(&name) {
-                        return Err(ArchiveError::UnsafeName(name));
-                    }
-                }
-                b'1' => {
-                    return Err(ArchiveError::NotRegular {
-                        name,
-                        kind: "lien physique",
-                    });
-                }
-                b'2' => {
-                    return Err(ArchiveError::NotRegular {
-                        name,
-                        kind: "lien symbolique",
-                    });
-                }
-                _ => {
-                    return Err(ArchiveError::NotRegular {
-                        name,
-                        kind: "fichier spécial",
-                    });
-                }
-            }
+            let data = self.read_data(size, &name)?;
+            self.names.insert(name.clone());
+            return Ok(Some(Member { name, data }));
         }
     }
 }
@@ -385,27 +429,24 @@ pub fn read_tar_gz(compressed: &[u8], limits: &ArchiveLimits) -> Result<Vec<Memb
     TarStream::new(compressed, *limits).collect()
 }
 
-/// Writes a ustar archive (tests, benchmark, fixtures).
+/// Writes a ustar archive (tests, benchmark, fixtures). Names are copied
+/// as given (cut to 100 bytes), hostile ones included, and `kind` is the
+/// raw type byte: the crate's `Builder` would refuse to write them.
 pub fn write_tar(files: &[(&str, &[u8], u8)]) -> Vec<u8> {
     let mut out = Vec::new();
     for (name, data, kind) in files {
-        let mut header = [0u8; 512];
-        let name_bytes = name.as_bytes();
-        let len = name_bytes.len().min(100);
-        header[..len].copy_from_slice(&name_bytes[..len]);
-        header[100..108].copy_from_slice(b"0000644\0");
-        header[108..116].copy_from_slice(b"0000000\0");
-        header[116..124].copy_from_slice(b"0000000\0");
-        let size = format!("{:011o}\0", data.len());
-        header[124..136].copy_from_slice(size.as_bytes());
-        header[136..148].copy_from_slice(b"00000000000\0");
-        header[156] = *kind;
-        header[257..263].copy_from_slice(b"ustar\0");
-        header[263..265].copy_from_slice(b"00");
-        header[148..156].copy_from_slice(b"        ");
-        let sum: u32 = header.iter().map(|b| u32::from(*b)).sum();
-        header[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
-        out.extend_from_slice(&header);
+        let mut header = Header::new_ustar();
+        let name = name.as_bytes();
+        let len = name.len().min(100);
+        header.as_old_mut().name[..len].copy_from_slice(&name[..len]);
+        header.set_mode(0o644);
+        header.set_uid(0);
+        header.set_gid(0);
+        header.set_mtime(0);
+        header.set_size(data.len() as u64);
+        header.set_entry_type(EntryType::new(*kind));
+        header.set_cksum();
+        out.extend_from_slice(header.as_bytes());
         out.extend_from_slice(data);
         out.resize(out.len().div_ceil(512) * 512, 0);
     }
@@ -507,6 +548,187 @@ mod tests {
         let cut = gzip(&write_tar(&[(&"m".repeat(99), &big[..], b'0')])[..1024]);
         let error = read_tar_gz(&cut, &ArchiveLimits::default()).expect_err("cut");
         assert!(!error.is_refusal(), "{error}");
+    }
+
+    /// One pax record: its length counts itself.
+    fn pax(key: &str, value: &str) -> Vec<u8> {
+        let rest = format!(" {key}={value}\n");
+        let mut length = rest.len() + 1;
+        while format!("{length}{rest}").len() != length {
+            length += 1;
+        }
+        format!("{length}{rest}").into_bytes()
+    }
+
+    fn refusal(files: &[(&str, &[u8], u8)]) -> ArchiveError {
+        read_tar_gz(&gzip(&write_tar(files)), &ArchiveLimits::default()).expect_err("refused")
+    }
+
+    #[test]
+    fn pax_paths_name_the_member_and_are_checked_like_any_name() {
+        let long = format!("{}/BEN_GAR-ENT_Complet_Eleve.xml", "dossier".repeat(20));
+        let records = pax("path", &long);
+        let archive = gzip(&write_tar(&[
+            ("PaxHeaders/1", &records, b'x'),
+            ("coupé.xml", b"<a/>", b'0'),
+            ("b.xml", b"<b/>", b'0'),
+        ]));
+        let members = read_tar_gz(&archive, &ArchiveLimits::default()).expect("valid");
+        let names: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, [long.as_str(), "b.xml"]);
+        // The header's own name is harmless; the one tar(1) would use is not.
+        let climbs = pax("path", "../../etc/cron.d/x");
+        assert_eq!(
+            refusal(&[("PaxHeaders/1", &climbs, b'x'), ("ok.xml", b"1", b'0')]),
+            ArchiveError::UnsafeName("../../etc/cron.d/x".to_owned())
+        );
+        let nul = pax("path", "a.xml\0../x");
+        assert!(matches!(
+            refusal(&[("PaxHeaders/1", &nul, b'x'), ("ok.xml", b"1", b'0')]),
+            ArchiveError::UnsafeName(_)
+        ));
+        // A global header's path names no member.
+        let global = pax("path", "../x");
+        let archive = gzip(&write_tar(&[
+            ("PaxHeaders/g", &global, b'g'),
+            ("a.xml", b"1", b'0'),
+        ]));
+        let members = read_tar_gz(&archive, &ArchiveLimits::default()).expect("valid");
+        assert_eq!(members[0].name, "a.xml");
+    }
+
+    #[test]
+    fn pax_sizes_that_disagree_with_the_header_are_refused() {
+        let same = pax("size", "1");
+        let archive = gzip(&write_tar(&[
+            ("PaxHeaders/1", &same, b'x'),
+            ("a.xml", b"1", b'0'),
+        ]));
+        assert_eq!(
+            read_tar_gz(&archive, &ArchiveLimits::default()).expect("valid")[0].data,
+            b"1"
+        );
+        let other = pax("size", "2");
+        assert_eq!(
+            refusal(&[("PaxHeaders/1", &other, b'x'), ("a.xml", b"1", b'0')]),
+            ArchiveError::BadHeader(1024)
+        );
+        let huge = pax("size", "99999999999");
+        assert!(matches!(
+            refusal(&[("PaxHeaders/1", &huge, b'x'), ("a.xml", b"1", b'0')]),
+            ArchiveError::MemberTooLarge {
+                size: 99_999_999_999,
+                ..
+            }
+        ));
+        let garbage = b"12 size=x\n".to_vec();
+        assert!(matches!(
+            refusal(&[("PaxHeaders/1", &garbage, b'x'), ("a.xml", b"1", b'0')]),
+            ArchiveError::BadHeader(0)
+        ));
+        let big = vec![b'1'; 4097];
+        assert_eq!(
+            refusal(&[("PaxHeaders/1", &big, b'x')]),
+            ArchiveError::PaxTooLong { length: 4097 }
+        );
+    }
+
+    #[test]
+    fn gnu_long_names_name_the_next_member() {
+        let long = "n".repeat(300) + ".xml";
+        let mut stored = long.clone().into_bytes();
+        stored.push(0);
+        let archive = gzip(&write_tar(&[
+            ("././@LongLink", &stored, b'L'),
+            ("n.xml", b"<a/>", b'0'),
+        ]));
+        let members = read_tar_gz(&archive, &ArchiveLimits::default()).expect("valid");
+        assert_eq!(members[0].name, long);
+        let inside = b"a.xml\0/../../x\0".to_vec();
+        assert!(matches!(
+            refusal(&[("././@LongLink", &inside, b'L'), ("a.xml", b"1", b'0')]),
+            ArchiveError::UnsafeName(name) if name.contains('\0')
+        ));
+        assert!(matches!(
+            refusal(&[("dossier\\a.xml", b"1", b'0')]),
+            ArchiveError::UnsafeName(_)
+        ));
+    }
+
+    #[test]
+    fn sizes_and_kinds_are_judged_from_the_header_alone() {
+        // Headers only: their data never comes. Each is refused for what
+        // it declares, not reported as a truncated stream.
+        let header = |name: &str, kind: u8, size: u64| {
+            let mut header = Header::new_gnu();
+            header.as_old_mut().name[..name.len()].copy_from_slice(name.as_bytes());
+            header.set_size(size);
+            header.set_entry_type(EntryType::new(kind));
+            header.set_cksum();
+            gzip(header.as_bytes())
+        };
+        let limits = ArchiveLimits::default();
+        let read = |archive: Vec<u8>| read_tar_gz(&archive, &limits).expect_err("refused");
+        assert_eq!(
+            read(header("a.xml", b'0', 100 << 20)),
+            ArchiveError::MemberTooLarge {
+                name: "a.xml".to_owned(),
+                size: 100 << 20,
+                limit: 64 << 20
+            }
+        );
+        // Beyond 8 GiB the size is written in binary (GNU): still read.
+        assert!(matches!(
+            read(header("a.xml", b'0', 9 << 30)),
+            ArchiveError::TooLarge { .. }
+        ));
+        for (kind, what) in [
+            (b'1', "lien physique"),
+            (b'2', "lien symbolique"),
+            (b'3', "fichier spécial"),
+            (b'6', "fichier spécial"),
+            (b'7', "fichier spécial"),
+            (b'K', "fichier spécial"),
+            (b'S', "fichier spécial"),
+        ] {
+            assert_eq!(
+                read(header("x", kind, 500 << 20)),
+                ArchiveError::NotRegular {
+                    name: "x".to_owned(),
+                    kind: what
+                },
+                "{}",
+                char::from(kind)
+            );
+        }
+        assert_eq!(
+            read(header("../d", b'5', 0)),
+            ArchiveError::UnsafeName("../d".to_owned())
+        );
+    }
+
+    #[test]
+    fn a_gnu_header_has_no_ustar_prefix() {
+        // GNU headers keep access and change times where ustar keeps the
+        // name's prefix: they are not part of the name.
+        let mut header = Header::new_gnu();
+        header.as_old_mut().name[..5].copy_from_slice(b"a.xml");
+        header.set_size(1);
+        header.set_mode(0o644);
+        if let Some(gnu) = header.as_gnu_mut() {
+            gnu.set_atime(1_700_000_000);
+        }
+        header.set_cksum();
+        let mut tar = header.as_bytes().to_vec();
+        tar.extend_from_slice(&[b'1'; 512]);
+        tar.resize(tar.len() + 1024, 0);
+        let members = read_tar_gz(&gzip(&tar), &ArchiveLimits::default()).expect("valid");
+        assert_eq!(members[0].name, "a.xml");
+        assert_eq!(members[0].data, b"1");
+        // Directories are passed over.
+        let archive = gzip(&write_tar(&[("d/", b"", b'5'), ("d/a.xml", b"1", b'0')]));
+        let members = read_tar_gz(&archive, &ArchiveLimits::default()).expect("valid");
+        assert_eq!(members.len(), 1);
     }
 
     #[test]

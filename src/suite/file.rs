@@ -69,7 +69,7 @@ pub struct StatisticsEntry {
     /// Keys that would name a person (`nom`, `email`, …): forbidden in every document.
     #[serde(default)]
     pub forbidden_keys: Vec<String>,
-    /// CSV separator (one character; DNMA uses `;`).
+    /// CSV separator (one ASCII character other than `"`; DNMA uses `;`).
     pub csv_separator: Located<String>,
     /// Context columns of the DNMA-shaped export.
     #[serde(default)]

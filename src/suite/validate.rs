@@ -1472,11 +1472,12 @@ fn validate_statistics(
     }
     let mut separator = raw.csv_separator.value.chars();
     let csv_separator = match (separator.next(), separator.next()) {
-        (Some(c), None) if c != '"' && c != '\n' => c,
+        // ASCII: the CSV parser (csv-core) cuts bytes.
+        (Some(c), None) if c.is_ascii() && !matches!(c, '"' | '\n' | '\r') => c,
         _ => {
             cx.error(
                 &raw.csv_separator,
-                "statistics.csv_separator : un seul caractère (ex. « ; »)",
+                "statistics.csv_separator : un seul caractère ASCII, autre que « \" » (ex. « ; »)",
             );
             ';'
         }

@@ -238,3 +238,77 @@ async fn a_gnu_long_name_of_hundreds_of_megabytes_is_refused_and_not_quoted() {
         why.len()
     );
 }
+
+/// Peak resident memory of this test's process (nextest runs each test in
+/// its own process), in bytes.
+fn peak_memory() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kib| kib * 1024)
+}
+
+/// A tar.gz whose first entry is a `kind` header (GNU long name `L`, pax
+/// `x` or `g`) of `size` bytes, mostly `n` with one `m` in about 2,048 (so
+/// that it compresses under the ratio bound), then a small file. Gzipped as
+/// it is written: the entry is never whole in memory, here either.
+fn huge_extension(kind: u8, size: u64) -> Vec<u8> {
+    use std::io::Write;
+    let mut header = tar::Header::new_gnu();
+    header.as_old_mut().name[..13].copy_from_slice(b"././@LongLink");
+    header.set_size(size);
+    header.set_mode(0o644);
+    header.set_entry_type(tar::EntryType::new(kind));
+    header.set_cksum();
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(header.as_bytes()).expect("gzip");
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut chunk = vec![0u8; 1 << 20];
+    let mut left = size.next_multiple_of(512);
+    while left > 0 {
+        let take = usize::try_from(left.min(chunk.len() as u64)).expect("chunk");
+        for byte in &mut chunk[..take] {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            *byte = if (state >> 33) % 2048 == 0 { b'm' } else { b'n' };
+        }
+        encoder.write_all(&chunk[..take]).expect("gzip");
+        left -= take as u64;
+    }
+    let file = entconf::gar::write_tar(&[("a.xml", b"<a/>", b'0')]);
+    encoder.write_all(&file).expect("gzip");
+    encoder.finish().expect("gzip")
+}
+
+#[test]
+fn long_names_and_pax_headers_of_hundreds_of_megabytes_cost_a_few_mebibytes() {
+    use entconf::gar::{ArchiveError, ArchiveLimits, TarStream};
+    // 340 MiB in about 2 MB: a ratio of some 150, under the ratio bound.
+    let size = 340 << 20;
+    let archives = [b'L', b'x', b'g'].map(|kind| (kind, huge_extension(kind, size)));
+    let before = peak_memory();
+    for (kind, archive) in &archives {
+        assert!(
+            (1 << 20..3 << 20).contains(&archive.len()),
+            "{} bytes",
+            archive.len()
+        );
+        let mut stream = TarStream::new(archive.as_slice(), ArchiveLimits::default());
+        let error = match stream.next() {
+            Some(Err(error)) => error,
+            other => panic!("{} refused, got {other:?}", char::from(*kind)),
+        };
+        match kind {
+            b'L' => assert_eq!(error, ArchiveError::NameTooLong { length: size }),
+            _ => assert_eq!(error, ArchiveError::PaxTooLong { length: size }),
+        }
+        assert!(error.is_refusal());
+        // Refused from the header: nothing of the entry was expanded.
+        assert!(stream.consumed() < 64 << 10, "{} read", stream.consumed());
+    }
+    let grown = peak_memory().saturating_sub(before);
+    assert!(grown < 8 << 20, "reading took {} KiB more", grown >> 10);
+}
