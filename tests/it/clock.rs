@@ -84,7 +84,7 @@ async fn a_fixed_clock_fixes_the_statistics_period_and_gar_07s_instant() {
     let asked: Vec<&str> = record
         .exchanges
         .iter()
-        .map(|e| e.url.as_str())
+        .map(|e| e.url())
         .filter(|url| url.contains("debut="))
         .collect();
     assert!(!asked.is_empty(), "no statistics request");
