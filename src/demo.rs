@@ -318,9 +318,7 @@ pub async fn start_with(
 /// The GAR web service on a loopback port, trusting a client certificate
 /// made for the ENT, and the ENT's side of it; `clock` dates the
 /// certificates and the service's log.
-async fn ressources(
-    clock: Arc<dyn Clock>,
-) -> Result<(RunningRessources, GarConfig), DemoError> {
+async fn ressources(clock: Arc<dyn Clock>) -> Result<(RunningRessources, GarConfig), DemoError> {
     let gar = |e: &dyn std::fmt::Display| DemoError::Gar(e.to_string());
     let client = SigningKey::generate_tls(
         "ENT de Bellerive — client GAR",

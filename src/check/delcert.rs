@@ -368,12 +368,7 @@ fn list<'a>(value: &'a Value, key: &str) -> Option<&'a Vec<Value>> {
     value.get(key).and_then(Value::as_array)
 }
 
-fn processors(
-    _: &AskedDeletion,
-    _: &ServedCertificate,
-    value: &Value,
-    problems: &mut Vec<String>,
-) {
+fn processors(_: &AskedDeletion, _: &ServedCertificate, value: &Value, problems: &mut Vec<String>) {
     let Some(processors) = list(value, "sous_traitants").filter(|l| !l.is_empty()) else {
         problems.push("aucun sous-traitant listé (sous_traitants)".to_owned());
         return;
@@ -450,12 +445,7 @@ const CONTENT_WORDS: [&str; 8] = [
     "cahier",
 ];
 
-fn exceptions(
-    _: &AskedDeletion,
-    _: &ServedCertificate,
-    value: &Value,
-    problems: &mut Vec<String>,
-) {
+fn exceptions(_: &AskedDeletion, _: &ServedCertificate, value: &Value, problems: &mut Vec<String>) {
     let Some(kept) = list(value, "exceptions") else {
         problems.push(
             "aucune liste des données conservées (exceptions ; une liste vide dit « aucune »)"
@@ -624,12 +614,7 @@ fn journal(observed: &DeletionObservation) -> Verdict {
     )
 }
 
-fn counts(
-    asked: &AskedDeletion,
-    _: &ServedCertificate,
-    value: &Value,
-    problems: &mut Vec<String>,
-) {
+fn counts(asked: &AskedDeletion, _: &ServedCertificate, value: &Value, problems: &mut Vec<String>) {
     let mut stated: BTreeMap<String, u64> = BTreeMap::new();
     for (kind, count) in value
         .get("elements")
@@ -945,7 +930,11 @@ mod tests {
     /// One user's deletion asked at `asked_at`, whose certificate says the
     /// deletion ended at `end` and was issued then, and which the harness
     /// saw at `seen`: the times a scenario takes from the run's clock.
-    fn observed(asked_at: DateTime<Utc>, end: DateTime<Utc>, seen: DateTime<Utc>) -> DeletionObservation {
+    fn observed(
+        asked_at: DateTime<Utc>,
+        end: DateTime<Utc>,
+        seen: DateTime<Utc>,
+    ) -> DeletionObservation {
         let payload = serde_json::json!({
             "emis": stamp(end),
             "dates": { "debut": stamp(asked_at), "fin": stamp(end) },
@@ -998,7 +987,12 @@ mod tests {
             DelcertRule::Timeliness,
             &observed(at(1, 8), at(3, 10), at(3, 11)),
         );
-        assert_eq!(verdict.status, AssertionStatus::Passed, "{}", verdict.actual);
+        assert_eq!(
+            verdict.status,
+            AssertionStatus::Passed,
+            "{}",
+            verdict.actual
+        );
     }
 
     #[test]
@@ -1019,17 +1013,17 @@ mod tests {
 
     #[test]
     fn timeliness_fails_a_user_deletion_ended_more_than_a_month_after_it_was_asked() {
-        let end = at(1, 8)
-            .checked_add_months(Months::new(1))
-            .expect("date")
-            + chrono::Duration::days(1);
+        let end =
+            at(1, 8).checked_add_months(Months::new(1)).expect("date") + chrono::Duration::days(1);
         let verdict = judge_delcert(
             DelcertRule::Timeliness,
             &observed(at(1, 8), end, end + chrono::Duration::hours(1)),
         );
         assert_eq!(verdict.status, AssertionStatus::Failed);
         assert!(
-            verdict.actual.contains("plus d'un mois après la demande du 2026-09-01"),
+            verdict
+                .actual
+                .contains("plus d'un mois après la demande du 2026-09-01"),
             "{}",
             verdict.actual
         );

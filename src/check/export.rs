@@ -1063,12 +1063,13 @@ fn round_trip(observed: &ExportObservation) -> Verdict {
         Ok(reimported) => reimported,
         Err(why) => return Verdict::error(expected, why.clone()),
     };
-    let before = canonical(&original.records, &|f| {
-        match original.digests.get(&f.chemin) {
+    let before = canonical(
+        &original.records,
+        &|f| match original.digests.get(&f.chemin) {
             Some(Ok((sha, _))) => sha.clone(),
             _ => "?".to_owned(),
-        }
-    });
+        },
+    );
     let (after, ignored) = match reimported.as_ref() {
         // The reader's files carry the digest of the bytes it read.
         Ok(imported) => (

@@ -32,8 +32,8 @@ pub use observation::{
     DeletionShared, Documents, ExportJob, ExportObservation, ExportShared, Fetched, ForeignAnswer,
     ForeignOutcome, GarMediacentreObservation, GarMediacentreShared, GarObservation, GarShared,
     GarSsoObservation, GarSsoShared, LoginObservation, ObjectProbe, Observations, Person,
-    Portability, RoundTrip, SchoolCount, ServedCertificate, StatsObservation, StatsShared, TargetFacts,
-    WitnessLogin, Working,
+    Portability, RoundTrip, SchoolCount, ServedCertificate, StatsObservation, StatsShared,
+    TargetFacts, WitnessLogin, Working,
 };
 pub use outcome::{AssertionResult, AssertionStatus, Outcome, Verdict, failure_outcome, fold};
 pub use page::{NotPublic, PUBLIC_EXPECTED, public_problem};

@@ -1,8 +1,8 @@
 //! `entconf bundle keygen|sign|verify` and `entconf review`: the GTCN
 //! reviewers' certification bundle.
 
-use entconf::evidence::{Clock as _, SystemClock};
 use entconf::bundle::{self, Bundle, SignatureState};
+use entconf::evidence::{Clock as _, SystemClock};
 use entconf::text::for_terminal;
 
 use super::Exit;

@@ -129,7 +129,10 @@ impl ArchiveError {
 /// A long name (GNU or pax) as UTF-8 (lossy): its terminating NULs
 /// dropped, any other left for [`safe`] to refuse.
 fn long_name_of(bytes: &[u8]) -> String {
-    let end = bytes.iter().rposition(|b| *b != 0).map_or(0, |last| last + 1);
+    let end = bytes
+        .iter()
+        .rposition(|b| *b != 0)
+        .map_or(0, |last| last + 1);
     String::from_utf8_lossy(&bytes[..end]).into_owned()
 }
 

@@ -125,8 +125,7 @@ impl SigningKey {
             path: cert_path.display().to_string(),
             reason: error.to_string(),
         })?;
-        let in_a_week =
-            Asn1Time::from_unix(clock.now().timestamp() + 7 * DAY).map_err(crypto)?;
+        let in_a_week = Asn1Time::from_unix(clock.now().timestamp() + 7 * DAY).map_err(crypto)?;
         if cert.not_after() < in_a_week {
             return Err(IdpError::Key {
                 path: cert_path.display().to_string(),

@@ -42,8 +42,8 @@ use serde_json::Value;
 
 use super::archive::{EntryProblem, ZipExport};
 use super::format::{
-    ClassRecord, CommentRecord, EventRecord, FileRecord, HomeworkRecord, MessageRecord,
-    NoteRecord, PersonRecord, PostRecord, Records, SchoolRecord, SignatureRecord,
+    ClassRecord, CommentRecord, EventRecord, FileRecord, HomeworkRecord, MessageRecord, NoteRecord,
+    PersonRecord, PostRecord, Records, SchoolRecord, SignatureRecord,
 };
 
 /// What the reader took in from an archive, and what it left out.
@@ -284,6 +284,10 @@ fn label(id: Option<&String>, position: usize) -> String {
     id.map_or_else(|| format!("n° {}", position + 1), |id| format!("« {id} »"))
 }
 
+/// A person taken, before its children are resolved: its position in the
+/// file, its id, and its schools as (kept id, UAI).
+type Placed = (usize, String, Vec<(String, String)>);
+
 /// What has been taken in so far, and the maps from the archive's ids to
 /// what was kept.
 #[derive(Default)]
@@ -318,16 +322,18 @@ impl Reader {
     }
 
     /// Person references resolved to persons taken in; the others reported.
-    fn people(&mut self, kind: Kind, record: &str, field: &'static str, ids: &[String]) -> Vec<String> {
+    fn people(
+        &mut self,
+        kind: Kind,
+        record: &str,
+        field: &'static str,
+        ids: &[String],
+    ) -> Vec<String> {
         let mut kept = Vec::new();
         for id in ids {
             match self.person_of.get(id) {
                 Some(person) => kept.push(person.clone()),
-                None => self.leave(
-                    kind,
-                    record.to_owned(),
-                    Why::LinkDropped(field, id.clone()),
-                ),
+                None => self.leave(kind, record.to_owned(), Why::LinkDropped(field, id.clone())),
             }
         }
         kept
@@ -387,19 +393,23 @@ impl Reader {
                 continue;
             };
             if self.class_of.contains_key(id) {
-                self.leave(Kind::Class, record, Why::Duplicate(format!("l'id « {id} »")));
+                self.leave(
+                    Kind::Class,
+                    record,
+                    Why::Duplicate(format!("l'id « {id} »")),
+                );
                 continue;
             }
             let key = (uai.clone(), code.clone());
             if let Some(kept) = by_code.get(&key) {
-                self.class_of.insert(id.clone(), (uai.clone(), kept.clone()));
+                self.class_of
+                    .insert(id.clone(), (uai.clone(), kept.clone()));
                 let why = Why::Duplicate(format!("la classe {uai}/{code}"));
                 self.leave(Kind::Class, record, why);
                 continue;
             }
             by_code.insert(key, id.clone());
-            self.class_of
-                .insert(id.clone(), (uai.clone(), id.clone()));
+            self.class_of.insert(id.clone(), (uai.clone(), id.clone()));
             let school = self.school_of_uai.get(&uai).cloned().unwrap_or_default();
             self.records.classes.push(ClassRecord {
                 id: id.clone(),
@@ -416,8 +426,7 @@ impl Reader {
         let mut by_key: BTreeMap<String, String> = BTreeMap::new();
         let mut ids: BTreeSet<String> = BTreeSet::new();
         let mut aliases: Vec<(String, String)> = Vec::new();
-        // (position, id, its schools' (kept id, UAI)).
-        let mut placed: Vec<(usize, String, Vec<(String, String)>)> = Vec::new();
+        let mut placed: Vec<Placed> = Vec::new();
         for (n, person) in raw.iter().enumerate() {
             let record = label(person.id.as_ref(), n);
             let (Some(id), Some(jointure)) = (&person.id, &person.jointure) else {
@@ -430,7 +439,11 @@ impl Reader {
                 continue;
             };
             if !ids.insert(id.clone()) {
-                self.leave(Kind::Person, record, Why::Duplicate(format!("l'id « {id} »")));
+                self.leave(
+                    Kind::Person,
+                    record,
+                    Why::Duplicate(format!("l'id « {id} »")),
+                );
                 continue;
             }
             if let Some(kept) = by_key.get(jointure) {
@@ -591,8 +604,12 @@ impl Reader {
                 self.leave(Kind::Message, record, Why::NotRfc3339("date"));
                 continue;
             };
-            let recipients =
-                self.people(Kind::Message, &record, "destinataires", &message.destinataires);
+            let recipients = self.people(
+                Kind::Message,
+                &record,
+                "destinataires",
+                &message.destinataires,
+            );
             let mut attachments = Vec::new();
             for file in &message.pieces_jointes {
                 if self.files.contains(file) {
@@ -634,7 +651,11 @@ impl Reader {
         for (n, post) in raw.iter().enumerate() {
             let record = label(post.id.as_ref(), n);
             let placed = self
-                .placed(post.id.as_ref(), post.classe.as_ref(), Some(post.auteur.as_ref()))
+                .placed(
+                    post.id.as_ref(),
+                    post.classe.as_ref(),
+                    Some(post.auteur.as_ref()),
+                )
                 .and_then(|placed| {
                     rfc3339(post.date.as_ref())
                         .map(|date| (placed, date))
@@ -691,7 +712,11 @@ impl Reader {
         for (n, entry) in raw.iter().enumerate() {
             let record = label(entry.id.as_ref(), n);
             let placed = self
-                .placed(entry.id.as_ref(), entry.classe.as_ref(), Some(entry.auteur.as_ref()))
+                .placed(
+                    entry.id.as_ref(),
+                    entry.classe.as_ref(),
+                    Some(entry.auteur.as_ref()),
+                )
                 .and_then(|placed| {
                     rfc3339(entry.seance.as_ref())
                         .map(|lesson| (placed, lesson))
@@ -757,14 +782,17 @@ impl Reader {
     fn notes(&mut self, raw: &[RawNote]) {
         for (n, note) in raw.iter().enumerate() {
             let record = label(note.id.as_ref(), n);
-            let (id, class, author) =
-                match self.placed(note.id.as_ref(), note.classe.as_ref(), Some(note.auteur.as_ref())) {
-                    Ok(placed) => placed,
-                    Err(why) => {
-                        self.leave(Kind::Note, record, why);
-                        continue;
-                    }
-                };
+            let (id, class, author) = match self.placed(
+                note.id.as_ref(),
+                note.classe.as_ref(),
+                Some(note.auteur.as_ref()),
+            ) {
+                Ok(placed) => placed,
+                Err(why) => {
+                    self.leave(Kind::Note, record, why);
+                    continue;
+                }
+            };
             let mut signatures = Vec::new();
             for (k, signature) in note.signatures.iter().enumerate() {
                 let which = format!("n° {} du mot « {id} »", k + 1);
@@ -1245,7 +1273,9 @@ mod tests {
                 writer
                     .start_file(format!("donnees/{name}.json"), options)
                     .unwrap();
-                writer.write_all(&serde_json::to_vec(value).unwrap()).unwrap();
+                writer
+                    .write_all(&serde_json::to_vec(value).unwrap())
+                    .unwrap();
             }
             for (name, bytes) in &self.entries {
                 writer.start_file(name.as_str(), options).unwrap();
@@ -1365,7 +1395,10 @@ mod tests {
             (
                 "fichier sans chemin",
                 |a| {
-                    a.first("fichiers").as_object_mut().unwrap().remove("chemin");
+                    a.first("fichiers")
+                        .as_object_mut()
+                        .unwrap()
+                        .remove("chemin");
                 },
                 (Kind::File, Why::NoPath),
             ),
@@ -1496,8 +1529,14 @@ mod tests {
         archive.first("agenda")["debut"] = json!("2024-03-04T08:30:00-05:00");
         let imported = archive.taken();
         assert_eq!(imported.left_out, Vec::new());
-        assert_eq!(imported.records.messages[0].date, "2024-03-04T07:30:00.250Z");
-        assert_eq!(imported.records.agenda[0].debut, "2024-03-04T08:30:00-05:00");
+        assert_eq!(
+            imported.records.messages[0].date,
+            "2024-03-04T07:30:00.250Z"
+        );
+        assert_eq!(
+            imported.records.agenda[0].debut,
+            "2024-03-04T08:30:00-05:00"
+        );
     }
 
     #[test]
@@ -1520,9 +1559,18 @@ mod tests {
         let imported = archive.taken();
         let found = left(&imported);
         for expected in [
-            (Kind::Message, Why::LinkDropped("destinataires", "p9".to_owned())),
-            (Kind::Message, Why::LinkDropped("pieces_jointes", "f9".to_owned())),
-            (Kind::Homework, Why::DateDropped("pour_le", LOCAL.to_owned())),
+            (
+                Kind::Message,
+                Why::LinkDropped("destinataires", "p9".to_owned()),
+            ),
+            (
+                Kind::Message,
+                Why::LinkDropped("pieces_jointes", "f9".to_owned()),
+            ),
+            (
+                Kind::Homework,
+                Why::DateDropped("pour_le", LOCAL.to_owned()),
+            ),
             (Kind::Person, Why::LinkDropped("enfants", "p8".to_owned())),
             (Kind::Person, Why::LinkDropped("classes", "k2".to_owned())),
         ] {
@@ -1559,7 +1607,10 @@ mod tests {
         let found = left(&imported);
         for expected in [
             (Kind::School, Why::Duplicate("l'UAI 0750001A".to_owned())),
-            (Kind::Class, Why::Duplicate("la classe 0750001A/CM1A".to_owned())),
+            (
+                Kind::Class,
+                Why::Duplicate("la classe 0750001A/CM1A".to_owned()),
+            ),
             (Kind::Person, Why::Duplicate("la jointure J1".to_owned())),
         ] {
             assert!(found.contains(&expected), "{expected:?} not in {found:?}");
@@ -1585,12 +1636,21 @@ mod tests {
         object.records.insert("agenda", json!({ "id": "a1" }));
         let refusal = object.read().unwrap_err();
         assert!(
-            matches!(refusal, ImportRefusal::NotArray { name: "donnees/agenda.json", .. }),
+            matches!(
+                refusal,
+                ImportRefusal::NotArray {
+                    name: "donnees/agenda.json",
+                    ..
+                }
+            ),
             "{refusal}"
         );
         let refusal = read_bytes(&Archive::clean().bytes(), 10).unwrap_err();
         assert!(
-            matches!(refusal, ImportRefusal::Unreadable(EntryProblem::OverMax { .. })),
+            matches!(
+                refusal,
+                ImportRefusal::Unreadable(EntryProblem::OverMax { .. })
+            ),
             "{refusal}"
         );
     }

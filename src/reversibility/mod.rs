@@ -8,8 +8,8 @@
 
 pub mod archive;
 mod examine;
-pub mod import;
 pub mod format;
+pub mod import;
 pub mod jws;
 mod seed;
 

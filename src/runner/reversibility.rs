@@ -654,8 +654,9 @@ async fn gather(context: &Context) -> Result<ExportObservation, String> {
         )
         .await;
     // Taken in whenever the archive was read.
-    let round_trip = reimported
-        .unwrap_or_else(|| Err("aucune archive de l'école à réimporter (voir EXPORT-04)".to_owned()));
+    let round_trip = reimported.unwrap_or_else(|| {
+        Err("aucune archive de l'école à réimporter (voir EXPORT-04)".to_owned())
+    });
     let school_body = json!({ "perimetre": "ecole", "id": setup.school, "lien_validite_s": ttl.as_secs().max(1) });
     let outsider = scene.outsider.clone();
     let others: Vec<(&str, Option<&String>)> = std::iter::once(("anonyme", None))
@@ -743,8 +744,7 @@ async fn after_expiry(
         finished + chrono::Duration::from_std(observation.ttl).unwrap_or_default(),
         |e| e.min(latest),
     );
-    let wait =
-        (until - context.clock.now()).to_std().unwrap_or_default() + Duration::from_secs(1);
+    let wait = (until - context.clock.now()).to_std().unwrap_or_default() + Duration::from_secs(1);
     tokio::time::sleep(wait).await;
     let scene = Scene::new(context, Capability::ExportApi)?;
     let attempt = scene

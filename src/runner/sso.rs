@@ -74,8 +74,8 @@ pub async fn launch(
     directory: Directory,
     clock: Arc<dyn Clock>,
 ) -> Result<(RunningIdp, Arc<SsoWorld>), String> {
-    let rogue = SigningKey::generate("entconf clé inconnue", clock.as_ref())
-        .map_err(|e| e.to_string())?;
+    let rogue =
+        SigningKey::generate("entconf clé inconnue", clock.as_ref()).map_err(|e| e.to_string())?;
     let people = interactive_people(&directory);
     let idp = Arc::new(Idp::new(settings, key, rogue, people, clock));
     let running = idp::spawn(addr, Arc::clone(&idp))

@@ -11,12 +11,12 @@
 use super::{Cell, Level, Row, StatsDocument, WEEK_COLUMN};
 
 /// Most columns in a line: the DNMA publishes a few dozen.
-pub const MAX_CSV_COLUMNS: usize = 1_000;
+pub(super) const MAX_CSV_COLUMNS: usize = 1_000;
 /// Most cells (header included) in a table: each costs some fifty bytes
 /// once read, against one or two in the text.
-pub const MAX_CSV_CELLS: usize = 1_000_000;
+pub(super) const MAX_CSV_CELLS: usize = 1_000_000;
 /// Longest field, in bytes: counts, dates, UAIs and labels.
-pub const MAX_CSV_FIELD: usize = 64 << 10;
+pub(super) const MAX_CSV_FIELD: usize = 64 << 10;
 
 /// A parsed CSV table.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -95,9 +95,7 @@ impl<'a> Records<'a> {
         Ok(Self {
             text: text.as_bytes(),
             at: 0,
-            parser: csv_core::ReaderBuilder::new()
-                .delimiter(delimiter)
-                .build(),
+            parser: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
             field: vec![0; MAX_CSV_FIELD + 1],
             cells: 0,
         })
@@ -155,8 +153,9 @@ impl<'a> Records<'a> {
                              (lecture arrêtée)"
                         ));
                     }
-                    let field = String::from_utf8(self.field[..filled].to_vec())
-                        .map_err(|_| format!("ligne {line} : champ coupé au milieu d'un caractère"))?;
+                    let field = String::from_utf8(self.field[..filled].to_vec()).map_err(|_| {
+                        format!("ligne {line} : champ coupé au milieu d'un caractère")
+                    })?;
                     fields.push(field);
                     filled = 0;
                     if record_end || ended {

@@ -16,7 +16,7 @@ use entconf::report::RunRecord;
 use entconf::runner::{Cancellation, Plan, Selection, run};
 use serde_json::json;
 
-use super::support::{catalog, outcome, live_settings, serve, target};
+use super::support::{catalog, live_settings, outcome, serve, target};
 
 /// A candidate whose API accepts everything and serves `archive` as every
 /// export.

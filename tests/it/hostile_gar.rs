@@ -246,7 +246,13 @@ fn peak_memory() -> u64 {
     status
         .lines()
         .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .and_then(|rest| {
+            rest.trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
         .map_or(0, |kib| kib * 1024)
 }
 
@@ -273,7 +279,11 @@ fn huge_extension(kind: u8, size: u64) -> Vec<u8> {
             state = state
                 .wrapping_mul(6_364_136_223_846_793_005)
                 .wrapping_add(1_442_695_040_888_963_407);
-            *byte = if (state >> 33) % 2048 == 0 { b'm' } else { b'n' };
+            *byte = if (state >> 33).is_multiple_of(2048) {
+                b'm'
+            } else {
+                b'n'
+            };
         }
         encoder.write_all(&chunk[..take]).expect("gzip");
         left -= take as u64;

@@ -5,8 +5,8 @@
 
 mod campaign;
 mod certification;
-mod clock;
 mod cli;
+mod clock;
 mod docs;
 mod export;
 mod fault_matrix;

@@ -349,20 +349,16 @@ fn curl() -> Option<&'static str> {
 /// — and the service records which certificate each call came with.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn curl_reaches_the_gar_web_service_only_with_the_declared_certificate() {
-    use entconf::gar::{Asked, Presented, RessourcesService, resources_for, spawn_ressources};
     use entconf::evidence::{Clock, SystemClock};
+    use entconf::gar::{Asked, Presented, RessourcesService, resources_for, spawn_ressources};
     use entconf::idp::{SigningKey, TlsRole};
     let Some(curl) = curl() else { return };
     let dir = scratch("gar-ws");
     // curl checks the certificates against the real time.
     let clock: Arc<dyn Clock> = Arc::new(SystemClock::new());
-    let declared = SigningKey::generate_tls(
-        "médiacentre déclaré",
-        TlsRole::Client,
-        &[],
-        clock.as_ref(),
-    )
-    .expect("client key");
+    let declared =
+        SigningKey::generate_tls("médiacentre déclaré", TlsRole::Client, &[], clock.as_ref())
+            .expect("client key");
     let other = SigningKey::generate_tls("autre client", TlsRole::Client, &[], clock.as_ref())
         .expect("other key");
     let server = SigningKey::generate_tls(
@@ -381,8 +377,8 @@ async fn curl_reaches_the_gar_web_service_only_with_the_declared_certificate() {
         .expect("key");
     }
     let placeholder = reqwest::Url::parse("https://127.0.0.1/").expect("url");
-    let service = RessourcesService::new(&declared.cert_pem(), server, placeholder, clock)
-        .expect("service");
+    let service =
+        RessourcesService::new(&declared.cert_pem(), server, placeholder, clock).expect("service");
     std::fs::write(dir.join("ca.pem"), service.certificate_pem()).expect("ca");
     let running = spawn_ressources(
         std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
