@@ -257,8 +257,12 @@ mod tests {
         // A quote closed as the text ends, or doubled inside, is not open.
         let closed = parse_csv("a;b\n1;\"2\"", ';').expect("closed at the end");
         assert_eq!(closed.records, [["1", "2"]]);
-        let doubled = parse_csv("a;b\n1;\"2\"\"\"", ';').expect_err("doubled, still open");
-        assert!(doubled.contains("ligne 2"), "{doubled}");
+        // A doubled quote is a quote: `"2"""` is closed and reads `2"`,
+        // `"2""` is still open.
+        let doubled = parse_csv("a;b\n1;\"2\"\"\"", ';').expect("doubled, then closed");
+        assert_eq!(doubled.records, [["1", "2\""]]);
+        let open = parse_csv("a;b\n1;\"2\"\"", ';').expect_err("doubled, still open");
+        assert!(open.contains("ligne 2"), "{open}");
     }
 
     #[test]
