@@ -15,7 +15,7 @@ use crate::aaf::{self, GenerateOptions};
 use crate::evidence::{Clock, SystemClock};
 use crate::gar::{RessourcesService, RunningRessources, spawn_ressources};
 use crate::idp::{IdpSettings, RunningIdp, SigningKey, TlsRole, random_token};
-use crate::runner::{self, SsoWorld};
+use crate::runner::{self, RunServices, SsoWorld};
 use crate::suite::{GarTarget, ReversibilityTarget, Secret, SecretSlot, StatsTarget, StatsViewer};
 
 /// OpenID Connect client id of the reference ENT at the test EduConnect.
@@ -53,21 +53,37 @@ impl Demo {
         self.idp.addr()
     }
 
-    /// Wires a run to the demonstration: the target's `[stats]` and `[gar]`
-    /// sections, the IdPs and the GAR web service of the settings.
+    /// Wires a run to the demonstration: the target's `[stats]`, `[gar]`
+    /// and `[reversibility]` sections ([`Self::complete`]), and the run's
+    /// services ([`Self::services`]).
     pub fn attach(
         &self,
         target: &mut crate::suite::Target,
         settings: &mut crate::runner::RunSettings,
     ) -> Result<(), DemoError> {
+        self.complete(target)?;
+        settings.services = self.services();
+        Ok(())
+    }
+
+    /// Fills the target's sections that name what the demonstration
+    /// generated: the statistics accounts, the GAR service and client
+    /// certificate, the reversibility controllers.
+    pub fn complete(&self, target: &mut crate::suite::Target) -> Result<(), DemoError> {
         target.stats = Some(self.stats_target()?);
         target.gar = Some(self.gar_target());
         target.reversibility = Some(self.reversibility_target());
-        settings.sso = Some(runner::SsoSetup::Ready(Arc::clone(&self.world)));
-        settings.gar = Some(runner::GarSetup::Ready(Arc::clone(
-            &self.ressources.service,
-        )));
         Ok(())
+    }
+
+    /// The run's services: the demonstration's IdPs and GAR web service,
+    /// which it keeps running as long as it lives.
+    pub fn services(&self) -> RunServices {
+        RunServices::none()
+            .with_sso(runner::SsoSetup::Ready(Arc::clone(&self.world)))
+            .with_gar(runner::GarSetup::Ready(Arc::clone(
+                &self.ressources.service,
+            )))
     }
 
     /// The `[gar]` part of the demo's target: the ENT's project code, the
@@ -148,6 +164,57 @@ impl Demo {
             viewers,
         })
     }
+}
+
+/// Time limits of a target written for the reference ENT.
+#[derive(Clone, Copy, Debug)]
+pub struct TargetLimits {
+    /// Longest wait for one answer.
+    pub request: std::time::Duration,
+    /// Longest run of one check.
+    pub check: std::time::Duration,
+}
+
+impl TargetLimits {
+    /// `entconf demo`: the reference ENT answers on loopback at once.
+    pub const DEMO: Self = Self {
+        request: std::time::Duration::from_secs(5),
+        check: std::time::Duration::from_secs(30),
+    };
+}
+
+/// The description of the reference ENT at `base_url`, named `id` and
+/// `name`: every capability it has, at its paths. The demonstration's own
+/// sections are added by [`Demo::complete`]. One description for the
+/// demo command and the tests.
+pub fn target(
+    id: &str,
+    name: &str,
+    base_url: &str,
+    limits: TargetLimits,
+) -> Result<crate::suite::Target, crate::suite::Diagnostics> {
+    let text = format!(
+        "id = \"{id}\"\nname = \"{name}\"\nbase_url = \"{base_url}/\"\n\n\
+         [capabilities]\nlogin_page = \"/auth/login\"\nhome_page = \"/\"\n\
+         educonnect_oidc_login = \"/auth/educonnect\"\neduconnect_saml_login = \"/auth/educonnect/saml\"\n\
+         agents_login = \"/auth/agents\"\naccount_page = \"/compte\"\nlogout = \"/auth/deconnexion\"\n\
+         statistics_api = \"/api/conformance/stats\"\nstatistics_dnma_export = \"/api/conformance/stats/dnma.csv\"\n\
+         gar_export = \"/gar/export/dernier\"\ngar_idp_metadata = \"/auth/saml/metadata/gar\"\n\
+         gar_sso = \"/auth/saml/redirect/sso\"\ngar_mediacentre = \"/mediacentre\"\n\
+         seed_api = \"/api/conformance/amorcage\"\nexport_api = \"/api/conformance/exports\"\n\
+         deletion_api = \"/api/conformance/suppressions\"\ncertificate_keys = \"/api/conformance/cles\"\n\
+         objects_api = \"/api/conformance/objets\"\nreversibility_plan = \"/reversibilite\"\n\
+         deletion_log = \"/api/conformance/journal-suppressions\"\nportability_export = \"/mes-donnees/archive\"\n\n\
+         [http]\nrequest_timeout = \"{request}s\"\ncheck_timeout = \"{check}s\"\n",
+        request = limits.request.as_secs(),
+        check = limits.check.as_secs(),
+    );
+    crate::suite::parse_target(
+        "(cible de démonstration)",
+        &text,
+        None,
+        &crate::suite::ProcessEnvironment,
+    )
 }
 
 /// The id the reference ENT gives the collectivité of `commune`: numbered in

@@ -10,8 +10,10 @@ use ent_server::Fault;
 use entconf::bundle;
 use entconf::evidence::{Clock, SystemClock};
 use entconf::report::{self, Format, RunOptionsInfo};
-use entconf::runner::{self, Cancellation, GarSetup, Plan, RunSettings, Selection, SsoSetup};
-use entconf::suite::{Catalog, Diagnostics, ProcessEnvironment, Target, load_target, parse_target};
+use entconf::runner::{
+    self, Cancellation, Plan, RunServices, RunSettings, Selection, ServiceNotice,
+};
+use entconf::suite::{Catalog, ProcessEnvironment, Target, load_target};
 use entconf::text::for_terminal;
 use entconf::waiver::{self, Waivers};
 
@@ -52,65 +54,15 @@ pub(super) fn run(args: RunArgs) -> anyhow::Result<Exit> {
     runtime()?.block_on(async move {
         // The services the harness plays (IdPs, GAR web service) date what
         // they send by the system clock, as the candidate checks it; the
-        // run keeps its own clock (`execute`).
-        let services: Arc<dyn Clock> = Arc::new(SystemClock::new());
-        // The IdPs live as long as the run: dropping the handle stops them.
-        let (sso, _idp) = match &target.sso {
-            None => (None, None),
-            Some(sso) => match runner::start(sso, Arc::clone(&services)).await {
-                Ok((running, world)) => {
-                    eprintln!(
-                        "Fournisseurs d'identité de test (ÉduConnect, ARENA) sur {}",
-                        world.public_url
-                    );
-                    (Some(SsoSetup::Ready(world)), Some(running))
-                }
-                Err(why) => {
-                    eprintln!("attention : connexion SSO impossible à préparer : {why}");
-                    (Some(SsoSetup::Failed(why)), None)
-                }
-            },
-        };
-        // The GAR web service, likewise.
-        let (gar, _ressources) = match &target.gar {
-            None => (None, None),
-            Some(gar) => match runner::start_ressources(gar, Arc::clone(&services)).await {
-                Ok(running) => {
-                    eprintln!(
-                        "Service ressources du GAR de test sur {} (TLS, certificat client demandé){}",
-                        gar.ressources_public_url,
-                        match &gar.ressources_keys {
-                            Some(dir) => format!(" ; son certificat : {}", dir.display()),
-                            None => " ; certificat serveur neuf à chaque exécution (ressources_keys le conserve)".to_owned(),
-                        }
-                    );
-                    (Some(GarSetup::Ready(std::sync::Arc::clone(&running.service))), Some(running))
-                }
-                Err(why) => {
-                    eprintln!("attention : service ressources du GAR impossible à démarrer : {why}");
-                    (Some(GarSetup::Failed(why)), None)
-                }
-            },
-        };
-        // The SFTP drop, if the candidate delivers its GAR export that way.
-        let drop = match target.gar.as_ref().and_then(|gar| gar.sftp.clone()) {
-            None => None,
-            Some(sftp) => Some(
-                tokio::task::spawn_blocking(move || {
-                    entconf::gar::SftpDrop::start(sftp.listen, &sftp.public_key)
-                })
-                .await
-                .map_err(|error| error.to_string())
-                .and_then(|started| started.map_err(|error| error.to_string()))
-                .map(std::sync::Arc::new),
-            ),
-        };
-        match &drop {
-            Some(Ok(drop)) => eprintln!("Dépôt SFTP de l'export GAR : {}", drop.url()),
-            Some(Err(why)) => eprintln!("attention : dépôt SFTP impossible à démarrer : {why}"),
-            None => {}
+        // run keeps its own clock (`execute`). They live as long as the run.
+        let services = RunServices::start(&target, Arc::new(SystemClock::new())).await;
+        for notice in services.notices() {
+            match notice {
+                ServiceNotice::Started(what) => eprintln!("{what}"),
+                ServiceNotice::Failed(why) => eprintln!("attention : {why}"),
+            }
         }
-        execute(prepared, target, sso, gar, drop).await
+        execute(prepared, target, services).await
     })
 }
 
@@ -130,34 +82,18 @@ pub(super) fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
             demo.server.base_url(),
             demo.world.public_url
         );
-        let mut target =
-            demo_target(&demo.server.base_url()).map_err(|d| anyhow::anyhow!("{d}"))?;
-        target.stats = Some(demo.stats_target()?);
-        target.gar = Some(demo.gar_target());
-        target.reversibility = Some(demo.reversibility_target());
-        let sso = Some(SsoSetup::Ready(std::sync::Arc::clone(&demo.world)));
-        let gar = Some(GarSetup::Ready(std::sync::Arc::clone(
-            &demo.ressources.service,
-        )));
-        let exit = execute(prepared, target, sso, gar, None).await;
+        let mut target = entconf::demo::target(
+            "demo",
+            "ENT de référence d'entconf (Bellerive)",
+            &demo.server.base_url(),
+            entconf::demo::TargetLimits::DEMO,
+        )
+        .map_err(|d| anyhow::anyhow!("{d}"))?;
+        demo.complete(&mut target)?;
+        let exit = execute(prepared, target, demo.services()).await;
         drop(demo);
         exit
     })
-}
-
-/// The description of the embedded reference ENT.
-fn demo_target(base_url: &str) -> Result<Target, Diagnostics> {
-    let text = format!(
-        "id = \"demo\"\nname = \"ENT de référence d'entconf (Bellerive)\"\nbase_url = \"{base_url}/\"\n\n\
-         [capabilities]\nlogin_page = \"/auth/login\"\nhome_page = \"/\"\n\
-         educonnect_oidc_login = \"/auth/educonnect\"\neduconnect_saml_login = \"/auth/educonnect/saml\"\n\
-         agents_login = \"/auth/agents\"\naccount_page = \"/compte\"\nlogout = \"/auth/deconnexion\"\n\
-         statistics_api = \"/api/conformance/stats\"\nstatistics_dnma_export = \"/api/conformance/stats/dnma.csv\"\ngar_export = \"/gar/export/dernier\"\ngar_idp_metadata = \"/auth/saml/metadata/gar\"\ngar_sso = \"/auth/saml/redirect/sso\"\ngar_mediacentre = \"/mediacentre\"\n\
-         seed_api = \"/api/conformance/amorcage\"\nexport_api = \"/api/conformance/exports\"\n\
-         deletion_api = \"/api/conformance/suppressions\"\ncertificate_keys = \"/api/conformance/cles\"\nobjects_api = \"/api/conformance/objets\"\nreversibility_plan = \"/reversibilite\"\ndeletion_log = \"/api/conformance/journal-suppressions\"\nportability_export = \"/mes-donnees/archive\"\n\n\
-         [http]\nrequest_timeout = \"5s\"\ncheck_timeout = \"30s\"\n"
-    );
-    parse_target("(cible de démonstration)", &text, None, &ProcessEnvironment)
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -247,9 +183,7 @@ fn prepare(args: &PlanArgs, demo_faults: Vec<String>) -> Result<Prepared, Exit> 
 async fn execute(
     prepared: Prepared,
     target: Target,
-    sso: Option<SsoSetup>,
-    gar: Option<GarSetup>,
-    gar_drop: Option<Result<std::sync::Arc<entconf::gar::SftpDrop>, String>>,
+    services: RunServices,
 ) -> anyhow::Result<Exit> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock::new());
     let run_id = run_id(&prepared.out, &target.id, clock.as_ref());
@@ -258,9 +192,7 @@ async fn execute(
         run_id: run_id.clone(),
         clock: Arc::clone(&clock),
         options: prepared.options.clone(),
-        sso,
-        gar,
-        gar_drop,
+        services,
         // Downloads stay inside the run's report folder.
         scratch: Some(prepared.out.join(&run_id).join(".travail")),
     };

@@ -14,6 +14,7 @@ mod once;
 mod reversibility;
 mod scheduler;
 mod selection;
+mod services;
 mod sso;
 mod statistics;
 
@@ -21,4 +22,5 @@ pub use event::{EventSink, RunEvent};
 pub use mediacentre::{GarSetup, start_ressources};
 pub use scheduler::{Cancellation, RunSettings, run};
 pub use selection::{Plan, Selection, SelectionError, Shard};
+pub use services::{DropSetup, RunServices, ServiceNotice};
 pub use sso::{SsoSetup, SsoWorld, launch, start};

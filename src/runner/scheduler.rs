@@ -13,7 +13,6 @@ use tokio::task::JoinSet;
 
 use super::event::{EventSink, RunEvent};
 use super::execution::{Context, blank_record, execute};
-use super::mediacentre::GarSetup;
 use super::selection::Plan;
 use super::sso::SsoSetup;
 use crate::check::{Outcome, TargetFacts};
@@ -43,13 +42,9 @@ pub struct RunSettings {
     pub clock: Arc<dyn Clock>,
     /// Invocation details kept in the record.
     pub options: RunOptionsInfo,
-    /// The harness's IdPs and the seeded directory, for `login` steps.
-    pub sso: Option<SsoSetup>,
-    /// The GAR web service the harness serves, for `gar_mediacentre` steps.
-    pub gar: Option<GarSetup>,
-    /// The SFTP drop the candidate pushes its GAR export to, when the
-    /// target's `[gar]` section declares one (or why it did not start).
-    pub gar_drop: Option<Result<Arc<crate::gar::SftpDrop>, String>>,
+    /// The services the harness plays toward the candidate (IdPs, GAR web
+    /// service, SFTP drop), each ready or failed with its reason.
+    pub services: super::RunServices,
     /// Working folder for downloads (export archives), created when needed
     /// and emptied by the run; a fresh folder under the system's temporary
     /// directory when `None`.
@@ -129,7 +124,7 @@ pub async fn run(
     let facts = TargetFacts {
         login_page: target.capabilities.get(&Capability::LoginPage).cloned(),
     };
-    if let Some(SsoSetup::Ready(world)) = &settings.sso {
+    if let Some(SsoSetup::Ready(world)) = settings.services.sso() {
         world.idp.attach_evidence(EvidenceSink {
             store: Arc::clone(&store),
             redactor: Arc::clone(&redactor),
@@ -141,12 +136,12 @@ pub async fn run(
         probe,
         cache: PageCache::new(),
         facts,
-        sso: settings.sso.clone(),
+        sso: settings.services.sso().cloned(),
         stats: super::once::RunOnce::default(),
         gar: super::once::RunOnce::default(),
         gar_sso: super::once::RunOnce::default(),
-        gar_service: settings.gar.clone(),
-        gar_drop: settings.gar_drop.clone(),
+        gar_service: settings.services.gar().cloned(),
+        gar_drop: settings.services.gar_drop().cloned(),
         gar_mediacentre: super::once::RunOnce::default(),
         exports: super::once::RunOnce::default(),
         export_expiry: super::once::RunOnce::default(),

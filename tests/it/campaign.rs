@@ -11,7 +11,7 @@ use entconf::check::{AssertionStatus, Outcome};
 use entconf::report::{self, Conclusion};
 use std::sync::Arc;
 
-use entconf::runner::{Cancellation, Plan, RunEvent, Selection, Shard, SsoSetup, run};
+use entconf::runner::{Cancellation, Plan, RunEvent, RunServices, Selection, Shard, SsoSetup, run};
 use entconf::waiver;
 
 use super::support::{catalog, run_selected, settings, target};
@@ -238,7 +238,7 @@ async fn full_and_shards(
             plan = plan.shard(shard);
             settings.options.shard = Some(shard.to_string());
         }
-        settings.sso = Some(SsoSetup::Ready(Arc::clone(&demo.world)));
+        settings.services = RunServices::none().with_sso(SsoSetup::Ready(Arc::clone(&demo.world)));
         let record = run(
             &catalog,
             &plan,

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
 use entconf::check::Outcome;
 use entconf::report::RunRecord;
-use entconf::runner::{Cancellation, Plan, RunEvent, Selection, SsoSetup, run};
+use entconf::runner::{Cancellation, Plan, RunEvent, RunServices, Selection, SsoSetup, run};
 use entconf::suite::parse_target;
 
 use super::support::{NoEnvironment, catalog, outcome, settings, test_idp};
@@ -69,7 +69,7 @@ async fn login_checks(start: &str) -> (RunRecord, Duration) {
     };
     let plan = Plan::new(&catalog, &selection).expect("plan");
     let mut settings = settings(2);
-    settings.sso = Some(SsoSetup::Ready(Arc::clone(&world)));
+    settings.services = RunServices::none().with_sso(SsoSetup::Ready(Arc::clone(&world)));
     let started = Instant::now();
     let record = run(
         &catalog,

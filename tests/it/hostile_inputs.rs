@@ -14,7 +14,7 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use entconf::check::{AssertionStatus, GarObservation, Outcome, judge_gar};
-use entconf::runner::{Cancellation, Plan, RunEvent, Selection, SsoSetup, run};
+use entconf::runner::{Cancellation, Plan, RunEvent, RunServices, Selection, SsoSetup, run};
 use entconf::suite::{Environment, GarRule, load_target, parse_target, read_sources};
 
 use super::support::{NoEnvironment, catalog, outcome, serve, settings, test_idp};
@@ -234,7 +234,7 @@ async fn statistics_run(status: StatusCode, body: &str) -> entconf::report::RunR
     };
     let plan = Plan::new(&catalog, &selection).expect("plan");
     let mut settings = settings(2);
-    settings.sso = Some(SsoSetup::Ready(Arc::clone(&world)));
+    settings.services = RunServices::none().with_sso(SsoSetup::Ready(Arc::clone(&world)));
     run(
         &catalog,
         &plan,

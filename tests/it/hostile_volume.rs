@@ -10,7 +10,7 @@ use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use entconf::check::Outcome;
-use entconf::runner::{Cancellation, Plan, RunEvent, Selection, SsoSetup, run};
+use entconf::runner::{Cancellation, Plan, RunEvent, RunServices, Selection, SsoSetup, run};
 use entconf::suite::{Environment, parse_target};
 
 use super::support::{catalog, outcome, serve, settings, test_idp};
@@ -167,7 +167,7 @@ async fn a_statistics_tree_of_heavy_schools_is_walked_within_a_bound() {
     };
     let plan = Plan::new(&catalog, &selection).expect("plan");
     let mut settings = settings(2);
-    settings.sso = Some(SsoSetup::Ready(Arc::clone(&world)));
+    settings.services = RunServices::none().with_sso(SsoSetup::Ready(Arc::clone(&world)));
     let record = run(
         &catalog,
         &plan,

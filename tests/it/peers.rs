@@ -578,7 +578,7 @@ async fn the_export_pushed_to_the_harness_sftp_drop_is_judged() {
                 public_key: public_key.clone(),
             });
         }
-        settings.gar_drop = Some(Ok(Arc::clone(&drop)));
+        settings.services = settings.services.with_gar_drop(Ok(Arc::clone(&drop)));
         let plan = Plan::new(&catalog, &selection).expect("plan");
         let record = run(
             &catalog,

@@ -11,8 +11,8 @@ use ent_server::Fault;
 use entconf::check::Outcome;
 use entconf::evidence::{Clock, FixedClock, SystemClock};
 use entconf::report::{Harness, RunOptionsInfo, RunRecord};
-use entconf::runner::{Cancellation, Plan, RunSettings, Selection, run};
-use entconf::suite::{Catalog, Environment, Target, embedded_sources, load, parse_target};
+use entconf::runner::{Cancellation, Plan, RunServices, RunSettings, Selection, run};
+use entconf::suite::{Catalog, Environment, Target, embedded_sources, load};
 
 /// An environment with no variables.
 pub(crate) struct NoEnvironment;
@@ -28,19 +28,14 @@ pub(crate) fn catalog() -> Catalog {
     load(&embedded_sources()).expect("embedded suites load")
 }
 
-/// A target for a reference ENT at `base_url`, with short time limits.
+/// A target for a reference ENT at `base_url` (the demonstration's own
+/// description), with time limits for a busy machine.
 pub(crate) fn target(base_url: &str) -> Target {
-    let text = format!(
-        "id = \"reference\"\nname = \"ENT de référence\"\nbase_url = \"{base_url}/\"\n\
-         [capabilities]\nlogin_page = \"/auth/login\"\nhome_page = \"/\"\n\
-         educonnect_oidc_login = \"/auth/educonnect\"\neduconnect_saml_login = \"/auth/educonnect/saml\"\n\
-         agents_login = \"/auth/agents\"\naccount_page = \"/compte\"\nlogout = \"/auth/deconnexion\"\n\
-         statistics_api = \"/api/conformance/stats\"\nstatistics_dnma_export = \"/api/conformance/stats/dnma.csv\"\ngar_export = \"/gar/export/dernier\"\ngar_idp_metadata = \"/auth/saml/metadata/gar\"\ngar_sso = \"/auth/saml/redirect/sso\"\ngar_mediacentre = \"/mediacentre\"\n\
-         seed_api = \"/api/conformance/amorcage\"\nexport_api = \"/api/conformance/exports\"\n\
-         deletion_api = \"/api/conformance/suppressions\"\ncertificate_keys = \"/api/conformance/cles\"\nobjects_api = \"/api/conformance/objets\"\nreversibility_plan = \"/reversibilite\"\ndeletion_log = \"/api/conformance/journal-suppressions\"\nportability_export = \"/mes-donnees/archive\"\n\
-         [http]\nrequest_timeout = \"20s\"\ncheck_timeout = \"120s\"\n"
-    );
-    parse_target("test.toml", &text, None, &NoEnvironment).expect("test target")
+    let limits = entconf::demo::TargetLimits {
+        request: std::time::Duration::from_secs(20),
+        check: std::time::Duration::from_secs(120),
+    };
+    entconf::demo::target("reference", "ENT de référence", base_url, limits).expect("test target")
 }
 
 /// The tests' fixed clock: 2026-09-01 08:30 UTC, every duration zero.
@@ -66,9 +61,7 @@ pub(crate) fn settings(jobs: usize) -> RunSettings {
             waivers: None,
             shard: None,
         },
-        sso: None,
-        gar: None,
-        gar_drop: None,
+        services: RunServices::none(),
         scratch: None,
     }
 }
