@@ -525,11 +525,19 @@ pub(crate) fn no_secret_in_urls(observations: &Observations, step: &str) -> Verd
                 .any(|secret| url.as_str().contains(secret.as_str()))
         })
         .map(|url| {
-            format!(
-                "{}{}",
-                short(url),
-                if url.query().is_some() { "?…" } else { "" }
-            )
+            // The secret may sit in the path (`;jsessionid=…`), which the
+            // message shows: masked there as the query is. Longest first,
+            // so that a secret containing another is masked whole.
+            let mut secrets: Vec<&String> = trace
+                .secrets
+                .iter()
+                .filter(|secret| secret.len() >= 8)
+                .collect();
+            secrets.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
+            let shown = secrets.into_iter().fold(short(url), |shown, secret| {
+                shown.replace(secret.as_str(), "…")
+            });
+            format!("{shown}{}", if url.query().is_some() { "?…" } else { "" })
         })
         .collect();
     if leaking.is_empty() {
@@ -1228,6 +1236,25 @@ mod tests {
         assert_eq!(verdict.status, AssertionStatus::Failed, "{verdict:?}");
         assert!(
             verdict.actual.contains("ent.test:443/deconnexion?…"),
+            "{verdict:?}"
+        );
+        assert!(!verdict.actual.contains(SECRET), "{verdict:?}");
+    }
+
+    #[test]
+    fn no_secret_in_urls_does_not_repeat_a_secret_of_the_path() {
+        // `;jsessionid=…` puts the session id in the path, which messages
+        // show: the report must not carry what it reports.
+        let mut login = with_secrets();
+        login.trace.account = page_at(
+            &format!("https://ent.test/compte;jsessionid={SECRET}"),
+            200,
+            CAMILLE,
+        );
+        let verdict = judged(login, |o| no_secret_in_urls(o, "connexion"));
+        assert_eq!(verdict.status, AssertionStatus::Failed, "{verdict:?}");
+        assert!(
+            verdict.actual.contains("ent.test:443/compte;jsessionid=…"),
             "{verdict:?}"
         );
         assert!(!verdict.actual.contains(SECRET), "{verdict:?}");
