@@ -525,11 +525,19 @@ pub(crate) fn no_secret_in_urls(observations: &Observations, step: &str) -> Verd
                 .any(|secret| url.as_str().contains(secret.as_str()))
         })
         .map(|url| {
-            format!(
-                "{}{}",
-                short(url),
-                if url.query().is_some() { "?…" } else { "" }
-            )
+            // The secret may sit in the path (`;jsessionid=…`), which the
+            // message shows: masked there as the query is. Longest first,
+            // so that a secret containing another is masked whole.
+            let mut secrets: Vec<&String> = trace
+                .secrets
+                .iter()
+                .filter(|secret| secret.len() >= 8)
+                .collect();
+            secrets.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
+            let shown = secrets.into_iter().fold(short(url), |shown, secret| {
+                shown.replace(secret.as_str(), "…")
+            });
+            format!("{shown}{}", if url.query().is_some() { "?…" } else { "" })
         })
         .collect();
     if leaking.is_empty() {
@@ -604,5 +612,755 @@ pub(crate) fn logout_ends_session(observations: &Observations, step: &str) -> Ve
             expected,
             format!("ancienne session refusée ({})", where_it_ended(page)),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    use reqwest::Url;
+
+    use super::*;
+    use crate::check::observation::{Documents, TargetFacts};
+    use crate::check::outcome::AssertionStatus;
+    use crate::idp::ScenarioLog;
+    use crate::probe::{Hop, LogoutTrace, PageBody};
+
+    fn url(text: &str) -> Url {
+        Url::parse(text).expect("test URL")
+    }
+
+    fn hop(method: &str, at: &str, status: u16, exchange: &str) -> Hop {
+        Hop {
+            url: url(at),
+            method: method.to_owned(),
+            status,
+            exchange: exchange.to_owned(),
+        }
+    }
+
+    fn page_at(at: &str, status: u16, body: &str) -> Page {
+        let at = url(at);
+        Page {
+            requested: at.clone(),
+            final_url: at,
+            status,
+            hops: Vec::new(),
+            media_type: Some("text/html".to_owned()),
+            body: PageBody::Text(body.into()),
+            set_cookies: Vec::new(),
+            parsed: Default::default(),
+            retry_after: None,
+        }
+    }
+
+    /// Camille Martin's account page, as a parent of Léa.
+    const CAMILLE: &str = "<html><body><h1>CAMILLE MARTIN</h1><p>Ecole Jules-Ferry</p>\
+        <p>Profil : Responsable légal</p><ul><li>Léa Martin</li></ul></body></html>";
+
+    fn account(body: &str) -> Page {
+        page_at("https://ent.test/compte", 200, body)
+    }
+
+    /// The account page a browser without session gets: the login form.
+    fn closed() -> Page {
+        page_at(
+            "https://ent.test/connexion",
+            200,
+            "<html><body><p>Identifiez-vous</p></body></html>",
+        )
+    }
+
+    fn camille() -> Person {
+        Person {
+            name: "Camille Martin".to_owned(),
+            school: "École Jules-Ferry".to_owned(),
+            children: vec!["Léa Martin".to_owned()],
+        }
+    }
+
+    /// A login through the IdP (second hop) that ended on `account`.
+    fn trace(account: Page) -> LoginTrace {
+        LoginTrace {
+            flow: vec![
+                hop("GET", "https://ent.test/login", 302, "e1"),
+                hop("GET", "http://idp.test:8080/authorize", 302, "e2"),
+                hop("GET", "https://ent.test/callback?code=c0de", 302, "e3"),
+                hop("GET", "https://ent.test/compte", 200, "e4"),
+            ],
+            landing: account.clone(),
+            account,
+            cookies: Vec::new(),
+            held: Vec::new(),
+            without_cookie: Vec::new(),
+            candidate_host: "ent.test".to_owned(),
+            idp_host: "idp.test".to_owned(),
+            idp_origin: "http://idp.test:8080".to_owned(),
+            secrets: Vec::new(),
+            replay: None,
+            visits: Vec::new(),
+            download: None,
+            logout: None,
+            idp: ScenarioLog {
+                events: vec!["demande d'autorisation reçue".to_owned()],
+                authn_requests: 1,
+                ..Default::default()
+            },
+        }
+    }
+
+    fn observation(trace: LoginTrace) -> LoginObservation {
+        LoginObservation {
+            trace,
+            control: None,
+            expected: camille(),
+            intruder: Person {
+                name: "Paul Intrus".to_owned(),
+                school: "École Jules-Ferry".to_owned(),
+                children: Vec::new(),
+            },
+            attack: Some("signature invalide".to_owned()),
+            service: "ÉduConnect".to_owned(),
+        }
+    }
+
+    /// `judge` run on observations holding `login` as the step `connexion`.
+    fn judged(login: LoginObservation, judge: impl FnOnce(&Observations) -> Verdict) -> Verdict {
+        let documents = Documents::none();
+        let observations = Observations::new(&BTreeMap::new(), &documents, TargetFacts::default())
+            .with_logins(BTreeMap::from([("connexion".to_owned(), Arc::new(login))]));
+        judge(&observations)
+    }
+
+    fn parent() -> PhraseList {
+        PhraseList {
+            name: "parent".to_owned(),
+            phrases: ["parent d'élève", "responsable légal"]
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn signed_in_passes_when_the_account_shows_everything() {
+        let login = observation(trace(account(CAMILLE)));
+        let verdict = judged(login, |o| signed_in(o, "connexion", &parent()));
+        assert_eq!(verdict.status, AssertionStatus::Passed, "{verdict:?}");
+        assert_eq!(
+            verdict.expected,
+            "après connexion par ÉduConnect, la page de compte montre Camille Martin (parent) à \
+             École Jules-Ferry avec un profil « parent d'élève / responsable légal », et l'enfant Léa Martin"
+        );
+        assert_eq!(
+            verdict.actual,
+            "compte de Camille Martin (École Jules-Ferry), profil « responsable légal », enfant Léa Martin"
+        );
+    }
+
+    #[test]
+    fn signed_in_fails_on_what_the_account_does_not_show() {
+        let body = "<html><body><h1>Camille Martin</h1><p>Collège Voltaire</p></body></html>";
+        let login = observation(trace(account(body)));
+        let verdict = judged(login, |o| signed_in(o, "connexion", &parent()));
+        assert_eq!(verdict.status, AssertionStatus::Failed, "{verdict:?}");
+        assert!(
+            verdict.actual.starts_with(
+                "la page de compte (https://ent.test:443/compte → 200) ne montre pas l'école \
+                 École Jules-Ferry, le profil (parent d'élève / responsable légal), l'enfant Léa Martin ;"
+            ),
+            "{verdict:?}"
+        );
+        assert!(!verdict.actual.contains("le nom"), "{verdict:?}");
+        assert!(
+            verdict
+                .actual
+                .ends_with("IdP : demande d'autorisation reçue"),
+            "{verdict:?}"
+        );
+    }
+
+    #[test]
+    fn signed_in_fails_when_the_account_is_not_reached() {
+        // The login stopped on an error page: its alert is quoted, the path
+        // and what the IdP saw are told, the code in the URL is not.
+        let mut trace = trace(page_at(
+            "https://ent.test/compte?ticket=t1",
+            302,
+            "<html></html>",
+        ));
+        trace.landing = page_at(
+            "https://ent.test/callback?code=c0de",
+            400,
+            "<html><body><div role=\"alert\">  Identifiant   inconnu </div></body></html>",
+        );
+        trace.idp.events.clear();
+        let verdict = judged(observation(trace), |o| signed_in(o, "connexion", &parent()));
+        assert_eq!(verdict.status, AssertionStatus::Failed, "{verdict:?}");
+        assert!(
+            verdict.actual.starts_with(
+                "la page de compte n'est pas accessible (https://ent.test:443/compte?… → 302) ; \
+                 connexion arrêtée sur https://ent.test:443/callback?… → 400 : « Identifiant inconnu » ; \
+                 parcours : GET ent.test:443/login → 302 ; GET idp.test:8080/authorize → 302"
+            ),
+            "{verdict:?}"
+        );
+        assert!(
+            verdict
+                .actual
+                .ends_with("IdP : le fournisseur d'identité de test n'a reçu aucune demande"),
+            "{verdict:?}"
+        );
+        assert!(
+            !verdict.actual.contains("c0de") && !verdict.actual.contains("t1"),
+            "{verdict:?}"
+        );
+    }
+
+    #[test]
+    fn login_judges_of_unknown_step_are_errors() {
+        let login = observation(trace(account(CAMILLE)));
+        let verdict = judged(login, |o| signed_in(o, "autre", &parent()));
+        assert_eq!(verdict.status, AssertionStatus::Error, "{verdict:?}");
+        assert!(
+            verdict
+                .actual
+                .contains("l'étape « autre » n'a rien observé"),
+            "{verdict:?}"
+        );
+        for judge in [refused, replay_refused, session_renewed, idp_logout] {
+            let login = observation(trace(account(CAMILLE)));
+            let verdict = judged(login, |o| judge(o, "autre"));
+            assert_eq!(verdict.status, AssertionStatus::Error, "{verdict:?}");
+        }
+    }
+
+    #[test]
+    fn refused_passes_when_the_intruder_gets_nothing() {
+        let mut login = observation(trace(closed()));
+        login.control = Some(trace(account(CAMILLE)));
+        let verdict = judged(login, |o| refused(o, "connexion"));
+        assert_eq!(verdict.status, AssertionStatus::Passed, "{verdict:?}");
+        assert_eq!(
+            verdict.expected,
+            "le candidat refuse la connexion (signature invalide) : la page de compte reste fermée à Paul Intrus"
+        );
+        assert!(
+            verdict.actual.starts_with(
+                "connexion refusée (connexion arrêtée sur https://ent.test:443/connexion → 200)"
+            ),
+            "{verdict:?}"
+        );
+    }
+
+    #[test]
+    fn refused_fails_when_the_intruder_gets_in() {
+        let body = "<html><body><h1>Paul Intrus</h1></body></html>";
+        let mut login = observation(trace(account(body)));
+        login.attack = None;
+        let verdict = judged(login, |o| refused(o, "connexion"));
+        assert_eq!(verdict.status, AssertionStatus::Failed, "{verdict:?}");
+        assert!(
+            verdict
+                .expected
+                .contains("(identité inconnue de l'annuaire)"),
+            "{verdict:?}"
+        );
+        assert!(
+            verdict.actual.starts_with(
+                "session ouverte pour Paul Intrus malgré : identité inconnue de l'annuaire ; \
+                 page de compte https://ent.test:443/compte → 200"
+            ),
+            "{verdict:?}"
+        );
+    }
+
+    #[test]
+    fn refused_proves_nothing_when_the_control_login_fails() {
+        let mut login = observation(trace(closed()));
+        login.control = Some(trace(closed()));
+        let verdict = judged(login, |o| refused(o, "connexion"));
+        assert_eq!(verdict.status, AssertionStatus::Error, "{verdict:?}");
+        assert!(
+            verdict.actual.starts_with(
+                "la connexion de contrôle de Camille Martin sans attaque échoue aussi"
+            ),
+            "{verdict:?}"
+        );
+    }
+
+    #[test]
+    fn refused_proves_nothing_when_the_idp_was_not_asked_or_refused() {
+        let mut unreached = trace(closed());
+        unreached.idp.authn_requests = 0;
+        let verdict = judged(observation(unreached), |o| refused(o, "connexion"));
+        assert_eq!(verdict.status, AssertionStatus::Error, "{verdict:?}");
+        assert!(
+            verdict.actual.starts_with(
+                "le parcours n'a jamais atteint le fournisseur d'identité de test : GET ent.test:443/login → 302"
+            ),
+            "{verdict:?}"
+        );
+
+        let mut rejected = trace(closed());
+        rejected
+            .idp
+            .events
+            .push("requête SAML refusée par l'IdP : destination inconnue".to_owned());
+        let verdict = judged(observation(rejected), |o| refused(o, "connexion"));
+        assert_eq!(verdict.status, AssertionStatus::Error, "{verdict:?}");
+        assert!(
+            verdict.actual.ends_with(
+                "avant l'attaque : requête SAML refusée par l'IdP : destination inconnue"
+            ),
+            "{verdict:?}"
+        );
+    }
+
+    /// A login of Camille whose IdP answer, replayed, ended on `replayed`.
+    fn replayed(replayed: Page) -> LoginObservation {
+        let mut trace = trace(account(CAMILLE));
+        trace.replay = Some((
+            vec![hop("POST", "https://ent.test/acs", 302, "r1")],
+            replayed,
+        ));
+        observation(trace)
+    }
+
+    #[test]
+    fn replay_refused_passes_when_the_replay_opens_nothing() {
+        let verdict = judged(replayed(closed()), |o| replay_refused(o, "connexion"));
+        assert_eq!(verdict.status, AssertionStatus::Passed, "{verdict:?}");
+        assert!(
+            verdict
+                .expected
+                .ends_with("n'ouvre aucune session pour Camille Martin"),
+            "{verdict:?}"
+        );
+        assert_eq!(
+            verdict.actual,
+            "rejeu (POST ent.test:443/acs) refusé : page de compte https://ent.test:443/connexion → 200"
+        );
+    }
+
+    #[test]
+    fn replay_refused_fails_when_the_replay_opens_a_session() {
+        let verdict = judged(replayed(account(CAMILLE)), |o| {
+            replay_refused(o, "connexion")
+        });
+        assert_eq!(verdict.status, AssertionStatus::Failed, "{verdict:?}");
+        assert_eq!(
+            verdict.actual,
+            "le rejeu (POST ent.test:443/acs) a ouvert une seconde session pour Camille Martin : \
+             page de compte https://ent.test:443/compte → 200"
+        );
+    }
+
+    #[test]
+    fn replay_refused_needs_a_login_and_a_replay() {
+        let mut failed = replayed(closed());
+        failed.trace.account = closed();
+        let verdict = judged(failed, |o| replay_refused(o, "connexion"));
+        assert_eq!(verdict.status, AssertionStatus::Error, "{verdict:?}");
+        assert!(
+            verdict
+                .actual
+                .starts_with("la première connexion, normale, n'a pas abouti"),
+            "{verdict:?}"
+        );
+
+        let verdict = judged(observation(trace(account(CAMILLE))), |o| {
+            replay_refused(o, "connexion")
+        });
+        assert_eq!(verdict.status, AssertionStatus::Error, "{verdict:?}");
+        assert_eq!(verdict.actual, "le rejeu n'a pas été joué");
+    }
+
+    fn set_cookie(
+        host: &str,
+        name: &str,
+        fingerprint: &str,
+        attributes: &[&str],
+        exchange: &str,
+    ) -> SetCookie {
+        SetCookie {
+            host: host.to_owned(),
+            name: name.to_owned(),
+            fingerprint: fingerprint.to_owned(),
+            attributes: attributes.iter().map(|a| (*a).to_owned()).collect(),
+            exchange: exchange.to_owned(),
+        }
+    }
+
+    /// Camille logged in, with `cookies` set along the way: `SID` holds the
+    /// session (the account closes without it), `langue` does not.
+    fn with_session(cookies: Vec<SetCookie>) -> LoginObservation {
+        let mut trace = trace(account(CAMILLE));
+        trace.cookies = cookies;
+        trace.held = vec![
+            ("SID".to_owned(), "f-apres".to_owned()),
+            ("langue".to_owned(), "f-langue".to_owned()),
+        ];
+        trace.without_cookie = vec![
+            ("SID".to_owned(), closed()),
+            ("langue".to_owned(), account(CAMILLE)),
+        ];
+        observation(trace)
+    }
+
+    #[test]
+    fn session_cookie_passes_when_the_session_cookie_has_the_attribute() {
+        // `langue` lacks every attribute: it is not a session cookie.
+        let login = || {
+            with_session(vec![
+                set_cookie("ent.test", "langue", "f-langue", &["Path=/"], "e3"),
+                set_cookie(
+                    "ent.test",
+                    "SID",
+                    "f-apres",
+                    &["Path=/", "httponly", "Secure", "SameSite = Strict"],
+                    "e3",
+                ),
+            ])
+        };
+        for attribute in CookieAttribute::ALL {
+            let verdict = judged(login(), |o| session_cookie(o, "connexion", attribute));
+            assert_eq!(verdict.status, AssertionStatus::Passed, "{verdict:?}");
+            assert!(
+                verdict
+                    .expected
+                    .ends_with(&format!("porte l'attribut {}", attribute.as_str())),
+                "{verdict:?}"
+            );
+            assert_eq!(
+                verdict.actual,
+                "cookie(s) de session SID : attribut présent"
+            );
+        }
+    }
+
+    #[test]
+    fn session_cookie_fails_on_the_last_set_cookie_lacking_it() {
+        // The last Set-Cookie of the candidate's host is the one kept: the
+        // IdP's cookie of the same name and an earlier, better one do not
+        // count.
+        let login = with_session(vec![
+            set_cookie(
+                "ent.test",
+                "SID",
+                "f-avant",
+                &["HttpOnly", "SameSite=Lax"],
+                "e1",
+            ),
+            set_cookie(
+                "ent.test",
+                "SID",
+                "f-apres",
+                &["Path=/", "SameSite=None"],
+                "e3",
+            ),
+            set_cookie(
+                "idp.test",
+                "SID",
+                "f-idp",
+                &["HttpOnly", "SameSite=Lax"],
+                "e2",
+            ),
+        ]);
+        let verdict = judged(login, |o| {
+            session_cookie(o, "connexion", CookieAttribute::SameSite)
+        });
+        assert_eq!(verdict.status, AssertionStatus::Failed, "{verdict:?}");
+        assert_eq!(
+            verdict.actual,
+            "sans SameSite : SID (Path=/; SameSite=None)"
+        );
+
+        let login = with_session(vec![set_cookie(
+            "idp.test",
+            "SID",
+            "f-idp",
+            &["HttpOnly"],
+            "e2",
+        )]);
+        let verdict = judged(login, |o| {
+            session_cookie(o, "connexion", CookieAttribute::HttpOnly)
+        });
+        assert_eq!(verdict.status, AssertionStatus::Failed, "{verdict:?}");
+        assert_eq!(
+            verdict.actual,
+            "sans HttpOnly : SID (Set-Cookie non observé)"
+        );
+    }
+
+    #[test]
+    fn session_cookie_needs_a_login_and_a_session_cookie() {
+        let mut failed = with_session(Vec::new());
+        failed.trace.account = closed();
+        let verdict = judged(failed, |o| {
+            session_cookie(o, "connexion", CookieAttribute::Secure)
+        });
+        assert_eq!(verdict.status, AssertionStatus::Error, "{verdict:?}");
+        assert!(
+            verdict.actual.starts_with(
+                "la connexion de Camille Martin n'a pas abouti (https://ent.test:443/connexion → 200)"
+            ),
+            "{verdict:?}"
+        );
+
+        // Without any one cookie the account stays open.
+        let mut sessionless = with_session(Vec::new());
+        sessionless.trace.without_cookie = vec![
+            ("SID".to_owned(), account(CAMILLE)),
+            ("langue".to_owned(), account(CAMILLE)),
+        ];
+        let verdict = judged(sessionless, |o| {
+            session_cookie(o, "connexion", CookieAttribute::Secure)
+        });
+        assert_eq!(verdict.status, AssertionStatus::Error, "{verdict:?}");
+        assert!(
+            verdict.actual.starts_with(
+                "aucun cookie n'est nécessaire à la session : sans chacun des cookies du candidat (SID, langue)"
+            ),
+            "{verdict:?}"
+        );
+    }
+
+    #[test]
+    fn session_renewed_passes_when_the_value_changed_at_login() {
+        let login = with_session(vec![
+            set_cookie("ent.test", "SID", "f-avant", &[], "e1"),
+            set_cookie("ent.test", "SID", "f-apres", &[], "e3"),
+        ]);
+        let verdict = judged(login, |o| session_renewed(o, "connexion"));
+        assert_eq!(verdict.status, AssertionStatus::Passed, "{verdict:?}");
+        assert!(
+            verdict.expected.contains("pas de fixation de session"),
+            "{verdict:?}"
+        );
+    }
+
+    #[test]
+    fn session_renewed_fails_on_a_value_set_before_the_idp() {
+        // The value held after login is the one set before the IdP's hop.
+        let login = with_session(vec![set_cookie("ent.test", "SID", "f-apres", &[], "e1")]);
+        let verdict = judged(login, |o| session_renewed(o, "connexion"));
+        assert_eq!(verdict.status, AssertionStatus::Failed, "{verdict:?}");
+        assert_eq!(
+            verdict.actual,
+            "le cookie de session SID garde la valeur reçue avant la connexion (empreinte identique)"
+        );
+    }
+
+    #[test]
+    fn session_renewed_errors_without_idp_hop_or_session_cookie() {
+        let mut direct = with_session(Vec::new());
+        direct
+            .trace
+            .flow
+            .retain(|hop| hop.url.host_str() != Some("idp.test"));
+        let verdict = judged(direct, |o| session_renewed(o, "connexion"));
+        assert_eq!(verdict.status, AssertionStatus::Error, "{verdict:?}");
+        assert_eq!(
+            verdict.actual,
+            "le parcours ne passe pas par le fournisseur d'identité"
+        );
+
+        let verdict = judged(observation(trace(account(CAMILLE))), |o| {
+            session_renewed(o, "connexion")
+        });
+        assert_eq!(verdict.status, AssertionStatus::Error, "{verdict:?}");
+        assert!(
+            verdict.actual.contains("(aucun)"),
+            "no cookie held: {verdict:?}"
+        );
+    }
+
+    const SECRET: &str = "0123456789abcdef";
+
+    /// Camille logged in with `SECRET` as session id, and the short code
+    /// `c0de` among the secrets.
+    fn with_secrets() -> LoginObservation {
+        let mut trace = trace(account(CAMILLE));
+        trace.secrets = vec![SECRET.to_owned(), "c0de".to_owned()];
+        observation(trace)
+    }
+
+    #[test]
+    fn no_secret_in_urls_passes_on_clean_candidate_urls() {
+        // The IdP's own URLs and values too short to be ids are not judged.
+        let mut login = with_secrets();
+        login.trace.flow[1] = hop(
+            "GET",
+            &format!("http://idp.test:8080/authorize?state={SECRET}"),
+            302,
+            "e2",
+        );
+        let verdict = judged(login, |o| no_secret_in_urls(o, "connexion"));
+        assert_eq!(verdict.status, AssertionStatus::Passed, "{verdict:?}");
+        assert_eq!(verdict.actual, "5 URL examinées");
+    }
+
+    #[test]
+    fn no_secret_in_urls_fails_on_a_session_id_in_a_url() {
+        let mut login = with_secrets();
+        login.trace.account = page_at(
+            &format!("https://ent.test/compte?sid={SECRET}"),
+            200,
+            CAMILLE,
+        );
+        let verdict = judged(login, |o| no_secret_in_urls(o, "connexion"));
+        assert_eq!(verdict.status, AssertionStatus::Failed, "{verdict:?}");
+        assert_eq!(
+            verdict.actual,
+            "identifiant de session ou jeton dans l'URL : ent.test:443/compte?… (valeur masquée dans les preuves)"
+        );
+    }
+
+    #[test]
+    fn no_secret_in_urls_reads_the_logout_too() {
+        let mut login = with_secrets();
+        login.trace.logout = Some(LogoutTrace {
+            flow: vec![hop(
+                "GET",
+                &format!("https://ent.test/deconnexion?jeton={SECRET}"),
+                302,
+                "l1",
+            )],
+            idp_logouts: 1,
+            account_with_old_cookies: closed(),
+        });
+        let verdict = judged(login, |o| no_secret_in_urls(o, "connexion"));
+        assert_eq!(verdict.status, AssertionStatus::Failed, "{verdict:?}");
+        assert!(
+            verdict.actual.contains("ent.test:443/deconnexion?…"),
+            "{verdict:?}"
+        );
+        assert!(!verdict.actual.contains(SECRET), "{verdict:?}");
+    }
+
+    #[test]
+    fn no_secret_in_urls_does_not_repeat_a_secret_of_the_path() {
+        // `;jsessionid=…` puts the session id in the path, which messages
+        // show: the report must not carry what it reports.
+        let mut login = with_secrets();
+        login.trace.account = page_at(
+            &format!("https://ent.test/compte;jsessionid={SECRET}"),
+            200,
+            CAMILLE,
+        );
+        let verdict = judged(login, |o| no_secret_in_urls(o, "connexion"));
+        assert_eq!(verdict.status, AssertionStatus::Failed, "{verdict:?}");
+        assert!(
+            verdict.actual.contains("ent.test:443/compte;jsessionid=…"),
+            "{verdict:?}"
+        );
+        assert!(!verdict.actual.contains(SECRET), "{verdict:?}");
+    }
+
+    /// Camille logged in, then out through `hops`, the IdP receiving
+    /// `idp_logouts` logout requests; her old cookies then opened `after`.
+    fn logged_out(hops: Vec<Hop>, idp_logouts: u32, after: Page) -> LoginObservation {
+        let mut trace = trace(account(CAMILLE));
+        trace.logout = Some(LogoutTrace {
+            flow: hops,
+            idp_logouts,
+            account_with_old_cookies: after,
+        });
+        observation(trace)
+    }
+
+    #[test]
+    fn idp_logout_passes_when_the_idp_was_told() {
+        let hops = vec![
+            hop("GET", "https://ent.test/deconnexion", 302, "l1"),
+            hop("GET", "http://idp.test:8080/logout", 200, "l2"),
+        ];
+        let verdict = judged(logged_out(hops, 1, closed()), |o| {
+            idp_logout(o, "connexion")
+        });
+        assert_eq!(verdict.status, AssertionStatus::Passed, "{verdict:?}");
+        assert_eq!(
+            verdict.actual,
+            "déconnexion reçue par l'IdP ; parcours : GET ent.test:443/deconnexion → 302 ; \
+             GET idp.test:8080/logout → 200"
+        );
+    }
+
+    #[test]
+    fn idp_logout_fails_when_the_idp_was_not_told() {
+        let hops = vec![hop("GET", "https://ent.test/deconnexion", 200, "l1")];
+        let verdict = judged(logged_out(hops, 0, closed()), |o| {
+            idp_logout(o, "connexion")
+        });
+        assert_eq!(verdict.status, AssertionStatus::Failed, "{verdict:?}");
+        assert_eq!(
+            verdict.actual,
+            "le fournisseur d'identité n'a reçu aucune demande de déconnexion ; \
+             parcours : GET ent.test:443/deconnexion → 200"
+        );
+    }
+
+    #[test]
+    fn logout_judges_need_a_logout() {
+        for judge in [idp_logout, logout_ends_session] {
+            let verdict = judged(observation(trace(account(CAMILLE))), |o| {
+                judge(o, "connexion")
+            });
+            assert_eq!(verdict.status, AssertionStatus::Error, "{verdict:?}");
+            assert_eq!(verdict.actual, "la déconnexion n'a pas été jouée");
+        }
+    }
+
+    #[test]
+    fn logout_ends_session_passes_when_old_cookies_open_nothing() {
+        let verdict = judged(logged_out(Vec::new(), 1, closed()), |o| {
+            logout_ends_session(o, "connexion")
+        });
+        assert_eq!(verdict.status, AssertionStatus::Passed, "{verdict:?}");
+        assert_eq!(
+            verdict.actual,
+            "ancienne session refusée (https://ent.test:443/connexion → 200)"
+        );
+    }
+
+    #[test]
+    fn logout_ends_session_fails_when_old_cookies_still_open_the_account() {
+        let verdict = judged(logged_out(Vec::new(), 1, account(CAMILLE)), |o| {
+            logout_ends_session(o, "connexion")
+        });
+        assert_eq!(verdict.status, AssertionStatus::Failed, "{verdict:?}");
+        assert_eq!(
+            verdict.actual,
+            "l'ancien identifiant de session ouvre encore le compte de Camille Martin \
+             (https://ent.test:443/compte → 200)"
+        );
+    }
+
+    #[test]
+    fn not_logged_in_says_why_a_pupil_check_cannot_judge() {
+        let pupil = Person {
+            name: "Lucas Roux".to_owned(),
+            ..Person::default()
+        };
+        let verdict = not_logged_in("x", &Err("IdP injoignable".to_owned()), &pupil)
+            .expect("no login: error");
+        assert_eq!(verdict.status, AssertionStatus::Error, "{verdict:?}");
+        assert_eq!(
+            verdict.actual,
+            "la connexion de l'élève n'a pas pu être jouée : IdP injoignable"
+        );
+        let verdict = not_logged_in("x", &Ok(closed()), &pupil).expect("not in: error");
+        assert_eq!(verdict.status, AssertionStatus::Error, "{verdict:?}");
+        assert!(
+            verdict
+                .actual
+                .starts_with("Lucas Roux n'a pas atteint son compte"),
+            "{verdict:?}"
+        );
+        let home = account("<html><body><p>Bonjour Lucas Roux</p></body></html>");
+        assert!(not_logged_in("x", &Ok(home), &pupil).is_none());
     }
 }

@@ -93,3 +93,173 @@ pub(crate) fn third_party(observations: &Observations, step: &str, forbid: &Phra
         Verdict::fail(expected, found.join(" ; "))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::check::observation::{Documents, TargetFacts};
+    use crate::check::outcome::AssertionStatus;
+    use crate::probe::{Page, PageBody, SetCookie};
+
+    /// The page of the step `accueil`: `body` served as `media_type`,
+    /// having set `cookies` (name, attributes).
+    fn page(media_type: &str, body: &str, cookies: &[(&str, &[&str])]) -> Page {
+        let url = reqwest::Url::parse("https://ent.test/accueil").expect("test URL");
+        Page {
+            requested: url.clone(),
+            final_url: url,
+            status: 200,
+            hops: Vec::new(),
+            media_type: Some(media_type.to_owned()),
+            body: PageBody::Text(body.into()),
+            set_cookies: cookies
+                .iter()
+                .map(|(name, attributes)| SetCookie {
+                    host: "ent.test".to_owned(),
+                    name: (*name).to_owned(),
+                    fingerprint: "0000".to_owned(),
+                    attributes: attributes.iter().map(|a| (*a).to_owned()).collect(),
+                    exchange: "e1".to_owned(),
+                })
+                .collect(),
+            parsed: Default::default(),
+            retry_after: None,
+        }
+    }
+
+    fn judged(page: Page, judge: impl FnOnce(&Observations) -> Verdict) -> Verdict {
+        let pages = BTreeMap::from([("accueil".to_owned(), Arc::new(page))]);
+        let documents = Documents::lock(pages.values());
+        let observations = Observations::new(&pages, &documents, TargetFacts::default());
+        judge(&observations)
+    }
+
+    fn list(phrases: &[&str]) -> PhraseList {
+        PhraseList {
+            name: "traceurs".to_owned(),
+            phrases: phrases.iter().map(|p| (*p).to_owned()).collect(),
+        }
+    }
+
+    const HTML: &str = "<html><body><p>Accueil</p></body></html>";
+
+    #[test]
+    fn cookies_pass_without_forbidden_prefix() {
+        let verdict = judged(page("text/html", HTML, &[]), |o| {
+            cookies(o, "accueil", &list(&["_ga", "_pk_"]))
+        });
+        assert_eq!(verdict.status, AssertionStatus::Passed, "{verdict:?}");
+        assert_eq!(
+            verdict.expected,
+            "aucun cookie dont le nom commence par « _ga », « _pk_ »"
+        );
+        assert_eq!(verdict.actual, "aucun cookie déposé");
+
+        // A prefix is a prefix: "ga" inside a name is not "_ga" at its start.
+        let set: &[(&str, &[&str])] = &[("JSESSIONID", &["HttpOnly"]), ("x_ga", &[])];
+        let verdict = judged(page("text/html", HTML, set), |o| {
+            cookies(o, "accueil", &list(&["_ga"]))
+        });
+        assert_eq!(verdict.status, AssertionStatus::Passed, "{verdict:?}");
+        assert_eq!(verdict.actual, "cookies déposés : JSESSIONID, x_ga");
+    }
+
+    #[test]
+    fn cookies_fail_on_forbidden_prefix_with_attributes() {
+        let set: &[(&str, &[&str])] = &[
+            ("session", &[]),
+            ("_ga", &["Path=/", "Max-Age=63072000"]),
+            ("_pk_id.1", &[]),
+        ];
+        // Cookies are judged whatever the page's type.
+        let verdict = judged(page("application/json", "{}", set), |o| {
+            cookies(o, "accueil", &list(&["_ga", "_pk_"]))
+        });
+        assert_eq!(verdict.status, AssertionStatus::Failed, "{verdict:?}");
+        assert_eq!(
+            verdict.actual,
+            "déposés sans action de l'utilisateur : _ga (Path=/; Max-Age=63072000), _pk_id.1"
+        );
+    }
+
+    #[test]
+    fn cookies_of_unknown_step_is_an_error() {
+        let verdict = judged(page("text/html", HTML, &[]), |o| {
+            cookies(o, "ailleurs", &list(&["_ga"]))
+        });
+        assert_eq!(verdict.status, AssertionStatus::Error, "{verdict:?}");
+        assert!(verdict.actual.contains("n'a rien observé"), "{verdict:?}");
+    }
+
+    #[test]
+    fn third_party_passes_for_own_and_lookalike_hosts() {
+        // A host merely ending with the same letters is another site.
+        let body = r#"<html><head><script src="/app.js"></script>
+            <script src="https://notgoogle-analytics.com/x.js"></script>
+            <link rel="canonical" href="https://www.google-analytics.com/"></head>
+            <body><img src="https://ent.test/logo.png"></body></html>"#;
+        let verdict = judged(page("text/html", body, &[]), |o| {
+            third_party(o, "accueil", &list(&["google-analytics.com"]))
+        });
+        assert_eq!(verdict.status, AssertionStatus::Passed, "{verdict:?}");
+        assert_eq!(
+            verdict.expected,
+            "aucune ressource chargée depuis « google-analytics.com »"
+        );
+        assert_eq!(verdict.actual, "aucune");
+    }
+
+    #[test]
+    fn third_party_fails_on_forbidden_host_or_subdomain() {
+        let body = r#"<html><head>
+            <script src="https://www.Google-Analytics.com/analytics.js"></script>
+            <link rel="preconnect" href="https://stats.example.org"></head>
+            <body><iframe src="https://doubleclick.net/ad"></iframe></body></html>"#;
+        let verdict = judged(page("text/html", body, &[]), |o| {
+            third_party(
+                o,
+                "accueil",
+                &list(&["GOOGLE-ANALYTICS.COM", "doubleclick.net", "example.org"]),
+            )
+        });
+        assert_eq!(verdict.status, AssertionStatus::Failed, "{verdict:?}");
+        assert_eq!(
+            verdict.actual,
+            "<script> https://www.google-analytics.com/analytics.js ; \
+             <iframe> https://doubleclick.net/ad ; <link> https://stats.example.org/"
+        );
+    }
+
+    #[test]
+    fn third_party_fails_on_inline_script_naming_a_host() {
+        let body = r"<html><body><script>
+            (function(){ var s = document.createElement('script');
+            s.src = 'https://www.googletagmanager.com/gtm.js'; })();
+            </script></body></html>";
+        let verdict = judged(page("text/html", body, &[]), |o| {
+            third_party(o, "accueil", &list(&["googletagmanager.com"]))
+        });
+        assert_eq!(verdict.status, AssertionStatus::Failed, "{verdict:?}");
+        assert_eq!(
+            verdict.actual,
+            "script en ligne qui charge googletagmanager.com"
+        );
+    }
+
+    #[test]
+    fn third_party_on_non_html_is_an_error() {
+        let verdict = judged(page("application/pdf", "%PDF", &[]), |o| {
+            third_party(o, "accueil", &list(&["doubleclick.net"]))
+        });
+        assert_eq!(verdict.status, AssertionStatus::Error, "{verdict:?}");
+        assert!(
+            verdict
+                .actual
+                .contains("n'est pas du HTML (application/pdf)"),
+            "{verdict:?}"
+        );
+    }
+}
