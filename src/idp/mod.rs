@@ -12,13 +12,15 @@
 //! Layout: `keys` (RSA key and certificate), `identity` (claims and SAML
 //! attributes of a person), `attack` (bad answers), `oidc` (discovery, JWKS,
 //! authorize, token, userinfo, logout), `saml` (metadata, SSO, SLO, signed
-//! responses), `server` (router and lifecycle).
+//! responses), `pages` (what a person sees there), `server` (router and
+//! lifecycle, routing to the three others, which never import it).
 
 mod attack;
 mod identity;
 mod keys;
 pub(crate) mod listener;
 mod oidc;
+mod pages;
 mod saml;
 mod server;
 

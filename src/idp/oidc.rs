@@ -28,7 +28,7 @@ use openidconnect::{
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::server::{error_page, interactive_login};
+use super::pages::{error_page, interactive_login};
 use super::{Attack, Grant, Identity, Idp, IdpError, lock, random_token, session_from_cookies};
 use crate::evidence::{Address, Exchange, Raw, RawBody};
 
@@ -608,7 +608,7 @@ pub(crate) async fn logout(
             }
             Redirect::to(&target).into_response()
         }
-        None => super::server::logged_out_page("ÉduConnect"),
+        None => super::pages::logged_out_page("ÉduConnect"),
     }
 }
 

@@ -20,7 +20,7 @@ use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use samael::crypto::{Crypto, CryptoProvider};
 use samael::schema::AuthnRequest;
 
-use super::server::{error_page, interactive_login, logged_out_page};
+use super::pages::{error_page, interactive_login, logged_out_page};
 use super::{
     ARENA_PATH, Attack, EDUCONNECT_PATH, Identity, Idp, IdpError, SamlPost, SigningKey, base,
     random_token, session_from_cookies,
