@@ -28,12 +28,11 @@ pub use gar::{judge_gar, judge_gar_sso};
 pub use link::capture_link;
 pub use mediacentre::judge_mediacentre;
 pub use observation::{
-    ArchiveRead, AskedDeletion, Attempt, Continuity, CountChange, DeletionObservation,
-    DeletionShared, Documents, ExportJob, ExportObservation, ExportShared, Fetched, ForeignAnswer,
-    ForeignOutcome, GarMediacentreObservation, GarMediacentreShared, GarObservation, GarShared,
-    GarSsoObservation, GarSsoShared, LoginObservation, ObjectProbe, Observations, Person,
-    Portability, RoundTrip, SchoolCount, ServedCertificate, StatsObservation, StatsShared,
-    TargetFacts, WitnessLogin, Working,
+    ArchiveRead, AskedDeletion, Attempt, Continuity, CountChange, DeletionObservation, Documents,
+    DomainObservation, ExportJob, ExportObservation, Fetched, ForeignAnswer, ForeignOutcome,
+    GarMediacentreObservation, GarObservation, GarSsoObservation, LoginObservation, ObjectProbe,
+    Observations, Person, Portability, RoundTrip, SchoolCount, ServedCertificate,
+    SharedObservation, StatsObservation, TargetFacts, WitnessLogin, Working,
 };
 pub use outcome::{AssertionResult, AssertionStatus, Outcome, Verdict, failure_outcome, fold};
 pub use page::{NotPublic, PUBLIC_EXPECTED, public_problem};
@@ -90,25 +89,31 @@ pub fn evaluate(
         AssertionKind::IdpLogout { step } => login::idp_logout(observations, step),
         AssertionKind::LogoutEndsSession { step } => login::logout_ends_session(observations, step),
         AssertionKind::Gar { step, rule } => match rule.step_kind() {
-            GarStep::Export => observations.gar(step).map(|o| judge_gar(*rule, o)),
-            GarStep::Sso => observations.gar_sso(step).map(|o| judge_gar_sso(*rule, o)),
+            GarStep::Export => observations
+                .shared(step, "l'export GAR téléchargé")
+                .map(|o| judge_gar(*rule, o)),
+            GarStep::Sso => observations
+                .shared(step, "la connexion au GAR jouée")
+                .map(|o| judge_gar_sso(*rule, o)),
             GarStep::Mediacentre => observations
-                .gar_mediacentre(step)
+                .shared(step, "le médiacentre ouvert")
                 .map(|o| judge_mediacentre(*rule, o)),
         }
         .unwrap_or_else(|verdict| verdict),
         AssertionKind::Delcert { step, rule } => observations
-            .deletion(step)
+            .shared(step, "les suppressions demandées")
             .map(|o| judge_delcert(*rule, o))
             .unwrap_or_else(|verdict| verdict),
         AssertionKind::Export { step, rule } => observations
-            .export(step)
+            .shared(step, "les exports de réversibilité obtenus")
             .map(|o| judge_export(*rule, o))
             .unwrap_or_else(|verdict| verdict),
-        AssertionKind::Statistics { step, rule, spec } => match observations.statistics(step) {
-            Ok(observed) => judge_statistics(*rule, spec, observed),
-            Err(verdict) => verdict,
-        },
+        AssertionKind::Statistics { step, rule, spec } => {
+            match observations.shared(step, "des statistiques lues") {
+                Ok(observed) => judge_statistics(*rule, spec, observed),
+                Err(verdict) => verdict,
+            }
+        }
     };
     AssertionResult {
         label: assertion.label.clone(),

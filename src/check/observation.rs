@@ -413,9 +413,6 @@ pub struct ExportObservation {
 pub type RoundTrip =
     Result<crate::reversibility::import::Imported, crate::reversibility::import::ImportRefusal>;
 
-/// The exports of a step: observed, or why not.
-pub type ExportShared = Arc<Result<ExportObservation, String>>;
-
 /// Something the candidate should have served: what it served, or why not.
 #[derive(Clone, Debug)]
 pub enum Fetched<T> {
@@ -556,46 +553,84 @@ pub struct SchoolCount {
     pub after: Result<Option<u64>, String>,
 }
 
-/// The deletions of a step: observed, or why not.
-pub type DeletionShared = Arc<Result<DeletionObservation, String>>;
+impl DomainObservation for GarObservation {
+    fn exchanges(&self) -> Vec<String> {
+        self.exchanges.clone()
+    }
+}
 
-/// The médiacentre of a step: observed, or why not.
-pub type GarMediacentreShared = Arc<Result<GarMediacentreObservation, String>>;
+impl DomainObservation for GarSsoObservation {
+    fn exchanges(&self) -> Vec<String> {
+        self.exchanges.clone()
+    }
+}
 
-/// The GAR SSO of a step: observed, or why not.
-pub type GarSsoShared = Arc<Result<GarSsoObservation, String>>;
+impl DomainObservation for GarMediacentreObservation {
+    fn exchanges(&self) -> Vec<String> {
+        self.exchanges.clone()
+    }
+}
 
-/// The GAR export of a step: observed, or why not.
-pub type GarShared = Arc<Result<GarObservation, String>>;
+impl DomainObservation for ExportObservation {
+    fn exchanges(&self) -> Vec<String> {
+        self.exchanges.clone()
+    }
+}
 
-/// The statistics of a step: observed, or why not.
-pub type StatsShared = Arc<Result<StatsObservation, String>>;
+impl DomainObservation for DeletionObservation {
+    fn exchanges(&self) -> Vec<String> {
+        self.exchanges.clone()
+    }
+}
+
+impl DomainObservation for StatsObservation {
+    fn exchanges(&self) -> Vec<String> {
+        self.reading.exchanges()
+    }
+}
 
 /// The pages a check fetched, by step id.
 pub struct Observations<'a> {
     steps: BTreeMap<String, Observed<'a>>,
     logins: BTreeMap<String, Arc<LoginObservation>>,
-    statistics: BTreeMap<String, StatsShared>,
-    gar: BTreeMap<String, GarShared>,
-    gar_sso: BTreeMap<String, GarSsoShared>,
-    gar_mediacentre: BTreeMap<String, GarMediacentreShared>,
-    exports: BTreeMap<String, ExportShared>,
-    deletions: BTreeMap<String, DeletionShared>,
+    /// Each domain's once-per-run observations, by step id.
+    shared: BTreeMap<String, Arc<dyn SharedObservation>>,
     /// Facts about the target.
     pub target: TargetFacts,
 }
 
-/// The once-per-run observation a step shares, or the verdict saying why
-/// there is none (`what` names it: the work failed, or the step is unknown).
-fn shared_of<'a, T>(
-    steps: &'a BTreeMap<String, Arc<Result<T, String>>>,
-    step: &str,
-    what: &str,
-) -> Result<&'a T, Verdict> {
-    match steps.get(step).map(|shared| shared.as_ref()) {
-        Some(Ok(observation)) => Ok(observation),
-        Some(Err(why)) => Err(Verdict::error(what, why.clone())),
-        None => Err(missing_step(step)),
+/// A domain's once-per-run observation (the GAR export, the statistics,
+/// the exports…), as the core holds it without knowing its type: the
+/// evidence it rests on, and its type for the domain's judges to get it
+/// back ([`Observations::shared`]).
+pub trait DomainObservation: std::any::Any + Send + Sync {
+    /// Ids of the evidence exchanges it rests on.
+    fn exchanges(&self) -> Vec<String>;
+}
+
+/// A step's shared observation, or why the work failed, type erased.
+pub trait SharedObservation: Send + Sync {
+    /// For the domain's judges, which know the type.
+    fn as_any(&self) -> &dyn std::any::Any;
+    /// Why there is no observation, if the work failed.
+    fn failure(&self) -> Option<&str>;
+    /// Ids of the evidence exchanges it rests on (none if it failed).
+    fn exchanges(&self) -> Vec<String>;
+}
+
+impl<T: DomainObservation> SharedObservation for Result<T, String> {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
+    fn failure(&self) -> Option<&str> {
+        self.as_ref().err().map(String::as_str)
+    }
+
+    fn exchanges(&self) -> Vec<String> {
+        self.as_ref()
+            .map(DomainObservation::exchanges)
+            .unwrap_or_default()
     }
 }
 
@@ -622,89 +657,33 @@ impl<'a> Observations<'a> {
         Self {
             steps,
             logins: BTreeMap::new(),
-            statistics: BTreeMap::new(),
-            gar: BTreeMap::new(),
-            gar_sso: BTreeMap::new(),
-            gar_mediacentre: BTreeMap::new(),
-            exports: BTreeMap::new(),
-            deletions: BTreeMap::new(),
+            shared: BTreeMap::new(),
             target,
         }
     }
 
-    /// Adds the statistics of the check.
+    /// Adds the once-per-run observations of the check's steps.
     #[must_use]
-    pub fn with_statistics(mut self, statistics: BTreeMap<String, StatsShared>) -> Self {
-        self.statistics = statistics;
+    pub fn with_shared(mut self, shared: BTreeMap<String, Arc<dyn SharedObservation>>) -> Self {
+        self.shared = shared;
         self
     }
 
-    /// Adds the GAR exports of the check.
-    #[must_use]
-    pub fn with_gar(mut self, gar: BTreeMap<String, GarShared>) -> Self {
-        self.gar = gar;
-        self
-    }
-
-    /// Adds the GAR SSO observations of the check.
-    #[must_use]
-    pub fn with_gar_sso(mut self, gar_sso: BTreeMap<String, GarSsoShared>) -> Self {
-        self.gar_sso = gar_sso;
-        self
-    }
-
-    /// Adds the médiacentres of the check.
-    #[must_use]
-    pub fn with_gar_mediacentre(
-        mut self,
-        gar_mediacentre: BTreeMap<String, GarMediacentreShared>,
-    ) -> Self {
-        self.gar_mediacentre = gar_mediacentre;
-        self
-    }
-
-    /// Adds the reversibility exports of the check.
-    #[must_use]
-    pub fn with_exports(mut self, exports: BTreeMap<String, ExportShared>) -> Self {
-        self.exports = exports;
-        self
-    }
-
-    /// Adds the deletions of the check.
-    #[must_use]
-    pub fn with_deletions(mut self, deletions: BTreeMap<String, DeletionShared>) -> Self {
-        self.deletions = deletions;
-        self
-    }
-
-    /// The deletions of a step.
-    pub fn deletion(&self, step: &str) -> Result<&DeletionObservation, Verdict> {
-        shared_of(&self.deletions, step, "les suppressions demandées")
-    }
-
-    /// The reversibility exports of a step.
-    pub fn export(&self, step: &str) -> Result<&ExportObservation, Verdict> {
-        shared_of(&self.exports, step, "les exports de réversibilité obtenus")
-    }
-
-    /// The médiacentre of a step.
-    pub fn gar_mediacentre(&self, step: &str) -> Result<&GarMediacentreObservation, Verdict> {
-        shared_of(&self.gar_mediacentre, step, "le médiacentre ouvert")
-    }
-
-    /// The GAR SSO of a step.
-    pub fn gar_sso(&self, step: &str) -> Result<&GarSsoObservation, Verdict> {
-        shared_of(&self.gar_sso, step, "la connexion au GAR jouée")
-    }
-
-    /// The GAR export of a step.
-    pub fn gar(&self, step: &str) -> Result<&GarObservation, Verdict> {
-        shared_of(&self.gar, step, "l'export GAR téléchargé")
-    }
-
-    /// The statistics of a step.
-    pub fn statistics(&self, step: &str) -> Result<&StatsObservation, Verdict> {
-        shared_of(&self.statistics, step, "des statistiques lues")
+    /// The observation of type `T` a step shares, or the verdict saying why
+    /// there is none: the work failed (`what` names what was expected), the
+    /// step is unknown, or it observes something else.
+    pub fn shared<T: DomainObservation>(&self, step: &str, what: &str) -> Result<&T, Verdict> {
+        let Some(shared) = self.shared.get(step) else {
+            return Err(missing_step(step));
+        };
+        match shared.as_any().downcast_ref::<Result<T, String>>() {
+            Some(Ok(observation)) => Ok(observation),
+            Some(Err(why)) => Err(Verdict::error(what, why.clone())),
+            None => Err(Verdict::error(
+                what,
+                format!("l'étape « {step} » n'observe pas cela (fichier de suite à corriger)"),
+            )),
+        }
     }
 
     /// Adds the logins of the check.
@@ -770,38 +749,13 @@ impl<'a> Observations<'a> {
                 }
                 ids
             });
-        let statistics = steps
+        let shared = steps
             .iter()
-            .filter_map(|step| self.statistics.get(*step))
-            .filter_map(|shared| shared.as_ref().as_ref().ok())
-            .flat_map(|observation| observation.reading.exchanges());
-        let gar = steps
-            .iter()
-            .filter_map(|step| self.gar.get(*step))
-            .filter_map(|shared| shared.as_ref().as_ref().ok())
-            .flat_map(|observation| observation.exchanges.iter().cloned());
-        let gar_sso = steps
-            .iter()
-            .filter_map(|step| self.gar_sso.get(*step))
-            .filter_map(|shared| shared.as_ref().as_ref().ok())
-            .flat_map(|observation| observation.exchanges.iter().cloned());
-        let exports = steps
-            .iter()
-            .filter_map(|step| self.exports.get(*step))
-            .filter_map(|shared| shared.as_ref().as_ref().ok())
-            .flat_map(|observation| observation.exchanges.iter().cloned());
-        let deletions = steps
-            .iter()
-            .filter_map(|step| self.deletions.get(*step))
-            .filter_map(|shared| shared.as_ref().as_ref().ok())
-            .flat_map(|observation| observation.exchanges.iter().cloned());
+            .filter_map(|step| self.shared.get(*step))
+            .flat_map(|shared| shared.exchanges());
         let mut ids: Vec<String> = pages
             .chain(logins)
-            .chain(statistics)
-            .chain(gar)
-            .chain(gar_sso)
-            .chain(exports)
-            .chain(deletions)
+            .chain(shared)
             .collect();
         ids.sort();
         ids.dedup();

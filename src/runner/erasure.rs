@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use super::execution::Context;
+use super::context::Context;
 use super::sso::{Persona, SsoWorld, login_plan, parent_persona, pupil_persona, teacher_persona};
 use crate::check::{CountChange, SchoolCount, WitnessLogin};
 use crate::probe::{Answer, LoginTrace, Parsed, ReadPlan, log_in, read_entity};
@@ -149,7 +149,7 @@ pub(crate) async fn log_in_all(
         }
     };
     for witness in witnesses {
-        let plan = match login_plan(context, &world, &witness.persona, witness.service) {
+        let plan = match login_plan(&context.target, &world, &witness.persona, witness.service) {
             Ok(plan) => plan,
             Err(why) => {
                 traces.push((Err(why), Vec::new()));

@@ -10,73 +10,20 @@ use std::sync::Arc;
 
 use reqwest::Url;
 
+use super::context::Context;
 use super::sso::{Persona, SsoSetup, SsoWorld, persona, victim};
 use crate::check::{
     self, AssertionResult, AssertionStatus, Documents, LoginObservation, NotPublic, Observations,
     Outcome, PUBLIC_EXPECTED, TargetFacts, capture_link, public_problem,
 };
-use crate::check::{
-    DeletionShared, ExportShared, GarMediacentreShared, GarShared, GarSsoShared, StatsShared,
-};
+use crate::check::SharedObservation;
 use crate::idp::{Attack, Scenario};
-use crate::probe::{DocumentGuard, HttpProbe, LoginPlan, LoginTrace, Page, PageCache, log_in};
+use crate::probe::{DocumentGuard, LoginPlan, LoginTrace, Page, log_in};
 use crate::report::CheckRecord;
 use crate::suite::{
     Action, Capability, CaptureKind, Check, LoginStep, SecretSlot, Segment, Step, Target,
     TargetSection, Template, VirtualUser,
 };
-
-/// What every check of a run shares.
-pub(crate) struct Context {
-    pub(crate) target: Target,
-    pub(crate) probe: HttpProbe,
-    pub(crate) cache: PageCache,
-    pub(crate) facts: TargetFacts,
-    pub(crate) sso: Option<SsoSetup>,
-    pub(crate) stats: super::once::RunOnce<crate::check::StatsObservation>,
-    pub(crate) gar: super::once::RunOnce<crate::check::GarObservation>,
-    pub(crate) gar_sso: super::once::RunOnce<crate::check::GarSsoObservation>,
-    /// The GAR web service the harness serves, when the target has `[gar]`.
-    pub(crate) gar_service: Option<super::mediacentre::GarSetup>,
-    pub(crate) gar_drop: Option<Result<Arc<crate::gar::SftpDrop>, String>>,
-    pub(crate) gar_mediacentre: super::once::RunOnce<crate::check::GarMediacentreObservation>,
-    pub(crate) exports: super::once::RunOnce<crate::check::ExportObservation>,
-    /// The same, with the link tried again once expired.
-    pub(crate) export_expiry: super::once::RunOnce<crate::check::ExportObservation>,
-    /// The deletions, asked once the exports were read.
-    pub(crate) deletions: super::once::RunOnce<crate::check::DeletionObservation>,
-    /// Identifier of the run (the lot of seeded data).
-    pub(crate) run_id: String,
-    /// The run's clock: scenarios take from it the times they record in an
-    /// observation, so that judges never read a clock.
-    pub(crate) clock: Arc<dyn crate::evidence::Clock>,
-    /// Where downloads are written before being read (inside the run's
-    /// report folder when run from the command line).
-    pub(crate) scratch: std::path::PathBuf,
-}
-
-impl Context {
-    /// The URL the target declares for `capability`, or why there is none.
-    pub(crate) fn capability(&self, capability: Capability) -> Result<url::Url, String> {
-        self.target
-            .capabilities
-            .get(&capability)
-            .cloned()
-            .ok_or_else(|| format!("capacité {capability} non déclarée"))
-    }
-
-    /// The run's IdPs and directory, or why there are none; `purpose` says
-    /// what needs them.
-    pub(crate) fn sso_world(&self, purpose: &str) -> Result<Arc<super::sso::SsoWorld>, String> {
-        match &self.sso {
-            Some(SsoSetup::Ready(world)) => Ok(Arc::clone(world)),
-            Some(SsoSetup::Failed(why)) => Err(why.clone()),
-            None => Err(format!(
-                "la cible ne déclare pas de section [sso] : {purpose}"
-            )),
-        }
-    }
-}
 
 /// How a check ended before its assertions could all be evaluated.
 struct Stop {
@@ -88,65 +35,39 @@ struct Stop {
 /// Runs one check; the duration is filled in by the scheduler.
 pub(crate) async fn execute(check: &Arc<Check>, context: &Arc<Context>) -> CheckRecord {
     let mut record = blank_record(check);
-    if let Some(reason) = unmet_requirement(check, &context.target, context.sso.as_ref()) {
+    if let Some(reason) = unmet_requirement(check, &context.target, context.services.sso()) {
         record.outcome = Outcome::Skip;
         record.reason = Some(reason);
         return record;
     }
     let mut pages: BTreeMap<String, Arc<Page>> = BTreeMap::new();
     let mut logins: BTreeMap<String, Arc<LoginObservation>> = BTreeMap::new();
-    let mut statistics: BTreeMap<String, StatsShared> = BTreeMap::new();
-    let mut gar: BTreeMap<String, GarShared> = BTreeMap::new();
-    let mut gar_sso: BTreeMap<String, GarSsoShared> = BTreeMap::new();
-    let mut gar_mediacentre: BTreeMap<String, GarMediacentreShared> = BTreeMap::new();
-    let mut exports: BTreeMap<String, ExportShared> = BTreeMap::new();
-    let mut deletions: BTreeMap<String, DeletionShared> = BTreeMap::new();
+    // Each domain's once-per-run observations, by step id.
+    let mut shared: BTreeMap<String, Arc<dyn SharedObservation>> = BTreeMap::new();
     let mut captures: BTreeMap<String, String> = BTreeMap::new();
     let mut exchanges: Vec<String> = Vec::new();
     for step in &check.steps {
-        let failed = match &step.action {
-            Action::GarExport => {
-                let shared = super::gar::observe(context).await;
-                let failed = shared.as_ref().as_ref().err().cloned();
-                gar.insert(step.id.clone(), shared);
-                failed
+        let observed: Option<Arc<dyn SharedObservation>> = match &step.action {
+            Action::GarExport => Some(super::gar::observe(context).await),
+            Action::Statistics(spec) => Some(super::statistics::observe(context, spec).await),
+            Action::GarSso => Some(super::gar::observe_sso(context).await),
+            Action::GarMediacentre => Some(super::mediacentre::observe(context).await),
+            Action::ExportJob { link_expiry: true } => {
+                Some(super::reversibility::observe_expiry(context).await)
             }
-            Action::Statistics(spec) => {
-                let shared = super::statistics::observe(context, spec).await;
-                let failed = shared.as_ref().as_ref().err().cloned();
-                statistics.insert(step.id.clone(), shared);
-                failed
+            Action::ExportJob { link_expiry: false } => {
+                Some(super::reversibility::observe(context).await)
             }
-            Action::GarSso => {
-                let shared = super::gar::observe_sso(context).await;
-                let failed = shared.as_ref().as_ref().err().cloned();
-                gar_sso.insert(step.id.clone(), shared);
-                failed
-            }
-            Action::GarMediacentre => {
-                let shared = super::mediacentre::observe(context).await;
-                let failed = shared.as_ref().as_ref().err().cloned();
-                gar_mediacentre.insert(step.id.clone(), shared);
-                failed
-            }
-            Action::ExportJob { link_expiry } => {
-                let shared = if *link_expiry {
-                    super::reversibility::observe_expiry(context).await
-                } else {
-                    super::reversibility::observe(context).await
-                };
-                let failed = shared.as_ref().as_ref().err().cloned();
-                exports.insert(step.id.clone(), shared);
-                failed
-            }
-            Action::Deletion => {
-                let shared = super::reversibility::observe_deletion(context).await;
-                let failed = shared.as_ref().as_ref().err().cloned();
-                deletions.insert(step.id.clone(), shared);
-                failed
-            }
+            Action::Deletion => Some(super::reversibility::observe_deletion(context).await),
             Action::Fetch { .. } | Action::Login(_) => None,
         };
+        let failed = observed
+            .as_ref()
+            .and_then(|observed| observed.failure().map(str::to_owned));
+        let is_shared = observed.is_some();
+        if let Some(observed) = observed {
+            shared.insert(step.id.clone(), observed);
+        }
         if let Some(why) = failed {
             let stop = Stop {
                 outcome: Outcome::Error,
@@ -156,15 +77,7 @@ pub(crate) async fn execute(check: &Arc<Check>, context: &Arc<Context>) -> Check
             finish_stopped(&mut record, stop, exchanges);
             return record;
         }
-        if matches!(
-            step.action,
-            Action::GarExport
-                | Action::GarSso
-                | Action::GarMediacentre
-                | Action::Statistics(_)
-                | Action::ExportJob { .. }
-                | Action::Deletion
-        ) {
+        if is_shared {
             continue;
         }
         if let Action::Login(login) = &step.action {
@@ -194,15 +107,7 @@ pub(crate) async fn execute(check: &Arc<Check>, context: &Arc<Context>) -> Check
             }
         }
     }
-    let observed = Observed {
-        logins,
-        statistics,
-        gar,
-        gar_sso,
-        gar_mediacentre,
-        exports,
-        deletions,
-    };
+    let observed = Observed { logins, shared };
     // Judging is CPU work (pages parsed on first read, trees walked): off
     // the runtime, which keeps serving the other checks' exchanges.
     let judged = {
@@ -556,12 +461,7 @@ fn stopped(
 /// What the steps other than page fetches observed, by step id.
 struct Observed {
     logins: BTreeMap<String, Arc<LoginObservation>>,
-    statistics: BTreeMap<String, StatsShared>,
-    gar: BTreeMap<String, GarShared>,
-    gar_sso: BTreeMap<String, GarSsoShared>,
-    gar_mediacentre: BTreeMap<String, GarMediacentreShared>,
-    exports: BTreeMap<String, ExportShared>,
-    deletions: BTreeMap<String, DeletionShared>,
+    shared: BTreeMap<String, Arc<dyn SharedObservation>>,
 }
 
 /// Preconditions, then assertions, then the fold.
@@ -575,12 +475,7 @@ fn judge(
     let documents = Documents::lock(pages.values());
     let observations = Observations::new(pages, &documents, facts.clone())
         .with_logins(observed.logins)
-        .with_statistics(observed.statistics)
-        .with_gar(observed.gar)
-        .with_gar_sso(observed.gar_sso)
-        .with_gar_mediacentre(observed.gar_mediacentre)
-        .with_exports(observed.exports)
-        .with_deletions(observed.deletions);
+        .with_shared(observed.shared);
     for precondition in &check.only_if {
         let result = check::evaluate(precondition, check.severity, &observations);
         match result.status {
@@ -629,7 +524,7 @@ async fn run_login(
     check: &Check,
     context: &Context,
 ) -> LoginResult {
-    let world = match &context.sso {
+    let world = match context.services.sso() {
         Some(SsoSetup::Ready(world)) => Arc::clone(world),
         Some(SsoSetup::Failed(why)) => return Err(login_error(step, why.clone())),
         None => return Err(login_error(step, "aucune section [sso]".to_owned())),

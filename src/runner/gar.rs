@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::execution::Context;
+use super::context::Context;
 use super::once::Shared;
 use super::sso::SsoSetup;
 use crate::check::{ForeignAnswer, ForeignOutcome, GarObservation, GarSsoObservation};
@@ -22,8 +22,9 @@ const DOWNLOAD_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10
 pub(crate) async fn observe(context: &Arc<Context>) -> Shared<GarObservation> {
     let owned = Arc::clone(context);
     context
-        .gar
+        .shared
         .get(
+            "gar",
             move || async move { gather(&owned).await },
             "lecture de l'export GAR",
         )
@@ -80,7 +81,7 @@ async fn gather_pushed(
     };
     let archive_url =
         reqwest::Url::parse(&format!("{}{name}", drop.url())).map_err(|error| error.to_string())?;
-    let directory = match &context.sso {
+    let directory = match context.services.sso() {
         Some(SsoSetup::Ready(world)) => Some(world.directory.clone()),
         _ => None,
     };
@@ -107,7 +108,7 @@ async fn gather(context: &Context) -> Result<GarObservation, String> {
         .as_ref()
         .is_some_and(|g| g.sftp.is_some())
     {
-        return match &context.gar_drop {
+        return match context.services.gar_drop() {
             Some(Ok(drop)) => gather_pushed(context, &url, drop).await,
             Some(Err(why)) => Err(format!("dépôt SFTP non démarré : {why}")),
             None => Err("dépôt SFTP non démarré".to_owned()),
@@ -144,7 +145,7 @@ async fn gather(context: &Context) -> Result<GarObservation, String> {
         Err(why) => Err(why),
     };
     let _ = std::fs::remove_file(&second);
-    let directory = match &context.sso {
+    let directory = match context.services.sso() {
         Some(SsoSetup::Ready(world)) => Some(world.directory.clone()),
         _ => None,
     };
@@ -368,8 +369,9 @@ pub(crate) const GAR_SP_ACS: &str = "https://sp.gar.entconf.test/saml/acs";
 pub(crate) async fn observe_sso(context: &Arc<Context>) -> Shared<GarSsoObservation> {
     let owned = Arc::clone(context);
     context
-        .gar_sso
+        .shared
         .get(
+            "gar_sso",
             move || async move { gather_sso(&owned).await },
             "connexion au GAR",
         )
@@ -508,7 +510,7 @@ pub(super) async fn pupil_visit(
         logout: None,
         visit,
         ..super::sso::login_plan(
-            context,
+            &context.target,
             &world,
             &persona,
             crate::suite::SsoService::EduConnectOidc,

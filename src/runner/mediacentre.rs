@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use super::execution::Context;
+use super::context::Context;
 use super::once::Shared;
 use crate::check::GarMediacentreObservation;
 use crate::evidence::Clock;
@@ -62,8 +62,9 @@ pub async fn start_ressources(
 pub(crate) async fn observe(context: &Arc<Context>) -> Shared<GarMediacentreObservation> {
     let owned = Arc::clone(context);
     context
-        .gar_mediacentre
+        .shared
         .get(
+            "gar_mediacentre",
             move || async move { gather(&owned).await },
             "ouverture du médiacentre",
         )
@@ -78,7 +79,7 @@ async fn gather(context: &Arc<Context>) -> Result<GarMediacentreObservation, Str
         .as_ref()
         .map(|gar| gar.id_ent.clone())
         .ok_or_else(|| "la cible ne déclare pas de section [gar]".to_owned())?;
-    let service = match &context.gar_service {
+    let service = match context.services.gar() {
         Some(GarSetup::Ready(service)) => Arc::clone(service),
         Some(GarSetup::Failed(why)) => {
             return Err(format!("service ressources du GAR non démarré : {why}"));

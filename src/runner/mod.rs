@@ -5,6 +5,7 @@
 //!
 //! The runner reports progress as [`RunEvent`]s and never prints.
 
+mod context;
 mod erasure;
 mod event;
 mod execution;

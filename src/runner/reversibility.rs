@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::execution::Context;
+use super::context::Context;
 use super::once::Shared;
 use super::sso::SsoSetup;
 use std::collections::BTreeMap;
@@ -45,8 +45,9 @@ const DOWNLOAD_DEADLINE: Duration = Duration::from_secs(30 * 60);
 pub(crate) async fn observe(context: &Arc<Context>) -> Shared<ExportObservation> {
     let owned = Arc::clone(context);
     context
-        .exports
+        .shared
         .get(
+            "exports",
             move || async move { gather(&owned).await },
             "exports de réversibilité",
         )
@@ -58,8 +59,9 @@ pub(crate) async fn observe(context: &Arc<Context>) -> Shared<ExportObservation>
 pub(crate) async fn observe_expiry(context: &Arc<Context>) -> Shared<ExportObservation> {
     let owned = Arc::clone(context);
     context
-        .export_expiry
+        .shared
         .get(
+            "export_expiry",
             move || async move {
                 let main = observe(&owned).await;
                 let mut observation = main.as_ref().as_ref().map_err(Clone::clone)?.clone();
@@ -511,7 +513,7 @@ async fn portability(
     std::fs::create_dir_all(folder)
         .map_err(|error| format!("dossier de travail {} : {error}", folder.display()))?;
     let path = folder.join("archive-personnelle.zip");
-    let mut plan = super::sso::login_plan(context, &world, &persona, SsoService::EduConnectOidc)?;
+    let mut plan = super::sso::login_plan(&context.target, &world, &persona, SsoService::EduConnectOidc)?;
     plan.download = Some((url, path.clone(), MAX_ARCHIVE, DOWNLOAD_DEADLINE));
     let (login, archive) = match log_in(&context.probe, &world.idp, &plan).await {
         Err(failure) => {
@@ -606,7 +608,7 @@ async fn gather(context: &Context) -> Result<ExportObservation, String> {
         .reversibility
         .as_ref()
         .ok_or("section [reversibility] absente de la description de cible")?;
-    let directory = match &context.sso {
+    let directory = match context.services.sso() {
         Some(SsoSetup::Ready(world)) => world.directory.clone(),
         _ => {
             return Err(
@@ -763,17 +765,14 @@ async fn after_expiry(
 pub(crate) async fn observe_deletion(context: &Arc<Context>) -> Shared<DeletionObservation> {
     let owned = Arc::clone(context);
     context
-        .deletions
+        .shared
         .get(
+            "deletions",
             move || async move {
                 let exported = observe(&owned).await;
                 // The deletions change what these observe: let them end
                 // (a check that timed out leaves its work running).
-                owned.stats.settled().await;
-                owned.gar.settled().await;
-                owned.gar_sso.settled().await;
-                owned.gar_mediacentre.settled().await;
-                owned.export_expiry.settled().await;
+                owned.shared.settle_others("deletions").await;
                 let exported = exported.as_ref().as_ref().map_err(|why| {
                     format!("les exports n'ont pas pu être faits, rien à supprimer ensuite : {why}")
                 })?;

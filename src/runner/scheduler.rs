@@ -12,7 +12,8 @@ use tokio::sync::{RwLock, Semaphore, watch};
 use tokio::task::JoinSet;
 
 use super::event::{EventSink, RunEvent};
-use super::execution::{Context, blank_record, execute};
+use super::context::Context;
+use super::execution::{blank_record, execute};
 use super::selection::Plan;
 use super::sso::SsoSetup;
 use crate::check::{Outcome, TargetFacts};
@@ -136,16 +137,8 @@ pub async fn run(
         probe,
         cache: PageCache::new(),
         facts,
-        sso: settings.services.sso().cloned(),
-        stats: super::once::RunOnce::default(),
-        gar: super::once::RunOnce::default(),
-        gar_sso: super::once::RunOnce::default(),
-        gar_service: settings.services.gar().cloned(),
-        gar_drop: settings.services.gar_drop().cloned(),
-        gar_mediacentre: super::once::RunOnce::default(),
-        exports: super::once::RunOnce::default(),
-        export_expiry: super::once::RunOnce::default(),
-        deletions: super::once::RunOnce::default(),
+        services: settings.services.clone(),
+        shared: super::once::SharedWork::default(),
         run_id: settings.run_id.clone(),
         clock: Arc::clone(&clock),
         scratch: settings

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use reqwest::Url;
 use sha2::{Digest, Sha256};
 
-use super::execution::Context;
 use crate::aaf::Directory;
 use crate::check::Person;
 use crate::evidence::Clock;
@@ -188,19 +187,18 @@ pub(crate) fn parent_persona(directory: &Directory, jointure: &str, uai: &str) -
 /// A plain login of `persona` through `service`: no attack, no replay, no
 /// cookie probing, a logout at the end when the target declares one.
 pub(crate) fn login_plan(
-    context: &Context,
+    target: &crate::suite::Target,
     world: &SsoWorld,
     persona: &Persona,
     service: SsoService,
 ) -> Result<LoginPlan, String> {
-    let start = context.capability(service.capability())?;
-    let account_page = context.capability(Capability::AccountPage)?;
+    let start = target.capability(service.capability())?;
+    let account_page = target.capability(Capability::AccountPage)?;
     Ok(LoginPlan {
         login_page: None,
         start,
         account_page,
-        logout: context
-            .target
+        logout: target
             .capabilities
             .get(&Capability::Logout)
             .cloned(),

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::execution::Context;
+use super::context::Context;
 use super::once::Shared;
 use super::sso::{Persona, SsoWorld, login_plan, pupil_persona, teacher_persona};
 use crate::aaf::{Directory, School};
@@ -26,8 +26,9 @@ pub(crate) async fn observe(
 ) -> Shared<StatsObservation> {
     let (owned, spec) = (Arc::clone(context), Arc::clone(spec));
     context
-        .stats
+        .shared
         .get(
+            "stats",
             move || async move { gather(&owned, &spec).await },
             "activité et lecture des statistiques",
         )
@@ -169,7 +170,7 @@ async fn visit(
         seconds: 0.0,
         trace: Err(String::new()),
     };
-    let plan = match login_plan(context, world, &someone.persona, service) {
+    let plan = match login_plan(&context.target, world, &someone.persona, service) {
         Ok(plan) => LoginPlan {
             visit: services.to_vec(),
             user_agent: spec.user_agents.get(&line.device).cloned(),

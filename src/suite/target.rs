@@ -353,6 +353,14 @@ pub struct SsoTarget {
 }
 
 impl Target {
+    /// The URL the target declares for `capability`, or why there is none.
+    pub fn capability(&self, capability: Capability) -> Result<Url, String> {
+        self.capabilities
+            .get(&capability)
+            .cloned()
+            .ok_or_else(|| format!("capacité {capability} non déclarée"))
+    }
+
     /// Whether `url` is the candidate's: the origin of `base_url`, of a
     /// capability, or one `[http] origins` declares.
     pub fn owns(&self, url: &Url) -> bool {
