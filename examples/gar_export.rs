@@ -198,7 +198,7 @@ fn validate_dir(dir: &Path) -> Result<(), String> {
         ));
     }
     let export = examined.export;
-    let observed = entconf::check::GarObservation {
+    let observed = entconf::gar::GarObservation {
         archive_url: reqwest::Url::parse("http://bench.invalid/export.tar.gz")
             .map_err(|e| e.to_string())?,
         status: 200,
@@ -217,7 +217,7 @@ fn validate_dir(dir: &Path) -> Result<(), String> {
         directory: None,
         exchanges: Vec::new(),
     };
-    let integrity = entconf::check::judge_gar(entconf::suite::GarRule::Integrity, &observed);
+    let integrity = entconf::gar::judge_gar(entconf::suite::GarRule::Integrity, &observed);
     let export = &observed.export;
     let elapsed = start.elapsed().as_secs_f64();
     println!("intégrité : {:?} — {}", integrity.status, integrity.actual);

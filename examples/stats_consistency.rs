@@ -14,8 +14,10 @@
 
 use std::time::Instant;
 
-use entconf::check::{StatsObservation, judge_statistics};
-use entconf::probe::{ActivityLog, Answer, Asked, Page, PageBody, Parsed, StatsReading};
+use entconf::probe::{Page, PageBody};
+use entconf::stats::{
+    ActivityLog, Answer, Asked, Parsed, StatsObservation, StatsReading, judge_statistics,
+};
 use entconf::stats::{Cell, Entity, Level, Period, Row, StatsDocument};
 use entconf::suite::{StatsRule, embedded_sources, load};
 

@@ -81,7 +81,7 @@ impl Demo {
     pub fn services(&self) -> RunServices {
         RunServices::none()
             .with_sso(runner::SsoSetup::Ready(Arc::clone(&self.world)))
-            .with_gar(runner::GarSetup::Ready(Arc::clone(
+            .with_gar(crate::gar::GarSetup::Ready(Arc::clone(
                 &self.ressources.service,
             )))
     }

@@ -58,18 +58,18 @@ fn shown(page: &Page, person: &Person, profile: Option<&PhraseList>) -> Option<S
 }
 
 /// Whether the account page shows `person` by name and school.
-pub(super) fn shows_at_school(page: &Page, person: &Person) -> bool {
+pub(crate) fn shows_at_school(page: &Page, person: &Person) -> bool {
     shown(page, person, None).is_some_and(|s| s.name && s.school)
 }
 
 /// Whether the account page shows `person` by name.
-pub(super) fn lets_in(page: &Page, person: &Person) -> bool {
+pub(crate) fn lets_in(page: &Page, person: &Person) -> bool {
     shown(page, person, None).is_some_and(|s| s.name)
 }
 
 /// Why a check that needs `pupil` logged in cannot judge (`error`: the
 /// SSO suite says why the login failed), or `None` when they are.
-pub(super) fn not_logged_in(
+pub(crate) fn not_logged_in(
     expected: &str,
     login: &Result<Page, String>,
     pupil: &Person,
@@ -95,7 +95,7 @@ pub(super) fn not_logged_in(
 
 /// The final URL without its query (which may carry a code or a session
 /// id: the evidence keeps it, redacted), and the status.
-pub(super) fn where_it_ended(page: &Page) -> String {
+pub(crate) fn where_it_ended(page: &Page) -> String {
     let url = &page.final_url;
     let query = if url.query().is_some() { "?…" } else { "" };
     format!("{}://{}{query} → {}", url.scheme(), short(url), page.status)

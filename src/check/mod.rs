@@ -8,36 +8,26 @@
 //! is folded from its assertions by [`fold`].
 
 mod accessibility;
-mod delcert;
-mod export;
-mod gar;
 mod link;
-mod login;
-mod mediacentre;
+pub(crate) mod login;
 mod mention;
-mod observation;
-mod outcome;
+pub(crate) mod observation;
+pub(crate) mod outcome;
 mod page;
 mod privacy;
-mod statistics;
-mod wording;
+pub(crate) mod wording;
 
-pub use delcert::judge_delcert;
-pub use export::judge_export;
-pub use gar::{judge_gar, judge_gar_sso};
 pub use link::capture_link;
-pub use mediacentre::judge_mediacentre;
 pub use observation::{
-    ArchiveRead, AskedDeletion, Attempt, Continuity, CountChange, DeletionObservation, Documents,
-    DomainObservation, ExportJob, ExportObservation, Fetched, ForeignAnswer, ForeignOutcome,
-    GarMediacentreObservation, GarObservation, GarSsoObservation, LoginObservation, ObjectProbe,
-    Observations, Person, Portability, RoundTrip, SchoolCount, ServedCertificate,
-    SharedObservation, StatsObservation, TargetFacts, WitnessLogin, Working,
+    Documents, DomainObservation, LoginObservation, Observations, Person, SharedObservation,
+    TargetFacts,
 };
 pub use outcome::{AssertionResult, AssertionStatus, Outcome, Verdict, failure_outcome, fold};
 pub use page::{NotPublic, PUBLIC_EXPECTED, public_problem};
-pub use statistics::judge_statistics;
 
+use crate::gar::{judge_gar, judge_gar_sso, judge_mediacentre};
+use crate::reversibility::{judge_delcert, judge_export};
+use crate::stats::judge_statistics;
 use crate::suite::{Assertion, AssertionKind, GarStep, Severity};
 
 /// Evaluates one assertion of a check whose severity is `check_severity`.

@@ -5,13 +5,33 @@
 //! for the integrity checks (`export`); and the GAR's "ressources" web
 //! service that the candidate's médiacentre calls (`ressources`); the SFTP
 //! drop the candidate may push its export to instead (`drop`).
+//!
+//! The GAR domain of the harness: its scenarios (`scenario`: the export
+//! downloaded and read once, the GAR's SAML service provider; `mediacentre`:
+//! a pupil opening the médiacentre while the web service listens), what
+//! they observe (`observation`) and the pure judges of GAR-01…GAR-12
+//! (`judge`, `judge_mediacentre`).
 
 mod archive;
 mod drop;
 mod examine;
 mod export;
+mod judge;
+mod judge_mediacentre;
+mod mediacentre;
+mod observation;
 mod ressources;
+mod scenario;
 mod schema;
+
+pub use judge::{judge_gar, judge_gar_sso};
+pub use judge_mediacentre::judge_mediacentre;
+pub(crate) use mediacentre::observe as observe_mediacentre;
+pub use mediacentre::{GarSetup, start_ressources};
+pub use observation::{
+    ForeignAnswer, ForeignOutcome, GarMediacentreObservation, GarObservation, GarSsoObservation,
+};
+pub(crate) use scenario::{observe, observe_sso};
 
 pub use archive::{ArchiveError, ArchiveLimits, Member, TarStream, read_tar_gz, write_tar};
 pub use drop::{DropError, SftpDrop};

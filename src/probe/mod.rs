@@ -5,11 +5,10 @@
 mod cache;
 mod document;
 mod error;
-mod http;
-mod jar;
-mod login;
-mod page;
-mod statistics;
+pub(crate) mod http;
+pub(crate) mod jar;
+pub(crate) mod login;
+pub(crate) mod page;
 
 pub use cache::PageCache;
 pub use document::{AutoForm, Document, Link, ParseRefused, Resource};
@@ -19,7 +18,3 @@ pub(crate) use http::{ReceivedRequest, Request, Saved};
 pub use jar::{Jar, fingerprint};
 pub use login::{Downloaded, LoginPlan, LoginTrace, LogoutTrace, log_in};
 pub use page::{DocumentGuard, Hop, Page, PageBody, Parsed as ParsedHtml, SetCookie};
-pub use statistics::{
-    ActivityLog, ActivityVisit, Answer, Asked, MAX_ENTITIES, MAX_WALK_BYTES, Parsed, ReadPlan,
-    StatsReading, parent_of, read_entity, read_statistics, subtree,
-};

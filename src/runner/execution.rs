@@ -12,11 +12,11 @@ use reqwest::Url;
 
 use super::context::Context;
 use super::sso::{Persona, SsoSetup, SsoWorld, persona, victim};
+use crate::check::SharedObservation;
 use crate::check::{
     self, AssertionResult, AssertionStatus, Documents, LoginObservation, NotPublic, Observations,
     Outcome, PUBLIC_EXPECTED, TargetFacts, capture_link, public_problem,
 };
-use crate::check::SharedObservation;
 use crate::idp::{Attack, Scenario};
 use crate::probe::{DocumentGuard, LoginPlan, LoginTrace, Page, log_in};
 use crate::report::CheckRecord;
@@ -48,17 +48,17 @@ pub(crate) async fn execute(check: &Arc<Check>, context: &Arc<Context>) -> Check
     let mut exchanges: Vec<String> = Vec::new();
     for step in &check.steps {
         let observed: Option<Arc<dyn SharedObservation>> = match &step.action {
-            Action::GarExport => Some(super::gar::observe(context).await),
-            Action::Statistics(spec) => Some(super::statistics::observe(context, spec).await),
-            Action::GarSso => Some(super::gar::observe_sso(context).await),
-            Action::GarMediacentre => Some(super::mediacentre::observe(context).await),
+            Action::GarExport => Some(crate::gar::observe(context).await),
+            Action::Statistics(spec) => Some(crate::stats::observe(context, spec).await),
+            Action::GarSso => Some(crate::gar::observe_sso(context).await),
+            Action::GarMediacentre => Some(crate::gar::observe_mediacentre(context).await),
             Action::ExportJob { link_expiry: true } => {
-                Some(super::reversibility::observe_expiry(context).await)
+                Some(crate::reversibility::observe_expiry(context).await)
             }
             Action::ExportJob { link_expiry: false } => {
-                Some(super::reversibility::observe(context).await)
+                Some(crate::reversibility::observe(context).await)
             }
-            Action::Deletion => Some(super::reversibility::observe_deletion(context).await),
+            Action::Deletion => Some(crate::reversibility::observe_deletion(context).await),
             Action::Fetch { .. } | Action::Login(_) => None,
         };
         let failed = observed

@@ -5,22 +5,16 @@
 //!
 //! The runner reports progress as [`RunEvent`]s and never prints.
 
-mod context;
-mod erasure;
+pub(crate) mod context;
 mod event;
 mod execution;
-mod gar;
-mod mediacentre;
-mod once;
-mod reversibility;
+pub(crate) mod once;
 mod scheduler;
 mod selection;
 mod services;
-mod sso;
-mod statistics;
+pub(crate) mod sso;
 
 pub use event::{EventSink, RunEvent};
-pub use mediacentre::{GarSetup, start_ressources};
 pub use scheduler::{Cancellation, RunSettings, run};
 pub use selection::{Plan, Selection, SelectionError, Shard};
 pub use services::{DropSetup, RunServices, ServiceNotice};

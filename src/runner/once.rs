@@ -84,8 +84,11 @@ impl<T: Send + Sync + 'static> Slot for RunOnce<T> {
 /// are, and a domain asks for its own (`get`).
 #[derive(Default)]
 pub(crate) struct SharedWork {
-    slots: Mutex<Vec<(TypeId, &'static str, Arc<dyn Slot>)>>,
+    slots: Mutex<Vec<Keyed>>,
 }
+
+/// A piece of work with its key: the type of its result and its name.
+type Keyed = (TypeId, &'static str, Arc<dyn Slot>);
 
 impl SharedWork {
     /// The result of the work `key` (of result type `T`), starting `work`
@@ -138,9 +141,11 @@ impl SharedWork {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(TypeId, &'static str, Arc<dyn Slot>)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Keyed>> {
         // A panic while the list was held leaves it whole (a push or a read).
-        self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.slots
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -168,9 +173,7 @@ mod tests {
         }
         assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), 1);
         // Another key, or another type under the same key, is other work.
-        let other = shared
-            .get::<u32, _>("b", || async { Ok(8) }, "b")
-            .await;
+        let other = shared.get::<u32, _>("b", || async { Ok(8) }, "b").await;
         assert_eq!(*other, Ok(8));
         let text = shared
             .get::<String, _>("a", || async { Ok("x".to_owned()) }, "a")

@@ -11,8 +11,8 @@ use std::time::Duration;
 use tokio::sync::{RwLock, Semaphore, watch};
 use tokio::task::JoinSet;
 
-use super::event::{EventSink, RunEvent};
 use super::context::Context;
+use super::event::{EventSink, RunEvent};
 use super::execution::{blank_record, execute};
 use super::selection::Plan;
 use super::sso::SsoSetup;

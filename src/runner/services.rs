@@ -12,9 +12,9 @@
 
 use std::sync::Arc;
 
-use super::mediacentre::{GarSetup, start_ressources};
 use super::sso::{SsoSetup, start};
 use crate::evidence::Clock;
+use crate::gar::{GarSetup, start_ressources};
 use crate::gar::{RunningRessources, SftpDrop};
 use crate::idp::RunningIdp;
 use crate::suite::Target;

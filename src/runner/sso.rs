@@ -198,10 +198,7 @@ pub(crate) fn login_plan(
         login_page: None,
         start,
         account_page,
-        logout: target
-            .capabilities
-            .get(&Capability::Logout)
-            .cloned(),
+        logout: target.capabilities.get(&Capability::Logout).cloned(),
         choose: persona.choose.clone(),
         replay: false,
         idp_host: world.public_url.host_str().unwrap_or("").to_owned(),

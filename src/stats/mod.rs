@@ -7,15 +7,31 @@
 //! as [`Cell::Invalid`] with what it was, so that the checks can say which
 //! row and column is wrong. Only a document that cannot be read at all
 //! (not JSON, no rows) is an error here.
+//!
+//! The STATS domain: the scenario played once per run (`scenario`: the
+//! scripted activity, then the reading), the walk of the statistics API
+//! (`reading`), what they observe (`observation`) and the pure judges
+//! (`judge`).
 
 mod calendar;
 mod csv;
+mod judge;
+mod observation;
+mod reading;
+mod scenario;
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 pub use calendar::{Period, paris_date, week_start};
 pub use csv::{CsvTable, parse_csv};
+pub use judge::judge_statistics;
+pub use observation::StatsObservation;
+pub use reading::{
+    ActivityLog, ActivityVisit, Answer, Asked, MAX_ENTITIES, MAX_WALK_BYTES, Parsed, ReadPlan,
+    StatsReading, parent_of, read_entity, read_statistics, subtree,
+};
+pub(crate) use scenario::observe;
 
 /// The column holding the first day of the week a row counts (DNMA name).
 pub const WEEK_COLUMN: &str = "debutsemaine";

@@ -13,7 +13,8 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use entconf::check::{AssertionStatus, GarObservation, Outcome, judge_gar};
+use entconf::check::{AssertionStatus, Outcome};
+use entconf::gar::{GarObservation, judge_gar};
 use entconf::runner::{Cancellation, Plan, RunEvent, RunServices, Selection, SsoSetup, run};
 use entconf::suite::{Environment, GarRule, load_target, parse_target, read_sources};
 

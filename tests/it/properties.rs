@@ -10,7 +10,8 @@
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 
-use entconf::check::{ForeignAnswer, GarSsoObservation, Person, judge_gar_sso};
+use entconf::check::Person;
+use entconf::gar::{ForeignAnswer, GarSsoObservation, judge_gar_sso};
 use entconf::suite::GarRule;
 
 /// Cases per property unless `PROPTEST_CASES` says otherwise, and the

@@ -10,16 +10,17 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::probe::{ActivityVisit, Answer, Asked, StatsReading, subtree};
+use super::reading::{ActivityVisit, Answer, Asked, StatsReading, subtree};
 use crate::stats::{Cell, Entity, Level, StatsDocument, Total, WEEK_COLUMN};
 use crate::suite::{Column, Counted, Dimension, StatsRule, StatsSpec};
 use crate::text::{contains_phrase, fold};
 
-use super::login::shows_at_school;
-use super::observation::{Person, StatsObservation};
+use super::observation::StatsObservation;
+use crate::check::login::shows_at_school;
+use crate::check::observation::Person;
 #[cfg(test)]
-use super::outcome::AssertionStatus;
-use super::outcome::{Verdict, listed, verdict};
+use crate::check::outcome::AssertionStatus;
+use crate::check::outcome::{Verdict, listed, verdict};
 
 /// Evaluates one rule.
 pub fn judge_statistics(rule: StatsRule, spec: &StatsSpec, observed: &StatsObservation) -> Verdict {
@@ -157,8 +158,8 @@ fn levels(reading: &StatsReading) -> Verdict {
         // First: the rest of the list is about a tree read only in part.
         problems.insert(0, format!(
             "arborescence de plus de {} entités ou de plus de {} Mio de réponses : parcours arrêté",
-            crate::probe::MAX_ENTITIES,
-            crate::probe::MAX_WALK_BYTES >> 20
+            super::reading::MAX_ENTITIES,
+            super::reading::MAX_WALK_BYTES >> 20
         ));
     }
     let summary = Level::ALL
@@ -1123,7 +1124,8 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::probe::{ActivityLog, Page, PageBody, Parsed};
+    use crate::probe::{Page, PageBody};
+    use crate::stats::{ActivityLog, Parsed};
     use crate::stats::{Period, Row, parse_csv};
     use crate::suite::{Measure, SmallCells};
 

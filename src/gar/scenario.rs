@@ -5,11 +5,11 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::context::Context;
-use super::once::Shared;
-use super::sso::SsoSetup;
-use crate::check::{ForeignAnswer, ForeignOutcome, GarObservation, GarSsoObservation};
+use super::observation::{ForeignAnswer, ForeignOutcome, GarObservation, GarSsoObservation};
 use crate::gar::{ArchiveError, ArchiveLimits, GarExport, TarStream, XSD_1D, examine};
+use crate::runner::context::Context;
+use crate::runner::once::Shared;
+use crate::runner::sso::SsoSetup;
 use crate::suite::Capability;
 
 /// Largest archive downloaded: a département's export compresses to tens of
@@ -485,7 +485,7 @@ pub(super) async fn pupil_visit(
         .school(&pupil.school)
         .map(|s| s.uai.clone())
         .unwrap_or_default();
-    let persona = super::sso::persona(directory, crate::suite::VirtualUser::Pupil)?;
+    let persona = crate::runner::sso::persona(directory, crate::suite::VirtualUser::Pupil)?;
     let export = observe(context).await;
     let exported_id = match export.as_ref() {
         Ok(export) => export
@@ -509,7 +509,7 @@ pub(super) async fn pupil_visit(
     let plan = LoginPlan {
         logout: None,
         visit,
-        ..super::sso::login_plan(
+        ..crate::runner::sso::login_plan(
             &context.target,
             &world,
             &persona,

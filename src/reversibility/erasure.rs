@@ -9,11 +9,14 @@
 
 use std::sync::Arc;
 
-use super::context::Context;
-use super::sso::{Persona, SsoWorld, login_plan, parent_persona, pupil_persona, teacher_persona};
-use crate::check::{CountChange, SchoolCount, WitnessLogin};
-use crate::probe::{Answer, LoginTrace, Parsed, ReadPlan, log_in, read_entity};
+use super::observation::{CountChange, SchoolCount, WitnessLogin};
+use crate::probe::{LoginTrace, log_in};
 use crate::reversibility::{GroundTruth, Role};
+use crate::runner::context::Context;
+use crate::runner::sso::{
+    Persona, SsoWorld, login_plan, parent_persona, pupil_persona, teacher_persona,
+};
+use crate::stats::{Answer, Parsed, ReadPlan, read_entity};
 use crate::stats::{Cell, Entity, Level, Period, paris_date};
 use crate::suite::{Capability, SecretSlot, SsoService};
 

@@ -19,14 +19,14 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::context::Context;
-use super::once::Shared;
-use super::sso::SsoSetup;
+use crate::runner::context::Context;
+use crate::runner::once::Shared;
+use crate::runner::sso::SsoSetup;
 use std::collections::BTreeMap;
 
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
-use crate::check::{
+use super::observation::{
     ArchiveRead, AskedDeletion, Attempt, Continuity, DeletionObservation, ExportJob,
     ExportObservation, Fetched, ObjectProbe, Portability, RoundTrip, ServedCertificate, Working,
 };
@@ -502,18 +502,24 @@ async fn portability(
         .iter()
         .find(|p| p.profile == "parent")
         .ok_or("aucun parent amorcé")?;
-    let persona = super::sso::parent_persona(&world.directory, &parent.jointure, &school.uai)
-        .ok_or_else(|| {
-            format!(
-                "le parent {} n'est pas dans l'annuaire AAF",
-                parent.jointure
-            )
-        })?;
+    let persona =
+        crate::runner::sso::parent_persona(&world.directory, &parent.jointure, &school.uai)
+            .ok_or_else(|| {
+                format!(
+                    "le parent {} n'est pas dans l'annuaire AAF",
+                    parent.jointure
+                )
+            })?;
     let folder = &context.scratch;
     std::fs::create_dir_all(folder)
         .map_err(|error| format!("dossier de travail {} : {error}", folder.display()))?;
     let path = folder.join("archive-personnelle.zip");
-    let mut plan = super::sso::login_plan(&context.target, &world, &persona, SsoService::EduConnectOidc)?;
+    let mut plan = crate::runner::sso::login_plan(
+        &context.target,
+        &world,
+        &persona,
+        SsoService::EduConnectOidc,
+    )?;
     plan.download = Some((url, path.clone(), MAX_ARCHIVE, DOWNLOAD_DEADLINE));
     let (login, archive) = match log_in(&context.probe, &world.idp, &plan).await {
         Err(failure) => {

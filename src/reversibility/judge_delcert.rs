@@ -16,12 +16,12 @@ use crate::reversibility::jws;
 use crate::suite::DelcertRule;
 use crate::text::fold;
 
-use super::login::{lets_in, where_it_ended};
 use super::observation::{
     AskedDeletion, Attempt, CountChange, DeletionObservation, Fetched, ObjectProbe,
     ServedCertificate,
 };
-use super::outcome::{Verdict, verdict, with_note};
+use crate::check::login::{lets_in, where_it_ended};
+use crate::check::outcome::{Verdict, verdict, with_note};
 
 /// Evaluates one rule.
 pub fn judge_delcert(rule: DelcertRule, observed: &DeletionObservation) -> Verdict {
@@ -815,7 +815,7 @@ fn effective(observed: &DeletionObservation) -> Verdict {
     if !observed.unprobed.is_empty() {
         notes.push(format!(
             "sans identifiant dans les exports, donc non interrogés : {}",
-            super::outcome::listed(&observed.unprobed)
+            crate::check::outcome::listed(&observed.unprobed)
         ));
     }
     match observed.after.examined(expected) {
@@ -902,8 +902,8 @@ mod tests {
     use chrono::TimeZone as _;
 
     use super::*;
-    use crate::check::observation::ArchiveRead;
     use crate::check::outcome::AssertionStatus;
+    use crate::reversibility::ArchiveRead;
 
     fn at(day: u32, hour: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 9, day, hour, 0, 0)

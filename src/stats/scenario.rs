@@ -9,13 +9,15 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::context::Context;
-use super::once::Shared;
-use super::sso::{Persona, SsoWorld, login_plan, pupil_persona, teacher_persona};
+use super::observation::StatsObservation;
+use super::reading::{ActivityLog, ActivityVisit, ReadPlan, read_statistics};
 use crate::aaf::{Directory, School};
-use crate::check::{Person, StatsObservation};
+use crate::check::Person;
 use crate::idp::Identity;
-use crate::probe::{ActivityLog, ActivityVisit, LoginPlan, ReadPlan, log_in, read_statistics};
+use crate::probe::{LoginPlan, log_in};
+use crate::runner::context::Context;
+use crate::runner::once::Shared;
+use crate::runner::sso::{Persona, SsoWorld, login_plan, pupil_persona, teacher_persona};
 use crate::stats::{Entity, Period, paris_date};
 use crate::suite::{Capability, SecretSlot, SsoService, StatsSpec, Who};
 
@@ -248,13 +250,13 @@ fn people(directory: &Directory, school: &School, who: Who) -> Vec<Someone> {
                 let child_name = format!("{} {}", child.first_name, child.last_name);
                 let persona = Persona {
                     identity: Identity::EduConnect {
-                        sub: super::sso::opaque("ect", &record.email),
+                        sub: crate::runner::sso::opaque("ect", &record.email),
                         given_name: record.first_name.clone(),
                         family_name: record.last_name.clone(),
                         affiliation: "resp1d".to_owned(),
                         ref_ids: records
                             .iter()
-                            .map(|p| super::sso::vector(directory, &p.jointure))
+                            .map(|p| crate::runner::sso::vector(directory, &p.jointure))
                             .collect(),
                         uai: None,
                     },

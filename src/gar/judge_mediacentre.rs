@@ -11,9 +11,9 @@ use crate::probe::Page;
 use crate::suite::GarRule;
 use crate::text::fold;
 
-use super::login::not_logged_in;
 use super::observation::GarMediacentreObservation;
-use super::outcome::{Verdict, verdict};
+use crate::check::login::not_logged_in;
+use crate::check::outcome::{Verdict, verdict};
 
 /// Evaluates one médiacentre rule.
 pub fn judge_mediacentre(rule: GarRule, observed: &GarMediacentreObservation) -> Verdict {
@@ -96,7 +96,7 @@ fn calls(observed: &GarMediacentreObservation) -> Verdict {
                     "le candidat refuse le certificat du service ressources d'entconf ({}) : \
                      faites-lui confiance (ressources_keys conserve le certificat, \
                      test-only-tls-cert.pem)",
-                    super::outcome::listed(&refused)
+                    crate::check::outcome::listed(&refused)
                 ),
             );
         }
@@ -109,7 +109,7 @@ fn calls(observed: &GarMediacentreObservation) -> Verdict {
         } else {
             format!(
                 "aucun appel n'a abouti : {}",
-                super::outcome::listed(&refused)
+                crate::check::outcome::listed(&refused)
             )
         };
         return Verdict::fail(expected, why);

@@ -5,16 +5,16 @@
 //! account asks for its own scope and for scopes that are not its own.
 //!
 //! Like every probe, this records and parses; whether what it read is
-//! right is for `check::statistics` to say.
+//! right is for the judge (`judge`) to say.
 
 use std::collections::{BTreeSet, VecDeque};
 
 use reqwest::Url;
 
-use super::http::{HttpProbe, Request};
-use super::jar::Jar;
-use super::login::LoginTrace;
-use super::page::Page;
+use crate::probe::http::{HttpProbe, Request};
+use crate::probe::jar::Jar;
+use crate::probe::login::LoginTrace;
+use crate::probe::page::Page;
 use crate::stats::{CsvTable, Entity, Level, Period, StatsDocument, parse_csv};
 
 /// More entities than a whole académie has: a tree larger than this is cut

@@ -5,13 +5,13 @@
 
 use std::sync::Arc;
 
-use super::context::Context;
-use super::once::Shared;
-use crate::check::GarMediacentreObservation;
+use super::observation::GarMediacentreObservation;
 use crate::evidence::Clock;
 use crate::gar::{Asked, RessourcesService, RunningRessources, spawn_ressources};
 use crate::idp::{SigningKey, TlsRole};
 use crate::probe::ReceivedRequest;
+use crate::runner::context::Context;
+use crate::runner::once::Shared;
 use crate::suite::{Capability, GarTarget};
 
 /// The GAR web service of a run: listening, or why not.
@@ -90,7 +90,7 @@ async fn gather(context: &Arc<Context>) -> Result<GarMediacentreObservation, Str
     // Other checks never make the candidate call the service, so what
     // arrives after the mark is the médiacentre's doing.
     let mark = service.mark();
-    let visit = super::gar::pupil_visit(context, vec![page_url], &mut exchanges).await?;
+    let visit = super::scenario::pupil_visit(context, vec![page_url], &mut exchanges).await?;
     // Calls a médiacentre makes just after serving its page (a prefetch)
     // count too.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;

@@ -17,7 +17,7 @@ use crate::reversibility::{Examined, Item, Role, SeededSchool, marker};
 use crate::suite::ExportRule;
 
 use super::observation::{ArchiveRead, Attempt, ExportJob, ExportObservation};
-use super::outcome::{Verdict, verdict};
+use crate::check::outcome::{Verdict, verdict};
 
 /// Evaluates one rule.
 pub fn judge_export(rule: ExportRule, observed: &ExportObservation) -> Verdict {
@@ -1170,7 +1170,7 @@ fn continuity(observed: &ExportObservation) -> Verdict {
         ),
         Err(why) => unknown.push(format!("suivi du travail : {why}")),
     }
-    super::outcome::with_note(
+    crate::check::outcome::with_note(
         expected,
         problems,
         &unknown,
@@ -1196,14 +1196,14 @@ fn portability(observed: &ExportObservation) -> Verdict {
                 format!("connexion de {} non jouée : {why}", own.who),
             );
         }
-        Ok(trace) if !super::login::lets_in(&trace.account, &own.person) => {
+        Ok(trace) if !crate::check::login::lets_in(&trace.account, &own.person) => {
             return Verdict::error(
                 expected,
                 format!(
                     "la connexion de {} n'ouvre pas son compte ({}) : l'archive ne peut pas être \
                      demandée en son nom (voir la suite SSO)",
                     own.who,
-                    super::login::where_it_ended(&trace.account)
+                    crate::check::login::where_it_ended(&trace.account)
                 ),
             );
         }

@@ -11,9 +11,9 @@ use crate::gar::{GarExport, GarPerson, Kind, parse_archive_name};
 use crate::suite::GarRule;
 use crate::text::fold;
 
-use super::login::not_logged_in;
 use super::observation::{ForeignOutcome, GarObservation, GarSsoObservation};
-use super::outcome::{Verdict, listed, verdict};
+use crate::check::login::not_logged_in;
+use crate::check::outcome::{Verdict, listed, verdict};
 
 /// Evaluates one rule.
 pub fn judge_gar(rule: GarRule, observed: &GarObservation) -> Verdict {
@@ -794,8 +794,9 @@ fn assertion(observed: &GarSsoObservation) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::observation::{ForeignAnswer, Person};
+    use crate::check::observation::Person;
     use crate::check::outcome::AssertionStatus;
+    use crate::gar::ForeignAnswer;
     use crate::probe::{Page, PageBody};
 
     fn sso(foreign: Vec<ForeignAnswer>) -> GarSsoObservation {
