@@ -25,6 +25,7 @@ pub mod bundle;
 pub mod check;
 pub mod demo;
 pub mod evidence;
+pub mod footer;
 pub mod gar;
 pub mod idp;
 pub mod probe;

@@ -7,14 +7,11 @@
 //! (label, article, effective severity, evidence ids). The outcome of a check
 //! is folded from its assertions by [`fold`].
 
-mod accessibility;
 mod link;
 pub(crate) mod login;
-mod mention;
 pub(crate) mod observation;
 pub(crate) mod outcome;
 mod page;
-mod privacy;
 pub(crate) mod wording;
 
 pub use link::capture_link;
@@ -25,6 +22,7 @@ pub use observation::{
 pub use outcome::{AssertionResult, AssertionStatus, Outcome, Verdict, failure_outcome, fold};
 pub use page::{NotPublic, PUBLIC_EXPECTED, public_problem};
 
+use crate::footer::{accessibility, mention, privacy};
 use crate::gar::{judge_gar, judge_gar_sso, judge_mediacentre};
 use crate::reversibility::{judge_delcert, judge_export};
 use crate::stats::judge_statistics;

@@ -4,9 +4,9 @@
 //! conforme below, or without a valid audit). The thresholds and phrasings
 //! come from the suite file.
 
-use super::observation::Observations;
-use super::outcome::Verdict;
-use super::wording::quote;
+use crate::check::observation::Observations;
+use crate::check::outcome::Verdict;
+use crate::check::wording::quote;
 use crate::suite::{AccessibilityState, Pattern, Zone};
 use crate::text::{contains_phrase, fold};
 

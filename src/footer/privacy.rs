@@ -1,9 +1,9 @@
 //! Assertions about what a page deposits or loads before any user action:
 //! cookies by name and resources by host (trackers before consent).
 
-use super::observation::Observations;
-use super::outcome::Verdict;
-use super::wording::quote_list;
+use crate::check::observation::Observations;
+use crate::check::outcome::Verdict;
+use crate::check::wording::quote_list;
 use crate::suite::PhraseList;
 
 /// `cookies`: no cookie set by the fetch has a name starting with a

@@ -4,9 +4,9 @@
 //! Texts are folded (case, accents, typography) before matching, and phrases
 //! match at word boundaries: see [`crate::text`].
 
-use super::observation::{Observations, unless_script_shell};
-use super::outcome::Verdict;
-use super::wording::{quote, quote_list, zone_name};
+use crate::check::observation::{Observations, unless_script_shell};
+use crate::check::outcome::Verdict;
+use crate::check::wording::{quote, quote_list, zone_name};
 use crate::suite::{Pattern, PhraseList, Zone};
 use crate::text::{contains_phrase, excerpt, fold, sentences, word_count};
 
