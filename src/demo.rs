@@ -15,7 +15,8 @@ use crate::aaf::{self, GenerateOptions};
 use crate::evidence::{Clock, SystemClock};
 use crate::gar::{RessourcesService, RunningRessources, spawn_ressources};
 use crate::idp::{IdpSettings, RunningIdp, SigningKey, TlsRole, random_token};
-use crate::runner::{self, RunServices, SsoWorld};
+use crate::runner::RunServices;
+use crate::sso::{self, SsoWorld};
 use crate::suite::{GarTarget, ReversibilityTarget, Secret, SecretSlot, StatsTarget, StatsViewer};
 
 /// OpenID Connect client id of the reference ENT at the test EduConnect.
@@ -80,7 +81,7 @@ impl Demo {
     /// which it keeps running as long as it lives.
     pub fn services(&self) -> RunServices {
         RunServices::none()
-            .with_sso(runner::SsoSetup::Ready(Arc::clone(&self.world)))
+            .with_sso(sso::SsoSetup::Ready(Arc::clone(&self.world)))
             .with_gar(crate::gar::GarSetup::Ready(Arc::clone(
                 &self.ressources.service,
             )))
@@ -335,7 +336,7 @@ pub async fn start_with(
         .get(STATS_SCHOOLS)
         .map(|s| s.iter().map(|s| s.uai.clone()).collect())
         .unwrap_or_default();
-    let (idp, world) = runner::launch(
+    let (idp, world) = sso::launch(
         loopback,
         settings,
         false,

@@ -32,6 +32,7 @@ pub mod probe;
 pub mod report;
 pub mod reversibility;
 pub mod runner;
+pub mod sso;
 pub mod stats;
 pub mod suite;
 pub mod text;

@@ -7,7 +7,6 @@ use anyhow::Context as _;
 use entconf::aaf::{self, GenerateOptions};
 use entconf::evidence::{Clock, SystemClock};
 use entconf::idp::{ARENA_PATH, EDUCONNECT_PATH, IdpSettings, SigningKey};
-use entconf::runner;
 
 use super::Exit;
 use super::args::{AafGenerateArgs, IdpArgs};
@@ -68,7 +67,7 @@ pub(super) fn idp(args: IdpArgs) -> anyhow::Result<Exit> {
         .build()
         .context("démarrage du moteur asynchrone")?;
     runtime.block_on(async move {
-        let (running, world) = runner::launch(
+        let (running, world) = entconf::sso::launch(
             args.listen,
             settings,
             args.public_url.is_some() || args.listen.port() != 0,

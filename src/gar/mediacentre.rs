@@ -1,62 +1,16 @@
-//! The médiacentre of a run (GAR-08, GAR-09): the GAR "ressources" web
-//! service the harness serves for the whole run, and, once per run, the
-//! first pupil of the directory opening the médiacentre while the service
-//! records what it receives.
+//! The médiacentre of a run (GAR-08, GAR-09): once per run, the first
+//! pupil of the directory opening the médiacentre while the run's GAR
+//! "ressources" web service (`service`) records what it receives.
 
 use std::sync::Arc;
 
 use super::observation::GarMediacentreObservation;
-use crate::evidence::Clock;
-use crate::gar::{Asked, RessourcesService, RunningRessources, spawn_ressources};
-use crate::idp::{SigningKey, TlsRole};
+use super::service::GarSetup;
+use crate::gar::Asked;
 use crate::probe::ReceivedRequest;
 use crate::runner::context::Context;
 use crate::runner::once::Shared;
-use crate::suite::{Capability, GarTarget};
-
-/// The GAR web service of a run: listening, or why not.
-#[derive(Clone, Debug)]
-pub enum GarSetup {
-    /// Serving.
-    Ready(Arc<RessourcesService>),
-    /// It could not start (the checks that need it are `error`).
-    Failed(String),
-}
-
-/// Starts the service a target's `[gar]` section describes, dating its
-/// certificate and its log by `clock` (the system clock: the candidate
-/// checks the certificate against its own real time).
-pub async fn start_ressources(
-    gar: &GarTarget,
-    clock: Arc<dyn Clock>,
-) -> Result<RunningRessources, String> {
-    let mut hosts = vec![gar.ressources_listen.ip().to_string()];
-    if let Some(host) = gar.ressources_public_url.host_str() {
-        let host = host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_owned();
-        if !hosts.contains(&host) {
-            hosts.push(host);
-        }
-    }
-    let name = "entconf — service ressources du GAR (test uniquement)";
-    let identity = match &gar.ressources_keys {
-        Some(dir) => SigningKey::load_or_create_tls(dir, name, &hosts, clock.as_ref()),
-        None => SigningKey::generate_tls(name, TlsRole::Server, &hosts, clock.as_ref()),
-    }
-    .map_err(|error| error.to_string())?;
-    let service = RessourcesService::new(
-        &gar.client_certificate,
-        identity,
-        gar.ressources_public_url.clone(),
-        clock,
-    )
-    .map_err(|error| error.to_string())?;
-    spawn_ressources(gar.ressources_listen, Arc::new(service))
-        .await
-        .map_err(|error| error.to_string())
-}
+use crate::suite::Capability;
 
 /// The médiacentre of the run, opened on first call.
 pub(crate) async fn observe(context: &Arc<Context>) -> Shared<GarMediacentreObservation> {

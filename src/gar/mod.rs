@@ -23,15 +23,16 @@ mod observation;
 mod ressources;
 mod scenario;
 mod schema;
+mod service;
 
 pub use judge::{judge_gar, judge_gar_sso};
 pub use judge_mediacentre::judge_mediacentre;
 pub(crate) use mediacentre::observe as observe_mediacentre;
-pub use mediacentre::{GarSetup, start_ressources};
 pub use observation::{
     ForeignAnswer, ForeignOutcome, GarMediacentreObservation, GarObservation, GarSsoObservation,
 };
 pub(crate) use scenario::{observe, observe_sso};
+pub use service::{GarSetup, start_ressources};
 
 pub use archive::{ArchiveError, ArchiveLimits, Member, TarStream, read_tar_gz, write_tar};
 pub use drop::{DropError, SftpDrop};

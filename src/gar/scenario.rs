@@ -9,7 +9,7 @@ use super::observation::{ForeignAnswer, ForeignOutcome, GarObservation, GarSsoOb
 use crate::gar::{ArchiveError, ArchiveLimits, GarExport, TarStream, XSD_1D, examine};
 use crate::runner::context::Context;
 use crate::runner::once::Shared;
-use crate::runner::sso::SsoSetup;
+use crate::sso::world::SsoSetup;
 use crate::suite::Capability;
 
 /// Largest archive downloaded: a département's export compresses to tens of
@@ -485,7 +485,7 @@ pub(super) async fn pupil_visit(
         .school(&pupil.school)
         .map(|s| s.uai.clone())
         .unwrap_or_default();
-    let persona = crate::runner::sso::persona(directory, crate::suite::VirtualUser::Pupil)?;
+    let persona = crate::sso::world::persona(directory, crate::suite::VirtualUser::Pupil)?;
     let export = observe(context).await;
     let exported_id = match export.as_ref() {
         Ok(export) => export
@@ -509,7 +509,7 @@ pub(super) async fn pupil_visit(
     let plan = LoginPlan {
         logout: None,
         visit,
-        ..crate::runner::sso::login_plan(
+        ..crate::sso::world::login_plan(
             &context.target,
             &world,
             &persona,

@@ -13,7 +13,7 @@ use super::observation::{CountChange, SchoolCount, WitnessLogin};
 use crate::probe::{LoginTrace, log_in};
 use crate::reversibility::{GroundTruth, Role};
 use crate::runner::context::Context;
-use crate::runner::sso::{
+use crate::sso::world::{
     Persona, SsoWorld, login_plan, parent_persona, pupil_persona, teacher_persona,
 };
 use crate::stats::{Answer, Parsed, ReadPlan, read_entity};

@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 
 use crate::runner::context::Context;
 use crate::runner::once::Shared;
-use crate::runner::sso::SsoSetup;
+use crate::sso::world::SsoSetup;
 use std::collections::BTreeMap;
 
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
@@ -503,7 +503,7 @@ async fn portability(
         .find(|p| p.profile == "parent")
         .ok_or("aucun parent amorcé")?;
     let persona =
-        crate::runner::sso::parent_persona(&world.directory, &parent.jointure, &school.uai)
+        crate::sso::world::parent_persona(&world.directory, &parent.jointure, &school.uai)
             .ok_or_else(|| {
                 format!(
                     "le parent {} n'est pas dans l'annuaire AAF",
@@ -514,7 +514,7 @@ async fn portability(
     std::fs::create_dir_all(folder)
         .map_err(|error| format!("dossier de travail {} : {error}", folder.display()))?;
     let path = folder.join("archive-personnelle.zip");
-    let mut plan = crate::runner::sso::login_plan(
+    let mut plan = crate::sso::world::login_plan(
         &context.target,
         &world,
         &persona,

@@ -8,9 +8,10 @@ use std::sync::Arc;
 
 use super::once::SharedWork;
 use super::services::RunServices;
-use super::sso::{SsoSetup, SsoWorld};
 use crate::check::TargetFacts;
+use crate::check::{AssertionResult, Outcome};
 use crate::probe::{HttpProbe, PageCache};
+use crate::sso::{SsoSetup, SsoWorld};
 use crate::suite::{Capability, Target};
 
 /// What every check of a run shares.
@@ -51,4 +52,12 @@ impl Context {
             )),
         }
     }
+}
+
+/// How a check ended before its assertions could all be evaluated: by a
+/// step that could not be played (the core's fetches, a domain's login).
+pub(crate) struct Stop {
+    pub(crate) outcome: Outcome,
+    pub(crate) reason: Option<String>,
+    pub(crate) assertion: Option<AssertionResult>,
 }

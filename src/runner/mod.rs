@@ -12,10 +12,8 @@ pub(crate) mod once;
 mod scheduler;
 mod selection;
 mod services;
-pub(crate) mod sso;
 
 pub use event::{EventSink, RunEvent};
 pub use scheduler::{Cancellation, RunSettings, run};
 pub use selection::{Plan, Selection, SelectionError, Shard};
 pub use services::{DropSetup, RunServices, ServiceNotice};
-pub use sso::{SsoSetup, SsoWorld, launch, start};

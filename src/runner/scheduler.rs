@@ -15,7 +15,6 @@ use super::context::Context;
 use super::event::{EventSink, RunEvent};
 use super::execution::{blank_record, execute};
 use super::selection::Plan;
-use super::sso::SsoSetup;
 use crate::check::{Outcome, TargetFacts};
 use crate::evidence::{Clock, EvidenceStore, Redactor};
 use crate::idp::EvidenceSink;
@@ -24,6 +23,7 @@ use crate::report::{
     CheckRecord, FORMAT, FORMAT_VERSION, Harness, RunOptionsInfo, RunRecord, SuiteInfo, Summary,
     TargetInfo,
 };
+use crate::sso::world::SsoSetup;
 use crate::suite::{Capability, Catalog, Check, Target, display_duration};
 
 /// How a run is carried out.

@@ -12,11 +12,11 @@
 
 use std::sync::Arc;
 
-use super::sso::{SsoSetup, start};
 use crate::evidence::Clock;
 use crate::gar::{GarSetup, start_ressources};
 use crate::gar::{RunningRessources, SftpDrop};
 use crate::idp::RunningIdp;
+use crate::sso::world::{SsoSetup, start};
 use crate::suite::Target;
 
 /// The SFTP drop of a run: listening, or why it did not start.

@@ -17,7 +17,7 @@ use crate::idp::Identity;
 use crate::probe::{LoginPlan, log_in};
 use crate::runner::context::Context;
 use crate::runner::once::Shared;
-use crate::runner::sso::{Persona, SsoWorld, login_plan, pupil_persona, teacher_persona};
+use crate::sso::world::{Persona, SsoWorld, login_plan, pupil_persona, teacher_persona};
 use crate::stats::{Entity, Period, paris_date};
 use crate::suite::{Capability, SecretSlot, SsoService, StatsSpec, Who};
 
@@ -250,13 +250,13 @@ fn people(directory: &Directory, school: &School, who: Who) -> Vec<Someone> {
                 let child_name = format!("{} {}", child.first_name, child.last_name);
                 let persona = Persona {
                     identity: Identity::EduConnect {
-                        sub: crate::runner::sso::opaque("ect", &record.email),
+                        sub: crate::sso::world::opaque("ect", &record.email),
                         given_name: record.first_name.clone(),
                         family_name: record.last_name.clone(),
                         affiliation: "resp1d".to_owned(),
                         ref_ids: records
                             .iter()
-                            .map(|p| crate::runner::sso::vector(directory, &p.jointure))
+                            .map(|p| crate::sso::world::vector(directory, &p.jointure))
                             .collect(),
                         uai: None,
                     },

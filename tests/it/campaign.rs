@@ -11,7 +11,8 @@ use entconf::check::{AssertionStatus, Outcome};
 use entconf::report::{self, Conclusion};
 use std::sync::Arc;
 
-use entconf::runner::{Cancellation, Plan, RunEvent, RunServices, Selection, Shard, SsoSetup, run};
+use entconf::runner::{Cancellation, Plan, RunEvent, RunServices, Selection, Shard, run};
+use entconf::sso::SsoSetup;
 use entconf::waiver;
 
 use super::support::{catalog, run_selected, settings, target};

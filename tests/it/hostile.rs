@@ -12,7 +12,8 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
 use entconf::check::Outcome;
 use entconf::report::RunRecord;
-use entconf::runner::{Cancellation, Plan, RunEvent, RunServices, Selection, SsoSetup, run};
+use entconf::runner::{Cancellation, Plan, RunEvent, RunServices, Selection, run};
+use entconf::sso::SsoSetup;
 use entconf::suite::parse_target;
 
 use super::support::{NoEnvironment, catalog, outcome, settings, test_idp};

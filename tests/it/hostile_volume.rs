@@ -10,7 +10,8 @@ use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use entconf::check::Outcome;
-use entconf::runner::{Cancellation, Plan, RunEvent, RunServices, Selection, SsoSetup, run};
+use entconf::runner::{Cancellation, Plan, RunEvent, RunServices, Selection, run};
+use entconf::sso::SsoSetup;
 use entconf::suite::{Environment, parse_target};
 
 use super::support::{catalog, outcome, serve, settings, test_idp};

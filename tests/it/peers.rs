@@ -17,7 +17,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use entconf::idp::{Attack, EDUCONNECT_PATH, Identity, SamlService};
-use entconf::runner::SsoWorld;
+use entconf::sso::SsoWorld;
 
 use super::support::test_idp;
 

@@ -151,7 +151,7 @@ pub(crate) async fn read_request_head(stream: &mut tokio::net::TcpStream) -> Opt
 pub(crate) async fn test_idp(
     client_id: &str,
     secret: &str,
-) -> (entconf::idp::RunningIdp, Arc<entconf::runner::SsoWorld>) {
+) -> (entconf::idp::RunningIdp, Arc<entconf::sso::SsoWorld>) {
     let settings = entconf::idp::IdpSettings {
         public_url: reqwest::Url::parse("http://127.0.0.1/").expect("url"),
         client_id: client_id.to_owned(),
@@ -161,7 +161,7 @@ pub(crate) async fn test_idp(
     // The IdPs date their tokens by the real time, as the candidate checks.
     let clock: Arc<dyn Clock> = Arc::new(SystemClock::new());
     let key = entconf::idp::SigningKey::generate("tests", clock.as_ref()).expect("key");
-    entconf::runner::launch(
+    entconf::sso::launch(
         std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, 0)),
         settings,
         false,

@@ -1,0 +1,165 @@
+//! The SSO scenario of a `login` step: the person drawn from the directory,
+//! for an attack a control login of the same person first, then the login
+//! as the step asks (attack, replay, logout), through the candidate's SSO
+//! and the harness's IdPs. Records a [`LoginObservation`]; never judges.
+
+use std::sync::Arc;
+
+use super::world::{Persona, SsoSetup, SsoWorld, persona, victim};
+use crate::check::{AssertionResult, AssertionStatus, LoginObservation, Outcome};
+use crate::idp::{Attack, Scenario};
+use crate::probe::{LoginPlan, LoginTrace, log_in};
+use crate::runner::context::{Context, Stop};
+use crate::suite::{Action, Capability, Check, LoginStep, Step, VirtualUser};
+
+type LoginResult = Result<Arc<LoginObservation>, (Stop, Vec<String>)>;
+
+fn login_error(step: &Step, message: String) -> (Stop, Vec<String>) {
+    let stop = Stop {
+        outcome: Outcome::Error,
+        reason: Some(format!("étape « {} » : {message}", step.id)),
+        assertion: None,
+    };
+    (stop, Vec::new())
+}
+
+/// Plays a `login` step: for an attack, a control login of the same person
+/// first, then the attack; for a replay, one login replayed afterwards.
+pub(crate) async fn run_login(
+    step: &Step,
+    login: &LoginStep,
+    check: &Check,
+    context: &Context,
+) -> LoginResult {
+    let world = match context.services.sso() {
+        Some(SsoSetup::Ready(world)) => Arc::clone(world),
+        Some(SsoSetup::Failed(why)) => return Err(login_error(step, why.clone())),
+        None => return Err(login_error(step, "aucune section [sso]".to_owned())),
+    };
+    let persona_of = |user| persona(&world.directory, user);
+    let replay = matches!(login.attack, Some(Attack::CodeReplay | Attack::SamlReplay));
+    let controlled = login.user == VirtualUser::UnknownPupil || (login.attack.is_some() && !replay);
+    let attacker = persona_of(login.user).map_err(|why| login_error(step, why))?;
+    let genuine = if login.user == VirtualUser::UnknownPupil {
+        persona_of(VirtualUser::Pupil).map_err(|why| login_error(step, why))?
+    } else {
+        attacker.clone()
+    };
+    let mut seen = Vec::new();
+    let control = if controlled {
+        let scenario = Scenario {
+            identity: genuine.identity.clone(),
+            attack: None,
+            victim: None,
+        };
+        let trace = play(
+            step, check, context, &world, &genuine, scenario, false, false,
+        )
+        .await?;
+        seen.extend(trace.exchanges());
+        Some(trace)
+    } else {
+        None
+    };
+    let wrapped = (login.attack == Some(Attack::SamlSignatureWrapping))
+        .then(|| victim(&world.directory, &attacker))
+        .flatten();
+    let scenario = Scenario {
+        identity: attacker.identity.clone(),
+        attack: login.attack,
+        victim: wrapped.as_ref().map(|v| v.identity.clone()),
+    };
+    let trace = play(
+        step,
+        check,
+        context,
+        &world,
+        &attacker,
+        scenario,
+        replay,
+        login.logout,
+    )
+    .await
+    .map_err(|(stop, mut ids)| {
+        ids.extend(seen);
+        (stop, ids)
+    })?;
+    let intruder = wrapped.map_or_else(|| attacker.person.clone(), |v| v.person);
+    Ok(Arc::new(LoginObservation {
+        trace,
+        control,
+        expected: genuine.person.clone(),
+        intruder,
+        attack: login.attack.map(|a| a.description_fr().to_owned()),
+        service: login.service.label_fr().to_owned(),
+    }))
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the login's parts come from the step, the run and the persona"
+)]
+async fn play(
+    step: &Step,
+    check: &Check,
+    context: &Context,
+    world: &SsoWorld,
+    persona: &Persona,
+    scenario: Scenario,
+    replay: bool,
+    logout: bool,
+) -> Result<LoginTrace, (Stop, Vec<String>)> {
+    let Action::Login(login) = &step.action else {
+        return Err(login_error(step, "sonde inattendue".to_owned()));
+    };
+    let capability = |capability: Capability| context.target.capabilities.get(&capability).cloned();
+    let (Some(start), Some(account_page)) = (
+        capability(login.service.capability()),
+        capability(Capability::AccountPage),
+    ) else {
+        return Err(login_error(
+            step,
+            "capacités de connexion non déclarées".to_owned(),
+        ));
+    };
+    let plan = LoginPlan {
+        login_page: capability(Capability::LoginPage),
+        start,
+        account_page,
+        logout: if logout {
+            capability(Capability::Logout)
+        } else {
+            None
+        },
+        choose: persona.choose.clone(),
+        replay,
+        idp_host: world.public_url.host_str().unwrap_or("").to_owned(),
+        idp_origin: world.public_url.origin().ascii_serialization(),
+        token: world.idp.open(scenario),
+        visit: Vec::new(),
+        user_agent: None,
+        probe_cookies: true,
+        download: None,
+    };
+    log_in(&context.probe, &world.idp, &plan)
+        .await
+        .map_err(|failure| {
+            let assertion = AssertionResult {
+                label: format!("parcours de connexion de l'étape « {} »", step.id),
+                article: None,
+                severity: check.severity,
+                status: AssertionStatus::Error,
+                expected:
+                    "un parcours de connexion complet, chaque réponse lisible et dans les temps"
+                        .to_owned(),
+                actual: failure.error.to_string(),
+                exchanges: failure.exchanges.clone(),
+            };
+            let stop = Stop {
+                outcome: Outcome::Error,
+                reason: None,
+                assertion: Some(assertion),
+            };
+            (stop, failure.exchanges)
+        })
+}
