@@ -11,6 +11,11 @@
 //!     report::{junit, html, console} read only the finished RunRecord
 //! ```
 //!
+//! A core that knows no domain (`suite`, `runner`, `probe`, `check`,
+//! `evidence`, `report`) and one folder per domain (`footer`, `sso`, `gar`,
+//! `reversibility`, `stats`), each with its scenario, its observations and
+//! its judges (docs/design.md, « One folder per domain »).
+//!
 //! Architecture invariants:
 //! - `suite` is plain data plus loading; it never touches the network.
 //! - `probe` records what the candidate answered; it never decides pass/fail.
