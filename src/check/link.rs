@@ -163,17 +163,12 @@ mod tests {
     /// The page every test reads, served as `media_type` at a fixed URL.
     fn page(media_type: &str, body: &str) -> Arc<Page> {
         let url = Url::parse("https://ent.test/accueil").expect("test URL");
-        Arc::new(Page {
-            requested: url.clone(),
-            final_url: url,
-            status: 200,
-            hops: Vec::new(),
-            media_type: Some(media_type.to_owned()),
-            body: PageBody::Text(body.into()),
-            set_cookies: Vec::new(),
-            parsed: Default::default(),
-            retry_after: None,
-        })
+        Arc::new(Page::served(
+            url,
+            200,
+            Some(media_type.to_owned()),
+            PageBody::Text(body.into()),
+        ))
     }
 
     fn html(body: &str) -> Arc<Page> {

@@ -82,17 +82,12 @@ mod tests {
 
     fn page(at: &str, body: &str) -> Arc<Page> {
         let url = reqwest::Url::parse(at).expect("test URL");
-        Arc::new(Page {
-            requested: url.clone(),
-            final_url: url,
-            status: 200,
-            hops: Vec::new(),
-            media_type: Some("text/html".to_owned()),
-            body: PageBody::Text(body.into()),
-            set_cookies: Vec::new(),
-            parsed: Default::default(),
-            retry_after: None,
-        })
+        Arc::new(Page::served(
+            url,
+            200,
+            Some("text/html".to_owned()),
+            PageBody::Text(body.into()),
+        ))
     }
 
     /// The mention in the footer of `accueil`, the rate in the

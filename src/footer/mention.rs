@@ -165,17 +165,12 @@ mod tests {
     /// step `accueil`.
     fn judged(body: &str, judge: impl FnOnce(&Observations) -> Verdict) -> Verdict {
         let url = reqwest::Url::parse("https://ent.test/accueil").expect("test URL");
-        let page = Page {
-            requested: url.clone(),
-            final_url: url,
-            status: 200,
-            hops: Vec::new(),
-            media_type: Some("text/html".to_owned()),
-            body: PageBody::Text(body.into()),
-            set_cookies: Vec::new(),
-            parsed: Default::default(),
-            retry_after: None,
-        };
+        let page = Page::served(
+            url,
+            200,
+            Some("text/html".to_owned()),
+            PageBody::Text(body.into()),
+        );
         let pages = BTreeMap::from([("accueil".to_owned(), Arc::new(page))]);
         let documents = Documents::lock(pages.values());
         let observations = Observations::new(&pages, &documents, TargetFacts::default());

@@ -294,17 +294,12 @@ mod tests {
 
     fn page(media_type: &str, text: &str) -> Page {
         let url = reqwest::Url::parse("http://ent.test/mediacentre").expect("url");
-        Page {
-            requested: url.clone(),
-            final_url: url,
-            status: 200,
-            hops: Vec::new(),
-            media_type: Some(media_type.into()),
-            body: PageBody::Text(text.into()),
-            set_cookies: Vec::new(),
-            parsed: Default::default(),
-            retry_after: None,
-        }
+        Page::served(
+            url,
+            200,
+            Some(media_type.into()),
+            PageBody::Text(text.into()),
+        )
     }
 
     fn wanted() -> Asked {

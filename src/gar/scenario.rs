@@ -765,17 +765,12 @@ mod tests {
             r#"<form method="post" action="/acs"><input type="hidden" name="SAMLResponse" value="{encoded}"><button>Continuer</button></form>"#
         );
         let url = reqwest::Url::parse("https://idp.test/sso").expect("url");
-        let page = crate::probe::Page {
-            requested: url.clone(),
-            final_url: url,
-            status: 200,
-            hops: Vec::new(),
-            media_type: Some("text/html".into()),
-            body: crate::probe::PageBody::Text(html.into()),
-            set_cookies: Vec::new(),
-            parsed: Default::default(),
-            retry_after: None,
-        };
+        let page = crate::probe::Page::served(
+            url,
+            200,
+            Some("text/html".into()),
+            crate::probe::PageBody::Text(html.into()),
+        );
         assert_eq!(
             posted(&page),
             Ok(("https://idp.test/acs".to_owned(), "<Response/>".to_owned()))

@@ -72,6 +72,25 @@ pub struct Page {
     pub retry_after: Option<u64>,
 }
 
+impl Page {
+    /// A page answered at `url` directly (no redirect, no cookie), not yet
+    /// parsed: what a scenario builds from an answer it read itself, and
+    /// what judges' tests build by hand.
+    pub fn served(url: Url, status: u16, media_type: Option<String>, body: PageBody) -> Self {
+        Self {
+            requested: url.clone(),
+            final_url: url,
+            status,
+            hops: Vec::new(),
+            media_type,
+            body,
+            set_cookies: Vec::new(),
+            parsed: Parsed::default(),
+            retry_after: None,
+        }
+    }
+}
+
 /// A page's parsed HTML, made once: every check that reads the page reads
 /// the same tree. A parsed tree can move between threads but not be read
 /// from two at once, so it sits behind a lock that its readers hold while
