@@ -31,14 +31,26 @@ pub(crate) async fn observe(context: &Arc<Context>) -> Shared<GarObservation> {
         .await
 }
 
+/// What came of asking the candidate to push its export.
+enum Pushed {
+    /// The archive's name, bytes and `.md5` arrived at the drop.
+    Arrived(String, Vec<u8>, String),
+    /// The candidate answered the request with this status (not 2xx) at
+    /// this URL: it did not deliver, as an HTTP export answering it would
+    /// not have.
+    Refused(u16, reqwest::Url),
+}
+
 /// Asks the candidate to push its export (`POST` on `gar_export`) to the
-/// emptied drop, then waits for the archive and its `.md5`.
+/// emptied drop, then waits for the archive and its `.md5`. An error is
+/// the harness's or the transport's (nothing to judge); a refusal is
+/// recorded for the judge.
 async fn pushed(
     context: &Context,
     url: &reqwest::Url,
     drop: &Arc<crate::gar::SftpDrop>,
     exchanges: &mut Vec<String>,
-) -> Result<(String, Vec<u8>, String), String> {
+) -> Result<Pushed, String> {
     drop.clear();
     let mut jar = crate::probe::Jar::default();
     let page = context
@@ -51,40 +63,62 @@ async fn pushed(
         .await
         .map_err(|error| error.to_string())?;
     if !(200..300).contains(&page.status) {
-        return Err(format!(
-            "{} → statut {} : le dépôt SFTP de l'export n'a pas été lancé",
-            page.final_url, page.status
-        ));
+        return Ok(Pushed::Refused(page.status, page.final_url.clone()));
     }
     let drop = Arc::clone(drop);
-    tokio::task::spawn_blocking(move || {
+    let (name, bytes, md5) = tokio::task::spawn_blocking(move || {
         drop.wait_for_export(std::time::Duration::from_secs(60), MAX_ARCHIVE)
     })
     .await
-    .map_err(|error| error.to_string())?
+    .map_err(|error| error.to_string())??;
+    Ok(Pushed::Arrived(name, bytes, md5))
 }
 
-/// The export pushed twice to the harness's SFTP drop.
+/// The export pushed twice to the harness's SFTP drop. A push the
+/// candidate refuses is judged as an HTTP export answering the same status
+/// would be: GAR-01 fails on the status, the other checks have no archive.
 async fn gather_pushed(
     context: &Context,
     url: &reqwest::Url,
     drop: &Arc<crate::gar::SftpDrop>,
 ) -> Result<GarObservation, String> {
     let mut exchanges = Vec::new();
-    let (name, bytes, md5) = pushed(context, url, drop, &mut exchanges).await?;
-    let again = match pushed(context, url, drop, &mut exchanges).await {
-        Ok((_, bytes, _)) => tokio::task::spawn_blocking(move || reread(Archive::Bytes(bytes)))
-            .await
-            .map_err(|error| error.to_string())
-            .and_then(|read| read),
-        Err(why) => Err(why),
-    };
-    let archive_url =
-        reqwest::Url::parse(&format!("{}{name}", drop.url())).map_err(|error| error.to_string())?;
     let directory = match context.services.sso() {
         Some(SsoSetup::Ready(world)) => Some(world.directory.clone()),
         _ => None,
     };
+    let (name, bytes, md5) = match pushed(context, url, drop, &mut exchanges).await? {
+        Pushed::Arrived(name, bytes, md5) => (name, bytes, md5),
+        Pushed::Refused(status, at) => {
+            let delivered = Delivered {
+                status,
+                archive_url: at,
+                cut: None,
+                md5_file: Err("aucun dépôt : la demande a été refusée".to_owned()),
+            };
+            return Ok(read(
+                Archive::Bytes(Vec::new()),
+                delivered,
+                directory,
+                exchanges,
+            ));
+        }
+    };
+    let again = match pushed(context, url, drop, &mut exchanges).await {
+        Ok(Pushed::Arrived(_, bytes, _)) => {
+            tokio::task::spawn_blocking(move || reread(Archive::Bytes(bytes)))
+                .await
+                .map_err(|error| error.to_string())
+                .and_then(|read| read)
+        }
+        Ok(Pushed::Refused(status, at)) => Err(format!(
+            "{} → statut {status}",
+            context.probe.redactor().url(&at)
+        )),
+        Err(why) => Err(why),
+    };
+    let archive_url =
+        reqwest::Url::parse(&format!("{}{name}", drop.url())).map_err(|error| error.to_string())?;
     let delivered = Delivered {
         status: 200,
         archive_url,

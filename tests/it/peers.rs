@@ -524,8 +524,10 @@ async fn pysaml2_as_the_gar_accepts_the_reference_ent_assertion() {
 }
 
 /// OpenSSH (Debian's sshd as the GAR's drop, `sftp` in the reference ENT)
-/// carries the export: GAR-01…05 judge what was pushed, and a wrong `.md5`
-/// pushed that way fails GAR-01 as it does over HTTP.
+/// carries the export: GAR-01…05 judge what was pushed, a wrong `.md5`
+/// pushed that way fails GAR-01 as it does over HTTP, and a push request
+/// the candidate refuses (404) fails GAR-01 on its status, as an HTTP
+/// export answering 404 does, the others having no archive to read.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_export_pushed_to_the_harness_sftp_drop_is_judged() {
     use entconf::check::Outcome;
@@ -554,9 +556,20 @@ async fn the_export_pushed_to_the_harness_sftp_drop_is_judged() {
         checks: (1..=5).map(|n| format!("GAR-0{n}")).collect(),
         ..Selection::default()
     };
-    for (faults, failing) in [
-        (Vec::new(), Vec::new()),
-        (vec![ent_server::Fault::GarExportBadMd5], vec!["GAR-01"]),
+    for (faults, path, failing, erring) in [
+        (Vec::new(), "/gar/export/depot", Vec::new(), Vec::new()),
+        (
+            vec![ent_server::Fault::GarExportBadMd5],
+            "/gar/export/depot",
+            vec!["GAR-01"],
+            Vec::new(),
+        ),
+        (
+            Vec::new(),
+            "/gar/export/depot-inconnu",
+            vec!["GAR-01"],
+            vec!["GAR-02", "GAR-03", "GAR-04", "GAR-05"],
+        ),
     ] {
         let sftp = ent_server::GarSftp {
             destination: format!("{}@127.0.0.1", drop.user()),
@@ -569,8 +582,7 @@ async fn the_export_pushed_to_the_harness_sftp_drop_is_judged() {
         let mut target = super::support::target(&demo.server.base_url());
         let mut settings = super::support::settings(2);
         demo.attach(&mut target, &mut settings).expect("attach");
-        let push = reqwest::Url::parse(&format!("{}/gar/export/depot", demo.server.base_url()))
-            .expect("url");
+        let push = reqwest::Url::parse(&format!("{}{path}", demo.server.base_url())).expect("url");
         target.capabilities.insert(Capability::GarExport, push);
         if let Some(gar) = target.gar.as_mut() {
             gar.sftp = Some(GarSftpTarget {
@@ -593,6 +605,8 @@ async fn the_export_pushed_to_the_harness_sftp_drop_is_judged() {
         for check in &record.checks {
             let expected = if failing.contains(&check.id.as_str()) {
                 Outcome::Fail
+            } else if erring.contains(&check.id.as_str()) {
+                Outcome::Error
             } else {
                 Outcome::Pass
             };
@@ -603,14 +617,12 @@ async fn the_export_pushed_to_the_harness_sftp_drop_is_judged() {
             );
         }
         assert_eq!(record.checks.len(), 5);
-        // Asked twice by POST (two exports for the stable ids), never
-        // downloaded over HTTP.
+        // Asked twice by POST (two exports for the stable ids) unless the
+        // first request was refused, never downloaded over HTTP.
         let urls: Vec<&str> = record.exchanges.iter().map(|e| e.url()).collect();
         assert_eq!(
-            urls.iter()
-                .filter(|u| u.contains("/gar/export/depot"))
-                .count(),
-            2,
+            urls.iter().filter(|u| u.ends_with(path)).count(),
+            if erring.is_empty() { 2 } else { 1 },
             "{urls:?}"
         );
         assert!(!urls.iter().any(|u| u.contains(".tar.gz")), "{urls:?}");
