@@ -75,7 +75,7 @@ async fn gather(context: &Arc<Context>) -> Result<GarMediacentreObservation, Str
     let page = match (&visit.login, visit.visits.into_iter().next()) {
         (Err(why), _) => Err(format!("pas de connexion : {why}")),
         (Ok(_), None) => Err("médiacentre non ouvert".to_owned()),
-        (Ok(_), Some(page)) => page,
+        (Ok(_), Some(page)) => page.map_err(|error| error.to_string()),
     };
     let (_, _, uai) = visit.names;
     Ok(GarMediacentreObservation {

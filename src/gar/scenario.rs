@@ -455,14 +455,19 @@ fn authn_request_from(
     )
 }
 
-/// The HTTP-Redirect encoding: raw DEFLATE, then base64.
-fn redirect_encoded(xml: &str) -> String {
+/// The HTTP-Redirect encoding: raw DEFLATE, then base64. Compressing into
+/// memory does not fail in practice; if it did, the request is not sent
+/// (an empty `SAMLRequest` would be judged as the candidate's answer).
+fn redirect_encoded(xml: &str) -> Result<String, String> {
     use base64::Engine;
     use std::io::Write;
     let mut encoder =
         flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
-    let _ = encoder.write_all(xml.as_bytes());
-    base64::engine::general_purpose::STANDARD.encode(encoder.finish().unwrap_or_default())
+    encoder
+        .write_all(xml.as_bytes())
+        .and_then(|()| encoder.finish())
+        .map(|deflated| base64::engine::general_purpose::STANDARD.encode(deflated))
+        .map_err(|error| format!("AuthnRequest du GAR non compressée : {error}"))
 }
 
 fn verify(response: &str, certificates: &[Vec<u8>]) -> Result<String, String> {
@@ -499,7 +504,7 @@ pub(super) struct PupilVisit {
     pub(super) login: Result<crate::probe::Page, String>,
     /// The pages opened after login, in order, or why each could not be
     /// opened (empty if the login failed).
-    pub(super) visits: Vec<Result<crate::probe::Page, String>>,
+    pub(super) visits: Vec<Result<crate::probe::Page, crate::probe::ProbeError>>,
 }
 
 /// Logs the pupil in and opens `visit`; every exchange is kept.
@@ -659,7 +664,7 @@ fn carries_assertion(xml: &str) -> bool {
 /// What the IdP answered to a foreign request whose return address is `acs`.
 fn foreign_answer(
     request: &Foreign,
-    page: Option<&Result<crate::probe::Page, String>>,
+    page: Option<&Result<crate::probe::Page, crate::probe::ProbeError>>,
 ) -> ForeignAnswer {
     let Foreign {
         label,
@@ -673,12 +678,19 @@ fn foreign_answer(
         .unwrap_or_default();
     let answer = match page {
         None => Err("page non ouverte".to_owned()),
-        // The browser could not follow a redirect to the foreign address
-        // (it does not exist): the IdP sent it there.
-        Some(Err(why)) if !foreign_host.is_empty() && why.contains(&foreign_host) => {
+        // The browser could not reach the foreign address (it does not
+        // exist): the IdP sent it there. Told by the URL of the request
+        // that failed, not by the words of its error.
+        Some(Err(error))
+            if !foreign_host.is_empty()
+                && error
+                    .url()
+                    .and_then(|url| reqwest::Url::parse(url).ok())
+                    .is_some_and(|url| url.host_str() == Some(foreign_host.as_str())) =>
+        {
             Ok(ForeignOutcome::Redirected { to: acs.to_owned() })
         }
-        Some(Err(why)) => Err(why.clone()),
+        Some(Err(error)) => Err(error.to_string()),
         Some(Ok(page)) => Ok(match posted(page) {
             Ok((action, xml)) => ForeignOutcome::Posted {
                 action,
@@ -721,7 +733,7 @@ async fn gather_sso(context: &Arc<Context>) -> Result<GarSsoObservation, String>
         .query_pairs_mut()
         .append_pair(
             "SAMLRequest",
-            &redirect_encoded(&authn_request(&request_id, &sso_url, issued)),
+            &redirect_encoded(&authn_request(&request_id, &sso_url, issued))?,
         )
         .append_pair("RelayState", "entconf-gar");
     let mut visit_urls = vec![request_url];
@@ -733,7 +745,7 @@ async fn gather_sso(context: &Arc<Context>) -> Result<GarSsoObservation, String>
         );
         url.query_pairs_mut().append_pair(
             "SAMLRequest",
-            &redirect_encoded(&authn_request_from(&id, &sso_url, issuer, acs, issued)),
+            &redirect_encoded(&authn_request_from(&id, &sso_url, issuer, acs, issued))?,
         );
         visit_urls.push(url);
     }
@@ -746,7 +758,7 @@ async fn gather_sso(context: &Arc<Context>) -> Result<GarSsoObservation, String>
     let response = match (&visit.login, visit.visits.first()) {
         (Err(_), _) => Err("pas de connexion".to_owned()),
         (Ok(_), None) => Err("page SSO non ouverte".to_owned()),
-        (Ok(_), Some(Err(why))) => Err(why.clone()),
+        (Ok(_), Some(Err(error))) => Err(error.to_string()),
         (Ok(_), Some(Ok(page))) => posted_response(page),
     };
     let signed = match &response {

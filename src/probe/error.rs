@@ -112,6 +112,28 @@ pub enum ProbeError {
     Client(String),
 }
 
+impl ProbeError {
+    /// The (redacted) URL whose request failed, when one did: a scenario
+    /// tells where the browser was sent from it, never from the message.
+    pub fn url(&self) -> Option<&str> {
+        match self {
+            Self::InvalidUrl { url, .. }
+            | Self::Timeout { url, .. }
+            | Self::Connect { url, .. }
+            | Self::Transport { url, .. }
+            | Self::BodyTooLarge { url, .. }
+            | Self::BadLocation { url, .. }
+            | Self::InvalidEncoding { url, .. }
+            | Self::UnknownCharset { url, .. }
+            | Self::Unavailable { url, .. } => Some(url),
+            Self::Protocol(_)
+            | Self::RedirectLoop { .. }
+            | Self::TooManyRedirects { .. }
+            | Self::Client(_) => None,
+        }
+    }
+}
+
 /// A failed page fetch with the exchanges it sent, for the evidence.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{error}")]

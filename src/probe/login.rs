@@ -96,7 +96,7 @@ pub struct LoginTrace {
     pub replay: Option<(Vec<Hop>, Page)>,
     /// The pages of [`LoginPlan::visit`], in order, or why each could not be
     /// opened (one failing page does not undo the login).
-    pub visits: Vec<Result<Page, String>>,
+    pub visits: Vec<Result<Page, ProbeError>>,
     /// The download of [`LoginPlan::download`], if asked for: its final
     /// status and URL with its evidence, or why it failed.
     pub download: Option<Result<Downloaded, String>>,
@@ -210,7 +210,7 @@ async fn run(
     let mut visits = Vec::new();
     for url in &plan.visit {
         let page = probe.follow(Request::get(url), &mut jar, exchanges).await;
-        visits.push(page.map_err(|error| error.to_string()));
+        visits.push(page);
     }
     let download = match &plan.download {
         Some((url, path, limit, deadline)) => {
