@@ -64,6 +64,12 @@ fn channel(observed: &DeletionObservation) -> Verdict {
             Fetched::Got(_) => {}
             Fetched::Undelivered(why) => problems.push(format!("{} : {why}", label(asked))),
             Fetched::Unavailable(why) => unknown = Some(format!("{} : {why}", label(asked))),
+            Fetched::Declined(declined) if declined.on_the_setup() => {
+                unknown = Some(format!("{} : {}", label(asked), declined.why()));
+            }
+            Fetched::Declined(declined) => {
+                problems.push(format!("{} : {}", label(asked), declined.why()));
+            }
         }
     }
     let tried: Vec<String> = observed.foreign.iter().map(Attempt::describe).collect();
@@ -114,6 +120,15 @@ fn signed(observed: &DeletionObservation) -> Verdict {
             return Verdict::fail(expected, format!("clés de signature non publiées : {why}"));
         }
         Fetched::Unavailable(why) => return Verdict::error(expected, why.clone()),
+        Fetched::Declined(declined) if declined.on_the_setup() => {
+            return Verdict::error(expected, declined.why());
+        }
+        Fetched::Declined(declined) => {
+            return Verdict::fail(
+                expected,
+                format!("clés de signature non publiées : {}", declined.why()),
+            );
+        }
     };
     let mut problems = Vec::new();
     let mut kids = Vec::new();
@@ -522,6 +537,12 @@ fn journal(observed: &DeletionObservation) -> Verdict {
             return Verdict::fail(expected, format!("journal non fourni : {why}"));
         }
         Fetched::Unavailable(why) => return Verdict::error(expected, why.clone()),
+        Fetched::Declined(declined) if declined.on_the_setup() => {
+            return Verdict::error(expected, declined.why());
+        }
+        Fetched::Declined(declined) => {
+            return Verdict::fail(expected, format!("journal non fourni : {}", declined.why()));
+        }
     };
     let value: Value = match serde_json::from_str(text) {
         Ok(value) => value,

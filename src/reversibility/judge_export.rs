@@ -58,6 +58,9 @@ fn access(observed: &ExportObservation) -> Verdict {
         match (&job.started.status, &job.archive) {
             (Ok(200..=299), _) => {}
             (_, ArchiveRead::Unavailable(why)) => return Verdict::error(expected, why.clone()),
+            (_, ArchiveRead::Declined(declined)) if declined.on_the_setup() => {
+                return Verdict::error(expected, declined.why());
+            }
             _ => problems.push(format!(
                 "{} ({} refusé au responsable)",
                 job.started.describe(),
@@ -105,8 +108,18 @@ fn archive(observed: &ExportObservation) -> Verdict {
             ArchiveRead::Unavailable(why) => {
                 return Verdict::error(expected, format!("{} non obtenu : {why}", label(job)));
             }
+            ArchiveRead::Declined(declined) if declined.on_the_setup() => {
+                return Verdict::error(
+                    expected,
+                    format!("{} non obtenu : {}", label(job), declined.why()),
+                );
+            }
             ArchiveRead::Undelivered(why) => {
                 problems.push(format!("{} non livré : {why}", label(job)));
+                continue;
+            }
+            ArchiveRead::Declined(declined) => {
+                problems.push(format!("{} non livré : {}", label(job), declined.why()));
                 continue;
             }
             ArchiveRead::Refused(why) => {
@@ -1215,6 +1228,15 @@ fn portability(observed: &ExportObservation) -> Verdict {
             return Verdict::fail(expected, format!("archive de {} : {why}", own.who));
         }
         ArchiveRead::Unavailable(why) => return Verdict::error(expected, why.clone()),
+        ArchiveRead::Declined(declined) if declined.on_the_setup() => {
+            return Verdict::error(expected, declined.why());
+        }
+        ArchiveRead::Declined(declined) => {
+            return Verdict::fail(
+                expected,
+                format!("archive de {} : {}", own.who, declined.why()),
+            );
+        }
     };
     let mut problems = examined.record_problems.clone();
     match &examined.manifest {

@@ -28,8 +28,8 @@ mod seed;
 pub use judge_delcert::judge_delcert;
 pub use judge_export::judge_export;
 pub use observation::{
-    ArchiveRead, AskedDeletion, Attempt, Continuity, CountChange, DeletionObservation, ExportJob,
-    ExportObservation, Fetched, ObjectProbe, Portability, RoundTrip, SchoolCount,
+    ArchiveRead, AskedDeletion, Attempt, Continuity, CountChange, Declined, DeletionObservation,
+    ExportJob, ExportObservation, Fetched, ObjectProbe, Portability, RoundTrip, SchoolCount,
     ServedCertificate, WitnessLogin, Working,
 };
 pub(crate) use scenario::{observe, observe_deletion, observe_expiry};

@@ -52,8 +52,45 @@ pub enum ArchiveRead {
     Unavailable(String),
     /// Downloaded, and refused as a whole (unsafe, truncated, not a ZIP).
     Refused(String),
+    /// The candidate answered the controller's request with a status that
+    /// is not 2xx; whose fault that is, the judges say ([`Declined`]).
+    Declined(Declined),
     /// Read.
     Read(Arc<crate::reversibility::Examined>),
+}
+
+/// A request of the controller the candidate answered with a status that
+/// is not 2xx, as the scenario saw it: the judges decide whose it is.
+#[derive(Clone, Debug)]
+pub struct Declined {
+    /// The status.
+    pub status: u16,
+    /// The request and its answer, described for the reader.
+    pub attempt: String,
+    /// What did not happen because of it (« l'export n'a pas été lancé »).
+    pub consequence: String,
+}
+
+impl Declined {
+    /// Whether the refusal is the run's set-up rather than the candidate's:
+    /// 401 and 403 say the controller's token, which the operator gave in
+    /// the target, was not accepted (`error`: the harness could not ask);
+    /// any other status is the candidate's (`fail`).
+    pub fn on_the_setup(&self) -> bool {
+        matches!(self.status, 401 | 403)
+    }
+
+    /// What to tell the reader, for either side.
+    pub fn why(&self) -> String {
+        if self.on_the_setup() {
+            format!(
+                "{} : jeton du responsable refusé, vérifiez [reversibility] controller",
+                self.attempt
+            )
+        } else {
+            format!("{} : {}", self.attempt, self.consequence)
+        }
+    }
 }
 
 impl ArchiveRead {
@@ -64,6 +101,10 @@ impl ArchiveRead {
             Self::Undelivered(why) | Self::Unavailable(why) => Err(Verdict::error(
                 expected,
                 format!("aucune archive à examiner : {why}"),
+            )),
+            Self::Declined(declined) => Err(Verdict::error(
+                expected,
+                format!("aucune archive à examiner : {}", declined.why()),
             )),
             Self::Refused(why) => Err(Verdict::error(
                 expected,
@@ -182,6 +223,9 @@ pub enum Fetched<T> {
     Undelivered(String),
     /// The harness could not ask (transport): why.
     Unavailable(String),
+    /// The candidate answered the controller's request with a status that
+    /// is not 2xx; whose fault that is, the judges say.
+    Declined(Declined),
 }
 
 /// A certificate as served.

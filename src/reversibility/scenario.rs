@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
 use super::observation::{
-    ArchiveRead, AskedDeletion, Attempt, Continuity, DeletionObservation, ExportJob,
+    ArchiveRead, AskedDeletion, Attempt, Continuity, Declined, DeletionObservation, ExportJob,
     ExportObservation, Fetched, ObjectProbe, Portability, RoundTrip, ServedCertificate, Working,
 };
 use crate::probe::{Jar, Request, log_in};
@@ -197,14 +197,11 @@ impl<'a> Scene<'a> {
                         "{} : réponse sans champ « suivi » (URL de l'état du travail)",
                         attempt.describe()
                     ))),
-                    (401 | 403, _) => Err(ArchiveRead::Unavailable(format!(
-                        "{} : jeton du responsable refusé, vérifiez [reversibility] controller",
-                        attempt.describe()
-                    ))),
-                    _ => Err(ArchiveRead::Undelivered(format!(
-                        "{} : l'export n'a pas été lancé",
-                        attempt.describe()
-                    ))),
+                    _ => Err(ArchiveRead::Declined(Declined {
+                        status,
+                        attempt: attempt.describe(),
+                        consequence: "l'export n'a pas été lancé".to_owned(),
+                    })),
                 };
                 (attempt, fate)
             }
@@ -1314,19 +1311,13 @@ impl Scene<'_> {
                 .and_then(Value::as_str)
                 .map(str::to_owned)
         };
-        let refused = match status {
-            200..=299 => None,
-            401 | 403 => Some(Fetched::Unavailable(format!(
-                "{} : jeton du responsable refusé, vérifiez [reversibility] controller",
-                attempt.describe()
-            ))),
-            _ => Some(Fetched::Undelivered(format!(
-                "{} : demande refusée",
-                attempt.describe()
-            ))),
-        };
-        if let Some(refused) = refused {
-            return (attempt, refused);
+        if !(200..=299).contains(&status) {
+            let declined = Declined {
+                status,
+                attempt: attempt.describe(),
+                consequence: "demande refusée".to_owned(),
+            };
+            return (attempt, Fetched::Declined(declined));
         }
         let (Some(reference), Some(follow)) = (field("reference"), field("suivi")) else {
             let why = format!(
@@ -1344,6 +1335,9 @@ impl Scene<'_> {
             Err(ArchiveRead::Unavailable(why)) => return (attempt, Fetched::Unavailable(why)),
             Err(ArchiveRead::Undelivered(why) | ArchiveRead::Refused(why)) => {
                 return (attempt, Fetched::Undelivered(why));
+            }
+            Err(ArchiveRead::Declined(declined)) => {
+                return (attempt, Fetched::Declined(declined));
             }
             Err(ArchiveRead::Read(_)) => {
                 return (attempt, Fetched::Undelivered("suivi sans issue".to_owned()));
