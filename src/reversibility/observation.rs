@@ -368,3 +368,50 @@ impl DomainObservation for DeletionObservation {
         self.exchanges.clone()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn declined(status: u16) -> Declined {
+        Declined {
+            status,
+            attempt: "responsable POST /api/exports → statut".to_owned(),
+            consequence: "l'export n'a pas été lancé".to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_refused_token_is_the_setup_and_any_other_refusal_the_candidate() {
+        for status in [401, 403] {
+            assert!(declined(status).on_the_setup());
+            assert!(
+                declined(status)
+                    .why()
+                    .contains("vérifiez [reversibility] controller")
+            );
+        }
+        for status in [400, 404, 409, 500, 503] {
+            assert!(!declined(status).on_the_setup());
+            assert!(
+                declined(status)
+                    .why()
+                    .ends_with("l'export n'a pas été lancé")
+            );
+        }
+    }
+
+    #[test]
+    fn an_archive_declined_leaves_nothing_to_examine() {
+        let read = ArchiveRead::Declined(declined(500));
+        let Err(verdict) = read.examined("une archive") else {
+            panic!("examined");
+        };
+        assert_eq!(verdict.status, crate::check::AssertionStatus::Error);
+        assert!(
+            verdict.actual.contains("aucune archive à examiner"),
+            "{}",
+            verdict.actual
+        );
+    }
+}
