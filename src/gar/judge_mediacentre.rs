@@ -84,11 +84,7 @@ fn calls(observed: &GarMediacentreObservation) -> Verdict {
     if received.calls.is_empty() {
         // The candidate refusing the harness's own certificate is a set-up
         // problem (it was not told to trust it), not its médiacentre's.
-        let untrusted = received.handshakes.iter().any(|h| {
-            ["UnknownCA", "BadCertificate", "CertificateUnknown"]
-                .iter()
-                .any(|alert| h.reason.contains(alert))
-        });
+        let untrusted = received.handshakes.iter().any(|h| h.distrusted);
         if untrusted {
             return Verdict::error(
                 expected,
@@ -331,7 +327,7 @@ mod tests {
 
     fn observed(
         calls: Vec<RessourcesCall>,
-        handshakes: &[&str],
+        handshakes: &[(&str, bool)],
         shown: &str,
     ) -> GarMediacentreObservation {
         GarMediacentreObservation {
@@ -348,9 +344,10 @@ mod tests {
                 calls,
                 handshakes: handshakes
                     .iter()
-                    .map(|reason| FailedHandshake {
+                    .map(|(reason, distrusted)| FailedHandshake {
                         seq: 9,
                         reason: (*reason).to_owned(),
+                        distrusted: *distrusted,
                     })
                     .collect(),
             },
@@ -374,7 +371,7 @@ mod tests {
     #[test]
     fn calls_are_judged_by_certificate_and_person() {
         let good = call(Some(wanted()), Presented::Declared);
-        let verdict = calls(&observed(vec![good.clone()], &["port scan"], ""));
+        let verdict = calls(&observed(vec![good.clone()], &[("port scan", false)], ""));
         assert_eq!(
             verdict.status,
             AssertionStatus::Passed,
@@ -412,11 +409,11 @@ mod tests {
     fn an_untrusted_harness_certificate_is_a_set_up_error() {
         let verdict = calls(&observed(
             Vec::new(),
-            &["received fatal alert: UnknownCA"],
+            &[("received fatal alert: UnknownCA", true)],
             "",
         ));
         assert_eq!(verdict.status, AssertionStatus::Error, "{}", verdict.actual);
-        let verdict = calls(&observed(Vec::new(), &["connection reset"], ""));
+        let verdict = calls(&observed(Vec::new(), &[("connection reset", false)], ""));
         assert_eq!(
             verdict.status,
             AssertionStatus::Failed,

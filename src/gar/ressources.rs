@@ -121,6 +121,10 @@ pub struct FailedHandshake {
     pub seq: u64,
     /// Why (rustls's words).
     pub reason: String,
+    /// The client refused the service's certificate (it sent the TLS alert
+    /// `unknown_ca`, `bad_certificate` or `certificate_unknown`): read from
+    /// rustls's error, not from its words.
+    pub distrusted: bool,
 }
 
 /// Calls (and failed handshakes) kept per run: a médiacentre makes a few.
@@ -551,11 +555,27 @@ async fn serve_connection(
 ) {
     let tls = match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await {
         Ok(Ok(tls)) => tls,
-        Ok(Err(error)) => return failed(&service, error.to_string()),
+        Ok(Err(error)) => {
+            let distrusted = error
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+                .is_some_and(|tls| {
+                    matches!(
+                        tls,
+                        rustls::Error::AlertReceived(
+                            rustls::AlertDescription::UnknownCA
+                                | rustls::AlertDescription::BadCertificate
+                                | rustls::AlertDescription::CertificateUnknown
+                        )
+                    )
+                });
+            return failed(&service, error.to_string(), distrusted);
+        }
         Err(_) => {
             return failed(
                 &service,
                 "poignée de main TLS non terminée en 10 s".to_owned(),
+                false,
             );
         }
     };
@@ -567,12 +587,16 @@ async fn serve_connection(
     serve_http(tls, app).await;
 }
 
-fn failed(service: &RessourcesService, reason: String) {
+fn failed(service: &RessourcesService, reason: String, distrusted: bool) {
     let mut log = service.log();
     if log.handshakes.len() < MAX_CALLS {
         log.next += 1;
         let seq = log.next;
-        log.handshakes.push(FailedHandshake { seq, reason });
+        log.handshakes.push(FailedHandshake {
+            seq,
+            reason,
+            distrusted,
+        });
     }
 }
 

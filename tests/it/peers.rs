@@ -456,6 +456,28 @@ async fn curl_reaches_the_gar_web_service_only_with_the_declared_certificate() {
         "{:?}",
         calls[2].certificate
     );
+    // curl without the service's CA refuses its certificate (TLS alert
+    // unknown_ca): the service records that the client distrusted it, the
+    // fact GAR-08 reads to call it a set-up problem, from rustls's error.
+    let refused = std::process::Command::new(curl)
+        .args(["-sS", "--max-time", "10"])
+        .arg(format!(
+            "https://{}/ressources/BEL/0990001A/u-42",
+            running.addr()
+        ))
+        .output()
+        .expect("curl runs");
+    assert!(!refused.status.success(), "curl trusted an unknown CA");
+    let mut handshakes = Vec::new();
+    for _ in 0..50 {
+        handshakes = running.service.since(0).handshakes;
+        if !handshakes.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(handshakes.len(), 1, "{handshakes:?}");
+    assert!(handshakes[0].distrusted, "{:?}", handshakes[0]);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
