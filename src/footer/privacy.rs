@@ -83,7 +83,7 @@ pub(crate) fn third_party(observations: &Observations, step: &str, forbid: &Phra
         .collect();
     let inline = document.inline_scripts().to_ascii_lowercase();
     for host in forbid.phrases.iter() {
-        if inline.contains(&host.to_ascii_lowercase()) {
+        if names_host(&inline, &host.to_ascii_lowercase()) {
             found.push(format!("script en ligne qui charge {host}"));
         }
     }
@@ -92,6 +92,22 @@ pub(crate) fn third_party(observations: &Observations, step: &str, forbid: &Phra
     } else {
         Verdict::fail(expected, found.join(" ; "))
     }
+}
+
+/// Whether `script` names `host` or one of its subdomains: the host's
+/// name not preceded by a character of a longer host name
+/// or followed by one (`notgoogle-analytics.com` is not
+/// `google-analytics.com`; a dot before it makes a subdomain, which counts).
+fn names_host(script: &str, host: &str) -> bool {
+    if host.is_empty() {
+        return false;
+    }
+    script.match_indices(host).any(|(at, _)| {
+        let before = script[..at].chars().next_back();
+        let after = script[at + host.len()..].chars().next();
+        let host_char = |c: char| c.is_ascii_alphanumeric() || c == '-';
+        !before.is_some_and(host_char) && !after.is_some_and(host_char)
+    })
 }
 
 #[cfg(test)]
@@ -261,5 +277,26 @@ mod tests {
                 .contains("n'est pas du HTML (application/pdf)"),
             "{verdict:?}"
         );
+    }
+
+    #[test]
+    fn an_inline_script_names_a_host_only_as_a_whole_name() {
+        assert!(names_host(
+            "s.src='https://www.google-analytics.com/a.js'",
+            "google-analytics.com"
+        ));
+        assert!(names_host(
+            "load(\"google-analytics.com\")",
+            "google-analytics.com"
+        ));
+        assert!(!names_host(
+            "s.src='https://notgoogle-analytics.com/a.js'",
+            "google-analytics.com"
+        ));
+        assert!(!names_host(
+            "google-analytics.community",
+            "google-analytics.com"
+        ));
+        assert!(!names_host("anything", ""));
     }
 }
