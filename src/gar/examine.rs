@@ -44,8 +44,11 @@ fn examine_one(member: &Member, validator: &mut Validator) -> Part {
         Ok(kind) => kind,
         Err(why) => return Part::Unreadable(why),
     };
-    // parse_member checked UTF-8 and refused document type declarations.
-    let text = std::str::from_utf8(&member.data).unwrap_or_default();
+    // parse_member checked UTF-8 and refused document type declarations;
+    // should that ever change, the member is unreadable, never empty.
+    let Ok(text) = std::str::from_utf8(&member.data) else {
+        return Part::Unreadable(format!("{} : pas de l'UTF-8", member.name));
+    };
     Part::Read(
         kind,
         Box::new(export),

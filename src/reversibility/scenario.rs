@@ -1283,7 +1283,15 @@ impl Scene<'_> {
             Ok(page) if page.status != 200 => {
                 Fetched::Undelivered(format!("GET {} → statut {}", self.shown(url), page.status))
             }
-            Ok(page) => Fetched::Got(page.text().unwrap_or_default().to_owned()),
+            Ok(page) => match page.text() {
+                Some(text) => Fetched::Got(text.to_owned()),
+                // A binary answer is not an empty text: say what came.
+                None => Fetched::Undelivered(format!(
+                    "GET {} → corps non textuel ({})",
+                    self.shown(url),
+                    page.media_type.as_deref().unwrap_or("type inconnu")
+                )),
+            },
         }
     }
 
