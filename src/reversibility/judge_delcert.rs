@@ -465,7 +465,12 @@ fn exceptions(_: &AskedDeletion, _: &ServedCertificate, value: &Value, problems:
         let folded = fold(data);
         if let Some(word) = folded
             .split(|c: char| !c.is_alphanumeric())
-            .find(|word| CONTENT_WORDS.contains(word))
+            // The plural too: « messages », « photos » name content as well.
+            .find(|word| {
+                CONTENT_WORDS
+                    .iter()
+                    .any(|content| word == content || word.strip_suffix('s') == Some(content))
+            })
         {
             problems.push(format!(
                 "« {data} » conservé : du contenu ({word}), pas des journaux ; seule une conservation \
@@ -1660,6 +1665,25 @@ mod tests {
             &exception("journaux de connexion", Some("LCEN"), "jamais"),
             AssertionStatus::Failed,
             "« journaux de connexion » : date de fin (fin) absente",
+        );
+    }
+
+    #[test]
+    fn exceptions_fails_content_named_in_the_plural() {
+        // Certificates name what they keep in the plural as often as not.
+        let payload = complete_with(
+            "/exceptions",
+            json!([{
+                "donnees": "messages et photos de l'élève",
+                "base_legale": "LCEN",
+                "fin": "2027-01-01T00:00:00Z",
+            }]),
+        );
+        expect(
+            DelcertRule::Exceptions,
+            &certified(&payload),
+            AssertionStatus::Failed,
+            "« messages et photos de l'élève » conservé : du contenu (messages)",
         );
     }
 
