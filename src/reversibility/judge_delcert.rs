@@ -1999,7 +1999,7 @@ mod tests {
             AssertionStatus::Failed,
             "message supprimé (« id-message supprimé ») existe encore : certifié supprimé",
         );
-        let observation = effective_observation(Ok(404), Ok(404), fine.0, fine.1);
+        let observation = effective_observation(Ok(404), Ok(410), fine.0, fine.1);
         expect(
             DelcertRule::Effective,
             &observation,
