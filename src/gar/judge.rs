@@ -793,10 +793,13 @@ fn assertion(observed: &GarSsoObservation) -> Verdict {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
+    use crate::aaf::{Academy, Class, Directory, Parent, Pupil, School, Teacher};
     use crate::check::observation::Person;
     use crate::check::outcome::AssertionStatus;
-    use crate::gar::ForeignAnswer;
+    use crate::gar::{ForeignAnswer, GarGroup, GarLink, GarRespAff, Place, XsdFinding};
     use crate::probe::{Page, PageBody};
 
     fn sso(foreign: Vec<ForeignAnswer>) -> GarSsoObservation {
@@ -900,5 +903,763 @@ mod tests {
             answer(None, posted("https://x.test/acs", true)),
         ]);
         assert_eq!(verdict.status, AssertionStatus::Failed);
+    }
+
+    /// Judges with `judge`, and checks the status and that the message
+    /// says `said`: a judge that reaches the right status for another
+    /// reason does not pass.
+    #[track_caller]
+    fn expect(verdict: Verdict, status: AssertionStatus, said: &str) -> Verdict {
+        assert_eq!(verdict.status, status, "{}", verdict.actual);
+        assert!(
+            verdict.actual.contains(said),
+            "« {said} » absent de « {} »",
+            verdict.actual
+        );
+        verdict
+    }
+
+    const UAI: &str = "0990001N";
+    const STAMP: &str = "20260901_120000";
+    const ARCHIVE: &str = "ENT01_GAR-ENT_Complet_20260901_120000_1D.tar.gz";
+    const MD5: &str = "0123456789abcdef0123456789abcdef";
+
+    fn member(kind: Kind) -> String {
+        format!("ENT01_GAR-ENT_Complet_{STAMP}_1D_{kind}_0001.xml")
+    }
+
+    fn at(kind: Kind, line: u32) -> Place {
+        Place {
+            file: Arc::from(member(kind)),
+            line,
+        }
+    }
+
+    fn gar_person(id: &str, kind: Kind, name: (&str, &str), profile: &str) -> GarPerson {
+        GarPerson {
+            id: id.to_owned(),
+            profiles: vec![(UAI.to_owned(), profile.to_owned())],
+            etabs: vec![UAI.to_owned()],
+            name: (name.0.to_owned(), name.1.to_owned()),
+            at: at(kind, 3),
+        }
+    }
+
+    /// A school with one class, a pupil (Léa Martin, whose parent is
+    /// Camille Martin) and a teacher (Paul Durand), as the candidate was
+    /// seeded with it.
+    fn directory() -> Directory {
+        Directory {
+            academy: Academy {
+                code: "99".to_owned(),
+                name: "BELLERIVE".to_owned(),
+            },
+            schools: vec![School {
+                jointure: "S1".to_owned(),
+                uai: UAI.to_owned(),
+                name: "École Jules-Ferry".to_owned(),
+                commune: "Bellerive".to_owned(),
+                classes: vec![Class {
+                    code: "CM1A".to_owned(),
+                    label: "CM1 A".to_owned(),
+                    mefstat4: "2113".to_owned(),
+                    level: "CM1".to_owned(),
+                }],
+            }],
+            pupils: vec![Pupil {
+                jointure: "E1".to_owned(),
+                last_name: "Martin".to_owned(),
+                first_name: "Léa".to_owned(),
+                birth_date: "01/02/2016".to_owned(),
+                school: "S1".to_owned(),
+                class_code: "CM1A".to_owned(),
+                parents: vec!["R1".to_owned()],
+            }],
+            parents: vec![Parent {
+                jointure: "R1".to_owned(),
+                last_name: "Martin".to_owned(),
+                first_name: "Camille".to_owned(),
+                email: "camille.martin@parents.test".to_owned(),
+                children: vec!["E1".to_owned()],
+            }],
+            teachers: vec![Teacher {
+                jointure: "T1".to_owned(),
+                last_name: "Durand".to_owned(),
+                first_name: "Paul".to_owned(),
+                email: "paul.durand@ac-bellerive.test".to_owned(),
+                school: "S1".to_owned(),
+                director: true,
+                classes: vec!["CM1A".to_owned()],
+            }],
+        }
+    }
+
+    /// The export of `directory()`, exactly.
+    fn export() -> GarExport {
+        GarExport {
+            etabs: vec![(UAI.to_owned(), at(Kind::Etab, 3))],
+            eleves: vec![gar_person(
+                "G-E1",
+                Kind::Eleve,
+                ("Martin", "Léa"),
+                "National_elv",
+            )],
+            enseignants: vec![gar_person(
+                "G-T1",
+                Kind::Enseignant,
+                ("Durand", "Paul"),
+                "National_ens",
+            )],
+            groups: vec![GarGroup {
+                code: "CM1A".to_owned(),
+                uai: UAI.to_owned(),
+                label: "CM1 A".to_owned(),
+                at: at(Kind::Groupe, 3),
+            }],
+            memberships: vec![GarLink {
+                uai: UAI.to_owned(),
+                person: "G-E1".to_owned(),
+                code: "CM1A".to_owned(),
+                at: at(Kind::Groupe, 9),
+            }],
+            mefstat: vec![GarLink {
+                uai: UAI.to_owned(),
+                person: "G-E1".to_owned(),
+                code: "2113".to_owned(),
+                at: at(Kind::Eleve, 12),
+            }],
+            resp_aff: vec![GarRespAff {
+                id: "G-T1".to_owned(),
+                etabs: vec![UAI.to_owned()],
+                name: ("Durand".to_owned(), "Paul".to_owned()),
+                mails: vec!["paul.durand@ac-bellerive.test".to_owned()],
+                at: at(Kind::RespAff, 3),
+            }],
+        }
+    }
+
+    /// A delivery as it should be: each rule passes on it, and each
+    /// failing test breaks one part of it.
+    fn delivered() -> GarObservation {
+        GarObservation {
+            archive_url: reqwest::Url::parse(&format!("https://ent.test/gar/{ARCHIVE}"))
+                .expect("url"),
+            status: 200,
+            size: 1234,
+            md5: MD5.to_owned(),
+            md5_file: Ok(format!("{MD5}  {ARCHIVE}\n")),
+            cut: None,
+            refused: false,
+            members: Ok(Kind::ALL.iter().map(|k| (member(*k), 100)).collect()),
+            bad_names: Vec::new(),
+            unreadable: Vec::new(),
+            xsd: Ok(Vec::new()),
+            export: export(),
+            kinds: Kind::ALL.to_vec(),
+            again: Ok(export()),
+            directory: Some(directory()),
+            exchanges: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_delivery_as_it_should_be_passes_every_export_rule() {
+        let observed = delivered();
+        for (rule, said) in [
+            (
+                GarRule::Delivery,
+                "ENT01_GAR-ENT_Complet_20260901_120000_1D.tar.gz (1234 octets), MD5 \
+                 0123456789abcdef0123456789abcdef conforme, 5 fichiers",
+            ),
+            (GarRule::Schema, "5 fichiers valides"),
+            (
+                GarRule::Integrity,
+                "1 structures, 1 élèves, 1 enseignants, 1 groupes, 1 appartenances",
+            ),
+            (GarRule::StableIds, "2 identifiants comparés"),
+            (GarRule::Completeness, "1 écoles, 1 élèves, 1 enseignants"),
+            (
+                GarRule::Minimisation,
+                "1 responsables d'affectation, tous personnels",
+            ),
+        ] {
+            expect(judge_gar(rule, &observed), AssertionStatus::Passed, said);
+        }
+    }
+
+    #[test]
+    fn an_sso_rule_on_an_export_step_and_an_export_rule_on_an_sso_step_are_errors() {
+        expect(
+            judge_gar(GarRule::Assertion, &delivered()),
+            AssertionStatus::Error,
+            "règle lue sur une étape gar_export",
+        );
+        expect(
+            judge_gar_sso(GarRule::Delivery, &sso(Vec::new())),
+            AssertionStatus::Error,
+            "règle lue sur une étape gar_sso",
+        );
+    }
+
+    #[test]
+    fn delivery_fails_a_bad_status_or_name_a_wrong_md5_or_a_kind_missing() {
+        let mut observed = delivered();
+        observed.status = 404;
+        expect(delivery(&observed), AssertionStatus::Failed, "→ statut 404");
+        let mut observed = delivered();
+        observed.archive_url =
+            reqwest::Url::parse("https://ent.test/gar/export.tar.gz").expect("url");
+        expect(
+            delivery(&observed),
+            AssertionStatus::Failed,
+            "« export.tar.gz » ne suit pas le modèle",
+        );
+        let mut observed = delivered();
+        observed.md5_file = Ok("ffffffffffffffffffffffffffffffff".to_owned());
+        expect(
+            delivery(&observed),
+            AssertionStatus::Failed,
+            "le .md5 contient « ffffffffffffffffffffffffffffffff », la somme MD5 de l'archive est \
+             0123456789abcdef0123456789abcdef",
+        );
+        // The sum is right, but of another file.
+        let mut observed = delivered();
+        observed.md5_file = Ok(format!("{MD5} *autre.tar.gz"));
+        expect(
+            delivery(&observed),
+            AssertionStatus::Failed,
+            "le .md5 donne la somme de « autre.tar.gz »",
+        );
+        let mut observed = delivered();
+        observed.md5_file = Err("statut 404".to_owned());
+        expect(
+            delivery(&observed),
+            AssertionStatus::Failed,
+            ".md5 non lu : statut 404",
+        );
+        let mut observed = delivered();
+        observed.kinds.retain(|k| *k != Kind::RespAff);
+        expect(
+            delivery(&observed),
+            AssertionStatus::Failed,
+            "aucun fichier RespAff dans l'archive",
+        );
+        let mut observed = delivered();
+        if let Ok(members) = &mut observed.members {
+            members[0].0 = "ENT01_GAR-ENT_Complet_20260902_120000_1D_Etab_0001.xml".to_owned();
+        }
+        expect(
+            delivery(&observed),
+            AssertionStatus::Failed,
+            "identifiant ou horodatage différent de l'archive (ENT01, 20260901_120000)",
+        );
+    }
+
+    #[test]
+    fn delivery_fails_an_archive_refused_even_cut_and_is_error_when_only_cut() {
+        let mut observed = delivered();
+        observed.cut = Some("connexion fermée".to_owned());
+        expect(
+            delivery(&observed),
+            AssertionStatus::Error,
+            "téléchargement interrompu après 1234 octets",
+        );
+        // What arrived already holds a bomb: that is the candidate's.
+        observed.refused = true;
+        observed.members = Err("bombe de décompression".to_owned());
+        expect(
+            delivery(&observed),
+            AssertionStatus::Failed,
+            "archive refusée : bombe de décompression (dans les 1234 premiers octets reçus",
+        );
+    }
+
+    #[test]
+    fn rules_over_the_records_are_error_when_the_archive_or_a_file_was_not_read() {
+        let mut observed = delivered();
+        observed.members = Err("lien symbolique".to_owned());
+        for rule in [GarRule::Schema, GarRule::Integrity, GarRule::Completeness] {
+            expect(
+                judge_gar(rule, &observed),
+                AssertionStatus::Error,
+                "archive non lue, rien à examiner : lien symbolique",
+            );
+        }
+        let mut observed = delivered();
+        observed.unreadable = vec![format!("{} : DOCTYPE refusé", member(Kind::Eleve))];
+        for rule in [
+            GarRule::Integrity,
+            GarRule::StableIds,
+            GarRule::Minimisation,
+        ] {
+            expect(
+                judge_gar(rule, &observed),
+                AssertionStatus::Error,
+                "fichiers illisibles : ENT01_GAR-ENT_Complet_20260901_120000_1D_Eleve_0001.xml",
+            );
+        }
+    }
+
+    #[test]
+    fn schema_fails_what_libxml2_found_and_is_error_without_the_schema() {
+        let mut observed = delivered();
+        observed.xsd = Ok(vec![XsdFinding {
+            file: member(Kind::Eleve),
+            line: Some(12),
+            message: "élément GARPersonNom manquant".to_owned(),
+        }]);
+        expect(
+            judge_gar(GarRule::Schema, &observed),
+            AssertionStatus::Failed,
+            "ENT01_GAR-ENT_Complet_20260901_120000_1D_Eleve_0001.xml:12 : élément GARPersonNom \
+             manquant",
+        );
+        observed.xsd = Err("GAR-ENT-1D.xsd introuvable".to_owned());
+        expect(
+            judge_gar(GarRule::Schema, &observed),
+            AssertionStatus::Error,
+            "schéma inutilisable : GAR-ENT-1D.xsd introuvable",
+        );
+    }
+
+    #[test]
+    fn integrity_fails_a_person_twice_a_member_unknown_or_a_group_or_school_missing() {
+        let mut observed = delivered();
+        let twice = observed.export.eleves[0].clone();
+        observed.export.eleves.push(twice);
+        observed.export.memberships.push(GarLink {
+            uai: UAI.to_owned(),
+            person: "G-INCONNU".to_owned(),
+            code: "CM2B".to_owned(),
+            at: at(Kind::Groupe, 20),
+        });
+        observed.export.enseignants[0]
+            .etabs
+            .push("0990009Z".to_owned());
+        let verdict = expect(
+            judge_gar(GarRule::Integrity, &observed),
+            AssertionStatus::Failed,
+            "G-E1 déjà exporté",
+        );
+        for said in [
+            "_Groupe_0001.xml:20 : membre G-INCONNU absent des fichiers Eleve et Enseignant",
+            "_Groupe_0001.xml:20 : groupe CM2B (0990001N) non exporté",
+            "G-T1 rattaché à la structure 0990009Z, absente du fichier Etab",
+        ] {
+            assert!(verdict.actual.contains(said), "{}", verdict.actual);
+        }
+    }
+
+    #[test]
+    fn integrity_fails_an_export_without_pupils_when_the_directory_has_some() {
+        let mut observed = delivered();
+        observed.export.eleves.clear();
+        expect(
+            judge_gar(GarRule::Integrity, &observed),
+            AssertionStatus::Failed,
+            "aucun élève dans l'export, l'annuaire en compte 1",
+        );
+        // Nobody at all, and no directory to say there should be.
+        observed.export.enseignants.clear();
+        observed.directory = None;
+        expect(
+            judge_gar(GarRule::Minimisation, &observed),
+            AssertionStatus::Error,
+            "aucun élève ni enseignant dans l'export : rien à comparer (annuaire de référence \
+             inconnu",
+        );
+    }
+
+    #[test]
+    fn stable_ids_fails_an_identifier_changed_and_is_error_without_a_second_export() {
+        let mut observed = delivered();
+        if let Ok(again) = &mut observed.again {
+            again.eleves[0].id = "G-E9".to_owned();
+        }
+        expect(
+            judge_gar(GarRule::StableIds, &observed),
+            AssertionStatus::Failed,
+            "_Eleve_0001.xml:3 : G-E1 devenu G-E9",
+        );
+        observed.again = Err("statut 503".to_owned());
+        expect(
+            judge_gar(GarRule::StableIds, &observed),
+            AssertionStatus::Error,
+            "second export non lu : statut 503",
+        );
+    }
+
+    #[test]
+    fn completeness_fails_someone_missing_someone_extra_or_a_class_missing() {
+        let mut observed = delivered();
+        observed.export.eleves[0].name.1 = "Lea-Marie".to_owned();
+        observed.export.groups.clear();
+        let verdict = expect(
+            judge_gar(GarRule::Completeness, &observed),
+            AssertionStatus::Failed,
+            // Names are shown folded, as they are compared.
+            "élève lea martin (0990001N) de l'annuaire absent de l'export",
+        );
+        for said in [
+            "élève lea-marie martin (0990001N) exporté mais absent de l'annuaire",
+            "classe CM1 A de 0990001N absente des groupes",
+        ] {
+            assert!(verdict.actual.contains(said), "{}", verdict.actual);
+        }
+        // Accents and case do not make a different person.
+        let mut observed = delivered();
+        observed.export.eleves[0].name = ("MARTIN".to_owned(), "Lea".to_owned());
+        expect(
+            judge_gar(GarRule::Completeness, &observed),
+            AssertionStatus::Passed,
+            "1 écoles, 1 élèves",
+        );
+    }
+
+    #[test]
+    fn completeness_is_error_without_the_directory() {
+        let mut observed = delivered();
+        observed.directory = None;
+        expect(
+            judge_gar(GarRule::Completeness, &observed),
+            AssertionStatus::Error,
+            "annuaire de référence inconnu",
+        );
+    }
+
+    #[test]
+    fn minimisation_fails_an_assigner_not_staff_or_a_parent_exported() {
+        let mut observed = delivered();
+        observed.export.resp_aff[0].id = "G-X".to_owned();
+        expect(
+            judge_gar(GarRule::Minimisation, &observed),
+            AssertionStatus::Failed,
+            "responsable d'affectation G-X qui n'est pas un personnel exporté",
+        );
+        let mut observed = delivered();
+        observed.export.enseignants.push(gar_person(
+            "G-R1",
+            Kind::Enseignant,
+            ("MARTIN", "Camille"),
+            "National_ens",
+        ));
+        expect(
+            judge_gar(GarRule::Minimisation, &observed),
+            AssertionStatus::Failed,
+            "un responsable légal de l'annuaire est exporté (nom)",
+        );
+        let mut observed = delivered();
+        observed.export.resp_aff[0]
+            .mails
+            .push("Camille.Martin@parents.test".to_owned());
+        expect(
+            judge_gar(GarRule::Minimisation, &observed),
+            AssertionStatus::Failed,
+            "_RespAff_0001.xml:3 : un responsable légal de l'annuaire est exporté (courriel \
+             personnel)",
+        );
+    }
+
+    /// A self-signed certificate (DER) valid from `from` to `until`.
+    fn certificate(from: i64, until: i64) -> Vec<u8> {
+        use openssl::{asn1::Asn1Time, ec, hash, nid::Nid, pkey::PKey, x509};
+        let group = ec::EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).expect("P-256");
+        let key = PKey::from_ec_key(ec::EcKey::generate(&group).expect("key")).expect("key");
+        let mut builder = x509::X509Builder::new().expect("builder");
+        builder.set_version(2).expect("version");
+        builder.set_pubkey(&key).expect("key");
+        builder
+            .set_not_before(&Asn1Time::from_unix(from).expect("time"))
+            .expect("not before");
+        builder
+            .set_not_after(&Asn1Time::from_unix(until).expect("time"))
+            .expect("not after");
+        builder
+            .sign(&key, hash::MessageDigest::sha256())
+            .expect("signed");
+        builder.build().to_der().expect("DER")
+    }
+
+    const NOW: &str = "2026-09-01T10:00:00Z";
+    const DAY: i64 = 86_400;
+    const SP: &str = "https://sp.gar.entconf.test";
+    const REQUEST: &str = "_req1";
+    const METADATA: &str = r#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://ent.test/idp"><md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"/></md:EntityDescriptor>"#;
+
+    fn now() -> chrono::DateTime<chrono::Utc> {
+        chrono::DateTime::parse_from_rfc3339(NOW)
+            .expect("a date")
+            .with_timezone(&chrono::Utc)
+    }
+
+    /// The assertion the GAR should get for Léa Martin (G-E1), with its
+    /// attributes given as XML, valid until `until`.
+    fn assertion_xml(attributes: &str, until: &str) -> String {
+        format!(
+            r#"<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion">
+  <saml:Subject>
+    <saml:NameID Format="urn:oasis:names:tc:SAML:2.0:nameid-format:transient">_t1</saml:NameID>
+    <saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">
+      <saml:SubjectConfirmationData Recipient="{GAR_ACS}" InResponseTo="{REQUEST}"/>
+    </saml:SubjectConfirmation>
+  </saml:Subject>
+  <saml:Conditions NotOnOrAfter="{until}">
+    <saml:AudienceRestriction><saml:Audience>{SP}</saml:Audience></saml:AudienceRestriction>
+  </saml:Conditions>
+  <saml:AttributeStatement>{attributes}</saml:AttributeStatement>
+</saml:Assertion>"#
+        )
+    }
+
+    fn attribute(name: &str, value: &str) -> String {
+        format!(
+            r#"<saml:Attribute Name="{name}"><saml:AttributeValue>{value}</saml:AttributeValue></saml:Attribute>"#
+        )
+    }
+
+    /// Léa Martin's SSO to the GAR as it should be.
+    fn to_the_gar() -> GarSsoObservation {
+        let mut observed = sso(Vec::new());
+        observed.pupil.name = "Léa Martin".to_owned();
+        observed.login = Ok(Page::served(
+            reqwest::Url::parse("http://ent.test/compte").expect("url"),
+            200,
+            Some("text/html".into()),
+            PageBody::Text("<p>Léa Martin</p>".into()),
+        ));
+        observed.checked_at = now();
+        observed.metadata = Ok(METADATA.to_owned());
+        let at = now().timestamp();
+        observed.certificates = vec![certificate(at - DAY, at + 365 * DAY)];
+        observed.sp_entity = SP.to_owned();
+        observed.acs = GAR_ACS.to_owned();
+        observed.request_id = REQUEST.to_owned();
+        observed.person = ("Martin".to_owned(), "Léa".to_owned(), UAI.to_owned());
+        observed.exported_id = Ok("G-E1".to_owned());
+        observed.response = Ok(format!(
+            r#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" Destination="{GAR_ACS}" InResponseTo="{REQUEST}"/>"#
+        ));
+        observed.signed = Ok(assertion_xml(
+            &format!(
+                "{}{}",
+                attribute("idEnt", "ENT01"),
+                attribute("GARPersonIdentifiant", "G-E1")
+            ),
+            "2026-09-01T10:05:00Z",
+        ));
+        observed
+    }
+
+    #[test]
+    fn idp_metadata_passes_a_descriptor_with_a_certificate_in_its_validity() {
+        expect(
+            judge_gar_sso(GarRule::IdpMetadata, &to_the_gar()),
+            AssertionStatus::Passed,
+            "certificat valide du",
+        );
+    }
+
+    #[test]
+    fn idp_metadata_fails_a_certificate_out_of_its_validity_unreadable_or_missing() {
+        let at = now().timestamp();
+        let mut observed = to_the_gar();
+        observed.certificates = vec![certificate(at - 30 * DAY, at - DAY)];
+        expect(
+            idp_metadata(&observed),
+            AssertionStatus::Failed,
+            "certificat expiré depuis le",
+        );
+        observed.certificates = vec![certificate(at + DAY, at + 30 * DAY)];
+        expect(
+            idp_metadata(&observed),
+            AssertionStatus::Failed,
+            "certificat valide seulement à partir du",
+        );
+        observed.certificates = vec![b"pas du DER".to_vec()];
+        expect(
+            idp_metadata(&observed),
+            AssertionStatus::Failed,
+            "certificat illisible (DER)",
+        );
+        observed.certificates.clear();
+        expect(
+            idp_metadata(&observed),
+            AssertionStatus::Failed,
+            "aucun certificat de signature (KeyDescriptor)",
+        );
+    }
+
+    #[test]
+    fn idp_metadata_fails_another_document_or_none_served() {
+        let mut observed = to_the_gar();
+        observed.metadata =
+            Ok(r#"<EntitiesDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata"/>"#.to_owned());
+        let verdict = expect(
+            idp_metadata(&observed),
+            AssertionStatus::Failed,
+            "élément racine « EntitiesDescriptor » au lieu de EntityDescriptor",
+        );
+        assert!(
+            verdict.actual.contains("aucun IDPSSODescriptor"),
+            "{}",
+            verdict.actual
+        );
+        observed.metadata = Ok("<md:EntityDescriptor".to_owned());
+        expect(
+            idp_metadata(&observed),
+            AssertionStatus::Failed,
+            "XML invalide",
+        );
+        observed.metadata = Err("statut 404".to_owned());
+        expect(
+            idp_metadata(&observed),
+            AssertionStatus::Failed,
+            "métadonnées non servies : statut 404",
+        );
+    }
+
+    #[test]
+    fn assertion_passes_one_addressed_to_the_gar_with_ident_and_the_exported_id_only() {
+        expect(
+            judge_gar_sso(GarRule::Assertion, &to_the_gar()),
+            AssertionStatus::Passed,
+            "assertion signée pour _req1 (https://sp.gar.entconf.test/saml/acs), attributs idEnt, \
+             GARPersonIdentifiant",
+        );
+    }
+
+    #[test]
+    fn assertion_fails_another_address_audience_or_format_and_an_expired_one() {
+        let mut observed = to_the_gar();
+        observed.response = Ok(format!(
+            r#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" Destination="https://x.test/acs" InResponseTo="{REQUEST}"/>"#
+        ));
+        expect(
+            assertion(&observed),
+            AssertionStatus::Failed,
+            "Destination « https://x.test/acs » au lieu de « https://sp.gar.entconf.test/saml/acs »",
+        );
+        let mut observed = to_the_gar();
+        let good = observed.signed.clone().expect("signed");
+        observed.signed = Ok(good
+            .replace(SP, "https://autre.test")
+            .replace("nameid-format:transient", "nameid-format:persistent"));
+        let verdict = expect(
+            assertion(&observed),
+            AssertionStatus::Failed,
+            "Audience « https://autre.test » au lieu de « https://sp.gar.entconf.test »",
+        );
+        assert!(
+            verdict.actual.contains(
+                "format du NameID « urn:oasis:names:tc:SAML:2.0:nameid-format:persistent »"
+            ),
+            "{}",
+            verdict.actual
+        );
+        observed.signed = Ok(good.replace("2026-09-01T10:05:00Z", "2026-09-01T09:55:00Z"));
+        expect(
+            assertion(&observed),
+            AssertionStatus::Failed,
+            "assertion expirée (NotOnOrAfter 2026-09-01 09:55:00 +00:00)",
+        );
+    }
+
+    #[test]
+    fn assertion_fails_an_attribute_too_many_a_name_given_or_another_identifier() {
+        let mut observed = to_the_gar();
+        observed.signed = Ok(assertion_xml(
+            &format!(
+                "{}{}{}",
+                attribute("idEnt", "ENT01"),
+                attribute("GARPersonIdentifiant", "G-E2"),
+                attribute("sn", "Martin")
+            ),
+            "2026-09-01T10:05:00Z",
+        ));
+        let verdict = expect(
+            assertion(&observed),
+            AssertionStatus::Failed,
+            "attributs en trop (le GAR ne reçoit que idEnt et GARPersonIdentifiant) : sn",
+        );
+        for said in [
+            "l'attribut sn donne le nom ou le prénom de l'élève",
+            "GARPersonIdentifiant « G-E2 » différent de l'export (« G-E1 »)",
+        ] {
+            assert!(verdict.actual.contains(said), "{}", verdict.actual);
+        }
+        observed.signed = Ok(assertion_xml("", "2026-09-01T10:05:00Z"));
+        let verdict = expect(
+            assertion(&observed),
+            AssertionStatus::Failed,
+            "attribut idEnt absent",
+        );
+        assert!(
+            verdict
+                .actual
+                .contains("attribut GARPersonIdentifiant absent"),
+            "{}",
+            verdict.actual
+        );
+    }
+
+    #[test]
+    fn assertion_fails_no_response_or_no_signature_and_is_error_when_it_cannot_judge() {
+        let mut observed = to_the_gar();
+        observed.signed = Err("aucune signature ne vérifie".to_owned());
+        expect(
+            assertion(&observed),
+            AssertionStatus::Failed,
+            "assertion non signée ou signature invalide : aucune signature ne vérifie",
+        );
+        observed.response = Err("aucun formulaire".to_owned());
+        expect(
+            assertion(&observed),
+            AssertionStatus::Failed,
+            "aucune réponse SAML : aucun formulaire",
+        );
+        let mut observed = to_the_gar();
+        observed.exported_id = Err("élève absent de l'export".to_owned());
+        expect(
+            assertion(&observed),
+            AssertionStatus::Error,
+            "identifiant exporté inconnu : élève absent de l'export",
+        );
+        let mut observed = to_the_gar();
+        observed.signed = Ok("<saml:Assertion".to_owned());
+        expect(
+            assertion(&observed),
+            AssertionStatus::Error,
+            "réponse SAML illisible (XML)",
+        );
+        // Without the pupil logged in, nothing the IdP answers is about them.
+        let mut observed = to_the_gar();
+        observed.login = Err("IdP injoignable".to_owned());
+        expect(
+            assertion(&observed),
+            AssertionStatus::Error,
+            "la connexion de l'élève n'a pas pu être jouée : IdP injoignable",
+        );
+    }
+
+    #[test]
+    fn only_the_gar_is_error_when_no_foreign_request_was_played_or_the_pupil_not_logged_in() {
+        expect(
+            only_the_gar(&sso(Vec::new())),
+            AssertionStatus::Error,
+            "aucune demande étrangère jouée",
+        );
+        let mut observed = sso(vec![answer(
+            None,
+            Ok(ForeignOutcome::NoResponse {
+                status: 403,
+                url: "http://ent.test/sso".to_owned(),
+            }),
+        )]);
+        observed.pupil.name = "Paul Autre".to_owned();
+        expect(
+            only_the_gar(&observed),
+            AssertionStatus::Error,
+            "Paul Autre n'a pas atteint son compte",
+        );
     }
 }

@@ -480,7 +480,12 @@ fn exceptions(_: &AskedDeletion, _: &ServedCertificate, value: &Value, problems:
         let folded = fold(data);
         if let Some(word) = folded
             .split(|c: char| !c.is_alphanumeric())
-            .find(|word| CONTENT_WORDS.contains(word))
+            // The plural too: « messages », « photos » name content as well.
+            .find(|word| {
+                CONTENT_WORDS
+                    .iter()
+                    .any(|content| word == content || word.strip_suffix('s') == Some(content))
+            })
         {
             problems.push(format!(
                 "« {data} » conservé : du contenu ({word}), pas des journaux ; seule une conservation \
@@ -922,9 +927,18 @@ fn after_deletion(
 mod tests {
     use chrono::TimeZone as _;
 
+    use std::sync::Arc;
+
+    use ed25519_dalek::{Signer as _, SigningKey};
+    use serde_json::json;
+
     use super::*;
+    use crate::check::observation::Person;
     use crate::check::outcome::AssertionStatus;
-    use crate::reversibility::ArchiveRead;
+    use crate::idp::ScenarioLog;
+    use crate::probe::{LoginTrace, Page, PageBody};
+    use crate::reversibility::format::{PersonRecord, Records};
+    use crate::reversibility::{ArchiveRead, Examined, SchoolCount, WitnessLogin};
 
     fn at(day: u32, hour: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 9, day, hour, 0, 0)
@@ -1047,6 +1061,1149 @@ mod tests {
                 .contains("plus d'un mois après la demande du 2026-09-01"),
             "{}",
             verdict.actual
+        );
+    }
+
+    /// Judges `rule`, and checks its status and that its message says
+    /// `said`: a judge that reaches the right status for another reason
+    /// does not pass.
+    #[track_caller]
+    fn expect(
+        rule: DelcertRule,
+        observed: &DeletionObservation,
+        status: AssertionStatus,
+        said: &str,
+    ) -> Verdict {
+        let verdict = judge_delcert(rule, observed);
+        assert_eq!(verdict.status, status, "{rule:?} : {}", verdict.actual);
+        assert!(
+            verdict.actual.contains(said),
+            "{rule:?} : « {said} » absent de « {} »",
+            verdict.actual
+        );
+        verdict
+    }
+
+    /// The rules that read each certificate's payload.
+    const PAYLOAD_RULES: [DelcertRule; 7] = [
+        DelcertRule::Content,
+        DelcertRule::Backups,
+        DelcertRule::Counts,
+        DelcertRule::Timeliness,
+        DelcertRule::Processors,
+        DelcertRule::Notifications,
+        DelcertRule::Exceptions,
+    ];
+
+    /// A certificate saying everything each payload rule asks of the
+    /// deletion `certified` builds (asked on the 1st at 8:00, done and
+    /// issued on the 3rd at 10:00, seen at 11:00): each failing test
+    /// breaks one part of it, so that the failure is that part's.
+    fn complete() -> Value {
+        json!({
+            "certificat": "CERT-1",
+            "emis": stamp(at(3, 10)),
+            "demande": {
+                "reference": "SUP-1",
+                "date": stamp(at(1, 8)),
+                "demandeur": "Mairie de Testville",
+            },
+            "responsable_traitement": "Commune de Testville",
+            "perimetre": { "type": "utilisateur", "identifiants": ["0990001N/eleve1"] },
+            "methode": { "categorie": "effacement", "outil": "purge SQL" },
+            "verification": { "methode": "requête de contrôle", "resultat": "aucune ligne" },
+            "signataire": { "nom": "Jeanne Dupont", "qualite": "déléguée à la protection des données" },
+            "dates": { "debut": stamp(at(1, 8)), "fin": stamp(at(3, 10)) },
+            "systemes": ["base principale", "Sauvegardes quotidiennes"],
+            "sauvegardes": { "destruction_avant": stamp(at(30, 0)) },
+            "elements": { "messages": 2 },
+            "sous_traitants": [
+                { "nom": "Nuage SA", "role": "Hébergement", "attestation": "ATT-7" },
+                { "nom": "Courriel SAS", "role": "messagerie", "declaration": "DEC-2" },
+            ],
+            "notifications": [
+                { "destinataire": "GAR (Canopé)", "date": stamp(at(3, 10)) },
+            ],
+            "exceptions": [
+                {
+                    "donnees": "journaux de connexion",
+                    "base_legale": "LCEN, décret 2021-1362",
+                    "fin": "2027-09-01T00:00:00Z",
+                },
+            ],
+        })
+    }
+
+    /// The deletion of `observed`, certified by `payload`, of which the
+    /// ground truth expects two messages.
+    fn certified(payload: &Value) -> DeletionObservation {
+        let mut observation = observed(at(1, 8), at(3, 10), at(3, 11));
+        let asked = &mut observation.asked[0];
+        asked.expected.insert("messages".to_owned(), 2);
+        if let Fetched::Got(served) = &mut asked.certificate {
+            served.compact = compact(payload);
+        }
+        observation
+    }
+
+    /// `complete()` with `pointer`'s value replaced by `value`.
+    fn complete_with(pointer: &str, value: Value) -> Value {
+        let mut payload = complete();
+        *payload.pointer_mut(pointer).expect("a field of complete()") = value;
+        payload
+    }
+
+    /// `complete()` without the top-level field `key`.
+    fn complete_without(key: &str) -> Value {
+        let mut payload = complete();
+        payload
+            .as_object_mut()
+            .expect("an object")
+            .remove(key)
+            .expect("a field of complete()");
+        payload
+    }
+
+    #[test]
+    fn a_complete_certificate_passes_every_payload_rule() {
+        let observation = certified(&complete());
+        for rule in PAYLOAD_RULES {
+            expect(
+                rule,
+                &observation,
+                AssertionStatus::Passed,
+                "1 certificats examinés",
+            );
+        }
+    }
+
+    #[test]
+    fn payload_rules_are_error_without_a_certificate_and_fail_one_that_is_no_jws() {
+        let mut observation = certified(&complete());
+        observation.asked[0].certificate = Fetched::Undelivered("statut 500".to_owned());
+        for rule in PAYLOAD_RULES {
+            expect(
+                rule,
+                &observation,
+                AssertionStatus::Error,
+                "aucun certificat obtenu",
+            );
+        }
+        observation.asked[0].certificate = Fetched::Got(ServedCertificate {
+            reference: "SUP-1".to_owned(),
+            certified_at: at(3, 11),
+            compact: "pas-un-jws".to_owned(),
+            identical: true,
+        });
+        for rule in PAYLOAD_RULES {
+            expect(
+                rule,
+                &observation,
+                AssertionStatus::Failed,
+                "suppression de l'élève Camille : pas un JWS compact",
+            );
+        }
+    }
+
+    #[test]
+    fn channel_passes_foreign_requests_refused_and_certificates_delivered() {
+        let mut observation = observed(at(1, 8), at(3, 10), at(3, 11));
+        // A redirect to a login page is a refusal too.
+        observation.foreign.push(Attempt {
+            who: "compte d'une autre collectivité".to_owned(),
+            what: "POST /api/suppressions".to_owned(),
+            status: Ok(302),
+        });
+        expect(
+            DelcertRule::Channel,
+            &observation,
+            AssertionStatus::Passed,
+            "1 suppressions certifiées",
+        );
+    }
+
+    #[test]
+    fn channel_fails_a_foreign_deletion_accepted_or_a_certificate_not_delivered() {
+        let mut observation = observed(at(1, 8), at(3, 10), at(3, 11));
+        observation.foreign[0].status = Ok(202);
+        expect(
+            DelcertRule::Channel,
+            &observation,
+            AssertionStatus::Failed,
+            "anonyme : POST /api/suppressions → 202 (suppression acceptée)",
+        );
+        let mut observation = observed(at(1, 8), at(3, 10), at(3, 11));
+        observation.asked[0].certificate =
+            Fetched::Undelivered("aucun certificat après 5 minutes".to_owned());
+        expect(
+            DelcertRule::Channel,
+            &observation,
+            AssertionStatus::Failed,
+            "suppression de l'élève Camille : aucun certificat après 5 minutes",
+        );
+    }
+
+    #[test]
+    fn channel_is_error_when_a_foreign_request_could_not_be_made() {
+        let mut observation = observed(at(1, 8), at(3, 10), at(3, 11));
+        observation.foreign[0].status = Err("connexion refusée".to_owned());
+        expect(
+            DelcertRule::Channel,
+            &observation,
+            AssertionStatus::Error,
+            "connexion refusée",
+        );
+    }
+
+    /// A key set publishing `published`, and a certificate of `payload`
+    /// signed by `signer` (named by its own thumbprint): the kid of each.
+    fn signed_by(published: &SigningKey, signer: &SigningKey, payload: &Value) -> (String, String) {
+        let encode = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        let kid = |key: &SigningKey| jws::thumbprint(&encode(key.verifying_key().as_bytes()));
+        let x = encode(published.verifying_key().as_bytes());
+        let jwks = json!({
+            "keys": [{ "kty": "OKP", "crv": "Ed25519", "x": x, "kid": kid(published) }]
+        });
+        let header = encode(
+            json!({ "alg": "EdDSA", "kid": kid(signer) })
+                .to_string()
+                .as_bytes(),
+        );
+        let body = encode(payload.to_string().as_bytes());
+        let signature = signer.sign(format!("{header}.{body}").as_bytes());
+        (
+            jwks.to_string(),
+            format!("{header}.{body}.{}", encode(&signature.to_bytes())),
+        )
+    }
+
+    /// The deletion of `observed`, its certificate signed by `signer`, the
+    /// key set publishing `published`.
+    fn signed_observation(published: &SigningKey, signer: &SigningKey) -> DeletionObservation {
+        let (jwks, certificate) = signed_by(published, signer, &complete());
+        let mut observation = certified(&complete());
+        observation.keys = Fetched::Got(jwks);
+        if let Fetched::Got(served) = &mut observation.asked[0].certificate {
+            served.compact = certificate;
+        }
+        observation
+    }
+
+    #[test]
+    fn signed_passes_a_certificate_signed_with_a_published_key() {
+        let key = SigningKey::from_bytes(&[7; 32]);
+        let kid = jws::thumbprint(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(key.verifying_key().as_bytes()),
+        );
+        expect(
+            DelcertRule::Signed,
+            &signed_observation(&key, &key),
+            AssertionStatus::Passed,
+            &format!("signatures vérifiées avec la clé {kid}"),
+        );
+    }
+
+    #[test]
+    fn signed_fails_an_unpublished_key_or_two_downloads_that_differ() {
+        let published = SigningKey::from_bytes(&[7; 32]);
+        let other = SigningKey::from_bytes(&[8; 32]);
+        expect(
+            DelcertRule::Signed,
+            &signed_observation(&published, &other),
+            AssertionStatus::Failed,
+            "absente du jeu de clés publié",
+        );
+        let mut observation = signed_observation(&published, &published);
+        if let Fetched::Got(served) = &mut observation.asked[0].certificate {
+            served.identical = false;
+        }
+        expect(
+            DelcertRule::Signed,
+            &observation,
+            AssertionStatus::Failed,
+            "deux téléchargements du certificat diffèrent",
+        );
+    }
+
+    #[test]
+    fn signed_fails_keys_not_published_and_is_error_when_they_could_not_be_asked() {
+        let key = SigningKey::from_bytes(&[7; 32]);
+        let mut observation = signed_observation(&key, &key);
+        observation.keys = Fetched::Undelivered("statut 404".to_owned());
+        expect(
+            DelcertRule::Signed,
+            &observation,
+            AssertionStatus::Failed,
+            "clés de signature non publiées : statut 404",
+        );
+        observation.keys = Fetched::Unavailable("délai dépassé".to_owned());
+        expect(
+            DelcertRule::Signed,
+            &observation,
+            AssertionStatus::Error,
+            "délai dépassé",
+        );
+        observation.asked[0].certificate = Fetched::Undelivered("statut 500".to_owned());
+        expect(
+            DelcertRule::Signed,
+            &observation,
+            AssertionStatus::Error,
+            "aucun certificat obtenu",
+        );
+    }
+
+    #[test]
+    fn content_fails_a_missing_field_another_reference_another_scope_or_an_early_issue() {
+        let observation = certified(&complete_without("signataire"));
+        expect(
+            DelcertRule::Content,
+            &observation,
+            AssertionStatus::Failed,
+            "nom du signataire (signataire.nom) absent",
+        );
+        let observation = certified(&complete_with("/demande/reference", json!("SUP-2")));
+        expect(
+            DelcertRule::Content,
+            &observation,
+            AssertionStatus::Failed,
+            "demande.reference « SUP-2 » au lieu de « SUP-1 »",
+        );
+        let observation = certified(&complete_with(
+            "/perimetre/identifiants",
+            json!(["0990001N/eleve2"]),
+        ));
+        expect(
+            DelcertRule::Content,
+            &observation,
+            AssertionStatus::Failed,
+            "perimetre.identifiants ne nomme pas « 0990001N/eleve1 » (0990001N/eleve2)",
+        );
+        let observation = certified(&complete_with("/perimetre/type", json!("classe")));
+        expect(
+            DelcertRule::Content,
+            &observation,
+            AssertionStatus::Failed,
+            "périmètre « classe » au lieu de « utilisateur »",
+        );
+        let observation = certified(&complete_with("/sous_traitants", json!([])));
+        expect(
+            DelcertRule::Content,
+            &observation,
+            AssertionStatus::Failed,
+            "sous-traitant(s) couverts (sous_traitants) absents",
+        );
+        // Issued the day before it was asked: more than the minute of slack.
+        let observation = certified(&complete_with("/emis", json!(stamp(at(1, 7)))));
+        expect(
+            DelcertRule::Content,
+            &observation,
+            AssertionStatus::Failed,
+            "avant la demande du 2026-09-01T08:00:00+00:00",
+        );
+    }
+
+    #[test]
+    fn backups_fails_backups_not_treated_or_destroyed_after_three_months() {
+        let observation = certified(&complete_with("/systemes", json!(["base principale"])));
+        expect(
+            DelcertRule::Backups,
+            &observation,
+            AssertionStatus::Failed,
+            "les sauvegardes ne figurent pas parmi les systèmes traités",
+        );
+        // Certified on 3 September: three months end on 3 December.
+        let observation = certified(&complete_with(
+            "/sauvegardes/destruction_avant",
+            json!("2026-12-04T12:00:00Z"),
+        ));
+        expect(
+            DelcertRule::Backups,
+            &observation,
+            AssertionStatus::Failed,
+            "sauvegardes détruites avant le 2026-12-04, au-delà de trois mois (au plus tard le \
+             2026-12-03)",
+        );
+        let observation = certified(&complete_without("sauvegardes"));
+        expect(
+            DelcertRule::Backups,
+            &observation,
+            AssertionStatus::Failed,
+            "aucune date de destruction des sauvegardes",
+        );
+    }
+
+    #[test]
+    fn counts_fails_another_count_than_the_ground_truths() {
+        let observation = certified(&complete_with("/elements", json!({ "messages": 3 })));
+        expect(
+            DelcertRule::Counts,
+            &observation,
+            AssertionStatus::Failed,
+            "messages : 3 certifiés, 2 amorcés dans ce périmètre",
+        );
+        // A kind the ground truth did not seed must be certified as zero.
+        let observation = certified(&complete_with(
+            "/elements",
+            json!({ "messages": 2, "billets": 1 }),
+        ));
+        expect(
+            DelcertRule::Counts,
+            &observation,
+            AssertionStatus::Failed,
+            "billets : 1 certifiés, 0 amorcés",
+        );
+        let observation = certified(&complete_with("/elements", json!({ "messages": "deux" })));
+        expect(
+            DelcertRule::Counts,
+            &observation,
+            AssertionStatus::Failed,
+            "messages : « \"deux\" » n'est pas un décompte",
+        );
+        let observation = certified(&complete_without("elements"));
+        expect(
+            DelcertRule::Counts,
+            &observation,
+            AssertionStatus::Failed,
+            "aucun décompte (elements)",
+        );
+    }
+
+    #[test]
+    fn counts_takes_an_at_least_kind_as_a_minimum() {
+        let payload = complete_with("/elements", json!({ "messages": 2, "comptes": 5 }));
+        let mut observation = certified(&payload);
+        observation.asked[0]
+            .expected
+            .insert("comptes".to_owned(), 3);
+        observation.asked[0].at_least.push("comptes".to_owned());
+        expect(
+            DelcertRule::Counts,
+            &observation,
+            AssertionStatus::Passed,
+            "1 certificats examinés",
+        );
+        let payload = complete_with("/elements", json!({ "messages": 2, "comptes": 2 }));
+        let mut observation = certified(&payload);
+        observation.asked[0]
+            .expected
+            .insert("comptes".to_owned(), 3);
+        observation.asked[0].at_least.push("comptes".to_owned());
+        expect(
+            DelcertRule::Counts,
+            &observation,
+            AssertionStatus::Failed,
+            "comptes : 2 certifiés, au moins 3 amorcés",
+        );
+    }
+
+    #[test]
+    fn timeliness_gives_a_school_three_months_and_fails_a_certificate_without_an_end() {
+        let end = at(1, 8).checked_add_months(Months::new(2)).expect("date");
+        let mut observation = observed(at(1, 8), end, end + chrono::Duration::hours(1));
+        observation.asked[0].kind = "ecole".to_owned();
+        expect(
+            DelcertRule::Timeliness,
+            &observation,
+            AssertionStatus::Passed,
+            "1 certificats examinés",
+        );
+        let observation = certified(&complete_with("/dates/fin", json!("demain")));
+        expect(
+            DelcertRule::Timeliness,
+            &observation,
+            AssertionStatus::Failed,
+            "dates.fin absente ou pas en RFC 3339",
+        );
+    }
+
+    #[test]
+    fn processors_fails_hosting_not_covered_a_processor_without_proof_or_none() {
+        let observation = certified(&complete_with(
+            "/sous_traitants",
+            json!([{ "nom": "Courriel SAS", "role": "messagerie", "declaration": "DEC-2" }]),
+        ));
+        expect(
+            DelcertRule::Processors,
+            &observation,
+            AssertionStatus::Failed,
+            "aucun sous-traitant n'a le rôle d'hébergeur",
+        );
+        let observation = certified(&complete_with(
+            "/sous_traitants",
+            json!([{ "nom": "Nuage SA", "role": "hébergeur" }]),
+        ));
+        expect(
+            DelcertRule::Processors,
+            &observation,
+            AssertionStatus::Failed,
+            "sous-traitant Nuage SA (hébergeur) : ni attestation ni déclaration de suppression",
+        );
+        let observation = certified(&complete_with(
+            "/sous_traitants",
+            json!([{ "attestation": "ATT-1" }]),
+        ));
+        expect(
+            DelcertRule::Processors,
+            &observation,
+            AssertionStatus::Failed,
+            "sous-traitant n° 1 : rôle (role) absent",
+        );
+        let observation = certified(&complete_without("sous_traitants"));
+        expect(
+            DelcertRule::Processors,
+            &observation,
+            AssertionStatus::Failed,
+            "aucun sous-traitant listé",
+        );
+    }
+
+    #[test]
+    fn notifications_fails_without_the_gar_or_with_a_date_before_the_request() {
+        // « GARANTIE » is not the GAR: the word is matched whole.
+        let observation = certified(&complete_with(
+            "/notifications",
+            json!([{ "destinataire": "Fonds de GARANTIE", "date": stamp(at(3, 10)) }]),
+        ));
+        expect(
+            DelcertRule::Notifications,
+            &observation,
+            AssertionStatus::Failed,
+            "le GAR, destinataire de l'annuaire, n'est pas notifié",
+        );
+        let observation = certified(&complete_with(
+            "/notifications",
+            json!([{ "destinataire": "GAR", "date": stamp(at(1, 6)) }]),
+        ));
+        expect(
+            DelcertRule::Notifications,
+            &observation,
+            AssertionStatus::Failed,
+            "notification à GAR datée du 2026-09-01 06:00:00 UTC, avant la demande",
+        );
+        let observation = certified(&complete_with(
+            "/notifications",
+            json!([{ "destinataire": "GAR" }, { "date": stamp(at(3, 10)) }]),
+        ));
+        let verdict = expect(
+            DelcertRule::Notifications,
+            &observation,
+            AssertionStatus::Failed,
+            "notification à GAR sans date RFC 3339",
+        );
+        assert!(
+            verdict
+                .actual
+                .contains("notification n° 2 sans destinataire"),
+            "{}",
+            verdict.actual
+        );
+        let observation = certified(&complete_without("notifications"));
+        expect(
+            DelcertRule::Notifications,
+            &observation,
+            AssertionStatus::Failed,
+            "aucune notification aux destinataires",
+        );
+    }
+
+    #[test]
+    fn exceptions_passes_an_empty_list_and_fails_a_missing_one() {
+        let observation = certified(&complete_with("/exceptions", json!([])));
+        expect(
+            DelcertRule::Exceptions,
+            &observation,
+            AssertionStatus::Passed,
+            "1 certificats examinés",
+        );
+        let observation = certified(&complete_without("exceptions"));
+        expect(
+            DelcertRule::Exceptions,
+            &observation,
+            AssertionStatus::Failed,
+            "aucune liste des données conservées",
+        );
+    }
+
+    #[test]
+    fn exceptions_fails_content_kept_statistics_not_anonymised_no_basis_or_kept_too_long() {
+        let exception = |data: &str, basis: Option<&str>, end: &str| {
+            let mut exception = json!({ "donnees": data, "fin": end });
+            if let Some(basis) = basis {
+                exception["base_legale"] = json!(basis);
+            }
+            certified(&complete_with("/exceptions", json!([exception])))
+        };
+        expect(
+            DelcertRule::Exceptions,
+            &exception(
+                "fichier joint de l'élève",
+                Some("LCEN"),
+                "2027-01-01T00:00:00Z",
+            ),
+            AssertionStatus::Failed,
+            "« fichier joint de l'élève » conservé : du contenu (fichier)",
+        );
+        expect(
+            DelcertRule::Exceptions,
+            &exception(
+                "journaux de connexion",
+                Some("Statistiques"),
+                "2027-01-01T00:00:00Z",
+            ),
+            AssertionStatus::Failed,
+            "« journaux de connexion » conservé « pour les statistiques » sans être anonymisé",
+        );
+        expect(
+            DelcertRule::Exceptions,
+            &exception(
+                "journaux anonymisés",
+                Some("statistiques"),
+                "2027-01-01T00:00:00Z",
+            ),
+            AssertionStatus::Passed,
+            "1 certificats examinés",
+        );
+        expect(
+            DelcertRule::Exceptions,
+            &exception("journaux de connexion", None, "2027-01-01T00:00:00Z"),
+            AssertionStatus::Failed,
+            "« journaux de connexion » : base légale (base_legale) absente",
+        );
+        // Issued on 3 September 2026: a year and a day is 4 September 2027.
+        expect(
+            DelcertRule::Exceptions,
+            &exception(
+                "journaux de connexion",
+                Some("LCEN"),
+                "2027-09-05T00:00:00Z",
+            ),
+            AssertionStatus::Failed,
+            "conservé jusqu'au 2027-09-05 : plus d'un an après le certificat",
+        );
+        expect(
+            DelcertRule::Exceptions,
+            &exception("journaux de connexion", Some("LCEN"), "jamais"),
+            AssertionStatus::Failed,
+            "« journaux de connexion » : date de fin (fin) absente",
+        );
+    }
+
+    #[test]
+    fn exceptions_fails_content_named_in_the_plural() {
+        // Certificates name what they keep in the plural as often as not.
+        let payload = complete_with(
+            "/exceptions",
+            json!([{
+                "donnees": "messages et photos de l'élève",
+                "base_legale": "LCEN",
+                "fin": "2027-01-01T00:00:00Z",
+            }]),
+        );
+        expect(
+            DelcertRule::Exceptions,
+            &certified(&payload),
+            AssertionStatus::Failed,
+            "« messages et photos de l'élève » conservé : du contenu (messages)",
+        );
+    }
+
+    /// An account page showing `shown`, as a login ends on it.
+    fn login_showing(shown: &str) -> LoginTrace {
+        let url = reqwest::Url::parse("https://ent.test/compte").expect("url");
+        let account = Page::served(
+            url,
+            200,
+            Some("text/html".to_owned()),
+            PageBody::Text(format!("<html><body><p>{shown}</p></body></html>").into()),
+        );
+        LoginTrace {
+            flow: Vec::new(),
+            landing: account.clone(),
+            account,
+            cookies: Vec::new(),
+            held: Vec::new(),
+            without_cookie: Vec::new(),
+            candidate_host: "ent.test".to_owned(),
+            idp_host: "idp.test".to_owned(),
+            idp_origin: "http://idp.test:8080".to_owned(),
+            secrets: Vec::new(),
+            replay: None,
+            visits: Vec::new(),
+            download: None,
+            logout: None,
+            idp: ScenarioLog::default(),
+        }
+    }
+
+    /// Camille Martin logging in before and after the deletions, on pages
+    /// showing `before` and `after`; `kept`: her account is not targeted.
+    fn witness(kept: bool, before: &str, after: &str) -> WitnessLogin {
+        WitnessLogin {
+            who: "parent (EduConnect)".to_owned(),
+            person: Person {
+                name: "Camille Martin".to_owned(),
+                school: "École Jules-Ferry".to_owned(),
+                children: Vec::new(),
+            },
+            kept,
+            before: Ok(login_showing(before)),
+            after: Ok(login_showing(after)),
+        }
+    }
+
+    const OPEN: &str = "Bonjour Camille Martin";
+    const CLOSED: &str = "Identifiez-vous";
+
+    #[test]
+    fn logins_passes_a_deleted_account_closed_and_a_kept_one_still_open() {
+        let mut observation = observed(at(1, 8), at(3, 10), at(3, 11));
+        observation.logins = Ok(vec![
+            witness(false, OPEN, CLOSED),
+            witness(true, OPEN, OPEN),
+        ]);
+        let verdict = expect(
+            DelcertRule::Logins,
+            &observation,
+            AssertionStatus::Passed,
+            "parent (EduConnect) : compte ouvert avant, fermé après",
+        );
+        assert!(
+            verdict.actual.contains("toujours ouvert"),
+            "{}",
+            verdict.actual
+        );
+    }
+
+    #[test]
+    fn logins_fails_a_deleted_account_still_open_or_a_kept_one_closed() {
+        let mut observation = observed(at(1, 8), at(3, 10), at(3, 11));
+        observation.logins = Ok(vec![witness(false, OPEN, OPEN)]);
+        expect(
+            DelcertRule::Logins,
+            &observation,
+            AssertionStatus::Failed,
+            "Camille Martin se connecte encore après la suppression certifiée",
+        );
+        observation.logins = Ok(vec![
+            witness(false, OPEN, CLOSED),
+            witness(true, OPEN, CLOSED),
+        ]);
+        expect(
+            DelcertRule::Logins,
+            &observation,
+            AssertionStatus::Failed,
+            "Camille Martin ne se connecte plus après des suppressions qui ne le visaient pas",
+        );
+    }
+
+    #[test]
+    fn logins_is_error_when_the_control_login_fails_or_nobody_deleted_logs_in() {
+        let mut observation = observed(at(1, 8), at(3, 10), at(3, 11));
+        // Closed before the deletions already: a refusal after proves nothing.
+        observation.logins = Ok(vec![witness(false, CLOSED, CLOSED)]);
+        expect(
+            DelcertRule::Logins,
+            &observation,
+            AssertionStatus::Error,
+            "avant les suppressions déjà, la connexion n'ouvre pas le compte de Camille Martin",
+        );
+        let mut unplayed = witness(false, OPEN, CLOSED);
+        unplayed.after = Err("IdP injoignable".to_owned());
+        observation.logins = Ok(vec![unplayed]);
+        expect(
+            DelcertRule::Logins,
+            &observation,
+            AssertionStatus::Error,
+            "connexion non jouée (IdP injoignable)",
+        );
+        observation.logins = Ok(vec![witness(true, OPEN, OPEN)]);
+        observation.unwitnessed = vec!["élève : connexion non déclarée".to_owned()];
+        expect(
+            DelcertRule::Logins,
+            &observation,
+            AssertionStatus::Error,
+            "aucun compte supprimé à connecter (élève : connexion non déclarée)",
+        );
+        observation.logins = Err("aucune section [sso]".to_owned());
+        expect(
+            DelcertRule::Logins,
+            &observation,
+            AssertionStatus::Error,
+            "aucune section [sso]",
+        );
+    }
+
+    fn school(uai: &str, change: CountChange, before: u64, after: Option<u64>) -> SchoolCount {
+        SchoolCount {
+            uai: uai.to_owned(),
+            change,
+            before: Ok(before),
+            after: Ok(after),
+        }
+    }
+
+    #[test]
+    fn statistics_passes_one_account_less_a_school_gone_and_a_witness_unchanged() {
+        let mut observation = observed(at(1, 8), at(3, 10), at(3, 11));
+        observation.counts = Ok(vec![
+            school("0990001N", CountChange::Minus(1), 10, Some(9)),
+            school("0990002P", CountChange::Zero, 5, None),
+            school("0990003R", CountChange::Same, 7, Some(7)),
+        ]);
+        let verdict = expect(
+            DelcertRule::Statistics,
+            &observation,
+            AssertionStatus::Passed,
+            "école 0990001N : 10 → 9",
+        );
+        assert!(
+            verdict
+                .actual
+                .contains("école 0990002P : 5 → école inconnue"),
+            "{}",
+            verdict.actual
+        );
+    }
+
+    #[test]
+    fn statistics_fails_an_account_still_counted_a_school_still_loaded_or_a_witness_changed() {
+        let mut observation = observed(at(1, 8), at(3, 10), at(3, 11));
+        observation.counts = Ok(vec![school(
+            "0990001N",
+            CountChange::Minus(1),
+            10,
+            Some(10),
+        )]);
+        expect(
+            DelcertRule::Statistics,
+            &observation,
+            AssertionStatus::Failed,
+            "école 0990001N : 10 comptes chargés après la suppression d'un compte, 10 avant (9 \
+             attendus)",
+        );
+        observation.counts = Ok(vec![school("0990002P", CountChange::Zero, 5, Some(3))]);
+        expect(
+            DelcertRule::Statistics,
+            &observation,
+            AssertionStatus::Failed,
+            "école supprimée 0990002P : encore 3 comptes chargés (5 avant)",
+        );
+        observation.counts = Ok(vec![school("0990003R", CountChange::Same, 7, Some(6))]);
+        expect(
+            DelcertRule::Statistics,
+            &observation,
+            AssertionStatus::Failed,
+            "école 0990003R, qu'aucune suppression ne visait : 6 comptes chargés après, 7 avant",
+        );
+    }
+
+    #[test]
+    fn statistics_is_error_when_a_deletion_cannot_show_or_nothing_was_read() {
+        let mut observation = observed(at(1, 8), at(3, 10), at(3, 11));
+        observation.counts = Ok(vec![school("0990002P", CountChange::Zero, 0, None)]);
+        expect(
+            DelcertRule::Statistics,
+            &observation,
+            AssertionStatus::Error,
+            "aucun compte chargé déjà avant, la suppression ne se voit pas",
+        );
+        observation.counts = Ok(vec![SchoolCount {
+            before: Err("statut 503".to_owned()),
+            ..school("0990001N", CountChange::Minus(1), 10, Some(9))
+        }]);
+        expect(
+            DelcertRule::Statistics,
+            &observation,
+            AssertionStatus::Error,
+            "école 0990001N, avant les suppressions : statut 503",
+        );
+        observation.counts = Ok(Vec::new());
+        expect(
+            DelcertRule::Statistics,
+            &observation,
+            AssertionStatus::Error,
+            "aucune école à relire",
+        );
+    }
+
+    /// The collectivité's export after the deletions, holding the files
+    /// named `files` and the accounts of join keys `accounts`.
+    fn export_after(files: &[&str], accounts: &[&str]) -> ArchiveRead {
+        let records = Records {
+            personnes: accounts
+                .iter()
+                .map(|jointure| PersonRecord {
+                    id: format!("p-{jointure}"),
+                    jointure: Some((*jointure).to_owned()),
+                    profil: "enseignant".to_owned(),
+                    nom: "Durand".to_owned(),
+                    prenom: "Paul".to_owned(),
+                    ecoles: Vec::new(),
+                    classes: Vec::new(),
+                    enfants: Vec::new(),
+                })
+                .collect(),
+            fichiers: files
+                .iter()
+                .map(|name| crate::reversibility::format::FileRecord {
+                    id: format!("f-{name}"),
+                    nom: (*name).to_owned(),
+                    media_type: "image/png".to_owned(),
+                    sha256: "00".repeat(32),
+                    octets: 1,
+                    proprietaire: "p-J-PROF".to_owned(),
+                    chemin: format!("fichiers/{name}"),
+                })
+                .collect(),
+            ..Records::default()
+        };
+        ArchiveRead::Read(Arc::new(Examined {
+            size: 1,
+            entries: BTreeMap::new(),
+            digests: BTreeMap::new(),
+            manifest: Err("non lu dans ce test".to_owned()),
+            records,
+            record_problems: Vec::new(),
+        }))
+    }
+
+    fn probe(what: &str, kept: bool, status: Result<u16, String>) -> ObjectProbe {
+        ObjectProbe {
+            what: what.to_owned(),
+            id: format!("id-{what}"),
+            kept,
+            status,
+        }
+    }
+
+    /// Deletions whose deleted message answers `deleted` and kept message
+    /// `kept`, followed by an export holding `files` and `accounts`; the
+    /// drawing and J-ELEVE1 must be gone, the class photo and J-PROF kept.
+    fn effective_observation(
+        deleted: Result<u16, String>,
+        kept: Result<u16, String>,
+        files: &[&str],
+        accounts: &[&str],
+    ) -> DeletionObservation {
+        let mut observation = observed(at(1, 8), at(3, 10), at(3, 11));
+        observation.probes = Ok(vec![
+            probe("message supprimé", false, deleted),
+            probe("message conservé", true, kept),
+        ]);
+        observation.after = export_after(files, accounts);
+        observation.gone = vec!["dessin-camille.png".to_owned()];
+        observation.kept = vec!["photo-classe.jpg".to_owned()];
+        observation.accounts = (vec!["J-ELEVE1".to_owned()], vec!["J-PROF".to_owned()]);
+        observation
+    }
+
+    #[test]
+    fn effective_passes_what_was_deleted_gone_and_the_rest_kept() {
+        let observation =
+            effective_observation(Ok(410), Ok(200), &["photo-classe.jpg"], &["J-PROF"]);
+        expect(
+            DelcertRule::Effective,
+            &observation,
+            AssertionStatus::Passed,
+            "2 objets interrogés, 1 éléments supprimés absents du nouvel export, 1 conservés",
+        );
+    }
+
+    #[test]
+    fn effective_fails_a_deleted_object_still_served_or_a_kept_one_gone() {
+        let fine = (&["photo-classe.jpg"][..], &["J-PROF"][..]);
+        let observation = effective_observation(Ok(200), Ok(200), fine.0, fine.1);
+        expect(
+            DelcertRule::Effective,
+            &observation,
+            AssertionStatus::Failed,
+            "message supprimé (« id-message supprimé ») existe encore : certifié supprimé",
+        );
+        let observation = effective_observation(Ok(404), Ok(410), fine.0, fine.1);
+        expect(
+            DelcertRule::Effective,
+            &observation,
+            AssertionStatus::Failed,
+            "message conservé (« id-message conservé ») supprimé alors qu'il n'était pas visé",
+        );
+        let observation = effective_observation(Ok(500), Ok(200), fine.0, fine.1);
+        expect(
+            DelcertRule::Effective,
+            &observation,
+            AssertionStatus::Failed,
+            "→ statut 500 au lieu de 200, 404 ou 410",
+        );
+    }
+
+    #[test]
+    fn effective_fails_an_export_after_the_deletion_that_still_holds_or_lost_something() {
+        let observation = effective_observation(
+            Ok(404),
+            Ok(200),
+            &["dessin-camille.png"],
+            &["J-PROF", "J-ELEVE1"],
+        );
+        let verdict = expect(
+            DelcertRule::Effective,
+            &observation,
+            AssertionStatus::Failed,
+            "« dessin-camille.png » encore dans l'export fait après la suppression",
+        );
+        for said in [
+            "« photo-classe.jpg » a disparu de l'export sans avoir été visé",
+            "compte J-ELEVE1 encore dans l'export fait après la suppression",
+        ] {
+            assert!(verdict.actual.contains(said), "{}", verdict.actual);
+        }
+        let observation = effective_observation(Ok(404), Ok(200), &["photo-classe.jpg"], &[]);
+        // No account at all in the export: the kept one is missing.
+        expect(
+            DelcertRule::Effective,
+            &observation,
+            AssertionStatus::Failed,
+            "compte J-PROF disparu de l'export sans avoir été visé",
+        );
+    }
+
+    #[test]
+    fn effective_is_error_when_nothing_could_be_probed_or_exported_again() {
+        let mut observation = observed(at(1, 8), at(3, 10), at(3, 11));
+        observation.probes = Err("aucun export d'où tirer les identifiants".to_owned());
+        expect(
+            DelcertRule::Effective,
+            &observation,
+            AssertionStatus::Error,
+            "aucun export d'où tirer les identifiants",
+        );
+        // Probes fine, but no export after the deletions: a harness note,
+        // with no failure to show, is an error.
+        let mut observation =
+            effective_observation(Ok(404), Ok(200), &["photo-classe.jpg"], &["J-PROF"]);
+        observation.after = ArchiveRead::Unavailable("disque plein".to_owned());
+        expect(
+            DelcertRule::Effective,
+            &observation,
+            AssertionStatus::Error,
+            "export fait après la suppression : aucune archive à examiner : disque plein",
+        );
+    }
+
+    /// One journal entry for the deletion of `observed` (reference SUP-1).
+    fn entry() -> Value {
+        json!({
+            "reference": "SUP-1",
+            "date": stamp(at(1, 8)),
+            "demandeur": "Mairie de Testville",
+            "executant": "Exploitant",
+            "perimetre": { "type": "utilisateur", "id": "0990001N/eleve1" },
+            "conservation_jusqu_au": "2027-03-01T00:00:00Z",
+        })
+    }
+
+    /// The deletion of `observed`, with a journal holding `entries`, which
+    /// must not name Camille Martin.
+    fn journaled(entries: &[Value]) -> DeletionObservation {
+        let mut observation = observed(at(1, 8), at(3, 10), at(3, 11));
+        observation.journal = Fetched::Got(json!({ "entrees": entries }).to_string());
+        observation.unjournaled = vec![(
+            "le nom de l'élève".to_owned(),
+            vec!["Camille".to_owned(), "Martin".to_owned()],
+        )];
+        observation
+    }
+
+    #[test]
+    fn journal_passes_an_entry_per_deletion_that_names_nobody() {
+        expect(
+            DelcertRule::Journal,
+            &journaled(&[entry()]),
+            AssertionStatus::Passed,
+            "1 entrées, dont les 1 demandes",
+        );
+    }
+
+    #[test]
+    fn journal_fails_a_missing_entry_another_scope_a_long_keep_or_a_name_copied() {
+        expect(
+            DelcertRule::Journal,
+            &journaled(&[]),
+            AssertionStatus::Failed,
+            "suppression de l'élève Camille (référence SUP-1) absente du journal",
+        );
+        let mut other = entry();
+        other["perimetre"]["id"] = json!("0990001N/eleve2");
+        expect(
+            DelcertRule::Journal,
+            &journaled(&[other]),
+            AssertionStatus::Failed,
+            "suppression de l'élève Camille : le journal donne un autre périmètre",
+        );
+        let mut long = entry();
+        long["conservation_jusqu_au"] = json!("2027-09-03T00:00:00Z");
+        expect(
+            DelcertRule::Journal,
+            &journaled(&[long]),
+            AssertionStatus::Failed,
+            "entrée conservée jusqu'au 2027-09-03, plus d'un an",
+        );
+        let mut bare = entry();
+        bare.as_object_mut().expect("an object").remove("executant");
+        expect(
+            DelcertRule::Journal,
+            &journaled(&[bare]),
+            AssertionStatus::Failed,
+            "exécutant (executant) absent du journal",
+        );
+        // The name split over two fields, in another case: still copied.
+        let mut named = entry();
+        named["personne"] = json!({ "prenom": "CAMILLE", "nom": "Martin" });
+        expect(
+            DelcertRule::Journal,
+            &journaled(&[named]),
+            AssertionStatus::Failed,
+            "le journal recopie le nom de l'élève : « Camille Martin »",
+        );
+    }
+
+    #[test]
+    fn journal_fails_one_not_served_or_unreadable_and_is_error_when_not_asked() {
+        let mut observation = journaled(&[entry()]);
+        observation.journal = Fetched::Undelivered("statut 403".to_owned());
+        expect(
+            DelcertRule::Journal,
+            &observation,
+            AssertionStatus::Failed,
+            "journal non fourni : statut 403",
+        );
+        observation.journal = Fetched::Got("{ pas du JSON".to_owned());
+        expect(
+            DelcertRule::Journal,
+            &observation,
+            AssertionStatus::Failed,
+            "journal : JSON invalide",
+        );
+        observation.journal = Fetched::Got("{}".to_owned());
+        expect(
+            DelcertRule::Journal,
+            &observation,
+            AssertionStatus::Failed,
+            "journal sans liste « entrees »",
+        );
+        observation.journal = Fetched::Unavailable("délai dépassé".to_owned());
+        expect(
+            DelcertRule::Journal,
+            &observation,
+            AssertionStatus::Error,
+            "délai dépassé",
+        );
+        let mut observation = journaled(&[entry()]);
+        observation.asked[0].certificate = Fetched::Undelivered("statut 500".to_owned());
+        expect(
+            DelcertRule::Journal,
+            &observation,
+            AssertionStatus::Error,
+            "aucun certificat obtenu",
         );
     }
 }

@@ -1299,8 +1299,22 @@ fn portability(observed: &ExportObservation) -> Verdict {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
+    use sha2::{Digest as _, Sha256};
+
     use super::*;
-    use crate::reversibility::import::Why;
+    use crate::check::observation::Person;
+    use crate::check::outcome::AssertionStatus;
+    use crate::idp::ScenarioLog;
+    use crate::probe::{LoginTrace, Page, PageBody};
+    use crate::reversibility::format::{
+        ClassRecord, Manifest, ManifestEntry, MessageRecord, Perimeter, PersonRecord, SchoolRecord,
+    };
+    use crate::reversibility::import::{Imported, Why};
+    use crate::reversibility::{
+        Continuity, GroundTruth, Portability, SeededFile, SeededPerson, Working,
+    };
 
     #[test]
     fn what_the_reader_left_out_is_grouped_by_rule() {
@@ -1323,6 +1337,960 @@ mod tests {
                 "1 × message « date » absent ou qui n'est pas une date RFC 3339 avec décalage \
                  (« m1 »)",
             ]
+        );
+    }
+
+    /// Judges `rule`, and checks its status and that its message says
+    /// `said`: a judge that reaches the right status for another reason
+    /// does not pass.
+    #[track_caller]
+    fn expect(
+        rule: ExportRule,
+        observed: &ExportObservation,
+        status: AssertionStatus,
+        said: &str,
+    ) -> Verdict {
+        let verdict = judge_export(rule, observed);
+        assert_eq!(verdict.status, status, "{rule:?} : {}", verdict.actual);
+        assert!(
+            verdict.actual.contains(said),
+            "{rule:?} : « {said} » absent de « {} »",
+            verdict.actual
+        );
+        verdict
+    }
+
+    const LOT: &str = "L1";
+    /// The exported school, another of its collectivité, one of another.
+    const EXPORTED: &str = "0990001N";
+    const SAME: &str = "0990002P";
+    const OTHER: &str = "0990003R";
+    const COMMUNE: &str = "21990001";
+
+    fn sha256(bytes: &[u8]) -> String {
+        format!("{:x}", Sha256::digest(bytes))
+    }
+
+    fn person(
+        jointure: &str,
+        profile: &'static str,
+        name: (&str, &str),
+        classes: &[&str],
+        children: &[&str],
+    ) -> SeededPerson {
+        SeededPerson {
+            jointure: jointure.to_owned(),
+            profile,
+            first_name: name.0.to_owned(),
+            last_name: name.1.to_owned(),
+            classes: classes.iter().map(|c| (*c).to_owned()).collect(),
+            children: children.iter().map(|c| (*c).to_owned()).collect(),
+        }
+    }
+
+    /// A school with one class, a pupil (`J-<uai>`) and their parent
+    /// (`P-<uai>`), a message from the parent to the pupil with the
+    /// pupil's drawing attached.
+    fn seeded(role: Role, uai: &str) -> SeededSchool {
+        let pupil = format!("J-{uai}");
+        let parent = format!("P-{uai}");
+        let drawing = format!("dessin du {uai}");
+        SeededSchool {
+            role,
+            uai: uai.to_owned(),
+            name: format!("École {uai}"),
+            commune: COMMUNE.to_owned(),
+            classes: vec![("CM1".to_owned(), "CM1 A".to_owned())],
+            persons: vec![
+                person(&pupil, "eleve", ("Léa", uai), &["CM1"], &[]),
+                person(&parent, "parent", ("Camille", uai), &[], &[&pupil]),
+            ],
+            items: vec![Item::Message {
+                key: "m1".to_owned(),
+                author: parent,
+                recipients: vec![pupil.clone()],
+                subject: format!("Sortie {}", marker(LOT, uai, "m1")),
+                body: "Rendez-vous à 8 h".to_owned(),
+                date: "2026-09-01T08:00:00Z".to_owned(),
+                attachments: vec!["f1".to_owned()],
+            }],
+            files: vec![SeededFile {
+                key: "f1".to_owned(),
+                name: format!("dessin-{uai}.png"),
+                media_type: "image/png",
+                owner: pupil.clone(),
+                bytes: drawing.clone().into_bytes(),
+                sha256: sha256(drawing.as_bytes()),
+            }],
+            members: vec![pupil],
+        }
+    }
+
+    fn truth() -> GroundTruth {
+        GroundTruth {
+            lot: LOT.to_owned(),
+            schools: vec![
+                seeded(Role::Exported, EXPORTED),
+                seeded(Role::SameCommune, SAME),
+                seeded(Role::OtherCommune, OTHER),
+            ],
+        }
+    }
+
+    /// The records an exact export of `schools` holds, with ids of its own.
+    fn records_of(schools: &[&SeededSchool]) -> Records {
+        let mut records = Records::default();
+        for school in schools {
+            let uai = &school.uai;
+            let school_id = format!("e-{uai}");
+            let class_id = |code: &str| format!("c-{uai}-{code}");
+            let person_id = |jointure: &str| format!("p-{jointure}");
+            let file_id = |key: &str| format!("f-{uai}-{key}");
+            records.ecoles.push(SchoolRecord {
+                id: school_id.clone(),
+                uai: Some(uai.clone()),
+                nom: school.name.clone(),
+            });
+            for (code, label) in &school.classes {
+                records.classes.push(ClassRecord {
+                    id: class_id(code),
+                    ecole: school_id.clone(),
+                    code: code.clone(),
+                    libelle: label.clone(),
+                });
+            }
+            for p in &school.persons {
+                records.personnes.push(PersonRecord {
+                    id: person_id(&p.jointure),
+                    jointure: Some(p.jointure.clone()),
+                    profil: p.profile.to_owned(),
+                    nom: p.last_name.clone(),
+                    prenom: p.first_name.clone(),
+                    ecoles: vec![school_id.clone()],
+                    classes: p.classes.iter().map(|c| class_id(c)).collect(),
+                    enfants: p.children.iter().map(|c| person_id(c)).collect(),
+                });
+            }
+            for f in &school.files {
+                records.fichiers.push(FileRecord {
+                    id: file_id(&f.key),
+                    nom: f.name.clone(),
+                    media_type: f.media_type.to_owned(),
+                    sha256: f.sha256.clone(),
+                    octets: f.bytes.len() as u64,
+                    proprietaire: person_id(&f.owner),
+                    chemin: format!("fichiers/{}", f.name),
+                });
+            }
+            for item in &school.items {
+                if let Item::Message {
+                    key,
+                    author,
+                    recipients,
+                    subject,
+                    body,
+                    date,
+                    attachments,
+                } = item
+                {
+                    records.messages.push(MessageRecord {
+                        id: format!("m-{uai}-{key}"),
+                        auteur: person_id(author),
+                        destinataires: recipients.iter().map(|r| person_id(r)).collect(),
+                        objet: subject.clone(),
+                        corps: body.clone(),
+                        date: date.clone(),
+                        pieces_jointes: attachments.iter().map(|a| file_id(a)).collect(),
+                    });
+                }
+            }
+        }
+        records
+    }
+
+    /// An archive of `records` whose manifest announces `perimeter` and
+    /// lists each file with its true size and digest.
+    fn archive_of(records: Records, perimeter: (&str, &str)) -> Examined {
+        let digests: BTreeMap<String, Result<(String, u64), String>> = records
+            .fichiers
+            .iter()
+            .map(|f| (f.chemin.clone(), Ok((f.sha256.clone(), f.octets))))
+            .collect();
+        let manifest = Manifest {
+            format: FORMAT.to_owned(),
+            version: VERSION.to_owned(),
+            perimetre: Perimeter {
+                kind: perimeter.0.to_owned(),
+                id: perimeter.1.to_owned(),
+            },
+            genere: None,
+            fichiers: records
+                .fichiers
+                .iter()
+                .map(|f| ManifestEntry {
+                    chemin: f.chemin.clone(),
+                    octets: f.octets,
+                    sha256: f.sha256.clone(),
+                })
+                .collect(),
+        };
+        Examined {
+            size: 4096,
+            entries: digests
+                .keys()
+                .map(|name| (name.clone(), 1))
+                .chain([(MANIFEST.to_owned(), 1)])
+                .collect(),
+            digests,
+            manifest: Ok(manifest),
+            records,
+            record_problems: Vec::new(),
+        }
+    }
+
+    fn attempt(who: &str, what: &str, status: Result<u16, String>) -> Attempt {
+        Attempt {
+            who: who.to_owned(),
+            what: what.to_owned(),
+            status,
+        }
+    }
+
+    fn finished() -> chrono::DateTime<chrono::Utc> {
+        DateTime::parse_from_rfc3339("2026-09-01T10:00:00Z")
+            .expect("a date")
+            .with_timezone(&chrono::Utc)
+    }
+
+    fn job(perimeter: (&str, &str), archive: Examined) -> ExportJob {
+        ExportJob {
+            perimeter: (perimeter.0.to_owned(), perimeter.1.to_owned()),
+            started: attempt("responsable", "POST /api/exports", Ok(202)),
+            link: Some(reqwest::Url::parse("https://ent.test/exports/1.zip").expect("url")),
+            expire: Some("2026-09-01T10:10:00Z".to_owned()),
+            finished_at: Some(finished()),
+            archive: ArchiveRead::Read(Arc::new(archive)),
+            continuity: None,
+        }
+    }
+
+    fn working() -> Working {
+        Working {
+            read: Ok(200),
+            write: Ok(201),
+        }
+    }
+
+    /// An account page showing `shown`, as a login ends on it.
+    fn login_showing(shown: &str) -> LoginTrace {
+        let url = reqwest::Url::parse("https://ent.test/compte").expect("url");
+        let account = Page::served(
+            url,
+            200,
+            Some("text/html".to_owned()),
+            PageBody::Text(format!("<html><body><p>{shown}</p></body></html>").into()),
+        );
+        LoginTrace {
+            flow: Vec::new(),
+            landing: account.clone(),
+            account,
+            cookies: Vec::new(),
+            held: Vec::new(),
+            without_cookie: Vec::new(),
+            candidate_host: "ent.test".to_owned(),
+            idp_host: "idp.test".to_owned(),
+            idp_origin: "http://idp.test:8080".to_owned(),
+            secrets: Vec::new(),
+            replay: None,
+            visits: Vec::new(),
+            download: None,
+            logout: None,
+            idp: ScenarioLog::default(),
+        }
+    }
+
+    /// The exported school's parent, logged in, with an archive of their
+    /// own: their record, their child's, their message.
+    fn portability() -> Portability {
+        let truth = truth();
+        let school = &truth.schools[0];
+        let mut records = records_of(&[school]);
+        records.classes.clear();
+        records.personnes.iter_mut().for_each(|p| p.classes.clear());
+        let parent = format!("P-{EXPORTED}");
+        Portability {
+            who: "le parent".to_owned(),
+            jointure: parent.clone(),
+            person: Person {
+                name: format!("Camille {EXPORTED}"),
+                school: school.name.clone(),
+                children: Vec::new(),
+            },
+            login: Ok(login_showing(&format!("Bonjour Camille {EXPORTED}"))),
+            archive: ArchiveRead::Read(Arc::new(archive_of(records, ("utilisateur", &parent)))),
+            own: vec![("son message envoyé".to_owned(), marker(LOT, EXPORTED, "m1"))],
+            foreign: vec![(
+                "le message d'un autre parent".to_owned(),
+                marker(LOT, EXPORTED, "m2"),
+            )],
+            others: vec![("J-AUTRE".to_owned(), "Paul Autre".to_owned())],
+        }
+    }
+
+    /// Everything as it should be: each rule passes on it, and each
+    /// failing test breaks one part of it.
+    fn observation() -> ExportObservation {
+        let truth = truth();
+        let [exported, same, _] = [&truth.schools[0], &truth.schools[1], &truth.schools[2]];
+        let school = archive_of(records_of(&[exported]), ("ecole", EXPORTED));
+        let commune = archive_of(records_of(&[exported, same]), ("collectivite", COMMUNE));
+        let round_trip = Imported {
+            records: school.records.clone(),
+            left_out: Vec::new(),
+        };
+        let mut school = job(("ecole", EXPORTED), school);
+        school.continuity = Some(Continuity {
+            during: working(),
+            running: Ok(true),
+            after: working(),
+        });
+        ExportObservation {
+            truth: Arc::new(truth.clone()),
+            ttl: std::time::Duration::from_secs(900),
+            foreign_starts: vec![
+                attempt("anonyme", "POST /api/exports", Ok(401)),
+                attempt(
+                    "compte d'une autre collectivité",
+                    "POST /api/exports",
+                    Ok(403),
+                ),
+            ],
+            foreign_polls: vec![attempt(
+                "compte d'une autre collectivité",
+                "GET /api/exports/1",
+                Ok(404),
+            )],
+            school,
+            commune: job(("collectivite", COMMUNE), commune),
+            foreign_downloads: vec![attempt("anonyme", "GET /exports/1.zip", Ok(403))],
+            round_trip: Ok(Arc::new(Ok(round_trip))),
+            portability: Ok(portability()),
+            after_expiry: Some(Ok(attempt("responsable", "GET /exports/1.zip", Ok(410)))),
+            exchanges: Vec::new(),
+        }
+    }
+
+    /// `observed`'s school export replaced by `examined`.
+    fn school_archive(observed: &mut ExportObservation, examined: Examined) {
+        observed.school.archive = ArchiveRead::Read(Arc::new(examined));
+    }
+
+    #[test]
+    fn an_export_as_it_should_be_passes_every_rule() {
+        let observed = observation();
+        for (rule, said) in [
+            (ExportRule::Access, "anonyme : POST /api/exports → 401"),
+            (ExportRule::Archive, "export ecole 0990001N : 4096 octets"),
+            (
+                ExportRule::Manifest,
+                "export collectivite 21990001 : 3 fichiers",
+            ),
+            (
+                ExportRule::Identifiers,
+                "export ecole 0990001N : 2 fichiers",
+            ),
+            (ExportRule::Link, "anonyme : GET /exports/1.zip → 403"),
+            (
+                ExportRule::Complete,
+                "1 éléments, 2 personnes et 1 fichiers de l'école 0990001N",
+            ),
+            (
+                ExportRule::Scope,
+                "ses deux écoles, rien de l'école de l'autre collectivité",
+            ),
+            (
+                ExportRule::RoundTrip,
+                "enregistrements repris à l'identique",
+            ),
+            (
+                ExportRule::Continuity,
+                "lecture et écriture acceptées pendant l'export",
+            ),
+            (
+                ExportRule::Portability,
+                "archive de le parent : sa fiche et 1 contenus à lui",
+            ),
+        ] {
+            expect(rule, &observed, AssertionStatus::Passed, said);
+        }
+        assert_eq!(
+            ExportRule::ALL.len(),
+            10,
+            "a rule without a passing case here"
+        );
+    }
+
+    #[test]
+    fn access_fails_a_stranger_who_starts_or_follows_an_export_or_a_controller_refused() {
+        let mut observed = observation();
+        observed.foreign_starts[0].status = Ok(202);
+        expect(
+            ExportRule::Access,
+            &observed,
+            AssertionStatus::Failed,
+            "anonyme : POST /api/exports → 202 (export lancé)",
+        );
+        let mut observed = observation();
+        observed.foreign_polls[0].status = Ok(200);
+        expect(
+            ExportRule::Access,
+            &observed,
+            AssertionStatus::Failed,
+            "GET /api/exports/1 → 200 (suivi du travail d'un autre)",
+        );
+        let mut observed = observation();
+        observed.school.started.status = Ok(403);
+        observed.school.archive = ArchiveRead::Undelivered("export refusé".to_owned());
+        expect(
+            ExportRule::Access,
+            &observed,
+            AssertionStatus::Failed,
+            "responsable : POST /api/exports → 403 (export ecole 0990001N refusé au responsable)",
+        );
+    }
+
+    #[test]
+    fn access_is_error_without_a_stranger_tried_or_a_request_not_made() {
+        let mut observed = observation();
+        observed.foreign_starts.clear();
+        expect(
+            ExportRule::Access,
+            &observed,
+            AssertionStatus::Error,
+            "aucune tentative étrangère n'a été faite",
+        );
+        let mut observed = observation();
+        observed.foreign_starts[1].status = Err("connexion refusée".to_owned());
+        expect(
+            ExportRule::Access,
+            &observed,
+            AssertionStatus::Error,
+            "compte d'une autre collectivité : POST /api/exports → connexion refusée : connexion \
+             refusée",
+        );
+    }
+
+    #[test]
+    fn archive_fails_one_refused_undelivered_of_another_format_or_with_bad_records() {
+        let mut observed = observation();
+        observed.commune.archive = ArchiveRead::Refused("nom « ../x » hors du dossier".to_owned());
+        expect(
+            ExportRule::Archive,
+            &observed,
+            AssertionStatus::Failed,
+            "export collectivite 21990001 : archive refusée : nom « ../x » hors du dossier",
+        );
+        let mut observed = observation();
+        observed.commune.archive = ArchiveRead::Undelivered("travail en échec".to_owned());
+        expect(
+            ExportRule::Archive,
+            &observed,
+            AssertionStatus::Failed,
+            "export collectivite 21990001 non livré : travail en échec",
+        );
+        let mut observed = observation();
+        let mut examined = archive_of(records_of(&[&truth().schools[0]]), ("ecole", EXPORTED));
+        if let Ok(manifest) = &mut examined.manifest {
+            manifest.version = "2".to_owned();
+        }
+        examined
+            .record_problems
+            .push("donnees/messages.json, ligne 1 colonne 2 : champ « objet » absent".to_owned());
+        school_archive(&mut observed, examined);
+        let verdict = expect(
+            ExportRule::Archive,
+            &observed,
+            AssertionStatus::Failed,
+            "annonce le format « entconf-reversibilite » version « 2 »",
+        );
+        assert!(
+            verdict.actual.contains("champ « objet » absent"),
+            "{}",
+            verdict.actual
+        );
+    }
+
+    #[test]
+    fn archive_is_error_when_the_harness_could_not_get_it() {
+        let mut observed = observation();
+        observed.school.archive = ArchiveRead::Unavailable("disque plein".to_owned());
+        expect(
+            ExportRule::Archive,
+            &observed,
+            AssertionStatus::Error,
+            "export ecole 0990001N non obtenu : disque plein",
+        );
+    }
+
+    #[test]
+    fn manifest_fails_another_scope_or_a_file_listed_wrong() {
+        let mut observed = observation();
+        let examined = archive_of(records_of(&[&truth().schools[0]]), ("ecole", SAME));
+        school_archive(&mut observed, examined);
+        expect(
+            ExportRule::Manifest,
+            &observed,
+            AssertionStatus::Failed,
+            "export ecole 0990001N : manifest.json annonce le périmètre ecole 0990002P, l'export \
+             demandé est ecole 0990001N",
+        );
+        let mut observed = observation();
+        let mut examined = archive_of(records_of(&[&truth().schools[0]]), ("ecole", EXPORTED));
+        if let Ok(manifest) = &mut examined.manifest {
+            manifest.fichiers[0].sha256 = "00".repeat(32);
+        }
+        school_archive(&mut observed, examined);
+        expect(
+            ExportRule::Manifest,
+            &observed,
+            AssertionStatus::Failed,
+            "fichiers/dessin-0990001N.png : SHA-256",
+        );
+    }
+
+    #[test]
+    fn manifest_is_error_with_an_archive_unread_and_nothing_else_wrong() {
+        let mut observed = observation();
+        observed.commune.archive = ArchiveRead::Refused("archive tronquée".to_owned());
+        expect(
+            ExportRule::Manifest,
+            &observed,
+            AssertionStatus::Error,
+            "archive refusée, rien à examiner",
+        );
+    }
+
+    #[test]
+    fn identifiers_fails_a_school_without_uai_a_person_without_join_key_or_a_dangling_reference() {
+        let mut records = records_of(&[&truth().schools[0]]);
+        records.ecoles[0].uai = Some("99-001".to_owned());
+        records.personnes[0].jointure = None;
+        records.messages[0]
+            .destinataires
+            .push("p-personne".to_owned());
+        let mut observed = observation();
+        school_archive(&mut observed, archive_of(records, ("ecole", EXPORTED)));
+        let verdict = expect(
+            ExportRule::Identifiers,
+            &observed,
+            AssertionStatus::Failed,
+            "école e-0990001N : UAI « 99-001 » mal formé",
+        );
+        for said in [
+            "personne p-J-0990001N (Léa 0990001N) sans jointure AAF",
+            "message m-0990001N-m1 : destinataires « p-personne » ne renvoie à rien",
+        ] {
+            assert!(verdict.actual.contains(said), "{}", verdict.actual);
+        }
+        // The record names an entry the archive does not hold.
+        let mut examined = archive_of(records_of(&[&truth().schools[0]]), ("ecole", EXPORTED));
+        examined.records.fichiers[0].chemin = "fichiers/ailleurs.png".to_owned();
+        let mut observed = observation();
+        school_archive(&mut observed, examined);
+        expect(
+            ExportRule::Identifiers,
+            &observed,
+            AssertionStatus::Failed,
+            "fichier f-0990001N-f1 : chemin « fichiers/ailleurs.png » ne renvoie à rien",
+        );
+    }
+
+    #[test]
+    fn link_fails_a_clear_link_an_expiry_too_late_or_none_or_a_link_still_valid_after_it() {
+        let mut observed = observation();
+        observed.school.link =
+            Some(reqwest::Url::parse("http://ent.test/exports/1.zip").expect("url"));
+        expect(
+            ExportRule::Link,
+            &observed,
+            AssertionStatus::Failed,
+            "lien en clair (http)",
+        );
+        // The loopback is not a network: a plain link there is fine.
+        observed.school.link =
+            Some(reqwest::Url::parse("http://127.0.0.1:8443/exports/1.zip").expect("url"));
+        expect(
+            ExportRule::Link,
+            &observed,
+            AssertionStatus::Passed,
+            "anonyme : GET /exports/1.zip → 403",
+        );
+        let mut observed = observation();
+        // Fifteen minutes asked, and thirty seconds of slack: 10:15:30.
+        observed.school.expire = Some("2026-09-01T10:16:00Z".to_owned());
+        expect(
+            ExportRule::Link,
+            &observed,
+            AssertionStatus::Failed,
+            "le lien expire le 2026-09-01T10:16:00Z, au-delà de la validité demandée (900 s)",
+        );
+        observed.school.expire = None;
+        expect(
+            ExportRule::Link,
+            &observed,
+            AssertionStatus::Failed,
+            "aucune échéance (expire) annoncée pour le lien",
+        );
+        let mut observed = observation();
+        observed.after_expiry = Some(Ok(attempt("responsable", "GET /exports/1.zip", Ok(200))));
+        expect(
+            ExportRule::Link,
+            &observed,
+            AssertionStatus::Failed,
+            "responsable : GET /exports/1.zip → 200 (lien encore valide après son échéance)",
+        );
+        let mut observed = observation();
+        observed.foreign_downloads[0].status = Ok(200);
+        expect(
+            ExportRule::Link,
+            &observed,
+            AssertionStatus::Failed,
+            "anonyme : GET /exports/1.zip → 200 (archive servie)",
+        );
+    }
+
+    #[test]
+    fn link_is_error_without_a_link_or_without_trying_it_after_expiry() {
+        let mut observed = observation();
+        observed.school.link = None;
+        expect(
+            ExportRule::Link,
+            &observed,
+            AssertionStatus::Error,
+            "le travail d'export n'a pas donné de lien",
+        );
+        let mut observed = observation();
+        observed.after_expiry = None;
+        expect(
+            ExportRule::Link,
+            &observed,
+            AssertionStatus::Error,
+            "expiration non essayée",
+        );
+    }
+
+    #[test]
+    fn complete_fails_an_item_lost_a_relation_broken_or_a_file_changed() {
+        let truth = truth();
+        let mut records = records_of(&[&truth.schools[0]]);
+        records.messages.clear();
+        let mut observed = observation();
+        school_archive(&mut observed, archive_of(records, ("ecole", EXPORTED)));
+        expect(
+            ExportRule::Complete,
+            &observed,
+            AssertionStatus::Failed,
+            "message ⟦entconf L1 0990001N m1⟧ absent",
+        );
+        let mut records = records_of(&[&truth.schools[0]]);
+        records.messages[0].auteur = "p-J-0990001N".to_owned();
+        records.personnes[1].enfants.clear();
+        let mut observed = observation();
+        school_archive(&mut observed, archive_of(records, ("ecole", EXPORTED)));
+        let verdict = expect(
+            ExportRule::Complete,
+            &observed,
+            AssertionStatus::Failed,
+            "message ⟦entconf L1 0990001N m1⟧ : auteur attendu P-0990001N, trouvé J-0990001N",
+        );
+        assert!(
+            verdict
+                .actual
+                .contains("P-0990001N : l'enfant J-0990001N n'est plus relié"),
+            "{}",
+            verdict.actual
+        );
+        let mut examined = archive_of(records_of(&[&truth.schools[0]]), ("ecole", EXPORTED));
+        examined.digests.insert(
+            "fichiers/dessin-0990001N.png".to_owned(),
+            Ok(("ff".repeat(32), 3)),
+        );
+        let mut observed = observation();
+        school_archive(&mut observed, examined);
+        expect(
+            ExportRule::Complete,
+            &observed,
+            AssertionStatus::Failed,
+            "fichier dessin-0990001N.png : contenu différent de l'original",
+        );
+    }
+
+    #[test]
+    fn complete_is_error_without_an_archive_or_a_school_seeded() {
+        let mut observed = observation();
+        observed.school.archive = ArchiveRead::Undelivered("aucun lien".to_owned());
+        expect(
+            ExportRule::Complete,
+            &observed,
+            AssertionStatus::Error,
+            "aucune archive à examiner : aucun lien",
+        );
+        let mut observed = observation();
+        let mut truth = truth();
+        truth.schools.retain(|s| s.role != Role::Exported);
+        observed.truth = Arc::new(truth);
+        expect(
+            ExportRule::Complete,
+            &observed,
+            AssertionStatus::Error,
+            "aucune école amorcée",
+        );
+    }
+
+    #[test]
+    fn scope_fails_another_schools_data_a_school_missing_or_a_person_twice() {
+        let truth = truth();
+        let [exported, same, other] = [&truth.schools[0], &truth.schools[1], &truth.schools[2]];
+        let mut observed = observation();
+        school_archive(
+            &mut observed,
+            archive_of(records_of(&[exported, same]), ("ecole", EXPORTED)),
+        );
+        expect(
+            ExportRule::Scope,
+            &observed,
+            AssertionStatus::Failed,
+            "export de l'école : donnée de 0990002P (autre école de la collectivité) : ecoles : \
+             l'école 0990002P",
+        );
+        let mut observed = observation();
+        observed.commune.archive = ArchiveRead::Read(Arc::new(archive_of(
+            records_of(&[exported, other]),
+            ("collectivite", COMMUNE),
+        )));
+        let verdict = expect(
+            ExportRule::Scope,
+            &observed,
+            AssertionStatus::Failed,
+            "export de la collectivité : donnée de 0990003R (école d'une autre collectivité) : \
+             personnes : Léa 0990003R (jointure J-0990003R)",
+        );
+        assert!(
+            verdict
+                .actual
+                .contains("export de la collectivité : aucune donnée de l'école 0990002P"),
+            "{}",
+            verdict.actual
+        );
+        let mut records = records_of(&[exported]);
+        let twice = records.personnes[0].clone();
+        records.personnes.push(twice);
+        let mut observed = observation();
+        school_archive(&mut observed, archive_of(records, ("ecole", EXPORTED)));
+        expect(
+            ExportRule::Scope,
+            &observed,
+            AssertionStatus::Failed,
+            "export de l'école : Léa 0990001N (jointure J-0990001N) figure deux fois",
+        );
+    }
+
+    #[test]
+    fn scope_is_error_without_a_witness_school() {
+        let mut observed = observation();
+        let mut truth = truth();
+        truth.schools.retain(|s| s.role != Role::OtherCommune);
+        observed.truth = Arc::new(truth);
+        expect(
+            ExportRule::Scope,
+            &observed,
+            AssertionStatus::Error,
+            "cloisonnement non vérifiable",
+        );
+    }
+
+    #[test]
+    fn round_trip_fails_what_the_reader_lost_and_says_what_it_left_out() {
+        let mut observed = observation();
+        let mut records = records_of(&[&truth().schools[0]]);
+        records.messages.clear();
+        observed.round_trip = Ok(Arc::new(Ok(Imported {
+            records,
+            left_out: vec![LeftOut {
+                kind: Kind::Message,
+                record: "« m-0990001N-m1 »".to_owned(),
+                why: Why::NotRfc3339("date"),
+            }],
+        })));
+        let verdict = expect(
+            ExportRule::RoundTrip,
+            &observed,
+            AssertionStatus::Failed,
+            "le lecteur de référence a laissé de côté : 1 × message « date »",
+        );
+        assert!(
+            verdict
+                .actual
+                .contains("perdu : message « Sortie ⟦entconf L1 0990001N m1⟧ »"),
+            "{}",
+            verdict.actual
+        );
+    }
+
+    #[test]
+    fn round_trip_is_error_when_the_archive_could_not_be_read_again() {
+        let mut observed = observation();
+        observed.round_trip = Err("lecture interrompue".to_owned());
+        expect(
+            ExportRule::RoundTrip,
+            &observed,
+            AssertionStatus::Error,
+            "lecture interrompue",
+        );
+    }
+
+    #[test]
+    fn continuity_fails_a_service_that_stops_reading_or_writing() {
+        let mut observed = observation();
+        if let Some(used) = &mut observed.school.continuity {
+            used.during.write = Ok(503);
+            used.after.read = Ok(500);
+        }
+        let verdict = expect(
+            ExportRule::Continuity,
+            &observed,
+            AssertionStatus::Failed,
+            "pendant l'export : écriture refusée → statut 503",
+        );
+        assert!(
+            verdict
+                .actual
+                .contains("après l'export : page d'accueil → statut 500"),
+            "{}",
+            verdict.actual
+        );
+    }
+
+    #[test]
+    fn continuity_is_error_when_nothing_was_seen_during_the_export() {
+        let mut observed = observation();
+        if let Some(used) = &mut observed.school.continuity {
+            used.running = Ok(false);
+        }
+        expect(
+            ExportRule::Continuity,
+            &observed,
+            AssertionStatus::Error,
+            "le travail était déjà terminé après l'écriture",
+        );
+        let mut observed = observation();
+        observed.school.continuity = None;
+        expect(
+            ExportRule::Continuity,
+            &observed,
+            AssertionStatus::Error,
+            "l'export de l'école n'a pas été lancé",
+        );
+    }
+
+    #[test]
+    fn portability_fails_another_scope_someone_elses_data_or_ones_own_missing() {
+        let mut observed = observation();
+        if let Ok(own) = &mut observed.portability {
+            own.others.push((format!("J-{EXPORTED}"), "Léa".to_owned()));
+            own.foreign.push((
+                "le message du parent".to_owned(),
+                marker(LOT, EXPORTED, "m1"),
+            ));
+            own.own
+                .push(("son commentaire".to_owned(), marker(LOT, EXPORTED, "c9")));
+        }
+        let verdict = expect(
+            ExportRule::Portability,
+            &observed,
+            AssertionStatus::Failed,
+            "fiche de Léa (jointure J-0990001N) : une autre personne dans l'archive",
+        );
+        for said in [
+            "le message du parent : donnée d'autrui dans l'archive",
+            "son commentaire manque",
+        ] {
+            assert!(verdict.actual.contains(said), "{}", verdict.actual);
+        }
+        let mut observed = observation();
+        let records = records_of(&[&truth().schools[0]]);
+        if let Ok(own) = &mut observed.portability {
+            own.archive = ArchiveRead::Read(Arc::new(archive_of(records, ("ecole", EXPORTED))));
+        }
+        expect(
+            ExportRule::Portability,
+            &observed,
+            AssertionStatus::Failed,
+            "manifeste : périmètre « ecole 0990001N » au lieu de « utilisateur P-0990001N »",
+        );
+        let mut observed = observation();
+        if let Ok(own) = &mut observed.portability {
+            own.archive = ArchiveRead::Undelivered("statut 404".to_owned());
+        }
+        expect(
+            ExportRule::Portability,
+            &observed,
+            AssertionStatus::Failed,
+            "archive de le parent : statut 404",
+        );
+    }
+
+    #[test]
+    fn portability_fails_another_schools_data_in_ones_archive() {
+        let truth = truth();
+        let mut records = records_of(&[&truth.schools[0]]);
+        records
+            .messages
+            .extend(records_of(&[&truth.schools[2]]).messages);
+        let mut observed = observation();
+        if let Ok(own) = &mut observed.portability {
+            own.archive = ArchiveRead::Read(Arc::new(archive_of(
+                records,
+                ("utilisateur", &format!("P-{EXPORTED}")),
+            )));
+        }
+        expect(
+            ExportRule::Portability,
+            &observed,
+            AssertionStatus::Failed,
+            "autre école 0990003R : messages : « Sortie ⟦entconf L1 0990003R m1⟧ »",
+        );
+    }
+
+    #[test]
+    fn portability_is_error_when_the_person_could_not_log_in() {
+        let mut observed = observation();
+        if let Ok(own) = &mut observed.portability {
+            own.login = Ok(login_showing("Identifiez-vous"));
+        }
+        expect(
+            ExportRule::Portability,
+            &observed,
+            AssertionStatus::Error,
+            "la connexion de le parent n'ouvre pas son compte",
+        );
+        let mut observed = observation();
+        if let Ok(own) = &mut observed.portability {
+            own.login = Err("IdP injoignable".to_owned());
+        }
+        expect(
+            ExportRule::Portability,
+            &observed,
+            AssertionStatus::Error,
+            "connexion de le parent non jouée : IdP injoignable",
+        );
+        let mut observed = observation();
+        observed.portability = Err("aucun parent déclaré".to_owned());
+        expect(
+            ExportRule::Portability,
+            &observed,
+            AssertionStatus::Error,
+            "aucun parent déclaré",
         );
     }
 }
