@@ -1124,7 +1124,8 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::probe::{Page, PageBody};
+    use crate::idp::ScenarioLog;
+    use crate::probe::{LoginTrace, Page, PageBody};
     use crate::stats::{ActivityLog, Parsed};
     use crate::stats::{Period, Row, parse_csv};
     use crate::suite::{Measure, SmallCells};
@@ -1445,5 +1446,644 @@ mod tests {
             Some("l'école dédiée 0990003C n'est pas dans l'annuaire".into());
         let verdict = judge_statistics(StatsRule::GroundTruth, &spec(), &observed);
         assert_eq!(verdict.status, AssertionStatus::Error);
+    }
+
+    // ---- One observation every rule passes on, and one change per failure.
+
+    const SCHOOL_NAME: &str = "École Jean Jaurès";
+
+    /// An account page showing `shown`, as a login ends on it.
+    fn login_showing(shown: &str) -> LoginTrace {
+        let url = reqwest::Url::parse("https://ent.test/compte").expect("url");
+        let account = Page::served(
+            url,
+            200,
+            Some("text/html".to_owned()),
+            PageBody::Text(format!("<html><body><p>{shown}</p></body></html>").into()),
+        );
+        LoginTrace {
+            flow: Vec::new(),
+            landing: account.clone(),
+            account,
+            cookies: Vec::new(),
+            held: Vec::new(),
+            without_cookie: Vec::new(),
+            candidate_host: "ent.test".to_owned(),
+            idp_host: "idp.test".to_owned(),
+            idp_origin: "http://idp.test:8080".to_owned(),
+            secrets: Vec::new(),
+            replay: None,
+            visits: Vec::new(),
+            download: None,
+            logout: None,
+            idp: ScenarioLog::default(),
+        }
+    }
+
+    /// A visit of `person` in `school` as `profile`, landed on an account
+    /// page that shows the person in the school.
+    fn visit(school: &str, person: &str, profile: &str) -> ActivityVisit {
+        ActivityVisit {
+            school: school.to_owned(),
+            person: person.to_owned(),
+            name: "Léa Martin".to_owned(),
+            school_name: SCHOOL_NAME.to_owned(),
+            profile: profile.to_owned(),
+            services: vec!["messagerie".to_owned()],
+            device: "ordinateur".to_owned(),
+            seconds: 30.0,
+            trace: Ok(login_showing(&format!("Léa Martin — {SCHOOL_NAME}"))),
+        }
+    }
+
+    /// What school A counts in `everything_correct`: six visits, five of
+    /// them by pupils, five distinct people.
+    fn activity() -> ActivityLog {
+        let mut visits: Vec<ActivityVisit> = (1..=5)
+            .map(|n| visit("A", &format!("p{n}"), "eleve"))
+            .collect();
+        visits.push(visit("A", "p1", "enseignant"));
+        ActivityLog {
+            visits,
+            loaded: Vec::new(),
+            problem: None,
+        }
+    }
+
+    /// A 200 whose body is `text`, parsed as `;`-separated CSV.
+    fn csv_answer(text: &str) -> Answer {
+        Answer::Http {
+            page: Box::new(page(200, text)),
+            parsed: Some(parse_csv(text, ';').map(Parsed::Csv)),
+        }
+    }
+
+    /// `entity` asked for by `viewer` and refused with `status`.
+    fn refused(viewer: Option<Entity>, entity: Entity, status: u16) -> Asked {
+        Asked {
+            viewer,
+            entity,
+            answer: Answer::Http {
+                page: Box::new(page(status, "accès refusé")),
+                parsed: None,
+            },
+        }
+    }
+
+    /// The document an answer holds, to change it.
+    fn doc_mut(asked: &mut Asked) -> &mut StatsDocument {
+        match &mut asked.answer {
+            Answer::Http {
+                parsed: Some(Ok(Parsed::Json(doc))),
+                ..
+            } => doc,
+            other => panic!("not a document: {other:?}"),
+        }
+    }
+
+    /// Index of school B in the tree of `everything_correct`.
+    const B: usize = 4;
+
+    /// Every level served with its definitions, sums and unique users
+    /// consistent, school A counting exactly the activity, its CSV and the
+    /// DNMA export equal to the JSON, every unauthorised request refused.
+    /// The collectivité owns both schools beside the district.
+    fn everything_correct() -> StatsObservation {
+        let mut tree = tree(counts(6, 5, 5), counts(12, 10, 7));
+        tree.push(doc(
+            Level::Collectivite,
+            "COM",
+            &[(Level::Ecole, "A"), (Level::Ecole, "B")],
+            &counts(12, 10, 7),
+        ));
+        for asked in &mut tree {
+            doc_mut(asked).definitions.insert(
+                "visite".into(),
+                "une connexion suivie d'au moins une page".into(),
+            );
+        }
+        let mut observed = observed(tree);
+        observed.schools = vec!["A".into()];
+        observed.activity = activity();
+        let school_a = Entity::new(Level::Ecole, "A");
+        observed.reading.csv = vec![Asked {
+            viewer: None,
+            entity: school_a.clone(),
+            answer: csv_answer(
+                "debutsemaine;visites_globales;visites_eleve;utilisateurs_globales\n\
+                 2026-11-23;6;5;5\n",
+            ),
+        }];
+        observed.reading.anonymous = vec![
+            refused(None, Entity::new(Level::Academie, "99"), 401),
+            refused(None, school_a.clone(), 401),
+        ];
+        observed.reading.own = vec![Asked {
+            viewer: Some(school_a.clone()),
+            ..doc(Level::Ecole, "A", &[], &counts(6, 5, 5))
+        }];
+        observed.reading.foreign =
+            vec![refused(Some(school_a), Entity::new(Level::Ecole, "B"), 403)];
+        observed.reading.dnma = Some(csv_answer(
+            "uai;debutsemaine;visites_globales;visites_eleve;utilisateurs_globales\n\
+             A;2026-11-23;6;5;5\n\
+             B;2026-11-23;6;5;5\n",
+        ));
+        observed
+    }
+
+    fn judged(rule: StatsRule, observed: &StatsObservation) -> Verdict {
+        judge_statistics(rule, &spec(), observed)
+    }
+
+    /// Asserts `verdict` has `status` and says `fragment`.
+    #[track_caller]
+    fn says(verdict: &Verdict, status: AssertionStatus, fragment: &str) {
+        assert_eq!(verdict.status, status, "{}", verdict.actual);
+        assert!(
+            verdict.actual.contains(fragment),
+            "« {fragment} » not in « {} »",
+            verdict.actual
+        );
+    }
+
+    #[test]
+    fn every_rule_passes_on_a_correct_reading() {
+        let observed = everything_correct();
+        let expected = [
+            (
+                StatsRule::Levels,
+                "1 académie, 1 département, 1 collectivité, 1 circonscription, 2 école",
+            ),
+            (
+                StatsRule::Indicators,
+                "3 colonnes présentes et valides dans 6 ligne(s)",
+            ),
+            (
+                StatsRule::Definitions,
+                "visite = « une connexion suivie d'au moins une page »",
+            ),
+            (
+                StatsRule::GroundTruth,
+                "6 visites jouées dans 1 école(s) ; 3 compteurs conformes",
+            ),
+            (StatsRule::Additive, "8 sommes vérifiées"),
+            (
+                StatsRule::UniqueUsers,
+                "4 comptes de personnes vérifiés, dont 0 avec des personnes actives dans \
+                 plusieurs entités",
+            ),
+            (StatsRule::Csv, "1 CSV identique(s) au JSON"),
+            (
+                StatsRule::SmallCells,
+                "0 cellule(s) masquée(s), aucune petite valeur visible",
+            ),
+            (
+                StatsRule::Weeks,
+                "toutes les lignes commencent un lundi de la période",
+            ),
+            (StatsRule::Anonymous, "académie 99 → 401, école A → 401"),
+            (
+                StatsRule::Scoped,
+                "1 compte(s) : périmètre propre servi, 1 demande(s) hors périmètre refusée(s)",
+            ),
+            (
+                StatsRule::NoIdentifiers,
+                "9 document(s) lus, aucun identifiant de personne",
+            ),
+            (
+                StatsRule::Dnma,
+                "2 ligne(s), clés présentes, écoles dédiées identiques à l'API",
+            ),
+        ];
+        // Every rule of the suite is in the table: a new rule gets a case.
+        assert_eq!(expected.len(), StatsRule::ALL.len());
+        for (rule, fragment) in expected {
+            let verdict = judged(rule, &observed);
+            assert_eq!(
+                verdict.status,
+                AssertionStatus::Passed,
+                "{rule:?}: {}",
+                verdict.actual
+            );
+            assert_eq!(verdict.actual, fragment, "{rule:?}");
+        }
+    }
+
+    #[test]
+    fn levels_fail_on_an_empty_document_a_refusal_or_a_cut_walk() {
+        let mut observed = everything_correct();
+        doc_mut(&mut observed.reading.tree[B]).rows.clear();
+        says(
+            &judged(StatsRule::Levels, &observed),
+            AssertionStatus::Failed,
+            "école B : aucune ligne pour la période 2026-11-23 – 2026-11-29",
+        );
+
+        let mut observed = everything_correct();
+        observed.reading.tree[B] = refused(None, Entity::new(Level::Ecole, "B"), 403);
+        says(
+            &judged(StatsRule::Levels, &observed),
+            AssertionStatus::Failed,
+            "école B annoncé mais non servi au compte académie",
+        );
+
+        let mut observed = everything_correct();
+        observed.reading.truncated = true;
+        let verdict = judged(StatsRule::Levels, &observed);
+        says(&verdict, AssertionStatus::Failed, "parcours arrêté");
+        assert!(verdict.actual.starts_with("arborescence de plus de"));
+    }
+
+    #[test]
+    fn levels_are_an_error_when_nothing_was_read() {
+        let mut observed = everything_correct();
+        observed.reading.tree = vec![refused(None, Entity::new(Level::Academie, "99"), 500)];
+        says(
+            &judged(StatsRule::Levels, &observed),
+            AssertionStatus::Error,
+            "aucune statistique lue — académie 99 : http://ent.test/api/stats → statut 500",
+        );
+    }
+
+    #[test]
+    fn indicators_fail_on_a_missing_column() {
+        let mut observed = everything_correct();
+        let b = doc_mut(&mut observed.reading.tree[B]);
+        b.columns.pop();
+        b.rows[0].values.pop();
+        says(
+            &judged(StatsRule::Indicators, &observed),
+            AssertionStatus::Failed,
+            "colonne utilisateurs_globales absente (1 document(s), ex. école B)",
+        );
+    }
+
+    #[test]
+    fn indicators_weeks_and_small_cells_are_errors_without_rows() {
+        let mut observed = everything_correct();
+        for asked in &mut observed.reading.tree {
+            doc_mut(asked).rows.clear();
+        }
+        let cases = [
+            (
+                StatsRule::Indicators,
+                "aucune ligne lue dans les documents servis",
+            ),
+            (
+                StatsRule::Weeks,
+                "aucune ligne lue : aucune semaine à vérifier",
+            ),
+            (
+                StatsRule::SmallCells,
+                "aucune ligne lue aux niveaux où la règle s'applique",
+            ),
+        ];
+        for (rule, fragment) in cases {
+            says(&judged(rule, &observed), AssertionStatus::Error, fragment);
+        }
+    }
+
+    #[test]
+    fn definitions_fail_when_one_document_lacks_one() {
+        let mut observed = everything_correct();
+        // Blank text is no definition.
+        doc_mut(&mut observed.reading.tree[B])
+            .definitions
+            .insert("visite".into(), "  ".into());
+        let verdict = judged(StatsRule::Definitions, &observed);
+        assert_eq!(verdict.status, AssertionStatus::Failed);
+        assert_eq!(verdict.actual, "définitions absentes — école B : visite");
+    }
+
+    #[test]
+    fn definitions_are_an_error_when_nothing_was_read() {
+        let mut observed = everything_correct();
+        observed.reading.tree.clear();
+        says(
+            &judged(StatsRule::Definitions, &observed),
+            AssertionStatus::Error,
+            "aucune statistique lue",
+        );
+    }
+
+    #[test]
+    fn ground_truth_fails_on_a_count_off_by_one() {
+        let mut observed = everything_correct();
+        // School A (index 3) counts one visit the activity never made.
+        let a = doc_mut(&mut observed.reading.tree[3]);
+        a.rows[0].values[0] = Some(Cell::Count(7));
+        says(
+            &judged(StatsRule::GroundTruth, &observed),
+            AssertionStatus::Failed,
+            "école A : visites_globales attendu 6, constaté 7",
+        );
+    }
+
+    #[test]
+    fn ground_truth_fails_when_a_dedicated_school_is_not_served() {
+        let mut observed = everything_correct();
+        observed.schools.push("C".into());
+        says(
+            &judged(StatsRule::GroundTruth, &observed),
+            AssertionStatus::Failed,
+            "école C : statistiques non servies",
+        );
+    }
+
+    #[test]
+    fn ground_truth_is_an_error_when_a_visit_did_not_land() {
+        let mut observed = everything_correct();
+        observed.activity.visits[2].trace = Err("mot de passe refusé".into());
+        says(
+            &judged(StatsRule::GroundTruth, &observed),
+            AssertionStatus::Error,
+            "Léa Martin (A) : mot de passe refusé",
+        );
+
+        // Logged in, but the account page shows another school.
+        let mut observed = everything_correct();
+        observed.activity.visits[2].trace = Ok(login_showing("Léa Martin — École Victor Hugo"));
+        says(
+            &judged(StatsRule::GroundTruth, &observed),
+            AssertionStatus::Error,
+            "Léa Martin n'a pas atteint son compte dans l'école A",
+        );
+    }
+
+    #[test]
+    fn additive_and_unique_users_are_errors_without_a_family() {
+        // Only the schools were read: no parent whose children are all read.
+        let mut observed = everything_correct();
+        observed
+            .reading
+            .tree
+            .retain(|asked| asked.entity.level == Level::Ecole);
+        says(
+            &judged(StatsRule::Additive, &observed),
+            AssertionStatus::Error,
+            "aucune somme vérifiable",
+        );
+        says(
+            &judged(StatsRule::UniqueUsers, &observed),
+            AssertionStatus::Error,
+            "aucun compte de personnes vérifiable",
+        );
+    }
+
+    #[test]
+    fn unique_users_above_the_sum_of_the_children_fail() {
+        let mut observed = everything_correct();
+        // The district (index 2) counts 11 users over two schools of 5.
+        doc_mut(&mut observed.reading.tree[2]).rows[0].values[2] = Some(Cell::Count(11));
+        says(
+            &judged(StatsRule::UniqueUsers, &observed),
+            AssertionStatus::Failed,
+            "circonscription C1 : utilisateurs_globales = 11 ; somme des enfants 10, dont 0",
+        );
+    }
+
+    #[test]
+    fn unique_users_count_a_person_of_two_schools_once() {
+        let mut observed = everything_correct();
+        // p1 is active in B too: above A and B, 10 users is one too many.
+        observed.activity.visits.push(visit("B", "p1", "eleve"));
+        for at in [2, 5] {
+            doc_mut(&mut observed.reading.tree[at]).rows[0].values[2] = Some(Cell::Count(10));
+        }
+        says(
+            &judged(StatsRule::UniqueUsers, &observed),
+            AssertionStatus::Failed,
+            "circonscription C1 : utilisateurs_globales = 10 ; somme des enfants 10, dont 1 \
+             personne(s) active(s) dans plusieurs d'entre eux qui ne comptent qu'une fois : au \
+             plus 9",
+        );
+        // Nine is right, and the overlap is counted.
+        for at in [2, 5] {
+            doc_mut(&mut observed.reading.tree[at]).rows[0].values[2] = Some(Cell::Count(9));
+        }
+        // The académie and département above count 9 as well.
+        for at in [0, 1] {
+            doc_mut(&mut observed.reading.tree[at]).rows[0].values[2] = Some(Cell::Count(9));
+        }
+        says(
+            &judged(StatsRule::UniqueUsers, &observed),
+            AssertionStatus::Passed,
+            "4 comptes de personnes vérifiés, dont 2 avec",
+        );
+    }
+
+    #[test]
+    fn csv_fails_on_a_refusal_and_a_missing_week() {
+        let mut observed = everything_correct();
+        observed.reading.csv[0].answer = Answer::Http {
+            page: Box::new(page(404, "introuvable")),
+            parsed: None,
+        };
+        says(
+            &judged(StatsRule::Csv, &observed),
+            AssertionStatus::Failed,
+            "école A : http://ent.test/api/stats → statut 404",
+        );
+
+        let mut observed = everything_correct();
+        observed.reading.csv[0].answer = csv_answer(
+            "debutsemaine;visites_globales;visites_eleve;utilisateurs_globales\n\
+             2026-11-16;6;5;5\n",
+        );
+        says(
+            &judged(StatsRule::Csv, &observed),
+            AssertionStatus::Failed,
+            "école A : semaine 2026-11-23 absente du CSV",
+        );
+    }
+
+    #[test]
+    fn csv_is_an_error_without_an_answer() {
+        let mut observed = everything_correct();
+        observed.reading.csv[0].answer = Answer::Transport("connexion refusée".into());
+        says(
+            &judged(StatsRule::Csv, &observed),
+            AssertionStatus::Error,
+            "école A : connexion refusée",
+        );
+    }
+
+    #[test]
+    fn weeks_fail_off_monday_or_outside_the_period() {
+        let mut observed = everything_correct();
+        doc_mut(&mut observed.reading.tree[B]).rows[0].week = "2026-11-24".into();
+        doc_mut(&mut observed.reading.tree[3]).rows[0].week = "2026-11-30".into();
+        let verdict = judged(StatsRule::Weeks, &observed);
+        says(
+            &verdict,
+            AssertionStatus::Failed,
+            "école B : debutsemaine = « 2026-11-24 »",
+        );
+        assert!(
+            verdict
+                .actual
+                .contains("école A : debutsemaine = « 2026-11-30 »"),
+            "{}",
+            verdict.actual
+        );
+    }
+
+    #[test]
+    fn small_cells_leave_other_levels_alone_and_count_hidden_cells() {
+        let mut observed = everything_correct();
+        // 3 at the district: the rule covers schools only.
+        doc_mut(&mut observed.reading.tree[2]).rows[0].values[1] = Some(Cell::Count(3));
+        doc_mut(&mut observed.reading.tree[B]).rows[0].values[1] = Some(Cell::Suppressed);
+        says(
+            &judged(StatsRule::SmallCells, &observed),
+            AssertionStatus::Passed,
+            "1 cellule(s) masquée(s)",
+        );
+    }
+
+    #[test]
+    fn anonymous_is_an_error_when_nothing_was_asked_or_answered() {
+        let mut observed = everything_correct();
+        observed.reading.anonymous.clear();
+        says(
+            &judged(StatsRule::Anonymous, &observed),
+            AssertionStatus::Error,
+            "aucune entité lue : rien à demander sans authentification",
+        );
+        let mut observed = everything_correct();
+        observed.reading.anonymous[1].answer = Answer::Transport("délai dépassé".into());
+        says(
+            &judged(StatsRule::Anonymous, &observed),
+            AssertionStatus::Error,
+            "école A : délai dépassé",
+        );
+    }
+
+    #[test]
+    fn scoped_fails_when_a_viewer_cannot_read_their_own_scope() {
+        let mut observed = everything_correct();
+        observed.reading.own[0].answer = Answer::Http {
+            page: Box::new(page(403, "interdit")),
+            parsed: None,
+        };
+        says(
+            &judged(StatsRule::Scoped, &observed),
+            AssertionStatus::Failed,
+            "le compte école A ne lit pas son propre périmètre (http://ent.test/api/stats → \
+             statut 403)",
+        );
+    }
+
+    #[test]
+    fn scoped_is_an_error_without_viewers() {
+        let mut observed = everything_correct();
+        observed.reading.own.clear();
+        says(
+            &judged(StatsRule::Scoped, &observed),
+            AssertionStatus::Error,
+            "aucun compte de lecture déclaré",
+        );
+    }
+
+    #[test]
+    fn an_email_in_a_csv_field_or_a_compound_key_is_found() {
+        let mut observed = everything_correct();
+        observed.reading.dnma = Some(csv_answer(
+            "uai;debutsemaine;email_parent\nA;2026-11-23;Lea.Martin@parents.test\n",
+        ));
+        let verdict = judged(StatsRule::NoIdentifiers, &observed);
+        says(
+            &verdict,
+            AssertionStatus::Failed,
+            "export DNMA : clé « email_parent »",
+        );
+        assert!(
+            verdict
+                .actual
+                .contains("export DNMA : un courriel de l'annuaire"),
+            "{}",
+            verdict.actual
+        );
+        assert!(
+            !verdict.actual.contains("parents.test"),
+            "no address repeated"
+        );
+    }
+
+    #[test]
+    fn no_identifiers_is_an_error_when_nothing_was_read() {
+        let mut observed = observed(Vec::new());
+        observed.reading.anonymous = vec![refused(None, Entity::new(Level::Ecole, "A"), 401)];
+        says(
+            &judged(StatsRule::NoIdentifiers, &observed),
+            AssertionStatus::Error,
+            "aucune statistique lue, rien ne prouve l'absence de données personnelles",
+        );
+    }
+
+    #[test]
+    fn dnma_fails_on_duplicates_empty_keys_and_other_values() {
+        let mut observed = everything_correct();
+        observed.reading.dnma = Some(csv_answer(
+            "uai;debutsemaine;visites_globales;visites_eleve;utilisateurs_globales\n\
+             A;2026-11-23;6;4;5\n\
+             A;2026-11-23;6;5;5\n\
+             ;2026-11-23;6;5;5\n",
+        ));
+        let verdict = judged(StatsRule::Dnma, &observed);
+        says(
+            &verdict,
+            AssertionStatus::Failed,
+            "ligne 3 : A semaine 2026-11-23 en double",
+        );
+        for fragment in [
+            "ligne 4 : uai vide",
+            "A semaine 2026-11-23 : visites_eleve vaut 4 dans l'export et 5 dans l'API",
+        ] {
+            assert!(verdict.actual.contains(fragment), "{}", verdict.actual);
+        }
+    }
+
+    #[test]
+    fn dnma_fails_without_keys_or_a_school_week() {
+        let mut observed = everything_correct();
+        observed.reading.dnma = Some(csv_answer("debutsemaine;visites_globales\n2026-11-23;6\n"));
+        let verdict = judged(StatsRule::Dnma, &observed);
+        says(&verdict, AssertionStatus::Failed, "clés absentes : uai");
+        assert!(
+            verdict
+                .actual
+                .contains("colonnes uai et debutsemaine requises"),
+            "{}",
+            verdict.actual
+        );
+
+        let mut observed = everything_correct();
+        observed.reading.dnma = Some(csv_answer(
+            "uai;debutsemaine;visites_globales\nB;2026-11-23;6\n",
+        ));
+        says(
+            &judged(StatsRule::Dnma, &observed),
+            AssertionStatus::Failed,
+            "A semaine 2026-11-23 absente de l'export",
+        );
+    }
+
+    #[test]
+    fn dnma_is_an_error_when_not_read() {
+        let mut observed = everything_correct();
+        observed.reading.dnma = None;
+        says(
+            &judged(StatsRule::Dnma, &observed),
+            AssertionStatus::Error,
+            "export DNMA non lu (capacité non déclarée)",
+        );
+        observed.reading.dnma = Some(Answer::Transport("connexion interrompue".into()));
+        says(
+            &judged(StatsRule::Dnma, &observed),
+            AssertionStatus::Error,
+            "connexion interrompue",
+        );
     }
 }
