@@ -484,4 +484,223 @@ mod tests {
         assert!(found[0].contains("« u-2 »"), "{found:?}");
         assert!(differences(&wanted, &wanted).is_empty());
     }
+
+    // ---- One médiacentre both rules pass on, and one change per failure.
+
+    /// The pupil logged in, one call for them with the declared
+    /// certificate, and a page listing every resource served with its link.
+    fn everything_correct() -> GarMediacentreObservation {
+        let good = call(Some(wanted()), Presented::Declared);
+        let shown = listing(&good.served, true);
+        observed(vec![good], &[], &shown)
+    }
+
+    /// Asserts `verdict` has `status` and says `fragment`.
+    #[track_caller]
+    fn says(verdict: &Verdict, status: AssertionStatus, fragment: &str) {
+        assert_eq!(verdict.status, status, "{}", verdict.actual);
+        assert!(
+            verdict.actual.contains(fragment),
+            "« {fragment} » not in « {} »",
+            verdict.actual
+        );
+    }
+
+    #[test]
+    fn both_rules_pass_on_a_correct_mediacentre() {
+        let observed = everything_correct();
+        let verdict = judge_mediacentre(GarRule::MediacentreCall, &observed);
+        assert_eq!(
+            verdict.status,
+            AssertionStatus::Passed,
+            "{}",
+            verdict.actual
+        );
+        assert_eq!(
+            verdict.actual,
+            "1 appel(s) /ressources/BEL/0990001A/u-1, avec le certificat déclaré"
+        );
+        let served = observed.received.calls[0].served.len();
+        assert!(served > 0, "the service serves a list to compare with");
+        let verdict = judge_mediacentre(GarRule::MediacentreShown, &observed);
+        assert_eq!(
+            verdict.status,
+            AssertionStatus::Passed,
+            "{}",
+            verdict.actual
+        );
+        assert_eq!(
+            verdict.actual,
+            format!(
+                "{served} ressource(s) affichée(s) avec leur lien sur \
+                 http://ent.test/mediacentre"
+            )
+        );
+    }
+
+    #[test]
+    fn a_call_without_a_client_certificate_fails() {
+        let mut observed = everything_correct();
+        observed.received.calls[0].certificate = Presented::Nothing;
+        says(
+            &judge_mediacentre(GarRule::MediacentreCall, &observed),
+            AssertionStatus::Failed,
+            "GET /ressources/BEL/0990001A/u-1 → 200 : sans certificat client",
+        );
+    }
+
+    #[test]
+    fn calls_only_for_another_school_fail_twice() {
+        let elsewhere = Asked {
+            uai: "0990002B".to_owned(),
+            ..wanted()
+        };
+        let observed = observed(vec![call(Some(elsewhere), Presented::Declared)], &[], "");
+        let verdict = judge_mediacentre(GarRule::MediacentreCall, &observed);
+        says(
+            &verdict,
+            AssertionStatus::Failed,
+            "UAI « 0990002B » au lieu de « 0990001A »",
+        );
+        assert!(
+            verdict
+                .actual
+                .contains("aucun appel pour l'élève connecté (/ressources/BEL/0990001A/u-1)"),
+            "{}",
+            verdict.actual
+        );
+    }
+
+    #[test]
+    fn no_call_at_all_fails_naming_the_service() {
+        let observed = observed(Vec::new(), &[], "");
+        says(
+            &judge_mediacentre(GarRule::MediacentreCall, &observed),
+            AssertionStatus::Failed,
+            "aucun appel reçu par le service ressources du GAR (https://127.0.0.1:9443/)",
+        );
+        let refused = observed_with_reset();
+        says(
+            &judge_mediacentre(GarRule::MediacentreCall, &refused),
+            AssertionStatus::Failed,
+            "aucun appel n'a abouti : connexion TLS interrompue : connection reset",
+        );
+    }
+
+    fn observed_with_reset() -> GarMediacentreObservation {
+        observed(Vec::new(), &[("connection reset", false)], "")
+    }
+
+    #[test]
+    fn an_untrusted_harness_certificate_says_what_to_do() {
+        let observed = observed(Vec::new(), &[("UnknownCA", true)], "");
+        says(
+            &judge_mediacentre(GarRule::MediacentreCall, &observed),
+            AssertionStatus::Error,
+            "le candidat refuse le certificat du service ressources d'entconf \
+             (connexion TLS interrompue : UnknownCA)",
+        );
+    }
+
+    #[test]
+    fn both_rules_are_errors_when_the_pupil_is_not_logged_in() {
+        let mut failed = everything_correct();
+        failed.login = Err("IdP injoignable".to_owned());
+        let mut elsewhere = everything_correct();
+        elsewhere.login = Ok(page("text/html", "<p>Connexion</p>"));
+        for rule in [GarRule::MediacentreCall, GarRule::MediacentreShown] {
+            says(
+                &judge_mediacentre(rule, &failed),
+                AssertionStatus::Error,
+                "la connexion de l'élève n'a pas pu être jouée : IdP injoignable",
+            );
+            says(
+                &judge_mediacentre(rule, &elsewhere),
+                AssertionStatus::Error,
+                "Lucas Roux n'a pas atteint son compte",
+            );
+        }
+    }
+
+    #[test]
+    fn both_rules_are_errors_without_the_pupils_gar_identifier() {
+        let mut observed = everything_correct();
+        observed.expected = Err("export non lu".to_owned());
+        says(
+            &judge_mediacentre(GarRule::MediacentreCall, &observed),
+            AssertionStatus::Error,
+            "identifiant GAR de l'élève inconnu : export non lu",
+        );
+        says(
+            &judge_mediacentre(GarRule::MediacentreShown, &observed),
+            AssertionStatus::Error,
+            "identifiant GAR de l'élève inconnu : voir GAR-08",
+        );
+    }
+
+    #[test]
+    fn a_resource_missing_from_the_page_fails_by_name() {
+        let mut observed = everything_correct();
+        let served = observed.received.calls[0].served.clone();
+        let (missing, rest) = served.split_first().expect("a served list");
+        observed.page = Ok(page("text/html", &listing(rest, true)));
+        says(
+            &judge_mediacentre(GarRule::MediacentreShown, &observed),
+            AssertionStatus::Failed,
+            &format!("« {} » absente", missing.name),
+        );
+    }
+
+    #[test]
+    fn a_page_that_is_not_served_or_not_readable_fails() {
+        let mut observed = everything_correct();
+        let mut broken = page("text/html", "<p>erreur</p>");
+        broken.status = 500;
+        observed.page = Ok(broken);
+        says(
+            &judge_mediacentre(GarRule::MediacentreShown, &observed),
+            AssertionStatus::Failed,
+            "http://ent.test/mediacentre → statut 500",
+        );
+
+        let mut observed = everything_correct();
+        observed.page = Ok(page("text/plain", "des ressources, sans doute"));
+        says(
+            &judge_mediacentre(GarRule::MediacentreShown, &observed),
+            AssertionStatus::Failed,
+            "http://ent.test/mediacentre : ni HTML ni JSON",
+        );
+    }
+
+    #[test]
+    fn shown_is_an_error_without_a_page_or_a_served_list() {
+        let mut unopened = everything_correct();
+        unopened.page = Err("délai dépassé".to_owned());
+        says(
+            &judge_mediacentre(GarRule::MediacentreShown, &unopened),
+            AssertionStatus::Error,
+            "médiacentre non ouvert : délai dépassé",
+        );
+
+        // The only call was for someone else: nothing was served to the pupil.
+        let other = Asked {
+            person: "u-2".to_owned(),
+            ..wanted()
+        };
+        let observed = observed(vec![call(Some(other), Presented::Declared)], &[], "");
+        says(
+            &judge_mediacentre(GarRule::MediacentreShown, &observed),
+            AssertionStatus::Error,
+            "le GAR n'a servi aucune liste à l'élève (/ressources/BEL/0990001A/u-1) : voir GAR-08",
+        );
+    }
+
+    #[test]
+    fn another_gar_rule_is_an_error() {
+        says(
+            &judge_mediacentre(GarRule::Schema, &everything_correct()),
+            AssertionStatus::Error,
+            "règle lue sur une étape gar_mediacentre",
+        );
+    }
 }
