@@ -20,7 +20,7 @@ use crate::check::login::shows_at_school;
 use crate::check::observation::Person;
 #[cfg(test)]
 use crate::check::outcome::AssertionStatus;
-use crate::check::outcome::{Verdict, listed, verdict};
+use crate::check::outcome::{Verdict, listed, verdict, with_note};
 
 /// Evaluates one rule.
 pub fn judge_statistics(rule: StatsRule, spec: &StatsSpec, observed: &StatsObservation) -> Verdict {
@@ -803,6 +803,9 @@ fn csv(spec: &StatsSpec, observed: &StatsObservation) -> Verdict {
         return verdict;
     }
     let mut problems = Vec::new();
+    // CSVs whose school's JSON was not read: compared with nothing, they
+    // prove nothing, and must not pass as identical to it.
+    let mut unread = Vec::new();
     for asked in &reading.csv {
         let Some(table) = asked.answer.table() else {
             problems.push(format!(
@@ -813,6 +816,10 @@ fn csv(spec: &StatsSpec, observed: &StatsObservation) -> Verdict {
             continue;
         };
         let Some(doc) = reading.document(&asked.entity) else {
+            unread.push(format!(
+                "{} : JSON non lu, rien à comparer au CSV",
+                asked.entity
+            ));
             continue;
         };
         let missing: Vec<&str> = std::iter::once(WEEK_COLUMN)
@@ -852,9 +859,10 @@ fn csv(spec: &StatsSpec, observed: &StatsObservation) -> Verdict {
             }
         }
     }
-    verdict(
+    with_note(
         &expected,
-        &problems,
+        problems,
+        &unread,
         format!("{} CSV identique(s) au JSON", reading.csv.len()),
     )
 }
@@ -2067,6 +2075,19 @@ mod tests {
             &judged(StatsRule::Dnma, &observed),
             AssertionStatus::Failed,
             "A semaine 2026-11-23 absente de l'export",
+        );
+    }
+
+    #[test]
+    fn csv_is_an_error_when_the_schools_json_was_not_read() {
+        let mut observed = everything_correct();
+        // School A's JSON answered 500: its CSV, fine as it is, has nothing
+        // to be compared with, and must not pass as "identical to the JSON".
+        observed.reading.tree[3] = refused(None, Entity::new(Level::Ecole, "A"), 500);
+        says(
+            &judged(StatsRule::Csv, &observed),
+            AssertionStatus::Error,
+            "école A : JSON non lu, rien à comparer au CSV",
         );
     }
 
