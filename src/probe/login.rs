@@ -106,6 +106,38 @@ pub struct LoginTrace {
     pub idp: ScenarioLog,
 }
 
+#[cfg(test)]
+impl LoginTrace {
+    /// For judges' tests: a login that landed on an account page showing
+    /// `shown` (HTML text), with nothing else played.
+    pub(crate) fn showing(shown: &str) -> Self {
+        let url = Url::parse("https://ent.test/compte").expect("test URL");
+        let account = Page::served(
+            url,
+            200,
+            Some("text/html".to_owned()),
+            super::page::PageBody::Text(format!("<html><body><p>{shown}</p></body></html>").into()),
+        );
+        Self {
+            flow: Vec::new(),
+            landing: account.clone(),
+            account,
+            cookies: Vec::new(),
+            held: Vec::new(),
+            without_cookie: Vec::new(),
+            candidate_host: "ent.test".to_owned(),
+            idp_host: "idp.test".to_owned(),
+            idp_origin: "http://idp.test:8080".to_owned(),
+            secrets: Vec::new(),
+            replay: None,
+            visits: Vec::new(),
+            download: None,
+            logout: None,
+            idp: ScenarioLog::default(),
+        }
+    }
+}
+
 /// A file downloaded in the logged-in session.
 #[derive(Clone, Debug)]
 pub struct Downloaded {

@@ -107,6 +107,28 @@ fn certificates<'a>(
     Ok(got)
 }
 
+/// What the candidate served, or the verdict when it did not: `fail`
+/// (`missing`, and why) when the candidate did not serve it, `error` when
+/// the harness could not ask or the operator's token was refused.
+fn served_or<'a, T>(
+    fetched: &'a Fetched<T>,
+    expected: &str,
+    missing: &str,
+) -> Result<&'a T, Verdict> {
+    match fetched {
+        Fetched::Got(value) => Ok(value),
+        Fetched::Undelivered(why) => Err(Verdict::fail(expected, format!("{missing} : {why}"))),
+        Fetched::Unavailable(why) => Err(Verdict::error(expected, why.clone())),
+        Fetched::Declined(declined) if declined.on_the_setup() => {
+            Err(Verdict::error(expected, declined.why()))
+        }
+        Fetched::Declined(declined) => Err(Verdict::fail(
+            expected,
+            format!("{missing} : {}", declined.why()),
+        )),
+    }
+}
+
 fn signed(observed: &DeletionObservation) -> Verdict {
     let expected = "chaque certificat est un JWS compact signé en EdDSA par une clé du jeu publié \
                     (certificate_keys), vérifiable hors ligne, identique à chaque téléchargement";
@@ -114,21 +136,9 @@ fn signed(observed: &DeletionObservation) -> Verdict {
         Ok(served) => served,
         Err(verdict) => return verdict,
     };
-    let keys = match &observed.keys {
-        Fetched::Got(keys) => keys,
-        Fetched::Undelivered(why) => {
-            return Verdict::fail(expected, format!("clés de signature non publiées : {why}"));
-        }
-        Fetched::Unavailable(why) => return Verdict::error(expected, why.clone()),
-        Fetched::Declined(declined) if declined.on_the_setup() => {
-            return Verdict::error(expected, declined.why());
-        }
-        Fetched::Declined(declined) => {
-            return Verdict::fail(
-                expected,
-                format!("clés de signature non publiées : {}", declined.why()),
-            );
-        }
+    let keys = match served_or(&observed.keys, expected, "clés de signature non publiées") {
+        Ok(keys) => keys,
+        Err(verdict) => return verdict,
     };
     let mut problems = Vec::new();
     let mut kids = Vec::new();
@@ -536,18 +546,9 @@ fn journal(observed: &DeletionObservation) -> Verdict {
     let expected = "le journal des suppressions (deletion_log), lu par le responsable, a une entrée \
                     par demande — référence, date, demandeur, exécutant, périmètre, conservation \
                     d'au plus un an — et ne recopie rien de ce qui a été supprimé (noms, contenus)";
-    let text = match &observed.journal {
-        Fetched::Got(text) => text,
-        Fetched::Undelivered(why) => {
-            return Verdict::fail(expected, format!("journal non fourni : {why}"));
-        }
-        Fetched::Unavailable(why) => return Verdict::error(expected, why.clone()),
-        Fetched::Declined(declined) if declined.on_the_setup() => {
-            return Verdict::error(expected, declined.why());
-        }
-        Fetched::Declined(declined) => {
-            return Verdict::fail(expected, format!("journal non fourni : {}", declined.why()));
-        }
+    let text = match served_or(&observed.journal, expected, "journal non fourni") {
+        Ok(text) => text,
+        Err(verdict) => return verdict,
     };
     let value: Value = match serde_json::from_str(text) {
         Ok(value) => value,
@@ -935,8 +936,7 @@ mod tests {
     use super::*;
     use crate::check::observation::Person;
     use crate::check::outcome::AssertionStatus;
-    use crate::idp::ScenarioLog;
-    use crate::probe::{LoginTrace, Page, PageBody};
+    use crate::probe::LoginTrace;
     use crate::reversibility::format::{PersonRecord, Records};
     use crate::reversibility::{ArchiveRead, Examined, SchoolCount, WitnessLogin};
 
@@ -1708,34 +1708,6 @@ mod tests {
         );
     }
 
-    /// An account page showing `shown`, as a login ends on it.
-    fn login_showing(shown: &str) -> LoginTrace {
-        let url = reqwest::Url::parse("https://ent.test/compte").expect("url");
-        let account = Page::served(
-            url,
-            200,
-            Some("text/html".to_owned()),
-            PageBody::Text(format!("<html><body><p>{shown}</p></body></html>").into()),
-        );
-        LoginTrace {
-            flow: Vec::new(),
-            landing: account.clone(),
-            account,
-            cookies: Vec::new(),
-            held: Vec::new(),
-            without_cookie: Vec::new(),
-            candidate_host: "ent.test".to_owned(),
-            idp_host: "idp.test".to_owned(),
-            idp_origin: "http://idp.test:8080".to_owned(),
-            secrets: Vec::new(),
-            replay: None,
-            visits: Vec::new(),
-            download: None,
-            logout: None,
-            idp: ScenarioLog::default(),
-        }
-    }
-
     /// Camille Martin logging in before and after the deletions, on pages
     /// showing `before` and `after`; `kept`: her account is not targeted.
     fn witness(kept: bool, before: &str, after: &str) -> WitnessLogin {
@@ -1747,8 +1719,8 @@ mod tests {
                 children: Vec::new(),
             },
             kept,
-            before: Ok(login_showing(before)),
-            after: Ok(login_showing(after)),
+            before: Ok(LoginTrace::showing(before)),
+            after: Ok(LoginTrace::showing(after)),
         }
     }
 

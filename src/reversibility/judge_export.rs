@@ -1306,8 +1306,7 @@ mod tests {
     use super::*;
     use crate::check::observation::Person;
     use crate::check::outcome::AssertionStatus;
-    use crate::idp::ScenarioLog;
-    use crate::probe::{LoginTrace, Page, PageBody};
+    use crate::probe::LoginTrace;
     use crate::reversibility::format::{
         ClassRecord, Manifest, ManifestEntry, MessageRecord, Perimeter, PersonRecord, SchoolRecord,
     };
@@ -1581,34 +1580,6 @@ mod tests {
         }
     }
 
-    /// An account page showing `shown`, as a login ends on it.
-    fn login_showing(shown: &str) -> LoginTrace {
-        let url = reqwest::Url::parse("https://ent.test/compte").expect("url");
-        let account = Page::served(
-            url,
-            200,
-            Some("text/html".to_owned()),
-            PageBody::Text(format!("<html><body><p>{shown}</p></body></html>").into()),
-        );
-        LoginTrace {
-            flow: Vec::new(),
-            landing: account.clone(),
-            account,
-            cookies: Vec::new(),
-            held: Vec::new(),
-            without_cookie: Vec::new(),
-            candidate_host: "ent.test".to_owned(),
-            idp_host: "idp.test".to_owned(),
-            idp_origin: "http://idp.test:8080".to_owned(),
-            secrets: Vec::new(),
-            replay: None,
-            visits: Vec::new(),
-            download: None,
-            logout: None,
-            idp: ScenarioLog::default(),
-        }
-    }
-
     /// The exported school's parent, logged in, with an archive of their
     /// own: their record, their child's, their message.
     fn portability() -> Portability {
@@ -1626,7 +1597,7 @@ mod tests {
                 school: school.name.clone(),
                 children: Vec::new(),
             },
-            login: Ok(login_showing(&format!("Bonjour Camille {EXPORTED}"))),
+            login: Ok(LoginTrace::showing(&format!("Bonjour Camille {EXPORTED}"))),
             archive: ArchiveRead::Read(Arc::new(archive_of(records, ("utilisateur", &parent)))),
             own: vec![("son message envoyé".to_owned(), marker(LOT, EXPORTED, "m1"))],
             foreign: vec![(
@@ -2266,7 +2237,7 @@ mod tests {
     fn portability_is_error_when_the_person_could_not_log_in() {
         let mut observed = observation();
         if let Ok(own) = &mut observed.portability {
-            own.login = Ok(login_showing("Identifiez-vous"));
+            own.login = Ok(LoginTrace::showing("Identifiez-vous"));
         }
         expect(
             ExportRule::Portability,

@@ -1132,7 +1132,6 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::idp::ScenarioLog;
     use crate::probe::{LoginTrace, Page, PageBody};
     use crate::stats::{ActivityLog, Parsed};
     use crate::stats::{Period, Row, parse_csv};
@@ -1460,34 +1459,6 @@ mod tests {
 
     const SCHOOL_NAME: &str = "École Jean Jaurès";
 
-    /// An account page showing `shown`, as a login ends on it.
-    fn login_showing(shown: &str) -> LoginTrace {
-        let url = reqwest::Url::parse("https://ent.test/compte").expect("url");
-        let account = Page::served(
-            url,
-            200,
-            Some("text/html".to_owned()),
-            PageBody::Text(format!("<html><body><p>{shown}</p></body></html>").into()),
-        );
-        LoginTrace {
-            flow: Vec::new(),
-            landing: account.clone(),
-            account,
-            cookies: Vec::new(),
-            held: Vec::new(),
-            without_cookie: Vec::new(),
-            candidate_host: "ent.test".to_owned(),
-            idp_host: "idp.test".to_owned(),
-            idp_origin: "http://idp.test:8080".to_owned(),
-            secrets: Vec::new(),
-            replay: None,
-            visits: Vec::new(),
-            download: None,
-            logout: None,
-            idp: ScenarioLog::default(),
-        }
-    }
-
     /// A visit of `person` in `school` as `profile`, landed on an account
     /// page that shows the person in the school.
     fn visit(school: &str, person: &str, profile: &str) -> ActivityVisit {
@@ -1500,7 +1471,7 @@ mod tests {
             services: vec!["messagerie".to_owned()],
             device: "ordinateur".to_owned(),
             seconds: 30.0,
-            trace: Ok(login_showing(&format!("Léa Martin — {SCHOOL_NAME}"))),
+            trace: Ok(LoginTrace::showing(&format!("Léa Martin — {SCHOOL_NAME}"))),
         }
     }
 
@@ -1811,7 +1782,8 @@ mod tests {
 
         // Logged in, but the account page shows another school.
         let mut observed = everything_correct();
-        observed.activity.visits[2].trace = Ok(login_showing("Léa Martin — École Victor Hugo"));
+        observed.activity.visits[2].trace =
+            Ok(LoginTrace::showing("Léa Martin — École Victor Hugo"));
         says(
             &judged(StatsRule::GroundTruth, &observed),
             AssertionStatus::Error,
