@@ -282,6 +282,19 @@ pub fn failure_outcome(severity: Severity) -> Outcome {
     }
 }
 
+/// For judges' tests: asserts `verdict` has `status` and its finding says
+/// `fragment`.
+#[cfg(test)]
+#[track_caller]
+pub(crate) fn assert_says(verdict: &Verdict, status: AssertionStatus, fragment: &str) {
+    assert_eq!(verdict.status, status, "{}", verdict.actual);
+    assert!(
+        verdict.actual.contains(fragment),
+        "« {fragment} » not in « {} »",
+        verdict.actual
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -910,12 +910,7 @@ mod tests {
     /// reason does not pass.
     #[track_caller]
     fn expect(verdict: Verdict, status: AssertionStatus, said: &str) -> Verdict {
-        assert_eq!(verdict.status, status, "{}", verdict.actual);
-        assert!(
-            verdict.actual.contains(said),
-            "« {said} » absent de « {} »",
-            verdict.actual
-        );
+        crate::check::outcome::assert_says(&verdict, status, said);
         verdict
     }
 

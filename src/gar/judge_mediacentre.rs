@@ -495,16 +495,7 @@ mod tests {
         observed(vec![good], &[], &shown)
     }
 
-    /// Asserts `verdict` has `status` and says `fragment`.
-    #[track_caller]
-    fn says(verdict: &Verdict, status: AssertionStatus, fragment: &str) {
-        assert_eq!(verdict.status, status, "{}", verdict.actual);
-        assert!(
-            verdict.actual.contains(fragment),
-            "« {fragment} » not in « {} »",
-            verdict.actual
-        );
-    }
+    use crate::check::outcome::assert_says as says;
 
     #[test]
     fn both_rules_pass_on_a_correct_mediacentre() {

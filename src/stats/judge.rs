@@ -1575,16 +1575,7 @@ mod tests {
         judge_statistics(rule, &spec(), observed)
     }
 
-    /// Asserts `verdict` has `status` and says `fragment`.
-    #[track_caller]
-    fn says(verdict: &Verdict, status: AssertionStatus, fragment: &str) {
-        assert_eq!(verdict.status, status, "{}", verdict.actual);
-        assert!(
-            verdict.actual.contains(fragment),
-            "« {fragment} » not in « {} »",
-            verdict.actual
-        );
-    }
+    use crate::check::outcome::assert_says as says;
 
     #[test]
     fn every_rule_passes_on_a_correct_reading() {
