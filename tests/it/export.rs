@@ -28,11 +28,15 @@ async fn candidate(archive: Arc<Vec<u8>>) -> SocketAddr {
     let app = Router::new()
         .route(
             "/api/conformance/amorcage",
-            post(|| async { (axum::http::StatusCode::CREATED, Json(json!({}))) }),
+            // The body is read before answering: a server that answers early and
+            // closes would race the harness still writing it (EPIPE).
+            post(|_seed: axum::body::Bytes| async {
+                (axum::http::StatusCode::CREATED, Json(json!({})))
+            }),
         )
         .route(
             "/api/conformance/exports",
-            post(|| async {
+            post(|_request: axum::body::Bytes| async {
                 (
                     axum::http::StatusCode::ACCEPTED,
                     Json(json!({ "travail": "t", "suivi": "/api/conformance/exports/t" })),
