@@ -217,7 +217,7 @@ fn validate_dir(dir: &Path) -> Result<(), String> {
         directory: None,
         exchanges: Vec::new(),
     };
-    let integrity = entconf::gar::judge_gar(entconf::suite::GarRule::Integrity, &observed);
+    let integrity = entconf::gar::judge_gar(entconf::gar::GarRule::Integrity, &observed);
     let export = &observed.export;
     let elapsed = start.elapsed().as_secs_f64();
     println!("intégrité : {:?} — {}", integrity.status, integrity.actual);

@@ -15,11 +15,12 @@
 use std::time::Instant;
 
 use entconf::probe::{Page, PageBody};
+use entconf::stats::StatsRule;
 use entconf::stats::{
     ActivityLog, Answer, Asked, Parsed, StatsObservation, StatsReading, judge_statistics,
 };
 use entconf::stats::{Cell, Entity, Level, Period, Row, StatsDocument};
-use entconf::suite::{StatsRule, embedded_sources, load};
+use entconf::suite::{embedded_sources, load};
 
 const DEPARTEMENTS: usize = 5;
 const CIRCONSCRIPTIONS_PER_DEPARTEMENT: usize = 30;

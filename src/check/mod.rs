@@ -23,10 +23,11 @@ pub use outcome::{AssertionResult, AssertionStatus, Outcome, Verdict, failure_ou
 pub use page::{NotPublic, PUBLIC_EXPECTED, public_problem};
 
 use crate::footer::{accessibility, mention, privacy};
+use crate::gar::GarStep;
 use crate::gar::{judge_gar, judge_gar_sso, judge_mediacentre};
 use crate::reversibility::{judge_delcert, judge_export};
 use crate::stats::judge_statistics;
-use crate::suite::{Assertion, AssertionKind, GarStep, Severity};
+use crate::suite::{Assertion, AssertionKind, Severity};
 
 /// Evaluates one assertion of a check whose severity is `check_severity`.
 pub fn evaluate(

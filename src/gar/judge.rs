@@ -7,8 +7,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::gar::GarRule;
 use crate::gar::{GarExport, GarPerson, Kind, parse_archive_name};
-use crate::suite::GarRule;
 use crate::text::fold;
 
 use super::observation::{ForeignOutcome, GarObservation, GarSsoObservation};

@@ -6,9 +6,9 @@
 //! path names, so a médiacentre that shows someone else's list, or calls
 //! for everyone of the school, is told apart from one that does its job.
 
+use crate::gar::GarRule;
 use crate::gar::{Asked, Presented, Resource, RessourcesCall};
 use crate::probe::Page;
-use crate::suite::GarRule;
 use crate::text::fold;
 
 use super::observation::GarMediacentreObservation;

@@ -21,6 +21,7 @@ mod judge_mediacentre;
 mod mediacentre;
 mod observation;
 mod ressources;
+mod rules;
 mod scenario;
 mod schema;
 mod service;
@@ -31,6 +32,7 @@ pub(crate) use mediacentre::observe as observe_mediacentre;
 pub use observation::{
     ForeignAnswer, ForeignOutcome, GarMediacentreObservation, GarObservation, GarSsoObservation,
 };
+pub use rules::{GarRule, GarStep};
 pub(crate) use scenario::{observe, observe_sso};
 pub use service::{GarSetup, start_ressources};
 

@@ -12,8 +12,8 @@ use base64::Engine as _;
 use chrono::{DateTime, Months, Utc};
 use serde_json::Value;
 
+use crate::reversibility::DelcertRule;
 use crate::reversibility::jws;
-use crate::suite::DelcertRule;
 use crate::text::fold;
 
 use super::observation::{

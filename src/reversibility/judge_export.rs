@@ -11,10 +11,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::DateTime;
 
+use crate::reversibility::ExportRule;
 use crate::reversibility::format::{FORMAT, FileRecord, MANIFEST, Records, VERSION};
 use crate::reversibility::import::{Kind, LeftOut};
 use crate::reversibility::{Examined, Item, Role, SeededSchool, marker};
-use crate::suite::ExportRule;
 
 use super::observation::{ArchiveRead, Attempt, ExportJob, ExportObservation};
 use crate::check::outcome::{Verdict, verdict};

@@ -22,6 +22,7 @@ mod judge_delcert;
 mod judge_export;
 pub mod jws;
 mod observation;
+mod rules;
 mod scenario;
 mod seed;
 
@@ -32,6 +33,7 @@ pub use observation::{
     ExportJob, ExportObservation, Fetched, ObjectProbe, Portability, RoundTrip, SchoolCount,
     ServedCertificate, WitnessLogin, Working,
 };
+pub use rules::{DelcertRule, ExportRule};
 pub(crate) use scenario::{observe, observe_deletion, observe_expiry};
 
 pub use examine::{Examined, examine, manifest_problems};

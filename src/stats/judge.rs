@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::reading::{ActivityVisit, Answer, Asked, StatsReading, subtree};
 use crate::stats::{Cell, Entity, Level, StatsDocument, Total, WEEK_COLUMN};
-use crate::suite::{Column, Counted, Dimension, StatsRule, StatsSpec};
+use crate::stats::{Column, Counted, Dimension, StatsRule, StatsSpec};
 use crate::text::{contains_phrase, fold};
 
 use super::observation::StatsObservation;
@@ -1134,8 +1134,8 @@ mod tests {
     use super::*;
     use crate::probe::{LoginTrace, Page, PageBody};
     use crate::stats::{ActivityLog, Parsed};
+    use crate::stats::{Measure, SmallCells};
     use crate::stats::{Period, Row, parse_csv};
-    use crate::suite::{Measure, SmallCells};
 
     fn spec() -> StatsSpec {
         StatsSpec {

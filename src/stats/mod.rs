@@ -19,6 +19,7 @@ mod judge;
 mod observation;
 mod reading;
 mod scenario;
+mod spec;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -32,6 +33,11 @@ pub use reading::{
     StatsReading, parent_of, read_entity, read_statistics, subtree,
 };
 pub(crate) use scenario::observe;
+pub(crate) use spec::validate as validate_spec;
+pub use spec::{
+    ActivityEntry, ActivityLine, Column, Counted, Deployment, DeploymentEntry, Dimension, Measure,
+    MeasureEntry, SmallCells, SmallCellsEntry, StatisticsEntry, StatsRule, StatsSpec, Who,
+};
 
 /// The column holding the first day of the week a row counts (DNMA name).
 pub const WEEK_COLUMN: &str = "debutsemaine";

@@ -19,7 +19,8 @@ use crate::runner::context::Context;
 use crate::runner::once::Shared;
 use crate::sso::world::{Persona, SsoWorld, login_plan, pupil_persona, teacher_persona};
 use crate::stats::{Entity, Period, paris_date};
-use crate::suite::{Capability, SecretSlot, SsoService, StatsSpec, Who};
+use crate::stats::{StatsSpec, Who};
+use crate::suite::{Capability, SecretSlot, SsoService};
 
 /// The statistics of the run, gathered on first call.
 pub(crate) async fn observe(
@@ -152,7 +153,7 @@ async fn visit(
     context: &Context,
     world: &SsoWorld,
     spec: &StatsSpec,
-    line: &crate::suite::ActivityLine,
+    line: &crate::stats::ActivityLine,
     someone: &Someone,
     services: &[reqwest::Url],
     uai: &str,

@@ -18,6 +18,7 @@ use serde::Deserialize;
 
 use super::located::Located;
 use super::model::Severity;
+use crate::stats::StatisticsEntry;
 
 /// One suite file: a domain of requirements (FOOTER, SSO, GAR, …).
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -42,99 +43,6 @@ pub struct SuiteFile {
     pub statistics: Option<Located<StatisticsEntry>>,
     /// The checks of the suite, in report order.
     pub checks: Vec<Located<CheckEntry>>,
-}
-
-/// The `statistics:` block of a suite.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct StatisticsEntry {
-    /// Profile column suffixes (DNMA: `eleve`, `parent`, `enseignant`, `admin_vie_scol_tech`).
-    pub profiles: Vec<String>,
-    /// Service column suffixes (DNMA service taxonomy), each a page the target maps in `[stats.services]`.
-    pub services: Vec<String>,
-    /// Device column suffixes (`ordinateur`, `smartphone`, `tablette`, `autresappareil`).
-    pub devices: Vec<String>,
-    /// Measures (`visites`, `utilisateurs`, `duree`), whether they add up across levels, and their breakdowns.
-    pub measures: Vec<MeasureEntry>,
-    /// Deployment indicators given per profile (`comptes_charges`, `comptes_actives`); additive.
-    #[serde(default)]
-    pub deployment: Vec<DeploymentEntry>,
-    /// Suffix of the all-profiles column (DNMA: `globales`).
-    pub total_suffix: String,
-    /// Definitions the candidate must publish under `definitions`.
-    #[serde(default)]
-    pub definitions: Vec<String>,
-    /// Statistical confidentiality rule.
-    pub small_cells: SmallCellsEntry,
-    /// Keys that would name a person (`nom`, `email`, …): forbidden in every document.
-    #[serde(default)]
-    pub forbidden_keys: Vec<String>,
-    /// CSV separator (one ASCII character other than `"`; DNMA uses `;`).
-    pub csv_separator: Located<String>,
-    /// Context columns of the DNMA-shaped export.
-    #[serde(default)]
-    pub dnma_keys: Vec<String>,
-    /// User-Agent header sent for each device of the activity.
-    pub user_agents: BTreeMap<String, String>,
-    /// Allowance on each visit's measured duration, e.g. `2s`.
-    pub duration_tolerance: Located<String>,
-    /// The activity played in every dedicated school before reading.
-    pub activity: Vec<Located<ActivityEntry>>,
-}
-
-/// A measure of the `statistics:` block.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct MeasureEntry {
-    /// Column prefix, e.g. `visites`.
-    pub name: String,
-    /// An upper level must be the sum of its children (false for unique users).
-    pub additive: bool,
-    /// What it counts: `visits`, `people` or `seconds`.
-    pub counts: Located<String>,
-    /// Breakdowns: `total`, `profile`, `service`, `device`.
-    pub by: Vec<Located<String>>,
-}
-
-/// A deployment indicator of the `statistics:` block.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct DeploymentEntry {
-    /// Column prefix, e.g. `comptes_charges`.
-    pub name: String,
-    /// What it counts: `loaded` (accounts from the directory) or `activated` (used at least once).
-    pub counts: Located<String>,
-}
-
-/// The confidentiality rule.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SmallCellsEntry {
-    /// Counts from 1 to `below - 1` must be left empty.
-    pub below: u64,
-    /// Levels where the rule applies (`ecole`, `circonscription`, …).
-    pub levels: Vec<Located<String>>,
-    /// Measures it applies to.
-    pub measures: Vec<Located<String>>,
-}
-
-/// One line of the scripted activity.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ActivityEntry {
-    /// `pupils`, `parents`, `teachers` or `director` of the dedicated school.
-    pub who: Located<String>,
-    /// Profile column they must be counted in.
-    pub profile: Located<String>,
-    /// Distinct people.
-    pub people: usize,
-    /// Visits (login … logout) of each.
-    pub visits_each: usize,
-    /// Services opened in each visit.
-    #[serde(default)]
-    pub services: Vec<Located<String>>,
-    /// Device of the visits (a key of `user_agents`).
-    pub device: Located<String>,
 }
 
 /// A cited source: regulation, decree, guideline, specification.
@@ -214,22 +122,22 @@ pub struct StepEntry {
     pub login: Option<LoginEntry>,
     /// Downloads the GAR-ENT export the target declares (`gar_export`), unpacks it within bounds, validates it against GAR-ENT-1D.xsd and reads it (once per run).
     #[serde(default)]
-    pub gar_export: Option<StatisticsStepEntry>,
+    pub gar_export: Option<NoParametersEntry>,
     /// As the GAR service provider, sends an AuthnRequest to the candidate's IdP (`gar_sso`) for a pupil logged in through EduConnect, and reads the metadata (`gar_idp_metadata`) and the answer; in the same session, requests of an unknown SP and of a foreign return address (once per run).
     #[serde(default)]
-    pub gar_sso: Option<StatisticsStepEntry>,
+    pub gar_sso: Option<NoParametersEntry>,
     /// A pupil logged in through EduConnect opens the médiacentre (`gar_mediacentre`) while the harness serves the GAR's "ressources" web service (target section `[gar]`), which records the calls (once per run).
     #[serde(default)]
-    pub gar_mediacentre: Option<StatisticsStepEntry>,
+    pub gar_mediacentre: Option<NoParametersEntry>,
     /// After the `export_job` scenario: asks for the deletion of a user, a class and a school (`deletion_api`), fetches each certificate and the published keys (`certificate_keys`), then probes what was deleted (`objects_api`, a new export) (once per run).
     #[serde(default)]
-    pub deletion: Option<StatisticsStepEntry>,
+    pub deletion: Option<NoParametersEntry>,
     /// Seeds content through the conformance API (`seed_api`), asks for the export of the school and of the collectivité (`export_api`, target section `[reversibility]`), follows the jobs, downloads and reads the archives without extracting them, and tries the job and the link as someone else and after expiry (once per run).
     #[serde(default)]
     pub export_job: Option<ExportStepEntry>,
     /// Plays the suite's activity in the dedicated schools, then reads the statistics API at every level, as every declared viewer and anonymously (once per run).
     #[serde(default)]
-    pub statistics: Option<StatisticsStepEntry>,
+    pub statistics: Option<NoParametersEntry>,
     /// Values extracted from this step's page, usable later as `${capture.<name>}`.
     #[serde(default)]
     pub capture: BTreeMap<String, Located<CaptureEntry>>,
@@ -264,11 +172,12 @@ pub struct LoginEntry {
     pub logout: bool,
 }
 
-/// A probe without parameters (`statistics`: the suite's `statistics:`
-/// block holds them; `gar_export`: the target's `gar_export` capability).
+/// A probe without parameters: `statistics` (the suite's `statistics:`
+/// block holds them), `gar_export`, `gar_sso`, `gar_mediacentre` and
+/// `deletion` (the target describes what they reach).
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct StatisticsStepEntry {}
+pub struct NoParametersEntry {}
 
 /// Parameters of an `export_job` step.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -394,7 +303,7 @@ pub struct AssertionEntry {
 pub struct DelcertRuleEntry {
     /// `deletion` step examined.
     pub step: Located<String>,
-    /// `channel`, `signed`, `content`, `effective`, `backups` or `counts`.
+    /// `channel`, `signed`, `content`, `effective`, `backups`, `counts`, `logins`, `statistics`, `timeliness`, `processors`, `notifications`, `exceptions` or `journal`.
     pub rule: Located<String>,
 }
 
@@ -404,7 +313,7 @@ pub struct DelcertRuleEntry {
 pub struct ExportRuleEntry {
     /// `export_job` step examined.
     pub step: Located<String>,
-    /// `access`, `complete`, `archive`, `manifest`, `identifiers`, `link`, `scope` or `round_trip`.
+    /// `access`, `complete`, `archive`, `manifest`, `identifiers`, `link`, `scope`, `round_trip`, `continuity` or `portability`.
     pub rule: Located<String>,
 }
 

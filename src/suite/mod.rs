@@ -8,6 +8,7 @@ mod diagnostic;
 mod file;
 mod located;
 mod model;
+mod problems;
 mod quantity;
 mod read;
 mod reference;
@@ -24,12 +25,11 @@ pub use diagnostic::{
 pub use file::SuiteFile;
 pub use located::Located;
 pub use model::{
-    AccessibilityState, Action, ActivityLine, Assertion, AssertionKind, Capture, CaptureKind,
-    Catalog, Check, Column, CookieAttribute, Counted, Css, DelcertRule, Deployment, Dimension,
-    ExportRule, GarRule, GarStep, LoginStep, Measure, Pattern, PhraseList, Reference, Severity,
-    SmallCells, SsoService, StatsRule, StatsSpec, Step, Suite, TargetSection, VirtualUser, Who,
-    Zone,
+    AccessibilityState, Action, Assertion, AssertionKind, Capture, CaptureKind, Catalog, Check,
+    CookieAttribute, Css, LoginStep, Pattern, PhraseList, Reference, Severity, SsoService, Step,
+    Suite, TargetSection, VirtualUser, Zone,
 };
+pub(crate) use problems::Problems;
 pub use quantity::{
     DURATION_PATTERN, SIZE_PATTERN, display_duration, parse_duration, parse_size, parse_wait,
 };
@@ -45,4 +45,5 @@ pub use target::{
     ReversibilityTarget, Secret, SecretSlot, SsoTarget, StatsTarget, StatsViewer, Target, hex,
     hex_sha256, load_target, parse_target,
 };
+pub(crate) use template::is_identifier;
 pub use template::{Segment, Template, TemplateError};

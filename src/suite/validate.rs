@@ -17,50 +17,18 @@ use super::file::{
 };
 use super::located::Located;
 use super::model::{
-    AccessibilityState, Action, ActivityLine, Assertion, AssertionKind, Capture, CaptureKind,
-    Check, CookieAttribute, Counted, Css, DelcertRule, Deployment, Dimension, ExportRule, GarRule,
-    GarStep, LoginStep, Measure, Pattern, PhraseList, Reference, SmallCells, SsoService, StatsRule,
-    StatsSpec, Step, Suite, VirtualUser, Who, Zone,
+    AccessibilityState, Action, Assertion, AssertionKind, Capture, CaptureKind, Check,
+    CookieAttribute, Css, LoginStep, Pattern, PhraseList, Reference, SsoService, Step, Suite,
+    VirtualUser, Zone,
 };
+use super::problems::Problems;
 use super::quantity::parse_duration;
 use super::target::Capability;
 use super::template::{Template, is_identifier};
+use crate::gar::{GarRule, GarStep};
 use crate::idp::Attack;
-
-/// Collects diagnostics for one file.
-struct Context<'a> {
-    file: &'a str,
-    text: &'a str,
-    problems: Vec<Diagnostic>,
-}
-
-impl Context<'_> {
-    fn error<T>(&mut self, at: &Located<T>, message: impl Into<String>) {
-        self.problems.push(Diagnostic::at(
-            self.file, self.text, at.line, at.column, message,
-        ));
-    }
-
-    /// Error inside a string scalar, `offset` bytes after its first character.
-    fn error_inside(&mut self, at: &Located<String>, offset: usize, message: impl Into<String>) {
-        let quoted = self
-            .text
-            .lines()
-            .nth(usize::try_from(at.line.saturating_sub(1)).unwrap_or(0))
-            .and_then(|line| {
-                line.chars()
-                    .nth(usize::try_from(at.column.saturating_sub(1)).unwrap_or(0))
-            })
-            .is_some_and(|c| c == '"' || c == '\'');
-        let shift = at.value.get(..offset).map_or(0, |s| s.chars().count()) + usize::from(quoted);
-        let column = at
-            .column
-            .saturating_add(u32::try_from(shift).unwrap_or(u32::MAX));
-        self.problems.push(Diagnostic::at(
-            self.file, self.text, at.line, column, message,
-        ));
-    }
-}
+use crate::reversibility::{DelcertRule, ExportRule};
+use crate::stats::{StatsRule, StatsSpec};
 
 /// What a check's validation needs to know about the suite.
 struct SuiteScope<'a> {
@@ -81,11 +49,7 @@ pub(super) fn validate_suite(
     raw: SuiteFile,
     problems: &mut Vec<Diagnostic>,
 ) -> Option<Suite> {
-    let mut cx = Context {
-        file,
-        text,
-        problems: Vec::new(),
-    };
+    let mut cx = Problems::new(file, text);
     if raw.schema.value != 1 {
         cx.error(
             &raw.schema,
@@ -138,7 +102,7 @@ pub(super) fn validate_suite(
         cx.error(&raw.suite, "la suite ne contient aucun contrôle (checks)");
     }
     let statistics = match &raw.statistics {
-        Some(entry) => validate_statistics(&mut cx, entry)
+        Some(entry) => crate::stats::validate_spec(&mut cx, entry)
             .map(Arc::new)
             .ok_or(true),
         None => Err(false),
@@ -168,8 +132,8 @@ pub(super) fn validate_suite(
             checks.push(Arc::new(check));
         }
     }
-    let ok = cx.problems.is_empty();
-    problems.append(&mut cx.problems);
+    let ok = cx.is_empty();
+    problems.append(&mut cx.into_problems());
     ok.then(|| Suite {
         id: suite_id,
         title: raw.title,
@@ -187,11 +151,11 @@ fn is_suite_id(id: &str) -> bool {
 }
 
 fn validate_check(
-    cx: &mut Context<'_>,
+    cx: &mut Problems<'_>,
     scope: &SuiteScope<'_>,
     entry: Located<CheckEntry>,
 ) -> Option<Check> {
-    let before = cx.problems.len();
+    let before = cx.count();
     let raw = entry.value;
     let id = raw.id.value.clone();
     let expected_prefix = format!("{}-", scope.id);
@@ -323,7 +287,7 @@ fn validate_check(
         .filter_map(|a| validate_assertion(cx, scope, &known, a))
         .collect();
 
-    (cx.problems.len() == before).then(|| Check {
+    (cx.count() == before).then(|| Check {
         id,
         suite: scope.id.to_owned(),
         title: raw.title,
@@ -344,7 +308,7 @@ fn validate_check(
 }
 
 fn validate_ref(
-    cx: &mut Context<'_>,
+    cx: &mut Problems<'_>,
     scope: &SuiteScope<'_>,
     id: &str,
     entry: &RefEntry,
@@ -385,7 +349,7 @@ fn validate_ref(
     reason = "the accumulators are the check's scope; grouping them would only rename them"
 )]
 fn validate_step(
-    cx: &mut Context<'_>,
+    cx: &mut Problems<'_>,
     scope: &SuiteScope<'_>,
     check_id: &str,
     entry: &Located<StepEntry>,
@@ -394,7 +358,7 @@ fn validate_step(
     requires: &mut BTreeSet<Capability>,
     secrets: &mut BTreeSet<String>,
 ) -> Option<Step> {
-    let before = cx.problems.len();
+    let before = cx.count();
     let raw = &entry.value;
     let step_id = raw.id.value.clone();
     if !is_identifier(&step_id) {
@@ -435,7 +399,7 @@ fn validate_step(
             Capability::CertificateKeys,
             Capability::ObjectsApi,
         ]);
-        return (cx.problems.len() == before).then(|| Step {
+        return (cx.count() == before).then(|| Step {
             id: step_id,
             action: Action::Deletion,
             captures: Vec::new(),
@@ -446,7 +410,7 @@ fn validate_step(
             cx.error(capture, "une étape export_job ne capture rien");
         }
         requires.extend([Capability::SeedApi, Capability::ExportApi]);
-        return (cx.problems.len() == before).then(|| Step {
+        return (cx.count() == before).then(|| Step {
             id: step_id,
             action: Action::ExportJob {
                 link_expiry: export.link_expiry,
@@ -484,14 +448,14 @@ fn validate_step(
             ),
         };
         requires.extend(needs.iter().copied());
-        return (cx.problems.len() == before).then(|| Step {
+        return (cx.count() == before).then(|| Step {
             id: step_id,
             action,
             captures: Vec::new(),
         });
     }
     if let Some(statistics) = &raw.statistics {
-        let _: &super::file::StatisticsStepEntry = statistics;
+        let _: &super::file::NoParametersEntry = statistics;
         if raw.fetch.is_some() || raw.login.is_some() {
             cx.error(
                 entry,
@@ -524,7 +488,7 @@ fn validate_step(
             Capability::AccountPage,
             Capability::Logout,
         ]);
-        return (cx.problems.len() == before).then(|| Step {
+        return (cx.count() == before).then(|| Step {
             id: step_id,
             action: Action::Statistics(spec),
             captures: Vec::new(),
@@ -546,7 +510,7 @@ fn validate_step(
         if login.logout {
             requires.insert(Capability::Logout);
         }
-        return (cx.problems.len() == before).then(|| Step {
+        return (cx.count() == before).then(|| Step {
             id: step_id,
             action: Action::Login(login),
             captures: Vec::new(),
@@ -604,7 +568,7 @@ fn validate_step(
         }
     }
     let url = url?;
-    (cx.problems.len() == before).then(|| Step {
+    (cx.count() == before).then(|| Step {
         id: step_id,
         action: Action::Fetch {
             url,
@@ -614,7 +578,7 @@ fn validate_step(
     })
 }
 
-fn validate_login(cx: &mut Context<'_>, raw: &LoginEntry) -> Option<LoginStep> {
+fn validate_login(cx: &mut Problems<'_>, raw: &LoginEntry) -> Option<LoginStep> {
     let service = SsoService::ALL
         .into_iter()
         .find(|s| s.as_str() == raw.service.value);
@@ -691,7 +655,7 @@ fn validate_login(cx: &mut Context<'_>, raw: &LoginEntry) -> Option<LoginStep> {
 }
 
 fn validate_capture(
-    cx: &mut Context<'_>,
+    cx: &mut Problems<'_>,
     scope: &SuiteScope<'_>,
     name: &str,
     entry: &Located<CaptureEntry>,
@@ -711,7 +675,7 @@ fn validate_capture(
     })
 }
 
-fn css(cx: &mut Context<'_>, source: &Located<String>) -> Option<Css> {
+fn css(cx: &mut Problems<'_>, source: &Located<String>) -> Option<Css> {
     match scraper::Selector::parse(&source.value) {
         Ok(selector) => Some(Css {
             source: source.value.clone(),
@@ -739,7 +703,7 @@ fn css(cx: &mut Context<'_>, source: &Located<String>) -> Option<Css> {
 }
 
 /// `Some(None)` when absent, `Some(Some(css))` when valid, `None` when invalid.
-fn optional_css(cx: &mut Context<'_>, source: Option<&Located<String>>) -> Option<Option<Css>> {
+fn optional_css(cx: &mut Problems<'_>, source: Option<&Located<String>>) -> Option<Option<Css>> {
     match source {
         None => Some(None),
         Some(source) => css(cx, source).map(Some),
@@ -747,7 +711,7 @@ fn optional_css(cx: &mut Context<'_>, source: Option<&Located<String>>) -> Optio
 }
 
 fn phrase_list(
-    cx: &mut Context<'_>,
+    cx: &mut Problems<'_>,
     scope: &SuiteScope<'_>,
     name: &Located<String>,
 ) -> Option<PhraseList> {
@@ -770,7 +734,7 @@ fn phrase_list(
     found
 }
 
-fn pattern(cx: &mut Context<'_>, source: &Located<String>) -> Option<Pattern> {
+fn pattern(cx: &mut Problems<'_>, source: &Located<String>) -> Option<Pattern> {
     match regex::RegexBuilder::new(&source.value)
         .size_limit(1 << 20)
         .build()
@@ -800,7 +764,7 @@ fn pattern(cx: &mut Context<'_>, source: &Located<String>) -> Option<Pattern> {
 }
 
 fn step_ref(
-    cx: &mut Context<'_>,
+    cx: &mut Problems<'_>,
     steps: &BTreeSet<String>,
     step: &Located<String>,
 ) -> Option<String> {
@@ -821,7 +785,7 @@ fn step_ref(
 }
 
 fn zone(
-    cx: &mut Context<'_>,
+    cx: &mut Problems<'_>,
     steps: &BTreeSet<String>,
     step: &Located<String>,
     within: Option<&Located<String>>,
@@ -861,7 +825,7 @@ struct KnownSteps<'a> {
 }
 
 fn login_ref(
-    cx: &mut Context<'_>,
+    cx: &mut Problems<'_>,
     known: &KnownSteps<'_>,
     step: &Located<String>,
 ) -> Option<String> {
@@ -884,7 +848,7 @@ fn login_ref(
     reason = "one arm per assertion kind; splitting would scatter a flat table"
 )]
 fn validate_assertion(
-    cx: &mut Context<'_>,
+    cx: &mut Problems<'_>,
     scope: &SuiteScope<'_>,
     known: &KnownSteps<'_>,
     entry: &Located<AssertionEntry>,
@@ -930,7 +894,7 @@ fn validate_assertion(
         );
         return None;
     }
-    let before = cx.problems.len();
+    let before = cx.count();
     let kind = if let Some(s) = &raw.status {
         if s.codes.is_empty() || s.codes.iter().any(|c| !(100..=599).contains(c)) {
             cx.error(
@@ -1024,10 +988,9 @@ fn validate_assertion(
     } else if let Some(rule) = &raw.delcert {
         let step = step_ref(cx, known.all, &rule.step);
         match step {
-            Some(step) if known.deletions.contains(&step) => {
-                rule_named(cx, &DelcertRule::ALL, DelcertRule::as_str, &rule.rule)
-                    .map(|rule| AssertionKind::Delcert { step, rule })
-            }
+            Some(step) if known.deletions.contains(&step) => cx
+                .rule_named(&DelcertRule::ALL, DelcertRule::as_str, &rule.rule)
+                .map(|rule| AssertionKind::Delcert { step, rule }),
             Some(step) => {
                 cx.error(
                     &rule.step,
@@ -1040,7 +1003,7 @@ fn validate_assertion(
     } else {
         validate_login_assertion(cx, scope, known, raw)
     };
-    if cx.problems.len() != before {
+    if cx.count() != before {
         return None;
     }
     let kind = kind?;
@@ -1053,11 +1016,12 @@ fn validate_assertion(
 }
 
 fn validate_accessibility_rate(
-    cx: &mut Context<'_>,
+    cx: &mut Problems<'_>,
     steps: &BTreeSet<String>,
     entry: &super::file::AccessibilityRateEntry,
 ) -> Option<AssertionKind> {
-    let zone_of = |cx: &mut Context<'_>, z: &ZoneEntry| zone(cx, steps, &z.step, z.within.as_ref());
+    let zone_of =
+        |cx: &mut Problems<'_>, z: &ZoneEntry| zone(cx, steps, &z.step, z.within.as_ref());
     let mention = zone_of(cx, &entry.mention);
     let declaration = zone_of(cx, &entry.declaration);
     if entry.states.is_empty() {
@@ -1114,7 +1078,7 @@ fn validate_accessibility_rate(
 type SimpleLoginAssertion<'a> = (&'a Option<StepOnlyEntry>, fn(String) -> AssertionKind);
 
 fn validate_login_assertion(
-    cx: &mut Context<'_>,
+    cx: &mut Problems<'_>,
     scope: &SuiteScope<'_>,
     known: &KnownSteps<'_>,
     raw: &AssertionEntry,
@@ -1265,30 +1229,8 @@ fn default_label(kind: &AssertionKind) -> String {
     }
 }
 
-/// The rule of `all` named `name`, or an error listing the known ones.
-fn rule_named<R: Copy>(
-    cx: &mut Context<'_>,
-    all: &[R],
-    as_str: fn(R) -> &'static str,
-    name: &Located<String>,
-) -> Option<R> {
-    let found = all.iter().copied().find(|r| as_str(*r) == name.value);
-    if found.is_none() {
-        let names: Vec<&str> = all.iter().map(|r| as_str(*r)).collect();
-        cx.error(
-            name,
-            format!(
-                "règle « {} » inconnue (connues : {})",
-                name.value,
-                names.join(", ")
-            ),
-        );
-    }
-    found
-}
-
 fn validate_export_rule(
-    cx: &mut Context<'_>,
+    cx: &mut Problems<'_>,
     known: &KnownSteps<'_>,
     entry: &super::file::ExportRuleEntry,
 ) -> Option<AssertionKind> {
@@ -1300,12 +1242,12 @@ fn validate_export_rule(
         );
         return None;
     }
-    let rule = rule_named(cx, &ExportRule::ALL, ExportRule::as_str, &entry.rule)?;
+    let rule = cx.rule_named(&ExportRule::ALL, ExportRule::as_str, &entry.rule)?;
     Some(AssertionKind::Export { step, rule })
 }
 
 fn validate_gar_rule(
-    cx: &mut Context<'_>,
+    cx: &mut Problems<'_>,
     known: &KnownSteps<'_>,
     entry: &super::file::GarRuleEntry,
 ) -> Option<AssertionKind> {
@@ -1319,7 +1261,7 @@ fn validate_gar_rule(
         );
         return None;
     };
-    let rule = rule_named(cx, &GarRule::ALL, GarRule::as_str, &entry.rule)?;
+    let rule = cx.rule_named(&GarRule::ALL, GarRule::as_str, &entry.rule)?;
     if rule.step_kind() != kind {
         cx.error(
             &entry.rule,
@@ -1335,7 +1277,7 @@ fn validate_gar_rule(
 }
 
 fn validate_statistics_rule(
-    cx: &mut Context<'_>,
+    cx: &mut Problems<'_>,
     scope: &SuiteScope<'_>,
     known: &KnownSteps<'_>,
     entry: &super::file::StatisticsRuleEntry,
@@ -1348,256 +1290,7 @@ fn validate_statistics_rule(
         );
         return None;
     }
-    let Some(rule) = StatsRule::ALL
-        .into_iter()
-        .find(|r| r.as_str() == entry.rule.value)
-    else {
-        let known: Vec<&str> = StatsRule::ALL.iter().map(|r| r.as_str()).collect();
-        cx.error(
-            &entry.rule,
-            format!(
-                "règle « {} » inconnue (connues : {})",
-                entry.rule.value,
-                known.join(", ")
-            ),
-        );
-        return None;
-    };
+    let rule = cx.rule_named(&StatsRule::ALL, StatsRule::as_str, &entry.rule)?;
     let spec = scope.statistics.as_ref().ok().map(Arc::clone)?;
     Some(AssertionKind::Statistics { step, rule, spec })
-}
-
-/// The `statistics:` block: every name it uses must be declared in it.
-fn validate_statistics(
-    cx: &mut Context<'_>,
-    entry: &Located<super::file::StatisticsEntry>,
-) -> Option<StatsSpec> {
-    let before = cx.problems.len();
-    let raw = &entry.value;
-    let names_ok =
-        |list: &[String]| !list.is_empty() && list.iter().all(|name| is_identifier(name));
-    for (what, list) in [
-        ("profiles", &raw.profiles),
-        ("services", &raw.services),
-        ("devices", &raw.devices),
-    ] {
-        if !names_ok(list) {
-            cx.error(
-                entry,
-                format!("statistics.{what} : liste non vide de noms en minuscules, chiffres, _"),
-            );
-        }
-    }
-    if !is_identifier(&raw.total_suffix) {
-        cx.error(entry, "statistics.total_suffix : minuscules, chiffres, _");
-    }
-    let mut measures = Vec::new();
-    for measure in &raw.measures {
-        let mut by = Vec::new();
-        for name in &measure.by {
-            match Dimension::ALL
-                .into_iter()
-                .find(|d| d.as_str() == name.value)
-            {
-                Some(d) => by.push(d),
-                None => cx.error(
-                    name,
-                    format!(
-                        "dimension « {} » inconnue (connues : total, profile, service, device)",
-                        name.value
-                    ),
-                ),
-            }
-        }
-        if !is_identifier(&measure.name) || by.is_empty() && measure.by.is_empty() {
-            cx.error(
-                entry,
-                format!(
-                    "statistics.measures : « {} » doit être un nom (minuscules, _) avec au moins une dimension (by)",
-                    measure.name
-                ),
-            );
-        }
-        let counts = counted(
-            cx,
-            &measure.counts,
-            &[Counted::Visits, Counted::People, Counted::Seconds],
-        );
-        measures.push(Measure {
-            name: measure.name.clone(),
-            additive: measure.additive,
-            counts: counts.unwrap_or(Counted::Visits),
-            by,
-        });
-    }
-    if measures.is_empty() {
-        cx.error(entry, "statistics.measures : au moins une mesure");
-    }
-    let measure_names: BTreeSet<&str> = raw.measures.iter().map(|m| m.name.as_str()).collect();
-    let mut levels = Vec::new();
-    for level in &raw.small_cells.levels {
-        match crate::stats::Level::parse(&level.value) {
-            Some(l) => levels.push(l),
-            None => cx.error(
-                level,
-                format!(
-                    "niveau « {} » inconnu (connus : ecole, circonscription, collectivite, departement, academie)",
-                    level.value
-                ),
-            ),
-        }
-    }
-    for unknown in raw
-        .small_cells
-        .measures
-        .iter()
-        .filter(|m| !measure_names.contains(m.value.as_str()))
-    {
-        cx.error(
-            unknown,
-            format!(
-                "statistics.small_cells : mesure « {} » non déclarée dans measures",
-                unknown.value
-            ),
-        );
-    }
-    let mut deployment = Vec::new();
-    for entry in &raw.deployment {
-        if let Some(counts) = counted(cx, &entry.counts, &[Counted::Loaded, Counted::Activated]) {
-            deployment.push(Deployment {
-                name: entry.name.clone(),
-                counts,
-            });
-        }
-    }
-    let mut separator = raw.csv_separator.value.chars();
-    let csv_separator = match (separator.next(), separator.next()) {
-        // ASCII: the CSV parser (csv-core) cuts bytes.
-        (Some(c), None) if c.is_ascii() && !matches!(c, '"' | '\n' | '\r') => c,
-        _ => {
-            cx.error(
-                &raw.csv_separator,
-                "statistics.csv_separator : un seul caractère ASCII, autre que « \" » (ex. « ; »)",
-            );
-            ';'
-        }
-    };
-    let duration_tolerance = match parse_duration(&raw.duration_tolerance.value) {
-        Ok(d) => d,
-        Err(message) => {
-            cx.error(&raw.duration_tolerance, message);
-            std::time::Duration::ZERO
-        }
-    };
-    for device in &raw.devices {
-        if !raw.user_agents.contains_key(device) {
-            cx.error(
-                entry,
-                format!("statistics.user_agents : aucun User-Agent pour l'appareil « {device} »"),
-            );
-        }
-    }
-    let mut activity = Vec::new();
-    for line in &raw.activity {
-        let l = &line.value;
-        let who = Who::ALL.into_iter().find(|w| w.as_str() == l.who.value);
-        if who.is_none() {
-            cx.error(
-                &l.who,
-                format!(
-                    "« {} » inconnu (connus : pupils, parents, teachers, director)",
-                    l.who.value
-                ),
-            );
-        }
-        if !raw.profiles.contains(&l.profile.value) {
-            cx.error(
-                &l.profile,
-                format!(
-                    "profil « {} » absent de statistics.profiles",
-                    l.profile.value
-                ),
-            );
-        }
-        if !raw.devices.contains(&l.device.value) {
-            cx.error(
-                &l.device,
-                format!(
-                    "appareil « {} » absent de statistics.devices",
-                    l.device.value
-                ),
-            );
-        }
-        for service in &l.services {
-            if !raw.services.contains(&service.value) {
-                cx.error(
-                    service,
-                    format!(
-                        "service « {} » absent de statistics.services",
-                        service.value
-                    ),
-                );
-            }
-        }
-        if l.people == 0 || l.visits_each == 0 {
-            cx.error(line, "activité : people et visits_each valent au moins 1");
-        }
-        if who == Some(Who::Director) && l.people > 1 {
-            cx.error(line, "activité : une école n'a qu'un directeur (people: 1)");
-        }
-        if let Some(who) = who {
-            activity.push(ActivityLine {
-                who,
-                profile: l.profile.value.clone(),
-                people: l.people,
-                visits_each: l.visits_each,
-                services: l.services.iter().map(|s| s.value.clone()).collect(),
-                device: l.device.value.clone(),
-            });
-        }
-    }
-    if raw.activity.is_empty() {
-        cx.error(entry, "statistics.activity : au moins une ligne d'activité");
-    }
-    (cx.problems.len() == before).then(|| StatsSpec {
-        profiles: raw.profiles.clone(),
-        services: raw.services.clone(),
-        devices: raw.devices.clone(),
-        measures,
-        deployment,
-        total_suffix: raw.total_suffix.clone(),
-        definitions: raw.definitions.clone(),
-        small_cells: SmallCells {
-            below: raw.small_cells.below,
-            levels,
-            measures: raw
-                .small_cells
-                .measures
-                .iter()
-                .map(|m| m.value.clone())
-                .collect(),
-        },
-        forbidden_keys: raw.forbidden_keys.clone(),
-        csv_separator,
-        dnma_keys: raw.dnma_keys.clone(),
-        user_agents: raw.user_agents.clone(),
-        activity,
-        duration_tolerance,
-    })
-}
-
-fn counted(cx: &mut Context<'_>, name: &Located<String>, allowed: &[Counted]) -> Option<Counted> {
-    let found = allowed.iter().copied().find(|c| c.as_str() == name.value);
-    if found.is_none() {
-        let names: Vec<&str> = allowed.iter().map(|c| c.as_str()).collect();
-        cx.error(
-            name,
-            format!(
-                "counts « {} » inconnu ici (connus : {})",
-                name.value,
-                names.join(", ")
-            ),
-        );
-    }
-    found
 }

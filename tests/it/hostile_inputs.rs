@@ -14,10 +14,11 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use entconf::check::{AssertionStatus, Outcome};
+use entconf::gar::GarRule;
 use entconf::gar::{GarObservation, judge_gar};
 use entconf::runner::{Cancellation, Plan, RunEvent, RunServices, Selection, run};
 use entconf::sso::SsoSetup;
-use entconf::suite::{Environment, GarRule, load_target, parse_target, read_sources};
+use entconf::suite::{Environment, load_target, parse_target, read_sources};
 
 use super::support::{NoEnvironment, catalog, outcome, serve, settings, test_idp};
 

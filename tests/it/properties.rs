@@ -11,8 +11,8 @@ use proptest::prelude::*;
 use proptest::test_runner::Config;
 
 use entconf::check::Person;
+use entconf::gar::GarRule;
 use entconf::gar::{ForeignAnswer, GarSsoObservation, judge_gar_sso};
-use entconf::suite::GarRule;
 
 /// Cases per property unless `PROPTEST_CASES` says otherwise, and the
 /// time one case may take (a reader stuck on hostile input fails it).
