@@ -169,9 +169,19 @@ fn without(source: &str, quotes: &[&str], others: &[&str]) -> String {
                 .find(|node| matches!(node.value(), Node::Text(t) if collapse(t).contains(quote)));
             match node {
                 Some(node) if shared => {
-                    let id = node.id();
+                    // A link whose whole label is the quote goes with it:
+                    // its target says the same thing.
+                    let link = node
+                        .ancestors()
+                        .take_while(|a| a.id() != block.id())
+                        .filter_map(ElementRef::wrap)
+                        .find(|a| a.value().name() == "a" && element_text(*a) == *quote)
+                        .map(|a| a.id());
+                    let id = link.unwrap_or(node.id());
                     let mut node = html.tree.get_mut(id).expect("text node");
-                    if let Node::Text(text) = node.value() {
+                    if link.is_some() {
+                        node.detach();
+                    } else if let Node::Text(text) = node.value() {
                         let kept = collapse(text).replace(quote, "");
                         text.text = kept.as_str().into();
                     }
