@@ -280,6 +280,15 @@ fn notices_corpus_recall_and_no_false_pass() {
                 misses.push(format!("{} / {key}", entry.id));
             }
             let variant = without(&source, quotes, &all_quotes);
+            // The variant builder itself: no quote of the item is left.
+            let left = Html::parse_document(&variant);
+            for quote in quotes {
+                assert!(
+                    blocks_holding(&left, quote).is_empty(),
+                    "{} / {key} : la variante garde « {quote} »",
+                    entry.id
+                );
+            }
             let variant = Document::parse(&variant, &url).expect("variant parses");
             assert!(
                 variant.text(within.as_ref()).is_some(),
