@@ -3,7 +3,8 @@
 # median wall time of 5 runs of each suite of `entconf demo` (the FOOTER
 # suite alone, the SSO suite alone, the STATS suite alone, everything), and
 # peak memory of one; then the STATS consistency rules at académie scale,
-# the GAR export at département scale and a 2 GiB reversibility export.
+# the GAR export at département scale, a 2 GiB reversibility export, and
+# the recall of the FOOTER phrase lists on the corpus of notices.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked -p entconf --bin entconf --example stats_consistency --example gar_export --example export_archive >/dev/null
@@ -85,6 +86,14 @@ else
   target/release/examples/export_archive validate "$out/export/export.zip"
 fi
 rm -rf "$out/export"
+
+# Recall of the FOOTER phrase lists on the corpus of notices, mentions
+# légales and accessibility declarations (fixtures/data/notices,
+# tests/it/notices.rs): per item, the documents stating it, those where the
+# list is found, and the false passes on the variants without the item.
+echo "rappel des listes de phrases FOOTER sur le corpus de notices (fixtures/data/notices) :"
+cargo nextest run --release --locked --no-capture -E 'test(/^notices::/)' 2>&1 \
+  | sed -n '/^| clé/,/^Trouvées sans être énoncées/p'
 
 # Property tests over every reader of candidate input, with many more cases
 # than CI runs (tests/it/properties.rs): no panic, every case within its

@@ -4,24 +4,47 @@
 //! Texts are folded (case, accents, typography) before matching, and phrases
 //! match at word boundaries: see [`crate::text`].
 
-use crate::check::observation::{Observations, unless_script_shell};
+use crate::check::observation::{Observations, absent, unless_script_shell};
 use crate::check::outcome::Verdict;
 use crate::check::wording::{quote, quote_list, zone_name};
 use crate::suite::{Pattern, PhraseList, Zone};
 use crate::text::{contains_phrase, excerpt, fold, sentences, word_count};
 
+/// Whether the zone `within` of `document` (the whole page when `None`)
+/// states what `list` stands for: the phrasing found, or `None` (also when
+/// the zone matches no element).
+///
+/// The one place the `phrases` judge decides; public so that the corpus of
+/// notices (`fixtures/data/notices/`) measures exactly what a run judges.
+pub fn states(
+    document: &crate::probe::Document,
+    within: Option<&scraper::Selector>,
+    list: &PhraseList,
+) -> Option<String> {
+    let folded = fold(&document.text(within)?);
+    list.phrases
+        .iter()
+        .find(|p| contains_phrase(&folded, p))
+        .cloned()
+}
+
 /// `phrases`: at least one phrasing of the list appears in the zone.
 pub(crate) fn phrases(observations: &Observations, zone: &Zone, list: &PhraseList) -> Verdict {
     let expected = format!("l'une des formulations {}", quote_list(&list.phrases, 6));
-    let text = match observations.zone_text(zone, &expected) {
-        Ok(text) => text,
+    let (page, document) = match observations.document(&zone.step, &expected) {
+        Ok(found) => found,
         Err(verdict) => return verdict,
     };
-    let folded = fold(&text);
-    let verdict = match list.phrases.iter().find(|p| contains_phrase(&folded, p)) {
+    let within = zone.within.as_ref().map(|css| &css.selector);
+    // The zone's text only says how much was read when nothing is found;
+    // its absence is a verdict of its own.
+    let Some(text) = document.text(within) else {
+        return absent(zone, page, document, &expected);
+    };
+    let verdict = match states(document, within, list) {
         Some(found) => Verdict::pass(
             expected,
-            format!("trouvé {} dans {}", quote(found), zone_name(zone)),
+            format!("trouvé {} dans {}", quote(&found), zone_name(zone)),
         ),
         None => Verdict::fail(
             expected,

@@ -1,4 +1,5 @@
-//! The one integration-test binary: the fault matrix, suites, reports, the
+//! The one integration-test binary: the fault matrix, suites, the corpus of
+//! notices (recall of the FOOTER phrase lists), reports, the
 //! clock, the command line, `entconf init` and the target reference, the
 //! scheduler, hostile candidates, and peers no one here wrote (xmlsec1,
 //! PyJWT, jwcrypto, Authlib).
@@ -17,6 +18,7 @@ mod hostile_pages;
 mod hostile_secrets;
 mod hostile_volume;
 mod init;
+mod notices;
 mod peers;
 mod properties;
 mod realism;
