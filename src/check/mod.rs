@@ -114,3 +114,18 @@ pub fn evaluate(
         exchanges: observations.exchanges(&assertion.kind.steps()),
     }
 }
+
+/// An assertion left unjudged (`n/a`) because a step it reads was never
+/// reached, for the reason `why` (which names the check that judges the
+/// cause).
+pub fn not_judged(assertion: &Assertion, check_severity: Severity, why: &str) -> AssertionResult {
+    AssertionResult {
+        label: assertion.label.clone(),
+        article: assertion.article.clone(),
+        severity: assertion.severity.unwrap_or(check_severity),
+        status: AssertionStatus::NotApplicable,
+        expected: "une page atteinte par le lien qui y mène".to_owned(),
+        actual: why.to_owned(),
+        exchanges: Vec::new(),
+    }
+}

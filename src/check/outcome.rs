@@ -118,6 +118,11 @@ pub enum AssertionStatus {
     Failed,
     /// It could not be evaluated.
     Error,
+    /// Not judged: what it reads was never obtained because an earlier
+    /// lookup failed (a link missing from the page it was taken from), a
+    /// defect another check judges and names.
+    #[serde(rename = "n/a")]
+    NotApplicable,
 }
 
 /// What an assertion function concludes, before presentation.
@@ -252,16 +257,25 @@ pub struct AssertionResult {
 }
 
 /// Folds assertion results into the check outcome (`error`, `fail`, `warn`,
-/// `review` or `pass`).
+/// `n/a`, `review` or `pass`).
+///
+/// An assertion not judged (`n/a`) never hides a failure of another, and
+/// never lets the check pass: what was judged fails or errs on its own, and
+/// otherwise the check is `n/a`, since part of it could not be judged.
 pub fn fold(results: &[AssertionResult], review: bool) -> Outcome {
     let mut outcome = if review {
         Outcome::Review
     } else {
         Outcome::Pass
     };
+    let mut unjudged = false;
     for result in results {
         let contribution = match (result.status, result.severity) {
             (AssertionStatus::Passed, _) | (AssertionStatus::Failed, Severity::Info) => continue,
+            (AssertionStatus::NotApplicable, _) => {
+                unjudged = true;
+                continue;
+            }
             (AssertionStatus::Error, _) => Outcome::Error,
             (AssertionStatus::Failed, Severity::Must) => Outcome::Fail,
             (AssertionStatus::Failed, Severity::Should) => Outcome::Warn,
@@ -269,6 +283,9 @@ pub fn fold(results: &[AssertionResult], review: bool) -> Outcome {
         if contribution.precedence() > outcome.precedence() {
             outcome = contribution;
         }
+    }
+    if unjudged && matches!(outcome, Outcome::Pass | Outcome::Review) {
+        return Outcome::NotApplicable;
     }
     outcome
 }

@@ -19,11 +19,18 @@ pub fn references(check: &CheckRecord) -> String {
 
 /// The first reason the check did not pass, on one line.
 pub fn headline(check: &CheckRecord) -> String {
-    if let Some(assertion) = check
+    // A failure or an error first: an assertion left unjudged is a
+    // consequence, named by the check's reason.
+    let judged = check
         .assertions
         .iter()
-        .find(|a| a.status != AssertionStatus::Passed)
-    {
+        .find(|a| matches!(a.status, AssertionStatus::Failed | AssertionStatus::Error));
+    if let Some(assertion) = judged.or_else(|| {
+        check
+            .assertions
+            .iter()
+            .find(|a| a.status != AssertionStatus::Passed)
+    }) {
         return format!("{} — constaté : {}", assertion.label, assertion.actual);
     }
     check.reason.clone().unwrap_or_default()
@@ -49,10 +56,10 @@ pub fn explanation(check: &CheckRecord) -> String {
         .iter()
         .filter(|a| a.status != AssertionStatus::Passed)
     {
-        let mark = if assertion.status == AssertionStatus::Error {
-            "erreur"
-        } else {
-            "non respecté"
+        let mark = match assertion.status {
+            AssertionStatus::Error => "erreur",
+            AssertionStatus::NotApplicable => "non jugée",
+            AssertionStatus::Passed | AssertionStatus::Failed => "non respecté",
         };
         let article = assertion
             .article

@@ -37,6 +37,10 @@ pub(crate) async fn execute(check: &Arc<Check>, context: &Arc<Context>) -> Check
     // Each domain's once-per-run observations, by step id.
     let mut shared: BTreeMap<String, Arc<dyn SharedObservation>> = BTreeMap::new();
     let mut captures: BTreeMap<String, String> = BTreeMap::new();
+    // Links another check judges that were not found (capture → why), and
+    // the steps that needed them (step → why).
+    let mut missing: BTreeMap<String, String> = BTreeMap::new();
+    let mut unreached: BTreeMap<String, String> = BTreeMap::new();
     let mut exchanges: Vec<String> = Vec::new();
     for step in &check.steps {
         let observed: Option<Arc<dyn SharedObservation>> = match &step.action {
@@ -86,10 +90,15 @@ pub(crate) async fn execute(check: &Arc<Check>, context: &Arc<Context>) -> Check
             }
             continue;
         }
+        if let Some(why) = needs_missing_link(step, &missing) {
+            unreached.insert(step.id.clone(), why);
+            continue;
+        }
         match run_step(step, check, context, &captures).await {
-            Ok((page, taken)) => {
+            Ok((page, taken, absent)) => {
                 exchanges.extend(page.exchanges());
                 captures.extend(taken);
+                missing.extend(absent);
                 pages.insert(step.id.clone(), page);
             }
             Err((stop, seen)) => {
@@ -99,7 +108,11 @@ pub(crate) async fn execute(check: &Arc<Check>, context: &Arc<Context>) -> Check
             }
         }
     }
-    let observed = Observed { logins, shared };
+    let observed = Observed {
+        logins,
+        shared,
+        unreached,
+    };
     // Judging is CPU work (pages parsed on first read, trees walked): off
     // the runtime, which keeps serving the other checks' exchanges.
     let judged = {
@@ -233,7 +246,23 @@ fn unmet_requirement(check: &Check, target: &Target, sso: Option<&SsoSetup>) -> 
     (!unavailable.is_empty()).then(|| format!("secret indisponible : {}", unavailable.join(", ")))
 }
 
-type StepResult = Result<(Arc<Page>, BTreeMap<String, String>), (Stop, Vec<String>)>;
+/// A fetched page, the links captured from it, and the captured links it
+/// lacks that another check judges (capture → why).
+type StepResult = Result<(Arc<Page>, Captured, Captured), (Stop, Vec<String>)>;
+
+/// Captures by name.
+type Captured = BTreeMap<String, String>;
+
+/// Why `step` cannot be fetched: its URL is a link that was not found.
+fn needs_missing_link(step: &Step, missing: &Captured) -> Option<String> {
+    let Action::Fetch { url, .. } = &step.action else {
+        return None;
+    };
+    url.segments.iter().find_map(|segment| match segment {
+        Segment::Capture(name) => missing.get(name).cloned(),
+        _ => None,
+    })
+}
 
 async fn run_step(
     step: &Step,
@@ -313,8 +342,33 @@ async fn run_step(
     // the runtime.
     let parsing = Arc::clone(&page);
     let _ = tokio::task::spawn_blocking(move || drop(parsing.document())).await;
+    // A page the target declares (not a link the candidate's page gave)
+    // that answers an HTTP error is not the page the checks are about: its
+    // error page is never judged in its place.
+    if !captured && page.status >= 400 {
+        let assertion = AssertionResult {
+            label: format!("lecture de la page de l'étape « {} »", step.id),
+            article: None,
+            severity: check.severity,
+            status: AssertionStatus::Error,
+            expected: "la page déclarée dans la cible, servie avec un statut 2xx".to_owned(),
+            actual: format!(
+                "{} répond {} : page non jugée (vérifiez l'adresse déclarée dans le fichier \
+                 cible et que le banc peut la lire sans compte)",
+                context.probe.redactor().url(&page.final_url),
+                page.status
+            ),
+            exchanges: page.exchanges(),
+        };
+        let stop = Stop {
+            outcome: Outcome::Error,
+            reason: None,
+            assertion: Some(assertion),
+        };
+        return Err((stop, page.exchanges()));
+    }
     match inspect(step, check, &page, *public, &context.facts) {
-        Ok(taken) => Ok((page, taken)),
+        Ok((taken, absent)) => Ok((page, taken, absent)),
         Err(stop) => Err((*stop, page.exchanges())),
     }
 }
@@ -355,7 +409,7 @@ fn inspect(
     page: &Page,
     public: bool,
     facts: &TargetFacts,
-) -> Result<BTreeMap<String, String>, Box<Stop>> {
+) -> Result<(Captured, Captured), Box<Stop>> {
     let guard = page.document();
     let document = match guard.as_ref().map(DocumentGuard::get) {
         Some(Err(refused)) => {
@@ -390,6 +444,7 @@ fn inspect(
         }
     }
     let mut taken = BTreeMap::new();
+    let mut absent = BTreeMap::new();
     for capture in &step.captures {
         let CaptureKind::Link { within, text } = &capture.kind;
         let Some(document) = document else {
@@ -410,6 +465,21 @@ fn inspect(
             Ok(url) => {
                 taken.insert(capture.name.clone(), url.to_string());
             }
+            // A missing link another check judges: that check names the
+            // defect; the pages behind the link are left unjudged here.
+            Err(verdict)
+                if verdict.status == AssertionStatus::Failed && !capture.judged_by.is_empty() =>
+            {
+                absent.insert(
+                    capture.name.clone(),
+                    format!(
+                        "lien « {} » introuvable ({}) : voir {}",
+                        capture.name,
+                        verdict.actual,
+                        capture.judged_by.join(", ")
+                    ),
+                );
+            }
             Err(verdict) => {
                 return Err(Box::new(stopped(
                     check,
@@ -422,7 +492,7 @@ fn inspect(
             }
         }
     }
-    Ok(taken)
+    Ok((taken, absent))
 }
 
 fn stopped(
@@ -450,10 +520,12 @@ fn stopped(
     }
 }
 
-/// What the steps other than page fetches observed, by step id.
+/// What the steps other than page fetches observed, by step id, and the
+/// steps left unfetched because the link they follow was missing.
 struct Observed {
     logins: BTreeMap<String, Arc<LoginObservation>>,
     shared: BTreeMap<String, Arc<dyn SharedObservation>>,
+    unreached: BTreeMap<String, String>,
 }
 
 /// Preconditions, then assertions, then the fold.
@@ -465,14 +537,26 @@ fn judge(
     record: &mut CheckRecord,
 ) {
     let documents = Documents::lock(pages.values());
+    let unreached = observed.unreached;
     let observations = Observations::new(pages, &documents, facts.clone())
         .with_logins(observed.logins)
         .with_shared(observed.shared);
+    let assess = |assertion: &crate::suite::Assertion| {
+        let why = assertion
+            .kind
+            .steps()
+            .into_iter()
+            .find_map(|step| unreached.get(step));
+        match why {
+            Some(why) => check::not_judged(assertion, check.severity, why),
+            None => check::evaluate(assertion, check.severity, &observations),
+        }
+    };
     for precondition in &check.only_if {
-        let result = check::evaluate(precondition, check.severity, &observations);
+        let result = assess(precondition);
         match result.status {
             AssertionStatus::Passed => record.assertions.push(result),
-            AssertionStatus::Failed => {
+            AssertionStatus::Failed | AssertionStatus::NotApplicable => {
                 record.outcome = Outcome::NotApplicable;
                 record.reason = Some(format!(
                     "condition non remplie : {} — {}",
@@ -488,11 +572,12 @@ fn judge(
             }
         }
     }
-    let results: Vec<AssertionResult> = check
-        .assertions
-        .iter()
-        .map(|assertion| check::evaluate(assertion, check.severity, &observations))
-        .collect();
+    let results: Vec<AssertionResult> = check.assertions.iter().map(assess).collect();
     record.outcome = check::fold(&results, check.review);
+    if record.outcome == Outcome::NotApplicable && !unreached.is_empty() {
+        let mut reasons: Vec<&str> = unreached.values().map(String::as_str).collect();
+        reasons.dedup();
+        record.reason = Some(reasons.join(" ; "));
+    }
     record.assertions.extend(results);
 }

@@ -7,10 +7,11 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::diagnostic::{Diagnostic, Diagnostics, utf8_text};
 use super::file::SuiteFile;
-use super::model::Catalog;
+use super::model::{Action, AssertionKind, CaptureKind, Catalog, Check, Suite};
 use super::read::{MAX_DESCRIPTION_FILE, read_bounded};
 use super::target::hex_sha256;
 use super::validate::validate_suite;
@@ -151,12 +152,79 @@ pub fn load(sources: &[SuiteSource]) -> Result<Catalog, Diagnostics> {
         }
     }
     if problems.is_empty() {
+        link_captures_to_their_judges(&mut suites);
         Ok(Catalog {
             suites: suites.into_iter().map(std::sync::Arc::new).collect(),
         })
     } else {
         Err(Diagnostics(problems))
     }
+}
+
+/// Fills each link capture's `judged_by`: the other checks whose `link`
+/// assertion reads the same page (same URL template), zone and list of
+/// names.
+fn link_captures_to_their_judges(suites: &mut [Suite]) {
+    let mut judges: BTreeMap<(String, Option<String>, String), Vec<String>> = BTreeMap::new();
+    for check in suites.iter().flat_map(|suite| suite.checks.iter()) {
+        for assertion in &check.assertions {
+            let AssertionKind::Link { zone, text } = &assertion.kind else {
+                continue;
+            };
+            if let Some(url) = fetched_url(check, &zone.step) {
+                let key = (
+                    url,
+                    zone.within.as_ref().map(|css| css.source.clone()),
+                    text.name.clone(),
+                );
+                judges.entry(key).or_default().push(check.id.clone());
+            }
+        }
+    }
+    for check in suites.iter_mut().flat_map(|suite| suite.checks.iter_mut()) {
+        // Only this function holds the checks yet: nothing shares them.
+        let Some(check) = Arc::get_mut(check) else {
+            continue;
+        };
+        let id = check.id.clone();
+        let urls: BTreeMap<String, String> = check
+            .steps
+            .iter()
+            .filter_map(|step| match &step.action {
+                Action::Fetch { url, .. } => Some((step.id.clone(), url.source.clone())),
+                _ => None,
+            })
+            .collect();
+        for step in &mut check.steps {
+            let Some(url) = urls.get(&step.id) else {
+                continue;
+            };
+            for capture in &mut step.captures {
+                let CaptureKind::Link { within, text } = &capture.kind;
+                let key = (
+                    url.clone(),
+                    within.as_ref().map(|css| css.source.clone()),
+                    text.name.clone(),
+                );
+                capture.judged_by = judges
+                    .get(&key)
+                    .map(|ids| ids.iter().filter(|other| **other != id).cloned().collect())
+                    .unwrap_or_default();
+            }
+        }
+    }
+}
+
+/// The URL template (as written) of the fetch step `step` of `check`.
+fn fetched_url(check: &Check, step: &str) -> Option<String> {
+    check
+        .steps
+        .iter()
+        .find(|s| s.id == step)
+        .and_then(|s| match &s.action {
+            Action::Fetch { url, .. } => Some(url.source.clone()),
+            _ => None,
+        })
 }
 
 fn parse_yaml(source: &SuiteSource) -> Result<SuiteFile, Diagnostic> {

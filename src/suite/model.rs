@@ -362,6 +362,13 @@ pub struct Capture {
     pub name: String,
     /// What to extract.
     pub kind: CaptureKind,
+    /// The checks of the catalog that judge this same link (a `link`
+    /// assertion on the same page, zone and names), set when the catalog is
+    /// loaded: when the link is missing, a check that only needed it to
+    /// reach a page is `n/a` and names them, instead of repeating their
+    /// failure. Empty when no other check judges it: the missing link is
+    /// then this check's own failure.
+    pub judged_by: Vec<String>,
 }
 
 /// What a capture extracts.

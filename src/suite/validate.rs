@@ -564,6 +564,7 @@ fn validate_step(
             captures.push(Capture {
                 name: name.clone(),
                 kind,
+                judged_by: Vec::new(),
             });
         }
     }
