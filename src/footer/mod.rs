@@ -11,5 +11,5 @@
 //! lang, links) are the core's (`check::page`, `check::link`).
 
 pub(crate) mod accessibility;
-pub(crate) mod mention;
+pub mod mention;
 pub(crate) mod privacy;
