@@ -5,6 +5,25 @@
 //! apostrophe and space) so that "Données personnelles", "DONNEES
 //! PERSONNELLES" and "données  personnelles" are the same phrase: editors'
 //! typography varies, the legal content does not.
+//!
+//! What a notice states is matched on a further normalised form
+//! ([`Matchable`]), because real notices say the same thing in many
+//! grammatical forms:
+//! - inflection ([`inflected`]): the plural `-s`/`-x` (`-aux` read `-al`) and
+//!   the feminine `-e` of a past participle (`-ée`) are dropped from every
+//!   word, on both sides, so « vos droits d'accès » states « droit d'accès »
+//!   and « conservées » states « conservé ». Not every final `-e`: « commune »
+//!   is also the feminine of « commun », and a notice saying « d'un commun
+//!   accord » does not name its commune. Words of three letters or less are
+//!   kept whole, so « GAR » never meets « gare » nor « garantir »;
+//! - enumerations that share one noun ([`Matchable::new`]): in « droits de
+//!   rectification, d'effacement et d'opposition » each further item led by
+//!   a preposition is read with the noun (« droit d'effacement »);
+//! - numbers written in words before a unit of time
+//!   ([`durations_in_digits`]): « trois mois » is read « 3 mois », for the
+//!   suite's patterns;
+//! - block boundaries: matching is done line by line ([`fold_lines`]), a
+//!   phrase never spans two blocks of the page.
 
 /// Folds `text` for matching: lowercase, diacritics removed, typographic
 /// apostrophes, quotes and dashes unified, every run of white space (including
@@ -57,13 +76,17 @@ pub fn contains_phrase(folded_haystack: &str, phrase: &str) -> bool {
 
 /// How many times `phrase` occurs in the folded `haystack` at word boundaries.
 pub fn count_phrase(folded_haystack: &str, phrase: &str) -> usize {
-    let needle = fold(phrase);
+    count_folded(folded_haystack, &fold(phrase))
+}
+
+/// How many times the already folded `needle` occurs at word boundaries.
+fn count_folded(folded_haystack: &str, needle: &str) -> usize {
     if needle.is_empty() {
         return 0;
     }
     let mut count = 0;
     let mut from = 0;
-    while let Some(pos) = folded_haystack[from..].find(&needle) {
+    while let Some(pos) = folded_haystack[from..].find(needle) {
         let start = from + pos;
         let end = start + needle.len();
         let before_ok = folded_haystack[..start]
@@ -84,6 +107,391 @@ pub fn count_phrase(folded_haystack: &str, phrase: &str) -> usize {
 
 fn is_word_char(c: char) -> bool {
     c.is_alphanumeric()
+}
+
+/// Folds `text` line by line ([`fold`] on each), keeping the line breaks
+/// that separate blocks and dropping empty lines, so that patterns and
+/// phrases can tell « same block » from « anywhere ».
+pub fn fold_lines(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        let folded = fold(line);
+        if folded.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(&folded);
+    }
+    out
+}
+
+/// A text prepared for asking what it states: folded line by line,
+/// inflection dropped ([`inflected`]), and enumerations that share a noun
+/// spelled out: in « droits de rectification, d'effacement et de
+/// limitation », every item after the first that starts with a preposition
+/// (de, d', du, des, à, au, aux) is read with the noun that heads the first
+/// (« droit d'effacement », « droit de limitation »); the first item opens
+/// with « de », « d' » or « à », right after the noun. Items end at a comma,
+/// « et », « ou » or any other punctuation, and hold at most four words, so
+/// the noun never reaches into the next clause.
+#[derive(Clone, Debug)]
+pub struct Matchable {
+    words: String,
+}
+
+impl Matchable {
+    /// Prepares `text` (raw, not yet folded).
+    pub fn new(text: &str) -> Self {
+        Self {
+            words: expand_enumerations(&inflected(&fold_lines(text))),
+        }
+    }
+
+    /// Whether `phrase` (as written in a suite) is stated, at word
+    /// boundaries. An entry « a | b » is one statement in two wordings
+    /// (« partiellement conforme | en conformité partielle »): stated when
+    /// either is, and counted once where lists are mutually exclusive.
+    pub fn states(&self, phrase: &str) -> bool {
+        phrase
+            .split('|')
+            .any(|wording| count_folded(&self.words, &inflected(&fold(wording))) > 0)
+    }
+
+    /// The first phrase of `phrases` stated, as written.
+    pub fn first<'p>(&self, phrases: &'p [String]) -> Option<&'p String> {
+        phrases.iter().find(|phrase| self.states(phrase))
+    }
+
+    /// The prepared text (for tests and excerpts).
+    pub fn as_str(&self) -> &str {
+        &self.words
+    }
+}
+
+/// Drops inflection from every word of a folded text: the plural `-s` or
+/// `-x` (`-eaux` → `-eau`, `-aux` → `-al`), then the feminine `-e` of a
+/// past participle (`-ee` → `-e`). Words of three letters or less, and
+/// words holding a digit, are kept as they are; a word is never cut below
+/// three letters.
+pub fn inflected(folded: &str) -> String {
+    let mut out = String::with_capacity(folded.len());
+    let mut word = String::new();
+    for c in folded.chars() {
+        if is_word_char(c) {
+            word.push(c);
+            continue;
+        }
+        push_uninflected(&mut out, &word);
+        word.clear();
+        out.push(c);
+    }
+    push_uninflected(&mut out, &word);
+    out
+}
+
+fn push_uninflected(out: &mut String, word: &str) {
+    let letters = word.chars().count();
+    if letters <= 3 || word.chars().any(|c| !c.is_alphabetic()) {
+        out.push_str(word);
+        return;
+    }
+    // Folded words are ASCII once diacritics are removed; any other letter
+    // (Greek, Cyrillic…) has no French inflection to drop.
+    if !word.is_ascii() {
+        out.push_str(word);
+        return;
+    }
+    let mut stem: &str = word;
+    if let Some(singular) = stem.strip_suffix("eaux") {
+        out.push_str(singular);
+        out.push_str("eau");
+        return;
+    }
+    if let Some(root) = stem.strip_suffix("aux")
+        && root.len() >= 2
+    {
+        out.push_str(root);
+        out.push_str("al");
+        return;
+    }
+    if let Some(singular) = stem.strip_suffix(['s', 'x'])
+        && singular.len() >= 3
+    {
+        stem = singular;
+    }
+    if stem.ends_with("ee") && stem.len() >= 4 {
+        stem = &stem[..stem.len() - 1];
+    }
+    out.push_str(stem);
+}
+
+/// Prepositions that open an item of an enumeration sharing a noun.
+const ITEM_PREPOSITIONS: [&str; 7] = ["de", "d", "du", "des", "a", "au", "aux"];
+
+/// A word or one punctuation character of a folded text, by byte range.
+#[derive(Clone, Copy)]
+struct Token {
+    start: usize,
+    end: usize,
+    word: bool,
+}
+
+fn tokens(text: &str) -> Vec<Token> {
+    let mut out = Vec::new();
+    let mut word_start: Option<usize> = None;
+    for (i, c) in text.char_indices() {
+        if is_word_char(c) {
+            word_start.get_or_insert(i);
+            continue;
+        }
+        if let Some(start) = word_start.take() {
+            out.push(Token {
+                start,
+                end: i,
+                word: true,
+            });
+        }
+        if c != ' ' {
+            out.push(Token {
+                start: i,
+                end: i + c.len_utf8(),
+                word: false,
+            });
+        }
+    }
+    if let Some(start) = word_start {
+        out.push(Token {
+            start,
+            end: text.len(),
+            word: true,
+        });
+    }
+    out
+}
+
+/// See [`Matchable`]: spells out the shared noun of enumerations.
+fn expand_enumerations(text: &str) -> String {
+    let tokens = tokens(text);
+    let word = |i: usize| -> Option<&str> {
+        tokens
+            .get(i)
+            .filter(|t| t.word)
+            .map(|t| &text[t.start..t.end])
+    };
+    let punct = |i: usize| -> Option<&str> {
+        tokens
+            .get(i)
+            .filter(|t| !t.word)
+            .map(|t| &text[t.start..t.end])
+    };
+    // A preposition at `i`: the index of the item's first word after it.
+    let preposition = |i: usize| -> Option<usize> {
+        let w = word(i)?;
+        if !ITEM_PREPOSITIONS.contains(&w) {
+            return None;
+        }
+        if w == "d" {
+            return (punct(i + 1) == Some("'")).then_some(i + 2);
+        }
+        Some(i + 1)
+    };
+    let mut insertions: Vec<(usize, &str)> = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        // The first item opens with « de », « d' » or « à »: after « des »,
+        // « du », « au » or « aux » the word before is rarely the shared
+        // noun (« vous avez des droits… »: the noun is « droits »).
+        let opens = matches!(word(i + 1), Some("de" | "d" | "a"));
+        let (Some(head), Some(first), true) = (word(i), preposition(i + 1), opens) else {
+            i += 1;
+            continue;
+        };
+        if ITEM_PREPOSITIONS.contains(&head) || matches!(head, "et" | "ou") {
+            i += 1;
+            continue;
+        }
+        let mut items = 0usize;
+        let mut next = first;
+        let mut starts: Vec<usize> = Vec::new();
+        loop {
+            // The item: up to four words, apostrophes and hyphens inside.
+            let mut words = 0;
+            let mut j = next;
+            while j < tokens.len() && words < 4 {
+                match (word(j), punct(j)) {
+                    (Some("et" | "ou"), _) => break,
+                    (Some(_), _) => words += 1,
+                    (_, Some("'" | "-")) => {}
+                    _ => break,
+                }
+                j += 1;
+            }
+            if words == 0 {
+                break;
+            }
+            items += 1;
+            // Connectors: « , », « et », « ou », « , et ».
+            let mut k = j;
+            let mut connected = false;
+            while punct(k) == Some(",") || matches!(word(k), Some("et" | "ou")) {
+                connected = true;
+                k += 1;
+            }
+            match preposition(k) {
+                Some(after) if connected => {
+                    starts.push(tokens[k].start);
+                    next = after;
+                }
+                _ => {
+                    i = j;
+                    break;
+                }
+            }
+        }
+        if items >= 2 {
+            insertions.extend(starts.into_iter().map(|at| (at, head)));
+        }
+        i = i.max(first);
+    }
+    if insertions.is_empty() {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len() + insertions.len() * 8);
+    let mut from = 0;
+    for (at, head) in insertions {
+        out.push_str(&text[from..at]);
+        out.push_str(head);
+        out.push(' ');
+        from = at;
+    }
+    out.push_str(&text[from..]);
+    out
+}
+
+/// Rewrites numbers written in words, when a unit of time follows them, as
+/// digits: « trois mois » → « 3 mois », « un an » → « 1 an », « vingt-quatre
+/// heures » → « 24 heures », so that the suite's duration patterns
+/// (`\d+ mois`) read both spellings. Only before a unit: « un » alone is an
+/// article. `folded` is folded text ([`fold`] or [`fold_lines`]).
+pub fn durations_in_digits(folded: &str) -> String {
+    let tokens = tokens(folded);
+    let mut out = String::with_capacity(folded.len());
+    let mut from = 0;
+    let mut i = 0;
+    while i < tokens.len() {
+        // The longest run of number words from i: words, joined by a
+        // space, a hyphen or « et ».
+        let mut j = i;
+        let mut words: Vec<&str> = Vec::new();
+        let mut last_number = i;
+        while let Some(token) = tokens.get(j) {
+            let text = &folded[token.start..token.end];
+            if token.word && number_word(text).is_some() {
+                words.push(text);
+                last_number = j;
+            } else if !(text == "-" || (token.word && text == "et" && !words.is_empty())) {
+                break;
+            }
+            j += 1;
+        }
+        let unit = tokens
+            .get(last_number + 1)
+            .filter(|t| t.word)
+            .map(|t| &folded[t.start..t.end]);
+        let only_space_before_unit = tokens
+            .get(last_number)
+            .zip(tokens.get(last_number + 1))
+            .is_some_and(|(a, b)| folded[a.end..b.start].chars().all(char::is_whitespace));
+        if !words.is_empty()
+            && only_space_before_unit
+            && unit.is_some_and(is_time_unit)
+            && let Some(value) = number_value(&words)
+        {
+            out.push_str(&folded[from..tokens[i].start]);
+            out.push_str(&value.to_string());
+            from = tokens[last_number].end;
+            i = last_number + 1;
+            continue;
+        }
+        i += 1;
+    }
+    out.push_str(&folded[from..]);
+    out
+}
+
+fn is_time_unit(word: &str) -> bool {
+    matches!(
+        word,
+        "jour"
+            | "jours"
+            | "semaine"
+            | "semaines"
+            | "mois"
+            | "an"
+            | "ans"
+            | "annee"
+            | "annees"
+            | "heure"
+            | "heures"
+            | "minute"
+            | "minutes"
+    )
+}
+
+/// A French number word's value (`cent` and `mille` multiply).
+fn number_word(word: &str) -> Option<u64> {
+    Some(match word {
+        "un" | "une" => 1,
+        "deux" => 2,
+        "trois" => 3,
+        "quatre" => 4,
+        "cinq" => 5,
+        "six" => 6,
+        "sept" => 7,
+        "huit" => 8,
+        "neuf" => 9,
+        "dix" => 10,
+        "onze" => 11,
+        "douze" => 12,
+        "treize" => 13,
+        "quatorze" => 14,
+        "quinze" => 15,
+        "seize" => 16,
+        "vingt" | "vingts" => 20,
+        "trente" => 30,
+        "quarante" => 40,
+        "cinquante" => 50,
+        "soixante" => 60,
+        "cent" | "cents" => 100,
+        "mille" => 1000,
+        _ => return None,
+    })
+}
+
+/// The value of a run of number words: « quatre-vingt-dix » is 4 × 20 + 10,
+/// « deux cents » 2 × 100, « trente-six » 30 + 6.
+fn number_value(words: &[&str]) -> Option<u64> {
+    let mut total = 0u64;
+    let mut current = 0u64;
+    let mut previous: Option<u64> = None;
+    for word in words {
+        let value = number_word(word)?;
+        match value {
+            1000 => {
+                total += current.max(1) * 1000;
+                current = 0;
+            }
+            100 => current = current.max(1) * 100,
+            20 if matches!(previous, Some(2..=9)) => {
+                current = (current - previous.unwrap_or(0)) + previous.unwrap_or(0) * 20
+            }
+            _ => current += value,
+        }
+        previous = Some(value);
+    }
+    Some(total + current)
 }
 
 /// Splits text into sentences: at `.`, `!` or `?` followed by white space,
@@ -243,6 +651,104 @@ mod tests {
     #[test]
     fn words_need_a_letter_or_digit() {
         assert_eq!(word_count("Le — droit d'accès : 12 mois"), 5);
+    }
+
+    #[test]
+    fn plural_and_participles_are_the_same_word() {
+        let text = Matchable::new("Vous pouvez exercer vos droits d’accès auprès de la mairie.");
+        assert!(text.states("droit d'accès"));
+        assert!(!text.states("droit d'opposition"));
+        for said in [
+            "Les données sont conservées un an.",
+            "Le compte est conservé un an.",
+            "Les messages sont conservés.",
+        ] {
+            assert!(Matchable::new(said).states("conservé"), "{said}");
+            assert!(Matchable::new(said).states("conservées"), "{said}");
+        }
+        assert!(!Matchable::new("Les données sont détruites.").states("conservé"));
+        // -aux is the plural of -al.
+        assert!(Matchable::new("les journaux de connexion").states("journal de connexion"));
+    }
+
+    #[test]
+    fn inflection_keeps_word_boundaries_and_short_words() {
+        // « GAR » never meets a longer word, nor a plural cut down to it.
+        for said in [
+            "Nous garantissons la sécurité.",
+            "Rendez-vous à la gare.",
+            "Les gares.",
+        ] {
+            assert!(!Matchable::new(said).states("GAR"), "{said}");
+        }
+        assert!(Matchable::new("Les ressources du GAR.").states("GAR"));
+        // A final -e that is not a participle's is kept: « commune » is not
+        // « commun ».
+        assert!(!Matchable::new("Ils décident d'un commun accord.").states("commune"));
+        assert!(Matchable::new("Les communes du territoire.").states("commune"));
+        assert_eq!(inflected("vos droits acces"), "vos droit acce");
+        assert_eq!(inflected("conservees 2026 bureaux"), "conserve 2026 bureau");
+    }
+
+    #[test]
+    fn enumerations_share_their_noun() {
+        let text = Matchable::new(
+            "Vous disposez des droits de rectification, d’effacement, de limitation et d’opposition.",
+        );
+        for right in [
+            "droit de rectification",
+            "droit d'effacement",
+            "droit de limitation",
+            "droit d'opposition",
+        ] {
+            assert!(text.states(right), "{right} in {}", text.as_str());
+        }
+        // The noun does not reach past the end of the enumeration.
+        let text = Matchable::new(
+            "Vous avez des droits d'accès et de rectification. D'opposition, il n'est pas question.",
+        );
+        assert!(text.states("droit de rectification"));
+        assert!(!text.states("droit d'opposition"), "{}", text.as_str());
+        // A single complement is no enumeration.
+        let text = Matchable::new("Le droit d'accès aux données, sauf exception.");
+        assert_eq!(text.as_str(), "le droit d'acce aux donne, sauf exception.");
+    }
+
+    #[test]
+    fn alternatives_are_one_entry() {
+        let text = Matchable::new("Ce site est en conformité partielle avec le RGAA.");
+        assert!(text.states("partiellement conforme | conformité partielle"));
+        assert!(!text.states("totalement conforme | conformité totale"));
+    }
+
+    #[test]
+    fn matching_stays_within_a_block() {
+        assert_eq!(
+            fold_lines(" Titre \n\n Données\tpersonnelles \n"),
+            "titre\ndonnees personnelles"
+        );
+        assert!(
+            Matchable::new("Directeur\tde la publication").states("directeur de la publication")
+        );
+        assert!(
+            !Matchable::new("Directeur\nde la publication").states("directeur de la publication")
+        );
+    }
+
+    #[test]
+    fn durations_in_words_become_digits() {
+        assert_eq!(
+            durations_in_digits(&fold(
+                "Trois mois, puis un an ; vingt-quatre heures, quatre-vingt-dix jours, douze mois, \
+                 vingt et un jours, une année, deux cents ans"
+            )),
+            "3 mois, puis 1 an ; 24 heures, 90 jours, 12 mois, 21 jours, 1 annee, 200 ans"
+        );
+        // Not before a unit of time: an article, a count of something else.
+        let untouched = "un compte, trois enfants, un ancien, dix ( mois )";
+        assert_eq!(durations_in_digits(untouched), untouched);
+        assert_eq!(durations_in_digits("12 mois"), "12 mois");
+        assert_eq!(durations_in_digits("d'un mois"), "d'1 mois");
     }
 
     #[test]

@@ -42,10 +42,15 @@ pub fn evaluate(
         AssertionKind::Lang { step, expect } => page::lang(observations, step, expect),
         AssertionKind::Link { zone, text } => link::link(observations, zone, text),
         AssertionKind::LinkNames { zone, forbid } => link::link_names(observations, zone, forbid),
-        AssertionKind::Phrases { zone, any } => mention::phrases(observations, zone, any),
-        AssertionKind::Pattern { zone, pattern, min } => {
-            mention::pattern(observations, zone, pattern, *min)
+        AssertionKind::Phrases { zone, any, section } => {
+            mention::phrases(observations, zone, any, section.as_ref())
         }
+        AssertionKind::Pattern {
+            zone,
+            pattern,
+            min,
+            section,
+        } => mention::pattern(observations, zone, pattern, *min, section.as_ref()),
         AssertionKind::ExactlyOne { zone, of } => mention::exactly_one(observations, zone, of),
         AssertionKind::Readability {
             zone,

@@ -2,17 +2,24 @@
 //! exactly one of mutually exclusive phrasings, plain-language sentences.
 //!
 //! Texts are folded (case, accents, typography) before matching, and phrases
-//! match at word boundaries: see [`crate::text`].
+//! match at word boundaries, whatever their inflection, with enumerations
+//! spelled out: see [`crate::text`] for the rules. What a zone states is
+//! its visible text and where its links lead ([`Document::reading`]); an
+//! assertion with a `section` reads first the part of the zone under the
+//! headings that name that section, and the whole zone only when no heading
+//! does.
 
 use crate::check::observation::{Observations, absent, unless_script_shell};
 use crate::check::outcome::Verdict;
 use crate::check::wording::{quote, quote_list, zone_name};
+use crate::probe::{Document, Reading};
 use crate::suite::{Pattern, PhraseList, Zone};
-use crate::text::{contains_phrase, excerpt, fold, sentences, word_count};
+use crate::text::{Matchable, durations_in_digits, excerpt, fold_lines, sentences, word_count};
 
-/// Whether the zone `within` of `document` (the whole page when `None`)
-/// states what `list` stands for: the phrasing found, or `None` (also when
-/// the zone matches no element).
+/// The phrase of `list` the zone states, as the suite writes it, or `None`
+/// (also when the zone matches no element): visible text and link targets,
+/// folded, inflection dropped, enumerations spelled out
+/// ([`crate::text::Matchable`]).
 ///
 /// The one place the `phrases` judge decides; public so that the corpus of
 /// notices (`fixtures/data/notices/`) measures exactly what a run judges.
@@ -20,73 +27,175 @@ pub fn states(
     document: &crate::probe::Document,
     within: Option<&scraper::Selector>,
     list: &PhraseList,
+    section: Option<&PhraseList>,
 ) -> Option<String> {
-    let folded = fold(&document.text(within)?);
-    list.phrases
-        .iter()
-        .find(|p| contains_phrase(&folded, p))
-        .cloned()
+    let reading = document.reading(within)?;
+    found_in(&Scope::of(&reading, section), list)
 }
 
-/// `phrases`: at least one phrasing of the list appears in the zone.
-pub(crate) fn phrases(observations: &Observations, zone: &Zone, list: &PhraseList) -> Verdict {
+/// The first phrase of `list` stated in one of the scope's parts.
+fn found_in(scope: &Scope<'_>, list: &PhraseList) -> Option<String> {
+    scope
+        .parts
+        .iter()
+        .find_map(|part| Matchable::new(part).first(&list.phrases).cloned())
+}
+
+/// Where an item is sought: the sections whose heading states a phrase of
+/// `section` (disjoint byte ranges of the reading, with their headings), or
+/// the whole reading when there is no such list or no such heading.
+struct Scope<'r> {
+    parts: Vec<&'r str>,
+    headings: Vec<&'r str>,
+}
+
+impl<'r> Scope<'r> {
+    fn of(reading: &'r Reading, section: Option<&PhraseList>) -> Self {
+        let whole = Self {
+            parts: vec![reading.text.as_str()],
+            headings: Vec::new(),
+        };
+        let Some(section) = section else {
+            return whole;
+        };
+        let mut ranges: Vec<(usize, usize, &'r str)> = reading
+            .sections
+            .iter()
+            .filter(|s| {
+                Matchable::new(reading.heading(s))
+                    .first(&section.phrases)
+                    .is_some()
+            })
+            .map(|s| (s.heading.start, s.end, reading.heading(s)))
+            .collect();
+        if ranges.is_empty() {
+            return whole;
+        }
+        // A sub-heading naming the section again lies inside its parent:
+        // ranges are merged so that nothing is counted twice.
+        ranges.sort_by_key(|r| r.0);
+        let mut merged: Vec<(usize, usize)> = Vec::new();
+        let mut headings = Vec::new();
+        for (start, end, heading) in ranges {
+            match merged.last_mut() {
+                Some(last) if start < last.1 => last.1 = last.1.max(end),
+                _ => {
+                    merged.push((start, end));
+                    headings.push(heading);
+                }
+            }
+        }
+        Self {
+            parts: merged
+                .into_iter()
+                .filter_map(|(start, end)| reading.text.get(start..end))
+                .collect(),
+            headings,
+        }
+    }
+
+    /// « dans la section « … » de … », or the zone's name.
+    fn name(&self, zone: &Zone) -> String {
+        let Some(first) = self.headings.first() else {
+            return zone_name(zone);
+        };
+        let more = match self.headings.len() {
+            1 => String::new(),
+            n => format!(" (et {} autre(s))", n - 1),
+        };
+        format!(
+            "la section {}{more} de {}",
+            quote(&excerpt(first, 80)),
+            zone_name(zone)
+        )
+    }
+}
+
+/// The reading of a zone, or the verdict saying why there is none.
+fn zone_reading(
+    observations: &Observations,
+    zone: &Zone,
+    expected: &str,
+) -> Result<Reading, Verdict> {
+    let (page, document): (_, &Document) = observations.document(&zone.step, expected)?;
+    let within = zone.within.as_ref().map(|css| &css.selector);
+    document
+        .reading(within)
+        .ok_or_else(|| absent(zone, page, document, expected))
+}
+
+/// `phrases`: at least one phrasing of the list is stated in the zone (in
+/// the `section` when the zone has one).
+pub(crate) fn phrases(
+    observations: &Observations,
+    zone: &Zone,
+    list: &PhraseList,
+    section: Option<&PhraseList>,
+) -> Verdict {
     let expected = format!("l'une des formulations {}", quote_list(&list.phrases, 6));
     let (page, document) = match observations.document(&zone.step, &expected) {
         Ok(found) => found,
         Err(verdict) => return verdict,
     };
     let within = zone.within.as_ref().map(|css| &css.selector);
-    // The zone's text only says how much was read when nothing is found;
-    // its absence is a verdict of its own.
-    let Some(text) = document.text(within) else {
+    let Some(reading) = document.reading(within) else {
         return absent(zone, page, document, &expected);
     };
-    let verdict = match states(document, within, list) {
+    let scope = Scope::of(&reading, section);
+    let found = found_in(&scope, list);
+    let verdict = match found {
         Some(found) => Verdict::pass(
             expected,
-            format!("trouvé {} dans {}", quote(&found), zone_name(zone)),
+            format!("trouvé {} dans {}", quote(&found), scope.name(zone)),
         ),
         None => Verdict::fail(
             expected,
             format!(
                 "aucune trouvée dans {} ({} mots lus)",
-                zone_name(zone),
-                word_count(&text)
+                scope.name(zone),
+                scope.parts.iter().map(|p| word_count(p)).sum::<usize>()
             ),
         ),
     };
     unless_script_shell(verdict, zone, observations)
 }
 
-/// `pattern`: the folded text of the zone matches at least `min` times.
+/// `pattern`: the folded text of the zone (in the `section` when the zone
+/// has one), numbers before a unit of time written in digits, matches at
+/// least `min` times. Lines are blocks of the page: `[^\n]` stays within one.
 pub(crate) fn pattern(
     observations: &Observations,
     zone: &Zone,
     pattern: &Pattern,
     min: usize,
+    section: Option<&PhraseList>,
 ) -> Verdict {
     let expected = if min == 1 {
         format!("le motif /{}/", pattern.source)
     } else {
         format!("au moins {min} occurrences du motif /{}/", pattern.source)
     };
-    let text = match observations.zone_text(zone, &expected) {
-        Ok(text) => text,
+    let reading = match zone_reading(observations, zone, &expected) {
+        Ok(reading) => reading,
         Err(verdict) => return verdict,
     };
-    let folded = fold(&text);
-    let found: Vec<&str> = pattern
-        .regex
-        .find_iter(&folded)
-        .map(|m| m.as_str())
+    let scope = Scope::of(&reading, section);
+    let texts: Vec<String> = scope
+        .parts
+        .iter()
+        .map(|part| durations_in_digits(&fold_lines(part)))
+        .collect();
+    let found: Vec<&str> = texts
+        .iter()
+        .flat_map(|text| pattern.regex.find_iter(text).map(|m| m.as_str()))
         .collect();
     let actual = if found.is_empty() {
-        format!("aucune occurrence dans {}", zone_name(zone))
+        format!("aucune occurrence dans {}", scope.name(zone))
     } else {
         format!(
             "{} occurrence(s) dans {} : {}",
             found.len(),
-            zone_name(zone),
+            scope.name(zone),
             quote_list(&found, 4)
         )
     };
@@ -107,11 +216,13 @@ pub(crate) fn exactly_one(observations: &Observations, zone: &Zone, list: &Phras
         Ok(text) => text,
         Err(verdict) => return verdict,
     };
-    let folded = fold(&text);
+    // Visible text only: a mutually exclusive statement is something the
+    // page says, not where a link leads.
+    let matchable = Matchable::new(&text);
     let found: Vec<&String> = list
         .phrases
         .iter()
-        .filter(|p| contains_phrase(&folded, p))
+        .filter(|p| matchable.states(p))
         .collect();
     let actual = match found.len() {
         0 => format!(
@@ -180,7 +291,7 @@ mod tests {
 
     use super::*;
     use crate::check::observation::{Documents, TargetFacts};
-    use crate::check::outcome::AssertionStatus;
+    use crate::check::outcome::{AssertionStatus, assert_says};
     use crate::probe::{Page, PageBody};
     use crate::suite::Css;
 
@@ -244,6 +355,7 @@ mod tests {
                 o,
                 &zone(Some("footer")),
                 &list(&["vie privée", "données personnelles"]),
+                None,
             )
         });
         assert_eq!(verdict.status, AssertionStatus::Passed, "{verdict:?}");
@@ -263,7 +375,7 @@ mod tests {
     fn phrases_absent_fails_with_words_read() {
         // "GAR" must not be found in "garantie": phrases match whole words.
         let body = "<html><body><p>Une garantie de service.</p></body></html>";
-        let verdict = judged(body, |o| phrases(o, &zone(None), &list(&["GAR"])));
+        let verdict = judged(body, |o| phrases(o, &zone(None), &list(&["GAR"]), None));
         assert_eq!(verdict.status, AssertionStatus::Failed, "{verdict:?}");
         assert_eq!(
             verdict.actual,
@@ -271,14 +383,16 @@ mod tests {
         );
         // A script on a page with real text does not excuse the absence.
         let verdict = judged(&long_page("Rien d'autre."), |o| {
-            phrases(o, &zone(None), &list(&["GAR"]))
+            phrases(o, &zone(None), &list(&["GAR"]), None)
         });
         assert_eq!(verdict.status, AssertionStatus::Failed, "{verdict:?}");
     }
 
     #[test]
     fn phrases_on_script_shell_is_an_error_only_for_the_whole_page() {
-        let verdict = judged(SHELL, |o| phrases(o, &zone(None), &list(&["mentions"])));
+        let verdict = judged(SHELL, |o| {
+            phrases(o, &zone(None), &list(&["mentions"]), None)
+        });
         assert_eq!(verdict.status, AssertionStatus::Error, "{verdict:?}");
         assert!(
             verdict
@@ -294,7 +408,7 @@ mod tests {
         );
         // A zone that exists was served: its text is what it is.
         let verdict = judged(SHELL, |o| {
-            phrases(o, &zone(Some("#app")), &list(&["mentions"]))
+            phrases(o, &zone(Some("#app")), &list(&["mentions"]), None)
         });
         assert_eq!(verdict.status, AssertionStatus::Failed, "{verdict:?}");
     }
@@ -302,7 +416,7 @@ mod tests {
     #[test]
     fn phrases_in_missing_zone_fails_or_errors() {
         let verdict = judged("<html><body><p>Texte</p></body></html>", |o| {
-            phrases(o, &zone(Some("footer")), &list(&["mentions"]))
+            phrases(o, &zone(Some("footer")), &list(&["mentions"]), None)
         });
         assert_eq!(verdict.status, AssertionStatus::Failed, "{verdict:?}");
         assert_eq!(
@@ -310,7 +424,7 @@ mod tests {
             "aucun élément « footer » dans https://ent.test/accueil"
         );
         let verdict = judged(SHELL, |o| {
-            phrases(o, &zone(Some("footer")), &list(&["mentions"]))
+            phrases(o, &zone(Some("footer")), &list(&["mentions"]), None)
         });
         assert_eq!(verdict.status, AssertionStatus::Error, "{verdict:?}");
     }
@@ -319,7 +433,9 @@ mod tests {
     fn pattern_counts_matches_of_the_folded_text() {
         let body = "<html><body><address>12 rue de l'École, 75001 Paris</address>\
                     <address>3 place Bellecour, 69002 Lyon</address></body></html>";
-        let verdict = judged(body, |o| pattern(o, &zone(None), &regex(r"\b\d{5}\b"), 2));
+        let verdict = judged(body, |o| {
+            pattern(o, &zone(None), &regex(r"\b\d{5}\b"), 2, None)
+        });
         assert_eq!(verdict.status, AssertionStatus::Passed, "{verdict:?}");
         assert_eq!(
             verdict.expected,
@@ -331,7 +447,7 @@ mod tests {
         );
         // Folded: lower case and no accents.
         let verdict = judged(body, |o| {
-            pattern(o, &zone(None), &regex("rue de l'ecole"), 1)
+            pattern(o, &zone(None), &regex("rue de l'ecole"), 1, None)
         });
         assert_eq!(verdict.status, AssertionStatus::Passed, "{verdict:?}");
         assert_eq!(verdict.expected, "le motif /rue de l'ecole/");
@@ -340,20 +456,22 @@ mod tests {
     #[test]
     fn pattern_below_min_fails() {
         let body = "<html><body><p>Siège : 75001 Paris</p></body></html>";
-        let verdict = judged(body, |o| pattern(o, &zone(None), &regex(r"\b\d{5}\b"), 2));
+        let verdict = judged(body, |o| {
+            pattern(o, &zone(None), &regex(r"\b\d{5}\b"), 2, None)
+        });
         assert_eq!(verdict.status, AssertionStatus::Failed, "{verdict:?}");
         assert_eq!(
             verdict.actual,
             "1 occurrence(s) dans la page « accueil » : « 75001 »"
         );
-        let verdict = judged(body, |o| pattern(o, &zone(None), &regex("siret"), 1));
+        let verdict = judged(body, |o| pattern(o, &zone(None), &regex("siret"), 1, None));
         assert_eq!(verdict.status, AssertionStatus::Failed, "{verdict:?}");
         assert_eq!(verdict.actual, "aucune occurrence dans la page « accueil »");
     }
 
     #[test]
     fn pattern_on_script_shell_is_an_error() {
-        let verdict = judged(SHELL, |o| pattern(o, &zone(None), &regex("siret"), 1));
+        let verdict = judged(SHELL, |o| pattern(o, &zone(None), &regex("siret"), 1, None));
         assert_eq!(verdict.status, AssertionStatus::Error, "{verdict:?}");
         assert!(
             verdict
@@ -415,6 +533,221 @@ mod tests {
         let verdict = judged(SHELL, |o| exactly_one(o, &zone(None), &hosting()));
         assert_eq!(verdict.status, AssertionStatus::Error, "{verdict:?}");
         assert!(verdict.actual.starts_with("aucune mention"), "{verdict:?}");
+    }
+
+    fn document(body: &str) -> Document {
+        let url = reqwest::Url::parse("https://ent.test/notice").expect("test URL");
+        Document::parse(body, &url).expect("parsed")
+    }
+
+    #[test]
+    fn states_reads_inflection_enumerations_and_link_targets() {
+        let d = document(
+            r#"<main><p>Vous avez des droits d'accès, de rectification et d'opposition.</p>
+            <p>Réclamation : <a href="https://www.cnil.fr/fr/plaintes">formulaire</a>.</p>
+            <p>Délégué : <a href="mailto:dpd@bellerive.example">écrire</a>.</p></main>"#,
+        );
+        let main = scraper::Selector::parse("main").expect("test selector");
+        let within = Some(&main);
+        assert_eq!(
+            states(&d, within, &list(&["droit d'opposition"]), None).as_deref(),
+            Some("droit d'opposition")
+        );
+        assert_eq!(
+            states(&d, within, &list(&["cnil.fr/fr/plaintes"]), None).as_deref(),
+            Some("cnil.fr/fr/plaintes")
+        );
+        // The link's text says « formulaire »; where it leads names the CNIL.
+        assert_eq!(
+            states(&d, within, &list(&["CNIL"]), None).as_deref(),
+            Some("CNIL")
+        );
+        assert_eq!(
+            states(&d, within, &list(&["legifrance.gouv.fr"]), None),
+            None
+        );
+        assert_eq!(
+            states(&d, within, &list(&["dpd@bellerive.example"]), None).as_deref(),
+            Some("dpd@bellerive.example")
+        );
+        assert_eq!(
+            states(&d, within, &list(&["effacement", "droit à l'oubli"]), None),
+            None
+        );
+        let aside = scraper::Selector::parse("aside").expect("test selector");
+        assert_eq!(
+            states(&d, Some(&aside), &list(&["droit d'accès"]), None),
+            None
+        );
+    }
+
+    #[test]
+    fn phrases_judge_reads_plurals() {
+        let body =
+            "<html><body><main><p>Vous pouvez exercer vos droits d’accès.</p></main></body></html>";
+        let verdict = judged(body, |o| {
+            phrases(o, &zone(Some("main")), &list(&["droit d'accès"]), None)
+        });
+        assert_says(
+            &verdict,
+            AssertionStatus::Passed,
+            "trouvé « droit d'accès »",
+        );
+        let verdict = judged(body, |o| {
+            phrases(o, &zone(Some("main")), &list(&["droit d'opposition"]), None)
+        });
+        assert_says(&verdict, AssertionStatus::Failed, "aucune trouvée");
+    }
+
+    const LEGAL: &str = "<html><body><main><h1>Mentions légales</h1><h2>Éditeur</h2>\
+        <p>Mairie, 1 place de la Mairie, 99100 Bellerive. Téléphone : 01 99 00 10 00</p>\
+        <h2>Hébergement</h2><p>Octalis SAS{host}</p><h2>Contact</h2><p>Écrivez-nous.</p></main></body></html>";
+
+    fn host() -> PhraseList {
+        list(&["hébergeur", "hébergement"])
+    }
+
+    const PHONE: &str = r"(\+33|\b0)[1-9]([ .-]?\d{2}){4}\b";
+
+    #[test]
+    fn pattern_reads_the_section_its_heading_names() {
+        // The publisher's phone does not stand for the host's.
+        let body = LEGAL.replace("{host}", ", 8 allée des Serveurs");
+        let verdict = judged(&body, |o| {
+            pattern(o, &zone(Some("main")), &regex(PHONE), 1, Some(&host()))
+        });
+        assert_says(
+            &verdict,
+            AssertionStatus::Failed,
+            "aucune occurrence dans la section « Hébergement » de « main »",
+        );
+        let body = LEGAL.replace("{host}", ", téléphone 01 99 00 40 40");
+        let verdict = judged(&body, |o| {
+            pattern(o, &zone(Some("main")), &regex(PHONE), 1, Some(&host()))
+        });
+        assert_says(&verdict, AssertionStatus::Passed, "« 01 99 00 40 40 »");
+        // No heading names the host: the whole zone is read, as before.
+        let body = LEGAL
+            .replace("<h2>Hébergement</h2>", "")
+            .replace("{host}", "");
+        let verdict = judged(&body, |o| {
+            pattern(o, &zone(Some("main")), &regex(PHONE), 1, Some(&host()))
+        });
+        assert_says(&verdict, AssertionStatus::Passed, "dans « main »");
+    }
+
+    const DURATIONS: &str = r"\b\d+\s*(jours?|semaines?|mois|ans?|annees?)\b";
+
+    fn retention() -> PhraseList {
+        list(&["durée de conservation", "combien de temps"])
+    }
+
+    #[test]
+    fn durations_in_words_and_in_table_cells_are_counted_in_their_section() {
+        let page = |cells: &str| {
+            format!(
+                "<html><body><main><h2>Combien de temps gardons-nous vos données ?</h2>\
+                 <table>{cells}</table><h2>Cookies</h2>\
+                 <p>Cookie de mesure : 13 mois. Statistiques : 25 mois.</p></main></body></html>"
+            )
+        };
+        let body = page(
+            "<tr><td>Messages</td><td>un an</td></tr><tr><td>Journaux</td><td>trois mois</td></tr>",
+        );
+        let verdict = judged(&body, |o| {
+            pattern(
+                o,
+                &zone(Some("main")),
+                &regex(DURATIONS),
+                2,
+                Some(&retention()),
+            )
+        });
+        assert_says(&verdict, AssertionStatus::Passed, "« 1 an », « 3 mois »");
+        // Cookie lifetimes do not stand in for retention periods.
+        let body = page("<tr><td>Messages</td><td>le temps nécessaire</td></tr>");
+        let verdict = judged(&body, |o| {
+            pattern(
+                o,
+                &zone(Some("main")),
+                &regex(DURATIONS),
+                2,
+                Some(&retention()),
+            )
+        });
+        assert_says(
+            &verdict,
+            AssertionStatus::Failed,
+            "aucune occurrence dans la section « Combien de temps gardons-nous vos données ? »",
+        );
+    }
+
+    /// The suite's own pattern for an assertion of FOOTER-19.
+    fn footer_19(label_start: &str) -> Pattern {
+        let catalog = crate::suite::load(&crate::suite::embedded_sources()).expect("suites");
+        let check = catalog
+            .checks()
+            .find(|c| c.id == "FOOTER-19")
+            .expect("FOOTER-19");
+        let assertion = check
+            .assertions
+            .iter()
+            .find(|a| a.label.starts_with(label_start))
+            .expect("assertion");
+        match &assertion.kind {
+            crate::suite::AssertionKind::Pattern { pattern, .. } => pattern.clone(),
+            other => panic!("not a pattern: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn update_date_must_stand_by_the_mention() {
+        let date = footer_19("une date complète");
+        for body in [
+            "<main><p><strong>Dernière mise à jour : 1er septembre 2026</strong></p></main>",
+            "<main><p>Notice mise à jour le 03/09/2026.</p></main>",
+            "<main><p>Le 3 mars 2026, cette notice a été mise à jour.</p></main>",
+            "<main><p>Dernière modification : 12 juin 2025</p></main>",
+        ] {
+            let verdict = judged(body, |o| pattern(o, &zone(Some("main")), &date, 1, None));
+            assert_eq!(
+                verdict.status,
+                AssertionStatus::Passed,
+                "{body}: {verdict:?}"
+            );
+        }
+        for body in [
+            // A date and a mention, apart: two blocks.
+            "<main><p>Cette notice est mise à jour régulièrement.</p>\
+             <ul><li>1er septembre 2025 : première version.</li></ul></main>",
+            // Same block, but far from the mention.
+            "<main><p>Cette notice est mise à jour quand le traitement change, et les familles en \
+             sont prévenues par la messagerie de l'ENT ; la loi du 6 janvier 1978 s'applique.</p></main>",
+        ] {
+            let verdict = judged(body, |o| pattern(o, &zone(Some("main")), &date, 1, None));
+            assert_eq!(
+                verdict.status,
+                AssertionStatus::Failed,
+                "{body}: {verdict:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn exactly_one_counts_an_entry_once_whatever_its_wording() {
+        let states = list(&[
+            "non conforme",
+            "partiellement conforme | en conformité partielle",
+            "totalement conforme",
+        ]);
+        let body = "<html><body><p>Accessibilité : partiellement conforme.</p>\
+                    <p>Le site est en conformité partielle avec le RGAA.</p></body></html>";
+        let verdict = judged(body, |o| exactly_one(o, &zone(None), &states));
+        assert_eq!(verdict.status, AssertionStatus::Passed, "{verdict:?}");
+        let body =
+            "<html><body><p>Partiellement conforme.</p><p>Totalement conforme.</p></body></html>";
+        let verdict = judged(body, |o| exactly_one(o, &zone(None), &states));
+        assert_eq!(verdict.status, AssertionStatus::Failed, "{verdict:?}");
     }
 
     const TWO_SENTENCES: &str = "<html><body><main><h1>Le service est ouvert.</h1>\

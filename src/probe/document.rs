@@ -193,14 +193,16 @@ const NOT_TEXT: [&str; 6] = ["script", "style", "noscript", "template", "head", 
 
 /// Elements that start a new line of text, so that words of adjacent blocks
 /// do not merge and sentences end at block ends.
-const BLOCKS: [&str; 33] = [
+const BLOCKS: [&str; 40] = [
     "address",
     "article",
     "aside",
     "blockquote",
     "br",
+    "caption",
     "dd",
     "details",
+    "dialog",
     "div",
     "dl",
     "dt",
@@ -217,17 +219,66 @@ const BLOCKS: [&str; 33] = [
     "h6",
     "header",
     "hr",
+    "legend",
     "li",
     "main",
+    "menu",
     "nav",
     "ol",
     "p",
     "pre",
+    "search",
     "section",
+    "summary",
     "table",
+    "tbody",
     "tr",
     "ul",
 ];
+
+/// Table cells: separated by a tab, not a line, so that a row (« Messages »,
+/// « 1 an ») stays one line of text, read as one sentence, yet its cells'
+/// words never merge (« Messages1 an »).
+const CELLS: [&str; 2] = ["td", "th"];
+
+/// A zone's text as the phrase matching reads it: the visible text, with
+/// each link's target written after its text, and the headings that divide
+/// it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reading {
+    /// Visible text and link targets, blocks on separate lines, table cells
+    /// separated by tabs.
+    pub text: String,
+    /// Headings in document order.
+    pub sections: Vec<Section>,
+}
+
+/// A heading and the part of the text it governs: `h1` to `h6` up to the
+/// next heading of the same or a higher level; a `summary`, `caption` or
+/// `dt` up to the end of its `details`, `table` or `dl` (or the next `dt`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Section {
+    /// Byte range of the heading's own text in [`Reading::text`].
+    pub heading: std::ops::Range<usize>,
+    /// Byte where the section ends (exclusive); it starts with its heading.
+    pub end: usize,
+    /// 1 to 6 for `h1` to `h6`, 0 for a container's heading.
+    pub level: u8,
+}
+
+impl Reading {
+    /// The heading's text.
+    pub fn heading(&self, section: &Section) -> &str {
+        self.text.get(section.heading.clone()).unwrap_or("")
+    }
+
+    /// The section's text, its heading included.
+    pub fn body(&self, section: &Section) -> &str {
+        self.text
+            .get(section.heading.start..section.end)
+            .unwrap_or("")
+    }
+}
 
 /// A link and how it is announced.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -368,6 +419,21 @@ impl Document {
             out.push('\n');
         }
         Some(out)
+    }
+
+    /// The zone as matching reads it (see [`Reading`]); `None` when the
+    /// zone matches no element.
+    pub fn reading(&self, within: Option<&Selector>) -> Option<Reading> {
+        let zone = self.zone(within);
+        if zone.is_empty() {
+            return None;
+        }
+        let mut walker = Walker::new(Some(&self.base));
+        for element in zone {
+            walker.walk(element);
+            walker.out.push('\n');
+        }
+        Some(walker.finish())
     }
 
     /// Links (`a[href]`, `area[href]`) of the zone, in document order.
@@ -536,33 +602,249 @@ fn collapse(text: &str) -> String {
 }
 
 fn push_text(out: &mut String, element: ElementRef<'_>) {
-    let mut hidden_depth = 0usize;
-    for edge in element.traverse() {
-        match edge {
-            Edge::Open(node) => match node.value() {
-                Node::Element(e) => {
-                    let name = e.name();
-                    if NOT_TEXT.contains(&name) || e.attr("hidden").is_some() {
-                        hidden_depth += 1;
-                    } else if hidden_depth == 0 && BLOCKS.contains(&name) {
-                        out.push('\n');
-                    }
-                }
-                Node::Text(text) if hidden_depth == 0 => out.push_str(text),
-                _ => {}
-            },
-            Edge::Close(node) => {
-                if let Node::Element(e) = node.value() {
-                    let name = e.name();
-                    if NOT_TEXT.contains(&name) || e.attr("hidden").is_some() {
-                        hidden_depth = hidden_depth.saturating_sub(1);
-                    } else if hidden_depth == 0 && BLOCKS.contains(&name) {
-                        out.push('\n');
+    let mut walker = Walker::new(None);
+    walker.walk(element);
+    out.push_str(&walker.out);
+}
+
+/// The one pass over a zone that writes its text: visible text with block
+/// and cell separators, and, when reading for matching, link targets and
+/// where headings are. Every node is opened and closed once and the work
+/// per node is constant (stacks are pushed and popped in step with the
+/// tree), so a hostile page costs what its size costs, never a walk per
+/// ancestor.
+struct Walker<'a> {
+    /// Where relative links resolve; `None`: link targets are not written.
+    base: Option<&'a Url>,
+    out: String,
+    sections: Vec<Section>,
+    /// Open headings: where their text starts and their level (0 for a
+    /// `summary`, `caption` or `dt`, whose section is their container);
+    /// `None` for a heading inside another, which is part of the outer
+    /// one's text, not a section of its own (nested headings would
+    /// otherwise make each byte of text the heading of hundreds of
+    /// sections).
+    headings: Vec<Option<(usize, u8)>>,
+    /// Open `details`, `table` and `dl`: the section their `summary`,
+    /// `caption` or `dt` opened, if any.
+    containers: Vec<Option<usize>>,
+    /// Open links: where their text starts.
+    links: Vec<usize>,
+    hidden_depth: usize,
+}
+
+impl<'a> Walker<'a> {
+    fn new(base: Option<&'a Url>) -> Self {
+        Self {
+            base,
+            out: String::new(),
+            sections: Vec::new(),
+            headings: Vec::new(),
+            containers: Vec::new(),
+            links: Vec::new(),
+            hidden_depth: 0,
+        }
+    }
+
+    fn walk(&mut self, element: ElementRef<'_>) {
+        for edge in element.traverse() {
+            match edge {
+                Edge::Open(node) => match node.value() {
+                    Node::Element(e) => self.open(e),
+                    Node::Text(text) if self.hidden_depth == 0 => self.out.push_str(text),
+                    _ => {}
+                },
+                Edge::Close(node) => {
+                    if let Node::Element(e) = node.value() {
+                        self.close(e);
                     }
                 }
             }
         }
     }
+
+    fn open(&mut self, e: &scraper::node::Element) {
+        let name = e.name();
+        if NOT_TEXT.contains(&name) || e.attr("hidden").is_some() {
+            self.hidden_depth += 1;
+            return;
+        }
+        if self.hidden_depth > 0 {
+            return;
+        }
+        self.separate(name);
+        match name {
+            "summary" | "caption" | "dt" => {
+                if name == "dt"
+                    && let Some(Some(previous)) = self.containers.last()
+                    && let Some(section) = self.sections.get_mut(*previous)
+                {
+                    // A term's section ends where the next term starts.
+                    section.end = section.end.min(self.out.len());
+                }
+                self.open_heading(0);
+            }
+            "details" | "table" | "dl" => self.containers.push(None),
+            "a" | "area" if e.attr("href").is_some() => self.links.push(self.out.len()),
+            _ => {
+                if let Some(level) = heading_level(name) {
+                    self.open_heading(level);
+                }
+            }
+        }
+    }
+
+    fn close(&mut self, e: &scraper::node::Element) {
+        let name = e.name();
+        if NOT_TEXT.contains(&name) || e.attr("hidden").is_some() {
+            self.hidden_depth = self.hidden_depth.saturating_sub(1);
+            return;
+        }
+        if self.hidden_depth > 0 {
+            return;
+        }
+        let is_heading =
+            matches!(name, "summary" | "caption" | "dt") || heading_level(name).is_some();
+        if is_heading && let Some(Some((start, level))) = self.headings.pop() {
+            let index = self.sections.len();
+            self.sections.push(Section {
+                heading: start..self.out.len(),
+                end: usize::MAX,
+                level,
+            });
+            if level == 0 {
+                match self.containers.last_mut() {
+                    Some(slot) => *slot = Some(index),
+                    // Outside its container: the heading is its own section.
+                    None => self.sections[index].end = self.out.len(),
+                }
+            }
+        }
+        match name {
+            "details" | "table" | "dl" => {
+                if let Some(Some(index)) = self.containers.pop()
+                    && let Some(section) = self.sections.get_mut(index)
+                {
+                    section.end = section.end.min(self.out.len());
+                }
+            }
+            "a" | "area" if e.attr("href").is_some() => {
+                if let Some(start) = self.links.pop() {
+                    self.write_target(start, e.attr("href").unwrap_or(""));
+                }
+            }
+            _ => {}
+        }
+        self.separate(name);
+    }
+
+    fn open_heading(&mut self, level: u8) {
+        let outermost = self.headings.is_empty();
+        self.headings
+            .push(outermost.then_some((self.out.len(), level)));
+    }
+
+    fn separate(&mut self, name: &str) {
+        if BLOCKS.contains(&name) {
+            self.out.push('\n');
+        } else if CELLS.contains(&name) {
+            self.out.push('\t');
+        }
+    }
+
+    /// Writes where a link leads after its text, unless the text already
+    /// says it (a link whose text is its address).
+    fn write_target(&mut self, start: usize, href: &str) {
+        let Some(base) = self.base else { return };
+        let Some(target) = link_target(base, href) else {
+            return;
+        };
+        if self
+            .out
+            .get(start..)
+            .is_some_and(|text| text.contains(&target))
+        {
+            return;
+        }
+        self.out.push_str(" (");
+        self.out.push_str(&target);
+        self.out.push_str(") ");
+    }
+
+    /// The reading, with the end of every section found.
+    fn finish(mut self) -> Reading {
+        let len = self.out.len();
+        // Sections were pushed as their headings closed; a heading's
+        // section ends at the next heading of the same or a higher level.
+        self.sections.sort_by_key(|s| s.heading.start);
+        let mut open: Vec<usize> = Vec::new();
+        for index in 0..self.sections.len() {
+            let (start, level) = (
+                self.sections[index].heading.start,
+                self.sections[index].level,
+            );
+            if level == 0 {
+                continue;
+            }
+            while let Some(&top) = open.last() {
+                if self.sections[top].level < level {
+                    break;
+                }
+                self.sections[top].end = self.sections[top].end.min(start);
+                open.pop();
+            }
+            open.push(index);
+        }
+        for section in &mut self.sections {
+            section.end = section.end.min(len);
+        }
+        Reading {
+            text: self.out,
+            sections: self.sections,
+        }
+    }
+}
+
+/// The level of `h1` to `h6`.
+fn heading_level(name: &str) -> Option<u8> {
+    match name {
+        "h1" => Some(1),
+        "h2" => Some(2),
+        "h3" => Some(3),
+        "h4" => Some(4),
+        "h5" => Some(5),
+        "h6" => Some(6),
+        _ => None,
+    }
+}
+
+/// Where a link leads, in a form phrase lists and patterns can match: the
+/// address of a `mailto:` link, the number of a `tel:` link, the host and
+/// path of a web link (no query nor fragment: they carry session data, and
+/// say nothing a notice states). `None` for in-page anchors and scripts.
+fn link_target(base: &Url, href: &str) -> Option<String> {
+    let href = href.trim();
+    let scheme_rest = |scheme: &str| {
+        href.get(..scheme.len())
+            .filter(|head| head.eq_ignore_ascii_case(scheme))
+            .map(|_| &href[scheme.len()..])
+    };
+    if let Some(rest) = scheme_rest("mailto:").or_else(|| scheme_rest("tel:")) {
+        let value = rest.split('?').next().unwrap_or("").trim();
+        return (!value.is_empty()).then(|| value.to_owned());
+    }
+    if href.is_empty() || href.starts_with('#') {
+        return None;
+    }
+    let url = base.join(href).ok()?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return None;
+    }
+    Some(format!(
+        "{}{}",
+        url.host_str()?,
+        url.path().trim_end_matches('/')
+    ))
 }
 
 #[cfg(test)]
@@ -600,6 +882,136 @@ mod tests {
         assert!(text.contains("Un\n") && text.contains("deux"), "{text:?}");
         assert!(!text.contains("trois") && !text.contains("caché") && !text.contains('T'));
         assert_eq!(d.text(Some(&sel("footer"))), None);
+    }
+
+    #[test]
+    fn table_cells_and_blocks_separate_words() {
+        let d = doc(
+            "<main><table><caption>Durées</caption><tr><th>Données</th><th>Durée</th></tr>\
+             <tr><td>Messages</td><td>1 an</td></tr></table><dl><dt>Journaux</dt><dd>12 mois</dd></dl>\
+             <p>Fin<br>du texte</p></main>",
+        );
+        let text = d.text(None).expect("root");
+        assert!(!text.contains("Messages1"), "{text:?}");
+        // A row is one line (one sentence), its cells apart.
+        assert!(text.contains("Messages\t\t1 an"), "{text:?}");
+        assert!(
+            !text.contains("Journaux12") && !text.contains("Findu"),
+            "{text:?}"
+        );
+    }
+
+    #[test]
+    fn reading_writes_link_targets_after_link_text() {
+        let d = doc(
+            r##"<main><p>Écrivez au <a href="mailto:dpo@bellerive.example?subject=RGPD">délégué</a>
+            ou saisissez la <a href="https://www.cnil.fr/fr/plaintes?jeton=abc#form">CNIL</a>.
+            <a href="https://www.cnil.fr/">https://www.cnil.fr/</a>
+            <a href="tel:+33199001000">Appeler</a> <a href="#haut">Haut</a>
+            <a href="/mentions">Mentions</a></p></main>"##,
+        );
+        let reading = d.reading(None).expect("root");
+        let text = &reading.text;
+        assert!(text.contains("délégué (dpo@bellerive.example)"), "{text:?}");
+        assert!(text.contains("CNIL (www.cnil.fr/fr/plaintes)"), "{text:?}");
+        // No query (session data), no fragment; no repetition when the
+        // text is already the address; nothing for an in-page anchor.
+        assert!(
+            !text.contains("jeton") && !text.contains("subject"),
+            "{text:?}"
+        );
+        assert_eq!(text.matches("www.cnil.fr").count(), 2, "{text:?}");
+        assert!(text.contains("Appeler (+33199001000)"), "{text:?}");
+        assert!(
+            text.contains("Haut\n") || text.contains("Haut "),
+            "{text:?}"
+        );
+        assert!(!text.contains("#haut"), "{text:?}");
+        assert!(text.contains("Mentions (ent.example/mentions)"), "{text:?}");
+        // The visible text is what a reader sees: no targets.
+        let visible = d.text(None).expect("root");
+        assert!(
+            !visible.contains("dpo@") && !visible.contains("ent.example"),
+            "{visible:?}"
+        );
+    }
+
+    #[test]
+    fn sections_run_from_a_heading_to_the_next_of_its_level() {
+        let d = doc(
+            "<main><h1>Mentions légales</h1><h2>Éditeur</h2><p>Mairie, 01 99 00 10 00</p>\
+             <h2>Hébergement</h2><p>Octalis SAS</p><h3>Adresse</h3><p>99300 Val-Serein</p>\
+             <h2>Contact</h2><p>ent@bellerive.example</p>\
+             <details><summary>Durée de conservation</summary><table><tr><td>Messages</td><td>1 an</td></tr></table></details>\
+             <p>Après</p><dl><dt>Hébergeur</dt><dd>Octalis</dd><dt>Éditeur</dt><dd>Mairie</dd></dl></main>",
+        );
+        let reading = d.reading(None).expect("root");
+        let named = |title: &str| -> Vec<&str> {
+            reading
+                .sections
+                .iter()
+                .filter(|s| reading.heading(s) == title)
+                .map(|s| reading.body(s))
+                .collect()
+        };
+        let host = named("Hébergement");
+        assert_eq!(host.len(), 1);
+        assert!(
+            host[0].contains("Octalis SAS") && host[0].contains("99300"),
+            "{host:?}"
+        );
+        assert!(
+            !host[0].contains("01 99") && !host[0].contains("ent@"),
+            "{host:?}"
+        );
+        assert!(named("Mentions légales")[0].contains("ent@"));
+        let retention = named("Durée de conservation");
+        assert!(
+            retention[0].contains("1 an") && !retention[0].contains("Après"),
+            "{retention:?}"
+        );
+        let term = named("Hébergeur");
+        assert!(
+            term[0].contains("Octalis") && !term[0].contains("Mairie"),
+            "{term:?}"
+        );
+    }
+
+    #[test]
+    fn a_heading_inside_a_heading_is_no_section() {
+        let d =
+            doc("<details><summary><h3>Durée de conservation</h3></summary><p>1 an</p></details>");
+        let reading = d.reading(None).expect("root");
+        assert_eq!(reading.sections.len(), 1, "{reading:?}");
+        assert!(reading.body(&reading.sections[0]).contains("1 an"));
+    }
+
+    #[test]
+    fn reading_is_one_walk_of_a_deep_page() {
+        // Deep nesting with a heading at every level: the sections are
+        // found in one pass (the bound on depth keeps the page parseable).
+        let depth = MAX_DEPTH - 8;
+        let mut html = String::new();
+        for level in 0..depth {
+            html.push_str(&format!(
+                "<div><h{}>Titre {level}</h{}>",
+                level % 6 + 1,
+                level % 6 + 1
+            ));
+        }
+        html.push_str(&"</div>".repeat(depth));
+        let reading = doc(&html).reading(None).expect("root");
+        assert_eq!(reading.sections.len(), depth);
+        // Headings nested in headings: only the outermost is a section,
+        // its text read once.
+        let nested = format!(
+            "{}Texte{}",
+            "<h2><b>".repeat(depth / 2),
+            "</b></h2>".repeat(depth / 2)
+        );
+        let reading = doc(&nested).reading(None).expect("root");
+        assert!(reading.sections.len() <= 1, "{}", reading.sections.len());
+        assert!(reading.sections.iter().all(|s| s.end <= reading.text.len()));
     }
 
     #[test]

@@ -406,6 +406,9 @@ pub struct PhrasesEntry {
     pub within: Option<Located<String>>,
     /// Name of a phrase list; one of its phrasings must appear.
     pub any: Located<String>,
+    /// Name of a phrase list naming the section to read: the text under the headings that state one of its phrasings, or the whole zone when no heading does.
+    #[serde(default)]
+    pub section: Option<Located<String>>,
 }
 
 /// Parameters of `pattern`.
@@ -422,6 +425,9 @@ pub struct PatternEntry {
     /// Minimum number of matches (default 1).
     #[serde(default)]
     pub min: Option<usize>,
+    /// Name of a phrase list naming the section to read: the text under the headings that state one of its phrasings, or the whole zone when no heading does.
+    #[serde(default)]
+    pub section: Option<Located<String>>,
 }
 
 /// Parameters of `exactly_one`.

@@ -468,6 +468,9 @@ pub enum AssertionKind {
         zone: Zone,
         /// Accepted phrasings.
         any: PhraseList,
+        /// Headings naming the section read first (the whole zone when
+        /// none does).
+        section: Option<PhraseList>,
     },
     /// A regex matches at least `min` times.
     Pattern {
@@ -477,6 +480,9 @@ pub enum AssertionKind {
         pattern: Pattern,
         /// Minimum matches.
         min: usize,
+        /// Headings naming the section read first (the whole zone when
+        /// none does).
+        section: Option<PhraseList>,
     },
     /// Exactly one phrase of the list appears.
     ExactlyOne {

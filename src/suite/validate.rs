@@ -735,6 +735,18 @@ fn phrase_list(
     found
 }
 
+/// An optional list: `Some(None)` when absent, `None` when named but unknown.
+fn optional_phrase_list(
+    cx: &mut Problems<'_>,
+    scope: &SuiteScope<'_>,
+    name: Option<&Located<String>>,
+) -> Option<Option<PhraseList>> {
+    match name {
+        None => Some(None),
+        Some(name) => phrase_list(cx, scope, name).map(Some),
+    }
+}
+
 fn pattern(cx: &mut Problems<'_>, source: &Located<String>) -> Option<Pattern> {
     match regex::RegexBuilder::new(&source.value)
         .size_limit(1 << 20)
@@ -922,8 +934,10 @@ fn validate_assertion(
     } else if let Some(p) = &raw.phrases {
         let zone = zone(cx, steps, &p.step, p.within.as_ref());
         let any = phrase_list(cx, scope, &p.any);
+        let section = optional_phrase_list(cx, scope, p.section.as_ref());
         zone.zip(any)
-            .map(|(zone, any)| AssertionKind::Phrases { zone, any })
+            .zip(section)
+            .map(|((zone, any), section)| AssertionKind::Phrases { zone, any, section })
     } else if let Some(p) = &raw.pattern {
         let zone = zone(cx, steps, &p.step, p.within.as_ref());
         let compiled = pattern(cx, &p.regex);
@@ -931,8 +945,15 @@ fn validate_assertion(
         if min == 0 {
             cx.error(&p.regex, "pattern : min doit valoir au moins 1");
         }
+        let section = optional_phrase_list(cx, scope, p.section.as_ref());
         zone.zip(compiled)
-            .map(|(zone, pattern)| AssertionKind::Pattern { zone, pattern, min })
+            .zip(section)
+            .map(|((zone, pattern), section)| AssertionKind::Pattern {
+                zone,
+                pattern,
+                min,
+                section,
+            })
     } else if let Some(e) = &raw.exactly_one {
         let zone = zone(cx, steps, &e.step, e.within.as_ref());
         let of = phrase_list(cx, scope, &e.of);
@@ -1157,7 +1178,7 @@ fn default_label(kind: &AssertionKind) -> String {
         AssertionKind::Link { zone, text } => {
             format!("Lien « {} » dans {}", text.name, zone_label(zone))
         }
-        AssertionKind::Phrases { zone, any } => {
+        AssertionKind::Phrases { zone, any, .. } => {
             format!("Mention « {} » dans {}", any.name, zone_label(zone))
         }
         AssertionKind::Pattern { zone, pattern, .. } => {
