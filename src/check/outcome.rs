@@ -347,6 +347,33 @@ mod tests {
     }
 
     #[test]
+    fn an_unjudged_assertion_never_hides_a_failure_nor_lets_the_check_pass() {
+        use AssertionStatus::{Error, Failed, NotApplicable, Passed};
+        use Severity::{Must, Should};
+        let unjudged = result(NotApplicable, Must);
+        assert_eq!(
+            fold(std::slice::from_ref(&unjudged), false),
+            Outcome::NotApplicable
+        );
+        assert_eq!(
+            fold(&[result(Passed, Must), unjudged.clone()], true),
+            Outcome::NotApplicable
+        );
+        assert_eq!(
+            fold(&[unjudged.clone(), result(Failed, Must)], false),
+            Outcome::Fail
+        );
+        assert_eq!(
+            fold(&[unjudged.clone(), result(Failed, Should)], false),
+            Outcome::Warn
+        );
+        assert_eq!(
+            fold(&[unjudged, result(Error, Must)], false),
+            Outcome::Error
+        );
+    }
+
+    #[test]
     fn outcome_words_round_trip() {
         for outcome in Outcome::ALL {
             assert_eq!(Outcome::parse(outcome.as_str()), Some(outcome));

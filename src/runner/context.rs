@@ -33,6 +33,9 @@ pub(crate) struct Context {
     /// Where downloads are written before being read (inside the run's
     /// report folder when run from the command line).
     pub(crate) scratch: std::path::PathBuf,
+    /// The ids of the checks this run plays: a missing link is left to the
+    /// check that judges it only when that check is in the run.
+    pub(crate) planned: std::collections::BTreeSet<String>,
 }
 
 impl Context {

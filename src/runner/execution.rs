@@ -367,7 +367,7 @@ async fn run_step(
         };
         return Err((stop, page.exchanges()));
     }
-    match inspect(step, check, &page, *public, &context.facts) {
+    match inspect(step, check, &page, *public, context) {
         Ok((taken, absent)) => Ok((page, taken, absent)),
         Err(stop) => Err((*stop, page.exchanges())),
     }
@@ -408,8 +408,9 @@ fn inspect(
     check: &Check,
     page: &Page,
     public: bool,
-    facts: &TargetFacts,
+    context: &Context,
 ) -> Result<(Captured, Captured), Box<Stop>> {
+    let facts = &context.facts;
     let guard = page.document();
     let document = match guard.as_ref().map(DocumentGuard::get) {
         Some(Err(refused)) => {
@@ -465,18 +466,31 @@ fn inspect(
             Ok(url) => {
                 taken.insert(capture.name.clone(), url.to_string());
             }
-            // A missing link another check judges: that check names the
-            // defect; the pages behind the link are left unjudged here.
+            // A missing link another check of this run judges: that check
+            // names the defect; the pages behind the link are left unjudged
+            // here. With no such check in the run, the missing link is this
+            // check's own failure (a run must not look conformant because
+            // the check that would fail was not selected).
             Err(verdict)
-                if verdict.status == AssertionStatus::Failed && !capture.judged_by.is_empty() =>
+                if verdict.status == AssertionStatus::Failed
+                    && capture
+                        .judged_by
+                        .iter()
+                        .any(|id| context.planned.contains(id)) =>
             {
+                let judges: Vec<&str> = capture
+                    .judged_by
+                    .iter()
+                    .filter(|id| context.planned.contains(*id))
+                    .map(String::as_str)
+                    .collect();
                 absent.insert(
                     capture.name.clone(),
                     format!(
                         "lien « {} » introuvable ({}) : voir {}",
                         capture.name,
                         verdict.actual,
-                        capture.judged_by.join(", ")
+                        judges.join(", ")
                     ),
                 );
             }

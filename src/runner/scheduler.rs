@@ -145,6 +145,7 @@ pub async fn run(
             .scratch
             .clone()
             .unwrap_or_else(|| fresh_scratch(&settings.run_id)),
+        planned: plan.checks.iter().map(|check| check.id.clone()).collect(),
     });
     let started_at = clock.now();
     let start = clock.monotonic();

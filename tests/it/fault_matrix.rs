@@ -185,6 +185,8 @@ macro_rules! fault_tests {
 fault_tests!(
     footer_missing_on_home,
     footer_rendered_by_script_on_home,
+    notice_link_missing,
+    home_forbidden,
     notice_requires_login,
     legal_notice_pdf,
     legal_page_huge,
