@@ -59,11 +59,14 @@ fn run_against(base: SocketAddr, name: &str, checks: &[&str]) -> Vec<(String, St
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("scratch");
     let target = dir.join("cible.toml");
+    // The candidates serve one page, declared as both home and login page:
+    // a declared page answering 404 would stop the check before the page
+    // under test is read.
     std::fs::write(
         &target,
         format!(
             "id = \"secrets\"\nbase_url = \"http://{base}/\"\n[capabilities]\n\
-             home_page = \"/\"\nlogin_page = \"/login\"\n\
+             home_page = \"/\"\nlogin_page = \"/\"\n\
              [http]\nrequest_timeout = \"5s\"\n\
              basic_auth = {{ user = \"{USER}\", password = {{ env = \"ENTCONF_TEST_GATE\" }} }}\n"
         ),
