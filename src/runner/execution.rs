@@ -297,45 +297,28 @@ async fn run_step(
     // candidate's own origins: a page must not make the harness fetch, and
     // file in its report, an internal or foreign service.
     if captured && !context.target.owns(&url) {
-        let assertion = AssertionResult {
-            label: format!("lecture de la page de l'étape « {} »", step.id),
-            article: None,
-            severity: check.severity,
-            status: AssertionStatus::Error,
-            expected: "un lien vers une origine du candidat (base_url, capacités, [http] origins)"
-                .to_owned(),
-            actual: format!(
+        return Err(unread(
+            step,
+            check,
+            "un lien vers une origine du candidat (base_url, capacités, [http] origins)",
+            format!(
                 "le lien mène à {}, hors des origines déclarées du candidat : page non lue \
                  (si c'est bien la sienne, déclarez-la dans [http] origins)",
                 context.probe.redactor().url(&url)
             ),
-            exchanges: Vec::new(),
-        };
-        let stop = Stop {
-            outcome: Outcome::Error,
-            reason: None,
-            assertion: Some(assertion),
-        };
-        return Err((stop, Vec::new()));
+            Vec::new(),
+        ));
     }
     let page = match context.cache.fetch(&context.probe, &url).await {
         Ok(page) => page,
         Err(failure) => {
-            let assertion = AssertionResult {
-                label: format!("lecture de la page de l'étape « {} »", step.id),
-                article: None,
-                severity: check.severity,
-                status: AssertionStatus::Error,
-                expected: "une réponse HTTP complète et lisible".to_owned(),
-                actual: failure.error.to_string(),
-                exchanges: failure.exchanges.clone(),
-            };
-            let stop = Stop {
-                outcome: Outcome::Error,
-                reason: None,
-                assertion: Some(assertion),
-            };
-            return Err((stop, failure.exchanges));
+            return Err(unread(
+                step,
+                check,
+                "une réponse HTTP complète et lisible",
+                failure.error.to_string(),
+                failure.exchanges,
+            ));
         }
     };
     // The page is parsed once per run, on first read: CPU work, done off
@@ -346,31 +329,49 @@ async fn run_step(
     // that answers an HTTP error is not the page the checks are about: its
     // error page is never judged in its place.
     if !captured && page.status >= 400 {
-        let assertion = AssertionResult {
-            label: format!("lecture de la page de l'étape « {} »", step.id),
-            article: None,
-            severity: check.severity,
-            status: AssertionStatus::Error,
-            expected: "la page déclarée dans la cible, servie avec un statut 2xx".to_owned(),
-            actual: format!(
+        return Err(unread(
+            step,
+            check,
+            "la page déclarée dans la cible, servie avec un statut 2xx",
+            format!(
                 "{} répond {} : page non jugée (vérifiez l'adresse déclarée dans le fichier \
                  cible et que le banc peut la lire sans compte)",
                 context.probe.redactor().url(&page.final_url),
                 page.status
             ),
-            exchanges: page.exchanges(),
-        };
-        let stop = Stop {
-            outcome: Outcome::Error,
-            reason: None,
-            assertion: Some(assertion),
-        };
-        return Err((stop, page.exchanges()));
+            page.exchanges(),
+        ));
     }
     match inspect(step, check, &page, *public, context) {
         Ok((taken, absent)) => Ok((page, taken, absent)),
         Err(stop) => Err((*stop, page.exchanges())),
     }
+}
+
+/// The step's page could not be read as the page it stands for: the check
+/// stops in `error`, with what was expected and what happened.
+fn unread(
+    step: &Step,
+    check: &Check,
+    expected: &str,
+    actual: String,
+    exchanges: Vec<String>,
+) -> (Stop, Vec<String>) {
+    let assertion = AssertionResult {
+        label: format!("lecture de la page de l'étape « {} »", step.id),
+        article: None,
+        severity: check.severity,
+        status: AssertionStatus::Error,
+        expected: expected.to_owned(),
+        actual,
+        exchanges: exchanges.clone(),
+    };
+    let stop = Stop {
+        outcome: Outcome::Error,
+        reason: None,
+        assertion: Some(assertion),
+    };
+    (stop, exchanges)
 }
 
 /// Interpolates a URL template; capabilities and secrets were checked
