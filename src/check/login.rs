@@ -692,22 +692,12 @@ mod tests {
             ],
             landing: account.clone(),
             account,
-            cookies: Vec::new(),
-            held: Vec::new(),
-            without_cookie: Vec::new(),
-            candidate_host: "ent.test".to_owned(),
-            idp_host: "idp.test".to_owned(),
-            idp_origin: "http://idp.test:8080".to_owned(),
-            secrets: Vec::new(),
-            replay: None,
-            visits: Vec::new(),
-            download: None,
-            logout: None,
             idp: ScenarioLog {
                 events: vec!["demande d'autorisation reçue".to_owned()],
                 authn_requests: 1,
                 ..Default::default()
             },
+            ..LoginTrace::showing("")
         }
     }
 
