@@ -199,12 +199,35 @@ fn without(source: &str, quotes: &[&str], others: &[&str]) -> String {
     html.html()
 }
 
+#[expect(clippy::cast_precision_loss, reason = "a few hundred items")]
+fn percent(found: usize, stated: usize) -> String {
+    if stated == 0 {
+        "—".to_owned()
+    } else {
+        format!("{:.0} %", 100.0 * found as f64 / stated as f64)
+    }
+}
+
 #[derive(Default)]
 struct Row {
     stated: usize,
     found: usize,
     false_passes: usize,
     found_unstated: usize,
+}
+
+impl Row {
+    /// One line of the recall table.
+    fn line(&self, label: &str) -> String {
+        format!(
+            "| {label} | {} | {} | {} | {} | {} |",
+            self.stated,
+            self.found,
+            percent(self.found, self.stated),
+            self.false_passes,
+            self.found_unstated
+        )
+    }
 }
 
 #[test]
@@ -329,14 +352,6 @@ fn table(
     false_passes: &[String],
     unstated: &[String],
 ) -> String {
-    #[expect(clippy::cast_precision_loss, reason = "a few hundred items")]
-    fn percent(found: usize, stated: usize) -> String {
-        if stated == 0 {
-            "—".to_owned()
-        } else {
-            format!("{:.0} %", 100.0 * found as f64 / stated as f64)
-        }
-    }
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -352,29 +367,13 @@ fn table(
         if row.stated == 0 && row.found_unstated == 0 {
             continue;
         }
-        let _ = writeln!(
-            out,
-            "| {key} | {} | {} | {} | {} | {} |",
-            row.stated,
-            row.found,
-            percent(row.found, row.stated),
-            row.false_passes,
-            row.found_unstated
-        );
+        let _ = writeln!(out, "{}", row.line(key));
         total.stated += row.stated;
         total.found += row.found;
         total.false_passes += row.false_passes;
         total.found_unstated += row.found_unstated;
     }
-    let _ = writeln!(
-        out,
-        "| **total** | {} | {} | {} | {} | {} |",
-        total.stated,
-        total.found,
-        percent(total.found, total.stated),
-        total.false_passes,
-        total.found_unstated
-    );
+    let _ = writeln!(out, "{}", total.line("**total**"));
     let _ = writeln!(
         out,
         "Non trouvées ({}) : {}",
