@@ -17,7 +17,7 @@ fn zone_links<'a>(
     expected: &str,
 ) -> Result<(&'a Page, Vec<Link>), Verdict> {
     let (page, document) = observations.document(&zone.step, expected)?;
-    let within = zone.within.as_ref().map(|css| &css.selector);
+    let within = zone.within.as_ref().map(|css| &css.scope);
     if document.zone(within).is_empty() {
         return Err(absent(zone, page, document, expected));
     }
@@ -121,13 +121,13 @@ pub fn capture_link(
         step: String::new(),
         within: within.cloned(),
     };
-    let selector = within.map(|css| &css.selector);
+    let selector = within.map(|css| &css.scope);
     if document.zone(selector).is_empty() {
         return Err(absent(&zone, page, document, &expected));
     }
     let links = document.links(selector);
     let Some(found) = matching(&links, list) else {
-        let place = within.map_or_else(|| "la page".to_owned(), |css| quote(&css.source));
+        let place = within.map_or_else(|| "la page".to_owned(), |css| css.quoted());
         return Err(Verdict::fail(
             expected,
             format!(
@@ -185,10 +185,7 @@ mod tests {
     }
 
     fn css(source: &str) -> Css {
-        Css {
-            source: source.to_owned(),
-            selector: scraper::Selector::parse(source).expect("test selector"),
-        }
+        Css::parse(source).expect("test selector")
     }
 
     fn zone(within: Option<&str>) -> Zone {

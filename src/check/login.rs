@@ -109,7 +109,10 @@ fn landing(trace: &LoginTrace) -> String {
         .document()
         .and_then(|guard| {
             let alert = scraper::Selector::parse("[role=alert], .erreur, .error").ok()?;
-            guard.get().ok()?.text(Some(&alert))
+            guard
+                .get()
+                .ok()?
+                .text(Some(&crate::probe::Scope::Css(alert)))
         })
         .map(|text| {
             let words = text.split_whitespace().collect::<Vec<_>>().join(" ");

@@ -265,7 +265,7 @@ impl<'a> Observations<'a> {
     /// The text of a zone, or the verdict saying why there is none.
     pub fn zone_text(&self, zone: &Zone, expected: &str) -> Result<String, Verdict> {
         let (page, document) = self.document(&zone.step, expected)?;
-        let within = zone.within.as_ref().map(|css| &css.selector);
+        let within = zone.within.as_ref().map(|css| &css.scope);
         document
             .text(within)
             .ok_or_else(|| absent(zone, page, document, expected))
@@ -286,7 +286,7 @@ fn missing_step(step: &str) -> Verdict {
 /// `error` with that explanation, never a guess either way.
 pub(crate) fn absent(zone: &Zone, page: &Page, document: &Document, expected: &str) -> Verdict {
     let what = match &zone.within {
-        Some(css) => format!("aucun élément « {} »", css.source),
+        Some(css) => format!("aucun élément {}", css.quoted()),
         None => "page vide".to_owned(),
     };
     absent_element(&what, page, document, expected)

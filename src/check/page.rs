@@ -138,16 +138,16 @@ pub(crate) fn status(observations: &Observations, step: &str, codes: &[u16]) -> 
 
 /// `element`: some element matches the selector.
 pub(crate) fn element(observations: &Observations, step: &str, css: &Css) -> Verdict {
-    let expected = format!("au moins un élément {}", quote(&css.source));
+    let expected = format!("au moins un élément {}", css.quoted());
     let (page, document) = match observations.document(step, &expected) {
         Ok(found) => found,
         Err(verdict) => return verdict,
     };
-    if document.exists(&css.selector) {
+    if document.exists(&css.scope) {
         Verdict::pass(expected, format!("présent sur {}", page.final_url))
     } else {
         absent_element(
-            &format!("aucun élément {}", quote(&css.source)),
+            &format!("aucun élément {}", css.quoted()),
             page,
             document,
             &expected,
@@ -246,10 +246,7 @@ mod tests {
     }
 
     fn css(source: &str) -> Css {
-        Css {
-            source: source.to_owned(),
-            selector: scraper::Selector::parse(source).expect("test selector"),
-        }
+        Css::parse(source).expect("test selector")
     }
 
     const TEXT: &str = "<html lang=\"fr\"><body><h1>Bienvenue sur l'ENT</h1></body></html>";

@@ -20,7 +20,7 @@ pub(crate) fn quote_list<S: AsRef<str>>(items: &[S], max: usize) -> String {
 /// `« footer » de la page « login »`, or `la page « login »`.
 pub(crate) fn zone_name(zone: &Zone) -> String {
     match &zone.within {
-        Some(css) => format!("{} de la page « {} »", quote(&css.source), zone.step),
+        Some(css) => format!("{} de la page « {} »", css.quoted(), zone.step),
         None => format!("la page « {} »", zone.step),
     }
 }

@@ -113,10 +113,7 @@ mod tests {
         let observations = Observations::new(&pages, &documents, TargetFacts::default());
         let mention = Zone {
             step: "accueil".to_owned(),
-            within: Some(Css {
-                source: "footer".to_owned(),
-                selector: scraper::Selector::parse("footer").expect("test selector"),
-            }),
+            within: Some(Css::parse("footer").expect("test selector")),
         };
         let declared = Zone {
             step: "declaration".to_owned(),
@@ -252,10 +249,7 @@ mod tests {
         let observations = Observations::new(&pages, &documents, TargetFacts::default());
         let mention = Zone {
             step: "accueil".to_owned(),
-            within: Some(Css {
-                source: "footer".to_owned(),
-                selector: scraper::Selector::parse("footer").expect("test selector"),
-            }),
+            within: Some(Css::parse("footer").expect("test selector")),
         };
         let declared = Zone {
             step: "declaration".to_owned(),

@@ -25,7 +25,7 @@ use crate::text::{Matchable, durations_in_digits, excerpt, fold_lines, sentences
 /// notices (`fixtures/data/notices/`) measures exactly what a run judges.
 pub fn states(
     document: &crate::probe::Document,
-    within: Option<&scraper::Selector>,
+    within: Option<&crate::probe::Scope>,
     list: &PhraseList,
     section: Option<&PhraseList>,
 ) -> Option<String> {
@@ -118,7 +118,7 @@ fn zone_reading(
     expected: &str,
 ) -> Result<Reading, Verdict> {
     let (page, document): (_, &Document) = observations.document(&zone.step, expected)?;
-    let within = zone.within.as_ref().map(|css| &css.selector);
+    let within = zone.within.as_ref().map(|css| &css.scope);
     document
         .reading(within)
         .ok_or_else(|| absent(zone, page, document, expected))
@@ -137,7 +137,7 @@ pub(crate) fn phrases(
         Ok(found) => found,
         Err(verdict) => return verdict,
     };
-    let within = zone.within.as_ref().map(|css| &css.selector);
+    let within = zone.within.as_ref().map(|css| &css.scope);
     let Some(reading) = document.reading(within) else {
         return absent(zone, page, document, &expected);
     };
@@ -314,10 +314,7 @@ mod tests {
     fn zone(within: Option<&str>) -> Zone {
         Zone {
             step: "accueil".to_owned(),
-            within: within.map(|source| Css {
-                source: source.to_owned(),
-                selector: scraper::Selector::parse(source).expect("test selector"),
-            }),
+            within: within.map(|source| Css::parse(source).expect("test selector")),
         }
     }
 
@@ -547,7 +544,8 @@ mod tests {
             <p>Réclamation : <a href="https://www.cnil.fr/fr/plaintes">formulaire</a>.</p>
             <p>Délégué : <a href="mailto:dpd@bellerive.example">écrire</a>.</p></main>"#,
         );
-        let main = scraper::Selector::parse("main").expect("test selector");
+        let main =
+            crate::probe::Scope::Css(scraper::Selector::parse("main").expect("test selector"));
         let within = Some(&main);
         assert_eq!(
             states(&d, within, &list(&["droit d'opposition"]), None).as_deref(),
@@ -574,7 +572,8 @@ mod tests {
             states(&d, within, &list(&["effacement", "droit à l'oubli"]), None),
             None
         );
-        let aside = scraper::Selector::parse("aside").expect("test selector");
+        let aside =
+            crate::probe::Scope::Css(scraper::Selector::parse("aside").expect("test selector"));
         assert_eq!(
             states(&d, Some(&aside), &list(&["droit d'accès"]), None),
             None

@@ -1,5 +1,5 @@
 //! An HTML page as served (no JavaScript is run), with the queries checks and
-//! captures need: zones by CSS selector, their visible text, links and their
+//! captures need: zones (by CSS selector, or the page's footer landmark), their visible text, links and their
 //! accessible names, resources loaded, language, scripts.
 //!
 //! A page is parsed once per run and shared by every check that reads it
@@ -28,6 +28,33 @@ pub(crate) const MAX_ELEMENTS: usize = 200_000;
 pub(crate) const MAX_DEPTH: usize = 512;
 /// Bytes of input handed to the parser between two looks at the bounds.
 const CHUNK: usize = 16 << 10;
+
+/// Where in a page a query looks.
+#[derive(Clone, Debug)]
+pub enum Scope {
+    /// The elements a CSS selector matches.
+    Css(Selector),
+    /// The page's footer as assistive technologies expose it: the
+    /// `contentinfo` landmark of HTML-AAM, a `<footer>` or
+    /// `[role=contentinfo]` that is not scoped to a part of the page
+    /// ([`LANDMARK_SCOPING`]). A cookie banner's or an article's footer is
+    /// not the page footer, however it is styled.
+    Contentinfo,
+}
+
+/// The elements that make a `<footer>` inside them the footer of that part,
+/// not of the page: sectioning content and `main` (HTML-AAM, `footer`), and
+/// dialogs, which sit above the page rather than in it.
+const LANDMARK_SCOPING: &str = "article, aside, main, nav, section, [role=article], \
+                                [role=complementary], [role=main], [role=navigation], \
+                                [role=region], dialog, [role=dialog], [role=alertdialog]";
+
+impl Scope {
+    /// Whether the scope is the `contentinfo` landmark.
+    pub fn is_landmark(&self) -> bool {
+        matches!(self, Self::Contentinfo)
+    }
+}
 
 /// Why a page was not parsed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -383,14 +410,14 @@ impl Document {
     /// The outermost elements matching `within` (a match inside another
     /// match is already part of it), or the root element when `within` is
     /// `None`.
-    pub fn zone(&self, within: Option<&Selector>) -> Vec<ElementRef<'_>> {
-        let Some(selector) = within else {
+    pub fn zone(&self, within: Option<&Scope>) -> Vec<ElementRef<'_>> {
+        let Some(scope) = within else {
             return vec![self.html.root_element()];
         };
         let mut zone: Vec<ElementRef<'_>> = Vec::new();
         // Document order: an element inside the last kept one follows it
         // before anything outside it.
-        for element in self.html.select(selector) {
+        for element in self.matching(scope) {
             let nested = zone
                 .last()
                 .is_some_and(|outer| element.ancestors().any(|a| a.id() == outer.id()));
@@ -401,14 +428,38 @@ impl Document {
         zone
     }
 
-    /// Whether some element matches.
-    pub fn exists(&self, selector: &Selector) -> bool {
-        self.html.select(selector).next().is_some()
+    /// Whether some element is in the scope.
+    pub fn exists(&self, scope: &Scope) -> bool {
+        !self.matching(scope).is_empty()
+    }
+
+    /// The elements of a scope, in document order.
+    fn matching(&self, scope: &Scope) -> Vec<ElementRef<'_>> {
+        match scope {
+            Scope::Css(selector) => self.html.select(selector).collect(),
+            Scope::Contentinfo => {
+                let (Some(footers), Some(scoping)) = (
+                    selector("footer, [role=contentinfo]"),
+                    selector(LANDMARK_SCOPING),
+                ) else {
+                    return Vec::new();
+                };
+                self.html
+                    .select(&footers)
+                    .filter(|footer| {
+                        !footer
+                            .ancestors()
+                            .filter_map(ElementRef::wrap)
+                            .any(|ancestor| scoping.matches(&ancestor))
+                    })
+                    .collect()
+            }
+        }
     }
 
     /// Visible text of the zone, blocks on separate lines; `None` when the
     /// zone matches no element.
-    pub fn text(&self, within: Option<&Selector>) -> Option<String> {
+    pub fn text(&self, within: Option<&Scope>) -> Option<String> {
         let zone = self.zone(within);
         if zone.is_empty() {
             return None;
@@ -423,7 +474,7 @@ impl Document {
 
     /// The zone as matching reads it (see [`Reading`]); `None` when the
     /// zone matches no element.
-    pub fn reading(&self, within: Option<&Selector>) -> Option<Reading> {
+    pub fn reading(&self, within: Option<&Scope>) -> Option<Reading> {
         let zone = self.zone(within);
         if zone.is_empty() {
             return None;
@@ -437,7 +488,7 @@ impl Document {
     }
 
     /// Links (`a[href]`, `area[href]`) of the zone, in document order.
-    pub fn links(&self, within: Option<&Selector>) -> Vec<Link> {
+    pub fn links(&self, within: Option<&Scope>) -> Vec<Link> {
         let Some(anchor) = selector("a[href], area[href]") else {
             return Vec::new();
         };
@@ -581,7 +632,7 @@ impl Document {
 
     /// Whether the page asks for a password (a login wall).
     pub fn has_password_field(&self) -> bool {
-        selector("input[type=password i]").is_some_and(|s| self.exists(&s))
+        selector("input[type=password i]").is_some_and(|s| self.html.select(&s).next().is_some())
     }
 
     /// Number of visible characters of the whole page (white space excluded).
@@ -855,13 +906,46 @@ mod tests {
         Document::parse(html, &Url::parse("https://ent.example/a/b").expect("url")).expect("parsed")
     }
 
-    fn sel(css: &str) -> Selector {
-        Selector::parse(css).expect("test selector")
+    fn sel(css: &str) -> Scope {
+        Scope::Css(Selector::parse(css).expect("test selector"))
+    }
+
+    #[test]
+    fn the_page_footer_is_the_contentinfo_landmark_not_a_dialog_or_article_footer() {
+        let d = doc(
+            "<body><dialog open><p>Cookies</p><footer class=\"modal-footer\">\
+             <a href=\"/vie-privee\">Politique de confidentialité</a><button>Accepter</button></footer></dialog>\
+             <main><article><footer>Publié le 3 mars</footer></article></main>\
+             <div role=\"dialog\"><div role=\"contentinfo\">Fermer</div></div>\
+             <section><footer>Section</footer></section>\
+             <footer><a href=\"/mentions\">Mentions légales</a></footer></body>",
+        );
+        let footer = d.text(Some(&Scope::Contentinfo)).expect("page footer");
+        assert_eq!(footer.trim(), "Mentions légales");
+        let links = d.links(Some(&Scope::Contentinfo));
+        assert_eq!(links.len(), 1);
+        assert!(d.exists(&Scope::Contentinfo));
+        // The plain selector still sees every footer.
+        assert_eq!(d.links(Some(&sel("footer"))).len(), 2);
+
+        let only_dialog = doc(
+            "<body><div role=\"alertdialog\"><footer><a href=\"/p\">Données personnelles</a>\
+             </footer></div><main><p>Bonjour</p></main></body>",
+        );
+        assert!(!only_dialog.exists(&Scope::Contentinfo));
+        assert_eq!(only_dialog.text(Some(&Scope::Contentinfo)), None);
+        // An explicit landmark outside any scoping element counts.
+        let role = doc(
+            "<body><div role=\"contentinfo\"><a href=\"/p\">Données personnelles</a></div></body>",
+        );
+        assert_eq!(role.links(Some(&Scope::Contentinfo)).len(), 1);
     }
 
     #[test]
     fn constant_selectors_compile() {
         for css in [
+            "footer, [role=contentinfo]",
+            LANDMARK_SCOPING,
             "base[href]",
             "a[href], area[href]",
             "img[alt]",

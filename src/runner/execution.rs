@@ -95,11 +95,23 @@ pub(crate) async fn execute(check: &Arc<Check>, context: &Arc<Context>) -> Check
             continue;
         }
         match run_step(step, check, context, &captures).await {
-            Ok((page, taken, absent)) => {
+            Ok(Fetched::Read(page, taken, absent)) => {
                 exchanges.extend(page.exchanges());
                 captures.extend(taken);
                 missing.extend(absent);
                 pages.insert(step.id.clone(), page);
+            }
+            Ok(Fetched::Unjudged {
+                why,
+                exchanges: seen,
+            }) => {
+                exchanges.extend(seen);
+                // The links this page would have given are missing for
+                // the same reason.
+                for capture in &step.captures {
+                    missing.insert(capture.name.clone(), why.clone());
+                }
+                unreached.insert(step.id.clone(), why);
             }
             Err((stop, seen)) => {
                 exchanges.extend(seen);
@@ -246,9 +258,24 @@ fn unmet_requirement(check: &Check, target: &Target, sso: Option<&SsoSetup>) -> 
     (!unavailable.is_empty()).then(|| format!("secret indisponible : {}", unavailable.join(", ")))
 }
 
-/// A fetched page, the links captured from it, and the captured links it
-/// lacks that another check judges (capture → why).
-type StepResult = Result<(Arc<Page>, Captured, Captured), (Stop, Vec<String>)>;
+/// What a fetch step gave, or the stop it caused.
+type StepResult = Result<Fetched, (Stop, Vec<String>)>;
+
+/// A fetch step that did not stop its check.
+enum Fetched {
+    /// The page, the links captured from it, and the captured links it
+    /// lacks that another check judges (capture → why).
+    Read(Arc<Page>, Captured, Captured),
+    /// The page is not public, which another check of the run judges: it
+    /// is left unjudged here, saying why and naming that check.
+    Unjudged { why: String, exchanges: Vec<String> },
+}
+
+/// What [`inspect`] found on a page that did not stop its check.
+enum Inspected {
+    Read(Captured, Captured),
+    Unjudged(String),
+}
 
 /// Captures by name.
 type Captured = BTreeMap<String, String>;
@@ -270,7 +297,12 @@ async fn run_step(
     context: &Context,
     captures: &BTreeMap<String, String>,
 ) -> StepResult {
-    let Action::Fetch { url, public } = &step.action else {
+    let Action::Fetch {
+        url,
+        public,
+        public_judged_by,
+    } = &step.action
+    else {
         let stop = Stop {
             outcome: Outcome::Error,
             reason: Some(format!("étape « {} » : sonde inattendue", step.id)),
@@ -342,8 +374,13 @@ async fn run_step(
             page.exchanges(),
         ));
     }
-    match inspect(step, check, &page, *public, context) {
-        Ok((taken, absent)) => Ok((page, taken, absent)),
+    let gate = public.then_some(public_judged_by.as_slice());
+    match inspect(step, check, &page, gate, context) {
+        Ok(Inspected::Read(taken, absent)) => Ok(Fetched::Read(page, taken, absent)),
+        Ok(Inspected::Unjudged(why)) => Ok(Fetched::Unjudged {
+            why,
+            exchanges: page.exchanges(),
+        }),
         Err(stop) => Err((*stop, page.exchanges())),
     }
 }
@@ -403,14 +440,16 @@ fn render(
     joined.map_err(|error| format!("URL invalide « {} » : {error}", template.source))
 }
 
-/// The public gate and the captures of a step, on its freshly fetched page.
+/// The public gate (`gate`: the step is public, with the checks that judge
+/// whether its page is) and the captures of a step, on its freshly fetched
+/// page.
 fn inspect(
     step: &Step,
     check: &Check,
     page: &Page,
-    public: bool,
+    gate: Option<&[String]>,
     context: &Context,
-) -> Result<(Captured, Captured), Box<Stop>> {
+) -> Result<Inspected, Box<Stop>> {
     let facts = &context.facts;
     let guard = page.document();
     let document = match guard.as_ref().map(DocumentGuard::get) {
@@ -427,10 +466,25 @@ fn inspect(
         Some(Ok(document)) => Some(document),
         None => None,
     };
-    if public {
+    if let Some(judged_by) = gate {
         let documents = Documents::none();
         let observations = Observations::new(&BTreeMap::new(), &documents, facts.clone());
         if let Some(problem) = public_problem(page, document, &observations) {
+            // Another check of the run says the page is not public: the
+            // page is left unjudged here rather than failed a second time.
+            let judges: Vec<&str> = judged_by
+                .iter()
+                .filter(|id| context.planned.contains(*id))
+                .map(String::as_str)
+                .collect();
+            if !judges.is_empty() {
+                return Ok(Inspected::Unjudged(format!(
+                    "la page de l'étape « {} » n'est pas une page publique lisible ({}) : voir {}",
+                    step.id,
+                    problem.message(),
+                    judges.join(", ")
+                )));
+            }
             let status = match problem {
                 NotPublic::NotHtml(_) => AssertionStatus::Error,
                 _ => AssertionStatus::Failed,
@@ -507,7 +561,7 @@ fn inspect(
             }
         }
     }
-    Ok((taken, absent))
+    Ok(Inspected::Read(taken, absent))
 }
 
 fn stopped(

@@ -14,6 +14,7 @@ use super::file::SuiteFile;
 use super::model::{Action, AssertionKind, CaptureKind, Catalog, Check, Suite};
 use super::read::{MAX_DESCRIPTION_FILE, read_bounded};
 use super::target::hex_sha256;
+use super::template::Segment;
 use super::validate::validate_suite;
 
 /// The text of a suite file and the path it is displayed under.
@@ -153,6 +154,7 @@ pub fn load(sources: &[SuiteSource]) -> Result<Catalog, Diagnostics> {
     }
     if problems.is_empty() {
         link_captures_to_their_judges(&mut suites);
+        link_public_gates_to_their_judges(&mut suites);
         Ok(Catalog {
             suites: suites.into_iter().map(std::sync::Arc::new).collect(),
         })
@@ -225,6 +227,89 @@ fn fetched_url(check: &Check, step: &str) -> Option<String> {
             Action::Fetch { url, .. } => Some(url.source.clone()),
             _ => None,
         })
+}
+
+/// What page the fetch step `step` of `check` reads, comparable across
+/// checks: its URL template, with each captured link spelled out as the
+/// page it was taken from, its zone and its list of names. Two steps with
+/// the same key read the same page in any run.
+fn page_key(check: &Check, step: &str, depth: usize) -> Option<String> {
+    let found = check.steps.iter().find(|s| s.id == step)?;
+    let Action::Fetch { url, .. } = &found.action else {
+        return None;
+    };
+    let mut key = String::new();
+    for segment in &url.segments {
+        match segment {
+            Segment::Capture(name) => {
+                // A capture is taken by an earlier step; the depth bound
+                // only guards against a cycle validation already refuses.
+                let (from, capture) = check.steps.iter().find_map(|s| {
+                    s.captures
+                        .iter()
+                        .find(|c| c.name == *name)
+                        .map(|c| (s.id.as_str(), c))
+                })?;
+                let page = (depth < 8)
+                    .then(|| page_key(check, from, depth + 1))
+                    .flatten()?;
+                let CaptureKind::Link { within, text } = &capture.kind;
+                let within = within.as_ref().map_or("", |css| css.source.as_str());
+                key.push_str(&format!("[lien {} dans {within} de {page}]", text.name));
+            }
+            Segment::Text(text) => key.push_str(text),
+            Segment::Target(capability) => {
+                key.push_str(&format!("${{target.{}}}", capability.as_str()));
+            }
+            Segment::Secret(name) => key.push_str(&format!("${{secret.{name}}}")),
+        }
+    }
+    Some(key)
+}
+
+/// Fills each public fetch step's `public_judged_by`: the other checks
+/// whose `public_page` assertion reads the same page ([`page_key`]).
+fn link_public_gates_to_their_judges(suites: &mut [Suite]) {
+    let mut judges: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for check in suites.iter().flat_map(|suite| suite.checks.iter()) {
+        for assertion in &check.assertions {
+            let AssertionKind::PublicPage { step } = &assertion.kind else {
+                continue;
+            };
+            if let Some(key) = page_key(check, step, 0) {
+                judges.entry(key).or_default().push(check.id.clone());
+            }
+        }
+    }
+    for check in suites.iter_mut().flat_map(|suite| suite.checks.iter_mut()) {
+        let keys: Vec<Option<String>> = check
+            .steps
+            .iter()
+            .map(|step| page_key(check, &step.id, 0))
+            .collect();
+        // Only this function holds the checks yet: nothing shares them.
+        let Some(check) = Arc::get_mut(check) else {
+            continue;
+        };
+        let id = check.id.clone();
+        for (step, key) in check.steps.iter_mut().zip(keys) {
+            let (
+                Action::Fetch {
+                    public: true,
+                    public_judged_by,
+                    ..
+                },
+                Some(key),
+            ) = (&mut step.action, key)
+            else {
+                continue;
+            };
+            *public_judged_by = judges
+                .get(&key)
+                .map(|ids| ids.iter().filter(|other| **other != id).cloned().collect())
+                .unwrap_or_default();
+        }
+    }
 }
 
 fn parse_yaml(source: &SuiteSource) -> Result<SuiteFile, Diagnostic> {

@@ -200,7 +200,7 @@ pub struct CaptureEntry {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LinkCaptureEntry {
-    /// CSS selector of the zone to search (default: the whole page).
+    /// CSS selector of the zone to search, or `@contentinfo` for the page's footer landmark (default: the whole page).
     #[serde(default)]
     pub within: Option<Located<String>>,
     /// Name of a phrase list: the link's text, `aria-label` or `title` contains one of them.
@@ -378,7 +378,7 @@ pub struct StepOnlyEntry {
 pub struct ElementEntry {
     /// Step whose page is examined.
     pub step: Located<String>,
-    /// CSS selector.
+    /// CSS selector, or `@contentinfo` for the page's footer landmark (HTML-AAM: a `footer` or `[role=contentinfo]` outside dialogs, sectioning content and `main`).
     pub css: Located<String>,
 }
 
@@ -388,7 +388,7 @@ pub struct ElementEntry {
 pub struct LinkEntry {
     /// Step whose page is examined.
     pub step: Located<String>,
-    /// CSS selector of the zone to search (default: the whole page).
+    /// CSS selector of the zone to search, or `@contentinfo` for the page's footer landmark (default: the whole page).
     #[serde(default)]
     pub within: Option<Located<String>>,
     /// Name of a phrase list for the link's accessible name.
@@ -401,7 +401,7 @@ pub struct LinkEntry {
 pub struct PhrasesEntry {
     /// Step whose page is examined.
     pub step: Located<String>,
-    /// CSS selector of the zone whose text is read (default: the whole page).
+    /// CSS selector of the zone whose text is read, or `@contentinfo` for the page's footer landmark (default: the whole page).
     #[serde(default)]
     pub within: Option<Located<String>>,
     /// Name of a phrase list; one of its phrasings must appear.
@@ -417,7 +417,7 @@ pub struct PhrasesEntry {
 pub struct PatternEntry {
     /// Step whose page is examined.
     pub step: Located<String>,
-    /// CSS selector of the zone whose text is read (default: the whole page).
+    /// CSS selector of the zone whose text is read, or `@contentinfo` for the page's footer landmark (default: the whole page).
     #[serde(default)]
     pub within: Option<Located<String>>,
     /// Regular expression (Rust `regex` syntax) applied to the folded text: lower case, no accents.
@@ -436,7 +436,7 @@ pub struct PatternEntry {
 pub struct ExactlyOneEntry {
     /// Step whose page is examined.
     pub step: Located<String>,
-    /// CSS selector of the zone whose text is read (default: the whole page).
+    /// CSS selector of the zone whose text is read, or `@contentinfo` for the page's footer landmark (default: the whole page).
     #[serde(default)]
     pub within: Option<Located<String>>,
     /// Name of a phrase list: exactly one of its phrasings must appear.
@@ -469,7 +469,7 @@ pub struct LangEntry {
 pub struct LinkNamesEntry {
     /// Step whose page is examined.
     pub step: Located<String>,
-    /// CSS selector of the zone whose links are examined (default: the whole page).
+    /// CSS selector of the zone whose links are examined, or `@contentinfo` for the page's footer landmark (default: the whole page).
     #[serde(default)]
     pub within: Option<Located<String>>,
     /// Name of a list of link names that say nothing out of context ("ici", "en savoir plus").
@@ -482,7 +482,7 @@ pub struct LinkNamesEntry {
 pub struct ReadabilityEntry {
     /// Step whose page is examined.
     pub step: Located<String>,
-    /// CSS selector of the zone whose text is read (default: the whole page).
+    /// CSS selector of the zone whose text is read, or `@contentinfo` for the page's footer landmark (default: the whole page).
     #[serde(default)]
     pub within: Option<Located<String>>,
     /// Highest acceptable average number of words per sentence.
@@ -495,7 +495,7 @@ pub struct ReadabilityEntry {
 pub struct ZoneEntry {
     /// Step whose page is examined.
     pub step: Located<String>,
-    /// CSS selector of the zone whose text is read (default: the whole page).
+    /// CSS selector of the zone whose text is read, or `@contentinfo` for the page's footer landmark (default: the whole page).
     #[serde(default)]
     pub within: Option<Located<String>>,
 }

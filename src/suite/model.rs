@@ -211,6 +211,11 @@ pub enum Action {
         url: Template,
         /// Stop the check unless the page is public HTML.
         public: bool,
+        /// The other checks whose `public_page` assertion reads this same
+        /// page (filled in when the catalog is loaded): when they are in
+        /// the run, a page that is not public is their finding, and this
+        /// check leaves the page unjudged instead of repeating it.
+        public_judged_by: Vec<String>,
     },
     /// A person logging in through one of the harness's IdPs.
     Login(LoginStep),
@@ -389,7 +394,49 @@ pub struct Css {
     /// As written in the suite.
     pub source: String,
     /// Compiled.
-    pub selector: scraper::Selector,
+    pub scope: crate::probe::Scope,
+}
+
+/// How a suite names the page's footer landmark instead of a CSS selector
+/// (`@` starts no valid selector, so the two never clash).
+pub(crate) const CONTENTINFO: &str = "@contentinfo";
+
+impl Css {
+    /// Compiles a zone or element as a suite writes it: a CSS selector, or
+    /// [`CONTENTINFO`]. The error names the syntax problem.
+    pub fn parse(source: &str) -> Result<Self, String> {
+        let scope = if source.trim() == CONTENTINFO {
+            crate::probe::Scope::Contentinfo
+        } else {
+            let selector = scraper::Selector::parse(source).map_err(|error| {
+                // scraper's Display for selector errors is a generic
+                // apology; the kind names the actual problem.
+                let kind = format!("{error:?}");
+                kind.rsplit('(')
+                    .next()
+                    .unwrap_or("syntaxe")
+                    .trim_end_matches(')')
+                    .to_owned()
+            })?;
+            crate::probe::Scope::Css(selector)
+        };
+        Ok(Self {
+            source: source.to_owned(),
+            scope,
+        })
+    }
+
+    /// How messages name the zone: the selector in quotes, or what the
+    /// footer landmark stands for.
+    pub fn quoted(&self) -> String {
+        match self.scope {
+            crate::probe::Scope::Contentinfo => {
+                "« footer, [role=contentinfo] » (pied de page, hors dialogues, articles et sections)"
+                    .to_owned()
+            }
+            crate::probe::Scope::Css(_) => format!("« {} »", self.source),
+        }
+    }
 }
 
 /// A named list of phrasings, inlined from the suite's `phrases`.

@@ -574,6 +574,7 @@ fn validate_step(
         action: Action::Fetch {
             url,
             public: fetch.public,
+            public_judged_by: Vec::new(),
         },
         captures,
     })
@@ -677,25 +678,16 @@ fn validate_capture(
 }
 
 fn css(cx: &mut Problems<'_>, source: &Located<String>) -> Option<Css> {
-    match scraper::Selector::parse(&source.value) {
-        Ok(selector) => Some(Css {
-            source: source.value.clone(),
-            selector,
-        }),
-        Err(error) => {
-            // scraper's Display for selector errors is a generic apology;
-            // the kind names the actual problem.
-            let kind = format!("{error:?}");
-            let reason = kind
-                .rsplit('(')
-                .next()
-                .unwrap_or("syntaxe")
-                .trim_end_matches(')');
+    match Css::parse(&source.value) {
+        Ok(css) => Some(css),
+        Err(reason) => {
             cx.error(
                 source,
                 format!(
-                    "sélecteur CSS invalide « {} » (erreur de syntaxe : {reason})",
-                    source.value
+                    "sélecteur CSS invalide « {} » (erreur de syntaxe : {reason} ; ou « {} » \
+                     pour le pied de page de la page)",
+                    source.value,
+                    super::model::CONTENTINFO
                 ),
             );
             None

@@ -186,6 +186,7 @@ fault_tests!(
     footer_missing_on_home,
     footer_rendered_by_script_on_home,
     notice_link_missing,
+    notice_link_in_cookie_dialog,
     home_forbidden,
     notice_requires_login,
     legal_notice_pdf,

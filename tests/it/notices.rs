@@ -6,20 +6,20 @@
 //!
 //! The matching is the product's own ([`entconf::footer::mention::states`],
 //! what the `phrases` judge decides with) and the lists are those of the
-//! embedded suite, read from the `phrases` assertions of the step each kind
-//! of document is fetched as: nothing here is a copy that could drift.
+//! suite file the binary embeds (`suites/footer.yaml`, read from the working
+//! tree so that a list can be tuned without a rebuild), taken from the
+//! `phrases` assertions of the step each kind of document is fetched as:
+//! nothing here is a copy that could drift.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use ego_tree::NodeId;
 use entconf::footer::mention::states;
-use entconf::probe::Document;
-use entconf::suite::{AssertionKind, PhraseList};
+use entconf::probe::{Document, Scope};
+use entconf::suite::{AssertionKind, PhraseList, load, read_sources};
 use scraper::{ElementRef, Html, Node, Selector};
 use serde::Deserialize;
-
-use crate::support::catalog;
 
 const DIR: &str = "fixtures/data/notices";
 
@@ -84,18 +84,19 @@ fn step_of(kind: &str) -> &'static str {
 
 /// A list as a `phrases` assertion reads it: its zone, the list, and the
 /// headings that scope it.
-type Zoned = (Option<Selector>, PhraseList, Option<PhraseList>);
+type Zoned = (Option<Scope>, PhraseList, Option<PhraseList>);
 
 /// The phrase lists a `phrases` assertion of FOOTER reads on each step, with
 /// the zone it reads: step → list name → (zone, list, section).
 fn lists() -> BTreeMap<String, BTreeMap<String, Zoned>> {
-    let catalog = catalog();
+    let sources = read_sources(&[std::path::PathBuf::from("suites")]).expect("suites/ reads");
+    let catalog = load(&sources).expect("suites/ loads");
     let suite = catalog.suite("FOOTER").expect("suite FOOTER");
     let mut lists: BTreeMap<String, BTreeMap<String, Zoned>> = BTreeMap::new();
     for check in &suite.checks {
         for assertion in &check.assertions {
             if let AssertionKind::Phrases { zone, any, section } = &assertion.kind {
-                let within = zone.within.as_ref().map(|css| css.selector.clone());
+                let within = zone.within.as_ref().map(|css| css.scope.clone());
                 lists
                     .entry(zone.step.clone())
                     .or_default()

@@ -78,11 +78,14 @@ fn markup() -> impl Strategy<Value = String> {
 }
 
 fn read_html(text: &str) {
+    use entconf::probe::Scope;
     if let Ok(document) = entconf::probe::Document::parse(text, &url()) {
-        let footer = scraper::Selector::parse("footer").expect("selector");
+        let footer = Scope::Css(scraper::Selector::parse("footer").expect("selector"));
         let _ = document.text(None);
         let _ = document.text(Some(&footer));
         let _ = document.links(Some(&footer));
+        let _ = document.text(Some(&Scope::Contentinfo));
+        let _ = document.links(Some(&Scope::Contentinfo));
         let _ = document.resources();
         let _ = document.auto_submit_form();
         let _ = document.lang();
