@@ -3,7 +3,7 @@
 
 use reqwest::Url;
 
-use super::observation::{Observations, absent};
+use super::observation::{Observations, absent, not_found, unless_script_shell};
 use super::outcome::Verdict;
 use super::wording::{quote, quote_list, zone_name};
 use crate::probe::{Document, Link, Page};
@@ -62,10 +62,13 @@ pub(crate) fn link(observations: &Observations, zone: &Zone, list: &PhraseList) 
                 zone_name(zone)
             ),
         ),
-        None => Verdict::fail(
-            expected,
-            format!("aucun dans {} ; {}", zone_name(zone), names(&links)),
-        ),
+        None => {
+            let verdict = Verdict::fail(
+                expected,
+                format!("aucun dans {} ; {}", zone_name(zone), names(&links)),
+            );
+            unless_script_shell(verdict, zone, observations)
+        }
     }
 }
 
@@ -128,14 +131,15 @@ pub fn capture_link(
     let links = document.links(selector);
     let Some(found) = matching(&links, list) else {
         let place = within.map_or_else(|| "la page".to_owned(), |css| css.quoted());
-        return Err(Verdict::fail(
+        let verdict = Verdict::fail(
             expected,
             format!(
                 "aucun dans {place} de {} ; {}",
                 page.final_url,
                 names(&links)
             ),
-        ));
+        );
+        return Err(not_found(verdict, page, document, selector));
     };
     found.href.clone().ok_or_else(|| {
         Verdict::fail(
@@ -290,7 +294,27 @@ mod tests {
             link(o, &zone(Some("footer")), &list(&["mentions"]))
         });
         assert_eq!(verdict.status, AssertionStatus::Error, "{verdict:?}");
-        assert!(verdict.actual.contains("1 script(s)"), "{verdict:?}");
+        assert!(verdict.actual.contains("<div id=\"app\">"), "{verdict:?}");
+        // A footer whose only content is a custom element is filled by the
+        // script that defines it: no link in it yet is not a finding.
+        let custom = r#"<html><body><p>Accueil</p><footer><ent-footer></ent-footer></footer>
+            <script type="module" src="/footer.js"></script></body></html>"#;
+        let verdict = judged(html(custom), |o| {
+            link(o, &zone(Some("footer")), &list(&["mentions"]))
+        });
+        assert_eq!(verdict.status, AssertionStatus::Error, "{verdict:?}");
+        assert!(verdict.actual.contains("<ent-footer>"), "{verdict:?}");
+        // A served page that only loads a menu script has no excuse.
+        let served = r#"<html><body><main><p>Accueil</p></main><footer><a href="/c">Contact</a></footer>
+            <script src="/menu.js" defer></script></body></html>"#;
+        let verdict = judged(html(served), |o| {
+            link(o, &zone(Some("footer")), &list(&["mentions"]))
+        });
+        assert_eq!(verdict.status, AssertionStatus::Failed, "{verdict:?}");
+        assert!(
+            verdict.actual.contains("jugée telle que servie"),
+            "{verdict:?}"
+        );
     }
 
     #[test]

@@ -7,13 +7,9 @@ use std::sync::Arc;
 
 use reqwest::Url;
 
-use super::outcome::Verdict;
-use crate::probe::{Document, DocumentGuard, LoginTrace, Page, ParseRefused};
+use super::outcome::{AssertionStatus, Verdict};
+use crate::probe::{Document, DocumentGuard, LoginTrace, Page, ParseRefused, Scope};
 use crate::suite::Zone;
-
-/// Below this many visible characters, a page that carries scripts is taken
-/// for an application shell whose content JavaScript would build.
-const SHELL_MAX_VISIBLE_CHARS: usize = 200;
 
 /// Facts about the target that some assertions need.
 #[derive(Clone, Debug, Default)]
@@ -281,9 +277,10 @@ fn missing_step(step: &str) -> Verdict {
 
 /// The verdict for a zone or element that the served HTML does not contain.
 ///
-/// When the page carries scripts, the element may well exist once
-/// JavaScript has run, which entconf does not do: the honest outcome is
-/// `error` with that explanation, never a guess either way.
+/// `error` only when the markup shows that scripts draw the content
+/// ([`Document::script_drawn`]): entconf runs no JavaScript and must not
+/// guess. A page that merely loads scripts is judged as served, with a note,
+/// since almost every real page loads some.
 pub(crate) fn absent(zone: &Zone, page: &Page, document: &Document, expected: &str) -> Verdict {
     let what = match &zone.within {
         Some(css) => format!("aucun élément {}", css.quoted()),
@@ -299,47 +296,60 @@ pub(crate) fn absent_element(
     document: &Document,
     expected: &str,
 ) -> Verdict {
-    let scripts = document.script_count();
-    if scripts > 0 {
-        Verdict::error(
-            expected,
-            format!(
-                "{what} dans le HTML servi par {}, qui contient {scripts} script(s) : ce contenu est \
-                 probablement produit par JavaScript, qu'entconf n'exécute pas. À vérifier dans un \
-                 navigateur, ou servir ce contenu dans le HTML initial.",
-                page.final_url
-            ),
-        )
-    } else {
-        Verdict::fail(expected, format!("{what} dans {}", page.final_url))
-    }
+    let found = format!("{what} dans {}", page.final_url);
+    not_found(Verdict::fail(expected, found), page, document, None)
 }
 
-/// Turns a failing whole-page verdict into an error when the page looks like
-/// an application shell filled by scripts (see [`absent`]).
+/// Turns a failed lookup into `error` when the markup shows that scripts
+/// draw what was sought, naming that evidence; otherwise keeps the failure
+/// and, when the page loads scripts, says that it was judged as served.
+pub(crate) fn not_found(
+    verdict: Verdict,
+    page: &Page,
+    document: &Document,
+    within: Option<&Scope>,
+) -> Verdict {
+    if verdict.status != AssertionStatus::Failed {
+        return verdict;
+    }
+    if let Some(evidence) = document.script_drawn(within) {
+        return Verdict::error(
+            verdict.expected,
+            format!(
+                "{} — mais {} y montre un contenu produit par JavaScript ({evidence}), \
+                 qu'entconf n'exécute pas : à vérifier dans un navigateur, ou servir ce \
+                 contenu dans le HTML initial",
+                verdict.actual, page.final_url
+            ),
+        );
+    }
+    let scripts = document.script_count();
+    if scripts == 0 {
+        return verdict;
+    }
+    Verdict::fail(
+        verdict.expected,
+        format!(
+            "{} ({scripts} script(s) sans indice qu'ils produisent ce contenu : page jugée \
+             telle que servie)",
+            verdict.actual
+        ),
+    )
+}
+
+/// Turns a failing verdict on a zone's text into `error` when the markup
+/// shows that scripts draw it (see [`not_found`]).
 pub(crate) fn unless_script_shell(
     verdict: Verdict,
     zone: &Zone,
     observations: &Observations,
 ) -> Verdict {
-    if verdict.status != super::outcome::AssertionStatus::Failed || zone.within.is_some() {
+    if verdict.status != AssertionStatus::Failed {
         return verdict;
     }
     let Ok((page, document)) = observations.document(&zone.step, &verdict.expected) else {
         return verdict;
     };
-    let scripts = document.script_count();
-    let visible = document.visible_chars();
-    if scripts > 0 && visible < SHELL_MAX_VISIBLE_CHARS {
-        Verdict::error(
-            verdict.expected,
-            format!(
-                "{} — mais la page {} n'a que {visible} caractères visibles et {scripts} script(s) : \
-                 son contenu est probablement produit par JavaScript, qu'entconf n'exécute pas",
-                verdict.actual, page.final_url
-            ),
-        )
-    } else {
-        verdict
-    }
+    let within = zone.within.as_ref().map(|css| &css.scope);
+    not_found(verdict, page, document, within)
 }

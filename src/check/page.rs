@@ -433,9 +433,7 @@ mod tests {
         });
         assert_eq!(verdict.status, AssertionStatus::Error, "{verdict:?}");
         assert!(
-            verdict
-                .actual
-                .contains("probablement produit par JavaScript"),
+            verdict.actual.contains("produit par JavaScript"),
             "{verdict:?}"
         );
 

@@ -346,6 +346,8 @@ pub struct Document {
     base: Url,
 }
 
+mod scripted;
+
 impl Document {
     /// Parses `text` served at `url` (honouring `<base href>`), within the
     /// bounds on elements and depth.

@@ -184,6 +184,7 @@ macro_rules! fault_tests {
 
 fault_tests!(
     footer_missing_on_home,
+    footer_missing_beside_menu_script,
     footer_rendered_by_script_on_home,
     notice_link_missing,
     notice_link_in_cookie_dialog,
@@ -209,6 +210,7 @@ fault_tests!(
     tracker_before_consent,
     no_charter_link,
     notice_undated,
+    notice_update_date_far,
     html_lang_missing,
     notice_redirect_loop,
     notice_invalid_utf8,
