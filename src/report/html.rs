@@ -5,6 +5,7 @@
 use minijinja::Environment;
 use serde::Serialize;
 
+use super::causes::{Cause, causes};
 use super::finding::references;
 use super::record::{CheckRecord, Conclusion, RunRecord};
 use crate::check::Outcome;
@@ -44,7 +45,16 @@ struct SuiteView<'a> {
     title: &'a str,
     file: &'a str,
     sha256: &'a str,
+    /// The suite's findings grouped by cause, root failures first.
+    causes: Vec<CauseView>,
     checks: Vec<CheckView<'a>>,
+}
+
+#[derive(Serialize)]
+struct CauseView {
+    cause: Cause,
+    outcome: &'static str,
+    outcome_class: &'static str,
 }
 
 #[derive(Serialize)]
@@ -96,17 +106,27 @@ pub fn render(record: &RunRecord) -> Result<String, minijinja::Error> {
     let suites = record
         .suites
         .iter()
-        .map(|suite| SuiteView {
-            id: &suite.id,
-            title: &suite.title,
-            file: &suite.file,
-            sha256: &suite.sha256,
-            checks: record
+        .map(|suite| {
+            let checks: Vec<&CheckRecord> = record
                 .checks
                 .iter()
                 .filter(|c| c.suite == suite.id)
-                .map(check_view)
-                .collect(),
+                .collect();
+            SuiteView {
+                id: &suite.id,
+                title: &suite.title,
+                file: &suite.file,
+                sha256: &suite.sha256,
+                causes: causes(&checks)
+                    .into_iter()
+                    .map(|cause| CauseView {
+                        outcome: cause.outcome.label_fr(),
+                        outcome_class: css_class(cause.outcome),
+                        cause,
+                    })
+                    .collect(),
+                checks: checks.into_iter().map(check_view).collect(),
+            }
         })
         .collect();
     let reviewed = record

@@ -2,6 +2,7 @@
 //! canonical record), JUnit XML, a self-contained French HTML page, the
 //! console summary, and the evidence files. Reporters only read the record.
 
+mod causes;
 pub mod compare;
 pub mod console;
 pub mod diff;
@@ -12,6 +13,7 @@ pub mod merge;
 mod output;
 mod record;
 
+pub use causes::{Cause, causes};
 pub use finding::{explanation, headline, references};
 pub use output::{Format, ReportError, from_json, to_json, write};
 pub use record::{

@@ -122,6 +122,35 @@ async fn results_json_round_trips_and_reports_are_written() {
     let _ = std::fs::remove_dir_all(&folder);
 }
 
+/// The HTML report opens each suite with its findings grouped by cause: a
+/// missing notice link is one item, with the checks it left unjudged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn html_groups_a_suites_findings_by_cause() {
+    let record = run_selected_with(&[Fault::NoticeLinkMissing], &footer(), settings(2)).await;
+    let causes = report::causes(&record.checks.iter().collect::<Vec<_>>());
+    assert_eq!(causes.len(), 1, "{causes:#?}");
+    assert_eq!(causes[0].roots, ["FOOTER-01"]);
+    for unjudged in ["FOOTER-02", "FOOTER-03", "FOOTER-12", "FOOTER-20"] {
+        assert!(
+            causes[0].consequences.iter().any(|c| c == unjudged),
+            "{unjudged}: {causes:#?}"
+        );
+    }
+    let html = report::html::render(&record).expect("html");
+    let section = html
+        .split_once("Écarts de la suite FOOTER, par cause")
+        .map(|(_, after)| after.split_once("</section>").map_or(after, |(s, _)| s))
+        .expect("causes section");
+    assert!(
+        section.contains("<a href=\"#v-FOOTER-01\">FOOTER-01</a>"),
+        "{section}"
+    );
+    assert!(
+        section.contains("Non jugées par conséquence : <a href=\"#v-FOOTER-02\">"),
+        "{section}"
+    );
+}
+
 const HOSTILE: &str = "<script>alert('x')</script>\"><img src=x onerror=alert(1)>";
 
 /// A record whose every candidate-controlled string is hostile.
