@@ -27,9 +27,13 @@ const DIR: &str = "fixtures/data/notices";
 /// matching finds, in per cent, rounded down: 98 of 162 when the corpus was
 /// written (2026-12-03), before any work on the matching; 126 of 162 with
 /// block boundaries, link targets, inflection, numbers in words,
-/// enumerations and heading scope. A ratchet: raise it when the matching
-/// improves, never lower it. The target is 95 % (issue 19).
-const RECALL_FLOOR_PERCENT: f64 = 77.7;
+/// enumerations and heading scope; 158 of 162 once the lists took the
+/// wordings of question headings (« Qui est responsable ? », « Pourquoi ce
+/// traitement ? »), labels (« Durée : »), verbs (« faire corriger ») and the
+/// feminine titles (« directrice académique »), each kept only if it passes
+/// no negative variant. A ratchet: raise it when the matching improves,
+/// never lower it. The target was 95 % (issue 19).
+const RECALL_FLOOR_PERCENT: f64 = 97.5;
 
 /// Elements that hold one statement: a paragraph, a list item, a term or
 /// its definition, a heading, an accordion's label, a table row.
