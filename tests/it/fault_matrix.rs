@@ -208,6 +208,7 @@ fault_tests!(
     accessibility_declaration_incomplete,
     accessibility_mention_overstated,
     tracker_before_consent,
+    video_embed_before_consent,
     no_charter_link,
     notice_undated,
     notice_update_date_far,
