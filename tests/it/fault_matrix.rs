@@ -207,6 +207,7 @@ fault_tests!(
     accessibility_mention_ambiguous,
     accessibility_declaration_incomplete,
     accessibility_mention_overstated,
+    accessibility_mention_overstated_on_home,
     tracker_before_consent,
     video_embed_before_consent,
     no_charter_link,
