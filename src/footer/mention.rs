@@ -199,11 +199,14 @@ pub(crate) fn pattern(
             quote_list(&found, 4)
         )
     };
-    unless_script_shell(
-        Verdict::check(found.len() >= min, expected, actual),
-        zone,
-        observations,
-    )
+    let verdict = Verdict::check(found.len() >= min, expected, actual);
+    if found.is_empty() {
+        unless_script_shell(verdict, zone, observations)
+    } else {
+        // Something was found and read: too few is a finding, not a page
+        // scripts would complete.
+        verdict
+    }
 }
 
 /// `exactly_one`: exactly one phrasing of the list appears.
@@ -238,11 +241,13 @@ pub(crate) fn exactly_one(observations: &Observations, zone: &Zone, list: &Phras
             quote_list(&found, 6)
         ),
     };
-    unless_script_shell(
-        Verdict::check(found.len() == 1, expected, actual),
-        zone,
-        observations,
-    )
+    let verdict = Verdict::check(found.len() == 1, expected, actual);
+    if found.is_empty() {
+        unless_script_shell(verdict, zone, observations)
+    } else {
+        // Contradictory mentions were served: that is what the page says.
+        verdict
+    }
 }
 
 /// `readability`: sentences are short enough on average.

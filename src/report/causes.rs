@@ -65,7 +65,7 @@ pub fn causes(checks: &[&CheckRecord]) -> Vec<Cause> {
             .assertions
             .iter()
             .filter(|a| a.status == AssertionStatus::NotApplicable)
-            .filter_map(|a| seen_at(&a.actual))
+            .flat_map(|a| seen_at(&a.actual))
             .collect();
         if let Some((_, cause)) = found
             .iter_mut()
@@ -90,20 +90,39 @@ fn deciding_observation(check: &CheckRecord) -> String {
         .map_or_else(
             // No assertion: the check's own reason is its cause.
             || format!("{}:{}", check.id, check.reason.clone().unwrap_or_default()),
-            |a| a.actual.clone(),
+            // The expected side names the item sought: « none found in
+            // the notice » for two different items is two causes.
+            |a| format!("{}\n{}", a.expected, a.actual),
         )
 }
 
-/// The check id in « voir XXX-00 » at the end of an unjudged assertion.
-fn seen_at(actual: &str) -> Option<&str> {
-    let (_, after) = actual.rsplit_once("voir ")?;
-    let id = after.trim_end_matches(|c: char| !c.is_ascii_alphanumeric());
-    let (suite, number) = id.split_once('-')?;
-    let well_formed = !suite.is_empty()
-        && suite.chars().all(|c| c.is_ascii_uppercase())
-        && !number.is_empty()
-        && number.chars().all(|c| c.is_ascii_digit());
-    well_formed.then_some(id)
+/// The check ids in « voir XXX-00 » or « voir XXX-00, YYY-01 » at the end
+/// of an unjudged assertion.
+fn seen_at(actual: &str) -> Vec<&str> {
+    let Some((_, after)) = actual.rsplit_once("voir ") else {
+        return Vec::new();
+    };
+    let ids: Vec<&str> = after
+        .split(',')
+        .map(|id| {
+            id.trim()
+                .trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
+        })
+        .collect();
+    if ids.iter().all(|id| is_check_id(id)) {
+        ids
+    } else {
+        Vec::new()
+    }
+}
+
+fn is_check_id(id: &str) -> bool {
+    id.split_once('-').is_some_and(|(suite, number)| {
+        !suite.is_empty()
+            && suite.chars().all(|c| c.is_ascii_uppercase())
+            && !number.is_empty()
+            && number.chars().all(|c| c.is_ascii_digit())
+    })
 }
 
 fn rank(outcome: Outcome) -> u8 {
@@ -216,10 +235,31 @@ mod tests {
     }
 
     #[test]
+    fn the_same_words_about_two_different_items_are_two_causes() {
+        let missing = |id, item: &str| {
+            let mut a = assertion(AssertionStatus::Failed, "aucune trouvée dans « main »");
+            a.expected = item.to_owned();
+            check(id, Outcome::Fail, vec![a])
+        };
+        let (a, b) = (
+            missing("FOOTER-03", "l'une des formulations « responsable »"),
+            missing(
+                "FOOTER-11",
+                "l'une des formulations « durée de conservation »",
+            ),
+        );
+        assert_eq!(causes(&[&a, &b]).len(), 2);
+    }
+
+    #[test]
     fn only_a_well_formed_check_id_is_read_after_voir() {
-        assert_eq!(seen_at("… : voir FOOTER-02"), Some("FOOTER-02"));
-        assert_eq!(seen_at("… : voir GAR-08."), Some("GAR-08"));
-        assert_eq!(seen_at("… : voir la suite SSO"), None);
-        assert_eq!(seen_at("sans renvoi"), None);
+        assert_eq!(seen_at("… : voir FOOTER-02"), ["FOOTER-02"]);
+        assert_eq!(seen_at("… : voir GAR-08."), ["GAR-08"]);
+        assert_eq!(
+            seen_at("… : voir FOOTER-01, FOOTER-18"),
+            ["FOOTER-01", "FOOTER-18"]
+        );
+        assert!(seen_at("… : voir la suite SSO").is_empty());
+        assert!(seen_at("sans renvoi").is_empty());
     }
 }

@@ -526,12 +526,16 @@ fn inspect(
             // here. With no such check in the run, the missing link is this
             // check's own failure (a run must not look conformant because
             // the check that would fail was not selected).
+            // An error (a footer scripts draw) is handed over too: the
+            // judging check reports it once.
             Err(verdict)
-                if verdict.status == AssertionStatus::Failed
-                    && capture
-                        .judged_by
-                        .iter()
-                        .any(|id| context.planned.contains(id)) =>
+                if matches!(
+                    verdict.status,
+                    AssertionStatus::Failed | AssertionStatus::Error
+                ) && capture
+                    .judged_by
+                    .iter()
+                    .any(|id| context.planned.contains(id)) =>
             {
                 let judges: Vec<&str> = capture
                     .judged_by

@@ -31,9 +31,11 @@ const DIR: &str = "fixtures/data/notices";
 /// wordings of question headings (« Qui est responsable ? », « Pourquoi ce
 /// traitement ? »), labels (« Durée : »), verbs (« faire corriger ») and the
 /// feminine titles (« directrice académique »), each kept only if it passes
-/// no negative variant. A ratchet: raise it when the matching improves,
-/// never lower it. The target was 95 % (issue 19).
-const RECALL_FLOOR_PERCENT: f64 = 97.5;
+/// no negative variant; 155 of 162 once a review removed the wordings too
+/// generic to state an item on their own (« accès aux données », bare
+/// « conservation », « effacés »). A ratchet: raise it when the matching
+/// improves, never lower it. The target was 95 % (issue 19).
+const RECALL_FLOOR_PERCENT: f64 = 95.6;
 
 /// Elements that hold one statement: a paragraph, a list item, a term or
 /// its definition, a heading, an accordion's label, a table row.

@@ -23,78 +23,118 @@ const PLACEHOLDER_MAX_CHARS: usize = 40;
 /// The ids single-page frameworks mount into by default.
 const APP_ROOTS: &str = "#app, #root, #__next, #__nuxt";
 
+/// Elements a script fills by id: containers, and custom elements. An empty
+/// `<input>` or `<span id="year">` a script touches is not content drawn.
+const CONTAINERS: [&str; 11] = [
+    "div", "section", "footer", "main", "nav", "ul", "ol", "aside", "header", "article", "dl",
+];
+
+/// `type`s of an inline `<script>` a browser runs; JSON data blocks and
+/// templates are not code.
+const EXECUTABLE_TYPES: [&str; 5] = [
+    "",
+    "text/javascript",
+    "application/javascript",
+    "module",
+    "text/ecmascript",
+];
+
 impl Document {
     /// Why the content of the zone (or of the page, with `None`) is likely
     /// drawn by scripts, in French; `None` when the page carries no script,
     /// or no markup shows a script filling it in.
+    ///
+    /// When the zone exists, only evidence inside it counts: a footer that
+    /// was served is judged as served, whatever a script does elsewhere on
+    /// the page. When it does not exist (or with `None`), the whole page is
+    /// searched.
     pub fn script_drawn(&self, within: Option<&Scope>) -> Option<String> {
         if self.script_count() == 0 {
             return None;
         }
-        if let Some(found) = self.first(MOUNT_POINTS) {
+        let zone = match within {
+            Some(scope) => self.zone(Some(scope)),
+            None => Vec::new(),
+        };
+        if zone.is_empty() {
+            return self.drawn_in(self.html.root_element()).or_else(|| {
+                (self.visible_chars() == 0).then(|| "corps de page sans aucun texte".to_owned())
+            });
+        }
+        zone.into_iter().find_map(|element| {
+            only_custom_element(element)
+                .map(|custom| {
+                    format!(
+                        "{} ne contient que l'élément personnalisé vide « <{custom}> », \
+                         qu'un script définit et remplit",
+                        describe(element)
+                    )
+                })
+                .or_else(|| self.drawn_in(element))
+        })
+    }
+
+    /// Mount points, empty application roots and empty containers an
+    /// inline script names, inside `root` (itself included).
+    fn drawn_in(&self, root: ElementRef<'_>) -> Option<String> {
+        let inside = |css: &str| -> Vec<ElementRef<'_>> {
+            // `select` walks the root too, so a footer that is itself a
+            // mount point counts.
+            selector(css).map_or_else(Vec::new, |s| root.select(&s).collect())
+        };
+        if let Some(found) = inside(MOUNT_POINTS).into_iter().next() {
             return Some(format!("point de montage de script {}", describe(found)));
         }
-        if let Some(found) = self.first_empty(APP_ROOTS) {
+        if let Some(found) = inside(APP_ROOTS).into_iter().find(|e| is_placeholder(*e)) {
             return Some(format!(
                 "élément d'application vide {} que les scripts remplissent",
                 describe(found)
             ));
         }
-        if let Some(id) = self.empty_element_named_by_a_script() {
-            return Some(format!(
-                "élément vide « #{id} » qu'un script de la page remplit"
-            ));
-        }
-        if let Some(scope) = within {
-            for zone in self.zone(Some(scope)) {
-                if let Some(custom) = only_custom_element(zone) {
-                    return Some(format!(
-                        "{} ne contient que l'élément personnalisé « <{custom}> », \
-                         qu'un script définit",
-                        describe(zone)
-                    ));
-                }
-            }
-        }
-        if self.visible_chars() == 0 {
-            return Some("corps de page sans aucun texte".to_owned());
-        }
-        None
-    }
-
-    fn first(&self, css: &str) -> Option<ElementRef<'_>> {
-        selector(css).and_then(|s| self.html.select(&s).next())
-    }
-
-    /// An application root not yet filled: no child element, and at most a
-    /// placeholder such as « Chargement… ».
-    fn first_empty(&self, css: &str) -> Option<ElementRef<'_>> {
-        let s = selector(css)?;
-        self.html.select(&s).find(|e| {
-            e.children().all(|c| !c.value().is_element())
-                && e.text()
-                    .flat_map(str::chars)
-                    .filter(|c| !c.is_whitespace())
-                    .count()
-                    <= PLACEHOLDER_MAX_CHARS
-        })
-    }
-
-    /// An empty element whose id an inline script names: the pattern of
-    /// `document.getElementById("x").innerHTML = …`.
-    fn empty_element_named_by_a_script(&self) -> Option<String> {
-        let scripts = self.inline_scripts();
+        let scripts = self.executable_inline_scripts();
         if scripts.is_empty() {
             return None;
         }
-        let with_id = selector("body [id]")?;
-        self.html
-            .select(&with_id)
-            .filter(|e| is_empty(*e) && e.value().name() != "script")
+        inside("[id]")
+            .into_iter()
+            .filter(|e| {
+                let name = e.value().name();
+                (CONTAINERS.contains(&name) || name.contains('-')) && is_empty(*e)
+            })
             .filter_map(|e| e.value().attr("id"))
             .find(|id| !id.is_empty() && names(&scripts, id))
-            .map(str::to_owned)
+            .map(|id| format!("élément vide « #{id} » qu'un script de la page remplit"))
     }
+
+    /// The text of the inline scripts a browser would run, concatenated.
+    fn executable_inline_scripts(&self) -> String {
+        let Some(s) = selector("script:not([src])") else {
+            return String::new();
+        };
+        self.html
+            .select(&s)
+            .filter(|e| {
+                let kind = e.value().attr("type").unwrap_or("").trim();
+                EXECUTABLE_TYPES
+                    .iter()
+                    .any(|t| t.eq_ignore_ascii_case(kind))
+            })
+            .map(|e| e.text().collect::<String>())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// An application root not yet filled: no child element, and at most a
+/// placeholder such as « Chargement… ».
+fn is_placeholder(element: ElementRef<'_>) -> bool {
+    element.children().all(|c| !c.value().is_element())
+        && element
+            .text()
+            .flat_map(str::chars)
+            .filter(|c| !c.is_whitespace())
+            .count()
+            <= PLACEHOLDER_MAX_CHARS
 }
 
 /// Whether `scripts` names `id` as a string (`"id"`, `'id'`) or as an id
@@ -128,6 +168,11 @@ fn only_custom_element(zone: ElementRef<'_>) -> Option<String> {
             Node::Text(text) if text.trim().is_empty() => {}
             Node::Comment(_) => {}
             Node::Element(element) if element.name().contains('-') && found.is_none() => {
+                // Served content inside it (light DOM) is there to judge.
+                let filled = ElementRef::wrap(child).is_some_and(|e| !is_empty(e));
+                if filled {
+                    return None;
+                }
                 found = Some(element.name().to_owned());
             }
             _ => return None,
@@ -232,6 +277,41 @@ mod tests {
              <script src=\"/f.js\"></script></body>",
         );
         assert_eq!(beside_text.script_drawn(Some(&footer())), None);
+    }
+
+    #[test]
+    fn a_served_footer_is_judged_whatever_scripts_do_elsewhere() {
+        let page = doc("<body><div ng-include=\"'menu.html'\"></div><p>Accueil</p>\
+             <footer><a href=\"/mentions\">Mentions légales</a></footer>\
+             <script src=\"/angular.js\"></script></body>");
+        assert_eq!(page.script_drawn(Some(&footer())), None);
+        // Without a footer at all, the mount point is evidence.
+        let page = doc("<body><div ng-include=\"'menu.html'\"></div><p>Accueil</p>\
+             <script src=\"/angular.js\"></script></body>");
+        assert!(page.script_drawn(Some(&footer())).is_some());
+    }
+
+    #[test]
+    fn small_elements_and_data_blocks_a_script_names_are_not_evidence() {
+        let page = doc(
+            "<body><p>© <span id=\"year\"></span> Bellerive</p><input id=\"login\">\
+             <script>document.getElementById('year').textContent = 2026;\
+             document.getElementById('login').focus();</script></body>",
+        );
+        assert_eq!(page.script_drawn(Some(&footer())), None);
+        let data = doc("<body><p>Accueil</p><div id=\"pied\"></div>\
+             <script type=\"application/ld+json\">{\"@id\": \"#pied\"}</script>\
+             <script src=\"/menu.js\"></script></body>");
+        assert_eq!(data.script_drawn(Some(&footer())), None);
+    }
+
+    #[test]
+    fn a_custom_element_with_served_content_is_judged() {
+        let page = doc(
+            "<body><footer><ent-footer><a href=\"/mentions\">Mentions légales</a></ent-footer></footer>\
+             <script src=\"/f.js\"></script></body>",
+        );
+        assert_eq!(page.script_drawn(Some(&footer())), None);
     }
 
     #[test]
