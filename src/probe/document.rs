@@ -1,6 +1,7 @@
 //! An HTML page as served (no JavaScript is run), with the queries checks and
-//! captures need: zones (by CSS selector, or the page's footer landmark), their visible text, links and their
-//! accessible names, resources loaded, language, scripts.
+//! captures need: zones (by CSS selector, or the page's footer landmark),
+//! their visible text, links and their accessible names, resources loaded,
+//! language, scripts.
 //!
 //! A page is parsed once per run and shared by every check that reads it
 //! (`Page::document`). Parsing is bounded in work, not only in bytes: the
@@ -48,13 +49,6 @@ pub enum Scope {
 const LANDMARK_SCOPING: &str = "article, aside, main, nav, section, [role=article], \
                                 [role=complementary], [role=main], [role=navigation], \
                                 [role=region], dialog, [role=dialog], [role=alertdialog]";
-
-impl Scope {
-    /// Whether the scope is the `contentinfo` landmark.
-    pub fn is_landmark(&self) -> bool {
-        matches!(self, Self::Contentinfo)
-    }
-}
 
 /// Why a page was not parsed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -567,11 +561,17 @@ impl Document {
 
     /// Text of inline scripts, concatenated.
     pub fn inline_scripts(&self) -> String {
+        self.inline_scripts_where(|_| true)
+    }
+
+    /// Text of the inline scripts `keep` accepts, concatenated.
+    fn inline_scripts_where(&self, keep: impl Fn(ElementRef<'_>) -> bool) -> String {
         let Some(s) = selector("script:not([src])") else {
             return String::new();
         };
         self.html
             .select(&s)
+            .filter(|e| keep(*e))
             .map(|e| e.text().collect::<String>())
             .collect::<Vec<_>>()
             .join("\n")

@@ -56,8 +56,14 @@ impl Document {
             Some(scope) => self.zone(Some(scope)),
             None => Vec::new(),
         };
+        let scripts = self.inline_scripts_where(|e| {
+            let kind = e.value().attr("type").unwrap_or("").trim();
+            EXECUTABLE_TYPES
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(kind))
+        });
         if zone.is_empty() {
-            return self.drawn_in(self.html.root_element()).or_else(|| {
+            return drawn_in(self.html.root_element(), &scripts).or_else(|| {
                 (self.visible_chars() == 0).then(|| "corps de page sans aucun texte".to_owned())
             });
         }
@@ -70,59 +76,41 @@ impl Document {
                         describe(element)
                     )
                 })
-                .or_else(|| self.drawn_in(element))
+                .or_else(|| drawn_in(element, &scripts))
         })
     }
+}
 
-    /// Mount points, empty application roots and empty containers an
-    /// inline script names, inside `root` (itself included).
-    fn drawn_in(&self, root: ElementRef<'_>) -> Option<String> {
-        let inside = |css: &str| -> Vec<ElementRef<'_>> {
-            // `select` walks the root too, so a footer that is itself a
-            // mount point counts.
-            selector(css).map_or_else(Vec::new, |s| root.select(&s).collect())
-        };
-        if let Some(found) = inside(MOUNT_POINTS).into_iter().next() {
-            return Some(format!("point de montage de script {}", describe(found)));
-        }
-        if let Some(found) = inside(APP_ROOTS).into_iter().find(|e| is_placeholder(*e)) {
-            return Some(format!(
-                "élément d'application vide {} que les scripts remplissent",
-                describe(found)
-            ));
-        }
-        let scripts = self.executable_inline_scripts();
-        if scripts.is_empty() {
-            return None;
-        }
-        inside("[id]")
-            .into_iter()
-            .filter(|e| {
-                let name = e.value().name();
-                (CONTAINERS.contains(&name) || name.contains('-')) && is_empty(*e)
-            })
-            .filter_map(|e| e.value().attr("id"))
-            .find(|id| !id.is_empty() && names(&scripts, id))
-            .map(|id| format!("élément vide « #{id} » qu'un script de la page remplit"))
+/// Mount points, empty application roots and empty containers one of the
+/// page's executable inline `scripts` names, inside `root` (itself
+/// included).
+fn drawn_in(root: ElementRef<'_>, scripts: &str) -> Option<String> {
+    let inside = |css: &str| -> Vec<ElementRef<'_>> {
+        // `select` walks the root too, so a footer that is itself a mount
+        // point counts.
+        selector(css).map_or_else(Vec::new, |s| root.select(&s).collect())
+    };
+    if let Some(found) = inside(MOUNT_POINTS).into_iter().next() {
+        return Some(format!("point de montage de script {}", describe(found)));
     }
-
-    /// The text of the inline scripts a browser would run, concatenated.
-    fn executable_inline_scripts(&self) -> String {
-        let Some(s) = selector("script:not([src])") else {
-            return String::new();
-        };
-        self.html
-            .select(&s)
-            .filter(|e| {
-                let kind = e.value().attr("type").unwrap_or("").trim();
-                EXECUTABLE_TYPES
-                    .iter()
-                    .any(|t| t.eq_ignore_ascii_case(kind))
-            })
-            .map(|e| e.text().collect::<String>())
-            .collect::<Vec<_>>()
-            .join("\n")
+    if let Some(found) = inside(APP_ROOTS).into_iter().find(|e| is_placeholder(*e)) {
+        return Some(format!(
+            "élément d'application vide {} que les scripts remplissent",
+            describe(found)
+        ));
     }
+    if scripts.is_empty() {
+        return None;
+    }
+    inside("[id]")
+        .into_iter()
+        .filter(|e| {
+            let name = e.value().name();
+            (CONTAINERS.contains(&name) || name.contains('-')) && is_empty(*e)
+        })
+        .filter_map(|e| e.value().attr("id"))
+        .find(|id| !id.is_empty() && names(scripts, id))
+        .map(|id| format!("élément vide « #{id} » qu'un script de la page remplit"))
 }
 
 /// An application root not yet filled: no child element, and at most a
