@@ -472,11 +472,7 @@ fn inspect(
         if let Some(problem) = public_problem(page, document, &observations) {
             // Another check of the run says the page is not public: the
             // page is left unjudged here rather than failed a second time.
-            let judges: Vec<&str> = judged_by
-                .iter()
-                .filter(|id| context.planned.contains(*id))
-                .map(String::as_str)
-                .collect();
+            let judges = planned_judges(judged_by, context);
             if !judges.is_empty() {
                 return Ok(Inspected::Unjudged(format!(
                     "la page de l'étape « {} » n'est pas une page publique lisible ({}) : voir {}",
@@ -525,24 +521,25 @@ fn inspect(
             // names the defect; the pages behind the link are left unjudged
             // here. With no such check in the run, the missing link is this
             // check's own failure (a run must not look conformant because
-            // the check that would fail was not selected).
-            // An error (a footer scripts draw) is handed over too: the
-            // judging check reports it once.
-            Err(verdict)
-                if matches!(
+            // the check that would fail was not selected). An error (a
+            // footer scripts draw) is handed over too: the judging check
+            // reports it once.
+            Err(verdict) => {
+                let judges = planned_judges(&capture.judged_by, context);
+                let handed_over = matches!(
                     verdict.status,
                     AssertionStatus::Failed | AssertionStatus::Error
-                ) && capture
-                    .judged_by
-                    .iter()
-                    .any(|id| context.planned.contains(id)) =>
-            {
-                let judges: Vec<&str> = capture
-                    .judged_by
-                    .iter()
-                    .filter(|id| context.planned.contains(*id))
-                    .map(String::as_str)
-                    .collect();
+                ) && !judges.is_empty();
+                if !handed_over {
+                    return Err(Box::new(stopped(
+                        check,
+                        format!("capture « {} »", capture.name),
+                        verdict.status,
+                        verdict.expected,
+                        verdict.actual,
+                        page,
+                    )));
+                }
                 absent.insert(
                     capture.name.clone(),
                     format!(
@@ -553,19 +550,19 @@ fn inspect(
                     ),
                 );
             }
-            Err(verdict) => {
-                return Err(Box::new(stopped(
-                    check,
-                    format!("capture « {} »", capture.name),
-                    verdict.status,
-                    verdict.expected,
-                    verdict.actual,
-                    page,
-                )));
-            }
         }
     }
     Ok(Inspected::Read(taken, absent))
+}
+
+/// The checks of `judged_by` that this run plays: only they can report a
+/// finding this check then leaves unjudged.
+fn planned_judges<'a>(judged_by: &'a [String], context: &Context) -> Vec<&'a str> {
+    judged_by
+        .iter()
+        .filter(|id| context.planned.contains(*id))
+        .map(String::as_str)
+        .collect()
 }
 
 fn stopped(
