@@ -164,8 +164,7 @@ pub fn load(sources: &[SuiteSource]) -> Result<Catalog, Diagnostics> {
 }
 
 /// Fills each link capture's `judged_by`: the other checks whose `link`
-/// assertion reads the same page (same URL template), zone and list of
-/// names.
+/// assertion reads the same page ([`page_key`]), zone and list of names.
 fn link_captures_to_their_judges(suites: &mut [Suite]) {
     let mut judges: BTreeMap<(String, Option<String>, String), Vec<String>> = BTreeMap::new();
     for check in suites.iter().flat_map(|suite| suite.checks.iter()) {
@@ -173,7 +172,7 @@ fn link_captures_to_their_judges(suites: &mut [Suite]) {
             let AssertionKind::Link { zone, text } = &assertion.kind else {
                 continue;
             };
-            if let Some(url) = fetched_url(check, &zone.step) {
+            if let Some(url) = page_key(check, &zone.step, 0) {
                 let key = (
                     url,
                     zone.within.as_ref().map(|css| css.source.clone()),
@@ -192,10 +191,7 @@ fn link_captures_to_their_judges(suites: &mut [Suite]) {
         let urls: BTreeMap<String, String> = check
             .steps
             .iter()
-            .filter_map(|step| match &step.action {
-                Action::Fetch { url, .. } => Some((step.id.clone(), url.source.clone())),
-                _ => None,
-            })
+            .filter_map(|step| Some((step.id.clone(), page_key(check, &step.id, 0)?)))
             .collect();
         for step in &mut check.steps {
             let Some(url) = urls.get(&step.id) else {
@@ -215,18 +211,6 @@ fn link_captures_to_their_judges(suites: &mut [Suite]) {
             }
         }
     }
-}
-
-/// The URL template (as written) of the fetch step `step` of `check`.
-fn fetched_url(check: &Check, step: &str) -> Option<String> {
-    check
-        .steps
-        .iter()
-        .find(|s| s.id == step)
-        .and_then(|s| match &s.action {
-            Action::Fetch { url, .. } => Some(url.source.clone()),
-            _ => None,
-        })
 }
 
 /// What page the fetch step `step` of `check` reads, comparable across
