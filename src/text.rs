@@ -153,10 +153,32 @@ impl Matchable {
     /// boundaries. An entry « a | b » is one statement in two wordings
     /// (« partiellement conforme | en conformité partielle »): stated when
     /// either is, and counted once where lists are mutually exclusive.
+    ///
+    /// A wording that starts with `^` (« ^finalités ») is a heading or a
+    /// label: stated only by a block that is that wording alone, or that
+    /// opens with it followed by « : », « ? » or « ( ». The bare word in
+    /// running text (« une finalité exclusive » in a cookie paragraph) does
+    /// not say what the heading announces.
     pub fn states(&self, phrase: &str) -> bool {
-        phrase
-            .split('|')
-            .any(|wording| count_folded(&self.words, &inflected(&fold(wording))) > 0)
+        phrase.split('|').any(|wording| {
+            let wording = wording.trim();
+            match wording.strip_prefix('^') {
+                Some(heading) => self.heads(&inflected(&fold(heading.trim()))),
+                None => count_folded(&self.words, &inflected(&fold(wording))) > 0,
+            }
+        })
+    }
+
+    /// Whether a block (a line) is `needle` alone, or opens with it as a
+    /// label.
+    fn heads(&self, needle: &str) -> bool {
+        !needle.is_empty()
+            && self.words.lines().any(|line| {
+                line.trim_start().strip_prefix(needle).is_some_and(|rest| {
+                    let rest = rest.trim_start();
+                    rest.is_empty() || rest.starts_with([':', '?', '('])
+                })
+            })
     }
 
     /// The first phrase of `phrases` stated, as written.
@@ -329,6 +351,11 @@ fn expand_enumerations(text: &str) -> String {
                 j += 1;
             }
             if words == 0 {
+                // A preposition with no item after it (« …, d'usage et
+                // de » at the end of a line): the scan goes on after it, or
+                // the items already read would be read again from the next
+                // head, out of order.
+                i = j;
                 break;
             }
             items += 1;
@@ -358,6 +385,10 @@ fn expand_enumerations(text: &str) -> String {
     if insertions.is_empty() {
         return text.to_owned();
     }
+    // In text order, each place once: the loop above produces them so, and
+    // a slice out of order would panic on a candidate's page.
+    insertions.sort_by_key(|(at, _)| *at);
+    insertions.dedup_by_key(|(at, _)| *at);
     let mut out = String::with_capacity(text.len() + insertions.len() * 8);
     let mut from = 0;
     for (at, head) in insertions {
@@ -712,6 +743,41 @@ mod tests {
         // A single complement is no enumeration.
         let text = Matchable::new("Le droit d'accès aux données, sauf exception.");
         assert_eq!(text.as_str(), "le droit d'acce aux donne, sauf exception.");
+    }
+
+    #[test]
+    fn an_enumeration_cut_at_the_end_of_a_line_is_read_once() {
+        // A real notice breaks its lines inside « …, d'usage et de »: the
+        // items were read again from the next noun, out of order (a panic
+        // slicing the text on the first real notice tried).
+        let text = Matchable::new("le respect de règles de sécurité, d'usage et de");
+        assert_eq!(
+            text.as_str(),
+            "le respect de regle de securite, respect d'usage et respect de"
+        );
+        let text = Matchable::new(
+            "des garanties et du respect de règles précises de sécurité, d'usage et de",
+        );
+        assert!(
+            text.as_str().ends_with("respect d'usage et respect de"),
+            "{}",
+            text.as_str()
+        );
+    }
+
+    #[test]
+    fn a_caret_wording_is_a_heading_or_a_label_not_a_word_in_prose() {
+        let heading = Matchable::new("Finalités\nL’ENT sert à partager les cahiers de textes.");
+        assert!(heading.states("^finalités"));
+        assert!(Matchable::new("Finalités : partager les cahiers").states("^finalités"));
+        assert!(Matchable::new("Finalité ?").states("^finalités"));
+        let prose = Matchable::new(
+            "Les cookies qui n’ont pas pour finalité exclusive de faciliter la communication.",
+        );
+        assert!(prose.states("finalité"));
+        assert!(!prose.states("^finalités"));
+        // A longer heading that opens with the word is another heading.
+        assert!(!Matchable::new("Finalités exclusives des cookies").states("^finalités"));
     }
 
     #[test]

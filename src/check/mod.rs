@@ -121,15 +121,20 @@ pub fn evaluate(
 }
 
 /// An assertion left unjudged (`n/a`) because a step it reads was never
-/// reached, for the reason `why` (which names the check that judges the
-/// cause).
-pub fn not_judged(assertion: &Assertion, check_severity: Severity, why: &str) -> AssertionResult {
+/// reached, or reached a page another check finds not public: it expected
+/// `expected`, and `why` names the check that judges the cause.
+pub fn not_judged(
+    assertion: &Assertion,
+    check_severity: Severity,
+    expected: &str,
+    why: &str,
+) -> AssertionResult {
     AssertionResult {
         label: assertion.label.clone(),
         article: assertion.article.clone(),
         severity: assertion.severity.unwrap_or(check_severity),
         status: AssertionStatus::NotApplicable,
-        expected: "une page atteinte par le lien qui y mène".to_owned(),
+        expected: expected.to_owned(),
         actual: why.to_owned(),
         exchanges: Vec::new(),
     }

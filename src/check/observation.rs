@@ -286,7 +286,9 @@ pub(crate) fn absent(zone: &Zone, page: &Page, document: &Document, expected: &s
         Some(css) => format!("aucun élément {}", css.quoted()),
         None => "page vide".to_owned(),
     };
-    absent_element(&what, page, document, expected)
+    let found = format!("{what} dans {}", page.final_url);
+    let within = zone.within.as_ref().map(|css| &css.scope);
+    not_found(Verdict::fail(expected, found), page, document, within)
 }
 
 /// Like [`absent`], for a described element.
@@ -323,16 +325,27 @@ pub(crate) fn not_found(
             ),
         );
     }
+    let mut actual = verdict.actual;
+    if matches!(within, Some(Scope::Contentinfo)) {
+        let aside = document.set_aside_footers();
+        if !aside.is_empty() {
+            // The footer a person sees may be one of these: say why it was
+            // not taken as the page's, or the editor hunts for a bug.
+            actual = format!(
+                "{actual} ; écarté(s), car pied de page d'une partie et non de la page : {}",
+                aside.join(", ")
+            );
+        }
+    }
     let scripts = document.script_count();
     if scripts == 0 {
-        return verdict;
+        return Verdict::fail(verdict.expected, actual);
     }
     Verdict::fail(
         verdict.expected,
         format!(
-            "{} ({scripts} script(s) sans indice qu'ils produisent ce contenu : page jugée \
-             telle que servie)",
-            verdict.actual
+            "{actual} ({scripts} script(s) sans indice qu'ils produisent ce contenu : page jugée \
+             telle que servie)"
         ),
     )
 }

@@ -429,6 +429,33 @@ impl Document {
         !self.matching(scope).is_empty()
     }
 
+    /// The footers that [`Scope::Contentinfo`] sets aside, each with the
+    /// element that scopes it (« <footer class="modal-footer"> » dans
+    /// « <dialog id="cookies"> »), so that a verdict that found no page
+    /// footer says which footers it did not take, and why.
+    pub fn set_aside_footers(&self) -> Vec<String> {
+        let (Some(footers), Some(scoping)) = (
+            selector("footer, [role=contentinfo]"),
+            selector(LANDMARK_SCOPING),
+        ) else {
+            return Vec::new();
+        };
+        self.html
+            .select(&footers)
+            .filter_map(|footer| {
+                let owner = footer
+                    .ancestors()
+                    .filter_map(ElementRef::wrap)
+                    .find(|ancestor| scoping.matches(ancestor))?;
+                Some(format!(
+                    "{} dans {}",
+                    scripted::describe(footer),
+                    scripted::describe(owner)
+                ))
+            })
+            .collect()
+    }
+
     /// The elements of a scope, in document order.
     fn matching(&self, scope: &Scope) -> Vec<ElementRef<'_>> {
         match scope {
@@ -936,6 +963,21 @@ mod tests {
         );
         assert!(!only_dialog.exists(&Scope::Contentinfo));
         assert_eq!(only_dialog.text(Some(&Scope::Contentinfo)), None);
+        // What was set aside, and the element that scopes it, for the
+        // verdict that found no page footer.
+        assert_eq!(
+            only_dialog.set_aside_footers(),
+            ["« <footer> » dans « <div role=\"alertdialog\"> »"]
+        );
+        assert_eq!(
+            d.set_aside_footers(),
+            [
+                "« <footer class=\"modal-footer\"> » dans « <dialog> »",
+                "« <footer> » dans « <article> »",
+                "« <div role=\"contentinfo\"> » dans « <div role=\"dialog\"> »",
+                "« <footer> » dans « <section> »",
+            ]
+        );
         // An explicit landmark outside any scoping element counts.
         let role = doc(
             "<body><div role=\"contentinfo\"><a href=\"/p\">Données personnelles</a></div></body>",

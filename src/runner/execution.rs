@@ -40,7 +40,7 @@ pub(crate) async fn execute(check: &Arc<Check>, context: &Arc<Context>) -> Check
     // Links another check judges that were not found (capture → why), and
     // the steps that needed them (step → why).
     let mut missing: BTreeMap<String, String> = BTreeMap::new();
-    let mut unreached: BTreeMap<String, String> = BTreeMap::new();
+    let mut unreached: BTreeMap<String, Unreached> = BTreeMap::new();
     let mut exchanges: Vec<String> = Vec::new();
     for step in &check.steps {
         let observed: Option<Arc<dyn SharedObservation>> = match &step.action {
@@ -91,7 +91,13 @@ pub(crate) async fn execute(check: &Arc<Check>, context: &Arc<Context>) -> Check
             continue;
         }
         if let Some(why) = needs_missing_link(step, &missing) {
-            unreached.insert(step.id.clone(), why);
+            unreached.insert(
+                step.id.clone(),
+                Unreached {
+                    expected: LINK_EXPECTED,
+                    why,
+                },
+            );
             continue;
         }
         match run_step(step, check, context, &captures).await {
@@ -111,7 +117,13 @@ pub(crate) async fn execute(check: &Arc<Check>, context: &Arc<Context>) -> Check
                 for capture in &step.captures {
                     missing.insert(capture.name.clone(), why.clone());
                 }
-                unreached.insert(step.id.clone(), why);
+                unreached.insert(
+                    step.id.clone(),
+                    Unreached {
+                        expected: PUBLIC_EXPECTED,
+                        why,
+                    },
+                );
             }
             Err((stop, seen)) => {
                 exchanges.extend(seen);
@@ -279,6 +291,18 @@ enum Inspected {
 
 /// Captures by name.
 type Captured = BTreeMap<String, String>;
+
+/// What an unjudged step's assertions expected: a page reached by the link
+/// that leads to it.
+const LINK_EXPECTED: &str = "une page atteinte par le lien qui y mène";
+
+/// A step left unjudged, and why: its assertions are `n/a`, expecting what
+/// the step lacked (the link to follow, or a public page) and naming the
+/// check that reports it.
+struct Unreached {
+    expected: &'static str,
+    why: String,
+}
 
 /// Why `step` cannot be fetched: its URL is a link that was not found.
 fn needs_missing_link(step: &Step, missing: &Captured) -> Option<String> {
@@ -595,7 +619,7 @@ fn stopped(
 struct Observed {
     logins: BTreeMap<String, Arc<LoginObservation>>,
     shared: BTreeMap<String, Arc<dyn SharedObservation>>,
-    unreached: BTreeMap<String, String>,
+    unreached: BTreeMap<String, Unreached>,
 }
 
 /// Preconditions, then assertions, then the fold.
@@ -618,7 +642,7 @@ fn judge(
             .into_iter()
             .find_map(|step| unreached.get(step));
         match why {
-            Some(why) => check::not_judged(assertion, check.severity, why),
+            Some(step) => check::not_judged(assertion, check.severity, step.expected, &step.why),
             None => check::evaluate(assertion, check.severity, &observations),
         }
     };
@@ -645,7 +669,7 @@ fn judge(
     let results: Vec<AssertionResult> = check.assertions.iter().map(assess).collect();
     record.outcome = check::fold(&results, check.review);
     if record.outcome == Outcome::NotApplicable && !unreached.is_empty() {
-        let mut reasons: Vec<&str> = unreached.values().map(String::as_str).collect();
+        let mut reasons: Vec<&str> = unreached.values().map(|u| u.why.as_str()).collect();
         reasons.dedup();
         record.reason = Some(reasons.join(" ; "));
     }

@@ -84,7 +84,11 @@ pub(super) fn validate_suite(
                 format!("nom de liste « {name} » invalide : minuscules, chiffres, _"),
             );
         }
-        if list.value.is_empty() || list.value.iter().any(|p| p.trim().is_empty()) {
+        let empty = |p: &String| {
+            p.split('|')
+                .any(|w| w.trim().trim_start_matches('^').trim().is_empty())
+        };
+        if list.value.is_empty() || list.value.iter().any(empty) {
             cx.error(
                 list,
                 format!("la liste « {name} » doit contenir des formulations non vides"),

@@ -33,7 +33,11 @@ const DIR: &str = "fixtures/data/notices";
 /// feminine titles (« directrice académique »), each kept only if it passes
 /// no negative variant; 155 of 162 once a review removed the wordings too
 /// generic to state an item on their own (« accès aux données », bare
-/// « conservation », « effacés »). A ratchet: raise it when the matching
+/// « conservation », « effacés »); 154 of 161 once bare heading words
+/// (« finalités », « destinataires ») counted only as headings or labels
+/// (`^` entries), after the held-out real documents showed them stating
+/// nothing in prose, and once the ministry left `state_controller`, which
+/// names the académie authority. A ratchet: raise it when the matching
 /// improves, never lower it. The target was 95 % (issue 19).
 const RECALL_FLOOR_PERCENT: f64 = 95.6;
 
@@ -59,8 +63,22 @@ struct Entry {
     licence: String,
     #[serde(default)]
     notes: Vec<String>,
-    provenance: Provenance,
+    /// A page written for entconf: what it imitates.
+    provenance: Option<Provenance>,
+    /// A real public page (held-out corpus, not committed): where it was
+    /// read.
+    source: Option<Source>,
+    /// None: a page that states nothing of its kind (a negative example).
+    #[serde(default)]
     items: Vec<Item>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Source {
+    repo: String,
+    path: String,
+    commit: String,
 }
 
 #[derive(Deserialize)]
@@ -237,24 +255,40 @@ impl Row {
     }
 }
 
-#[test]
-fn notices_corpus_recall_and_no_false_pass() {
-    let corpus: Corpus = toml::from_str(
-        &std::fs::read_to_string(format!("{DIR}/corpus.toml")).expect("corpus.toml"),
-    )
-    .expect("corpus.toml is valid");
-    assert_eq!(corpus.schema, 1);
-    assert!(
-        corpus.document.len() >= 15,
-        "au moins 15 documents dans le corpus"
-    );
+/// What the matching found on a corpus.
+#[derive(Default)]
+struct Outcome {
+    rows: BTreeMap<String, Row>,
+    misses: Vec<String>,
+    false_passes: Vec<String>,
+    unstated: Vec<String>,
+}
+
+impl Outcome {
+    #[expect(clippy::cast_precision_loss, reason = "a few hundred items")]
+    fn recall(&self) -> f64 {
+        let stated: usize = self.rows.values().map(|r| r.stated).sum();
+        let found: usize = self.rows.values().map(|r| r.found).sum();
+        100.0 * found as f64 / stated as f64
+    }
+}
+
+fn read_corpus(dir: &std::path::Path) -> Corpus {
+    let path = dir.join("corpus.toml");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{} : lecture impossible : {e}", path.display()));
+    let corpus: Corpus =
+        toml::from_str(&text).unwrap_or_else(|e| panic!("{} : {e}", path.display()));
+    assert_eq!(corpus.schema, 1, "{} : schema 1 attendu", path.display());
+    corpus
+}
+
+/// Every document of the corpus in `dir`, every key its kind's step reads:
+/// found or not, and found or not once the item is removed.
+fn measure(dir: &std::path::Path, corpus: &Corpus) -> Outcome {
     let lists = lists();
     let url = reqwest::Url::parse("https://ent.test/notice").expect("test URL");
-
-    let mut rows: BTreeMap<String, Row> = BTreeMap::new();
-    let mut misses = Vec::new();
-    let mut false_passes = Vec::new();
-    let mut unstated = Vec::new();
+    let mut outcome = Outcome::default();
     let mut ids = BTreeSet::new();
     for entry in &corpus.document {
         assert!(
@@ -263,18 +297,12 @@ fn notices_corpus_recall_and_no_false_pass() {
             entry.id
         );
         assert_eq!(entry.file, format!("{}.html", entry.id));
-        assert!(!entry.title.is_empty() && entry.licence.starts_with("EUPL-1.2"));
-        assert!(
-            entry.provenance.written.starts_with("écrit pour entconf")
-                && !entry.provenance.imitates.is_empty()
-                && !entry.provenance.style.is_empty(),
-            "{} : provenance incomplète",
-            entry.id
-        );
+        assert!(!entry.title.is_empty() && !entry.licence.is_empty());
         assert!(entry.notes.iter().all(|note| !note.is_empty()));
         let applicable = &lists[step_of(&entry.kind)];
-        let source =
-            std::fs::read_to_string(format!("{DIR}/{}", entry.file)).expect("document file");
+        let path = dir.join(&entry.file);
+        let source = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{} : lecture impossible : {e}", path.display()));
         let document = Document::parse(&source, &url).expect("document parses");
         let parsed = Html::parse_document(&source);
 
@@ -298,12 +326,14 @@ fn notices_corpus_recall_and_no_false_pass() {
         let all_quotes: Vec<&str> = entry.items.iter().map(|i| i.quote.as_str()).collect();
 
         for (key, (within, list, section)) in applicable {
-            let row = rows.entry(key.clone()).or_default();
+            let row = outcome.rows.entry(key.clone()).or_default();
             let found = states(&document, within.as_ref(), list, section.as_ref());
             let Some(quotes) = by_key.get(key.as_str()) else {
                 if let Some(phrase) = found {
                     row.found_unstated += 1;
-                    unstated.push(format!("{} / {key} : « {phrase} »", entry.id));
+                    outcome
+                        .unstated
+                        .push(format!("{} / {key} : « {phrase} »", entry.id));
                 }
                 continue;
             };
@@ -311,7 +341,7 @@ fn notices_corpus_recall_and_no_false_pass() {
             if found.is_some() {
                 row.found += 1;
             } else {
-                misses.push(format!("{} / {key}", entry.id));
+                outcome.misses.push(format!("{} / {key}", entry.id));
             }
             let variant = without(&source, quotes, &all_quotes);
             // The variant builder itself: no quote of the item is left.
@@ -331,21 +361,43 @@ fn notices_corpus_recall_and_no_false_pass() {
             );
             if let Some(phrase) = states(&variant, within.as_ref(), list, section.as_ref()) {
                 row.false_passes += 1;
-                false_passes.push(format!("{} / {key} : « {phrase} »", entry.id));
+                outcome
+                    .false_passes
+                    .push(format!("{} / {key} : « {phrase} »", entry.id));
             }
         }
     }
+    outcome
+}
 
-    let table = table(&rows, &misses, &false_passes, &unstated);
-    print_table(&table);
-    let stated: usize = rows.values().map(|r| r.stated).sum();
-    let found: usize = rows.values().map(|r| r.found).sum();
-    #[expect(clippy::cast_precision_loss, reason = "a few hundred items")]
-    let recall = 100.0 * found as f64 / stated as f64;
+#[test]
+fn notices_corpus_recall_and_no_false_pass() {
+    let dir = std::path::Path::new(DIR);
+    let corpus = read_corpus(dir);
     assert!(
-        false_passes.is_empty(),
+        corpus.document.len() >= 15,
+        "au moins 15 documents dans le corpus"
+    );
+    for entry in &corpus.document {
+        let written = entry.provenance.as_ref().is_some_and(|p| {
+            p.written.starts_with("écrit pour entconf")
+                && !p.imitates.is_empty()
+                && !p.style.is_empty()
+        });
+        assert!(
+            written && entry.source.is_none() && entry.licence.starts_with("EUPL-1.2"),
+            "{} : provenance incomplète (ce dossier ne contient que des pages écrites pour entconf)",
+            entry.id
+        );
+    }
+    let outcome = measure(dir, &corpus);
+    let table = table(DIR, &outcome);
+    print_table(&table);
+    let recall = outcome.recall();
+    assert!(
+        outcome.false_passes.is_empty(),
         "faux succès sur les variantes négatives :\n{}\n{table}",
-        false_passes.join("\n")
+        outcome.false_passes.join("\n")
     );
     assert!(
         recall >= RECALL_FLOOR_PERCENT,
@@ -353,16 +405,51 @@ fn notices_corpus_recall_and_no_false_pass() {
     );
 }
 
-fn table(
-    rows: &BTreeMap<String, Row>,
-    misses: &[String],
-    false_passes: &[String],
-    unstated: &[String],
-) -> String {
+/// The held-out measurement on real public documents, which the project
+/// does not commit (see the folder's README): run by hand with the folder
+/// of converted pages and their annotations,
+/// `ENTCONF_NOTICE_CORPUS=<dir> cargo nextest run --release --run-ignored only -E 'test(held_out)' --no-capture`.
+/// It checks the annotations (every quote in `main`, every page's source
+/// named) and prints the same table; its figures are reported, not
+/// ratcheted, since the folder is not in the repository.
+#[test]
+#[ignore = "needs ENTCONF_NOTICE_CORPUS, a folder of real documents that is not committed"]
+fn notices_held_out_real_documents() {
+    let dir = std::env::var_os("ENTCONF_NOTICE_CORPUS")
+        .map(std::path::PathBuf::from)
+        .expect("ENTCONF_NOTICE_CORPUS : le dossier du corpus de documents réels");
+    let corpus = read_corpus(&dir);
+    for entry in &corpus.document {
+        let source = entry.source.as_ref().unwrap_or_else(|| {
+            panic!(
+                "{} : [document.source] (dépôt, chemin, commit) manquant",
+                entry.id
+            )
+        });
+        assert!(
+            entry.provenance.is_none()
+                && !source.repo.is_empty()
+                && !source.path.is_empty()
+                && source.commit.len() == 40,
+            "{} : source incomplète",
+            entry.id
+        );
+    }
+    let outcome = measure(&dir, &corpus);
+    print_table(&table(&dir.display().to_string(), &outcome));
+}
+
+fn table(dir: &str, outcome: &Outcome) -> String {
+    let Outcome {
+        rows,
+        misses,
+        false_passes,
+        unstated,
+    } = outcome;
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "Corpus de notices ({DIR}) : rappel des listes de phrases FOOTER"
+        "Corpus de notices ({dir}) : rappel des listes de phrases FOOTER"
     );
     let _ = writeln!(
         out,

@@ -170,10 +170,10 @@ fn only_custom_element(zone: ElementRef<'_>) -> Option<String> {
 }
 
 /// « <tag id="…" class="…"> », enough to find the element in the source.
-fn describe(element: ElementRef<'_>) -> String {
+pub(super) fn describe(element: ElementRef<'_>) -> String {
     let value = element.value();
     let mut out = format!("« <{}", value.name());
-    for name in ["id", "ng-include", "ng-view", "ui-view", "role"] {
+    for name in ["id", "class", "ng-include", "ng-view", "ui-view", "role"] {
         if let Some(v) = value.attr(name) {
             let v: String = v.chars().take(60).collect();
             out.push_str(&format!(" {name}=\"{v}\""));
