@@ -434,19 +434,10 @@ impl Document {
     /// « <dialog id="cookies"> »), so that a verdict that found no page
     /// footer says which footers it did not take, and why.
     pub fn set_aside_footers(&self) -> Vec<String> {
-        let (Some(footers), Some(scoping)) = (
-            selector("footer, [role=contentinfo]"),
-            selector(LANDMARK_SCOPING),
-        ) else {
-            return Vec::new();
-        };
-        self.html
-            .select(&footers)
-            .filter_map(|footer| {
-                let owner = footer
-                    .ancestors()
-                    .filter_map(ElementRef::wrap)
-                    .find(|ancestor| scoping.matches(ancestor))?;
+        self.footers()
+            .into_iter()
+            .filter_map(|(footer, owner)| {
+                let owner = owner?;
                 Some(format!(
                     "{} dans {}",
                     scripted::describe(footer),
@@ -456,27 +447,37 @@ impl Document {
             .collect()
     }
 
+    /// Every `footer` and `[role=contentinfo]`, in document order, with
+    /// the nearest element that makes it the footer of a part of the page
+    /// ([`LANDMARK_SCOPING`]), if any.
+    fn footers(&self) -> Vec<(ElementRef<'_>, Option<ElementRef<'_>>)> {
+        let (Some(footers), Some(scoping)) = (
+            selector("footer, [role=contentinfo]"),
+            selector(LANDMARK_SCOPING),
+        ) else {
+            return Vec::new();
+        };
+        self.html
+            .select(&footers)
+            .map(|footer| {
+                let owner = footer
+                    .ancestors()
+                    .filter_map(ElementRef::wrap)
+                    .find(|ancestor| scoping.matches(ancestor));
+                (footer, owner)
+            })
+            .collect()
+    }
+
     /// The elements of a scope, in document order.
     fn matching(&self, scope: &Scope) -> Vec<ElementRef<'_>> {
         match scope {
             Scope::Css(selector) => self.html.select(selector).collect(),
-            Scope::Contentinfo => {
-                let (Some(footers), Some(scoping)) = (
-                    selector("footer, [role=contentinfo]"),
-                    selector(LANDMARK_SCOPING),
-                ) else {
-                    return Vec::new();
-                };
-                self.html
-                    .select(&footers)
-                    .filter(|footer| {
-                        !footer
-                            .ancestors()
-                            .filter_map(ElementRef::wrap)
-                            .any(|ancestor| scoping.matches(&ancestor))
-                    })
-                    .collect()
-            }
+            Scope::Contentinfo => self
+                .footers()
+                .into_iter()
+                .filter_map(|(footer, owner)| owner.is_none().then_some(footer))
+                .collect(),
         }
     }
 
