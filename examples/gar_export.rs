@@ -1,9 +1,10 @@
 //! Benchmark of the GAR export validation at département scale: 500
 //! schools, 100,000 pupils, 7,000 teachers, classes of 25, files split
-//! every 10,000 records as gar-connector does.
+//! every 10,000 records as gar-connector does; `--scale N` writes N such
+//! départements (an académie of 5 is about 400 MB).
 //!
-//! `cargo run --release --example gar_export -- generate DIR` writes the
-//! files; `cargo run --release --example gar_export -- validate DIR`
+//! `cargo run --release --example gar_export -- generate DIR [--scale N]`
+//! writes the files; `cargo run --release --example gar_export -- validate DIR`
 //! validates them one file at a time (schema by libxml2, then the records
 //! read for the integrity rule) and prints throughput. `ci/bench.sh` runs
 //! both and `xmllint --noout --schema` on the same files.
@@ -19,9 +20,12 @@ use std::time::Instant;
 
 use entconf::gar::{XSD_1D, examine};
 
+/// One département.
 const SCHOOLS: usize = 500;
 const PUPILS: usize = 100_000;
 const TEACHERS: usize = 7_000;
+/// Départements at most: UAIs stay seven digits.
+const MAX_SCALE: usize = 20;
 const CLASS_SIZE: usize = 25;
 const PER_FILE: usize = 10_000;
 const STEM: &str = "BEN_GAR-ENT_Complet_20260901_210000_1D";
@@ -79,13 +83,14 @@ fn person(tag: &str, id: &str, school: &str, profile: &str, n: usize) -> String 
     xml
 }
 
-fn generate(dir: &Path) -> std::io::Result<()> {
+fn generate(dir: &Path, scale: usize) -> std::io::Result<()> {
+    let (schools, pupils, teachers) = (SCHOOLS * scale, PUPILS * scale, TEACHERS * scale);
     std::fs::create_dir_all(dir)?;
     split(
         dir,
         "Etab",
         "GAR-ENT-Etab",
-        (0..SCHOOLS).map(|s| {
+        (0..schools).map(|s| {
             format!(
                 "  <men:GAREtab>\n    <men:GARStructureUAI>{}</men:GARStructureUAI>\n    \
                  <men:GARStructureNomCourant>École n° {s}</men:GARStructureNomCourant>\n  </men:GAREtab>\n",
@@ -97,11 +102,11 @@ fn generate(dir: &Path) -> std::io::Result<()> {
         dir,
         "Eleve",
         "GAR-ENT-Eleve",
-        (0..PUPILS).map(|p| {
+        (0..pupils).map(|p| {
             person(
                 "GAREleve",
                 &format!("e{p}"),
-                &uai(p % SCHOOLS),
+                &uai(p % schools),
                 "National_elv",
                 p,
             )
@@ -111,19 +116,19 @@ fn generate(dir: &Path) -> std::io::Result<()> {
         dir,
         "Enseignant",
         "GAR-ENT-Enseignant",
-        (0..TEACHERS).map(|t| {
+        (0..teachers).map(|t| {
             person(
                 "GAREnseignant",
                 &format!("t{t}"),
-                &uai(t % SCHOOLS),
+                &uai(t % schools),
                 "National_ens",
                 t,
             )
         }),
     )?;
     // Pupils of a school, by their order within it, make classes of 25.
-    let classes = |p: usize| (uai(p % SCHOOLS), format!("C{}", (p / SCHOOLS) / CLASS_SIZE));
-    let mut groups: Vec<(String, String)> = (0..PUPILS).map(classes).collect();
+    let classes = |p: usize| (uai(p % schools), format!("C{}", (p / schools) / CLASS_SIZE));
+    let mut groups: Vec<(String, String)> = (0..pupils).map(classes).collect();
     groups.sort();
     groups.dedup();
     let group_records = groups.iter().map(|(school, code)| {
@@ -133,7 +138,7 @@ fn generate(dir: &Path) -> std::io::Result<()> {
              <men:GARGroupeStatut>DIVISION</men:GARGroupeStatut>\n  </men:GARGroupe>\n"
         )
     });
-    let memberships = (0..PUPILS).map(|p| {
+    let memberships = (0..pupils).map(|p| {
         let (school, code) = classes(p);
         format!(
             "  <men:GARPersonGroupe>\n    <men:GARStructureUAI>{school}</men:GARStructureUAI>\n    \
@@ -151,7 +156,7 @@ fn generate(dir: &Path) -> std::io::Result<()> {
         dir,
         "RespAff",
         "GAR-ENT-RespAff",
-        (0..SCHOOLS).map(|s| {
+        (0..schools).map(|s| {
             format!(
                 "  <men:GARRespAff>\n    <men:GARPersonIdentifiant>t{s}</men:GARPersonIdentifiant>\n    \
                  <men:GARPersonNom>NOM{s}</men:GARPersonNom>\n    <men:GARPersonPrenom>Prénom{s}</men:GARPersonPrenom>\n    \
@@ -235,12 +240,32 @@ fn validate_dir(dir: &Path) -> Result<(), String> {
 }
 
 fn main() -> Result<(), String> {
-    let args: Vec<String> = std::env::args().collect();
-    match args.get(1..3) {
-        Some([command, dir]) if command == "generate" => {
-            generate(Path::new(dir)).map_err(|e| e.to_string())
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let usage = || {
+        format!(
+            "usage : gar_export generate DOSSIER [--scale N] | gar_export validate DOSSIER\n\
+             --scale N : N départements de {SCHOOLS} écoles, {PUPILS} élèves et {TEACHERS} \
+             enseignants (1 à {MAX_SCALE} ; 5 ≈ une académie, environ 400 Mo)"
+        )
+    };
+    match args.as_slice() {
+        [command, dir] if command == "generate" => {
+            generate(Path::new(dir), 1).map_err(|e| e.to_string())
         }
-        Some([command, dir]) if command == "validate" => validate_dir(Path::new(dir)),
-        _ => Err("usage : gar_export generate|validate DOSSIER".to_owned()),
+        [command, dir, flag, n] if command == "generate" && flag == "--scale" => {
+            let scale: usize = n
+                .parse()
+                .ok()
+                .filter(|n| (1..=MAX_SCALE).contains(n))
+                .ok_or_else(|| {
+                    format!(
+                        "--scale « {n} » : un entier de 1 à {MAX_SCALE}\n{}",
+                        usage()
+                    )
+                })?;
+            generate(Path::new(dir), scale).map_err(|e| e.to_string())
+        }
+        [command, dir] if command == "validate" => validate_dir(Path::new(dir)),
+        _ => Err(usage()),
     }
 }

@@ -732,7 +732,14 @@ impl<'a> Walker<'a> {
             match edge {
                 Edge::Open(node) => match node.value() {
                     Node::Element(e) => self.open(e),
-                    Node::Text(text) if self.hidden_depth == 0 => self.out.push_str(text),
+                    // A line break in the source is a space on screen:
+                    // only blocks (written by `open`/`close`) break lines,
+                    // or « Nom,⏎prénom » in a wrapped cell would be two
+                    // blocks to the matching.
+                    Node::Text(text) if self.hidden_depth == 0 => self.out.extend(
+                        text.chars()
+                            .map(|c| if c == '\n' || c == '\r' { ' ' } else { c }),
+                    ),
                     _ => {}
                 },
                 Edge::Close(node) => {
@@ -984,6 +991,28 @@ mod tests {
             "<body><div role=\"contentinfo\"><a href=\"/p\">Données personnelles</a></div></body>",
         );
         assert_eq!(role.links(Some(&Scope::Contentinfo)).len(), 1);
+    }
+
+    #[test]
+    fn a_line_break_in_the_source_is_a_space_not_a_block() {
+        let d = doc(
+            "<main><table><tr><td>Nom,\n  prénom,\r\n adresse</td><td>1 an</td></tr></table>\
+                     <p>Première ligne</p><p>seconde</p></main>",
+        );
+        let text = d.text(Some(&sel("main"))).expect("main");
+        let lines: Vec<&str> = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        assert_eq!(
+            lines.first().map(|l| l.split('\t').next()),
+            Some(Some("Nom,   prénom,  adresse"))
+        );
+        assert!(
+            lines.contains(&"Première ligne") && lines.contains(&"seconde"),
+            "{lines:?}"
+        );
     }
 
     #[test]

@@ -22,6 +22,10 @@ use scraper::{ElementRef, Html, Node, Selector};
 use serde::Deserialize;
 
 const DIR: &str = "fixtures/data/notices";
+/// Real public documents, each under the licence of its repository.
+const REAL_DIR: &str = "fixtures/data/notices/real";
+/// The licences under which a real document may be copied here.
+const REAL_LICENCES: &[&str] = &["MIT", "Apache-2.0", "Licence Ouverte"];
 
 /// Share of the (document, item) pairs of the corpus whose phrase list the
 /// matching finds, in per cent, rounded down: 98 of 162 when the corpus was
@@ -40,6 +44,15 @@ const DIR: &str = "fixtures/data/notices";
 /// names the académie authority. A ratchet: raise it when the matching
 /// improves, never lower it. The target was 95 % (issue 19).
 const RECALL_FLOOR_PERCENT: f64 = 95.6;
+
+/// The same ratchet for the real documents: 25 documents read in public
+/// repositories of State services (2026-12-04), 171 stated items: 149
+/// found with the `^` heading entries, 160 once the
+/// lists took the standard wordings of State notices (« Pays
+/// destinataire », « Qui nous aide à traiter vos données ? ») and line
+/// breaks of the source read as spaces. Under the 95 % target still: what
+/// the lists miss is in the folder's README.
+const REAL_RECALL_FLOOR_PERCENT: f64 = 93.5;
 
 /// Elements that hold one statement: a paragraph, a list item, a term or
 /// its definition, a heading, an accordion's label, a table row.
@@ -405,20 +418,37 @@ fn notices_corpus_recall_and_no_false_pass() {
     );
 }
 
-/// The held-out measurement on real public documents, which the project
-/// does not commit (see the folder's README): run by hand with the folder
-/// of converted pages and their annotations,
-/// `ENTCONF_NOTICE_CORPUS=<dir> cargo nextest run --release --run-ignored only -E 'test(held_out)' --no-capture`.
-/// It checks the annotations (every quote in `main`, every page's source
-/// named) and prints the same table; its figures are reported, not
-/// ratcheted, since the folder is not in the repository.
+/// The real public documents (`fixtures/data/notices/real/`): read in
+/// public repositories, converted by hand, annotated without the phrase
+/// lists in view. Same measurement; its own ratchet, since these wordings
+/// were not written for the lists.
 #[test]
-#[ignore = "needs ENTCONF_NOTICE_CORPUS, a folder of real documents that is not committed"]
-fn notices_held_out_real_documents() {
-    let dir = std::env::var_os("ENTCONF_NOTICE_CORPUS")
-        .map(std::path::PathBuf::from)
-        .expect("ENTCONF_NOTICE_CORPUS : le dossier du corpus de documents réels");
-    let corpus = read_corpus(&dir);
+fn real_documents_recall_and_no_false_pass() {
+    let dir = std::path::Path::new(REAL_DIR);
+    let corpus = read_corpus(dir);
+    assert!(
+        corpus.document.len() >= 15,
+        "au moins 15 documents réels dans le corpus"
+    );
+    check_sources(&corpus, REAL_LICENCES);
+    let outcome = measure(dir, &corpus);
+    let table = table(REAL_DIR, &outcome);
+    print_table(&table);
+    let recall = outcome.recall();
+    assert!(
+        outcome.false_passes.is_empty(),
+        "faux succès sur les variantes négatives :\n{}\n{table}",
+        outcome.false_passes.join("\n")
+    );
+    assert!(
+        recall >= REAL_RECALL_FLOOR_PERCENT,
+        "rappel {recall:.1} % sous le cliquet {REAL_RECALL_FLOOR_PERCENT} %\n{table}"
+    );
+}
+
+/// Each real document names its source (repository, path, commit) and a
+/// licence that allows the copy (`licences`: the accepted prefixes).
+fn check_sources(corpus: &Corpus, licences: &[&str]) {
     for entry in &corpus.document {
         let source = entry.source.as_ref().unwrap_or_else(|| {
             panic!(
@@ -430,11 +460,35 @@ fn notices_held_out_real_documents() {
             entry.provenance.is_none()
                 && !source.repo.is_empty()
                 && !source.path.is_empty()
-                && source.commit.len() == 40,
+                && source.commit.len() == 40
+                && source.commit.chars().all(|c| c.is_ascii_hexdigit()),
             "{} : source incomplète",
             entry.id
         );
+        assert!(
+            licences.iter().any(|l| entry.licence.starts_with(l)),
+            "{} : licence « {} » hors de {licences:?}",
+            entry.id,
+            entry.licence
+        );
     }
+}
+
+/// A further held-out measurement on real public documents that are not
+/// committed (their licence is unknown or copyleft): run by hand with the
+/// folder of converted pages and their annotations,
+/// `ENTCONF_NOTICE_CORPUS=<dir> cargo nextest run --release --run-ignored only -E 'test(held_out)' --no-capture`.
+/// It checks the annotations (every quote in `main`, every page's source
+/// named) and prints the same table; its figures are reported, not
+/// ratcheted, since the folder is not in the repository.
+#[test]
+#[ignore = "needs ENTCONF_NOTICE_CORPUS, a folder of real documents that is not committed"]
+fn notices_held_out_real_documents() {
+    let dir = std::env::var_os("ENTCONF_NOTICE_CORPUS")
+        .map(std::path::PathBuf::from)
+        .expect("ENTCONF_NOTICE_CORPUS : le dossier du corpus de documents réels");
+    let corpus = read_corpus(&dir);
+    check_sources(&corpus, &[""]);
     let outcome = measure(&dir, &corpus);
     print_table(&table(&dir.display().to_string(), &outcome));
 }
