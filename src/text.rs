@@ -127,6 +127,29 @@ pub fn fold_lines(text: &str) -> String {
     out
 }
 
+/// Like [`fold_lines`], with the cells of a table row (tab-separated in a
+/// reading) folded apart and kept apart by one tab: what a `^` entry reads,
+/// since a cell can be a label (« Hébergement » in a sub-processor table's
+/// role column). Phrases still read a row as one sentence ([`fold_lines`]).
+fn fold_cells(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        let mut cells = line.split('\t').map(fold).filter(|cell| !cell.is_empty());
+        let Some(first) = cells.next() else {
+            continue;
+        };
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(&first);
+        for cell in cells {
+            out.push('\t');
+            out.push_str(&cell);
+        }
+    }
+    out
+}
+
 /// A text prepared for asking what it states: folded line by line,
 /// inflection dropped ([`inflected`]), and enumerations that share a noun
 /// spelled out: in « droits de rectification, d'effacement et de
@@ -139,6 +162,8 @@ pub fn fold_lines(text: &str) -> String {
 #[derive(Clone, Debug)]
 pub struct Matchable {
     words: String,
+    /// The same text with table cells kept apart, for `^` entries.
+    cells: String,
 }
 
 impl Matchable {
@@ -146,6 +171,7 @@ impl Matchable {
     pub fn new(text: &str) -> Self {
         Self {
             words: expand_enumerations(&inflected(&fold_lines(text))),
+            cells: inflected(&fold_cells(text)),
         }
     }
 
@@ -155,8 +181,8 @@ impl Matchable {
     /// either is, and counted once where lists are mutually exclusive.
     ///
     /// A wording that starts with `^` (« ^finalités ») is a heading or a
-    /// label: stated only by a block that is that wording alone, or that
-    /// opens with it followed by « : », « ? » or « ( ». The bare word in
+    /// label: stated only by a block or a table cell that is that wording
+    /// alone, or that opens with it followed by « : », « ? » or « ( ». The bare word in
     /// running text (« une finalité exclusive » in a cookie paragraph) does
     /// not say what the heading announces.
     pub fn states(&self, phrase: &str) -> bool {
@@ -169,16 +195,20 @@ impl Matchable {
         })
     }
 
-    /// Whether a block (a line) is `needle` alone, or opens with it as a
-    /// label.
+    /// Whether a block (a line) or a cell is `needle` alone, or opens with
+    /// it as a label.
     fn heads(&self, needle: &str) -> bool {
         !needle.is_empty()
-            && self.words.lines().any(|line| {
-                line.trim_start().strip_prefix(needle).is_some_and(|rest| {
-                    let rest = rest.trim_start();
-                    rest.is_empty() || rest.starts_with([':', '?', '('])
+            && self
+                .cells
+                .lines()
+                .flat_map(|line| line.split('\t'))
+                .any(|cell| {
+                    cell.trim_start().strip_prefix(needle).is_some_and(|rest| {
+                        let rest = rest.trim_start();
+                        rest.is_empty() || rest.starts_with([':', '?', '('])
+                    })
                 })
-            })
     }
 
     /// The first phrase of `phrases` stated, as written.
@@ -778,6 +808,11 @@ mod tests {
         assert!(!prose.states("^finalités"));
         // A longer heading that opens with the word is another heading.
         assert!(!Matchable::new("Finalités exclusives des cookies").states("^finalités"));
+        // A table cell is a label of its own; a phrase never spans two.
+        let row = Matchable::new("Clever Cloud\tFrance\tHébergement\tLien vers le DPA");
+        assert!(row.states("^hébergement"));
+        assert!(!row.states("^france hébergement"));
+        assert!(row.states("clever cloud"));
     }
 
     #[test]

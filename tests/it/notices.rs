@@ -47,12 +47,12 @@ const RECALL_FLOOR_PERCENT: f64 = 95.6;
 
 /// The same ratchet for the real documents: 25 documents read in public
 /// repositories of State services (2026-12-04), 171 stated items: 149
-/// found with the `^` heading entries, 160 once the
-/// lists took the standard wordings of State notices (« Pays
-/// destinataire », « Qui nous aide à traiter vos données ? ») and line
-/// breaks of the source read as spaces. Under the 95 % target still: what
-/// the lists miss is in the folder's README.
-const REAL_RECALL_FLOOR_PERCENT: f64 = 93.5;
+/// found with the `^` heading entries, 160 once the lists took the standard
+/// wordings of State notices (« Pays destinataire », « Qui nous aide à
+/// traiter vos données ? ») and line breaks of the source read as spaces,
+/// 164 once a table cell could be a label. What the lists still miss is in
+/// the folder's README.
+const REAL_RECALL_FLOOR_PERCENT: f64 = 95.9;
 
 /// Elements that hold one statement: a paragraph, a list item, a term or
 /// its definition, a heading, an accordion's label, a table row.
