@@ -111,27 +111,24 @@ fn is_word_char(c: char) -> bool {
 
 /// Folds `text` line by line ([`fold`] on each), keeping the line breaks
 /// that separate blocks and dropping empty lines, so that patterns and
-/// phrases can tell « same block » from « anywhere ».
+/// phrases can tell « same block » from « anywhere ». The cells of a table
+/// row (tab-separated in a reading) are one space apart: a row reads as one
+/// sentence.
 pub fn fold_lines(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for line in text.lines() {
-        let folded = fold(line);
-        if folded.is_empty() {
-            continue;
-        }
-        if !out.is_empty() {
-            out.push('\n');
-        }
-        out.push_str(&folded);
-    }
-    out
+    fold_rows(text, ' ')
 }
 
-/// Like [`fold_lines`], with the cells of a table row (tab-separated in a
-/// reading) folded apart and kept apart by one tab: what a `^` entry reads,
-/// since a cell can be a label (« Hébergement » in a sub-processor table's
-/// role column). Phrases still read a row as one sentence ([`fold_lines`]).
+/// Like [`fold_lines`], with the cells of a row kept apart by one tab: what
+/// a `^` entry reads, since a cell can be a label (« Hébergement » in a
+/// sub-processor table's role column).
 fn fold_cells(text: &str) -> String {
+    fold_rows(text, '\t')
+}
+
+/// Each line folded cell by cell, empty cells and lines dropped, cells
+/// joined by `between`. Folding a cell apart is folding the line: white
+/// space around a tab collapses either way.
+fn fold_rows(text: &str, between: char) -> String {
     let mut out = String::with_capacity(text.len());
     for line in text.lines() {
         let mut cells = line.split('\t').map(fold).filter(|cell| !cell.is_empty());
@@ -143,7 +140,7 @@ fn fold_cells(text: &str) -> String {
         }
         out.push_str(&first);
         for cell in cells {
-            out.push('\t');
+            out.push(between);
             out.push_str(&cell);
         }
     }
@@ -169,9 +166,13 @@ pub struct Matchable {
 impl Matchable {
     /// Prepares `text` (raw, not yet folded).
     pub fn new(text: &str) -> Self {
+        // Folded and inflected once: the phrases' text is the cells' text
+        // with a space between cells (inflection stops at a tab as at a
+        // space).
+        let cells = inflected(&fold_cells(text));
         Self {
-            words: expand_enumerations(&inflected(&fold_lines(text))),
-            cells: inflected(&fold_cells(text)),
+            words: expand_enumerations(&cells.replace('\t', " ")),
+            cells,
         }
     }
 
@@ -182,9 +183,9 @@ impl Matchable {
     ///
     /// A wording that starts with `^` (« ^finalités ») is a heading or a
     /// label: stated only by a block or a table cell that is that wording
-    /// alone, or that opens with it followed by « : », « ? » or « ( ». The bare word in
-    /// running text (« une finalité exclusive » in a cookie paragraph) does
-    /// not say what the heading announces.
+    /// alone, or that opens with it followed by « : », « ? » or « ( ». The
+    /// bare word in running text (« une finalité exclusive » in a cookie
+    /// paragraph) does not say what the heading announces.
     pub fn states(&self, phrase: &str) -> bool {
         phrase.split('|').any(|wording| {
             let wording = wording.trim();
@@ -808,11 +809,17 @@ mod tests {
         assert!(!prose.states("^finalités"));
         // A longer heading that opens with the word is another heading.
         assert!(!Matchable::new("Finalités exclusives des cookies").states("^finalités"));
-        // A table cell is a label of its own; a phrase never spans two.
+        // A table cell is a label of its own; a phrase reads the row as one
+        // sentence, as before.
         let row = Matchable::new("Clever Cloud\tFrance\tHébergement\tLien vers le DPA");
         assert!(row.states("^hébergement"));
         assert!(!row.states("^france hébergement"));
         assert!(row.states("clever cloud"));
+        assert!(row.states("france hébergement"));
+        assert_eq!(
+            row.as_str(),
+            "clever cloud france hebergement lien ver le dpa"
+        );
     }
 
     #[test]

@@ -286,20 +286,21 @@ pub(crate) fn absent(zone: &Zone, page: &Page, document: &Document, expected: &s
         Some(css) => format!("aucun élément {}", css.quoted()),
         None => "page vide".to_owned(),
     };
-    let found = format!("{what} dans {}", page.final_url);
     let within = zone.within.as_ref().map(|css| &css.scope);
-    not_found(Verdict::fail(expected, found), page, document, within)
+    absent_element(&what, page, document, expected, within)
 }
 
-/// Like [`absent`], for a described element.
+/// Like [`absent`], for a described element, sought `within` a scope if
+/// any.
 pub(crate) fn absent_element(
     what: &str,
     page: &Page,
     document: &Document,
     expected: &str,
+    within: Option<&Scope>,
 ) -> Verdict {
     let found = format!("{what} dans {}", page.final_url);
-    not_found(Verdict::fail(expected, found), page, document, None)
+    not_found(Verdict::fail(expected, found), page, document, within)
 }
 
 /// Turns a failed lookup into `error` when the markup shows that scripts

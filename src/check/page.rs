@@ -151,6 +151,7 @@ pub(crate) fn element(observations: &Observations, step: &str, css: &Css) -> Ver
             page,
             document,
             &expected,
+            None,
         )
     }
 }
