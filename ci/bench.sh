@@ -8,6 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked -p entconf --bin entconf --example stats_consistency --example gar_export --example export_archive >/dev/null
+cargo build --release --locked -p ent-server --bin ent-server >/dev/null
 bin=target/release/entconf
 out=$(mktemp -d); trap 'rm -rf "$out"' EXIT
 
@@ -33,6 +34,62 @@ measure "entconf demo (toutes les suites)"
 if [ -x /usr/bin/time ]; then
   /usr/bin/time -f "mémoire maximale (toutes les suites) : %M Kio" "$bin" demo --format json --out "$out" >/dev/null 2>"$out/time.log" || true
   tail -1 "$out/time.log"
+fi
+
+# The FOOTER suite through the browser probe (issue 20), beside the static
+# path: the standalone reference ENT, served pages read as served, then its
+# script-drawn pages opened in chromium. Peak memory is the sum over the
+# whole process tree (entconf, chromium and its renderers), sampled every
+# 50 ms, since each process's own peak says nothing about their total.
+# Time per page is the run's wall time over the pages rendered: the
+# browser's start and the checks' own work are in it.
+tree_pss_kib() {
+  # PSS, not RSS: chromium's processes share most of their pages, and
+  # adding their RSS would count them several times.
+  local pids
+  pids=$(ps -e -o pid=,ppid= | awk -v root="$1" '
+    { parent[$1] = $2 }
+    END { for (p in parent) { q = p; while (q != "" && q != 0 && q != root) q = parent[q]; if (q == root) print p } }')
+  # shellcheck disable=SC2086
+  # A process may end between the listing and the reading: not an error.
+  { (cd /proc && cat $(printf '%s/smaps_rollup ' $pids) 2>/dev/null) || true; } \
+    | awk '/^Pss:/ { total += $2 } END { print total + 0 }'
+}
+footer_once() {
+  local mode=$1 url=$2 label=$3
+  printf 'id = "bench"\nbase_url = "%s/"\n[capabilities]\nlogin_page = "/auth/login"\nhome_page = "/"\n[browser]\nmode = "%s"\n' \
+    "$url" "$mode" >"$out/cible-$mode.toml"
+  local start end peak=0 now pid
+  start=$(date +%s%N)
+  "$bin" run --target "$out/cible-$mode.toml" --suite FOOTER --format json --out "$out/footer-$mode" >/dev/null 2>&1 &
+  pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    now=$(tree_pss_kib "$pid"); ((now > peak)) && peak=$now
+    sleep 0.05
+  done
+  wait "$pid" || true
+  end=$(date +%s%N)
+  local pages
+  pages=$(python3 -c 'import json,glob,sys; r=json.load(open(sorted(glob.glob(sys.argv[1]+"/*/results.json"))[-1])); print(len(r.get("renderings", [])))' "$out/footer-$mode")
+  local ms=$(( (end - start) / 1000000 ))
+  if ((pages > 0)); then
+    echo "  $label : $ms ms, $pages pages rendues ($(( ms / pages )) ms par page, navigateur compris), mémoire maximale (PSS de l'arbre de processus) $peak Kio"
+  else
+    echo "  $label : $ms ms, mémoire maximale (PSS) $peak Kio"
+  fi
+}
+if command -v chromium >/dev/null 2>&1; then
+  echo "suite FOOTER sur l'ENT de référence autonome, pages lues telles que servies puis rendues par chromium (3 tours alternés) :"
+  target/release/ent-server --listen 127.0.0.1:0 >"$out/served.log" 2>&1 & served_pid=$!
+  target/release/ent-server --listen 127.0.0.1:0 --scripted >"$out/scripted.log" 2>&1 & scripted_pid=$!
+  for _ in $(seq 50); do grep -q '^ent-server: http' "$out/served.log" && grep -q '^ent-server: http' "$out/scripted.log" && break; sleep 0.1; done
+  served_url=$(sed -n 's/^ent-server: //p' "$out/served.log" | head -1)
+  scripted_url=$(sed -n 's/^ent-server: //p' "$out/scripted.log" | head -1)
+  for round in 1 2 3; do
+    footer_once off "$served_url" "sans navigateur, pages servies (tour $round)"
+    footer_once required "$scripted_url" "chromium, pages dessinées par script (tour $round)"
+  done
+  kill "$served_pid" "$scripted_pid" 2>/dev/null || true
 fi
 
 echo "cohérence STATS à l'échelle d'une académie (5 départements, 3 000 écoles, 52 semaines) :"

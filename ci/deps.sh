@@ -14,8 +14,8 @@ build=(build-essential pkg-config libssl-dev libxml2-dev libxmlsec1-dev libclang
 # schemas; python3-venv hosts the Python peers (PyJWT, jwcrypto, Authlib,
 # pysaml2); curl (OpenSSL) is the client-certificate peer of the GAR web
 # service; OpenSSH's server is the GAR's SFTP drop and its client the
-# reference ENT's push; unzip reads the reversibility exports; chromium
-# opens the HTML reports (ci/browser).
+# reference ENT's push; unzip reads the reversibility exports; chromium is
+# the browser probe (src/browser) and opens the HTML reports (ci/browser).
 test=(xmlsec1 libxml2-utils python3 python3-venv chromium curl openssh-server openssh-client unzip)
 
 if (($#)); then

@@ -210,12 +210,16 @@ pub fn target(
         request = limits.request.as_secs(),
         check = limits.check.as_secs(),
     );
-    crate::suite::parse_target(
+    let mut target = crate::suite::parse_target(
         "(cible de démonstration)",
         &text,
         None,
         &crate::suite::ProcessEnvironment,
-    )
+    )?;
+    // The reference ENT is on loopback; its faulty pages name real
+    // trackers, which the browser must not contact.
+    target.browser.loopback_only = true;
+    Ok(target)
 }
 
 /// The id the reference ENT gives the collectivité of `commune`: numbered in
@@ -301,6 +305,21 @@ pub async fn start_with(
     faults: BTreeSet<Fault>,
     sftp: Option<ent_server::GarSftp>,
 ) -> Result<Demo, DemoError> {
+    start_full(faults, sftp, false).await
+}
+
+/// As [`start`], the ENT drawing its pages by script when `scripted` (its
+/// footers are then seen only by a browser; `entconf demo` asks for it
+/// when chromium is installed).
+pub async fn start_scripted(faults: BTreeSet<Fault>, scripted: bool) -> Result<Demo, DemoError> {
+    start_full(faults, None, scripted).await
+}
+
+async fn start_full(
+    faults: BTreeSet<Fault>,
+    sftp: Option<ent_server::GarSftp>,
+    scripted: bool,
+) -> Result<Demo, DemoError> {
     // The reference ENT refuses forged SAML responses through libxmlsec1 too.
     crate::xmlsec::quiet();
     let options = GenerateOptions {
@@ -365,6 +384,7 @@ pub async fn start_with(
         reversibility: Some(ReversibilityConfig {
             accounts: controllers.clone(),
         }),
+        scripted,
     };
     let server = ent_server::spawn(config).await?;
     world

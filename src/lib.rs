@@ -26,6 +26,7 @@
 //! - Only the binary prints and chooses exit codes.
 
 pub mod aaf;
+pub mod browser;
 pub mod bundle;
 pub mod check;
 pub mod demo;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use reqwest::Url;
 
 use super::outcome::{AssertionStatus, Verdict};
+use crate::browser::{Rendering, Settled};
 use crate::probe::{Document, DocumentGuard, LoginTrace, Page, ParseRefused, Scope};
 use crate::suite::Zone;
 
@@ -315,6 +316,14 @@ pub(crate) fn not_found(
     if verdict.status != AssertionStatus::Failed {
         return verdict;
     }
+    if let Some(rendering) = &page.rendering {
+        let verdict = rendered_absent(verdict, rendering);
+        if verdict.status != AssertionStatus::Failed {
+            return verdict;
+        }
+        let actual = with_set_aside(verdict.actual, document, within);
+        return Verdict::fail(verdict.expected, actual);
+    }
     if let Some(evidence) = document.script_drawn(within) {
         return Verdict::error(
             verdict.expected,
@@ -326,18 +335,7 @@ pub(crate) fn not_found(
             ),
         );
     }
-    let mut actual = verdict.actual;
-    if matches!(within, Some(Scope::Contentinfo)) {
-        let aside = document.set_aside_footers();
-        if !aside.is_empty() {
-            // The footer a person sees may be one of these: say why it was
-            // not taken as the page's, or the editor hunts for a bug.
-            actual = format!(
-                "{actual} ; écarté(s), car pied de page d'une partie et non de la page : {}",
-                aside.join(", ")
-            );
-        }
-    }
+    let actual = with_set_aside(verdict.actual, document, within);
     let scripts = document.script_count();
     if scripts == 0 {
         return Verdict::fail(verdict.expected, actual);
@@ -347,6 +345,102 @@ pub(crate) fn not_found(
         format!(
             "{actual} ({scripts} script(s) sans indice qu'ils produisent ce contenu : page jugée \
              telle que servie)"
+        ),
+    )
+}
+
+/// `actual`, naming the footers set aside when the page footer was sought:
+/// the footer a person sees may be one of these, and the editor must know
+/// why it was not taken as the page's.
+fn with_set_aside(actual: String, document: &Document, within: Option<&Scope>) -> String {
+    if !matches!(within, Some(Scope::Contentinfo)) {
+        return actual;
+    }
+    let aside = document.set_aside_footers();
+    if aside.is_empty() {
+        return actual;
+    }
+    format!(
+        "{actual} ; écarté(s), car pied de page d'une partie et non de la page : {}",
+        aside.join(", ")
+    )
+}
+
+/// What a page the browser rendered says about missing content, as facts:
+/// `error` when what draws the page did not arrive (a script or a call that
+/// failed, or requests still pending at the deadline), naming it; a
+/// failure otherwise, since the scripts ran and the content is still not
+/// there (with the uncaught exceptions, which may be why).
+pub(crate) fn rendered_absent(verdict: Verdict, rendering: &Rendering) -> Verdict {
+    let list = |items: Vec<String>| {
+        let shown: Vec<String> = items.iter().take(5).cloned().collect();
+        let more = items.len().saturating_sub(shown.len());
+        if more > 0 {
+            format!("{} (et {more} autre(s))", shown.join(" ; "))
+        } else {
+            shown.join(" ; ")
+        }
+    };
+    let failed = rendering.failed_requests();
+    if !failed.is_empty() {
+        return Verdict::error(
+            verdict.expected,
+            format!(
+                "{} — mais la page rendue par le navigateur ({}) n'a pas reçu ce qui la dessine : {} \
+                 ; à corriger ou à relancer avant de conclure",
+                verdict.actual,
+                rendering.id,
+                list(failed.iter().map(|r| r.describe()).collect())
+            ),
+        );
+    }
+    if let Settled::Deadline {
+        after_ms,
+        loaded,
+        inflight,
+    } = &rendering.settled
+    {
+        let state = if *loaded {
+            "chargée"
+        } else {
+            "pas encore chargée (événement load absent)"
+        };
+        let pending = if inflight.is_empty() {
+            String::new()
+        } else {
+            format!(", requêtes encore en cours : {}", list(inflight.clone()))
+        };
+        return Verdict::error(
+            verdict.expected,
+            format!(
+                "{} — mais la page rendue par le navigateur ({}) n'était pas stable au bout de {} s \
+                 ({state}{pending}) : contenu peut-être pas encore dessiné",
+                verdict.actual,
+                rendering.id,
+                after_ms / 1000
+            ),
+        );
+    }
+    let exceptions: Vec<String> = rendering
+        .console
+        .iter()
+        .filter(|c| c.kind == "exception")
+        .map(|c| match &c.source {
+            Some(source) => format!("{} ({source})", c.text),
+            None => c.text.clone(),
+        })
+        .collect();
+    let note = if exceptions.is_empty() {
+        String::new()
+    } else {
+        format!(" ; exceptions non rattrapées : {}", list(exceptions))
+    };
+    Verdict::fail(
+        verdict.expected,
+        format!(
+            "{} (page rendue par le navigateur, {} : scripts exécutés, page stable, contenu \
+             toujours absent{note})",
+            verdict.actual, rendering.id
         ),
     )
 }
@@ -366,4 +460,120 @@ pub(crate) fn unless_script_shell(
     };
     let within = zone.within.as_ref().map(|css| &css.scope);
     not_found(verdict, page, document, within)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::browser::ConsoleEntry;
+    use crate::browser::sample::{rendering, request};
+
+    fn missing() -> Verdict {
+        Verdict::fail(
+            "un pied de page",
+            "aucun élément footer dans https://ent.test/accueil",
+        )
+    }
+
+    #[test]
+    fn a_rendered_page_whose_content_is_still_missing_fails_with_its_exceptions() {
+        let mut page = rendering(
+            Settled::Quiet { after_ms: 700 },
+            vec![request(
+                "https://ent.test/app.js",
+                "Script",
+                Some(200),
+                None,
+            )],
+        );
+        page.console.push(ConsoleEntry {
+            kind: "exception".to_owned(),
+            text: "TypeError: footer is null".to_owned(),
+            source: Some("https://ent.test/app.js:12".to_owned()),
+        });
+        let verdict = rendered_absent(missing(), &page);
+        assert_eq!(verdict.status, AssertionStatus::Failed, "{verdict:?}");
+        assert_eq!(
+            verdict.actual,
+            "aucun élément footer dans https://ent.test/accueil (page rendue par le navigateur, \
+             r0001 : scripts exécutés, page stable, contenu toujours absent ; exceptions non \
+             rattrapées : TypeError: footer is null (https://ent.test/app.js:12))"
+        );
+    }
+
+    #[test]
+    fn a_script_that_did_not_load_makes_missing_content_an_error_naming_it() {
+        let page = rendering(
+            Settled::Quiet { after_ms: 700 },
+            vec![
+                // A missing icon explains nothing…
+                request("https://ent.test/favicon.ico", "Other", Some(404), None),
+                // …a script that did not load does.
+                request(
+                    "https://ent.test/pied.js",
+                    "Script",
+                    Some(503),
+                    Some("net::ERR_ABORTED"),
+                ),
+            ],
+        );
+        let verdict = rendered_absent(missing(), &page);
+        assert_eq!(verdict.status, AssertionStatus::Error, "{verdict:?}");
+        assert!(
+            verdict.actual.ends_with(
+                "n'a pas reçu ce qui la dessine : Script https://ent.test/pied.js (503, \
+                 net::ERR_ABORTED, demandée par script https://ent.test/app.js:3) ; à corriger \
+                 ou à relancer avant de conclure"
+            ),
+            "{}",
+            verdict.actual
+        );
+        assert!(!verdict.actual.contains("favicon"));
+    }
+
+    #[test]
+    fn a_page_still_busy_at_the_deadline_is_an_error_naming_its_pending_requests() {
+        let page = rendering(
+            Settled::Deadline {
+                after_ms: 10_000,
+                loaded: true,
+                inflight: vec!["https://ent.test/api/pied".to_owned()],
+            },
+            Vec::new(),
+        );
+        let verdict = rendered_absent(missing(), &page);
+        assert_eq!(verdict.status, AssertionStatus::Error, "{verdict:?}");
+        assert!(
+            verdict.actual.ends_with(
+                "n'était pas stable au bout de 10 s (chargée, requêtes encore en cours : \
+                 https://ent.test/api/pied) : contenu peut-être pas encore dessiné"
+            ),
+            "{}",
+            verdict.actual
+        );
+    }
+
+    #[test]
+    fn a_holding_verdict_is_left_alone() {
+        let page = rendering(
+            Settled::Deadline {
+                after_ms: 10_000,
+                loaded: false,
+                inflight: Vec::new(),
+            },
+            Vec::new(),
+        );
+        let verdict = Verdict::pass("un pied de page", "présent");
+        let page_url = reqwest::Url::parse("https://ent.test/accueil").expect("url");
+        let mut served = Page::served(
+            page_url,
+            200,
+            Some("text/html".to_owned()),
+            crate::probe::PageBody::Text("<footer>x</footer>".into()),
+        );
+        served.rendering = Some(Arc::new(page));
+        let document = Document::parse("<footer>x</footer>", &served.final_url).expect("parsed");
+        let verdict = not_found(verdict, &served, &document, None);
+        assert_eq!(verdict.status, AssertionStatus::Passed);
+    }
 }

@@ -49,7 +49,7 @@ pub(crate) enum Command {
     /// Lance l'ENT de référence intégré (avec des défauts au choix) et le vérifie.
     #[command(
         help_template = TEMPLATE,
-        after_help = "Exemples :\n  entconf demo                              (ENT conforme : code de sortie 0)\n  entconf demo --fault notice-missing-dpo   (un défaut : FOOTER-07 échoue, code 1)\n  entconf demo --fault home-hangs --check FOOTER-01"
+        after_help = "Exemples :\n  entconf demo                              (ENT conforme : code de sortie 0)\n  entconf demo --fault notice-missing-dpo   (un défaut : FOOTER-07 échoue, code 1)\n  entconf demo --fault home-hangs --check FOOTER-01\n  entconf demo --suite FOOTER --fault tracker-loaded-by-script   (vu par le navigateur)\n\nAvec chromium installé (bash ci/deps.sh), l'ENT de référence dessine les pieds de page de\nl'accueil et de la connexion par script, comme la plupart des ENT, et chaque page publique est\naussi ouverte dans le navigateur : le rapport HTML montre sa capture à côté des vérifications.\nSans chromium, les pages sont lues telles que servies."
     )]
     Demo(DemoArgs),
     /// Liste les suites et leurs vérifications, avec exigence et références.

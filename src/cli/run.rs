@@ -74,14 +74,26 @@ pub(super) fn demo(args: DemoArgs) -> anyhow::Result<Exit> {
         Err(exit) => return Ok(exit),
     };
     runtime()?.block_on(async move {
-        let demo = entconf::demo::start(faults).await.context(
-            "démarrage de l'ENT de référence et des fournisseurs d'identité sur 127.0.0.1",
-        )?;
+        // With a browser, the reference ENT draws its footers by script,
+        // as most ENTs do, and the run judges them as a person sees them.
+        let browser = entconf::browser::BrowserSettings::default().find_executable();
+        let demo = entconf::demo::start_scripted(faults, browser.is_ok())
+            .await
+            .context(
+                "démarrage de l'ENT de référence et des fournisseurs d'identité sur 127.0.0.1",
+            )?;
         eprintln!(
             "ENT de référence démarré sur {} ; ÉduConnect et ARENA de test sur {}",
             demo.server.base_url(),
             demo.world.public_url
         );
+        match &browser {
+            Ok(path) => eprintln!(
+                "navigateur : {} ; pieds de page de l'accueil et de la connexion dessinés par script",
+                path.display()
+            ),
+            Err(why) => eprintln!("{why} : pages lues telles que servies, sans exécuter de script"),
+        }
         let mut target = entconf::demo::target(
             "demo",
             "ENT de référence d'entconf (Bellerive)",

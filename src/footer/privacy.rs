@@ -24,19 +24,32 @@ pub(crate) fn cookies(observations: &Observations, step: &str, forbid: &PhraseLi
             format!("{name} ({})", attributes.join("; "))
         }
     };
-    let forbidden: Vec<String> = page
-        .set_cookies
+    // Rendered by the browser, the jar holds what scripts set too (a
+    // tracker's cookies are set by its script, never by the candidate's
+    // server); read as served, only the Set-Cookie headers are known.
+    let set: Vec<(String, Vec<String>)> = match &page.rendering {
+        Some(rendering) => rendering
+            .cookies
+            .iter()
+            .map(|c| {
+                let mut attributes = vec![format!("Domain={}", c.domain)];
+                attributes.extend(c.attributes.iter().cloned());
+                (c.name.clone(), attributes)
+            })
+            .collect(),
+        None => page
+            .set_cookies
+            .iter()
+            .map(|c| (c.name.clone(), c.attributes.clone()))
+            .collect(),
+    };
+    let forbidden: Vec<String> = set
         .iter()
-        .filter(|c| {
-            forbid
-                .phrases
-                .iter()
-                .any(|p| c.name.starts_with(p.as_str()))
-        })
-        .map(|c| describe(&c.name, &c.attributes))
+        .filter(|(name, _)| forbid.phrases.iter().any(|p| name.starts_with(p.as_str())))
+        .map(|(name, attributes)| describe(name, attributes))
         .collect();
     if forbidden.is_empty() {
-        let all: Vec<String> = page.set_cookies.iter().map(|c| c.name.clone()).collect();
+        let all: Vec<String> = set.iter().map(|(name, _)| name.clone()).collect();
         let actual = if all.is_empty() {
             "aucun cookie déposé".to_owned()
         } else {
@@ -61,7 +74,7 @@ pub(crate) fn third_party(observations: &Observations, step: &str, forbid: &Phra
         "aucune ressource chargée depuis {}",
         quote_list(&forbid.phrases, 8)
     );
-    let (_, document) = match observations.document(step, &expected) {
+    let (page, document) = match observations.document(step, &expected) {
         Ok(found) => found,
         Err(verdict) => return verdict,
     };
@@ -87,11 +100,53 @@ pub(crate) fn third_party(observations: &Observations, step: &str, forbid: &Phra
             found.push(format!("script en ligne qui charge {host}"));
         }
     }
-    if found.is_empty() {
-        Verdict::pass(expected, "aucune")
-    } else {
-        Verdict::fail(expected, found.join(" ; "))
+    let Some(rendering) = &page.rendering else {
+        return if found.is_empty() {
+            Verdict::pass(expected, "aucune")
+        } else {
+            Verdict::fail(expected, found.join(" ; "))
+        };
+    };
+    // The browser's request log is the fact: every host the page
+    // contacted before any action, whoever asked (parser or script), even
+    // when the request failed.
+    let contacted: Vec<String> = rendering
+        .requests
+        .iter()
+        .filter(|r| forbidden_host(&r.host))
+        .map(|r| format!("requête {}", r.describe()))
+        .collect();
+    let third = rendering.third_party_hosts();
+    if contacted.is_empty() && found.is_empty() {
+        let actual = if third.is_empty() {
+            format!(
+                "aucune (page rendue {} : aucun tiers contacté)",
+                rendering.id
+            )
+        } else {
+            format!(
+                "aucune (page rendue {} ; tiers contactés : {})",
+                rendering.id,
+                third.join(", ")
+            )
+        };
+        return Verdict::pass(expected, actual);
     }
+    // A request the log shows says it all; the markup's own hints are
+    // only repeated when the log has none.
+    let evidence = if contacted.is_empty() {
+        found
+    } else {
+        contacted
+    };
+    Verdict::fail(
+        expected,
+        format!(
+            "contactés avant toute action (page rendue {}) : {}",
+            rendering.id,
+            evidence.join(" ; ")
+        ),
+    )
 }
 
 /// Whether `script` names `host` or one of its subdomains: the host's
@@ -143,6 +198,7 @@ mod tests {
                 .collect(),
             parsed: Default::default(),
             retry_after: None,
+            rendering: None,
         }
     }
 
@@ -298,5 +354,59 @@ mod tests {
             "google-analytics.com"
         ));
         assert!(!names_host("anything", ""));
+    }
+
+    #[test]
+    fn in_the_browser_a_tracker_loaded_by_script_and_its_cookie_fail() {
+        use crate::browser::sample::{rendering, request};
+        use crate::browser::{BrowserCookie, Party, Settled};
+        let mut rendered = rendering(
+            Settled::Quiet { after_ms: 800 },
+            vec![
+                request("https://ent.test/mesure.js", "Script", Some(200), None),
+                request(
+                    "https://www.googletagmanager.com/gtag/js?id=G-1",
+                    "Script",
+                    None,
+                    Some("net::ERR_NAME_NOT_RESOLVED"),
+                ),
+                request("https://cdn.example/police.woff2", "Font", Some(200), None),
+            ],
+        );
+        rendered.cookies.push(BrowserCookie {
+            name: "_ga".to_owned(),
+            domain: "ent.test".to_owned(),
+            fingerprint: "0123".to_owned(),
+            attributes: vec!["Path=/".to_owned()],
+            party: Party::First,
+        });
+        // The served HTML names no tracker: only the browser saw it.
+        let mut served = page("text/html", HTML, &[]);
+        served.rendering = Some(Arc::new(rendered));
+        let verdict = judged(served.clone(), |o| {
+            third_party(o, "accueil", &list(&["googletagmanager.com"]))
+        });
+        assert_eq!(verdict.status, AssertionStatus::Failed, "{verdict:?}");
+        assert_eq!(
+            verdict.actual,
+            "contactés avant toute action (page rendue r0001) : requête Script \
+             https://www.googletagmanager.com/gtag/js?id=G-1 (net::ERR_NAME_NOT_RESOLVED, \
+             demandée par script https://ent.test/app.js:3)"
+        );
+        let verdict = judged(served.clone(), |o| cookies(o, "accueil", &list(&["_ga"])));
+        assert_eq!(verdict.status, AssertionStatus::Failed, "{verdict:?}");
+        assert_eq!(
+            verdict.actual,
+            "déposés sans action de l'utilisateur : _ga (Domain=ent.test; Path=/)"
+        );
+        // Third parties that are not trackers are named, and pass.
+        let verdict = judged(served, |o| {
+            third_party(o, "accueil", &list(&["hotjar.com"]))
+        });
+        assert_eq!(verdict.status, AssertionStatus::Passed, "{verdict:?}");
+        assert_eq!(
+            verdict.actual,
+            "aucune (page rendue r0001 ; tiers contactés : www.googletagmanager.com, cdn.example)"
+        );
     }
 }

@@ -2,6 +2,10 @@
 //! public pages (login, home, notice), and asking the candidate once gives
 //! every check the same evidence, spares the candidate and divides the run
 //! time. Only anonymous GETs without per-check state are shared.
+//!
+//! When the run has a browser, an HTML page answered 2xx is also opened in
+//! it, once, and the shared page carries the rendered DOM and its
+//! [`crate::browser::Rendering`].
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -9,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use reqwest::Url;
 use tokio::sync::OnceCell;
 
-use super::error::FetchError;
+use super::error::{FetchError, ProbeError};
 use super::http::HttpProbe;
 use super::page::Page;
 
@@ -29,7 +33,12 @@ impl PageCache {
 
     /// The page at `url`, fetched once per run. A fetch abandoned because its
     /// check timed out leaves the slot empty, and the next reader fetches.
-    pub async fn fetch(&self, probe: &HttpProbe, url: &Url) -> Result<Arc<Page>, FetchError> {
+    pub async fn fetch(
+        &self,
+        probe: &HttpProbe,
+        browser: Option<&crate::browser::BrowserProbe>,
+        url: &Url,
+    ) -> Result<Arc<Page>, FetchError> {
         let slot = {
             let mut slots = self
                 .slots
@@ -37,8 +46,25 @@ impl PageCache {
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             slots.entry(url.clone()).or_default().clone()
         };
-        slot.get_or_init(|| async { probe.fetch_page(url).await.map(Arc::new) })
-            .await
-            .clone()
+        slot.get_or_init(|| async {
+            let page = probe.fetch_page(url).await?;
+            match browser {
+                Some(browser) if page.is_html() && (200..300).contains(&page.status) => {
+                    match browser.render(url).await {
+                        Ok((rendering, dom)) => Ok(Arc::new(page.rendered(rendering, dom))),
+                        Err(error) => Err(FetchError {
+                            error: ProbeError::Browser {
+                                url: probe.redactor().url(url),
+                                detail: error.to_string(),
+                            },
+                            exchanges: page.exchanges(),
+                        }),
+                    }
+                }
+                _ => Ok(Arc::new(page)),
+            }
+        })
+        .await
+        .clone()
     }
 }

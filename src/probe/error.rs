@@ -110,6 +110,17 @@ pub enum ProbeError {
     /// The HTTP client could not be created.
     #[error("client HTTP impossible à créer : {0}")]
     Client(String),
+    /// The browser probe could not render a page the HTTP probe read.
+    #[error("rendu de {url} par le navigateur impossible : {detail}")]
+    Browser {
+        /// The page.
+        url: String,
+        /// What happened.
+        detail: String,
+    },
+    /// The target requires the browser and there is none.
+    #[error("la cible exige un navigateur ([browser] mode = \"required\") : {0}")]
+    BrowserRequired(String),
 }
 
 impl ProbeError {
@@ -125,11 +136,13 @@ impl ProbeError {
             | Self::BadLocation { url, .. }
             | Self::InvalidEncoding { url, .. }
             | Self::UnknownCharset { url, .. }
-            | Self::Unavailable { url, .. } => Some(url),
+            | Self::Unavailable { url, .. }
+            | Self::Browser { url, .. } => Some(url),
             Self::Protocol(_)
             | Self::RedirectLoop { .. }
             | Self::TooManyRedirects { .. }
-            | Self::Client(_) => None,
+            | Self::Client(_)
+            | Self::BrowserRequired(_) => None,
         }
     }
 }

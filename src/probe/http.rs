@@ -555,6 +555,7 @@ impl HttpProbe {
                 set_cookies,
                 parsed: Default::default(),
                 retry_after,
+                rendering: None,
             };
             return Ok((page, response.body));
         }

@@ -70,6 +70,10 @@ pub struct Page {
     pub parsed: Parsed,
     /// The final answer's `Retry-After`, in seconds, when it gave one.
     pub retry_after: Option<u64>,
+    /// The page as the browser rendered it, when the run has one: the body
+    /// above is then the rendered DOM, and this says how it was reached
+    /// (requests, cookies, console, settling).
+    pub rendering: Option<Arc<crate::browser::Rendering>>,
 }
 
 impl Page {
@@ -87,6 +91,7 @@ impl Page {
             set_cookies: Vec::new(),
             parsed: Parsed::default(),
             retry_after: None,
+            rendering: None,
         }
     }
 }
@@ -129,9 +134,25 @@ impl DocumentGuard<'_> {
 }
 
 impl Page {
-    /// Evidence ids of every exchange of this fetch.
+    /// Evidence ids of every exchange of this fetch, and of its rendering
+    /// by the browser.
     pub fn exchanges(&self) -> Vec<String> {
-        self.hops.iter().map(|hop| hop.exchange.clone()).collect()
+        self.hops
+            .iter()
+            .map(|hop| hop.exchange.clone())
+            .chain(self.rendering.iter().map(|r| r.id.clone()))
+            .collect()
+    }
+
+    /// This page as the browser rendered it: same answer, the rendered
+    /// DOM as its body.
+    pub fn rendered(&self, rendering: Arc<crate::browser::Rendering>, dom: String) -> Self {
+        Self {
+            body: PageBody::Text(dom.into()),
+            parsed: Parsed::default(),
+            rendering: Some(rendering),
+            ..self.clone()
+        }
     }
 
     /// The body as text, if it is text.

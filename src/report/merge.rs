@@ -150,6 +150,7 @@ pub fn merge(shards: Vec<RunRecord>) -> Result<RunRecord, MergeError> {
         merged.interrupted |= shard.interrupted;
         merged.checks.extend(shard.checks);
         merged.exchanges.extend(shard.exchanges);
+        merged.renderings.extend(shard.renderings);
         merged.strictness.extend(shard.strictness);
     }
     let order = |suite: &str| {
@@ -189,6 +190,9 @@ fn prefix(record: &mut RunRecord, shard: usize) {
     for exchange in &mut record.exchanges {
         let id = tag(exchange.id());
         exchange.renamed(id);
+    }
+    for rendering in &mut record.renderings {
+        rendering.id = tag(&rendering.id);
     }
     for check in &mut record.checks {
         for id in &mut check.exchanges {

@@ -1,7 +1,9 @@
 //! Writing a run's report folder: `results.json` (canonical; written
 //! whenever a file format is asked for, since the other files are renderings
-//! of it), `junit.xml`, `index.html` and `evidence/<id>.txt` (the full
-//! redacted transcript of each exchange).
+//! of it), `junit.xml`, `index.html`, `evidence/<id>.txt` (the full
+//! redacted transcript of each exchange), and for each page the browser
+//! rendered `evidence/<id>.html` (its DOM, redacted) and `evidence/<id>.png`
+//! (its screenshot).
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -130,6 +132,20 @@ pub fn write(
             evidence.join(format!("{}.txt", exchange.id())),
             &exchange.transcript(),
         )?;
+    }
+    // A record read back from results.json has no files: they were
+    // written with it.
+    for rendering in &record.renderings {
+        if !rendering.files.dom.is_empty() {
+            save(evidence.join(&rendering.dom_file), &rendering.files.dom)?;
+        }
+        if let (Some(shot), Some(png)) = (&rendering.screenshot, &rendering.files.png) {
+            let path = evidence.join(&shot.file);
+            std::fs::write(&path, png.as_slice()).map_err(|source| ReportError::Io {
+                path: path.clone(),
+                source,
+            })?;
+        }
     }
     Ok(written)
 }

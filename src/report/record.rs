@@ -54,6 +54,14 @@ pub struct RunRecord {
     /// What the run's evidence budgets dropped, if anything (French).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence_dropped: Option<String>,
+    /// Whether public pages were opened in a browser, and which, or why
+    /// they were read as served (French).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub browser: Option<String>,
+    /// Every page the browser rendered, in id order (`r0001`…); their ids
+    /// are listed with the exchanges of the checks that read them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub renderings: Vec<crate::browser::Rendering>,
 }
 
 /// Harness identification.

@@ -18,6 +18,8 @@ use crate::suite::{Capability, Target};
 pub(crate) struct Context {
     pub(crate) target: Target,
     pub(crate) probe: HttpProbe,
+    /// The run's browser, when public pages are also rendered.
+    pub(crate) browser: Option<Arc<crate::browser::BrowserProbe>>,
     pub(crate) cache: PageCache,
     pub(crate) facts: TargetFacts,
     /// The IdPs, the GAR web service and the SFTP drop of the run.

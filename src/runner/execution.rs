@@ -365,7 +365,11 @@ async fn run_step(
             Vec::new(),
         ));
     }
-    let page = match context.cache.fetch(&context.probe, &url).await {
+    let page = match context
+        .cache
+        .fetch(&context.probe, context.browser.as_deref(), &url)
+        .await
+    {
         Ok(page) => page,
         Err(failure) => {
             return Err(unread(

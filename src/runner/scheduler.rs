@@ -15,6 +15,7 @@ use super::context::Context;
 use super::event::{EventSink, RunEvent};
 use super::execution::{blank_record, execute};
 use super::selection::Plan;
+use crate::browser::{BrowserProbe, BrowserSettings, Readiness};
 use crate::check::{Outcome, TargetFacts};
 use crate::evidence::{Clock, EvidenceStore, Redactor};
 use crate::idp::EvidenceSink;
@@ -24,7 +25,7 @@ use crate::report::{
     TargetInfo,
 };
 use crate::sso::world::SsoSetup;
-use crate::suite::{Capability, Catalog, Check, Target, display_duration};
+use crate::suite::{BrowserMode, Capability, Catalog, Check, Target, display_duration};
 
 /// How a run is carried out.
 #[derive(Clone)]
@@ -122,6 +123,7 @@ pub async fn run(
     )?
     .gated_to(&target.base_url);
     let target_info = target_info(&target, &redactor);
+    let (browser, browser_note) = browser_for(&target, &redactor)?;
     let facts = TargetFacts {
         login_page: target.capabilities.get(&Capability::LoginPage).cloned(),
     };
@@ -135,6 +137,7 @@ pub async fn run(
     let context = Arc::new(Context {
         target,
         probe,
+        browser,
         cache: PageCache::new(),
         facts,
         services: settings.services.clone(),
@@ -157,6 +160,22 @@ pub async fn run(
     // Downloads are deleted once read; a check cut short by its time limit
     // or by Ctrl-C may leave one behind.
     let _ = std::fs::remove_dir_all(&context.scratch);
+    // The browser is closed and reaped before the record is made.
+    let (renderings, browser_note) = match &context.browser {
+        Some(browser) => {
+            let renderings = browser.finish().await;
+            let note = match browser.product() {
+                Some(product) => format!(
+                    "pages publiques ouvertes aussi dans {product} (sans interface) : {} page(s) \
+                     rendue(s), scripts exécutés, captures d'écran en preuves",
+                    renderings.len()
+                ),
+                None => "navigateur prévu mais non lancé : aucune page à rendre".to_owned(),
+            };
+            (renderings, Some(note))
+        }
+        None => (Vec::new(), browser_note),
+    };
     for (slot, check) in records.iter_mut().zip(&plan.checks) {
         if slot.is_none() {
             let mut record = blank_record(check);
@@ -201,9 +220,69 @@ pub async fn run(
         checks,
         evidence_dropped: store.dropped(),
         exchanges: store.take(),
+        browser: browser_note,
+        renderings,
         summary,
         strictness: Vec::new(),
     })
+}
+
+/// The run's browser as the target's `[browser]` asks, or the note saying
+/// why pages are read as served; a `required` browser that cannot run
+/// stops the run.
+fn browser_for(
+    target: &Target,
+    redactor: &Arc<Redactor>,
+) -> Result<(Option<Arc<BrowserProbe>>, Option<String>), ProbeError> {
+    let wanted = &target.browser;
+    if wanted.mode == BrowserMode::Off {
+        return Ok((
+            None,
+            Some(
+                "navigateur désactivé ([browser] mode = \"off\") : pages lues telles que \
+                 servies, sans exécuter de script"
+                    .to_owned(),
+            ),
+        ));
+    }
+    let settings = BrowserSettings {
+        executable: wanted.executable.clone(),
+        loopback_only: wanted.loopback_only,
+        settle: wanted.settle_timeout,
+        ..BrowserSettings::default()
+    };
+    let why_not = if target.http.basic_auth.is_some() {
+        // The browser would have to answer the proxy's challenge for the
+        // candidate's origins only; not done yet.
+        Some(
+            "la cible est derrière une authentification HTTP Basic ([http] basic_auth), que la \
+             sonde navigateur n'envoie pas"
+                .to_owned(),
+        )
+    } else {
+        settings.find_executable().err().map(|e| e.to_string())
+    };
+    match (why_not, wanted.mode) {
+        (Some(why), BrowserMode::Required) => Err(ProbeError::BrowserRequired(why)),
+        (Some(why), _) => Ok((
+            None,
+            Some(format!(
+                "{why} : pages lues telles que servies, sans exécuter de script (un contenu \
+                 produit par script est signalé en erreur)"
+            )),
+        )),
+        (None, _) => {
+            let owner = target.clone();
+            let readiness = wanted.ready_selector.clone().map(Readiness::Selector);
+            let probe = BrowserProbe::new(
+                settings,
+                readiness,
+                Arc::clone(redactor),
+                Arc::new(move |url: &url::Url| owner.owns(url)),
+            );
+            Ok((Some(Arc::new(probe)), None))
+        }
+    }
 }
 
 fn target_info(target: &Target, redactor: &Redactor) -> TargetInfo {

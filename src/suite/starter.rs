@@ -54,6 +54,7 @@ pub fn target_template(base_url: &Url, catalog: &Catalog) -> String {
     file.header(base_url);
     file.capabilities();
     file.http();
+    file.browser();
     file.secrets();
     file.sso();
     file.stats();
@@ -249,6 +250,29 @@ impl Writer<'_> {
              en erreur.",
         );
         self.off("origins = [\"https://www.bellerive.example\"]");
+        self.blank();
+    }
+
+    fn browser(&mut self) {
+        self.say(
+            "[browser] : les pages publiques sont aussi ouvertes dans chromium (scripts \
+             exécutés, captures d'écran en preuves) quand il est installé. Sans navigateur, \
+             elles sont lues telles que servies et un contenu produit par script est en erreur.",
+        );
+        self.off("[browser]");
+        self.say("auto (défaut) : chromium s'il est installé ; off : jamais ; required : sans lui, l'exécution s'arrête.");
+        let default = self.default_of("BrowserFile", "mode");
+        self.off(&format!("mode = {default}"));
+        self.say("Navigateur à lancer, s'il n'est pas chromium dans le PATH.");
+        self.off("executable = \"/usr/bin/chromium\"");
+        self.say(
+            "Sélecteur CSS dont la présence dit que la page est dessinée (une application qui \
+             interroge sans cesse son serveur n'est jamais au repos).",
+        );
+        self.off("ready_selector = \"footer\"");
+        self.say("Délai maximal pour qu'une page se stabilise.");
+        let default = self.default_of("BrowserFile", "settle_timeout");
+        self.off(&format!("settle_timeout = {default}"));
         self.blank();
     }
 

@@ -24,7 +24,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use reqwest::Url;
@@ -257,6 +257,8 @@ pub struct Target {
     pub gar: Option<GarTarget>,
     /// What the reversibility suites need (`[reversibility]`).
     pub reversibility: Option<ReversibilityTarget>,
+    /// Whether and how pages are opened in a browser (`[browser]`).
+    pub browser: BrowserTarget,
 }
 
 /// The `[reversibility]` section: the school whose export is asked, the
@@ -463,6 +465,73 @@ pub(super) struct TargetFile {
     /// What the reversibility and deletion suites need: the exported school,
     /// the data controller who asks, and limits of the export jobs.
     reversibility: Option<ReversibilityFile>,
+    /// Whether public pages are also opened in a browser (Debian's
+    /// `chromium`), so that what scripts draw is judged. Default: `auto`.
+    #[serde(default)]
+    browser: BrowserFile,
+}
+
+/// The `[browser]` section.
+#[derive(Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct BrowserFile {
+    /// `auto`: open public pages in chromium when it is installed, and
+    /// read them as served otherwise (the report says so); `off`: never;
+    /// `required`: a missing browser stops the run.
+    #[serde(default)]
+    #[schemars(extend("default" = "auto"))]
+    mode: BrowserMode,
+    /// The browser to run, when it is not `chromium` on the `PATH`.
+    executable: Option<PathBuf>,
+    /// A CSS selector whose presence means the page is drawn (an
+    /// application that keeps polling its server never goes quiet). Without
+    /// it, a page is settled 500 ms after its last request once loaded.
+    ready_selector: Option<String>,
+    /// Hard deadline for a page to settle. A duration, not zero.
+    #[schemars(extend("pattern" = DURATION_PATTERN, "default" = "10s"))]
+    settle_timeout: Option<String>,
+}
+
+/// When public pages are opened in a browser.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[schemars(inline)]
+pub enum BrowserMode {
+    /// When chromium is installed.
+    #[default]
+    Auto,
+    /// Never: pages are read as served.
+    Off,
+    /// Always; a missing browser is a run error.
+    Required,
+}
+
+/// The validated `[browser]` section.
+#[derive(Clone, Debug)]
+pub struct BrowserTarget {
+    /// When to use it.
+    pub mode: BrowserMode,
+    /// The executable, when not found on the `PATH`.
+    pub executable: Option<PathBuf>,
+    /// The readiness selector, if any.
+    pub ready_selector: Option<String>,
+    /// The settle deadline.
+    pub settle_timeout: Duration,
+    /// Resolve no host but loopback (the demonstration and the tests: the
+    /// reference ENT's faulty pages name real trackers). Not in the file.
+    pub loopback_only: bool,
+}
+
+impl Default for BrowserTarget {
+    fn default() -> Self {
+        Self {
+            mode: BrowserMode::Auto,
+            executable: None,
+            ready_selector: None,
+            settle_timeout: Duration::from_secs(10),
+            loopback_only: false,
+        }
+    }
 }
 
 /// The `[reversibility]` section (EXPORT and DELCERT suites).
@@ -999,8 +1068,35 @@ pub fn parse_target(
         );
     }
 
+    let mut settle_timeout = BrowserTarget::default().settle_timeout;
+    if let Some(text) = &raw.browser.settle_timeout {
+        match parse_duration(text) {
+            Ok(duration) if !duration.is_zero() => settle_timeout = duration,
+            Ok(_) => problem(
+                "settle_timeout",
+                "[browser] settle_timeout : une durée non nulle".to_owned(),
+            ),
+            Err(message) => problem(
+                "settle_timeout",
+                format!("[browser] settle_timeout : {message}"),
+            ),
+        }
+    }
+    let browser = BrowserTarget {
+        mode: raw.browser.mode,
+        executable: raw
+            .browser
+            .executable
+            .as_ref()
+            .map(|path| base_dir.map_or_else(|| path.clone(), |dir| dir.join(path))),
+        ready_selector: raw.browser.ready_selector.clone(),
+        settle_timeout,
+        loopback_only: false,
+    };
+
     match base_url {
         Some(base_url) if problems.is_empty() => Ok(Target {
+            browser,
             sso,
             stats,
             gar,
@@ -1852,6 +1948,7 @@ ABSENT = { env = "NOT_SET" }
                 // The smallest section that parses, and what it yields.
                 let (section, parsed): (&str, fn(&Target) -> String) = match table.as_str() {
                     "HttpFile" => ("[http]\n", |t| format!("{:?}", t.http)),
+                    "BrowserFile" => ("[browser]\n", |t| format!("{:?}", t.browser)),
                     "ReversibilityFile" => (
                         "[reversibility]\nschool = \"0990001N\"\ncontroller = { niveau = \
                          \"collectivite\", id = \"99001\", token = { env = \"TOKEN\" } }\n",
@@ -1871,7 +1968,7 @@ ABSENT = { env = "NOT_SET" }
                 checked += 1;
             }
         }
-        assert_eq!(checked, 9, "every documented default is checked");
+        assert_eq!(checked, 11, "every documented default is checked");
     }
 
     #[test]

@@ -201,6 +201,7 @@ async fn a_secret_given_to_the_run_appears_in_no_output() {
         stats: None,
         gar: None,
         reversibility: None,
+        scripted: false,
     })
     .await
     .expect("server");
@@ -293,6 +294,7 @@ async fn signal_still_writes_the_partial_report(signal: &str) {
         stats: None,
         gar: None,
         reversibility: None,
+        scripted: false,
     })
     .await
     .expect("server");
@@ -302,7 +304,8 @@ async fn signal_still_writes_the_partial_report(signal: &str) {
         &target,
         format!(
             "id = \"lent\"\nbase_url = \"{}/\"\n[capabilities]\nlogin_page = \"/auth/login\"\nhome_page = \"/\"\n\
-             [http]\nrequest_timeout = \"120s\"\ncheck_timeout = \"300s\"\n",
+             [http]\nrequest_timeout = \"120s\"\ncheck_timeout = \"300s\"\n\
+             [browser]\nmode = \"off\"\n",
             server.base_url()
         ),
     )

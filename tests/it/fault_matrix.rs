@@ -186,6 +186,9 @@ fault_tests!(
     footer_missing_on_home,
     footer_missing_beside_menu_script,
     footer_rendered_by_script_on_home,
+    footer_built_by_script_missing_notice,
+    footer_script_fails_to_load,
+    tracker_loaded_by_script,
     notice_link_missing,
     notice_link_in_cookie_dialog,
     home_forbidden,
@@ -312,6 +315,40 @@ async fn clean_reference_passes_every_check() {
         "the clean reference ENT must pass"
     );
     assert_eq!(record.checks.len(), catalog().checks().count());
+}
+
+/// The reference ENT drawing its footers by script, as most ENTs do (the
+/// home page's from an API, the login page's in shadow DOM), passes every
+/// check once its pages are rendered by chromium; the faults of that
+/// layout (`footer-built-by-script-missing-notice`,
+/// `footer-script-fails-to-load`, `tracker-loaded-by-script`) run the
+/// browser too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clean_scripted_reference_passes_every_check_in_the_browser() {
+    let record = super::support::run_scripted(&[], &Default::default()).await;
+    if record.renderings.is_empty() {
+        // No chromium on this machine (CI has it: the run above would have
+        // stopped with `required`).
+        panic!("no page rendered: {:?}", record.browser);
+    }
+    assert_eq!(
+        findings(&record),
+        BTreeMap::new(),
+        "the clean script-drawn reference ENT must pass in the browser"
+    );
+    let login = record
+        .renderings
+        .iter()
+        .find(|r| r.url.ends_with("/auth/login"))
+        .expect("the login page is rendered");
+    assert!(
+        login
+            .requests
+            .iter()
+            .any(|r| r.url.ends_with("/api/pied-de-page?page=login")),
+        "the login footer comes from the API: {:?}",
+        login.requests
+    );
 }
 
 #[test]

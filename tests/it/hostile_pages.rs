@@ -69,6 +69,10 @@ fn run_footer(name: &str, base: SocketAddr, extra: &str, checks: &[&str]) -> (Ru
     run_footer_within(name, base, extra, checks, MEMORY_LIMIT)
 }
 
+/// Runs `checks` against a candidate at `base`, under a memory `limit`.
+/// Pages are read as served (`[browser] mode = "off"`): these are bounds of
+/// the harness's own readers, and the limit would not let chromium start
+/// (tests/it/browser.rs covers the browser's bounds).
 fn run_footer_within(
     name: &str,
     base: SocketAddr,
@@ -86,8 +90,8 @@ fn run_footer_within(
         &target,
         format!(
             "id = \"pages\"\nbase_url = \"http://{base}/\"\n[capabilities]\n\
-             home_page = \"/\"\nlogin_page = \"/\"\n[http]\nrequest_timeout = \"20s\"\n\
-             check_timeout = \"120s\"\n{extra}"
+             home_page = \"/\"\nlogin_page = \"/\"\n[browser]\nmode = \"off\"\n\
+             [http]\nrequest_timeout = \"20s\"\ncheck_timeout = \"120s\"\n{extra}"
         ),
     )
     .expect("target");

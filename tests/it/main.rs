@@ -4,6 +4,7 @@
 //! scheduler, hostile candidates, and peers no one here wrote (xmlsec1,
 //! PyJWT, jwcrypto, Authlib).
 
+mod browser;
 mod campaign;
 mod certification;
 mod cli;

@@ -243,6 +243,8 @@ fn hostile_record() -> report::RunRecord {
         interrupted: false,
         strictness: Vec::new(),
         evidence_dropped: None,
+        browser: None,
+        renderings: Vec::new(),
         summary: Summary::of(&checks),
         checks,
         exchanges: vec![exchange],
@@ -375,4 +377,92 @@ async fn sso_failure_shows_the_request_the_harness_sent() {
         html.contains("&lt;saml:Assertion"),
         "decoded assertion in the evidence annex"
     );
+}
+
+/// A page the browser rendered, with a thumbnail of `thumbnail_len` bytes of
+/// base64; its URL is the candidate's hostile string.
+fn rendered(id: &str, thumbnail_len: usize) -> entconf::browser::Rendering {
+    entconf::browser::Rendering {
+        id: id.to_owned(),
+        url: format!("http://127.0.0.1:9/{HOSTILE}"),
+        final_url: format!("http://127.0.0.1:9/{HOSTILE}"),
+        browser: "Chrome/156.0".to_owned(),
+        settled: entconf::browser::Settled::Quiet { after_ms: 640 },
+        requests: Vec::new(),
+        requests_dropped: 0,
+        cookies: Vec::new(),
+        console: vec![entconf::browser::ConsoleEntry {
+            kind: "exception".to_owned(),
+            text: HOSTILE.to_owned(),
+            source: None,
+        }],
+        console_dropped: 0,
+        dom_chars: 12,
+        dom_file: format!("{id}.html"),
+        screenshot: Some(entconf::browser::Screenshot {
+            file: format!("{id}.png"),
+            width: 1280,
+            height: 3000,
+            clipped: false,
+            thumbnail: "A".repeat(thumbnail_len),
+        }),
+        screenshot_missing: None,
+        files: entconf::browser::RenderingFiles {
+            dom: "<p>rendu</p>".into(),
+            png: Some(std::sync::Arc::new(b"\x89PNG fake".to_vec())),
+        },
+    }
+}
+
+#[test]
+fn screenshots_sit_beside_their_checks_once_each_within_the_budget() {
+    let mut record = hostile_record();
+    let budget = report::html::THUMBNAIL_BUDGET;
+    // Two thumbnails fit the budget together; the third does not.
+    record.renderings = vec![
+        rendered("r0001", budget / 2),
+        rendered("r0002", budget / 2),
+        rendered("r0003", 10),
+    ];
+    for check in &mut record.checks {
+        check
+            .exchanges
+            .extend(["r0001", "r0002", "r0003"].map(str::to_owned));
+    }
+    let html = report::html::render(&record).expect("html");
+    assert!(!html.contains("<script"), "escaped");
+    // Each embedded once, drawn beside the check by reference.
+    assert_eq!(html.matches("<image id=\"img-r0001\"").count(), 1);
+    assert_eq!(html.matches("<image id=\"img-r0002\"").count(), 1);
+    assert_eq!(html.matches("<use href=\"#img-r0001\"/>").count(), 1);
+    assert!(!html.contains("img-r0003"), "past the budget: not embedded");
+    assert!(html.contains("<a href=\"evidence/r0003.png\">Capture complète</a> (capture réduite non incluse : budget de 3 Mio du rapport atteint)"));
+    // Alt text names the page (escaped, as everything the candidate sent).
+    assert_eq!(
+        html.matches("<svg role=\"img\" aria-label=\"Capture réduite de http:")
+            .count(),
+        2
+    );
+    assert!(
+        html.len() < budget + 200_000,
+        "the report stays within its budget"
+    );
+
+    // The files go to evidence/, not into results.json.
+    let dir = std::env::temp_dir().join(format!("entconf-shots-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    report::write(&record, &dir, &[report::Format::Json]).expect("written");
+    assert_eq!(
+        std::fs::read(dir.join("evidence/r0001.png")).expect("png"),
+        b"\x89PNG fake"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("evidence/r0001.html")).expect("dom"),
+        "<p>rendu</p>"
+    );
+    let json = std::fs::read_to_string(dir.join("results.json")).expect("json");
+    assert!(!json.contains("rendu</p>"));
+    let back = report::from_json(&json).expect("reads back");
+    assert_eq!(back.renderings.len(), 3);
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -35,7 +35,19 @@ pub(crate) fn target(base_url: &str) -> Target {
         request: std::time::Duration::from_secs(20),
         check: std::time::Duration::from_secs(120),
     };
-    entconf::demo::target("reference", "ENT de référence", base_url, limits).expect("test target")
+    let mut target = entconf::demo::target("reference", "ENT de référence", base_url, limits)
+        .expect("test target");
+    // Pages are read as served unless a test asks for the browser
+    // ([`with_browser`]): one browser per run would triple the fault
+    // matrix's time, and the script-drawn ENT has faults of its own.
+    target.browser.mode = entconf::suite::BrowserMode::Off;
+    target
+}
+
+/// `target` with pages also rendered by chromium (which CI installs).
+pub(crate) fn with_browser(mut target: Target) -> Target {
+    target.browser.mode = entconf::suite::BrowserMode::Required;
+    target
 }
 
 /// The tests' fixed clock: 2026-09-01 08:30 UTC, every duration zero.
@@ -97,17 +109,37 @@ pub(crate) async fn run_selected(
 pub(crate) async fn run_selected_with(
     faults: &[Fault],
     selection: &Selection,
-    mut settings: RunSettings,
+    settings: RunSettings,
 ) -> RunRecord {
-    let demo = entconf::demo::start(faults.iter().copied().collect::<BTreeSet<_>>())
-        .await
-        .expect("reference ENT and IdPs start");
+    let scripted = faults.iter().any(|f| f.scripted());
+    run_reference_as(faults, selection, settings, scripted).await
+}
+
+/// Runs the selected checks against the reference ENT whose pages are drawn
+/// by script, through the browser.
+pub(crate) async fn run_scripted(faults: &[Fault], selection: &Selection) -> RunRecord {
+    run_reference_as(faults, selection, live_settings(2), true).await
+}
+
+async fn run_reference_as(
+    faults: &[Fault],
+    selection: &Selection,
+    mut settings: RunSettings,
+    scripted: bool,
+) -> RunRecord {
+    let demo =
+        entconf::demo::start_scripted(faults.iter().copied().collect::<BTreeSet<_>>(), scripted)
+            .await
+            .expect("reference ENT and IdPs start");
     let server = &demo.server;
     let catalog = catalog();
     let plan = Plan::new(&catalog, selection).expect("plan");
     settings.options.demo_faults = faults.iter().map(|f| f.name().to_owned()).collect();
     let sink = Arc::new(|_: &entconf::runner::RunEvent| {});
     let mut target = target(&server.base_url());
+    if scripted {
+        target = with_browser(target);
+    }
     demo.attach(&mut target, &mut settings)
         .expect("demo statistics and GAR");
     let mut record = run(&catalog, &plan, target, settings, sink, Cancellation::new())

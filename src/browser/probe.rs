@@ -1,0 +1,95 @@
+//! The run's browser: launched at the first page that needs it, shared by
+//! every check, closed (and reaped) when the run ends. It numbers the pages
+//! it renders and keeps their records for the run record.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::OnceCell;
+
+use super::{Browser, BrowserError, BrowserSettings, Readiness, Rendering, render_page};
+use crate::evidence::Redactor;
+
+/// Tells the candidate's origins from third parties.
+pub type FirstParty = Arc<dyn Fn(&url::Url) -> bool + Send + Sync>;
+
+/// The browser of one run.
+pub struct BrowserProbe {
+    settings: BrowserSettings,
+    readiness: Option<Readiness>,
+    browser: OnceCell<Result<Browser, BrowserError>>,
+    next: AtomicU32,
+    renderings: Mutex<Vec<Rendering>>,
+    redactor: Arc<Redactor>,
+    first_party: FirstParty,
+}
+
+impl BrowserProbe {
+    /// A probe that launches the browser of `settings` when first asked.
+    pub fn new(
+        settings: BrowserSettings,
+        readiness: Option<Readiness>,
+        redactor: Arc<Redactor>,
+        first_party: FirstParty,
+    ) -> Self {
+        Self {
+            settings,
+            readiness,
+            browser: OnceCell::new(),
+            next: AtomicU32::new(0),
+            renderings: Mutex::new(Vec::new()),
+            redactor,
+            first_party,
+        }
+    }
+
+    /// Renders `url`: the page's record (also kept for the run record) and
+    /// its DOM as rendered.
+    pub async fn render(&self, url: &url::Url) -> Result<(Arc<Rendering>, String), BrowserError> {
+        let browser = self
+            .browser
+            .get_or_init(|| Browser::launch(&self.settings))
+            .await
+            .as_ref()
+            .map_err(Clone::clone)?;
+        let id = format!("r{:04}", self.next.fetch_add(1, Ordering::Relaxed) + 1);
+        let (rendering, dom) = render_page(
+            browser,
+            url,
+            self.readiness.as_ref(),
+            &id,
+            &self.redactor,
+            self.first_party.as_ref(),
+        )
+        .await?;
+        self.renderings
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(rendering.clone());
+        Ok((Arc::new(rendering), dom))
+    }
+
+    /// The product of the running browser, once launched.
+    pub fn product(&self) -> Option<String> {
+        match self.browser.get() {
+            Some(Ok(browser)) => Some(browser.product().to_owned()),
+            _ => None,
+        }
+    }
+
+    /// Closes the browser, if it was launched, and returns every page
+    /// rendered, in id order.
+    pub async fn finish(&self) -> Vec<Rendering> {
+        if let Some(Ok(browser)) = self.browser.get() {
+            browser.close().await;
+        }
+        let mut all = std::mem::take(
+            &mut *self
+                .renderings
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        all.sort_by(|a, b| a.id.cmp(&b.id));
+        all
+    }
+}

@@ -1,0 +1,582 @@
+//! Opening one page in its own browser context, waiting for it to settle,
+//! and capturing it: the rendered DOM, the request log, the cookie jar, the
+//! console and a screenshot.
+//!
+//! The settle rule: the main document's `load`, then either no request in
+//! flight for [`BrowserSettings::quiet`] or the readiness condition, under
+//! the hard deadline [`BrowserSettings::settle`]. Reaching the deadline is
+//! recorded with the requests still in flight; the page is still captured
+//! as it stands, and the judges decide what that means.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use serde_json::{Value, json};
+
+use super::recorder::{Log, Recorder};
+use super::rendering::{
+    BrowserCookie, BrowserRequest, ConsoleEntry, Party, Rendering, RenderingFiles, Screenshot,
+    Settled,
+};
+use super::{Browser, BrowserError};
+use crate::evidence::Redactor;
+
+/// The DOM serialiser run in the page.
+const FLATTEN: &str = include_str!("flatten.js");
+/// The viewport the browser is started with (`--window-size`).
+const VIEWPORT: (u32, u32) = (1280, 900);
+/// The thumbnail is the top of the page reduced by this factor…
+const THUMBNAIL_SCALE: f64 = 0.25;
+/// …down to this height in CSS pixels (enough for a footer below a
+/// screenful of content).
+pub(crate) const THUMBNAIL_HEIGHT: u32 = 2_400;
+/// Largest full screenshot kept, in bytes of PNG.
+const MAX_PNG: usize = 12 << 20;
+/// How often a readiness condition is evaluated.
+const CONDITION_POLL: Duration = Duration::from_millis(200);
+
+/// What makes a page ready besides a quiet network, given by the suite or
+/// the target.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Readiness {
+    /// An element matching this CSS selector exists.
+    Selector(String),
+    /// The page's visible text contains this.
+    Text(String),
+    /// The page's URL contains this.
+    Url(String),
+}
+
+impl Readiness {
+    fn expression(&self) -> String {
+        let quoted = |s: &str| Value::String(s.to_owned()).to_string();
+        match self {
+            Self::Selector(css) => format!("!!document.querySelector({})", quoted(css)),
+            Self::Text(text) => format!(
+                "!!(document.body && document.body.innerText.includes({}))",
+                quoted(text)
+            ),
+            Self::Url(part) => format!("location.href.includes({})", quoted(part)),
+        }
+    }
+}
+
+/// Opens `url` in a fresh browser context and captures it as rendering
+/// `id`: URLs, console text and the DOM kept as evidence pass through
+/// `redactor`; `first_party` tells the candidate's origins from others.
+/// Returns the record and the DOM as rendered (unredacted), which the
+/// judges read as they read a served body.
+pub async fn render_page(
+    browser: &Browser,
+    url: &url::Url,
+    readiness: Option<&Readiness>,
+    id: &str,
+    redactor: &Redactor,
+    first_party: &(dyn Fn(&url::Url) -> bool + Send + Sync),
+) -> Result<(Rendering, String), BrowserError> {
+    let _slot = browser.page_slot().await;
+    let settings = browser.settings();
+    let cdp = browser.cdp();
+    let limit = settings.command;
+    let context = cdp
+        .call(
+            None,
+            "Target.createBrowserContext",
+            json!({"disposeOnDetach": true}),
+            limit,
+        )
+        .await?;
+    let context = field(&context, "browserContextId")?;
+    let captured = async {
+        let target = cdp
+            .call(
+                None,
+                "Target.createTarget",
+                json!({"url": "about:blank", "browserContextId": context}),
+                limit,
+            )
+            .await?;
+        let target = field(&target, "targetId")?;
+        let attached = cdp
+            .call(
+                None,
+                "Target.attachToTarget",
+                json!({"targetId": target, "flatten": true}),
+                limit,
+            )
+            .await?;
+        let session = field(&attached, "sessionId")?;
+        let recorder = Arc::new(Recorder::new());
+        cdp.attach(&session, Arc::clone(&recorder));
+        let result = capture(browser, &session, &context, &recorder, url, readiness).await;
+        cdp.detach(&session);
+        result
+    }
+    .await;
+    // The context (and its pages and cookies) goes whatever happened; a
+    // browser that no longer answers is killed at the end of the run.
+    let _ = cdp
+        .call(
+            None,
+            "Target.disposeBrowserContext",
+            json!({"browserContextId": context}),
+            limit,
+        )
+        .await;
+    let raw = captured.map_err(|error| match browser.gone() {
+        Some(why) => BrowserError::Page(format!("le navigateur s'est arrêté : {why}")),
+        None => error,
+    })?;
+    let dom = raw.dom.clone();
+    let rendering = raw.into_rendering(id, browser.product(), url, redactor, first_party);
+    Ok((rendering, dom))
+}
+
+/// What was captured, before redaction.
+struct Raw {
+    final_url: String,
+    settled: RawSettled,
+    log: LogCopy,
+    cookies: Vec<Value>,
+    dom: String,
+    screenshot: Result<Shots, String>,
+}
+
+/// The full screenshot and the thumbnail, as PNG, with the full image's
+/// size and whether the page was taller than the bound.
+struct Shots {
+    full: Vec<u8>,
+    thumbnail: Vec<u8>,
+    width: u32,
+    height: u32,
+    clipped: bool,
+}
+
+enum RawSettled {
+    Quiet(Duration),
+    Condition(Duration),
+    Deadline {
+        after: Duration,
+        loaded: bool,
+        inflight: Vec<String>,
+    },
+}
+
+struct LogCopy {
+    requests: Vec<super::recorder::RawRequest>,
+    requests_dropped: usize,
+    console: Vec<super::recorder::RawConsole>,
+    console_dropped: usize,
+}
+
+fn field(value: &Value, name: &str) -> Result<String, BrowserError> {
+    value
+        .get(name)
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| BrowserError::Page(format!("réponse du navigateur sans « {name} »")))
+}
+
+async fn capture(
+    browser: &Browser,
+    session: &str,
+    context: &str,
+    recorder: &Recorder,
+    url: &url::Url,
+    readiness: Option<&Readiness>,
+) -> Result<Raw, BrowserError> {
+    let settings = browser.settings();
+    let cdp = browser.cdp();
+    let limit = settings.command;
+    let call = |method: &'static str, params: Value| cdp.call(Some(session), method, params, limit);
+    for method in [
+        "Page.enable",
+        "Network.enable",
+        "Runtime.enable",
+        "Log.enable",
+        "Inspector.enable",
+    ] {
+        call(method, json!({})).await?;
+    }
+    call("Page.setLifecycleEventsEnabled", json!({"enabled": true})).await?;
+    let started = Instant::now();
+    let navigated = cdp
+        .call(
+            Some(session),
+            "Page.navigate",
+            json!({"url": url.as_str()}),
+            settings.navigation,
+        )
+        .await?;
+    if let Some(error) = navigated.get("errorText").and_then(Value::as_str)
+        && !error.is_empty()
+    {
+        return Err(BrowserError::Page(format!(
+            "le navigateur n'a pas pu ouvrir la page : {error}"
+        )));
+    }
+    recorder.navigating(
+        navigated
+            .get("loaderId")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+    );
+    let settled = settle(browser, session, recorder, started, readiness).await?;
+    let flattened = call(
+        "Runtime.evaluate",
+        json!({
+            "expression": format!("({FLATTEN})({})", settings.max_dom_chars),
+            "returnByValue": true,
+        }),
+    )
+    .await?;
+    if let Some(exception) = flattened.get("exceptionDetails") {
+        let text = exception
+            .get("exception")
+            .and_then(|e| e.get("description"))
+            .and_then(Value::as_str)
+            .unwrap_or("exception");
+        return Err(BrowserError::Page(format!(
+            "le DOM rendu n'a pas pu être lu : {}",
+            text.chars().take(300).collect::<String>()
+        )));
+    }
+    let value = flattened
+        .get("result")
+        .and_then(|r| r.get("value"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    if value.get("truncated").and_then(Value::as_bool) == Some(true) {
+        return Err(BrowserError::Page(format!(
+            "le DOM rendu dépasse {} caractères (limite de la sonde navigateur) : page non lue",
+            settings.max_dom_chars
+        )));
+    }
+    let dom = value
+        .get("html")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let final_url = value
+        .get("url")
+        .and_then(Value::as_str)
+        .unwrap_or(url.as_str())
+        .to_owned();
+    let cookies = cdp
+        .call(
+            None,
+            "Storage.getCookies",
+            json!({"browserContextId": context}),
+            limit,
+        )
+        .await?
+        .get("cookies")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let screenshot = screenshot(browser, session).await;
+    let log = recorder.log();
+    Ok(Raw {
+        final_url,
+        settled,
+        log: copy(&log),
+        cookies,
+        dom,
+        screenshot,
+    })
+}
+
+fn copy(log: &Log) -> LogCopy {
+    LogCopy {
+        requests: log.requests.clone(),
+        requests_dropped: log.requests_dropped,
+        console: log.console.clone(),
+        console_dropped: log.console_dropped,
+    }
+}
+
+/// Waits for the settle rule or the deadline.
+async fn settle(
+    browser: &Browser,
+    session: &str,
+    recorder: &Recorder,
+    started: Instant,
+    readiness: Option<&Readiness>,
+) -> Result<RawSettled, BrowserError> {
+    let settings = browser.settings();
+    let deadline = started + settings.settle;
+    let mut next_condition = Instant::now();
+    loop {
+        let now = Instant::now();
+        let (loaded, quiet_since) = {
+            let log = recorder.log();
+            if log.crashed {
+                return Err(BrowserError::Page(
+                    "la page a fait planter son processus de rendu".to_owned(),
+                ));
+            }
+            if let Some(why) = &log.closed {
+                return Err(BrowserError::Page(format!(
+                    "session du navigateur perdue : {why}"
+                )));
+            }
+            let quiet_since = log.inflight.is_empty().then_some(log.last_network);
+            (log.loaded(), quiet_since)
+        };
+        if loaded {
+            if let Some(condition) = readiness {
+                if now >= next_condition {
+                    next_condition = now + CONDITION_POLL;
+                    let answer = browser
+                        .cdp()
+                        .call(
+                            Some(session),
+                            "Runtime.evaluate",
+                            json!({"expression": condition.expression(), "returnByValue": true}),
+                            settings.command,
+                        )
+                        .await?;
+                    let met = answer
+                        .get("result")
+                        .and_then(|r| r.get("value"))
+                        .and_then(Value::as_bool)
+                        == Some(true);
+                    if met {
+                        return Ok(RawSettled::Condition(started.elapsed()));
+                    }
+                }
+            } else if let Some(since) = quiet_since
+                && now.duration_since(since) >= settings.quiet
+            {
+                return Ok(RawSettled::Quiet(started.elapsed()));
+            }
+        }
+        if now >= deadline {
+            let log = recorder.log();
+            return Ok(RawSettled::Deadline {
+                after: settings.settle,
+                loaded: log.loaded(),
+                inflight: log.inflight.values().cloned().collect(),
+            });
+        }
+        // Wake at the next event, or when the quiet period or the next
+        // condition poll may have come, whichever is first.
+        let wake = match quiet_since {
+            Some(since) if loaded && readiness.is_none() => since + settings.quiet,
+            _ if readiness.is_some() && loaded => next_condition,
+            _ => now + Duration::from_millis(250),
+        }
+        .min(deadline)
+        .max(now + Duration::from_millis(10));
+        let _ = tokio::time::timeout_at(wake.into(), recorder.changed()).await;
+    }
+}
+
+/// The full screenshot (clipped at the bound) and the thumbnail of the
+/// viewport.
+async fn screenshot(browser: &Browser, session: &str) -> Result<Shots, String> {
+    let settings = browser.settings();
+    let cdp = browser.cdp();
+    let limit = settings.command;
+    let metrics = cdp
+        .call(Some(session), "Page.getLayoutMetrics", json!({}), limit)
+        .await
+        .map_err(|e| e.to_string())?;
+    let size = metrics.get("cssContentSize").unwrap_or(&Value::Null);
+    let dimension = |name: &str, at_least: u32| {
+        size.get(name)
+            .and_then(Value::as_f64)
+            .map_or(at_least, |v| (v.ceil() as u32).max(at_least))
+    };
+    let width = dimension("width", VIEWPORT.0);
+    let height = dimension("height", 1);
+    let clipped = height > settings.max_screenshot_height;
+    let height = height.min(settings.max_screenshot_height);
+    let shot = |clip: Value, beyond: bool| async move {
+        let answer = cdp
+            .call(
+                Some(session),
+                "Page.captureScreenshot",
+                json!({"format": "png", "clip": clip, "captureBeyondViewport": beyond}),
+                limit,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        let data = answer
+            .get("data")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if data.len() / 4 * 3 > MAX_PNG {
+            return Err(format!("image de plus de {} Mio", MAX_PNG >> 20));
+        }
+        base64::engine::general_purpose::STANDARD
+            .decode(data)
+            .map_err(|e| format!("image illisible : {e}"))
+    };
+    let full = shot(
+        json!({"x": 0, "y": 0, "width": width, "height": height, "scale": 1}),
+        true,
+    )
+    .await?;
+    let thumbnail = shot(
+        json!({"x": 0, "y": 0, "width": VIEWPORT.0, "height": height.min(THUMBNAIL_HEIGHT), "scale": THUMBNAIL_SCALE}),
+        true,
+    )
+    .await?;
+    Ok(Shots {
+        full,
+        thumbnail,
+        width,
+        height,
+        clipped,
+    })
+}
+
+impl Raw {
+    fn into_rendering(
+        self,
+        id: &str,
+        product: &str,
+        url: &url::Url,
+        redactor: &Redactor,
+        first_party: &(dyn Fn(&url::Url) -> bool + Send + Sync),
+    ) -> Rendering {
+        let redact_url = |text: &str| match url::Url::parse(text) {
+            Ok(parsed) => redactor.url(&parsed),
+            Err(_) => redactor.text(text),
+        };
+        let party_of = |text: &str| match url::Url::parse(text) {
+            Ok(parsed) if first_party(&parsed) => Party::First,
+            _ => Party::Third,
+        };
+        let requests = self
+            .log
+            .requests
+            .iter()
+            .map(|r| BrowserRequest {
+                url: redact_url(&r.url),
+                host: url::Url::parse(&r.url)
+                    .ok()
+                    .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+                    .unwrap_or_default(),
+                method: r.method.clone(),
+                resource: r.resource.clone(),
+                initiator: redactor.text(&r.initiator),
+                status: r.status,
+                failure: r.failure.clone(),
+                party: party_of(&r.url),
+            })
+            .collect();
+        let cookies = self
+            .cookies
+            .iter()
+            .map(|c| {
+                let text = |k: &str| c.get(k).and_then(Value::as_str).unwrap_or_default();
+                let mut attributes = vec![format!("Path={}", text("path"))];
+                if c.get("secure").and_then(Value::as_bool) == Some(true) {
+                    attributes.push("Secure".to_owned());
+                }
+                if c.get("httpOnly").and_then(Value::as_bool) == Some(true) {
+                    attributes.push("HttpOnly".to_owned());
+                }
+                if !text("sameSite").is_empty() {
+                    attributes.push(format!("SameSite={}", text("sameSite")));
+                }
+                if c.get("session").and_then(Value::as_bool) != Some(true)
+                    && let Some(expires) = c.get("expires").and_then(Value::as_f64)
+                    && let Some(at) = chrono::DateTime::from_timestamp(expires as i64, 0)
+                {
+                    attributes.push(format!("Expires={}", at.format("%Y-%m-%dT%H:%M:%SZ")));
+                }
+                let domain = text("domain").trim_start_matches('.').to_owned();
+                // The cookie's domain on the page's scheme and port: one of
+                // the candidate's origins, or someone else's.
+                let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+                let party = match url::Url::parse(&format!("{}://{domain}{port}/", url.scheme())) {
+                    Ok(origin) if first_party(&origin) => Party::First,
+                    _ => Party::Third,
+                };
+                BrowserCookie {
+                    name: text("name").to_owned(),
+                    domain,
+                    fingerprint: crate::probe::fingerprint(text("value")),
+                    attributes,
+                    party,
+                }
+            })
+            .collect();
+        let console = self
+            .log
+            .console
+            .iter()
+            .map(|c| ConsoleEntry {
+                kind: c.kind.to_owned(),
+                text: redactor.text(&c.text),
+                source: c.source.as_deref().map(redact_url),
+            })
+            .collect();
+        let settled = match self.settled {
+            RawSettled::Quiet(after) => Settled::Quiet {
+                after_ms: millis(after),
+            },
+            RawSettled::Condition(after) => Settled::Condition {
+                after_ms: millis(after),
+            },
+            RawSettled::Deadline {
+                after,
+                loaded,
+                inflight,
+            } => Settled::Deadline {
+                after_ms: millis(after),
+                loaded,
+                inflight: inflight.iter().map(|u| redact_url(u)).collect(),
+            },
+        };
+        let (screenshot, screenshot_missing, png) = match self.screenshot {
+            Ok(Shots {
+                full,
+                thumbnail,
+                width,
+                height,
+                clipped,
+            }) => (
+                Some(Screenshot {
+                    file: format!("{id}.png"),
+                    width,
+                    height,
+                    clipped,
+                    thumbnail: base64::engine::general_purpose::STANDARD.encode(thumbnail),
+                }),
+                None,
+                Some(Arc::new(full)),
+            ),
+            Err(why) => (None, Some(why), None),
+        };
+        let dom = redactor.body(Some("text/html"), &self.dom);
+        Rendering {
+            id: id.to_owned(),
+            url: redactor.url(url),
+            final_url: redact_url(&self.final_url),
+            browser: product.to_owned(),
+            settled,
+            requests,
+            requests_dropped: self.log.requests_dropped,
+            cookies,
+            console,
+            console_dropped: self.log.console_dropped,
+            dom_chars: self.dom.chars().count(),
+            dom_file: format!("{id}.html"),
+            screenshot,
+            screenshot_missing,
+            files: RenderingFiles {
+                dom: dom.into(),
+                png,
+            },
+        }
+    }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}

@@ -1,0 +1,431 @@
+//! The browser probe against local pages built to misbehave: a footer drawn
+//! after a fetch, a request that never answers, a page that never goes
+//! quiet, console errors, an oversized DOM, a renderer crash, a browser
+//! killed mid-probe, a missing executable. Each ends within its bound, as
+//! a rendering or as an error, and leaves no process and no profile behind.
+//!
+//! Waits are on conditions, never sleeps. Chromium is installed by
+//! `ci/run.sh`; without it these tests pass vacuously on a workstation but
+//! fail under `CI=true`.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use entconf::browser::{
+    Browser, BrowserError, BrowserSettings, Party, Rendering, Settled, render_page,
+};
+use entconf::evidence::Redactor;
+use entconf::suite::Secret;
+
+/// Settings for the tests: short deadlines, loopback only.
+fn settings() -> BrowserSettings {
+    BrowserSettings {
+        settle: Duration::from_secs(3),
+        loopback_only: true,
+        ..BrowserSettings::default()
+    }
+}
+
+/// Whether chromium can be used; under CI it must be.
+fn chromium_present() -> bool {
+    match settings().find_executable() {
+        Ok(_) => true,
+        Err(why) => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI must have chromium (ci/run.sh installs it): {why}"
+            );
+            false
+        }
+    }
+}
+
+fn html(body: &'static str) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body)
+}
+
+async fn serve(app: Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    addr
+}
+
+/// The pages of these tests.
+async fn pages() -> SocketAddr {
+    let app = Router::new()
+        .route(
+            "/script-footer",
+            get(|| async {
+                html(
+                    "<!DOCTYPE html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>t</title></head>\
+                     <body><main><p>Accueil</p></main><div id=\"pied\"></div><script>\
+                     setTimeout(() => fetch('/api/pied').then(r => r.json()).then(d => {\
+                       const f = document.createElement('footer'); f.textContent = d.texte;\
+                       document.getElementById('pied').replaceWith(f);\
+                       document.cookie = 'prefs=bleu; path=/';\
+                     }), 100);</script></body></html>",
+                )
+            }),
+        )
+        .route(
+            "/api/pied",
+            get(|| async { axum::Json(serde_json::json!({"texte": "Mentions légales — Données personnelles"})) }),
+        )
+        .route(
+            "/shadow",
+            get(|| async {
+                html(
+                    "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body><x-pied><span slot=\"a\">glissé</span></x-pied><script>\
+                     customElements.define('x-pied', class extends HTMLElement { connectedCallback() {\
+                       const r = this.attachShadow({mode: 'open'});\
+                       r.innerHTML = '<footer>Accessibilité : partiellement conforme <slot name=\"a\"></slot></footer>'; } });\
+                     </script></body></html>",
+                )
+            }),
+        )
+        .route(
+            "/hanging-fetch",
+            get(|| async {
+                html(
+                    "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body><p>x</p>\
+                     <script>fetch('/never');</script></body></html>",
+                )
+            }),
+        )
+        .route("/never", get(std::future::pending::<String>))
+        .route(
+            "/restless",
+            get(|| async {
+                html(
+                    "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body><ul id=\"l\"></ul><script>\
+                     setInterval(() => { const li = document.createElement('li'); li.textContent = Date.now();\
+                       document.getElementById('l').append(li); fetch('/api/pied'); }, 100);</script></body></html>",
+                )
+            }),
+        )
+        .route(
+            "/noisy",
+            get(|| async {
+                html(
+                    "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body><p>x</p><script>\
+                     console.error('jeton tres-secret-42 refusé'); throw new Error('panne du menu');</script></body></html>",
+                )
+            }),
+        )
+        .route(
+            "/huge",
+            get(|| async {
+                html(
+                    "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body><script>\
+                     document.body.append('x'.repeat(300000));</script></body></html>",
+                )
+            }),
+        )
+        .route(
+            "/tracker",
+            get(|| async {
+                html(
+                    "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body><p>x</p><script>\
+                     const s = document.createElement('script'); s.src = 'https://www.googletagmanager.com/gtag/js?id=G-1';\
+                     document.head.append(s);</script></body></html>",
+                )
+            }),
+        );
+    serve(app).await
+}
+
+fn redactor() -> Redactor {
+    Redactor::new(vec![Secret::new("JETON", "tres-secret-42")])
+}
+
+async fn render(
+    browser: &Browser,
+    addr: SocketAddr,
+    path: &str,
+) -> Result<Rendering, BrowserError> {
+    let url = url::Url::parse(&format!("http://{addr}{path}")).expect("url");
+    let own = move |u: &url::Url| u.port_or_known_default() == Some(addr.port());
+    render_page(browser, &url, None, "r0001", &redactor(), &own)
+        .await
+        .map(|(rendering, _)| rendering)
+}
+
+/// Processes whose command line names `needle`.
+fn processes_naming(needle: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return found;
+    };
+    for entry in entries.flatten() {
+        let Ok(command) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        let command = String::from_utf8_lossy(&command).replace('\0', " ");
+        if command.contains(needle) {
+            found.push(command);
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn a_footer_drawn_by_script_after_a_fetch_is_seen_with_its_requests_and_cookies() {
+    if !chromium_present() {
+        return;
+    }
+    let addr = pages().await;
+    let browser = Browser::launch(&settings()).await.expect("chromium starts");
+    let url = url::Url::parse(&format!("http://{addr}/script-footer")).expect("url");
+    let own = move |u: &url::Url| u.port_or_known_default() == Some(addr.port());
+    let (rendering, dom) = render_page(&browser, &url, None, "r0001", &redactor(), &own)
+        .await
+        .expect("rendered");
+    assert!(
+        dom.contains("<footer>Mentions légales — Données personnelles</footer>"),
+        "{dom}"
+    );
+    assert!(
+        matches!(rendering.settled, Settled::Quiet { .. }),
+        "{:?}",
+        rendering.settled
+    );
+    let api = rendering
+        .requests
+        .iter()
+        .find(|r| r.url.ends_with("/api/pied"))
+        .expect("the fetch is logged");
+    assert_eq!(api.resource, "Fetch");
+    assert_eq!(api.status, Some(200));
+    assert_eq!(api.party, Party::First);
+    assert!(api.initiator.starts_with("script "), "{}", api.initiator);
+    let cookie = rendering
+        .cookies
+        .iter()
+        .find(|c| c.name == "prefs")
+        .expect("a cookie set by script is in the jar");
+    assert_eq!(cookie.party, Party::First);
+    assert_ne!(cookie.fingerprint, "bleu");
+    let shot = rendering.screenshot.as_ref().expect("screenshot");
+    assert_eq!(shot.width, 1280);
+    assert!(!shot.thumbnail.is_empty());
+    assert!(
+        rendering
+            .files
+            .png
+            .as_ref()
+            .is_some_and(|png| png.starts_with(b"\x89PNG"))
+    );
+
+    // An open shadow root is read as drawn, slots filled.
+    let url = url::Url::parse(&format!("http://{addr}/shadow")).expect("url");
+    let (_, dom) = render_page(&browser, &url, None, "r0002", &redactor(), &own)
+        .await
+        .expect("rendered");
+    assert!(
+        dom.contains("<x-pied><footer>Accessibilité : partiellement conforme <span slot=\"a\">glissé</span></footer></x-pied>"),
+        "{dom}"
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_request_that_never_answers_ends_at_the_deadline_naming_it() {
+    if !chromium_present() {
+        return;
+    }
+    let addr = pages().await;
+    let browser = Browser::launch(&settings()).await.expect("chromium starts");
+    let started = Instant::now();
+    let rendering = render(&browser, addr, "/hanging-fetch")
+        .await
+        .expect("rendered");
+    let Settled::Deadline {
+        inflight, loaded, ..
+    } = &rendering.settled
+    else {
+        panic!("{:?}", rendering.settled);
+    };
+    assert!(*loaded);
+    assert!(
+        inflight.iter().any(|u| u.ends_with("/never")),
+        "{inflight:?}"
+    );
+    // The deadline plus the capture's own bounded commands.
+    assert!(
+        started.elapsed() < Duration::from_secs(3 + 30),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // A page that keeps changing and asking never goes quiet either.
+    let rendering = render(&browser, addr, "/restless").await.expect("rendered");
+    assert!(
+        matches!(rendering.settled, Settled::Deadline { loaded: true, .. }),
+        "{:?}",
+        rendering.settled
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn console_errors_and_exceptions_are_kept_redacted() {
+    if !chromium_present() {
+        return;
+    }
+    let addr = pages().await;
+    let browser = Browser::launch(&settings()).await.expect("chromium starts");
+    let rendering = render(&browser, addr, "/noisy").await.expect("rendered");
+    let text: Vec<String> = rendering
+        .console
+        .iter()
+        .map(|c| format!("{}: {}", c.kind, c.text))
+        .collect();
+    assert!(
+        text.iter()
+            .any(|t| t.starts_with("console.error: jeton ") && t.ends_with(" refusé")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter()
+            .any(|t| t.starts_with("exception: Error: panne du menu")),
+        "{text:?}"
+    );
+    assert!(
+        !text.iter().any(|t| t.contains("tres-secret-42")),
+        "{text:?}"
+    );
+
+    // A tracker added by script is logged, though its host does not
+    // resolve (nothing leaves loopback).
+    let rendering = render(&browser, addr, "/tracker").await.expect("rendered");
+    let tag = rendering
+        .requests
+        .iter()
+        .find(|r| r.host == "www.googletagmanager.com")
+        .expect("the tracker request is logged");
+    assert_eq!(tag.party, Party::Third);
+    assert!(tag.failure.is_some());
+    assert_eq!(
+        rendering.third_party_hosts(),
+        vec!["www.googletagmanager.com"]
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn an_oversized_dom_is_refused() {
+    if !chromium_present() {
+        return;
+    }
+    let addr = pages().await;
+    let browser = Browser::launch(&BrowserSettings {
+        max_dom_chars: 100_000,
+        ..settings()
+    })
+    .await
+    .expect("chromium starts");
+    let error = render(&browser, addr, "/huge").await.expect_err("refused");
+    assert!(
+        error.to_string().contains("dépasse 100000 caractères"),
+        "{error}"
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_crashed_renderer_and_a_killed_browser_are_errors_and_leave_nothing_behind() {
+    if !chromium_present() {
+        return;
+    }
+    let addr = pages().await;
+    let browser = Browser::launch(&settings()).await.expect("chromium starts");
+    let profile = browser.profile().to_owned();
+    let own = |_: &url::Url| true;
+    let crash = url::Url::parse("chrome://crash").expect("url");
+    let error = render_page(&browser, &crash, None, "r0001", &redactor(), &own)
+        .await
+        .expect_err("a crash is an error");
+    let message = error.to_string();
+    assert!(
+        message.contains("planter") || message.contains("n'a pas pu ouvrir"),
+        "{message}"
+    );
+    // The browser survives a renderer crash and renders the next page.
+    render(&browser, addr, "/noisy")
+        .await
+        .expect("still usable");
+
+    // Killed while a page hangs: the render ends as an error, in bound.
+    let pid = browser.pid().expect("pid");
+    let started = Instant::now();
+    let (error, _) = tokio::join!(render(&browser, addr, "/hanging-fetch"), async {
+        // Kill once the page is open: its request to /never is in flight.
+        let _ = tokio::process::Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status()
+            .await;
+    });
+    let error = error.expect_err("a killed browser is an error");
+    assert!(error.to_string().contains("arrêté"), "{error}");
+    assert!(started.elapsed() < Duration::from_secs(30));
+    browser.close().await;
+    let needle = profile.to_string_lossy().into_owned();
+    assert!(
+        processes_naming(&needle).is_empty(),
+        "{:?}",
+        processes_naming(&needle)
+    );
+    assert!(
+        !profile.exists(),
+        "profile left behind: {}",
+        profile.display()
+    );
+}
+
+#[tokio::test]
+async fn a_closed_browser_leaves_no_process_and_no_profile() {
+    if !chromium_present() {
+        return;
+    }
+    let addr = pages().await;
+    let browser = Browser::launch(&settings()).await.expect("chromium starts");
+    render(&browser, addr, "/script-footer")
+        .await
+        .expect("rendered");
+    let profile = browser.profile().to_owned();
+    let needle = profile.to_string_lossy().into_owned();
+    assert!(
+        !processes_naming(&needle).is_empty(),
+        "the browser runs with its profile"
+    );
+    browser.close().await;
+    assert!(
+        processes_naming(&needle).is_empty(),
+        "{:?}",
+        processes_naming(&needle)
+    );
+    assert!(!profile.exists());
+}
+
+#[tokio::test]
+async fn a_missing_executable_is_a_clear_error() {
+    let settings = BrowserSettings {
+        executable: Some("/nonexistent/chromium".into()),
+        ..settings()
+    };
+    let error = Browser::launch(&settings).await.err().expect("no browser");
+    assert!(matches!(error, BrowserError::Missing(_)), "{error}");
+    assert_eq!(
+        error.to_string(),
+        "navigateur introuvable : /nonexistent/chromium n'existe pas"
+    );
+}
