@@ -59,12 +59,36 @@ struct Routes {
     closed: Option<String>,
 }
 
+/// Sends messages without waiting for their answer: what the reader's
+/// event handlers use to answer the browser (a paused request continued,
+/// an authentication challenge met).
+#[derive(Clone)]
+pub(crate) struct Sender {
+    queue: tokio::sync::mpsc::UnboundedSender<Vec<u8>>,
+    next_id: Arc<AtomicU64>,
+}
+
+impl Sender {
+    /// Queues `method` for `session` (the browser itself if `None`); its
+    /// answer is ignored.
+    pub(crate) fn send(&self, session: Option<&str>, method: &str, params: Value) {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let mut message = json!({"id": id, "method": method, "params": params});
+        if let Some(session) = session {
+            message["sessionId"] = Value::String(session.to_owned());
+        }
+        let mut bytes = message.to_string().into_bytes();
+        bytes.push(0);
+        let _ = self.queue.send(bytes);
+    }
+}
+
 /// A connection to one browser.
 pub(crate) struct Cdp {
-    writer: tokio::sync::Mutex<ChildStdin>,
-    next_id: AtomicU64,
+    sender: Sender,
     routes: Arc<Mutex<Routes>>,
     reader: tokio::task::JoinHandle<()>,
+    writer: tokio::task::JoinHandle<()>,
 }
 
 impl Cdp {
@@ -72,12 +96,22 @@ impl Cdp {
     pub(crate) fn new(input: ChildStdin, output: ChildStdout) -> Self {
         let routes = Arc::new(Mutex::new(Routes::default()));
         let reader = tokio::spawn(read_loop(output, Arc::clone(&routes)));
+        let (queue, outgoing) = tokio::sync::mpsc::unbounded_channel();
+        let writer = tokio::spawn(write_loop(input, outgoing, Arc::clone(&routes)));
         Self {
-            writer: tokio::sync::Mutex::new(input),
-            next_id: AtomicU64::new(1),
+            sender: Sender {
+                queue,
+                next_id: Arc::new(AtomicU64::new(1)),
+            },
             routes,
             reader,
+            writer,
         }
+    }
+
+    /// A handle to send messages without waiting for answers.
+    pub(crate) fn sender(&self) -> Sender {
+        self.sender.clone()
     }
 
     fn routes(&self) -> std::sync::MutexGuard<'_, Routes> {
@@ -110,15 +144,16 @@ impl Cdp {
         params: Value,
         limit: Duration,
     ) -> Result<Value, CdpError> {
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let id = self.sender.next_id.fetch_add(1, Ordering::Relaxed);
         let (sender, receiver) = oneshot::channel();
+        let closed = |why: String| CdpError::Closed {
+            method: method.to_owned(),
+            why,
+        };
         {
             let mut routes = self.routes();
             if let Some(why) = &routes.closed {
-                return Err(CdpError::Closed {
-                    method: method.to_owned(),
-                    why: why.clone(),
-                });
+                return Err(closed(why.clone()));
             }
             routes.pending.insert(id, sender);
         }
@@ -128,29 +163,9 @@ impl Cdp {
         }
         let mut bytes = message.to_string().into_bytes();
         bytes.push(0);
-        let written = tokio::time::timeout(limit, async {
-            let mut writer = self.writer.lock().await;
-            writer.write_all(&bytes).await?;
-            writer.flush().await
-        })
-        .await;
-        let closed = |why: String| CdpError::Closed {
-            method: method.to_owned(),
-            why,
-        };
-        match written {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => {
-                self.routes().pending.remove(&id);
-                return Err(closed(format!("écriture impossible : {error}")));
-            }
-            Err(_) => {
-                self.routes().pending.remove(&id);
-                return Err(CdpError::Timeout {
-                    method: method.to_owned(),
-                    seconds: limit.as_secs().max(1),
-                });
-            }
+        if self.sender.queue.send(bytes).is_err() {
+            self.routes().pending.remove(&id);
+            return Err(closed("écriture impossible".to_owned()));
         }
         match tokio::time::timeout(limit, receiver).await {
             Ok(Ok(Ok(value))) => Ok(value),
@@ -176,20 +191,63 @@ impl Cdp {
 impl Drop for Cdp {
     fn drop(&mut self) {
         self.reader.abort();
+        self.writer.abort();
+    }
+}
+
+/// Writes queued messages in order; a failed write closes the connection
+/// for every caller waiting on an answer.
+async fn write_loop(
+    mut input: ChildStdin,
+    mut outgoing: tokio::sync::mpsc::UnboundedReceiver<Vec<u8>>,
+    routes: Arc<Mutex<Routes>>,
+) {
+    while let Some(bytes) = outgoing.recv().await {
+        let written = async {
+            input.write_all(&bytes).await?;
+            input.flush().await
+        }
+        .await;
+        if let Err(error) = written {
+            let pending = {
+                let mut routes = routes
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                routes
+                    .closed
+                    .get_or_insert_with(|| format!("écriture impossible : {error}"));
+                std::mem::take(&mut routes.pending)
+            };
+            drop(pending);
+            return;
+        }
     }
 }
 
 async fn read_loop(mut output: ChildStdout, routes: Arc<Mutex<Routes>>) {
     let mut buffer: Vec<u8> = Vec::new();
     let mut chunk = vec![0u8; 64 << 10];
+    // A message over the bound is dropped up to its separator: the command
+    // that asked for it times out, and the connection goes on.
+    let mut skipping = false;
     let why = loop {
         let read = match output.read(&mut chunk).await {
             Ok(0) => break "fin de la connexion".to_owned(),
             Ok(read) => read,
             Err(error) => break format!("lecture impossible : {error}"),
         };
+        let mut new = &chunk[..read];
+        if skipping {
+            match new.iter().position(|b| *b == 0) {
+                Some(at) => {
+                    skipping = false;
+                    new = &new[at + 1..];
+                }
+                None => continue,
+            }
+        }
         let start = buffer.len();
-        buffer.extend_from_slice(&chunk[..read]);
+        buffer.extend_from_slice(new);
         // Only the new bytes can hold a separator not yet seen.
         let mut from = 0;
         let mut scan = start;
@@ -201,7 +259,8 @@ async fn read_loop(mut output: ChildStdout, routes: Arc<Mutex<Routes>>) {
         }
         buffer.drain(..from);
         if buffer.len() > MAX_MESSAGE {
-            break format!("message de plus de {} Mio", MAX_MESSAGE >> 20);
+            buffer = Vec::new();
+            skipping = true;
         }
     };
     let (pending, sessions) = {

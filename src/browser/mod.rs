@@ -67,6 +67,20 @@ pub struct BrowserSettings {
     /// Resolve no host but loopback: the demonstration and tests, whose
     /// pages may name real trackers that must not be contacted.
     pub loopback_only: bool,
+    /// HTTP Basic credentials of a staging gate, answered for this origin
+    /// only (never for a third party that asks).
+    pub basic_auth: Option<BasicGate>,
+}
+
+/// The staging gate's credentials and the one origin they go to.
+#[derive(Clone, Debug)]
+pub struct BasicGate {
+    /// The candidate's origin.
+    pub origin: url::Origin,
+    /// User name.
+    pub user: String,
+    /// Password (its `Debug` is masked).
+    pub password: crate::suite::Secret,
 }
 
 impl Default for BrowserSettings {
@@ -82,6 +96,7 @@ impl Default for BrowserSettings {
             max_screenshot_height: 16_000,
             pages_at_once: 2,
             loopback_only: false,
+            basic_auth: None,
         }
     }
 }
@@ -376,8 +391,16 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        // Not closed (a panic, a cancelled run): the process is killed;
-        // tokio reaps it in the background.
+        // Not closed (a panic, a cancelled run): the process group is
+        // killed (the helpers too); tokio reaps the leader in the background.
+        if let Some(pid) = self.pid {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", "--", &format!("-{pid}")])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn();
+        }
         if let Ok(mut child) = self.child.try_lock() {
             let _ = child.start_kill();
         }

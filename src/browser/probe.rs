@@ -16,6 +16,9 @@ pub type FirstParty = Arc<dyn Fn(&url::Url) -> bool + Send + Sync>;
 /// The browser of one run.
 pub struct BrowserProbe {
     settings: BrowserSettings,
+    /// `[browser] mode = "auto"`: a browser that does not start means
+    /// pages read as served (with a note), not pages in error.
+    optional: bool,
     readiness: Option<Readiness>,
     browser: OnceCell<Result<Browser, BrowserError>>,
     next: AtomicU32,
@@ -28,12 +31,14 @@ impl BrowserProbe {
     /// A probe that launches the browser of `settings` when first asked.
     pub fn new(
         settings: BrowserSettings,
+        optional: bool,
         readiness: Option<Readiness>,
         redactor: Arc<Redactor>,
         first_party: FirstParty,
     ) -> Self {
         Self {
             settings,
+            optional,
             readiness,
             browser: OnceCell::new(),
             next: AtomicU32::new(0),
@@ -44,14 +49,22 @@ impl BrowserProbe {
     }
 
     /// Renders `url`: the page's record (also kept for the run record) and
-    /// its DOM as rendered.
-    pub async fn render(&self, url: &url::Url) -> Result<(Arc<Rendering>, String), BrowserError> {
-        let browser = self
+    /// its DOM as rendered; `None` when the optional browser did not start
+    /// (the page is then read as served, and [`Self::launch_failure`] says
+    /// why).
+    pub async fn render(
+        &self,
+        url: &url::Url,
+    ) -> Result<Option<(Arc<Rendering>, String)>, BrowserError> {
+        let launched = self
             .browser
             .get_or_init(|| Browser::launch(&self.settings))
-            .await
-            .as_ref()
-            .map_err(Clone::clone)?;
+            .await;
+        let browser = match launched {
+            Ok(browser) => browser,
+            Err(_) if self.optional => return Ok(None),
+            Err(error) => return Err(error.clone()),
+        };
         let id = format!("r{:04}", self.next.fetch_add(1, Ordering::Relaxed) + 1);
         let (rendering, dom) = render_page(
             browser,
@@ -66,7 +79,15 @@ impl BrowserProbe {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .push(rendering.clone());
-        Ok((Arc::new(rendering), dom))
+        Ok(Some((Arc::new(rendering), dom)))
+    }
+
+    /// Why the browser did not start, if it was tried and failed.
+    pub fn launch_failure(&self) -> Option<String> {
+        match self.browser.get() {
+            Some(Err(error)) => Some(error.to_string()),
+            _ => None,
+        }
     }
 
     /// The product of the running browser, once launched.

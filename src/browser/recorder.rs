@@ -16,6 +16,20 @@ pub(crate) const MAX_REQUESTS: usize = 2_000;
 pub(crate) const MAX_CONSOLE: usize = 200;
 /// Characters kept of one console entry.
 const CONSOLE_CHARS: usize = 500;
+/// Characters kept of a URL or an initiator (a URL may be 2 MB long).
+const URL_CHARS: usize = 2_000;
+/// In-flight requests whose URL is kept; the others are counted.
+const INFLIGHT_KEPT: usize = 50;
+/// Loads remembered (an ever-reloading iframe must not grow the log).
+const MAX_LOADS: usize = 1_000;
+
+/// `text` cut at `limit` characters, saying so.
+fn cut(text: &str, limit: usize) -> String {
+    match text.char_indices().nth(limit) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
+    }
+}
 
 /// One request as the browser reported it.
 #[derive(Clone, Debug)]
@@ -42,9 +56,10 @@ pub(crate) struct Log {
     pub(crate) requests: Vec<RawRequest>,
     by_id: HashMap<String, usize>,
     pub(crate) requests_dropped: usize,
-    /// Requests not finished yet: id → URL.
+    /// Requests not finished yet: id → URL (cut).
     pub(crate) inflight: BTreeMap<String, String>,
-    /// When a request last started or ended.
+    /// When a request last started or ended, or the main document loaded:
+    /// quiet is counted from the latest.
     pub(crate) last_network: Instant,
     loads: HashSet<String>,
     /// The loader of the main frame's current document.
@@ -64,16 +79,104 @@ impl Log {
     }
 }
 
+/// How a session answers the staging gate's challenges: the requests are
+/// paused by `Fetch` (all of them: Chromium raises challenges only for
+/// paused requests), each continued at once, and a challenge is met with
+/// the credentials when it comes from the candidate's origin, refused
+/// otherwise.
+pub(crate) struct Gate {
+    pub(crate) sender: super::cdp::Sender,
+    pub(crate) session: String,
+    pub(crate) credentials: super::BasicGate,
+    /// Challenges answered, by URL: wrong credentials are not retried
+    /// forever.
+    answered: Mutex<HashMap<String, u32>>,
+}
+
+impl Gate {
+    pub(crate) fn new(
+        sender: super::cdp::Sender,
+        session: String,
+        credentials: super::BasicGate,
+    ) -> Self {
+        Self {
+            sender,
+            session,
+            credentials,
+            answered: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn paused(&self, params: &Value) {
+        let id = params.get("requestId").cloned().unwrap_or(Value::Null);
+        self.sender.send(
+            Some(&self.session),
+            "Fetch.continueRequest",
+            serde_json::json!({"requestId": id}),
+        );
+    }
+
+    fn challenged(&self, params: &Value) {
+        let id = params.get("requestId").cloned().unwrap_or(Value::Null);
+        let url = params
+            .get("request")
+            .and_then(|r| r.get("url"))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let from_server = params
+            .get("authChallenge")
+            .and_then(|c| c.get("source"))
+            .and_then(Value::as_str)
+            == Some("Server");
+        let ours = url::Url::parse(&url).is_ok_and(|u| u.origin() == self.credentials.origin);
+        let tries = {
+            let mut answered = self
+                .answered
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let tries = answered.entry(url).or_insert(0);
+            *tries += 1;
+            *tries
+        };
+        let response = if from_server && ours && tries <= 2 {
+            serde_json::json!({
+                "response": "ProvideCredentials",
+                "username": self.credentials.user,
+                "password": self.credentials.password.expose(),
+            })
+        } else {
+            serde_json::json!({"response": "CancelAuth"})
+        };
+        self.sender.send(
+            Some(&self.session),
+            "Fetch.continueWithAuth",
+            serde_json::json!({"requestId": id, "authChallengeResponse": response}),
+        );
+    }
+}
+
+/// Where a session's event handlers send their answers.
+pub(crate) struct Answer {
+    pub(crate) sender: super::cdp::Sender,
+    pub(crate) session: String,
+}
+
 /// The log of one session, fed by the connection's reader.
 pub(crate) struct Recorder {
     log: Mutex<Log>,
     changed: Notify,
+    answer: Option<Answer>,
+    gate: Option<Gate>,
 }
 
 impl Recorder {
-    /// An empty log.
-    pub(crate) fn new() -> Self {
+    /// An empty log; dialogs are dismissed through `answer`, and with
+    /// `gate` the session answers the staging gate.
+    pub(crate) fn new(answer: Option<Answer>, gate: Option<Gate>) -> Self {
         Self {
+            answer,
+            gate,
             log: Mutex::new(Log {
                 requests: Vec::new(),
                 by_id: HashMap::new(),
@@ -110,17 +213,33 @@ impl Recorder {
         self.changed.notify_one();
     }
 
-    /// Sets the loader the navigation started.
+    /// Sets the loader the navigation started, unless the main frame has
+    /// already moved on (a script's redirect seen first).
     pub(crate) fn navigating(&self, loader: Option<String>) {
         let mut log = self.log();
-        if loader.is_some() {
+        if log.main_loader.is_none() {
             log.main_loader = loader;
         }
         log.last_network = Instant::now();
     }
 
+    /// URLs of the requests still in flight (at most 50) and how many more.
+    pub(crate) fn inflight(&self) -> (Vec<String>, usize) {
+        let log = self.log();
+        let kept: Vec<String> = log.inflight.values().take(INFLIGHT_KEPT).cloned().collect();
+        let more = log.inflight.len() - kept.len();
+        (kept, more)
+    }
+
     /// Takes one event in.
     pub(crate) fn event(&self, method: &str, params: &Value) {
+        if let Some(gate) = &self.gate {
+            match method {
+                "Fetch.requestPaused" => return gate.paused(params),
+                "Fetch.authRequired" => return gate.challenged(params),
+                _ => {}
+            }
+        }
         let text = |value: &Value, key: &str| {
             value
                 .get(key)
@@ -139,6 +258,7 @@ impl Recorder {
                     if url.starts_with("data:") || url.starts_with("blob:") {
                         return;
                     }
+                    let url = cut(&url, URL_CHARS);
                     if let Some(redirect) = params.get("redirectResponse")
                         && let Some(&index) = log.by_id.get(&id)
                     {
@@ -148,7 +268,7 @@ impl Recorder {
                         url: url.clone(),
                         method: text(request, "method"),
                         resource: text(params, "type"),
-                        initiator: initiator(params.get("initiator")),
+                        initiator: cut(&initiator(params.get("initiator")), URL_CHARS),
                         status: None,
                         failure: None,
                     };
@@ -197,10 +317,27 @@ impl Recorder {
                     }
                 }
                 "Page.lifecycleEvent" => {
-                    if text(params, "name") == "load" {
+                    if text(params, "name") == "load" && log.loads.len() < MAX_LOADS {
                         let loader = text(params, "loaderId");
+                        if log.main_loader.as_deref() == Some(loader.as_str()) {
+                            // The quiet period starts at the load at the
+                            // earliest: a footer fetched after it is waited for.
+                            log.last_network = Instant::now();
+                        }
                         log.loads.insert(loader);
                     }
+                }
+                "Page.javascriptDialogOpening" => {
+                    // An alert() would block every later command on the
+                    // page; a person would dismiss it.
+                    if let Some(answer) = &self.answer {
+                        answer.sender.send(
+                            Some(&answer.session),
+                            "Page.handleJavaScriptDialog",
+                            serde_json::json!({"accept": false}),
+                        );
+                    }
+                    push_console(&mut log, "dialogue", text(params, "message"), None);
                 }
                 "Runtime.consoleAPICalled" => {
                     let kind = text(params, "type");

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use serde_json::{Value, json};
 
-use super::recorder::{Log, Recorder};
+use super::recorder::{Answer, Gate, Log, Recorder};
 use super::rendering::{
     BrowserCookie, BrowserRequest, ConsoleEntry, Party, Rendering, RenderingFiles, Screenshot,
     Settled,
@@ -88,6 +88,12 @@ pub async fn render_page(
         )
         .await?;
     let context = field(&context, "browserContextId")?;
+    // If the check's time limit drops this future midway, the context (and
+    // the hostile page's renderer) still goes.
+    let mut guard = DisposeOnDrop {
+        sender: cdp.sender(),
+        context: Some(context.clone()),
+    };
     let captured = async {
         let target = cdp
             .call(
@@ -107,8 +113,26 @@ pub async fn render_page(
             )
             .await?;
         let session = field(&attached, "sessionId")?;
-        let recorder = Arc::new(Recorder::new());
+        let gate = settings
+            .basic_auth
+            .clone()
+            .map(|credentials| Gate::new(cdp.sender(), session.clone(), credentials));
+        let gated = gate.is_some();
+        let answer = Answer {
+            sender: cdp.sender(),
+            session: session.clone(),
+        };
+        let recorder = Arc::new(Recorder::new(Some(answer), gate));
         cdp.attach(&session, Arc::clone(&recorder));
+        if gated {
+            cdp.call(
+                Some(&session),
+                "Fetch.enable",
+                json!({"handleAuthRequests": true, "patterns": [{"urlPattern": "*"}]}),
+                limit,
+            )
+            .await?;
+        }
         let result = capture(browser, &session, &context, &recorder, url, readiness).await;
         cdp.detach(&session);
         result
@@ -116,6 +140,7 @@ pub async fn render_page(
     .await;
     // The context (and its pages and cookies) goes whatever happened; a
     // browser that no longer answers is killed at the end of the run.
+    guard.context = None;
     let _ = cdp
         .call(
             None,
@@ -131,6 +156,24 @@ pub async fn render_page(
     let dom = raw.dom.clone();
     let rendering = raw.into_rendering(id, browser.product(), url, redactor, first_party);
     Ok((rendering, dom))
+}
+
+/// Disposes of a browser context whose render was abandoned.
+struct DisposeOnDrop {
+    sender: super::cdp::Sender,
+    context: Option<String>,
+}
+
+impl Drop for DisposeOnDrop {
+    fn drop(&mut self) {
+        if let Some(context) = self.context.take() {
+            self.sender.send(
+                None,
+                "Target.disposeBrowserContext",
+                json!({"browserContextId": context}),
+            );
+        }
+    }
 }
 
 /// What was captured, before redaction.
@@ -305,7 +348,10 @@ async fn settle(
     readiness: Option<&Readiness>,
 ) -> Result<RawSettled, BrowserError> {
     let settings = browser.settings();
-    let deadline = started + settings.settle;
+    // A deadline past what the clock can hold is no deadline worth waiting.
+    let deadline = started
+        .checked_add(settings.settle)
+        .unwrap_or_else(|| started + Duration::from_secs(3_600));
     let mut next_condition = Instant::now();
     loop {
         let now = Instant::now();
@@ -353,11 +399,15 @@ async fn settle(
             }
         }
         if now >= deadline {
-            let log = recorder.log();
+            let loaded = recorder.log().loaded();
+            let (mut inflight, more) = recorder.inflight();
+            if more > 0 {
+                inflight.push(format!("(et {more} autre(s))"));
+            }
             return Ok(RawSettled::Deadline {
                 after: settings.settle,
-                loaded: log.loaded(),
-                inflight: log.inflight.values().cloned().collect(),
+                loaded,
+                inflight,
             });
         }
         // Wake at the next event, or when the quiet period or the next
@@ -389,7 +439,9 @@ async fn screenshot(browser: &Browser, session: &str) -> Result<Shots, String> {
             .and_then(Value::as_f64)
             .map_or(at_least, |v| (v.ceil() as u32).max(at_least))
     };
-    let width = dimension("width", VIEWPORT.0);
+    // The viewport's width: a page as wide as it likes would make an image
+    // no message can carry.
+    let width = dimension("width", VIEWPORT.0).min(VIEWPORT.0);
     let height = dimension("height", 1);
     let clipped = height > settings.max_screenshot_height;
     let height = height.min(settings.max_screenshot_height);
@@ -462,7 +514,7 @@ impl Raw {
                     .unwrap_or_default(),
                 method: r.method.clone(),
                 resource: r.resource.clone(),
-                initiator: redactor.text(&r.initiator),
+                initiator: redactor.message(&r.initiator),
                 status: r.status,
                 failure: r.failure.clone(),
                 party: party_of(&r.url),
@@ -490,12 +542,16 @@ impl Raw {
                     attributes.push(format!("Expires={}", at.format("%Y-%m-%dT%H:%M:%SZ")));
                 }
                 let domain = text("domain").trim_start_matches('.').to_owned();
-                // The cookie's domain on the page's scheme and port: one of
-                // the candidate's origins, or someone else's.
-                let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
-                let party = match url::Url::parse(&format!("{}://{domain}{port}/", url.scheme())) {
-                    Ok(origin) if first_party(&origin) => Party::First,
-                    _ => Party::Third,
+                // The candidate's when the page is and the page's host is
+                // in the cookie's domain (`Domain=ent.example` set by
+                // `www.ent.example`); anyone else's otherwise.
+                let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+                let domain_lower = domain.to_ascii_lowercase();
+                let matches = host == domain_lower || host.ends_with(&format!(".{domain_lower}"));
+                let party = if matches && first_party(url) {
+                    Party::First
+                } else {
+                    Party::Third
                 };
                 BrowserCookie {
                     name: text("name").to_owned(),
@@ -512,7 +568,7 @@ impl Raw {
             .iter()
             .map(|c| ConsoleEntry {
                 kind: c.kind.to_owned(),
-                text: redactor.text(&c.text),
+                text: redactor.message(&c.text),
                 source: c.source.as_deref().map(redact_url),
             })
             .collect();

@@ -191,13 +191,27 @@ impl Eq for RenderingFiles {}
 
 impl Rendering {
     /// Requests of the page that brought nothing usable and can explain
-    /// missing content: scripts, fetches, frames (a missing icon or image
-    /// cannot).
+    /// missing content: the candidate's scripts, calls and frames, and
+    /// scripts from elsewhere (a component library on a CDN). Not a
+    /// missing icon or image; not a call refused for want of a session
+    /// (401, 403: a public page asks who is there); not a request the page
+    /// itself abandoned (`net::ERR_ABORTED` without an error status); not
+    /// a third party's call, which draws no part of the candidate's page.
     pub fn failed_requests(&self) -> Vec<&BrowserRequest> {
         self.requests
             .iter()
             .filter(|r| r.failed())
-            .filter(|r| matches!(r.resource.as_str(), "Script" | "Fetch" | "XHR" | "Document"))
+            .filter(|r| match (r.party, r.resource.as_str()) {
+                (Party::First, "Script" | "Document") => true,
+                (Party::First, "Fetch" | "XHR") => !matches!(r.status, Some(401 | 403)),
+                (Party::Third, "Script") => true,
+                _ => false,
+            })
+            .filter(|r| {
+                let abandoned = r.failure.as_deref() == Some("net::ERR_ABORTED")
+                    && r.status.is_none_or(|s| s < 400);
+                !abandoned
+            })
             .collect()
     }
 

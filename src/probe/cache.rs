@@ -51,7 +51,8 @@ impl PageCache {
             match browser {
                 Some(browser) if page.is_html() && (200..300).contains(&page.status) => {
                     match browser.render(url).await {
-                        Ok((rendering, dom)) => Ok(Arc::new(page.rendered(rendering, dom))),
+                        Ok(Some((rendering, dom))) => Ok(Arc::new(page.rendered(rendering, dom))),
+                        Ok(None) => Ok(Arc::new(page)),
                         Err(error) => Err(FetchError {
                             error: ProbeError::Browser {
                                 url: probe.redactor().url(url),

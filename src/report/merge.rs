@@ -193,6 +193,10 @@ fn prefix(record: &mut RunRecord, shard: usize) {
     }
     for rendering in &mut record.renderings {
         rendering.id = tag(&rendering.id);
+        rendering.dom_file = tag(&rendering.dom_file);
+        if let Some(shot) = &mut rendering.screenshot {
+            shot.file = tag(&shot.file);
+        }
     }
     for check in &mut record.checks {
         for id in &mut check.exchanges {

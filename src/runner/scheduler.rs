@@ -15,7 +15,7 @@ use super::context::Context;
 use super::event::{EventSink, RunEvent};
 use super::execution::{blank_record, execute};
 use super::selection::Plan;
-use crate::browser::{BrowserProbe, BrowserSettings, Readiness};
+use crate::browser::{BasicGate, BrowserProbe, BrowserSettings, Readiness};
 use crate::check::{Outcome, TargetFacts};
 use crate::evidence::{Clock, EvidenceStore, Redactor};
 use crate::idp::EvidenceSink;
@@ -164,13 +164,17 @@ pub async fn run(
     let (renderings, browser_note) = match &context.browser {
         Some(browser) => {
             let renderings = browser.finish().await;
-            let note = match browser.product() {
-                Some(product) => format!(
+            let note = match (browser.product(), browser.launch_failure()) {
+                (Some(product), _) => format!(
                     "pages publiques ouvertes aussi dans {product} (sans interface) : {} page(s) \
                      rendue(s), scripts exécutés, captures d'écran en preuves",
                     renderings.len()
                 ),
-                None => "navigateur prévu mais non lancé : aucune page à rendre".to_owned(),
+                (None, Some(why)) => format!(
+                    "{why} ([browser] mode = \"auto\") : pages lues telles que servies, sans \
+                     exécuter de script (un contenu produit par script est signalé en erreur)"
+                ),
+                (None, None) => "navigateur prévu mais non lancé : aucune page à rendre".to_owned(),
             };
             (renderings, Some(note))
         }
@@ -249,19 +253,20 @@ fn browser_for(
         executable: wanted.executable.clone(),
         loopback_only: wanted.loopback_only,
         settle: wanted.settle_timeout,
+        // As the HTTP probe: the staging gate's password goes to the
+        // origin of base_url only.
+        basic_auth: target
+            .http
+            .basic_auth
+            .as_ref()
+            .map(|(user, password)| BasicGate {
+                origin: target.base_url.origin(),
+                user: user.clone(),
+                password: password.clone(),
+            }),
         ..BrowserSettings::default()
     };
-    let why_not = if target.http.basic_auth.is_some() {
-        // The browser would have to answer the proxy's challenge for the
-        // candidate's origins only; not done yet.
-        Some(
-            "la cible est derrière une authentification HTTP Basic ([http] basic_auth), que la \
-             sonde navigateur n'envoie pas"
-                .to_owned(),
-        )
-    } else {
-        settings.find_executable().err().map(|e| e.to_string())
-    };
+    let why_not = settings.find_executable().err().map(|e| e.to_string());
     match (why_not, wanted.mode) {
         (Some(why), BrowserMode::Required) => Err(ProbeError::BrowserRequired(why)),
         (Some(why), _) => Ok((
@@ -276,6 +281,7 @@ fn browser_for(
             let readiness = wanted.ready_selector.clone().map(Readiness::Selector);
             let probe = BrowserProbe::new(
                 settings,
+                wanted.mode == BrowserMode::Auto,
                 readiness,
                 Arc::clone(redactor),
                 Arc::new(move |url: &url::Url| owner.owns(url)),

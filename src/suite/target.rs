@@ -1071,7 +1071,17 @@ pub fn parse_target(
     let mut settle_timeout = BrowserTarget::default().settle_timeout;
     if let Some(text) = &raw.browser.settle_timeout {
         match parse_duration(text) {
-            Ok(duration) if !duration.is_zero() => settle_timeout = duration,
+            Ok(duration) if !duration.is_zero() && duration <= Duration::from_secs(600) => {
+                settle_timeout = duration;
+            }
+            Ok(duration) if !duration.is_zero() => problem(
+                "settle_timeout",
+                format!(
+                    "[browser] settle_timeout : {} s, plus que 10 min (une page qui ne se stabilise \
+                     pas en 10 min ne le fera pas)",
+                    duration.as_secs()
+                ),
+            ),
             Ok(_) => problem(
                 "settle_timeout",
                 "[browser] settle_timeout : une durée non nulle".to_owned(),

@@ -48,17 +48,6 @@ fn html(body: &'static str) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body)
 }
 
-async fn serve(app: Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    addr
-}
-
 /// The pages of these tests.
 async fn pages() -> SocketAddr {
     let app = Router::new()
@@ -131,6 +120,15 @@ async fn pages() -> SocketAddr {
             }),
         )
         .route(
+            "/alert",
+            get(|| async {
+                html(
+                    "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body><p>x</p><script>\
+                     alert('Bienvenue'); document.body.append('après');</script></body></html>",
+                )
+            }),
+        )
+        .route(
             "/tracker",
             get(|| async {
                 html(
@@ -140,7 +138,7 @@ async fn pages() -> SocketAddr {
                 )
             }),
         );
-    serve(app).await
+    super::support::serve(app).await
 }
 
 fn redactor() -> Redactor {
@@ -304,6 +302,17 @@ async fn console_errors_and_exceptions_are_kept_redacted() {
         "{text:?}"
     );
 
+    // An alert() is dismissed, as a person would, and noted.
+    let rendering = render(&browser, addr, "/alert").await.expect("rendered");
+    assert!(
+        rendering
+            .console
+            .iter()
+            .any(|c| c.kind == "dialogue" && c.text == "Bienvenue"),
+        "{:?}",
+        rendering.console
+    );
+
     // A tracker added by script is logged, though its host does not
     // resolve (nothing leaves loopback).
     let rendering = render(&browser, addr, "/tracker").await.expect("rendered");
@@ -428,4 +437,116 @@ async fn a_missing_executable_is_a_clear_error() {
         error.to_string(),
         "navigateur introuvable : /nonexistent/chromium n'existe pas"
     );
+}
+
+#[tokio::test]
+async fn a_staging_gate_is_answered_for_the_candidate_only() {
+    if !chromium_present() {
+        return;
+    }
+    let server = ent_server::spawn(ent_server::ServerConfig {
+        basic_auth: Some(ent_server::BasicAuth {
+            user: "recette".to_owned(),
+            password: "Tr3s-S3cret!pw".to_owned(),
+        }),
+        scripted: true,
+        ..Default::default()
+    })
+    .await
+    .expect("reference ENT");
+    let url = url::Url::parse(&format!("{}/", server.base_url())).expect("url");
+    let gate = entconf::browser::BasicGate {
+        origin: url.origin(),
+        user: "recette".to_owned(),
+        password: Secret::new("RECETTE", "Tr3s-S3cret!pw"),
+    };
+    let own = |_: &url::Url| true;
+    // Without the credentials, the gate's challenge goes unanswered and
+    // the page is not read.
+    let browser = Browser::launch(&settings()).await.expect("chromium starts");
+    let error = render_page(&browser, &url, None, "r0001", &redactor(), &own)
+        .await
+        .expect_err("the gate refuses");
+    assert!(
+        error.to_string().contains("ERR_INVALID_AUTH_CREDENTIALS"),
+        "{error}"
+    );
+    browser.close().await;
+    // With them, the page and the calls its scripts make pass the gate.
+    let browser = Browser::launch(&BrowserSettings {
+        basic_auth: Some(gate),
+        ..settings()
+    })
+    .await
+    .expect("chromium starts");
+    let (rendering, dom) = render_page(&browser, &url, None, "r0002", &redactor(), &own)
+        .await
+        .expect("rendered");
+    assert!(
+        dom.contains("Mentions légales"),
+        "the footer drawn from the API behind the gate"
+    );
+    assert!(
+        rendering
+            .requests
+            .iter()
+            .all(|r| r.status != Some(401) || r.url.ends_with('/')),
+        "{:?}",
+        rendering.requests
+    );
+    browser.close().await;
+    server.shutdown();
+}
+
+/// A browser that does not start: under `auto`, pages are read as served
+/// and the record says why; under `required`, the pages are in error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_that_does_not_start_is_a_note_under_auto_and_an_error_under_required() {
+    use entconf::runner::{Cancellation, Plan, Selection, run};
+    let server = ent_server::spawn(ent_server::ServerConfig::default())
+        .await
+        .expect("reference ENT");
+    let catalog = super::support::catalog();
+    let selection = Selection {
+        checks: vec!["FOOTER-01".to_owned()],
+        ..Selection::default()
+    };
+    let plan = Plan::new(&catalog, &selection).expect("plan");
+    for (mode, expected) in [
+        (
+            entconf::suite::BrowserMode::Auto,
+            entconf::check::Outcome::Pass,
+        ),
+        (
+            entconf::suite::BrowserMode::Required,
+            entconf::check::Outcome::Error,
+        ),
+    ] {
+        let mut target = super::support::target(&server.base_url());
+        target.browser.mode = mode;
+        target.browser.executable = Some("/bin/false".into());
+        let sink = std::sync::Arc::new(|_: &entconf::runner::RunEvent| {});
+        let record = run(
+            &catalog,
+            &plan,
+            target,
+            super::support::settings(1),
+            sink,
+            Cancellation::new(),
+        )
+        .await
+        .expect("run");
+        let (outcome, why) = super::support::outcome(&record, "FOOTER-01");
+        assert_eq!(outcome, expected, "{mode:?}: {why}");
+        let note = record.browser.clone().unwrap_or_default();
+        match mode {
+            entconf::suite::BrowserMode::Auto => {
+                assert!(note.contains("n'a pas démarré"), "{note}");
+                assert!(note.contains("pages lues telles que servies"), "{note}");
+            }
+            _ => assert!(why.contains("n'a pas démarré"), "{why}"),
+        }
+        assert!(record.renderings.is_empty());
+    }
+    server.shutdown();
 }
