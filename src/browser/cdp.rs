@@ -72,14 +72,22 @@ impl Sender {
     /// Queues `method` for `session` (the browser itself if `None`); its
     /// answer is ignored.
     pub(crate) fn send(&self, session: Option<&str>, method: &str, params: Value) {
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        self.post(self.next_id(), session, method, params);
+    }
+
+    fn next_id(&self) -> u64 {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Queues message `id`, NUL-terminated; false once the writer is gone.
+    fn post(&self, id: u64, session: Option<&str>, method: &str, params: Value) -> bool {
         let mut message = json!({"id": id, "method": method, "params": params});
         if let Some(session) = session {
             message["sessionId"] = Value::String(session.to_owned());
         }
         let mut bytes = message.to_string().into_bytes();
         bytes.push(0);
-        let _ = self.queue.send(bytes);
+        self.queue.send(bytes).is_ok()
     }
 }
 
@@ -144,7 +152,7 @@ impl Cdp {
         params: Value,
         limit: Duration,
     ) -> Result<Value, CdpError> {
-        let id = self.sender.next_id.fetch_add(1, Ordering::Relaxed);
+        let id = self.sender.next_id();
         let (sender, receiver) = oneshot::channel();
         let closed = |why: String| CdpError::Closed {
             method: method.to_owned(),
@@ -157,13 +165,7 @@ impl Cdp {
             }
             routes.pending.insert(id, sender);
         }
-        let mut message = json!({"id": id, "method": method, "params": params});
-        if let Some(session) = session {
-            message["sessionId"] = Value::String(session.to_owned());
-        }
-        let mut bytes = message.to_string().into_bytes();
-        bytes.push(0);
-        if self.sender.queue.send(bytes).is_err() {
+        if !self.sender.post(id, session, method, params) {
             self.routes().pending.remove(&id);
             return Err(closed("écriture impossible".to_owned()));
         }

@@ -368,15 +368,7 @@ impl Browser {
 
     async fn kill_group(&self, child: &mut Child) {
         if let Some(pid) = self.pid {
-            // The browser leads its own process group (its renderers and
-            // helpers are in it): one signal ends them all.
-            let _ = Command::new("kill")
-                .args(["-KILL", "--", &format!("-{pid}")])
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .await;
+            signal_group(pid);
         }
         let _ = child.start_kill();
         let _ = tokio::time::timeout(Duration::from_secs(5), child.wait()).await;
@@ -394,17 +386,24 @@ impl Drop for Browser {
         // Not closed (a panic, a cancelled run): the process group is
         // killed (the helpers too); tokio reaps the leader in the background.
         if let Some(pid) = self.pid {
-            let _ = std::process::Command::new("kill")
-                .args(["-KILL", "--", &format!("-{pid}")])
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn();
+            signal_group(pid);
         }
         if let Ok(mut child) = self.child.try_lock() {
             let _ = child.start_kill();
         }
     }
+}
+
+/// Sends SIGKILL to process group `group`: the browser leads its own (its
+/// renderers and helpers are in it), so one signal ends them all. `kill`
+/// returns at once; it is waited for so that it leaves no zombie.
+fn signal_group(group: u32) {
+    let _ = std::process::Command::new("kill")
+        .args(["-KILL", "--", &format!("-{group}")])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
 }
 
 /// Whether a process of group `group` still runs (not a zombie), read from

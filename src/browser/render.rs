@@ -20,7 +20,7 @@ use super::rendering::{
     Settled,
 };
 use super::{Browser, BrowserError};
-use crate::evidence::Redactor;
+use crate::evidence::{Redactor, millis};
 
 /// The DOM serialiser run in the page.
 const FLATTEN: &str = include_str!("flatten.js");
@@ -149,12 +149,12 @@ pub async fn render_page(
             limit,
         )
         .await;
-    let raw = captured.map_err(|error| match browser.gone() {
+    let mut raw = captured.map_err(|error| match browser.gone() {
         Some(why) => BrowserError::Page(format!("le navigateur s'est arrêté : {why}")),
         None => error,
     })?;
-    let dom = raw.dom.clone();
-    let rendering = raw.into_rendering(id, browser.product(), url, redactor, first_party);
+    let dom = std::mem::take(&mut raw.dom);
+    let rendering = raw.into_rendering(id, browser.product(), url, &dom, redactor, first_party);
     Ok((rendering, dom))
 }
 
@@ -319,22 +319,22 @@ async fn capture(
         .cloned()
         .unwrap_or_default();
     let screenshot = screenshot(browser, session).await;
-    let log = recorder.log();
     Ok(Raw {
         final_url,
         settled,
-        log: copy(&log),
+        log: take(&mut recorder.log()),
         cookies,
         dom,
         screenshot,
     })
 }
 
-fn copy(log: &Log) -> LogCopy {
+/// The page's requests and console, taken from its log once captured.
+fn take(log: &mut Log) -> LogCopy {
     LogCopy {
-        requests: log.requests.clone(),
+        requests: std::mem::take(&mut log.requests),
         requests_dropped: log.requests_dropped,
-        console: log.console.clone(),
+        console: std::mem::take(&mut log.console),
         console_dropped: log.console_dropped,
     }
 }
@@ -399,7 +399,6 @@ async fn settle(
             }
         }
         if now >= deadline {
-            let loaded = recorder.log().loaded();
             let (mut inflight, more) = recorder.inflight();
             if more > 0 {
                 inflight.push(format!("(et {more} autre(s))"));
@@ -423,8 +422,8 @@ async fn settle(
     }
 }
 
-/// The full screenshot (clipped at the bound) and the thumbnail of the
-/// viewport.
+/// The full screenshot (clipped at the bound) and the thumbnail (the top
+/// of the page, reduced).
 async fn screenshot(browser: &Browser, session: &str) -> Result<Shots, String> {
     let settings = browser.settings();
     let cdp = browser.cdp();
@@ -445,12 +444,12 @@ async fn screenshot(browser: &Browser, session: &str) -> Result<Shots, String> {
     let height = dimension("height", 1);
     let clipped = height > settings.max_screenshot_height;
     let height = height.min(settings.max_screenshot_height);
-    let shot = |clip: Value, beyond: bool| async move {
+    let shot = |clip: Value| async move {
         let answer = cdp
             .call(
                 Some(session),
                 "Page.captureScreenshot",
-                json!({"format": "png", "clip": clip, "captureBeyondViewport": beyond}),
+                json!({"format": "png", "clip": clip, "captureBeyondViewport": true}),
                 limit,
             )
             .await
@@ -466,14 +465,9 @@ async fn screenshot(browser: &Browser, session: &str) -> Result<Shots, String> {
             .decode(data)
             .map_err(|e| format!("image illisible : {e}"))
     };
-    let full = shot(
-        json!({"x": 0, "y": 0, "width": width, "height": height, "scale": 1}),
-        true,
-    )
-    .await?;
+    let full = shot(json!({"x": 0, "y": 0, "width": width, "height": height, "scale": 1})).await?;
     let thumbnail = shot(
         json!({"x": 0, "y": 0, "width": VIEWPORT.0, "height": height.min(THUMBNAIL_HEIGHT), "scale": THUMBNAIL_SCALE}),
-        true,
     )
     .await?;
     Ok(Shots {
@@ -491,6 +485,7 @@ impl Raw {
         id: &str,
         product: &str,
         url: &url::Url,
+        dom: &str,
         redactor: &Redactor,
         first_party: &(dyn Fn(&url::Url) -> bool + Send + Sync),
     ) -> Rendering {
@@ -498,28 +493,36 @@ impl Raw {
             Ok(parsed) => redactor.url(&parsed),
             Err(_) => redactor.text(text),
         };
-        let party_of = |text: &str| match url::Url::parse(text) {
-            Ok(parsed) if first_party(&parsed) => Party::First,
-            _ => Party::Third,
-        };
         let requests = self
             .log
             .requests
             .iter()
-            .map(|r| BrowserRequest {
-                url: redact_url(&r.url),
-                host: url::Url::parse(&r.url)
-                    .ok()
-                    .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
-                    .unwrap_or_default(),
-                method: r.method.clone(),
-                resource: r.resource.clone(),
-                initiator: redactor.message(&r.initiator),
-                status: r.status,
-                failure: r.failure.clone(),
-                party: party_of(&r.url),
+            .map(|r| {
+                let parsed = url::Url::parse(&r.url).ok();
+                BrowserRequest {
+                    url: match &parsed {
+                        Some(parsed) => redactor.url(parsed),
+                        None => redactor.text(&r.url),
+                    },
+                    host: parsed
+                        .as_ref()
+                        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+                        .unwrap_or_default(),
+                    method: r.method.clone(),
+                    resource: r.resource.clone(),
+                    initiator: redactor.message(&r.initiator),
+                    status: r.status,
+                    failure: r.failure.clone(),
+                    party: match &parsed {
+                        Some(parsed) if first_party(parsed) => Party::First,
+                        _ => Party::Third,
+                    },
+                }
             })
             .collect();
+        // The page's host and party, for its cookies.
+        let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+        let page_is_first_party = first_party(url);
         let cookies = self
             .cookies
             .iter()
@@ -545,10 +548,9 @@ impl Raw {
                 // The candidate's when the page is and the page's host is
                 // in the cookie's domain (`Domain=ent.example` set by
                 // `www.ent.example`); anyone else's otherwise.
-                let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
                 let domain_lower = domain.to_ascii_lowercase();
                 let matches = host == domain_lower || host.ends_with(&format!(".{domain_lower}"));
-                let party = if matches && first_party(url) {
+                let party = if matches && page_is_first_party {
                     Party::First
                 } else {
                     Party::Third
@@ -609,7 +611,7 @@ impl Raw {
             ),
             Err(why) => (None, Some(why), None),
         };
-        let dom = redactor.body(Some("text/html"), &self.dom);
+        let evidence = redactor.body(Some("text/html"), dom);
         Rendering {
             id: id.to_owned(),
             url: redactor.url(url),
@@ -621,18 +623,14 @@ impl Raw {
             cookies,
             console,
             console_dropped: self.log.console_dropped,
-            dom_chars: self.dom.chars().count(),
+            dom_chars: dom.chars().count(),
             dom_file: format!("{id}.html"),
             screenshot,
             screenshot_missing,
             files: RenderingFiles {
-                dom: dom.into(),
+                dom: evidence.into(),
                 png,
             },
         }
     }
-}
-
-fn millis(duration: Duration) -> u64 {
-    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use reqwest::Url;
 
 use super::outcome::{AssertionStatus, Verdict};
+use super::wording::list;
 use crate::browser::{Rendering, Settled};
 use crate::probe::{Document, DocumentGuard, LoginTrace, Page, ParseRefused, Scope};
 use crate::suite::Zone;
@@ -372,15 +373,7 @@ fn with_set_aside(actual: String, document: &Document, within: Option<&Scope>) -
 /// failure otherwise, since the scripts ran and the content is still not
 /// there (with the uncaught exceptions, which may be why).
 pub(crate) fn rendered_absent(verdict: Verdict, rendering: &Rendering) -> Verdict {
-    let list = |items: Vec<String>| {
-        let shown: Vec<String> = items.iter().take(5).cloned().collect();
-        let more = items.len().saturating_sub(shown.len());
-        if more > 0 {
-            format!("{} (et {more} autre(s))", shown.join(" ; "))
-        } else {
-            shown.join(" ; ")
-        }
-    };
+    let bounded = |items: Vec<String>| list(&items, 5, " ; ");
     let failed = rendering.failed_requests();
     if !failed.is_empty() {
         return Verdict::error(
@@ -390,7 +383,7 @@ pub(crate) fn rendered_absent(verdict: Verdict, rendering: &Rendering) -> Verdic
                  ; à corriger ou à relancer avant de conclure",
                 verdict.actual,
                 rendering.id,
-                list(failed.iter().map(|r| r.describe()).collect())
+                bounded(failed.iter().map(|r| r.describe()).collect())
             ),
         );
     }
@@ -408,7 +401,7 @@ pub(crate) fn rendered_absent(verdict: Verdict, rendering: &Rendering) -> Verdic
         let pending = if inflight.is_empty() {
             String::new()
         } else {
-            format!(", requêtes encore en cours : {}", list(inflight.clone()))
+            format!(", requêtes encore en cours : {}", bounded(inflight.clone()))
         };
         return Verdict::error(
             verdict.expected,
@@ -433,7 +426,7 @@ pub(crate) fn rendered_absent(verdict: Verdict, rendering: &Rendering) -> Verdic
     let note = if exceptions.is_empty() {
         String::new()
     } else {
-        format!(" ; exceptions non rattrapées : {}", list(exceptions))
+        format!(" ; exceptions non rattrapées : {}", bounded(exceptions))
     };
     Verdict::fail(
         verdict.expected,

@@ -7,10 +7,17 @@ pub(crate) fn quote(value: &str) -> String {
     format!("« {value} »")
 }
 
-/// `« a », « b », « c » (et 4 autres)`, at most `max` items shown.
+/// `« a », « b », « c » (et 4 autre(s))`, at most `max` items shown.
 pub(crate) fn quote_list<S: AsRef<str>>(items: &[S], max: usize) -> String {
-    let shown: Vec<String> = items.iter().take(max).map(|s| quote(s.as_ref())).collect();
-    let mut out = shown.join(", ");
+    let quoted: Vec<String> = items.iter().map(|s| quote(s.as_ref())).collect();
+    list(&quoted, max, ", ")
+}
+
+/// `a ; b ; c (et 4 autre(s))`: at most `max` items shown, joined by
+/// `separator`, the others counted.
+pub(crate) fn list<S: AsRef<str>>(items: &[S], max: usize, separator: &str) -> String {
+    let shown: Vec<&str> = items.iter().take(max).map(AsRef::as_ref).collect();
+    let mut out = shown.join(separator);
     if items.len() > max {
         out.push_str(&format!(" (et {} autre(s))", items.len() - max));
     }

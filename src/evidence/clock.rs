@@ -13,6 +13,11 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
+/// A duration in whole milliseconds, as records keep them (saturating).
+pub fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
 /// Source of time for a run.
 pub trait Clock: Send + Sync {
     /// Current wall-clock time.

@@ -6,7 +6,7 @@ mod exchange;
 mod redact;
 mod store;
 
-pub use clock::{Clock, FixedClock, SystemClock};
+pub use clock::{Clock, FixedClock, SystemClock, millis};
 pub use exchange::{
     Address, Body, EXCERPT_CHARS, Exchange, Header, REQUEST_BODY_KEPT, Raw, RawBody,
 };

@@ -702,7 +702,7 @@ impl HttpProbe {
             response_headers: Vec::new(),
             body: None,
             started_at,
-            duration_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+            duration_ms: crate::evidence::millis(elapsed),
             error,
         };
         match outcome {

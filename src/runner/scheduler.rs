@@ -6,7 +6,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::sync::{RwLock, Semaphore, watch};
 use tokio::task::JoinSet;
@@ -17,7 +16,7 @@ use super::execution::{blank_record, execute};
 use super::selection::Plan;
 use crate::browser::{BasicGate, BrowserProbe, BrowserSettings, Readiness};
 use crate::check::{Outcome, TargetFacts};
-use crate::evidence::{Clock, EvidenceStore, Redactor};
+use crate::evidence::{Clock, EvidenceStore, Redactor, millis};
 use crate::idp::EvidenceSink;
 use crate::probe::{HttpProbe, PageCache, ProbeError};
 use crate::report::{
@@ -170,10 +169,7 @@ pub async fn run(
                      rendue(s), scripts exécutés, captures d'écran en preuves",
                     renderings.len()
                 ),
-                (None, Some(why)) => format!(
-                    "{why} ([browser] mode = \"auto\") : pages lues telles que servies, sans \
-                     exécuter de script (un contenu produit par script est signalé en erreur)"
-                ),
+                (None, Some(why)) => format!("{why} ([browser] mode = \"auto\") : {AS_SERVED}"),
                 (None, None) => "navigateur prévu mais non lancé : aucune page à rendre".to_owned(),
             };
             (renderings, Some(note))
@@ -231,6 +227,11 @@ pub async fn run(
     })
 }
 
+/// What the record says when pages are read without a browser that was
+/// wanted.
+const AS_SERVED: &str = "pages lues telles que servies, sans exécuter de script (un contenu \
+                         produit par script est signalé en erreur)";
+
 /// The run's browser as the target's `[browser]` asks, or the note saying
 /// why pages are read as served; a `required` browser that cannot run
 /// stops the run.
@@ -269,13 +270,7 @@ fn browser_for(
     let why_not = settings.find_executable().err().map(|e| e.to_string());
     match (why_not, wanted.mode) {
         (Some(why), BrowserMode::Required) => Err(ProbeError::BrowserRequired(why)),
-        (Some(why), _) => Ok((
-            None,
-            Some(format!(
-                "{why} : pages lues telles que servies, sans exécuter de script (un contenu \
-                 produit par script est signalé en erreur)"
-            )),
-        )),
+        (Some(why), _) => Ok((None, Some(format!("{why} : {AS_SERVED}")))),
         (None, _) => {
             let owner = target.clone();
             let readiness = wanted.ready_selector.clone().map(Readiness::Selector);
@@ -303,10 +298,6 @@ fn target_info(target: &Target, redactor: &Redactor) -> TargetInfo {
             .collect(),
         description_sha256: target.description_sha256.clone(),
     }
-}
-
-fn millis(duration: Duration) -> u64 {
-    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// Runs the checks as tasks; returns their records by plan position (None
