@@ -17,7 +17,7 @@ pub(crate) mod wording;
 pub use link::capture_link;
 pub use observation::{
     Documents, DomainObservation, LoginObservation, Observations, Person, SharedObservation,
-    TargetFacts,
+    TargetFacts, Unread,
 };
 pub use outcome::{AssertionResult, AssertionStatus, Outcome, Verdict, failure_outcome, fold};
 pub use page::{NotPublic, PUBLIC_EXPECTED, public_problem};
@@ -60,6 +60,11 @@ pub fn evaluate(
         AssertionKind::ThirdParty { step, forbid } => {
             privacy::third_party(observations, step, forbid)
         }
+        AssertionKind::DeclaredThirdParties {
+            step,
+            notice,
+            except,
+        } => privacy::declared_third_parties(observations, step, notice, except.as_ref()),
         AssertionKind::AccessibilityRate {
             mention,
             declaration,

@@ -18,6 +18,17 @@ use crate::suite::Zone;
 pub struct TargetFacts {
     /// The declared login page, to recognise a login wall.
     pub login_page: Option<Url>,
+    /// The candidate's origins (its base URL, capabilities and declared
+    /// origins): anything else is a third party.
+    pub own_origins: Vec<url::Origin>,
+}
+
+impl TargetFacts {
+    /// Whether `url` is one of the candidate's origins.
+    pub fn owns(&self, url: &Url) -> bool {
+        let origin = url.origin();
+        self.own_origins.contains(&origin)
+    }
 }
 
 struct Observed<'a> {
@@ -61,6 +72,17 @@ impl<'p> Documents<'p> {
     }
 }
 
+/// A step whose page was not read: left unfetched for a cause another
+/// check judges (`n/a`), or failed to read (`error`, or `fail` when the
+/// page is not public and no other check says so).
+#[derive(Clone, Debug)]
+pub struct Unread {
+    /// What an assertion needing the page becomes.
+    pub status: AssertionStatus,
+    /// Why, in French.
+    pub why: String,
+}
+
 /// Someone as the candidate should show them on the account page.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Person {
@@ -96,6 +118,8 @@ pub struct Observations<'a> {
     logins: BTreeMap<String, Arc<LoginObservation>>,
     /// Each domain's once-per-run observations, by step id.
     shared: BTreeMap<String, Arc<dyn SharedObservation>>,
+    /// Steps whose page was not read, with why.
+    unread: BTreeMap<String, Unread>,
     /// Facts about the target.
     pub target: TargetFacts,
 }
@@ -159,6 +183,7 @@ impl<'a> Observations<'a> {
             steps,
             logins: BTreeMap::new(),
             shared: BTreeMap::new(),
+            unread: BTreeMap::new(),
             target,
         }
     }
@@ -185,6 +210,20 @@ impl<'a> Observations<'a> {
                 format!("l'étape « {step} » n'observe pas cela (fichier de suite à corriger)"),
             )),
         }
+    }
+
+    /// Adds the steps whose page was not read, with why.
+    #[must_use]
+    pub fn with_unread(mut self, unread: BTreeMap<String, Unread>) -> Self {
+        self.unread = unread;
+        self
+    }
+
+    /// Why a step's page was not read, if it was not: for assertions that
+    /// read a step only when they need it
+    /// ([`crate::suite::AssertionKind::needed_steps`]).
+    pub fn unread(&self, step: &str) -> Option<&Unread> {
+        self.unread.get(step)
     }
 
     /// Adds the logins of the check.

@@ -244,6 +244,7 @@ mod tests {
     fn with_login() -> TargetFacts {
         TargetFacts {
             login_page: Some(url("https://ent.test/connexion")),
+            ..TargetFacts::default()
         }
     }
 

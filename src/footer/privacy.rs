@@ -1,10 +1,13 @@
 //! Assertions about what a page deposits or loads before any user action:
-//! cookies by name and resources by host (trackers before consent).
+//! cookies by name and resources by host (trackers before consent), and the
+//! third parties contacted compared with those the notice names.
 
+use crate::browser::Party;
 use crate::check::observation::Observations;
 use crate::check::outcome::Verdict;
-use crate::check::wording::quote_list;
-use crate::suite::PhraseList;
+use crate::check::wording::{list, quote_list};
+use crate::suite::{PhraseList, Zone};
+use crate::text;
 
 /// `cookies`: no cookie set by the fetch has a name starting with a
 /// forbidden prefix.
@@ -78,12 +81,7 @@ pub(crate) fn third_party(observations: &Observations, step: &str, forbid: &Phra
         Ok(found) => found,
         Err(verdict) => return verdict,
     };
-    let forbidden_host = |host: &str| {
-        forbid.phrases.iter().any(|f| {
-            let f = f.to_ascii_lowercase();
-            host == f || host.ends_with(&format!(".{f}"))
-        })
-    };
+    let forbidden_host = |host: &str| listed_host(host, forbid);
     let mut found: Vec<String> = document
         .resources()
         .into_iter()
@@ -147,6 +145,186 @@ pub(crate) fn third_party(observations: &Observations, step: &str, forbid: &Phra
             evidence.join(" ; ")
         ),
     )
+}
+
+/// Whether `host` is one of the hosts of `list` or a subdomain of one.
+fn listed_host(host: &str, list: &PhraseList) -> bool {
+    list.phrases.iter().any(|listed| {
+        let listed = listed.to_ascii_lowercase();
+        host == listed
+            || host
+                .strip_suffix(listed.as_str())
+                .is_some_and(|rest| rest.ends_with('.'))
+    })
+}
+
+/// `declared_third_parties`: every third party the page contacted before
+/// any action is named in the notice (RGPD art. 13(1)(e) recipients, CNIL
+/// délibération 2020-091 on the information owed even for exempted
+/// trackers). Hosts of `except` are left to the tracker assertion, which
+/// already fails them: naming a tracker does not make it lawful.
+///
+/// Rendered, the third parties are the request log's and the jar's; read
+/// as served, those of the markup's resources outside the candidate's
+/// origins. The notice is read only when there is something to find in it,
+/// so a page that contacts no one passes even when the notice link is
+/// missing (FOOTER-01 judges that).
+pub(crate) fn declared_third_parties(
+    observations: &Observations,
+    step: &str,
+    notice: &Zone,
+    except: Option<&PhraseList>,
+) -> Verdict {
+    let expected = "chaque tiers contacté avant toute action nommé dans la notice : son domaine \
+                    (googletagmanager.com) ou son nom en toutes lettres (« Google Tag Manager »)";
+    let (page, document) = match observations.document(step, expected) {
+        Ok(found) => found,
+        Err(verdict) => return verdict,
+    };
+    // Each third-party host once, with the first evidence of the contact.
+    let mut contacted: Vec<(String, String)> = Vec::new();
+    let mut add = |host: &str, evidence: String| {
+        let host = host.trim_start_matches('.').to_ascii_lowercase();
+        let judged_elsewhere = except.is_some_and(|list| listed_host(&host, list));
+        if !host.is_empty() && !judged_elsewhere && !contacted.iter().any(|(h, _)| *h == host) {
+            contacted.push((host, evidence));
+        }
+    };
+    let seen = match &page.rendering {
+        Some(rendering) => {
+            for request in rendering
+                .requests
+                .iter()
+                .filter(|r| r.party == Party::Third)
+            {
+                add(&request.host, format!("requête {}", request.describe()));
+            }
+            for cookie in rendering.cookies.iter().filter(|c| c.party == Party::Third) {
+                add(
+                    &cookie.domain,
+                    format!("cookie {} (Domain={})", cookie.name, cookie.domain),
+                );
+            }
+            format!("page rendue {}", rendering.id)
+        }
+        None => {
+            for resource in document.resources() {
+                if let Some(host) = resource.url.host_str()
+                    && !observations.target.owns(&resource.url)
+                {
+                    add(host, format!("<{}> {}", resource.element, resource.url));
+                }
+            }
+            "page telle que servie, scripts non exécutés".to_owned()
+        }
+    };
+    if contacted.is_empty() {
+        return Verdict::pass(expected, format!("aucun tiers contacté ({seen})"));
+    }
+    let hosts: Vec<String> = contacted.iter().map(|(host, _)| host.clone()).collect();
+    if let Some(unread) = observations.unread(&notice.step) {
+        return Verdict {
+            status: unread.status,
+            expected: expected.to_owned(),
+            actual: format!(
+                "tiers contactés ({seen}) : {} ; notice non lue : {}",
+                list(&hosts, 10, ", "),
+                unread.why
+            ),
+        };
+    }
+    let notice_text = match observations.zone_text(notice, expected) {
+        Ok(found) => text::fold(&found),
+        Err(verdict) => return verdict,
+    };
+    let words: Vec<&str> = notice_text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut named = Vec::new();
+    let mut unnamed = Vec::new();
+    for (host, evidence) in &contacted {
+        match named_in(&notice_text, &words, host) {
+            Some(how) => named.push(format!("{host} (« {how} »)")),
+            None => unnamed.push(format!("{host} — {evidence}")),
+        }
+    }
+    if unnamed.is_empty() {
+        return Verdict::pass(
+            expected,
+            format!(
+                "tous nommés dans la notice ({seen}) : {}",
+                list(&named, 10, ", ")
+            ),
+        );
+    }
+    let also = if named.is_empty() {
+        String::new()
+    } else {
+        format!(" ; nommés : {}", list(&named, 10, ", "))
+    };
+    Verdict::fail(
+        expected,
+        format!(
+            "contactés avant toute action mais absents de la notice ({seen}) : {}{also}",
+            list(&unnamed, 10, " ; ")
+        ),
+    )
+}
+
+/// Public suffixes of two labels under a country code, where the name is
+/// the third label from the right (`example.co.uk`, `ac-versailles.fr` is
+/// not one of them). A heuristic, not the Public Suffix List: it only
+/// decides which label to look for in a notice, never who is a third party.
+const SECOND_LEVEL: [&str; 9] = [
+    "ac", "asso", "co", "com", "edu", "gouv", "gov", "net", "org",
+];
+
+/// How the folded `notice` names `host`, if it does: the host itself, its
+/// registrable domain, or that domain's name written as one to four words
+/// (`google-analytics.com` as « Google Analytics »,
+/// `googletagmanager.com` as « Google Tag Manager »).
+fn named_in(notice: &str, words: &[&str], host: &str) -> Option<String> {
+    if host.parse::<std::net::IpAddr>().is_ok() {
+        return names_host(notice, host).then(|| host.to_owned());
+    }
+    let labels: Vec<&str> = host.split('.').collect();
+    let n = labels.len();
+    let suffix = if n >= 3 && labels[n - 1].len() == 2 && SECOND_LEVEL.contains(&labels[n - 2]) {
+        2
+    } else {
+        1
+    };
+    let registrable = labels[n.saturating_sub(suffix + 1)..].join(".");
+    for candidate in [host, registrable.as_str()] {
+        if names_host(notice, candidate) {
+            return Some(candidate.to_owned());
+        }
+    }
+    if n <= suffix {
+        return None;
+    }
+    let name: String = labels[n - suffix - 1]
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
+    // Short names ("t", "ab") would be found by chance.
+    if name.len() < 3 {
+        return None;
+    }
+    (0..words.len()).find_map(|start| {
+        let mut joined = String::new();
+        for (count, word) in words[start..].iter().take(4).enumerate() {
+            joined.push_str(word);
+            if joined == name {
+                return Some(words[start..=start + count].join(" "));
+            }
+            if !name.starts_with(&joined) {
+                return None;
+            }
+        }
+        None
+    })
 }
 
 /// Whether `script` names `host` or one of its subdomains: the host's
@@ -407,6 +585,257 @@ mod tests {
         assert_eq!(
             verdict.actual,
             "aucune (page rendue r0001 ; tiers contactés : www.googletagmanager.com, cdn.example)"
+        );
+    }
+
+    /// `judge` run with the page `accueil` and, unless `None`, the notice
+    /// page `notice` whose `<main>` says `notice`; the candidate owns
+    /// https://ent.test; `unread` marks steps left unread.
+    fn judged_with_notice(
+        accueil: Page,
+        notice: Option<&str>,
+        unread: &[(&str, AssertionStatus, &str)],
+        judge: impl FnOnce(&Observations) -> Verdict,
+    ) -> Verdict {
+        use crate::check::Unread;
+        let mut pages = BTreeMap::from([("accueil".to_owned(), Arc::new(accueil))]);
+        if let Some(text) = notice {
+            let body = format!("<html><body><main><h1>Notice</h1>{text}</main></body></html>");
+            pages.insert("notice".to_owned(), Arc::new(page("text/html", &body, &[])));
+        }
+        let documents = Documents::lock(pages.values());
+        let facts = TargetFacts {
+            own_origins: vec![
+                reqwest::Url::parse("https://ent.test/")
+                    .expect("URL")
+                    .origin(),
+            ],
+            ..TargetFacts::default()
+        };
+        let unread = unread
+            .iter()
+            .map(|(step, status, why)| {
+                let unread = Unread {
+                    status: *status,
+                    why: (*why).to_owned(),
+                };
+                ((*step).to_owned(), unread)
+            })
+            .collect();
+        let observations = Observations::new(&pages, &documents, facts).with_unread(unread);
+        judge(&observations)
+    }
+
+    fn notice_zone() -> Zone {
+        Zone {
+            step: "notice".to_owned(),
+            within: Some(crate::suite::Css::parse("main").expect("test selector")),
+        }
+    }
+
+    const WITH_FONT_AND_TAG: &str = r#"<html><head>
+        <link rel="stylesheet" href="https://fonts.googleapis.com/css2?family=Andika">
+        <script src="https://www.googletagmanager.com/gtag/js"></script>
+        <script src="/app.js"></script><script src="https://ent.test/menu.js"></script>
+        </head><body><p>Accueil</p></body></html>"#;
+
+    #[test]
+    fn declared_third_parties_fail_on_a_host_the_notice_does_not_name() {
+        let notice = "<p>Destinataires : la commune, son hébergeur OVH, le GAR.</p>";
+        let verdict = judged_with_notice(
+            page("text/html", WITH_FONT_AND_TAG, &[]),
+            Some(notice),
+            &[],
+            |o| declared_third_parties(o, "accueil", &notice_zone(), None),
+        );
+        assert_eq!(verdict.status, AssertionStatus::Failed, "{verdict:?}");
+        assert_eq!(
+            verdict.actual,
+            "contactés avant toute action mais absents de la notice (page telle que servie, \
+             scripts non exécutés) : www.googletagmanager.com — <script> \
+             https://www.googletagmanager.com/gtag/js ; fonts.googleapis.com — <link> \
+             https://fonts.googleapis.com/css2?family=Andika"
+        );
+    }
+
+    #[test]
+    fn declared_third_parties_accept_the_domain_or_the_name_in_words() {
+        // The domain written out, and a name written as words.
+        let notice = "<p>Polices servies par fonts.googleapis.com (Google). \
+                      Mesure : Google Tag Manager.</p>";
+        let verdict = judged_with_notice(
+            page("text/html", WITH_FONT_AND_TAG, &[]),
+            Some(notice),
+            &[],
+            |o| declared_third_parties(o, "accueil", &notice_zone(), None),
+        );
+        assert_eq!(verdict.status, AssertionStatus::Passed, "{verdict:?}");
+        assert_eq!(
+            verdict.actual,
+            "tous nommés dans la notice (page telle que servie, scripts non exécutés) : \
+             www.googletagmanager.com (« google tag manager »), \
+             fonts.googleapis.com (« fonts.googleapis.com »)"
+        );
+        // "Google Fonts" names neither the domain nor its name: the message
+        // says what would.
+        let verdict = judged_with_notice(
+            page("text/html", WITH_FONT_AND_TAG, &[]),
+            Some("<p>Polices Google Fonts. Google Tag Manager.</p>"),
+            &[],
+            |o| declared_third_parties(o, "accueil", &notice_zone(), None),
+        );
+        assert_eq!(verdict.status, AssertionStatus::Failed, "{verdict:?}");
+        assert!(
+            verdict.actual.contains("fonts.googleapis.com — <link>"),
+            "{verdict:?}"
+        );
+        assert!(verdict.expected.contains("son domaine"), "{verdict:?}");
+    }
+
+    #[test]
+    fn declared_third_parties_leave_trackers_to_the_tracker_assertion() {
+        let notice = "<p>Polices servies par googleapis.com.</p>";
+        let verdict = judged_with_notice(
+            page("text/html", WITH_FONT_AND_TAG, &[]),
+            Some(notice),
+            &[],
+            |o| {
+                declared_third_parties(
+                    o,
+                    "accueil",
+                    &notice_zone(),
+                    Some(&list(&["googletagmanager.com"])),
+                )
+            },
+        );
+        assert_eq!(verdict.status, AssertionStatus::Passed, "{verdict:?}");
+        assert!(
+            verdict.actual.contains("(« googleapis.com »)"),
+            "{verdict:?}"
+        );
+        assert!(!verdict.actual.contains("googletagmanager"), "{verdict:?}");
+    }
+
+    #[test]
+    fn declared_third_parties_read_the_notice_only_when_someone_was_contacted() {
+        // Own origin only: nothing to declare, the notice is not needed,
+        // even when its link was missing.
+        let own = r#"<html><head><script src="https://ent.test/app.js"></script></head>
+            <body><img src="/logo.png"></body></html>"#;
+        let unread = [(
+            "notice",
+            AssertionStatus::NotApplicable,
+            "lien « notice » introuvable : voir FOOTER-01",
+        )];
+        let verdict = judged_with_notice(page("text/html", own, &[]), None, &unread, |o| {
+            declared_third_parties(o, "accueil", &notice_zone(), None)
+        });
+        assert_eq!(verdict.status, AssertionStatus::Passed, "{verdict:?}");
+        assert_eq!(
+            verdict.actual,
+            "aucun tiers contacté (page telle que servie, scripts non exécutés)"
+        );
+        // Someone contacted and the notice unreached: n/a, naming the cause.
+        let verdict = judged_with_notice(
+            page("text/html", WITH_FONT_AND_TAG, &[]),
+            None,
+            &unread,
+            |o| declared_third_parties(o, "accueil", &notice_zone(), None),
+        );
+        assert_eq!(
+            verdict.status,
+            AssertionStatus::NotApplicable,
+            "{verdict:?}"
+        );
+        assert!(verdict.actual.ends_with("voir FOOTER-01"), "{verdict:?}");
+        // The notice failed to load: error, with the reason.
+        let unread = [("notice", AssertionStatus::Error, "trop de redirections")];
+        let verdict = judged_with_notice(
+            page("text/html", WITH_FONT_AND_TAG, &[]),
+            None,
+            &unread,
+            |o| declared_third_parties(o, "accueil", &notice_zone(), None),
+        );
+        assert_eq!(verdict.status, AssertionStatus::Error, "{verdict:?}");
+        assert!(
+            verdict
+                .actual
+                .ends_with("notice non lue : trop de redirections"),
+            "{verdict:?}"
+        );
+    }
+
+    #[test]
+    fn declared_third_parties_in_the_browser_read_the_log_and_the_jar() {
+        use crate::browser::sample::{rendering, request};
+        use crate::browser::{BrowserCookie, Party, Settled};
+        let mut rendered = rendering(
+            Settled::Quiet { after_ms: 800 },
+            vec![
+                request("https://ent.test/app.js", "Script", Some(200), None),
+                request(
+                    "https://cdn.jsdelivr.net/npm/x.js",
+                    "Script",
+                    Some(200),
+                    None,
+                ),
+            ],
+        );
+        rendered.cookies.push(BrowserCookie {
+            name: "visitor".to_owned(),
+            domain: ".hcaptcha.com".to_owned(),
+            fingerprint: "0123".to_owned(),
+            attributes: Vec::new(),
+            party: Party::Third,
+        });
+        // Served, the page names no one; rendered, two third parties.
+        let mut served = page("text/html", HTML, &[]);
+        served.rendering = Some(Arc::new(rendered));
+        let notice = "<p>Bibliothèques servies par jsDelivr.</p>";
+        let verdict = judged_with_notice(served, Some(notice), &[], |o| {
+            declared_third_parties(o, "accueil", &notice_zone(), None)
+        });
+        assert_eq!(verdict.status, AssertionStatus::Failed, "{verdict:?}");
+        assert_eq!(
+            verdict.actual,
+            "contactés avant toute action mais absents de la notice (page rendue r0001) : \
+             hcaptcha.com — cookie visitor (Domain=.hcaptcha.com) ; nommés : \
+             cdn.jsdelivr.net (« jsdelivr »)"
+        );
+    }
+
+    #[test]
+    fn a_host_is_named_by_its_registrable_name_only() {
+        let named = |notice: &str, host: &str| {
+            let folded = crate::text::fold(notice);
+            let words: Vec<&str> = folded
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .collect();
+            named_in(&folded, &words, host)
+        };
+        // Under a two-label public suffix, the name is the third label.
+        assert_eq!(
+            named("Hébergé par Example Ltd", "cdn.example.co.uk").as_deref(),
+            Some("example")
+        );
+        // Words are whole: "Google" alone is not google-analytics.
+        assert_eq!(named("Polices Google", "www.google-analytics.com"), None);
+        assert_eq!(
+            named("Mesure Google Analytics", "www.google-analytics.com").as_deref(),
+            Some("google analytics")
+        );
+        // A name inside a longer word is not the name.
+        assert_eq!(named("les matomotages", "cdn.matomo.cloud"), None);
+        // Names shorter than three letters are only matched as domains.
+        assert_eq!(named("la t co", "t.co"), None);
+        assert_eq!(
+            named("liens raccourcis t.co", "t.co").as_deref(),
+            Some("t.co")
+        );
+        assert_eq!(
+            named("serveur 192.0.2.7", "192.0.2.7").as_deref(),
+            Some("192.0.2.7")
         );
     }
 }

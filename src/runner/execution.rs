@@ -15,7 +15,7 @@ use super::context::Stop;
 use crate::check::SharedObservation;
 use crate::check::{
     self, AssertionResult, AssertionStatus, Documents, LoginObservation, NotPublic, Observations,
-    Outcome, PUBLIC_EXPECTED, TargetFacts, capture_link, public_problem,
+    Outcome, PUBLIC_EXPECTED, TargetFacts, Unread, capture_link, public_problem,
 };
 use crate::probe::{DocumentGuard, Page};
 use crate::report::CheckRecord;
@@ -41,6 +41,9 @@ pub(crate) async fn execute(check: &Arc<Check>, context: &Arc<Context>) -> Check
     // the steps that needed them (step → why).
     let mut missing: BTreeMap<String, String> = BTreeMap::new();
     let mut unreached: BTreeMap<String, Unreached> = BTreeMap::new();
+    // Steps read on demand whose page could not be read: the assertions
+    // that need them say so, the others are judged.
+    let mut failed_on_demand: BTreeMap<String, Unread> = BTreeMap::new();
     let mut exchanges: Vec<String> = Vec::new();
     for step in &check.steps {
         let observed: Option<Arc<dyn SharedObservation>> = match &step.action {
@@ -125,6 +128,17 @@ pub(crate) async fn execute(check: &Arc<Check>, context: &Arc<Context>) -> Check
                     },
                 );
             }
+            Err((stop, seen)) if read_on_demand(check, step) => {
+                exchanges.extend(seen);
+                let (status, why) = match stop.assertion {
+                    Some(assertion) => (assertion.status, assertion.actual),
+                    None => (
+                        AssertionStatus::Error,
+                        stop.reason.unwrap_or_else(|| "page non lue".to_owned()),
+                    ),
+                };
+                failed_on_demand.insert(step.id.clone(), Unread { status, why });
+            }
             Err((stop, seen)) => {
                 exchanges.extend(seen);
                 finish_stopped(&mut record, stop, exchanges);
@@ -136,6 +150,7 @@ pub(crate) async fn execute(check: &Arc<Check>, context: &Arc<Context>) -> Check
         logins,
         shared,
         unreached,
+        failed: failed_on_demand,
     };
     // Judging is CPU work (pages parsed on first read, trees walked): off
     // the runtime, which keeps serving the other checks' exchanges.
@@ -302,6 +317,25 @@ const LINK_EXPECTED: &str = "une page atteinte par le lien qui y mène";
 struct Unreached {
     expected: &'static str,
     why: String,
+}
+
+/// Whether `step` is read only when an assertion asks for it: some
+/// assertion reads it, none needs it to be judged at all
+/// ([`crate::suite::AssertionKind::needed_steps`]), and it captures
+/// nothing for the steps after it. Its failure to read is then that
+/// assertion's finding, not the whole check's.
+fn read_on_demand(check: &Check, step: &Step) -> bool {
+    let id = step.id.as_str();
+    let kinds = || {
+        check
+            .only_if
+            .iter()
+            .chain(&check.assertions)
+            .map(|a| &a.kind)
+    };
+    step.captures.is_empty()
+        && kinds().any(|kind| kind.steps().contains(&id))
+        && !kinds().any(|kind| kind.needed_steps().contains(&id))
 }
 
 /// Why `step` cannot be fetched: its URL is a link that was not found.
@@ -624,6 +658,8 @@ struct Observed {
     logins: BTreeMap<String, Arc<LoginObservation>>,
     shared: BTreeMap<String, Arc<dyn SharedObservation>>,
     unreached: BTreeMap<String, Unreached>,
+    /// Steps read on demand whose page could not be read.
+    failed: BTreeMap<String, Unread>,
 }
 
 /// Preconditions, then assertions, then the fold.
@@ -638,11 +674,24 @@ fn judge(
     let unreached = observed.unreached;
     let observations = Observations::new(pages, &documents, facts.clone())
         .with_logins(observed.logins)
-        .with_shared(observed.shared);
+        .with_shared(observed.shared)
+        .with_unread(
+            unreached
+                .iter()
+                .map(|(step, u)| {
+                    let unread = Unread {
+                        status: AssertionStatus::NotApplicable,
+                        why: u.why.clone(),
+                    };
+                    (step.clone(), unread)
+                })
+                .chain(observed.failed)
+                .collect(),
+        );
     let assess = |assertion: &crate::suite::Assertion| {
         let why = assertion
             .kind
-            .steps()
+            .needed_steps()
             .into_iter()
             .find_map(|step| unreached.get(step));
         match why {

@@ -125,6 +125,7 @@ pub async fn run(
     let (browser, browser_note) = browser_for(&target, &redactor)?;
     let facts = TargetFacts {
         login_page: target.capabilities.get(&Capability::LoginPage).cloned(),
+        own_origins: target.own_origins(),
     };
     if let Some(SsoSetup::Ready(world)) = settings.services.sso() {
         world.idp.attach_evidence(EvidenceSink {

@@ -247,6 +247,9 @@ pub struct AssertionEntry {
     /// No script, frame, image or stylesheet of the page is loaded from one of the listed hosts (or their subdomains).
     #[serde(default)]
     pub third_party: Option<ForbidEntry>,
+    /// Every third party the page contacted (request, cookie, or resource of the served HTML) is named in the notice.
+    #[serde(default)]
+    pub declared_third_parties: Option<DeclaredThirdPartiesEntry>,
     /// The `<html lang>` attribute starts with the expected language.
     #[serde(default)]
     pub lang: Option<LangEntry>,
@@ -451,6 +454,19 @@ pub struct ForbidEntry {
     pub step: Located<String>,
     /// Name of a list of forbidden cookie-name prefixes or hosts.
     pub forbid: Located<String>,
+}
+
+/// Parameters of `declared_third_parties`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeclaredThirdPartiesEntry {
+    /// Step whose page is examined.
+    pub step: Located<String>,
+    /// Where the notice names its recipients. Read only when the page contacted a third party.
+    pub notice: ZoneEntry,
+    /// Name of a list of hosts left to another assertion (the trackers `third_party` forbids).
+    #[serde(default)]
+    pub except: Option<Located<String>>,
 }
 
 /// Parameters of `lang`.

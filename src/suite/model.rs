@@ -552,6 +552,15 @@ pub enum AssertionKind {
         /// Forbidden hosts.
         forbid: PhraseList,
     },
+    /// Every third party contacted is named in the notice.
+    DeclaredThirdParties {
+        /// Step examined.
+        step: String,
+        /// Where the notice is read (only when a third party was contacted).
+        notice: Zone,
+        /// Hosts judged elsewhere (trackers), left out.
+        except: Option<PhraseList>,
+    },
     /// `<html lang>` starts with `expect`.
     Lang {
         /// Step examined.
@@ -702,6 +711,18 @@ impl AssertionKind {
                 declaration,
                 ..
             } => vec![&mention.step, &declaration.step],
+            Self::DeclaredThirdParties { step, notice, .. } => vec![step, &notice.step],
+        }
+    }
+
+    /// The steps without which the assertion cannot be judged: a step
+    /// among them left unreached makes it `n/a`. The others are read only
+    /// when the observations call for them (the notice, when a third
+    /// party was contacted), and their judge says why they are missing.
+    pub fn needed_steps(&self) -> Vec<&str> {
+        match self {
+            Self::DeclaredThirdParties { step, .. } => vec![step],
+            _ => self.steps(),
         }
     }
 }

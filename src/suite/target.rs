@@ -366,10 +366,23 @@ impl Target {
     /// Whether `url` is the candidate's: the origin of `base_url`, of a
     /// capability, or one `[http] origins` declares.
     pub fn owns(&self, url: &Url) -> bool {
-        let origin = url.origin();
-        origin == self.base_url.origin()
-            || self.capabilities.values().any(|c| c.origin() == origin)
-            || self.http.origins.contains(&origin)
+        self.own_origins().contains(&url.origin())
+    }
+
+    /// The candidate's origins, as [`Target::owns`] recognises them.
+    pub fn own_origins(&self) -> Vec<url::Origin> {
+        let mut origins = vec![self.base_url.origin()];
+        for origin in self
+            .capabilities
+            .values()
+            .map(Url::origin)
+            .chain(self.http.origins.iter().cloned())
+        {
+            if !origins.contains(&origin) {
+                origins.push(origin);
+            }
+        }
+        origins
     }
 
     /// Every secret value available to the run, for redaction.

@@ -807,7 +807,7 @@ fn zone(
     })
 }
 
-const ASSERTION_KINDS: &str = "status, public_page, element, link, phrases, pattern, exactly_one, cookies, third_party, lang, link_names, readability, accessibility_rate, signed_in, refused, replay_refused, session_cookie, session_renewed, no_secret_in_urls, idp_logout, logout_ends_session, statistics, gar, export, delcert";
+const ASSERTION_KINDS: &str = "status, public_page, element, link, phrases, pattern, exactly_one, cookies, third_party, declared_third_parties, lang, link_names, readability, accessibility_rate, signed_in, refused, replay_refused, session_cookie, session_renewed, no_secret_in_urls, idp_logout, logout_ends_session, statistics, gar, export, delcert";
 
 /// The GAR probe of a step, if it has one.
 fn gar_step_kind(raw: &StepEntry) -> Option<GarStep> {
@@ -874,6 +874,7 @@ fn validate_assertion(
         raw.exactly_one.is_some(),
         raw.cookies.is_some(),
         raw.third_party.is_some(),
+        raw.declared_third_parties.is_some(),
         raw.lang.is_some(),
         raw.link_names.is_some(),
         raw.readability.is_some(),
@@ -971,6 +972,19 @@ fn validate_assertion(
         let forbid = phrase_list(cx, scope, &t.forbid);
         step.zip(forbid)
             .map(|(step, forbid)| AssertionKind::ThirdParty { step, forbid })
+    } else if let Some(d) = &raw.declared_third_parties {
+        let step = step_ref(cx, steps, &d.step);
+        let notice = zone(cx, steps, &d.notice.step, d.notice.within.as_ref());
+        let except = optional_phrase_list(cx, scope, d.except.as_ref());
+        step.zip(notice)
+            .zip(except)
+            .map(
+                |((step, notice), except)| AssertionKind::DeclaredThirdParties {
+                    step,
+                    notice,
+                    except,
+                },
+            )
     } else if let Some(l) = &raw.lang {
         if l.expect.trim().is_empty() {
             cx.error(&l.step, "lang : langue attendue vide");
@@ -1197,6 +1211,12 @@ fn default_label(kind: &AssertionKind) -> String {
             format!(
                 "Aucune ressource « {} » chargée par la page « {step} »",
                 forbid.name
+            )
+        }
+        AssertionKind::DeclaredThirdParties { step, notice, .. } => {
+            format!(
+                "Tiers contactés par la page « {step} » nommés dans {}",
+                zone_label(notice)
             )
         }
         AssertionKind::Lang { step, expect } => {

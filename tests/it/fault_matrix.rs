@@ -213,6 +213,7 @@ fault_tests!(
     accessibility_mention_overstated_on_home,
     tracker_before_consent,
     video_embed_before_consent,
+    third_party_undeclared,
     no_charter_link,
     notice_undated,
     notice_update_date_far,
