@@ -36,25 +36,38 @@ const MAX_PNG: usize = 12 << 20;
 /// How often a readiness condition is evaluated.
 const CONDITION_POLL: Duration = Duration::from_millis(200);
 
-/// What makes a page ready besides a quiet network, given by the suite or
-/// the target.
+/// What makes a page ready besides a quiet network, given by the target
+/// (`[browser] ready_selector`, `ready_text`, `ready_url`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Readiness {
-    /// An element matching this CSS selector exists.
+    /// An element matching this CSS selector exists, in the document or
+    /// an open shadow root.
     Selector(String),
-    /// The page's visible text contains this.
+    /// The page's text contains this, open shadow roots included.
     Text(String),
     /// The page's URL contains this.
     Url(String),
 }
 
+/// `deep(test)`: whether `test` holds for the document or one of the open
+/// shadow roots under it (a footer drawn by a web component lives there).
+const DEEP: &str = "const deep = (test) => { const roots = [document]; \
+    for (let i = 0; i < roots.length; i++) { if (test(roots[i])) return true; \
+    for (const el of roots[i].querySelectorAll('*')) if (el.shadowRoot) roots.push(el.shadowRoot); } \
+    return false; };";
+
 impl Readiness {
     fn expression(&self) -> String {
         let quoted = |s: &str| Value::String(s.to_owned()).to_string();
         match self {
-            Self::Selector(css) => format!("!!document.querySelector({})", quoted(css)),
+            Self::Selector(css) => format!(
+                "(() => {{ {DEEP} return deep((root) => !!root.querySelector({})); }})()",
+                quoted(css)
+            ),
             Self::Text(text) => format!(
-                "!!(document.body && document.body.innerText.includes({}))",
+                "(() => {{ {DEEP} const want = {}; return deep((root) => \
+                 ((root === document ? document.body && document.body.innerText : \
+                 root.textContent) || '').includes(want)); }})()",
                 quoted(text)
             ),
             Self::Url(part) => format!("location.href.includes({})", quoted(part)),
@@ -266,10 +279,36 @@ async fn capture(
             .map(str::to_owned),
     );
     let settled = settle(browser, session, recorder, started, readiness).await?;
+    // The DOM is serialised from a world of its own: the page shares its
+    // DOM with it but not its globals, so a page that rewrites
+    // `Array.prototype.join` or `String.prototype.replace` cannot make the
+    // judged DOM differ from what it shows.
+    let frame = call("Page.getFrameTree", json!({})).await?;
+    let frame_id = frame
+        .pointer("/frameTree/frame/id")
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            BrowserError::Page("le navigateur n'a pas donné le cadre de la page".to_owned())
+        })?
+        .to_owned();
+    let world = call(
+        "Page.createIsolatedWorld",
+        json!({"frameId": frame_id, "worldName": "entconf"}),
+    )
+    .await?;
+    let context_id = world
+        .get("executionContextId")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| {
+            BrowserError::Page(
+                "le navigateur n'a pas créé de monde isolé pour lire la page".to_owned(),
+            )
+        })?;
     let flattened = call(
         "Runtime.evaluate",
         json!({
             "expression": format!("({FLATTEN})({})", settings.max_dom_chars),
+            "contextId": context_id,
             "returnByValue": true,
         }),
     )
@@ -299,7 +338,9 @@ async fn capture(
     let dom = value
         .get("html")
         .and_then(Value::as_str)
-        .unwrap_or_default()
+        .ok_or_else(|| {
+            BrowserError::Page("le DOM rendu n'a pas pu être lu : réponse sans HTML".to_owned())
+        })?
         .to_owned();
     let final_url = value
         .get("url")

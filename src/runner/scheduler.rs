@@ -14,7 +14,7 @@ use super::context::Context;
 use super::event::{EventSink, RunEvent};
 use super::execution::{blank_record, execute};
 use super::selection::Plan;
-use crate::browser::{BasicGate, BrowserProbe, BrowserSettings, Readiness};
+use crate::browser::{BasicGate, BrowserProbe, BrowserSettings};
 use crate::check::{Outcome, TargetFacts};
 use crate::evidence::{Clock, EvidenceStore, Redactor, millis};
 use crate::idp::EvidenceSink;
@@ -274,11 +274,10 @@ fn browser_for(
         (Some(why), _) => Ok((None, Some(format!("{why} : {AS_SERVED}")))),
         (None, _) => {
             let owner = target.clone();
-            let readiness = wanted.ready_selector.clone().map(Readiness::Selector);
             let probe = BrowserProbe::new(
                 settings,
                 wanted.mode == BrowserMode::Auto,
-                readiness,
+                wanted.readiness.clone(),
                 Arc::clone(redactor),
                 Arc::new(move |url: &url::Url| owner.owns(url)),
             );

@@ -32,6 +32,8 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use crate::browser::Readiness;
+
 use super::diagnostic::{Diagnostic, Diagnostics, utf8_text};
 use super::quantity::{DURATION_PATTERN, SIZE_PATTERN, parse_duration, parse_size, parse_wait};
 use super::read::{
@@ -496,10 +498,19 @@ struct BrowserFile {
     mode: BrowserMode,
     /// The browser to run, when it is not `chromium` on the `PATH`.
     executable: Option<PathBuf>,
-    /// A CSS selector whose presence means the page is drawn (an
-    /// application that keeps polling its server never goes quiet). Without
-    /// it, a page is settled 500 ms after its last request once loaded.
+    /// A CSS selector whose presence (in the document or an open shadow
+    /// root) means the page is drawn (an application that keeps polling its
+    /// server never goes quiet). Without
+    /// a readiness condition, a page is settled 500 ms after its last
+    /// request once loaded. At most one of `ready_selector`, `ready_text`
+    /// and `ready_url`.
     ready_selector: Option<String>,
+    /// A text whose presence in the page's text (open shadow roots
+    /// included) means it is drawn, e.g. `Mentions légales`.
+    ready_text: Option<String>,
+    /// A part of the page's address that means it is drawn, once a script
+    /// moved there, e.g. `#/accueil`.
+    ready_url: Option<String>,
     /// Hard deadline for a page to settle. A duration, not zero.
     #[schemars(extend("pattern" = DURATION_PATTERN, "default" = "10s"))]
     settle_timeout: Option<String>,
@@ -526,8 +537,8 @@ pub struct BrowserTarget {
     pub mode: BrowserMode,
     /// The executable, when not found on the `PATH`.
     pub executable: Option<PathBuf>,
-    /// The readiness selector, if any.
-    pub ready_selector: Option<String>,
+    /// What makes a page ready besides a quiet network, if anything.
+    pub readiness: Option<Readiness>,
     /// The settle deadline.
     pub settle_timeout: Duration,
     /// Resolve no host but loopback (the demonstration and the tests: the
@@ -540,7 +551,7 @@ impl Default for BrowserTarget {
         Self {
             mode: BrowserMode::Auto,
             executable: None,
-            ready_selector: None,
+            readiness: None,
             settle_timeout: Duration::from_secs(10),
             loopback_only: false,
         }
@@ -1081,6 +1092,43 @@ pub fn parse_target(
         );
     }
 
+    let conditions = [
+        ("ready_selector", &raw.browser.ready_selector),
+        ("ready_text", &raw.browser.ready_text),
+        ("ready_url", &raw.browser.ready_url),
+    ];
+    let given: Vec<(&str, &String)> = conditions
+        .iter()
+        .filter_map(|(key, value)| value.as_ref().map(|value| (*key, value)))
+        .collect();
+    let mut readiness = None;
+    match given.as_slice() {
+        [] => {}
+        [(key, value)] if value.trim().is_empty() => problem(
+            key,
+            format!(
+                "[browser] {key} : vide (retirez la clé, ou donnez ce qui marque la page prête)"
+            ),
+        ),
+        [("ready_selector", css)] => match scraper::Selector::parse(css) {
+            Ok(_) => readiness = Some(Readiness::Selector((*css).clone())),
+            Err(error) => problem(
+                "ready_selector",
+                format!("[browser] ready_selector : sélecteur CSS invalide « {css} » ({error})"),
+            ),
+        },
+        [("ready_text", text)] => readiness = Some(Readiness::Text((*text).clone())),
+        [(_, part)] => readiness = Some(Readiness::Url((*part).clone())),
+        [(first, _), (second, _), ..] => problem(
+            second,
+            format!(
+                "[browser] {first} et {second} : une seule condition de page prête (la page \
+                 est prête quand elle est remplie, ou 500 ms après sa dernière requête sans \
+                 condition)"
+            ),
+        ),
+    }
+
     let mut settle_timeout = BrowserTarget::default().settle_timeout;
     if let Some(text) = &raw.browser.settle_timeout {
         match parse_duration(text) {
@@ -1112,7 +1160,7 @@ pub fn parse_target(
             .executable
             .as_ref()
             .map(|path| base_dir.map_or_else(|| path.clone(), |dir| dir.join(path))),
-        ready_selector: raw.browser.ready_selector.clone(),
+        readiness,
         settle_timeout,
         loopback_only: false,
     };
@@ -1788,6 +1836,37 @@ ABSENT = { env = "NOT_SET" }
         let errors = parse_target("t.toml", text, None, &FakeEnv(&[])).expect_err("invalid");
         let lines: Vec<u32> = errors.0.iter().map(|d| d.line).collect();
         assert_eq!(lines, vec![1, 2, 4], "{errors}");
+    }
+
+    #[test]
+    fn one_readiness_condition_at_most_and_a_valid_one() {
+        let parse = |browser: &str| {
+            let text = format!("id = \"x\"\nbase_url = \"http://a/\"\n[browser]\n{browser}\n");
+            parse_target("t.toml", &text, None, &FakeEnv(&[]))
+        };
+        let target = parse("ready_text = \"Mentions légales\"").expect("valid");
+        assert_eq!(
+            target.browser.readiness,
+            Some(Readiness::Text("Mentions légales".to_owned()))
+        );
+        let target = parse("ready_url = \"#/accueil\"").expect("valid");
+        assert_eq!(
+            target.browser.readiness,
+            Some(Readiness::Url("#/accueil".to_owned()))
+        );
+        let errors = parse("ready_selector = \"footer\"\nready_url = \"#/a\"").expect_err("two");
+        assert_eq!(errors.0[0].line, 5, "{errors}");
+        assert!(
+            errors.0[0].message.contains("une seule condition"),
+            "{errors}"
+        );
+        let errors = parse("ready_selector = \"footer[\"").expect_err("bad CSS");
+        assert!(
+            errors.0[0].message.contains("sélecteur CSS invalide"),
+            "{errors}"
+        );
+        let errors = parse("ready_text = \" \"").expect_err("empty");
+        assert!(errors.0[0].message.contains("vide"), "{errors}");
     }
 
     #[test]

@@ -16,7 +16,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use entconf::browser::{
-    Browser, BrowserError, BrowserSettings, Party, Rendering, Settled, render_page,
+    Browser, BrowserError, BrowserSettings, Party, Readiness, Rendering, Settled, render_page,
 };
 use entconf::evidence::Redactor;
 use entconf::suite::Secret;
@@ -102,6 +102,28 @@ async fn pages() -> SocketAddr {
             }),
         )
         .route(
+            "/restless-shadow",
+            get(|| async {
+                html(
+                    "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body><x-pied></x-pied><script>\
+                     setInterval(() => fetch('/api/pied'), 100);\
+                     setTimeout(() => { customElements.define('x-pied', class extends HTMLElement { connectedCallback() {\
+                       this.attachShadow({mode: 'open'}).innerHTML = '<footer>Mentions légales</footer>'; } });\
+                       location.hash = '#/accueil'; }, 300);</script></body></html>",
+                )
+            }),
+        )
+        .route(
+            "/tampered",
+            get(|| async {
+                html(
+                    "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body><footer>Mentions légales</footer><script>\
+                     Array.prototype.join = function () { return '<footer>Données personnelles</footer>'; };\
+                     String.prototype.replace = function () { return 'Données personnelles'; };</script></body></html>",
+                )
+            }),
+        )
+        .route(
             "/noisy",
             get(|| async {
                 html(
@@ -150,9 +172,19 @@ async fn render(
     addr: SocketAddr,
     path: &str,
 ) -> Result<Rendering, BrowserError> {
+    render_until(browser, addr, path, None).await
+}
+
+/// Like [`render`], ready also when `readiness` holds.
+async fn render_until(
+    browser: &Browser,
+    addr: SocketAddr,
+    path: &str,
+    readiness: Option<&Readiness>,
+) -> Result<Rendering, BrowserError> {
     let url = url::Url::parse(&format!("http://{addr}{path}")).expect("url");
     let own = move |u: &url::Url| u.port_or_known_default() == Some(addr.port());
-    render_page(browser, &url, None, "r0001", &redactor(), &own)
+    render_page(browser, &url, readiness, "r0001", &redactor(), &own)
         .await
         .map(|(rendering, _)| rendering)
 }
@@ -271,6 +303,63 @@ async fn a_request_that_never_answers_ends_at_the_deadline_naming_it() {
         "{:?}",
         rendering.settled
     );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_page_that_never_goes_quiet_is_ready_when_the_target_says_so() {
+    if !chromium_present() {
+        return;
+    }
+    let addr = pages().await;
+    let browser = Browser::launch(&settings()).await.expect("chromium starts");
+    // The footer is drawn in a shadow root while the page keeps polling:
+    // each condition sees it, through the shadow root for the selector
+    // and the text.
+    for readiness in [
+        Readiness::Selector("footer".to_owned()),
+        Readiness::Text("Mentions légales".to_owned()),
+        Readiness::Url("#/accueil".to_owned()),
+    ] {
+        let rendering = render_until(&browser, addr, "/restless-shadow", Some(&readiness))
+            .await
+            .expect("rendered");
+        assert!(
+            matches!(rendering.settled, Settled::Condition { .. }),
+            "{readiness:?}: {:?}",
+            rendering.settled
+        );
+        assert!(rendering.dom_chars > 0);
+    }
+    // A condition that never holds ends at the deadline.
+    let never = Readiness::Text("Données personnelles".to_owned());
+    let rendering = render_until(&browser, addr, "/restless-shadow", Some(&never))
+        .await
+        .expect("rendered");
+    assert!(
+        matches!(rendering.settled, Settled::Deadline { loaded: true, .. }),
+        "{:?}",
+        rendering.settled
+    );
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_page_that_rewrites_the_builtins_cannot_change_the_judged_dom() {
+    if !chromium_present() {
+        return;
+    }
+    let addr = pages().await;
+    let browser = Browser::launch(&settings()).await.expect("chromium starts");
+    let url = url::Url::parse(&format!("http://{addr}/tampered")).expect("url");
+    let own = move |u: &url::Url| u.port_or_known_default() == Some(addr.port());
+    let (_, dom) = render_page(&browser, &url, None, "r0001", &redactor(), &own)
+        .await
+        .expect("rendered");
+    // Rewritten in the page's world, `join` would return the fake footer
+    // alone and `replace` would rewrite every text.
+    assert!(dom.starts_with("<!DOCTYPE html><html>"), "{dom}");
+    assert!(dom.contains("<footer>Mentions légales</footer>"), "{dom}");
     browser.close().await;
 }
 
