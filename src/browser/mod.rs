@@ -67,6 +67,8 @@ pub struct BrowserSettings {
     /// Resolve no host but loopback: the demonstration and tests, whose
     /// pages may name real trackers that must not be contacted.
     pub loopback_only: bool,
+    /// Host names answered without DNS (`[http] resolve`).
+    pub resolve: std::collections::BTreeMap<String, std::net::IpAddr>,
     /// HTTP Basic credentials of a staging gate, answered for this origin
     /// only (never for a third party that asks).
     pub basic_auth: Option<BasicGate>,
@@ -96,6 +98,7 @@ impl Default for BrowserSettings {
             max_screenshot_height: 16_000,
             pages_at_once: 2,
             loopback_only: false,
+            resolve: std::collections::BTreeMap::new(),
             basic_auth: None,
         }
     }
@@ -202,11 +205,21 @@ impl Browser {
             // Chromium refuses to start as root with its sandbox.
             arguments.push("--no-sandbox".into());
         }
+        // The target's own names first (`[http] resolve`), then, for the
+        // demonstration and the tests, every other name unresolved.
+        let mut rules: Vec<String> = settings
+            .resolve
+            .iter()
+            .map(|(host, ip)| match ip {
+                std::net::IpAddr::V4(v4) => format!("MAP {host} {v4}"),
+                std::net::IpAddr::V6(v6) => format!("MAP {host} [{v6}]"),
+            })
+            .collect();
         if settings.loopback_only {
-            arguments.push(
-                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost"
-                    .into(),
-            );
+            rules.push("MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost".to_owned());
+        }
+        if !rules.is_empty() {
+            arguments.push(format!("--host-resolver-rules={}", rules.join(", ")));
         }
         arguments.push("about:blank".into());
         // The protocol pipe is the browser's descriptors 3 (commands in)

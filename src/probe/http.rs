@@ -221,10 +221,15 @@ impl HttpProbe {
         CRYPTO_PROVIDER.call_once(|| {
             let _ = rustls::crypto::ring::default_provider().install_default();
         });
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(settings.request_timeout)
-            .user_agent(USER_AGENT)
+            .user_agent(USER_AGENT);
+        for (host, ip) in &settings.resolve {
+            // The port is ignored: requests keep the URL's.
+            builder = builder.resolve(host, std::net::SocketAddr::new(*ip, 0));
+        }
+        let client = builder
             .build()
             .map_err(|error| ProbeError::Client(error.to_string()))?;
         Ok(Self {
@@ -499,7 +504,6 @@ impl HttpProbe {
                 });
             }
             visited.push(current.clone());
-            let host = current.host_str().unwrap_or("").to_owned();
             let id = self.store.next_id();
             exchanges.push(id.clone());
             let (exchange, response) = self
@@ -514,7 +518,7 @@ impl HttpProbe {
                 .await?;
             for value in response.headers.get_all(reqwest::header::SET_COOKIE) {
                 let Ok(text) = value.to_str() else { continue };
-                if let Some(cookie) = jar.store(&host, text, &exchange) {
+                if let Some(cookie) = jar.store(&current, text, &exchange) {
                     set_cookies.push(cookie);
                 }
             }
@@ -583,7 +587,7 @@ impl HttpProbe {
         let idle = self.settings.request_timeout;
         let started_at = self.clock.now();
         let start = self.clock.monotonic();
-        let cookies = jar.header(url.host_str().unwrap_or(""));
+        let cookies = jar.header(url);
         let cookies = cookies.as_str();
         let user_agent = jar.user_agent().unwrap_or(USER_AGENT);
         // Credentials a URL carries in its userinfo (a redirect may write
@@ -1003,5 +1007,90 @@ mod tests {
         assert!(!is_textual(Some("application/pdf"), b"%PDF"));
         assert!(is_textual(None, b"<p>x</p>"));
         assert!(!is_textual(None, b"\x00\x01"));
+    }
+
+    /// An ENT whose login runs on `auth.` and sets its session for the
+    /// parent domain, then sends the person to `www.`: both names reach
+    /// 127.0.0.1 through `[http] resolve`, no DNS.
+    #[tokio::test]
+    async fn a_session_set_on_auth_for_the_parent_domain_opens_www() {
+        use axum::http::{HeaderMap as Headers, StatusCode, header};
+        use axum::response::IntoResponse;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        let app = axum::Router::new()
+            .route(
+                "/connexion",
+                axum::routing::get(move |headers: Headers| async move {
+                    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+                    if host != Some(&format!("auth.ent.test:{port}")) {
+                        return StatusCode::MISDIRECTED_REQUEST.into_response();
+                    }
+                    (
+                        StatusCode::FOUND,
+                        [
+                            (
+                                header::SET_COOKIE,
+                                "sid=s3ss10n; Domain=ent.test; Path=/; HttpOnly".to_owned(),
+                            ),
+                            (
+                                header::LOCATION,
+                                format!("http://www.ent.test:{port}/compte"),
+                            ),
+                        ],
+                    )
+                        .into_response()
+                }),
+            )
+            .route(
+                "/compte",
+                axum::routing::get(move |headers: Headers| async move {
+                    let cookie = headers.get(header::COOKIE).and_then(|h| h.to_str().ok());
+                    if cookie == Some("sid=s3ss10n") {
+                        "Bonjour Camille".into_response()
+                    } else {
+                        (
+                            StatusCode::FOUND,
+                            [(
+                                header::LOCATION,
+                                format!("http://auth.ent.test:{port}/connexion"),
+                            )],
+                        )
+                            .into_response()
+                    }
+                }),
+            );
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let local: std::net::IpAddr = [127, 0, 0, 1].into();
+        let settings = HttpSettings {
+            resolve: [("auth.ent.test", local), ("www.ent.test", local)]
+                .into_iter()
+                .map(|(host, ip)| (host.to_owned(), ip))
+                .collect(),
+            ..HttpSettings::default()
+        };
+        let probe = HttpProbe::new(
+            settings,
+            Arc::new(Redactor::new(Vec::new())),
+            Arc::new(EvidenceStore::new()),
+            Arc::new(crate::evidence::SystemClock::new()),
+        )
+        .expect("probe");
+        let start = Url::parse(&format!("http://auth.ent.test:{port}/connexion")).expect("URL");
+        let mut jar = Jar::default();
+        let mut exchanges = Vec::new();
+        let page = probe
+            .follow(Request::get(&start), &mut jar, &mut exchanges)
+            .await
+            .expect("followed");
+        assert_eq!(page.status, 200, "{:?}", page.hops);
+        assert_eq!(
+            page.final_url.as_str(),
+            format!("http://www.ent.test:{port}/compte")
+        );
+        assert_eq!(page.set_cookies[0].host, "auth.ent.test");
+        assert_eq!(exchanges.len(), 2);
     }
 }

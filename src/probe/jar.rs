@@ -1,16 +1,22 @@
-//! The cookie jar of one virtual browser. Cookies are kept per host, ports
-//! ignored, as browsers do (RFC 6265 §8.5): the candidate and the harness's
-//! IdPs may share `127.0.0.1`, which is also what a browser would see.
+//! The cookie jar of one virtual browser, by RFC 6265 (the `cookie_store`
+//! crate): Domain and host-only cookies, Path, Expires and Max-Age, Secure
+//! (loopback counts as secure, as in browsers). Ports are ignored, as
+//! browsers do (§8.5): the candidate and the harness's IdPs may share
+//! `127.0.0.1`, which is also what a browser would see. An ENT whose login
+//! runs on `auth.` and sets its session for the parent domain is followed
+//! to `www.`.
 
+use cookie_store::CookieStore;
 use sha2::{Digest, Sha256};
+use url::Url;
 
 use super::page::SetCookie;
 
-/// Cookies of one browser: (host, name, value), with what the browser
-/// says of itself (its User-Agent) and, for API clients, a bearer token.
+/// Cookies of one browser, with what the browser says of itself (its
+/// User-Agent) and, for API clients, a bearer token.
 #[derive(Clone, Default)]
 pub struct Jar {
-    cookies: Vec<(String, String, String)>,
+    cookies: CookieStore,
     user_agent: Option<String>,
     /// The token and the only origin it is sent to.
     bearer: Option<(url::Origin, String)>,
@@ -19,7 +25,7 @@ pub struct Jar {
 impl std::fmt::Debug for Jar {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Jar")
-            .field("cookies", &self.cookies.len())
+            .field("cookies", &self.cookies.iter_unexpired().count())
             .field("user_agent", &self.user_agent)
             .finish_non_exhaustive()
     }
@@ -54,78 +60,83 @@ impl Jar {
             .map(|(_, token)| token.as_str())
     }
 
-    /// Puts a cookie as if `host` had set it.
-    pub fn put(&mut self, host: &str, name: &str, value: &str) {
-        self.cookies.retain(|(h, n, _)| !(h == host && n == name));
-        self.cookies
-            .push((host.to_owned(), name.to_owned(), value.to_owned()));
+    /// Puts a cookie as if `url` had set it: host-only, for every path.
+    pub fn put(&mut self, url: &Url, name: &str, value: &str) {
+        // A name and value of the harness's own; a refusal would only come
+        // from a URL without a host, which then gets no cookie.
+        let _ = self.cookies.parse(&format!("{name}={value}; Path=/"), url);
     }
 
-    /// Applies a `Set-Cookie` header from `host`; returns what the
-    /// observation keeps of it.
-    pub(crate) fn store(&mut self, host: &str, header: &str, exchange: &str) -> Option<SetCookie> {
+    /// Applies a `Set-Cookie` header received from `url`; returns what the
+    /// observation keeps of it. A cookie the store refuses (a Domain the
+    /// host does not belong to, an unparsable expiry) is still observed,
+    /// as sent: a browser would ignore it too.
+    pub(crate) fn store(&mut self, url: &Url, header: &str, exchange: &str) -> Option<SetCookie> {
         let (pair, attributes) = header.split_once(';').unwrap_or((header, ""));
         let (name, value) = pair.split_once('=')?;
         let name = name.trim().to_owned();
-        let value = value.trim().to_owned();
+        let value = value.trim();
         let attributes: Vec<String> = attributes
             .split(';')
             .map(str::trim)
             .filter(|a| !a.is_empty())
             .map(str::to_owned)
             .collect();
-        let deleted = value.is_empty()
-            || attributes
-                .iter()
-                .any(|a| a.eq_ignore_ascii_case("max-age=0"));
-        self.cookies.retain(|(h, n, _)| !(h == host && *n == name));
-        if !deleted {
-            self.cookies
-                .push((host.to_owned(), name.clone(), value.clone()));
-        }
+        let _ = self.cookies.parse(header, url);
         Some(SetCookie {
-            host: host.to_owned(),
-            fingerprint: fingerprint(&value),
+            host: url.host_str().unwrap_or_default().to_owned(),
+            fingerprint: fingerprint(value),
             name,
             attributes,
             exchange: exchange.to_owned(),
         })
     }
 
-    /// The `Cookie` header for a request to `host`.
-    pub(crate) fn header(&self, host: &str) -> String {
+    /// The `Cookie` header for a request to `url`.
+    pub(crate) fn header(&self, url: &Url) -> String {
         self.cookies
-            .iter()
-            .filter(|(h, _, _)| h == host)
-            .map(|(_, name, value)| format!("{name}={value}"))
+            .get_request_values(url)
+            .map(|(name, value)| format!("{name}={value}"))
             .collect::<Vec<_>>()
             .join("; ")
     }
 
-    /// The cookies held for `host`: name and value.
-    pub fn entries(&self, host: &str) -> Vec<(String, String)> {
+    /// The cookies held for `url`'s host, whatever their path: name and
+    /// value, each cookie once.
+    pub fn entries(&self, url: &Url) -> Vec<(String, String)> {
         self.cookies
-            .iter()
-            .filter(|(h, _, _)| h == host)
-            .map(|(_, name, value)| (name.clone(), value.clone()))
+            .iter_unexpired()
+            .filter(|cookie| cookie.domain.matches(url))
+            .map(|cookie| (cookie.name().to_owned(), cookie.value().to_owned()))
             .collect()
     }
 
-    /// The same jar without the cookie `name` of `host`.
+    /// The same jar without the cookies named `name` held for `url`'s
+    /// host.
     #[must_use]
-    pub fn without(&self, host: &str, name: &str) -> Self {
+    pub fn without(&self, url: &Url, name: &str) -> Self {
         let mut copy = self.clone();
-        copy.cookies.retain(|(h, n, _)| !(h == host && n == name));
+        let doomed: Vec<(String, String)> = self
+            .cookies
+            .iter_unexpired()
+            .filter(|cookie| cookie.name() == name && cookie.domain.matches(url))
+            .filter_map(|cookie| {
+                let domain = cookie.domain.as_cow()?.into_owned();
+                Some((domain, String::from(&cookie.path)))
+            })
+            .collect();
+        for (domain, path) in doomed {
+            copy.cookies.remove(&domain, &path, name);
+        }
         copy
     }
 
-    /// The values held for `host`, for checks that look for them where they
-    /// must not appear (never reported as such).
-    pub fn values(&self, host: &str) -> Vec<String> {
-        self.cookies
-            .iter()
-            .filter(|(h, _, _)| h == host)
-            .map(|(_, _, value)| value.clone())
+    /// The values held for `url`'s host, for checks that look for them
+    /// where they must not appear (never reported as such).
+    pub fn values(&self, url: &Url) -> Vec<String> {
+        self.entries(url)
+            .into_iter()
+            .map(|(_, value)| value)
             .collect()
     }
 }
@@ -142,6 +153,78 @@ pub fn fingerprint(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn url(text: &str) -> Url {
+        Url::parse(text).expect("test URL")
+    }
+
+    #[test]
+    fn a_session_set_for_the_parent_domain_follows_to_its_sibling() {
+        let mut jar = Jar::default();
+        let auth = url("http://auth.ent.test:8080/connexion");
+        jar.store(&auth, "sid=abc; Domain=ent.test; Path=/; HttpOnly", "e1")
+            .expect("observed");
+        jar.store(&auth, "etape=2; Path=/connexion", "e1")
+            .expect("observed");
+        // The sibling gets the domain cookie, not the host-only one.
+        assert_eq!(
+            jar.header(&url("http://www.ent.test:8080/compte")),
+            "sid=abc"
+        );
+        assert_eq!(jar.header(&url("http://ent.test/")), "sid=abc");
+        // Path: only under /connexion on auth.
+        let on_auth = jar.header(&url("http://auth.ent.test:8080/connexion/suite"));
+        let mut sent: Vec<&str> = on_auth.split("; ").collect();
+        sent.sort_unstable();
+        assert_eq!(sent, ["etape=2", "sid=abc"], "{on_auth}");
+        assert_eq!(
+            jar.header(&url("http://auth.ent.test:8080/compte")),
+            "sid=abc"
+        );
+        // Another site never gets it, nor a look-alike.
+        assert_eq!(jar.header(&url("http://ent.test.evil/")), "");
+        assert_eq!(jar.header(&url("http://notent.test/")), "");
+    }
+
+    #[test]
+    fn a_foreign_domain_is_refused_but_observed_and_expiry_deletes() {
+        let mut jar = Jar::default();
+        let ent = url("https://www.ent.test/");
+        let seen = jar
+            .store(&ent, "pisteur=1; Domain=ailleurs.test", "e2")
+            .expect("observed as sent");
+        assert_eq!(seen.attributes, vec!["Domain=ailleurs.test".to_owned()]);
+        assert_eq!(jar.header(&url("https://ailleurs.test/")), "");
+        assert_eq!(jar.header(&ent), "");
+        jar.store(&ent, "sid=abc; Path=/", "e3").expect("observed");
+        assert_eq!(jar.header(&ent), "sid=abc");
+        jar.store(&ent, "sid=; Path=/; Max-Age=0", "e4")
+            .expect("observed");
+        assert_eq!(jar.header(&ent), "");
+        // Secure cookies go to HTTPS (and loopback) only.
+        jar.store(&ent, "s=1; Secure; Path=/", "e5")
+            .expect("observed");
+        assert_eq!(jar.header(&url("http://www.ent.test/")), "");
+        assert_eq!(jar.header(&ent), "s=1");
+    }
+
+    #[test]
+    fn without_removes_a_cookie_whatever_its_path_or_domain() {
+        let mut jar = Jar::default();
+        let auth = url("http://auth.ent.test/");
+        jar.store(&auth, "sid=abc; Domain=ent.test; Path=/", "e1");
+        jar.store(&auth, "autre=1; Path=/", "e1");
+        let www = url("http://www.ent.test/compte");
+        assert_eq!(
+            jar.entries(&www),
+            vec![("sid".to_owned(), "abc".to_owned())]
+        );
+        let reduced = jar.without(&www, "sid");
+        assert!(reduced.entries(&www).is_empty());
+        assert_eq!(reduced.header(&auth), "autre=1");
+        // The original is untouched.
+        assert_eq!(jar.values(&www), vec!["abc".to_owned()]);
+    }
 
     #[test]
     fn the_bearer_token_goes_to_its_origin_only() {

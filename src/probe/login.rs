@@ -197,7 +197,13 @@ async fn run(
     exchanges: &mut Vec<String>,
 ) -> Result<LoginTrace, ProbeError> {
     let mut jar = Jar::default().with_user_agent(plan.user_agent.clone());
-    jar.put(&plan.idp_host, SESSION_COOKIE, &plan.token);
+    let idp_url = Url::parse(&plan.idp_origin).map_err(|error| {
+        ProbeError::Protocol(format!(
+            "origine de l'IdP illisible « {} » : {error}",
+            plan.idp_origin
+        ))
+    })?;
+    jar.put(&idp_url, SESSION_COOKIE, &plan.token);
     let candidate_host = plan.start.host_str().unwrap_or("").to_owned();
     let mut flow = Vec::new();
     let mut cookies = Vec::new();
@@ -226,14 +232,14 @@ async fn run(
         .await?;
     cookies.extend(account.set_cookies.clone());
     let held: Vec<(String, String)> = jar
-        .entries(&candidate_host)
+        .entries(&plan.start)
         .into_iter()
         .filter(|(name, _)| name != SESSION_COOKIE)
         .map(|(name, value)| (name, super::jar::fingerprint(&value)))
         .collect();
     let mut without_cookie = Vec::new();
     for (name, _) in held.iter().filter(|_| plan.probe_cookies) {
-        let mut reduced = jar.without(&candidate_host, name);
+        let mut reduced = jar.without(&plan.start, name);
         let page = probe
             .follow(Request::get(&plan.account_page), &mut reduced, exchanges)
             .await?;
@@ -264,7 +270,7 @@ async fn run(
         }
         None => None,
     };
-    let mut secrets = jar.values(&candidate_host);
+    let mut secrets = jar.values(&plan.start);
     let idp_log = idp.log(&plan.token);
     secrets.extend(idp_log.issued.iter().cloned());
     let replay = if plan.replay {

@@ -254,6 +254,7 @@ fn browser_for(
     let settings = BrowserSettings {
         executable: wanted.executable.clone(),
         loopback_only: wanted.loopback_only,
+        resolve: target.http.resolve.clone(),
         settle: wanted.settle_timeout,
         // As the HTTP probe: the staging gate's password goes to the
         // origin of base_url only.

@@ -250,6 +250,14 @@ impl Writer<'_> {
              en erreur.",
         );
         self.off("origins = [\"https://www.bellerive.example\"]");
+        self.say(
+            "Noms d'hôtes joints à une adresse sans DNS, comme curl --resolve (une recette sur \
+             des noms qu'aucun DNS ne connaît) ; le port reste celui de l'URL, le navigateur \
+             les suit aussi.",
+        );
+        self.off(
+            "resolve = { \"auth.ent.test\" = \"127.0.0.1\", \"www.ent.test\" = \"127.0.0.1\" }",
+        );
         self.blank();
     }
 
@@ -266,8 +274,10 @@ impl Writer<'_> {
         self.say("Navigateur à lancer, s'il n'est pas chromium dans le PATH.");
         self.off("executable = \"/usr/bin/chromium\"");
         self.say(
-            "Sélecteur CSS dont la présence dit que la page est dessinée (une application qui \
-             interroge sans cesse son serveur n'est jamais au repos).",
+            "Page prête (une seule condition) : ready_text = \"Mentions légales\" (texte \
+             affiché), ready_url = \"#/accueil\" (partie de l'adresse) ou le sélecteur CSS \
+             ci-dessous. Pour une application qui interroge sans cesse son serveur et n'est \
+             jamais au repos ; sans elle, 500 ms sans requête après le chargement.",
         );
         self.off("ready_selector = \"footer\"");
         self.say("Délai maximal pour qu'une page se stabilise.");

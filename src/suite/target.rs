@@ -219,6 +219,9 @@ pub struct HttpSettings {
     /// link of the candidate's pages may be followed (a notice hosted on
     /// the commune's site); a link elsewhere is never fetched.
     pub origins: Vec<url::Origin>,
+    /// Host names answered without DNS (a staging ENT on names no DNS
+    /// knows), by host: the harness's requests and its browser use them.
+    pub resolve: BTreeMap<String, std::net::IpAddr>,
 }
 
 impl Default for HttpSettings {
@@ -230,6 +233,7 @@ impl Default for HttpSettings {
             max_redirects: 10,
             basic_auth: None,
             origins: Vec::new(),
+            resolve: BTreeMap::new(),
         }
     }
 }
@@ -793,6 +797,17 @@ struct HttpFile {
     /// are `error`, naming it. Default: none.
     #[serde(default)]
     origins: Vec<String>,
+    /// Host names to reach at a given address without asking DNS, as
+    /// `curl --resolve` does: a staging ENT whose names (`auth.ent.test`,
+    /// `www.ent.test`) no DNS knows. The port stays the URL's. The browser
+    /// uses them too. Default: none.
+    #[serde(default)]
+    #[schemars(example = resolve_example())]
+    resolve: BTreeMap<String, String>,
+}
+
+fn resolve_example() -> serde_json::Value {
+    serde_json::json!({"auth.ent.test": "127.0.0.1", "www.ent.test": "127.0.0.1"})
 }
 
 /// HTTP Basic credentials. The password must be available when the file is
@@ -1020,6 +1035,31 @@ pub fn parse_target(
             Err(error) => problem(
                 "origins",
                 format!("origine « {origin} » invalide : {error}"),
+            ),
+        }
+    }
+    for (host, address) in &raw.http.resolve {
+        let valid_host = !host.is_empty()
+            && host.parse::<std::net::IpAddr>().is_err()
+            && host.split('.').all(|label| {
+                !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            });
+        match address.parse::<std::net::IpAddr>() {
+            Ok(ip) if valid_host => {
+                http.resolve.insert(host.to_ascii_lowercase(), ip);
+            }
+            Ok(_) => problem(
+                "resolve",
+                format!(
+                    "[http] resolve : « {host} » n'est pas un nom d'hôte (lettres, chiffres, - et .)"
+                ),
+            ),
+            Err(_) => problem(
+                "resolve",
+                format!(
+                    "[http] resolve : « {address} » pour {host} n'est pas une adresse IP \
+                     (ex. 127.0.0.1 ou ::1)"
+                ),
             ),
         }
     }
@@ -1870,6 +1910,33 @@ ABSENT = { env = "NOT_SET" }
     }
 
     #[test]
+    fn resolve_maps_host_names_to_addresses_and_refuses_the_rest() {
+        let parse = |http: &str| {
+            let text = format!("id = \"x\"\nbase_url = \"http://www.ent.test/\"\n[http]\n{http}\n");
+            parse_target("t.toml", &text, None, &FakeEnv(&[]))
+        };
+        let target =
+            parse("resolve = { \"WWW.ent.test\" = \"127.0.0.1\", \"auth.ent.test\" = \"::1\" }")
+                .expect("valid");
+        assert_eq!(
+            target.http.resolve.get("www.ent.test"),
+            Some(&std::net::IpAddr::from([127, 0, 0, 1]))
+        );
+        assert!(target.http.resolve["auth.ent.test"].is_ipv6());
+        let errors = parse("resolve = { \"www.ent.test\" = \"localhost\" }").expect_err("name");
+        assert_eq!(errors.0[0].line, 4, "{errors}");
+        assert!(
+            errors.0[0].message.contains("n'est pas une adresse IP"),
+            "{errors}"
+        );
+        let errors = parse("resolve = { \"10.0.0.1\" = \"127.0.0.1\" }").expect_err("IP key");
+        assert!(
+            errors.0[0].message.contains("pas un nom d'hôte"),
+            "{errors}"
+        );
+    }
+
+    #[test]
     fn unknown_capability_is_an_error_with_position() {
         let text = "id = \"x\"\nbase_url = \"http://a/\"\n[capabilities]\nlogin_pgae = \"/\"\n";
         let errors = parse_target("t.toml", text, None, &FakeEnv(&[])).expect_err("typo");
@@ -2070,7 +2137,7 @@ ABSENT = { env = "NOT_SET" }
                 checked += 1;
             }
         }
-        assert_eq!(checked, 11, "every documented default is checked");
+        assert_eq!(checked, 12, "every documented default is checked");
     }
 
     #[test]

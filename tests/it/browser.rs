@@ -364,6 +364,36 @@ async fn a_page_that_rewrites_the_builtins_cannot_change_the_judged_dom() {
 }
 
 #[tokio::test]
+async fn names_the_target_resolves_reach_the_candidate_in_the_browser_too() {
+    if !chromium_present() {
+        return;
+    }
+    let addr = pages().await;
+    let mut with_names = settings();
+    with_names
+        .resolve
+        .insert("www.ent.test".to_owned(), addr.ip());
+    let browser = Browser::launch(&with_names).await.expect("chromium starts");
+    let url = url::Url::parse(&format!("http://www.ent.test:{}/shadow", addr.port())).expect("url");
+    let own = |u: &url::Url| u.host_str() == Some("www.ent.test");
+    let (rendering, dom) = render_page(&browser, &url, None, "r0001", &redactor(), &own)
+        .await
+        .expect("rendered");
+    assert!(
+        dom.contains("Accessibilité : partiellement conforme"),
+        "{dom}"
+    );
+    assert_eq!(rendering.requests[0].host, "www.ent.test");
+    assert_eq!(rendering.requests[0].status, Some(200));
+    // Other names stay unresolved (loopback only).
+    let elsewhere =
+        url::Url::parse(&format!("http://autre.ent.test:{}/shadow", addr.port())).expect("url");
+    let refused = render_page(&browser, &elsewhere, None, "r0002", &redactor(), &own).await;
+    assert!(refused.is_err(), "{refused:?}");
+    browser.close().await;
+}
+
+#[tokio::test]
 async fn console_errors_and_exceptions_are_kept_redacted() {
     if !chromium_present() {
         return;
