@@ -13,7 +13,8 @@ use entconf::report::{self, Format, RunOptionsInfo};
 use entconf::runner::{
     self, Cancellation, Plan, RunServices, RunSettings, Selection, ServiceNotice,
 };
-use entconf::suite::{Catalog, ProcessEnvironment, Target, load_target};
+use entconf::sso::SsoSetup;
+use entconf::suite::{Catalog, ProcessEnvironment, Target, TargetSection, load_target};
 use entconf::text::for_terminal;
 use entconf::waiver::{self, Waivers};
 
@@ -56,6 +57,29 @@ pub(super) fn run(args: RunArgs) -> anyhow::Result<Exit> {
         // they send by the system clock, as the candidate checks it; the
         // run keeps its own clock (`execute`). They live as long as the run.
         let services = RunServices::start(&target, Arc::new(SystemClock::new())).await;
+        // An SSO the selected checks need and that cannot be prepared (an
+        // unreadable AAF folder, a port taken) is one error for the run,
+        // not the same error repeated on every check that logs in.
+        if let Some(SsoSetup::Failed(why)) = services.sso() {
+            let needing: Vec<&str> = prepared
+                .plan
+                .checks
+                .iter()
+                .filter(|check| check.sections().contains(&TargetSection::Sso))
+                .map(|check| check.id.as_str())
+                .collect();
+            if !needing.is_empty() {
+                eprintln!(
+                    "erreur : connexion SSO impossible à préparer : {why}\n  Section [sso] de {} \
+                     à corriger ; {} vérification(s) sélectionnée(s) en ont besoin ({}).\n  \
+                     Sans elles : --suite ou --check pour n'exécuter que les autres.",
+                    args.target.display(),
+                    needing.len(),
+                    first_ids(&needing)
+                );
+                return Ok(Exit::LoadError);
+            }
+        }
         for notice in services.notices() {
             match notice {
                 ServiceNotice::Started(what) => eprintln!("{what}"),
@@ -295,4 +319,19 @@ pub(super) async fn stop_requested() -> bool {
     {
         tokio::signal::ctrl_c().await.is_ok()
     }
+}
+
+/// The first ids of `ids`, then how many more.
+fn first_ids(ids: &[&str]) -> String {
+    const SHOWN: usize = 6;
+    let mut out = ids
+        .iter()
+        .take(SHOWN)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if ids.len() > SHOWN {
+        out.push_str(&format!(" et {} autre(s)", ids.len() - SHOWN));
+    }
+    out
 }

@@ -701,12 +701,14 @@ struct SsoFile {
     idp_keys: Option<String>,
     /// Folder, relative to the target file's, of the AAF files the candidate
     /// imported (`entconf aaf generate`). Read when the run starts: if it
-    /// cannot be read, every check that logs someone in is `error`.
+    /// cannot be read and a selected check logs someone in, the run stops
+    /// with that one error (exit 3).
     aaf: String,
     /// OpenID Connect client id of the candidate at the test ÉduConnect.
     client_id: String,
-    /// Its client secret. If the variable is unset, the IdPs cannot start
-    /// and every check that logs someone in is `error`.
+    /// Its client secret. If the variable is unset, the IdPs cannot start:
+    /// a run whose selected checks log someone in stops with that one
+    /// error (exit 3).
     client_secret: SecretSource,
 }
 

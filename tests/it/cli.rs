@@ -540,3 +540,40 @@ async fn idp_command_serves_discovery_and_metadata_and_never_prints_the_secret()
     assert!(key, "the key file is marked test-only");
     let _ = std::fs::remove_dir_all(&out);
 }
+
+/// An unreadable AAF folder is one error for the run when a selected
+/// check logs someone in, and no report: not the same error on each check.
+#[test]
+fn an_unreadable_aaf_folder_is_one_run_error() {
+    let dir = scratch("aaf-absent");
+    let target = dir.join("cible.toml");
+    std::fs::write(
+        &target,
+        "id = \"x\"\nname = \"X\"\nbase_url = \"http://127.0.0.1:9/\"\n\
+         [capabilities]\nlogin_page = \"/auth/login\"\n\
+         [sso]\naaf = \"aaf-absent\"\nclient_id = \"ent\"\n\
+         client_secret = { env = \"ENTCONF_CLI_TEST_SECRET\" }\n\
+         idp_listen = \"127.0.0.1:0\"\nidp_public_url = \"http://127.0.0.1:9/\"\n",
+    )
+    .expect("target");
+    let out = dir.join("out");
+    let run = |selection: &[&str]| {
+        let mut args = vec!["run", "--target", target.to_str().expect("path")];
+        args.extend_from_slice(selection);
+        Command::new(BIN)
+            .args(&args)
+            .arg("--out")
+            .arg(&out)
+            .env("ENTCONF_CLI_TEST_SECRET", "secret-de-test")
+            .output()
+            .expect("entconf runs")
+    };
+    let output = run(&["--check", "SSO-01", "--check", "SSO-03"]);
+    assert_exit(&output, 3);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.matches("annuaire AAF").count(), 1, "{stderr}");
+    assert!(stderr.contains("aaf-absent"), "{stderr}");
+    assert!(stderr.contains("(SSO-01, SSO-03)"), "{stderr}");
+    assert!(!out.exists(), "no report for a run that did not start");
+    let _ = std::fs::remove_dir_all(&dir);
+}
