@@ -21,6 +21,7 @@ pub use observation::{
 };
 pub use outcome::{AssertionResult, AssertionStatus, Outcome, Verdict, failure_outcome, fold};
 pub use page::{NotPublic, PUBLIC_EXPECTED, public_problem};
+pub use wording::list;
 
 use crate::footer::{accessibility, mention, privacy};
 use crate::gar::GarStep;

@@ -14,8 +14,9 @@ pub(crate) fn quote_list<S: AsRef<str>>(items: &[S], max: usize) -> String {
 }
 
 /// `a ; b ; c (et 4 autre(s))`: at most `max` items shown, joined by
-/// `separator`, the others counted.
-pub(crate) fn list<S: AsRef<str>>(items: &[S], max: usize, separator: &str) -> String {
+/// `separator`, the others counted. Public for the command line's
+/// messages.
+pub fn list<S: AsRef<str>>(items: &[S], max: usize, separator: &str) -> String {
     let shown: Vec<&str> = items.iter().take(max).map(AsRef::as_ref).collect();
     let mut out = shown.join(separator);
     if items.len() > max {

@@ -71,11 +71,11 @@ pub(super) fn run(args: RunArgs) -> anyhow::Result<Exit> {
             if !needing.is_empty() {
                 eprintln!(
                     "erreur : connexion SSO impossible à préparer : {why}\n  Section [sso] de {} \
-                     à corriger ; {} vérification(s) sélectionnée(s) en ont besoin ({}).\n  \
+                     à corriger ; {} vérification(s) sélectionnée(s) en ont besoin : {}.\n  \
                      Sans elles : --suite ou --check pour n'exécuter que les autres.",
                     args.target.display(),
                     needing.len(),
-                    first_ids(&needing)
+                    entconf::check::list(&needing, 6, ", ")
                 );
                 return Ok(Exit::LoadError);
             }
@@ -319,19 +319,4 @@ pub(super) async fn stop_requested() -> bool {
     {
         tokio::signal::ctrl_c().await.is_ok()
     }
-}
-
-/// The first ids of `ids`, then how many more.
-fn first_ids(ids: &[&str]) -> String {
-    const SHOWN: usize = 6;
-    let mut out = ids
-        .iter()
-        .take(SHOWN)
-        .copied()
-        .collect::<Vec<_>>()
-        .join(", ");
-    if ids.len() > SHOWN {
-        out.push_str(&format!(" et {} autre(s)", ids.len() - SHOWN));
-    }
-    out
 }

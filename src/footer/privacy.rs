@@ -381,10 +381,7 @@ mod tests {
     }
 
     fn judged(page: Page, judge: impl FnOnce(&Observations) -> Verdict) -> Verdict {
-        let pages = BTreeMap::from([("accueil".to_owned(), Arc::new(page))]);
-        let documents = Documents::lock(pages.values());
-        let observations = Observations::new(&pages, &documents, TargetFacts::default());
-        judge(&observations)
+        judged_with_notice(page, None, &[], judge)
     }
 
     fn list(phrases: &[&str]) -> PhraseList {

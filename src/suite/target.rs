@@ -1880,12 +1880,16 @@ ABSENT = { env = "NOT_SET" }
         assert_eq!(lines, vec![1, 2, 4], "{errors}");
     }
 
+    /// A minimal target (its line 3 is `header`) with `lines` in that
+    /// section, parsed.
+    fn with_section(header: &str, lines: &str) -> Result<Target, Diagnostics> {
+        let text = format!("id = \"x\"\nbase_url = \"http://www.ent.test/\"\n{header}\n{lines}\n");
+        parse_target("t.toml", &text, None, &FakeEnv(&[]))
+    }
+
     #[test]
     fn one_readiness_condition_at_most_and_a_valid_one() {
-        let parse = |browser: &str| {
-            let text = format!("id = \"x\"\nbase_url = \"http://a/\"\n[browser]\n{browser}\n");
-            parse_target("t.toml", &text, None, &FakeEnv(&[]))
-        };
+        let parse = |browser: &str| with_section("[browser]", browser);
         let target = parse("ready_text = \"Mentions légales\"").expect("valid");
         assert_eq!(
             target.browser.readiness,
@@ -1913,10 +1917,7 @@ ABSENT = { env = "NOT_SET" }
 
     #[test]
     fn resolve_maps_host_names_to_addresses_and_refuses_the_rest() {
-        let parse = |http: &str| {
-            let text = format!("id = \"x\"\nbase_url = \"http://www.ent.test/\"\n[http]\n{http}\n");
-            parse_target("t.toml", &text, None, &FakeEnv(&[]))
-        };
+        let parse = |http: &str| with_section("[http]", http);
         let target =
             parse("resolve = { \"WWW.ent.test\" = \"127.0.0.1\", \"auth.ent.test\" = \"::1\" }")
                 .expect("valid");

@@ -189,6 +189,27 @@ async fn render_until(
         .map(|(rendering, _)| rendering)
 }
 
+/// The test pages served and a browser launched with the tests'
+/// settings; `None` without chromium (outside CI only).
+async fn launched() -> Option<(SocketAddr, Browser)> {
+    if !chromium_present() {
+        return None;
+    }
+    let addr = pages().await;
+    let browser = Browser::launch(&settings()).await.expect("chromium starts");
+    Some((addr, browser))
+}
+
+/// Asserts the page never settled before the deadline, once loaded.
+#[track_caller]
+fn assert_deadline_after_load(rendering: &Rendering) {
+    assert!(
+        matches!(rendering.settled, Settled::Deadline { loaded: true, .. }),
+        "{:?}",
+        rendering.settled
+    );
+}
+
 /// Processes whose command line names `needle`.
 fn processes_naming(needle: &str) -> Vec<String> {
     let mut found = Vec::new();
@@ -209,11 +230,9 @@ fn processes_naming(needle: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn a_footer_drawn_by_script_after_a_fetch_is_seen_with_its_requests_and_cookies() {
-    if !chromium_present() {
+    let Some((addr, browser)) = launched().await else {
         return;
-    }
-    let addr = pages().await;
-    let browser = Browser::launch(&settings()).await.expect("chromium starts");
+    };
     let url = url::Url::parse(&format!("http://{addr}/script-footer")).expect("url");
     let own = move |u: &url::Url| u.port_or_known_default() == Some(addr.port());
     let (rendering, dom) = render_page(&browser, &url, None, "r0001", &redactor(), &own)
@@ -269,11 +288,9 @@ async fn a_footer_drawn_by_script_after_a_fetch_is_seen_with_its_requests_and_co
 
 #[tokio::test]
 async fn a_request_that_never_answers_ends_at_the_deadline_naming_it() {
-    if !chromium_present() {
+    let Some((addr, browser)) = launched().await else {
         return;
-    }
-    let addr = pages().await;
-    let browser = Browser::launch(&settings()).await.expect("chromium starts");
+    };
     let started = Instant::now();
     let rendering = render(&browser, addr, "/hanging-fetch")
         .await
@@ -298,21 +315,15 @@ async fn a_request_that_never_answers_ends_at_the_deadline_naming_it() {
 
     // A page that keeps changing and asking never goes quiet either.
     let rendering = render(&browser, addr, "/restless").await.expect("rendered");
-    assert!(
-        matches!(rendering.settled, Settled::Deadline { loaded: true, .. }),
-        "{:?}",
-        rendering.settled
-    );
+    assert_deadline_after_load(&rendering);
     browser.close().await;
 }
 
 #[tokio::test]
 async fn a_page_that_never_goes_quiet_is_ready_when_the_target_says_so() {
-    if !chromium_present() {
+    let Some((addr, browser)) = launched().await else {
         return;
-    }
-    let addr = pages().await;
-    let browser = Browser::launch(&settings()).await.expect("chromium starts");
+    };
     // The footer is drawn in a shadow root while the page keeps polling:
     // each condition sees it, through the shadow root for the selector
     // and the text.
@@ -336,21 +347,15 @@ async fn a_page_that_never_goes_quiet_is_ready_when_the_target_says_so() {
     let rendering = render_until(&browser, addr, "/restless-shadow", Some(&never))
         .await
         .expect("rendered");
-    assert!(
-        matches!(rendering.settled, Settled::Deadline { loaded: true, .. }),
-        "{:?}",
-        rendering.settled
-    );
+    assert_deadline_after_load(&rendering);
     browser.close().await;
 }
 
 #[tokio::test]
 async fn a_page_that_rewrites_the_builtins_cannot_change_the_judged_dom() {
-    if !chromium_present() {
+    let Some((addr, browser)) = launched().await else {
         return;
-    }
-    let addr = pages().await;
-    let browser = Browser::launch(&settings()).await.expect("chromium starts");
+    };
     let url = url::Url::parse(&format!("http://{addr}/tampered")).expect("url");
     let own = move |u: &url::Url| u.port_or_known_default() == Some(addr.port());
     let (_, dom) = render_page(&browser, &url, None, "r0001", &redactor(), &own)
@@ -395,11 +400,9 @@ async fn names_the_target_resolves_reach_the_candidate_in_the_browser_too() {
 
 #[tokio::test]
 async fn console_errors_and_exceptions_are_kept_redacted() {
-    if !chromium_present() {
+    let Some((addr, browser)) = launched().await else {
         return;
-    }
-    let addr = pages().await;
-    let browser = Browser::launch(&settings()).await.expect("chromium starts");
+    };
     let rendering = render(&browser, addr, "/noisy").await.expect("rendered");
     let text: Vec<String> = rendering
         .console
@@ -471,11 +474,9 @@ async fn an_oversized_dom_is_refused() {
 
 #[tokio::test]
 async fn a_crashed_renderer_and_a_killed_browser_are_errors_and_leave_nothing_behind() {
-    if !chromium_present() {
+    let Some((addr, browser)) = launched().await else {
         return;
-    }
-    let addr = pages().await;
-    let browser = Browser::launch(&settings()).await.expect("chromium starts");
+    };
     let profile = browser.profile().to_owned();
     let own = |_: &url::Url| true;
     let crash = url::Url::parse("chrome://crash").expect("url");
@@ -521,11 +522,9 @@ async fn a_crashed_renderer_and_a_killed_browser_are_errors_and_leave_nothing_be
 
 #[tokio::test]
 async fn a_closed_browser_leaves_no_process_and_no_profile() {
-    if !chromium_present() {
+    let Some((addr, browser)) = launched().await else {
         return;
-    }
-    let addr = pages().await;
-    let browser = Browser::launch(&settings()).await.expect("chromium starts");
+    };
     render(&browser, addr, "/script-footer")
         .await
         .expect("rendered");

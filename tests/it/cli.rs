@@ -573,7 +573,10 @@ fn an_unreadable_aaf_folder_is_one_run_error() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(stderr.matches("annuaire AAF").count(), 1, "{stderr}");
     assert!(stderr.contains("aaf-absent"), "{stderr}");
-    assert!(stderr.contains("(SSO-01, SSO-03)"), "{stderr}");
+    assert!(
+        stderr.contains("en ont besoin : SSO-01, SSO-03."),
+        "{stderr}"
+    );
     assert!(!out.exists(), "no report for a run that did not start");
     let _ = std::fs::remove_dir_all(&dir);
 }
