@@ -274,13 +274,15 @@ fn browser_for(
         (Some(why), BrowserMode::Required) => Err(ProbeError::BrowserRequired(why)),
         (Some(why), _) => Ok((None, Some(format!("{why} : {AS_SERVED}")))),
         (None, _) => {
-            let owner = target.clone();
+            // The candidate's origins, gathered once: the browser asks for
+            // every request and cookie of every page.
+            let own = target.own_origins();
             let probe = BrowserProbe::new(
                 settings,
                 wanted.mode == BrowserMode::Auto,
                 wanted.readiness.clone(),
                 Arc::clone(redactor),
-                Arc::new(move |url: &url::Url| owner.owns(url)),
+                Arc::new(move |url: &url::Url| own.contains(&url.origin())),
             );
             Ok((Some(Arc::new(probe)), None))
         }
