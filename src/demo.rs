@@ -341,6 +341,7 @@ async fn start_full(
         client_id: CLIENT_ID.to_owned(),
         client_secret: secret.clone(),
         redirect_uris: Vec::new(),
+        saml: crate::idp::SamlSettings::default(),
     };
     let loopback = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
     let viewers = viewers(&directory);
@@ -377,6 +378,7 @@ async fn start_full(
             client_id: CLIENT_ID.to_owned(),
             client_secret: secret,
             aaf: files.into_iter().map(|f| (f.name, f.xml)).collect(),
+            saml_encrypted: true,
         }),
         stats: Some(StatsConfig {
             viewers: viewers.clone(),
@@ -390,6 +392,16 @@ async fn start_full(
     world
         .idp
         .set_redirect_uris(vec![format!("{}/auth/oidc/callback", server.base_url())]);
+    // The reference ENT is registered at EduConnect as an SP is: by its
+    // metadata, whose encryption key makes every assertion encrypted.
+    let metadata = crate::suite::SpMetadataSource::Url(
+        reqwest::Url::parse(&format!("{}/auth/saml/metadata", server.base_url()))
+            .map_err(|e| DemoError::Idp(e.to_string()))?,
+    );
+    let sp = sso::read_sp_metadata(&metadata)
+        .await
+        .map_err(DemoError::Idp)?;
+    world.idp.set_saml_sp(sp);
     Ok(Demo {
         server,
         world,

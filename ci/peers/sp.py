@@ -12,22 +12,33 @@ from saml2.client import Saml2Client
 from saml2.config import SPConfig
 
 
-def client(entity, acs, metadata_file):
-    config = SPConfig()
-    config.load({
+def config(entity, acs, metadata_file, key_pair=None, want_assertions_signed=True,
+           want_response_signed=False):
+    """An SP configuration; with `key_pair` (key file, certificate file) it
+    publishes that certificate for encryption and decrypts with the key."""
+    settings = {
         "entityid": entity,
-        "metadata": {"local": [metadata_file]},
+        "metadata": {"local": [metadata_file]} if metadata_file else {},
         "service": {"sp": {
             "endpoints": {"assertion_consumer_service": [(acs, BINDING_HTTP_POST)]},
-            "want_assertions_signed": True,
-            "want_response_signed": False,
+            "want_assertions_signed": want_assertions_signed,
+            "want_response_signed": want_response_signed,
             "allow_unsolicited": False,
             "name_id_format": "urn:oasis:names:tc:SAML:2.0:nameid-format:transient",
         }},
         "allow_unknown_attributes": True,
         "xmlsec_binary": "/usr/bin/xmlsec1",
-    })
-    return Saml2Client(config)
+    }
+    if key_pair:
+        key, cert = key_pair
+        settings["encryption_keypairs"] = [{"key_file": key, "cert_file": cert}]
+    loaded = SPConfig()
+    loaded.load(settings)
+    return loaded
+
+
+def client(entity, acs, metadata_file, **options):
+    return Saml2Client(config(entity, acs, metadata_file, **options))
 
 
 def log_in(sp, open_page):

@@ -258,6 +258,19 @@ pub(crate) struct IdpArgs {
         default_value = "ENTCONF_OIDC_CLIENT_SECRET"
     )]
     pub(crate) client_secret_env: String,
+    /// Métadonnées SAML du fournisseur de service de l'ENT (URL http(s) lue au démarrage, ou
+    /// fichier) : les IdP ne répondent qu'à ses points de réception et chiffrent les assertions
+    /// pour sa clé de chiffrement, comme ÉduConnect. Sans elles : réponses en clair, à l'adresse
+    /// que chaque demande nomme.
+    #[arg(long, value_name = "URL|FICHIER")]
+    pub(crate) sp_metadata: Option<String>,
+    /// Où signer les réponses SAML : response (défaut d'un IdP Shibboleth, donc d'ÉduConnect),
+    /// assertion ou both.
+    #[arg(long, value_name = "OÙ", default_value = "response", value_parser = ["response", "assertion", "both"])]
+    pub(crate) saml_signature: String,
+    /// Ne chiffre pas les assertions même si les métadonnées publient une clé (essai en clair).
+    #[arg(long)]
+    pub(crate) no_encryption: bool,
 }
 
 #[derive(Debug, Subcommand)]

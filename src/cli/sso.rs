@@ -6,7 +6,10 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use entconf::aaf::{self, GenerateOptions};
 use entconf::evidence::{Clock, SystemClock};
-use entconf::idp::{ARENA_PATH, EDUCONNECT_PATH, IdpSettings, SigningKey};
+use entconf::idp::{
+    ARENA_PATH, EDUCONNECT_PATH, IdpSettings, SamlSettings, SignaturePlacement, SigningKey,
+};
+use entconf::suite::SpMetadataSource;
 
 use super::Exit;
 use super::args::{AafGenerateArgs, IdpArgs};
@@ -56,17 +59,43 @@ pub(super) fn idp(args: IdpArgs) -> anyhow::Result<Exit> {
         Some(url) => reqwest::Url::parse(url).context("--public-url")?,
         None => reqwest::Url::parse(&format!("http://{}", args.listen)).context("--listen")?,
     };
-    let settings = IdpSettings {
-        public_url,
-        client_id: args.client_id.clone(),
-        client_secret: secret,
-        redirect_uris: Vec::new(),
-    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("démarrage du moteur asynchrone")?;
     runtime.block_on(async move {
+        let sp = match args.sp_metadata.as_deref() {
+            Some(text) => {
+                let source = match reqwest::Url::parse(text) {
+                    Ok(url) if matches!(url.scheme(), "http" | "https") => {
+                        SpMetadataSource::Url(url)
+                    }
+                    _ => SpMetadataSource::File(text.into()),
+                };
+                Some(
+                    entconf::sso::read_sp_metadata(&source)
+                        .await
+                        .map_err(|why| anyhow::anyhow!(why))?,
+                )
+            }
+            None => None,
+        };
+        let saml = SamlSettings {
+            signature: SignaturePlacement::parse(&args.saml_signature)
+                .context("--saml-signature")?,
+            encrypt: !args.no_encryption,
+            sp,
+        };
+        if let Some(problem) = saml.problem() {
+            anyhow::bail!("{problem} (ou --no-encryption)");
+        }
+        let settings = IdpSettings {
+            public_url,
+            client_id: args.client_id.clone(),
+            client_secret: secret,
+            redirect_uris: Vec::new(),
+            saml,
+        };
         let (running, world) = entconf::sso::launch(
             args.listen,
             settings,
@@ -84,6 +113,25 @@ pub(super) fn idp(args: IdpArgs) -> anyhow::Result<Exit> {
         println!("  client_id   {}", args.client_id);
         println!("ÉduConnect SAML : métadonnées {base}{EDUCONNECT_PATH}/shibboleth");
         println!("Guichet agents (ARENA) SAML : métadonnées {base}{ARENA_PATH}/metadata");
+        let saml = world.idp.settings().saml;
+        println!("  signature sur : {}", saml.signature.as_str());
+        match &saml.sp {
+            Some(sp) => println!(
+                "  fournisseur de service enregistré : {} ; assertions {}",
+                sp.entity_id,
+                match saml.encryption_for(&sp.entity_id) {
+                    Some(to) => format!(
+                        "chiffrées ({}, {})",
+                        to.key_transport.uri(),
+                        to.cipher.uri()
+                    ),
+                    None => "en clair".to_owned(),
+                }
+            ),
+            None => println!(
+                "  aucun fournisseur de service enregistré (--sp-metadata) : assertions en clair"
+            ),
+        }
         println!(
             "Certificat de signature (test uniquement) :\n{}",
             world.idp.key().cert_pem()

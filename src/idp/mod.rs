@@ -12,10 +12,12 @@
 //! Layout: `keys` (RSA key and certificate), `identity` (claims and SAML
 //! attributes of a person), `attack` (bad answers), `oidc` (discovery, JWKS,
 //! authorize, token, userinfo, logout), `saml` (metadata, SSO, SLO, signed
-//! responses), `pages` (what a person sees there), `server` (router and
+//! responses), `sp` (the candidate's SAML metadata), `encrypt` (encrypted
+//! assertions), `pages` (what a person sees there), `server` (router and
 //! lifecycle, routing to the three others, which never import it).
 
 mod attack;
+mod encrypt;
 mod identity;
 mod keys;
 pub(crate) mod listener;
@@ -23,6 +25,7 @@ mod oidc;
 mod pages;
 mod saml;
 mod server;
+mod sp;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -34,6 +37,7 @@ pub use identity::Identity;
 pub use keys::{SigningKey, TlsRole};
 pub use saml::Service as SamlService;
 pub use server::{RunningIdp, spawn};
+pub use sp::{DataCipher, Digest, Encryption, KeyTransport, SpMetadata, SpMetadataError};
 
 use crate::evidence::{Clock, EvidenceStore, Exchange, Redactor};
 
@@ -88,6 +92,96 @@ pub struct IdpSettings {
     pub client_secret: String,
     /// Registered redirect URIs; empty accepts any (standalone exploration).
     pub redirect_uris: Vec<String>,
+    /// How SAML responses are signed and encrypted.
+    pub saml: SamlSettings,
+}
+
+/// Where the SAML IdPs put their signature.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[schemars(inline)]
+pub enum SignaturePlacement {
+    /// On the `Response` only: a Shibboleth IdP's default (`signResponses`
+    /// true, `signAssertions` false), hence EduConnect's.
+    #[default]
+    Response,
+    /// On the `Assertion` only.
+    Assertion,
+    /// On both.
+    Both,
+}
+
+impl SignaturePlacement {
+    /// Every placement, in documentation order.
+    pub const ALL: [Self; 3] = [Self::Response, Self::Assertion, Self::Both];
+
+    /// The name written in target files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Response => "response",
+            Self::Assertion => "assertion",
+            Self::Both => "both",
+        }
+    }
+
+    /// Parses a target-file name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == name)
+    }
+
+    fn signs_response(self) -> bool {
+        matches!(self, Self::Response | Self::Both)
+    }
+
+    fn signs_assertion(self) -> bool {
+        matches!(self, Self::Assertion | Self::Both)
+    }
+}
+
+/// How the SAML IdPs answer the candidate's service provider.
+#[derive(Clone, Debug)]
+pub struct SamlSettings {
+    /// Where the signature goes.
+    pub signature: SignaturePlacement,
+    /// Whether assertions are encrypted when the SP publishes a key (true
+    /// by default, as a Shibboleth IdP's `encryptAssertions`).
+    pub encrypt: bool,
+    /// The candidate's SP, from its metadata; unknown when none was given.
+    pub sp: Option<SpMetadata>,
+}
+
+impl Default for SamlSettings {
+    fn default() -> Self {
+        Self {
+            signature: SignaturePlacement::default(),
+            encrypt: true,
+            sp: None,
+        }
+    }
+}
+
+impl SamlSettings {
+    /// The key to encrypt for when answering `audience`: the registered
+    /// SP's, if encryption is on.
+    pub fn encryption_for(&self, audience: &str) -> Option<&Encryption> {
+        self.sp
+            .as_ref()
+            .filter(|sp| self.encrypt && sp.entity_id == audience)
+            .and_then(|sp| sp.encryption.as_ref())
+    }
+
+    /// Why these settings cannot serve the SP, if they cannot: encryption
+    /// is on and the SP publishes no key (a Shibboleth IdP then fails
+    /// every login rather than send an assertion in clear).
+    pub fn problem(&self) -> Option<String> {
+        let sp = self.sp.as_ref()?;
+        (self.encrypt && sp.encryption.is_none()).then(|| {
+            format!(
+                "les métadonnées SAML du fournisseur de service « {} » ne publient aucune clé de chiffrement (KeyDescriptor use=\"encryption\") ; ÉduConnect chiffre les assertions : publiez-en une, ou écrivez encrypt_assertions = false dans [sso] pour un essai en clair",
+                sp.entity_id
+            )
+        })
+    }
 }
 
 /// Where the IdP writes its side of the exchanges (the tokens it issued,
@@ -249,8 +343,8 @@ impl Idp {
         oidc::id_token(self, identity, nonce, attack)
     }
 
-    /// A SAML response as the SSO endpoint would post it (XML, signed
-    /// unless the attack says otherwise).
+    /// A SAML response as the SSO endpoint would post it (XML, signed and
+    /// encrypted as the settings say, unless the attack says otherwise).
     pub fn issue_saml_response(
         &self,
         service: SamlService,
@@ -265,7 +359,12 @@ impl Idp {
             audience: audience.to_owned(),
             in_response_to: in_response_to.to_owned(),
         };
-        saml::respond(self, service, &addressing, identity, None, attack)
+        saml::respond(self, service, &addressing, identity, None, attack).map(|issued| issued.xml)
+    }
+
+    /// Registers the candidate's SAML service provider.
+    pub fn set_saml_sp(&self, sp: SpMetadata) {
+        lock(&self.settings).saml.sp = Some(sp);
     }
 
     /// EduConnect's issuer / entity id.

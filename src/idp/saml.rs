@@ -2,10 +2,13 @@
 //! (HTTP-Redirect and HTTP-POST bindings in, HTTP-POST binding out), SLO.
 //!
 //! Responses are written here as XML text, so that each attack changes
-//! exactly one thing, and the `Assertion` is signed by libxmlsec1 through
-//! samael (enveloped signature, exclusive c14n, RSA-SHA256, SHA-256 digest),
-//! the profile EduConnect and most SAML libraries expect. The `xmlsec1` command verifies them in
-//! the tests.
+//! exactly one thing. They are signed by libxmlsec1 through samael
+//! (enveloped signature, exclusive c14n, RSA-SHA256, SHA-256 digest) on the
+//! `Response`, the `Assertion` or both, as the target says; the default is
+//! a Shibboleth IdP's, which EduConnect is: the response signed, the
+//! assertion not. When the candidate's SP metadata publishes an encryption
+//! key, assertions are encrypted for it (`encrypt`). The `xmlsec1` command
+//! verifies and decrypts them in the tests.
 
 use std::collections::HashMap;
 use std::io::Read as _;
@@ -22,8 +25,8 @@ use samael::schema::AuthnRequest;
 
 use super::pages::{error_page, interactive_login, logged_out_page};
 use super::{
-    ARENA_PATH, Attack, EDUCONNECT_PATH, Identity, Idp, IdpError, SamlPost, SigningKey, base,
-    random_token, session_from_cookies,
+    ARENA_PATH, Attack, EDUCONNECT_PATH, Identity, Idp, IdpError, SamlPost, SignaturePlacement,
+    SigningKey, base, random_token, session_from_cookies,
 };
 use crate::evidence::{Address, Exchange, Raw, RawBody};
 use crate::text::escape_xml;
@@ -123,41 +126,55 @@ pub(crate) fn sso(
         return interactive_login(idp, return_to);
     };
     idp.with_log(&token, |log| log.authn_requests += 1);
+    let refuse = |problem: String| {
+        idp.event(
+            &token,
+            format!("requête SAML refusée par l'IdP : {problem}"),
+        );
+        error_page(StatusCode::BAD_REQUEST, &problem)
+    };
     let request = match params
         .get("SAMLRequest")
         .ok_or_else(|| "SAMLRequest manquant".to_owned())
         .and_then(|encoded| decode_request(encoded, deflated))
     {
         Ok(request) => request,
-        Err(problem) => {
-            idp.event(
-                &token,
-                format!("requête SAML refusée par l'IdP : {problem}"),
-            );
-            return error_page(StatusCode::BAD_REQUEST, &problem);
-        }
-    };
-    let Some(acs) = request.assertion_consumer_service_url.clone() else {
-        let problem = "AuthnRequest sans AssertionConsumerServiceURL".to_owned();
-        idp.event(
-            &token,
-            format!("requête SAML refusée par l'IdP : {problem}"),
-        );
-        return error_page(StatusCode::BAD_REQUEST, &problem);
+        Err(problem) => return refuse(problem),
     };
     let Some(sp) = request.issuer.as_ref().and_then(|i| i.value.clone()) else {
-        let problem = "AuthnRequest sans Issuer".to_owned();
-        idp.event(
-            &token,
-            format!("requête SAML refusée par l'IdP : {problem}"),
-        );
-        return error_page(StatusCode::BAD_REQUEST, &problem);
+        return refuse("AuthnRequest sans Issuer".to_owned());
+    };
+    // A registered SP is answered only at an ACS of its metadata, as a
+    // Shibboleth IdP does; without metadata, at the URL the request names.
+    let requested_acs = request.assertion_consumer_service_url.as_deref();
+    let index = request
+        .assertion_consumer_service_index
+        .and_then(|i| u32::try_from(i).ok());
+    let acs = match &idp.settings().saml.sp {
+        Some(registered) if registered.entity_id != sp => {
+            return refuse(format!(
+                "fournisseur de service inconnu : Issuer « {sp} », alors que les métadonnées enregistrées sont celles de « {} »",
+                registered.entity_id
+            ));
+        }
+        Some(registered) => match registered.consumer(requested_acs, index) {
+            Ok(acs) => acs.to_owned(),
+            Err(problem) => return refuse(problem),
+        },
+        None => match requested_acs {
+            Some(acs) => acs.to_owned(),
+            None => {
+                return refuse(
+                    "AuthnRequest sans AssertionConsumerServiceURL (et aucune métadonnée de fournisseur de service enregistrée pour le retrouver par index)".to_owned(),
+                );
+            }
+        },
     };
     let Some(scenario) = idp.scenario(&token) else {
         return error_page(StatusCode::BAD_REQUEST, "session inconnue");
     };
     let relay_state = params.get("RelayState").cloned();
-    let signed = match respond(
+    let issued = match respond(
         idp,
         service,
         &Addressing {
@@ -169,9 +186,10 @@ pub(crate) fn sso(
         scenario.victim.as_ref(),
         scenario.attack,
     ) {
-        Ok(signed) => signed,
+        Ok(issued) => issued,
         Err(error) => return error_page(StatusCode::INTERNAL_SERVER_ERROR, &error.to_string()),
     };
+    let signed = &issued.xml;
     let encoded = STANDARD.encode(signed.as_bytes());
     let Ok(acs_url) = reqwest::Url::parse(&acs) else {
         return error_page(
@@ -204,7 +222,13 @@ pub(crate) fn sso(
         });
     });
     idp.record(&token, |sink, id| {
-        let shown = readable(&signed);
+        let mut shown = readable(signed);
+        for clear in &issued.cleartext {
+            shown.push_str(
+                "\n\n<!-- assertion chiffrée pour le fournisseur de service, en clair : -->\n",
+            );
+            shown.push_str(&readable(clear));
+        }
         let address = format!("{acs} (réponse SAML remise au navigateur par l'IdP)");
         Exchange::capture(
             &sink.redactor,
@@ -283,8 +307,16 @@ pub(crate) struct Addressing {
     pub(crate) in_response_to: String,
 }
 
-/// A signed `samlp:Response` for `identity`, wrong in exactly the way
-/// `attack` says.
+/// A response as the IdP posts it, and the assertions it carries in
+/// clear (for the evidence: an encrypted assertion tells a reviewer
+/// nothing).
+pub(crate) struct Issued {
+    pub(crate) xml: String,
+    pub(crate) cleartext: Vec<String>,
+}
+
+/// A `samlp:Response` for `identity`, signed and encrypted as the settings
+/// say, wrong in exactly the way `attack` says.
 pub(crate) fn respond(
     idp: &Idp,
     service: Service,
@@ -292,7 +324,8 @@ pub(crate) fn respond(
     identity: &Identity,
     victim: Option<&Identity>,
     attack: Option<Attack>,
-) -> Result<String, IdpError> {
+) -> Result<Issued, IdpError> {
+    let settings = idp.settings().saml;
     let now = idp.clock.now();
     let issuer = service.entity_id(idp);
     let mut assertion = AssertionParts {
@@ -303,6 +336,7 @@ pub(crate) fn respond(
         not_on_or_after: now + Duration::minutes(5),
         recipient: addressing.acs.clone(),
         audience: addressing.audience.clone(),
+        sp_name_qualifier: addressing.audience.clone(),
         in_response_to: addressing.in_response_to.clone(),
         identity: identity.clone(),
     };
@@ -321,49 +355,98 @@ pub(crate) fn respond(
         }
         _ => {}
     }
-    let (signer, sign): (&SigningKey, bool) = match attack {
-        Some(Attack::SamlUnsigned) => (idp.key(), false),
-        Some(Attack::SamlUnknownKey) => (&idp.rogue, true),
-        _ => (idp.key(), true),
+    let signer: Option<&SigningKey> = match attack {
+        Some(Attack::SamlUnsigned) => None,
+        Some(Attack::SamlUnknownKey) => Some(&idp.rogue),
+        _ => Some(idp.key()),
     };
-    let assertion_xml = assertion.to_xml(sign.then_some(signer));
-    let response = |assertions: &str| {
-        format!(
-            r#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_r{id}" Version="2.0" IssueInstant="{instant}" Destination="{destination}" InResponseTo="{irt}"><saml:Issuer>{issuer}</saml:Issuer><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>{assertions}</samlp:Response>"#,
-            id = hex_id(),
-            instant = instant(assertion.issue_instant),
-            destination = escape_xml(&destination),
-            irt = escape_xml(&addressing.in_response_to),
-            issuer = escape_xml(&issuer),
-        )
+    // Wrapping needs a signed assertion to wrap, whatever the target's
+    // placement: the response around it stays unsigned.
+    // An SP whose metadata sets `WantAssertionsSigned` gets its
+    // assertions signed too (SAML metadata §2.4.4).
+    let wants_assertion_signed = settings
+        .sp
+        .as_ref()
+        .is_some_and(|sp| sp.want_assertions_signed && sp.entity_id == addressing.audience);
+    let placement = match (attack, settings.signature) {
+        (Some(Attack::SamlSignatureWrapping), _) => SignaturePlacement::Assertion,
+        (_, SignaturePlacement::Response) if wants_assertion_signed => SignaturePlacement::Both,
+        (_, placement) => placement,
     };
-    let document = response(&assertion_xml);
-    let signed = if sign {
-        Crypto::sign_xml(document.as_bytes(), &signer.private_der()?)
-            .map_err(|error| IdpError::Crypto(error.to_string()))?
-    } else {
-        document
+    let assertion_signer = signer.filter(|_| placement.signs_assertion());
+    let response_signer = signer.filter(|_| placement.signs_response());
+    let genuine = match assertion_signer {
+        Some(key) => sign(&assertion.to_xml(Some(key)), key)?,
+        None => assertion.to_xml(None),
     };
-    if attack != Some(Attack::SamlSignatureWrapping) {
-        return Ok(signed);
+    let mut carried = Vec::new();
+    if attack == Some(Attack::SamlSignatureWrapping) {
+        // The evil assertion goes first, next to the untouched signed one.
+        let evil = AssertionParts {
+            id: format!("_a{}", hex_id()),
+            identity: victim.cloned().unwrap_or_else(|| identity.clone()),
+            ..assertion.clone()
+        };
+        carried.push(evil.to_xml(None));
     }
-    // The evil assertion goes first, next to the untouched signed one.
-    let evil = AssertionParts {
-        id: format!("_a{}", hex_id()),
-        identity: victim.cloned().unwrap_or_else(|| identity.clone()),
-        ..assertion
-    }
-    .to_xml(None);
-    let marker = "</samlp:Status>";
-    Ok(match signed.find(marker) {
-        Some(at) => {
-            let cut = at + marker.len();
-            format!("{}{evil}{}", &signed[..cut], &signed[cut..])
-        }
-        None => signed,
+    carried.push(genuine);
+    let encryption = settings.encryption_for(&addressing.audience);
+    let body = match encryption {
+        Some(to) => carried
+            .iter()
+            .map(|clear| super::encrypt::encrypt_assertion(clear, to, &addressing.audience))
+            .collect::<Result<String, _>>()?,
+        None => carried.concat(),
+    };
+    let id = format!("_r{}", hex_id());
+    let document = format!(
+        r#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="{id}" Version="2.0" IssueInstant="{instant}" Destination="{destination}" InResponseTo="{irt}"><saml:Issuer>{issuer}</saml:Issuer>{signature}<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>{body}</samlp:Response>"#,
+        instant = instant(assertion.issue_instant),
+        destination = escape_xml(&destination),
+        irt = escape_xml(&addressing.in_response_to),
+        issuer = escape_xml(&issuer),
+        signature = response_signer
+            .map(|key| signature_template(&id, key))
+            .unwrap_or_default(),
+    );
+    // libxmlsec1 signs the first `Signature` template of the document in
+    // document order: the response's, which precedes the assertions.
+    let xml = match response_signer {
+        Some(key) => sign(&document, key)?,
+        None => document,
+    };
+    Ok(Issued {
+        xml,
+        cleartext: if encryption.is_some() {
+            carried
+        } else {
+            Vec::new()
+        },
     })
 }
 
+/// `xml` with its first signature template filled by `key`, without the
+/// XML declaration libxml2 adds (the result is embedded in a response).
+fn sign(xml: &str, key: &SigningKey) -> Result<String, IdpError> {
+    let signed = Crypto::sign_xml(xml.as_bytes(), &key.private_der()?)
+        .map_err(|error| IdpError::Crypto(error.to_string()))?;
+    let body = match signed.strip_prefix("<?xml") {
+        Some(rest) => rest.split_once("?>").map_or(rest, |(_, after)| after),
+        None => &signed,
+    };
+    Ok(body.trim().to_owned())
+}
+
+/// An enveloped signature over the element `id`: exclusive c14n,
+/// RSA-SHA256, SHA-256 digest, the signing certificate in `KeyInfo`.
+fn signature_template(id: &str, key: &SigningKey) -> String {
+    format!(
+        r##"<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/><ds:Reference URI="#{id}"><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue></ds:DigestValue></ds:Reference></ds:SignedInfo><ds:SignatureValue></ds:SignatureValue><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></ds:Signature>"##,
+        cert = key.cert_base64(),
+    )
+}
+
+#[derive(Clone)]
 struct AssertionParts {
     id: String,
     issuer: String,
@@ -372,6 +455,7 @@ struct AssertionParts {
     not_on_or_after: DateTime<Utc>,
     recipient: String,
     audience: String,
+    sp_name_qualifier: String,
     in_response_to: String,
     identity: Identity,
 }
@@ -379,13 +463,7 @@ struct AssertionParts {
 impl AssertionParts {
     fn to_xml(&self, signer: Option<&SigningKey>) -> String {
         let signature = signer
-            .map(|key| {
-                format!(
-                    r##"<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/><ds:Reference URI="#{id}"><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue></ds:DigestValue></ds:Reference></ds:SignedInfo><ds:SignatureValue></ds:SignatureValue><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></ds:Signature>"##,
-                    id = self.id,
-                    cert = key.cert_base64(),
-                )
-            })
+            .map(|key| signature_template(&self.id, key))
             .unwrap_or_default();
         let attributes: String = self
             .identity
@@ -407,10 +485,11 @@ impl AssertionParts {
             })
             .collect();
         format!(
-            r#"<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ID="{id}" Version="2.0" IssueInstant="{instant}"><saml:Issuer>{issuer}</saml:Issuer>{signature}<saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:2.0:nameid-format:transient">_n{name_id}</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData InResponseTo="{irt}" NotOnOrAfter="{until}" Recipient="{recipient}"/></saml:SubjectConfirmation></saml:Subject><saml:Conditions NotBefore="{from}" NotOnOrAfter="{until}"><saml:AudienceRestriction><saml:Audience>{audience}</saml:Audience></saml:AudienceRestriction></saml:Conditions><saml:AuthnStatement AuthnInstant="{instant}" SessionIndex="_s{session}"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement><saml:AttributeStatement>{attributes}</saml:AttributeStatement></saml:Assertion>"#,
+            r#"<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ID="{id}" Version="2.0" IssueInstant="{instant}"><saml:Issuer>{issuer}</saml:Issuer>{signature}<saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:2.0:nameid-format:transient" NameQualifier="{issuer}" SPNameQualifier="{sp}">_n{name_id}</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData InResponseTo="{irt}" NotOnOrAfter="{until}" Recipient="{recipient}"/></saml:SubjectConfirmation></saml:Subject><saml:Conditions NotBefore="{from}" NotOnOrAfter="{until}"><saml:AudienceRestriction><saml:Audience>{audience}</saml:Audience></saml:AudienceRestriction></saml:Conditions><saml:AuthnStatement AuthnInstant="{instant}" SessionIndex="_s{session}"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement><saml:AttributeStatement>{attributes}</saml:AttributeStatement></saml:Assertion>"#,
             id = self.id,
             instant = instant(self.issue_instant),
             issuer = escape_xml(&self.issuer),
+            sp = escape_xml(&self.sp_name_qualifier),
             name_id = hex_id(),
             irt = escape_xml(&self.in_response_to),
             until = instant(self.not_on_or_after),
@@ -427,7 +506,7 @@ fn instant(time: DateTime<Utc>) -> String {
 }
 
 /// 20 hex digits: SAML ids must start with a letter or `_`, callers add it.
-fn hex_id() -> String {
+pub(crate) fn hex_id() -> String {
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let token = random_token();
     let bytes = URL_SAFE_NO_PAD.decode(token).unwrap_or_default();
@@ -438,7 +517,12 @@ fn hex_id() -> String {
 /// evidence shows what was signed without being a replayable credential.
 fn readable(xml: &str) -> String {
     let mut out = xml.to_owned();
-    for tag in ["ds:SignatureValue", "ds:DigestValue", "ds:X509Certificate"] {
+    for tag in [
+        "ds:SignatureValue",
+        "ds:DigestValue",
+        "ds:X509Certificate",
+        "xenc:CipherValue",
+    ] {
         let open = format!("<{tag}>");
         let close = format!("</{tag}>");
         let mut from = 0;

@@ -335,7 +335,23 @@ async fn replay(
     let request = if let Some(post) = &log.saml_post {
         let mut fields = vec![("SAMLResponse".to_owned(), post.response.clone())];
         if let Some(relay) = &post.relay_state {
-            fields.push(("RelayState".to_owned(), relay.clone()));
+            // An attacker first starts a login of their own, to hold the
+            // RelayState (and any cookie bound to it) the candidate now
+            // expects; the captured response goes with it.
+            let started = probe
+                .follow(Request::get(&plan.start), &mut jar, exchanges)
+                .await?;
+            let own = started
+                .hops
+                .iter()
+                .find_map(|hop| {
+                    hop.url
+                        .query_pairs()
+                        .find(|(name, _)| name == "RelayState")
+                        .map(|(_, value)| value.into_owned())
+                })
+                .unwrap_or_else(|| relay.clone());
+            fields.push(("RelayState".to_owned(), own));
         }
         Request::post_form(&post.acs, &fields)
     } else if let Some(url) = &log.authorization_response {

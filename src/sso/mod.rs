@@ -9,4 +9,4 @@ mod scenario;
 pub(crate) mod world;
 
 pub(crate) use scenario::run_login;
-pub use world::{SsoSetup, SsoWorld, launch, start};
+pub use world::{SsoSetup, SsoWorld, launch, read_sp_metadata, start};

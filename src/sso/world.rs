@@ -12,7 +12,7 @@ use crate::check::Person;
 use crate::evidence::Clock;
 use crate::idp::{self, Identity, Idp, IdpSettings, RunningIdp, Scenario, SigningKey};
 use crate::probe::LoginPlan;
-use crate::suite::{Capability, SecretSlot, SsoService, SsoTarget, VirtualUser};
+use crate::suite::{Capability, SecretSlot, SpMetadataSource, SsoService, SsoTarget, VirtualUser};
 
 /// The IdPs and the directory a run's `login` steps use.
 #[derive(Debug)]
@@ -53,13 +53,85 @@ pub async fn start(
         SecretSlot::Available(secret) => secret.expose().to_owned(),
         SecretSlot::Missing(why) => return Err(format!("secret client OpenID Connect : {why}")),
     };
+    let sp = match &sso.sp_metadata {
+        Some(source) => Some(read_sp_metadata(source).await?),
+        None => None,
+    };
+    let saml = idp::SamlSettings {
+        signature: sso.saml_signature,
+        encrypt: sso.encrypt_assertions,
+        sp,
+    };
+    if let Some(problem) = saml.problem() {
+        return Err(problem);
+    }
     let settings = IdpSettings {
         public_url: sso.idp_public_url.clone(),
         client_id: sso.client_id.clone(),
         client_secret: secret,
         redirect_uris: Vec::new(),
+        saml,
     };
     launch(sso.idp_listen, settings, true, key, directory, clock).await
+}
+
+/// Metadata is small; a candidate that answers more is refused rather
+/// than read whole.
+const SP_METADATA_LIMIT: usize = 1 << 20;
+
+/// The candidate's SAML SP metadata, fetched or read, and parsed.
+pub async fn read_sp_metadata(source: &SpMetadataSource) -> Result<idp::SpMetadata, String> {
+    let (name, text) = match source {
+        SpMetadataSource::File(path) => {
+            let name = path.display().to_string();
+            let bytes = std::fs::read(path).map_err(|error| {
+                format!("métadonnées SAML du fournisseur de service {name} illisibles : {error}")
+            })?;
+            (name, bytes)
+        }
+        SpMetadataSource::Url(url) => (url.to_string(), fetch(url).await?),
+    };
+    if text.len() > SP_METADATA_LIMIT {
+        return Err(format!(
+            "métadonnées SAML du fournisseur de service {name} : plus de {} Kio, refusées",
+            SP_METADATA_LIMIT / 1024
+        ));
+    }
+    let text = String::from_utf8(text).map_err(|_| {
+        format!("métadonnées SAML du fournisseur de service {name} : pas de l'UTF-8")
+    })?;
+    idp::SpMetadata::parse(&text).map_err(|error| format!("{name} : {error}"))
+}
+
+async fn fetch(url: &Url) -> Result<Vec<u8>, String> {
+    let failed = |why: String| {
+        format!("métadonnées SAML du fournisseur de service {url} injoignables : {why}")
+    };
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::limited(3))
+        .build()
+        .map_err(|error| failed(error.to_string()))?;
+    let mut response = client
+        .get(url.clone())
+        .send()
+        .await
+        .map_err(|error| failed(error.to_string()))?;
+    if !response.status().is_success() {
+        return Err(failed(format!("statut HTTP {}", response.status())));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|error| failed(error.to_string()))?
+    {
+        body.extend_from_slice(&chunk);
+        if body.len() > SP_METADATA_LIMIT {
+            break;
+        }
+    }
+    Ok(body)
 }
 
 /// Starts IdPs on `addr` for `directory` (the demo and `entconf idp` pass

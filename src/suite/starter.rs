@@ -350,6 +350,21 @@ impl Writer<'_> {
              et chaque connexion est en erreur.",
         );
         self.off("client_secret = { env = \"ENTCONF_OIDC_CLIENT_SECRET\" }");
+        self.say(
+            "Métadonnées SAML du fournisseur de service du candidat (URL lue au démarrage, ou \
+             fichier) : ÉduConnect ne répond alors qu'à ses points de réception et chiffre \
+             les assertions pour sa clé. Sans elles, réponses en clair.",
+        );
+        self.off("sp_metadata = \"https://ent.recette.example/auth/saml/metadata\"");
+        self.say(
+            "Où ÉduConnect et ARENA signent : response (comme ÉduConnect), assertion ou both.",
+        );
+        self.off("saml_signature = \"response\"");
+        self.say(
+            "Chiffrer les assertions pour la clé du fournisseur de service, comme ÉduConnect \
+             (false pour un essai en clair).",
+        );
+        self.off("encrypt_assertions = true");
         self.blank();
     }
 

@@ -358,6 +358,21 @@ pub struct SsoTarget {
     pub client_id: String,
     /// Its client secret.
     pub client_secret: SecretSlot,
+    /// Where the candidate's SAML SP metadata is read, if given.
+    pub sp_metadata: Option<SpMetadataSource>,
+    /// Where the SAML IdPs sign.
+    pub saml_signature: crate::idp::SignaturePlacement,
+    /// Whether assertions are encrypted for an SP that publishes a key.
+    pub encrypt_assertions: bool,
+}
+
+/// Where the candidate's SAML SP metadata comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SpMetadataSource {
+    /// Fetched when the run starts.
+    Url(Url),
+    /// A file (path resolved against the target file's folder).
+    File(PathBuf),
 }
 
 impl Target {
@@ -710,6 +725,22 @@ struct SsoFile {
     /// a run whose selected checks log someone in stops with that one
     /// error (exit 3).
     client_secret: SecretSource,
+    /// The candidate's SAML service-provider metadata: an `http(s)` URL,
+    /// fetched when the run starts, or a file relative to the target
+    /// file's. The IdPs then answer only at its assertion consumer
+    /// services and encrypt for its encryption key. Without it, they
+    /// answer at the URL each request names, in clear.
+    sp_metadata: Option<String>,
+    /// Where EduConnect and ARENA sign: `response` (a Shibboleth IdP's
+    /// default, EduConnect's), `assertion` or `both`.
+    #[serde(default)]
+    #[schemars(extend("default" = "response"))]
+    saml_signature: crate::idp::SignaturePlacement,
+    /// Encrypt assertions for the SP's key, as EduConnect does. With
+    /// `sp_metadata` and no encryption key in it, the run stops with that
+    /// error unless this is `false`.
+    #[schemars(extend("default" = true))]
+    encrypt_assertions: Option<bool>,
 }
 
 /// The `[capabilities]` section: each key the URL of a page or API of the
@@ -1246,6 +1277,26 @@ fn sso_target(
             return None;
         }
     };
+    let sp_metadata = match sso.sp_metadata.as_deref().map(str::trim) {
+        None => None,
+        Some("") => {
+            problem(
+                "sp_metadata",
+                "vide : attendu une URL http(s) ou un fichier de métadonnées SAML".to_owned(),
+            );
+            return None;
+        }
+        Some(text) if text.starts_with("http://") || text.starts_with("https://") => {
+            match Url::parse(text) {
+                Ok(url) => Some(SpMetadataSource::Url(url)),
+                Err(error) => {
+                    problem("sp_metadata", format!("URL « {text} » invalide : {error}"));
+                    return None;
+                }
+            }
+        }
+        Some(text) => Some(SpMetadataSource::File(relative(text))),
+    };
     Some(SsoTarget {
         idp_listen: listen?,
         idp_public_url: public?,
@@ -1253,6 +1304,9 @@ fn sso_target(
         aaf: relative(&sso.aaf),
         client_id: sso.client_id.clone(),
         client_secret: secret,
+        sp_metadata,
+        saml_signature: sso.saml_signature,
+        encrypt_assertions: sso.encrypt_assertions.unwrap_or(true),
     })
 }
 
@@ -2130,6 +2184,11 @@ ABSENT = { env = "NOT_SET" }
                         "[stats]\nschools = [\"0990003R\"]\nacademie = \"99\"\n",
                         |t| format!("{:?}", t.stats),
                     ),
+                    "SsoFile" => (
+                        "[sso]\nidp_listen = \"127.0.0.1:9400\"\naaf = \"aaf\"\nclient_id = \"c\"\n\
+                         client_secret = { env = \"TOKEN\" }\n",
+                        |t| format!("{:?}", t.sso),
+                    ),
                     other => panic!("{other}.{key} has a default: add its section here"),
                 };
                 let without = format!("{head}{section}");
@@ -2140,7 +2199,7 @@ ABSENT = { env = "NOT_SET" }
                 checked += 1;
             }
         }
-        assert_eq!(checked, 12, "every documented default is checked");
+        assert_eq!(checked, 14, "every documented default is checked");
     }
 
     #[test]

@@ -544,6 +544,74 @@ async fn idp_command_serves_discovery_and_metadata_and_never_prints_the_secret()
 /// An unreadable AAF folder is one error for the run when a selected
 /// check logs someone in, and no report: not the same error on each check.
 #[test]
+fn sp_metadata_educonnect_cannot_serve_is_one_run_error_with_its_line() {
+    let dir = scratch("sp-metadata");
+    let generated = Command::new(BIN)
+        .args(["aaf", "generate", "--out"])
+        .arg(dir.join("aaf"))
+        .output()
+        .expect("entconf runs");
+    assert_exit(&generated, 0);
+    let target = dir.join("cible.toml");
+    std::fs::write(
+        &target,
+        "id = \"x\"\nname = \"X\"\nbase_url = \"http://127.0.0.1:9/\"\n\
+         [capabilities]\nlogin_page = \"/auth/login\"\n\
+         [sso]\naaf = \"aaf\"\nclient_id = \"ent\"\n\
+         client_secret = { env = \"ENTCONF_CLI_TEST_SECRET\" }\n\
+         idp_listen = \"127.0.0.1:0\"\nidp_public_url = \"http://127.0.0.1:9/\"\n\
+         sp_metadata = \"sp.xml\"\n",
+    )
+    .expect("target");
+    let sp = |key: &str| {
+        format!(
+            "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" entityID=\"http://127.0.0.1:9/sp\">\n\
+             <md:SPSSODescriptor protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">\n{key}\n\
+             <md:AssertionConsumerService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\" Location=\"http://127.0.0.1:9/acs\"/>\n\
+             </md:SPSSODescriptor></md:EntityDescriptor>\n"
+        )
+    };
+    let out = dir.join("out");
+    let run = || {
+        Command::new(BIN)
+            .args([
+                "run",
+                "--target",
+                target.to_str().expect("path"),
+                "--check",
+                "SSO-03",
+            ])
+            .arg("--out")
+            .arg(&out)
+            .env("ENTCONF_CLI_TEST_SECRET", "secret-de-test")
+            .output()
+            .expect("entconf runs")
+    };
+    // No encryption key: EduConnect would fail every login.
+    std::fs::write(dir.join("sp.xml"), sp("")).expect("metadata");
+    let output = run();
+    assert_exit(&output, 3);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("aucune clé de chiffrement"), "{stderr}");
+    assert!(stderr.contains("encrypt_assertions = false"), "{stderr}");
+    // A key descriptor EduConnect cannot use: the metadata's line is named.
+    std::fs::write(
+        dir.join("sp.xml"),
+        sp("<md:KeyDescriptor use=\"encryption\"><md:EncryptionMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#rsa-1_5\"/></md:KeyDescriptor>"),
+    )
+    .expect("metadata");
+    let output = run();
+    assert_exit(&output, 3);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("sp.xml") && stderr.contains("ligne 3"),
+        "{stderr}"
+    );
+    assert!(!out.exists(), "no report for a run that did not start");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn an_unreadable_aaf_folder_is_one_run_error() {
     let dir = scratch("aaf-absent");
     let target = dir.join("cible.toml");

@@ -189,6 +189,7 @@ pub(crate) async fn test_idp(
         client_id: client_id.to_owned(),
         client_secret: secret.to_owned(),
         redirect_uris: Vec::new(),
+        saml: entconf::idp::SamlSettings::default(),
     };
     // The IdPs date their tokens by the real time, as the candidate checks.
     let clock: Arc<dyn Clock> = Arc::new(SystemClock::new());
