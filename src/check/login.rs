@@ -220,8 +220,9 @@ pub(crate) fn signed_in(observations: &Observations, step: &str, profile: &Phras
     }
 }
 
-/// Why a refusal proves nothing, if it does not.
-fn inconclusive(login: &LoginObservation) -> Option<String> {
+/// Why a refusal proves nothing, if it does not: the control login
+/// failed, or `trace` never reached the IdP or the IdP refused it first.
+fn inconclusive(login: &LoginObservation, trace: &LoginTrace) -> Option<String> {
     if let Some(control) = &login.control
         && !lets_in(&control.account, &login.expected)
     {
@@ -232,7 +233,6 @@ fn inconclusive(login: &LoginObservation) -> Option<String> {
             landing(control)
         ));
     }
-    let trace = &login.trace;
     if trace.idp.authn_requests == 0 {
         return Some(format!(
             "le parcours n'a jamais atteint le fournisseur d'identité de test : {}",
@@ -252,44 +252,81 @@ fn inconclusive(login: &LoginObservation) -> Option<String> {
     None
 }
 
-/// `refused`: the bad answer opened no session for the person it names.
+/// `refused`: the bad answer opened no session for the person it names;
+/// for a family, no variant did (the first that got in is named).
 pub(crate) fn refused(observations: &Observations, step: &str) -> Verdict {
     let login = match observations.login(step) {
         Ok(login) => login,
         Err(verdict) => return verdict,
     };
-    let attack = login
-        .attack
-        .clone()
-        .unwrap_or_else(|| "identité inconnue de l'annuaire".to_owned());
-    let expected = format!(
-        "le candidat refuse la connexion ({attack}) : la page de compte reste fermée à {}",
-        login.intruder.name
-    );
-    if let Some(why) = inconclusive(login) {
-        return Verdict::error(expected, why);
-    }
-    let trace = &login.trace;
-    if lets_in(&trace.account, &login.intruder) {
-        Verdict::fail(
+    let unknown = || "identité inconnue de l'annuaire".to_owned();
+    let first = (login.attack.clone(), &login.trace, &login.intruder);
+    let attempts: Vec<(String, &LoginTrace, &Person)> = std::iter::once(first)
+        .chain(
+            login
+                .variants
+                .iter()
+                .map(|a| (a.attack.clone(), &a.trace, &a.intruder)),
+        )
+        .map(|(attack, trace, intruder)| (attack.unwrap_or_else(unknown), trace, intruder))
+        .collect();
+    let expected = match attempts.as_slice() {
+        [(attack, _, intruder)] => format!(
+            "le candidat refuse la connexion ({attack}) : la page de compte reste fermée à {}",
+            intruder.name
+        ),
+        _ => format!(
+            "le candidat refuse chacune des {} variantes de l'attaque : aucune n'ouvre de session pour la personne qu'elle nomme",
+            attempts.len()
+        ),
+    };
+    // The first variant that got in is told in full; the others that got
+    // in too are named, since each is a hole of its own. An inconclusive
+    // one (the IdP never reached) leaves the whole family unproved.
+    let name = |attack: &str| attack.split(" : ").next().unwrap_or(attack).to_owned();
+    let mut got_in = attempts
+        .iter()
+        .filter(|(_, trace, intruder)| lets_in(&trace.account, intruder));
+    if let Some((attack, trace, intruder)) = got_in.next() {
+        let others: Vec<String> = got_in.map(|(attack, _, _)| name(attack)).collect();
+        let others = if others.is_empty() {
+            String::new()
+        } else {
+            format!(" ; autres variantes acceptées : {}", others.join(", "))
+        };
+        return Verdict::fail(
             expected,
             format!(
-                "session ouverte pour {} malgré : {attack} ; page de compte {} ; IdP : {}",
-                login.intruder.name,
+                "session ouverte pour {} malgré : {attack} ; page de compte {} ; IdP : {}{others}",
+                intruder.name,
                 where_it_ended(&trace.account),
                 idp_story(trace)
             ),
-        )
-    } else {
-        Verdict::pass(
-            expected,
-            format!(
-                "connexion refusée ({}) ; page de compte {}",
-                landing(trace),
-                where_it_ended(&trace.account)
-            ),
-        )
+        );
     }
+    for (attack, trace, _) in &attempts {
+        if let Some(why) = inconclusive(login, trace) {
+            let why = if attempts.len() > 1 {
+                format!("variante « {attack} » : {why}")
+            } else {
+                why
+            };
+            return Verdict::error(expected, why);
+        }
+    }
+    let actual = match attempts.as_slice() {
+        [(_, trace, _)] => format!(
+            "connexion refusée ({}) ; page de compte {}",
+            landing(trace),
+            where_it_ended(&trace.account)
+        ),
+        _ => attempts
+            .iter()
+            .map(|(attack, trace, _)| format!("{} sans effet ({})", name(attack), landing(trace)))
+            .collect::<Vec<_>>()
+            .join(" ; "),
+    };
+    Verdict::pass(expected, actual)
 }
 
 /// `replay_refused`: the IdP's answer replayed elsewhere opened nothing.
@@ -626,7 +663,7 @@ mod tests {
     use reqwest::Url;
 
     use super::*;
-    use crate::check::observation::{Documents, TargetFacts};
+    use crate::check::observation::{Attempt, Documents, TargetFacts};
     use crate::check::outcome::AssertionStatus;
     use crate::idp::ScenarioLog;
     use crate::probe::{Hop, LogoutTrace, PageBody};
@@ -716,6 +753,7 @@ mod tests {
                 children: Vec::new(),
             },
             attack: Some("signature invalide".to_owned()),
+            variants: Vec::new(),
             service: "ÉduConnect".to_owned(),
         }
     }
@@ -867,6 +905,63 @@ mod tests {
                 "session ouverte pour Paul Intrus malgré : identité inconnue de l'annuaire ; \
                  page de compte https://ent.test:443/compte → 200"
             ),
+            "{verdict:?}"
+        );
+    }
+
+    #[test]
+    fn refused_names_the_variant_of_a_family_that_got_in() {
+        let intruder = "<html><body><h1>Paul Intrus</h1></body></html>";
+        let mut login = observation(trace(closed()));
+        login.control = Some(trace(account(CAMILLE)));
+        login.attack = Some("enveloppement XSW3 : détail".to_owned());
+        let variant = |name: &str, page: Page| Attempt {
+            attack: Some(format!("enveloppement {name} : détail")),
+            trace: trace(page),
+            intruder: login.intruder.clone(),
+        };
+        login.variants = vec![
+            variant("XSW4", closed()),
+            variant("XSW7", account(intruder)),
+            variant("XSW8", account(intruder)),
+        ];
+        let verdict = judged(login.clone(), |o| refused(o, "connexion"));
+        assert_eq!(verdict.status, AssertionStatus::Failed, "{verdict:?}");
+        assert!(
+            verdict.expected.contains("chacune des 4 variantes"),
+            "{verdict:?}"
+        );
+        assert!(
+            verdict
+                .actual
+                .starts_with("session ouverte pour Paul Intrus malgré : enveloppement XSW7"),
+            "{verdict:?}"
+        );
+        assert!(
+            verdict
+                .actual
+                .ends_with("autres variantes acceptées : enveloppement XSW8"),
+            "{verdict:?}"
+        );
+        // Every variant refused: each is named in what was seen.
+        login.variants[1] = variant("XSW7", closed());
+        login.variants[2] = variant("XSW8", closed());
+        let verdict = judged(login.clone(), |o| refused(o, "connexion"));
+        assert_eq!(verdict.status, AssertionStatus::Passed, "{verdict:?}");
+        for name in ["XSW3", "XSW4", "XSW7"] {
+            assert!(
+                verdict
+                    .actual
+                    .contains(&format!("enveloppement {name} sans effet")),
+                "{verdict:?}"
+            );
+        }
+        // One variant that never reached the IdP leaves the family unproved.
+        login.variants[0].trace.idp.authn_requests = 0;
+        let verdict = judged(login, |o| refused(o, "connexion"));
+        assert_eq!(verdict.status, AssertionStatus::Error, "{verdict:?}");
+        assert!(
+            verdict.actual.starts_with("variante « enveloppement XSW4"),
             "{verdict:?}"
         );
     }

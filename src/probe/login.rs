@@ -10,6 +10,7 @@
 
 use reqwest::{Method, Url};
 
+use super::document::AutoForm;
 use super::error::{FetchError, ProbeError};
 use super::http::{HttpProbe, Request};
 use super::jar::Jar;
@@ -307,21 +308,30 @@ fn next_request(page: &Page, choose: Option<&str>) -> Option<Request> {
     let guard = page.document()?;
     let document = guard.get().ok()?;
     if let Some(form) = document.auto_submit_form() {
-        return Some(if form.method == "POST" {
-            Request::post_form(&form.action, &form.fields)
-        } else {
-            let mut url = form.action;
-            url.query_pairs_mut().extend_pairs(form.fields);
-            Request::get(&url)
-        });
+        return Some(submission(form));
     }
+    // The chooser may be links, buttons, radio buttons or a list.
     let wanted = fold(choose?);
-    document
+    let link = document
         .links(None)
         .into_iter()
         .find(|link| fold(&link.all_text).contains(&wanted))
-        .and_then(|link| link.href)
-        .map(|url| Request::get(&url))
+        .and_then(|link| link.href);
+    if let Some(url) = link {
+        return Some(Request::get(&url));
+    }
+    document.choice_form(&wanted, fold).map(submission)
+}
+
+/// What a browser sends for a submitted form.
+fn submission(form: AutoForm) -> Request {
+    if form.method == "POST" {
+        Request::post_form(&form.action, &form.fields)
+    } else {
+        let mut url = form.action;
+        url.query_pairs_mut().extend_pairs(form.fields);
+        Request::get(&url)
+    }
 }
 
 /// The IdP's answer sent again from a browser that never started a login.

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use super::world::{Persona, SsoSetup, SsoWorld, persona, victim};
-use crate::check::{AssertionResult, AssertionStatus, LoginObservation, Outcome};
+use crate::check::{AssertionResult, AssertionStatus, Attempt, LoginObservation, Outcome};
 use crate::idp::{Attack, Scenario};
 use crate::probe::{LoginPlan, LoginTrace, log_in};
 use crate::runner::context::{Context, Stop};
@@ -61,36 +61,56 @@ pub(crate) async fn run_login(
     } else {
         None
     };
-    let wrapped = (login.attack == Some(Attack::SamlSignatureWrapping))
-        .then(|| victim(&world.directory, &attacker))
-        .flatten();
-    let scenario = Scenario {
-        identity: attacker.identity.clone(),
-        attack: login.attack,
-        victim: wrapped.as_ref().map(|v| v.identity.clone()),
+    // A family is played variant after variant, each in a fresh browser:
+    // the check passes only if every one is refused.
+    let variants = login.attack.map_or_else(
+        || vec![None],
+        |a| a.variants().into_iter().map(Some).collect(),
+    );
+    let mut attempts = Vec::new();
+    for attack in variants {
+        let wrapped = attack
+            .is_some_and(Attack::has_victim)
+            .then(|| victim(&world.directory, &attacker))
+            .flatten();
+        let scenario = Scenario {
+            identity: attacker.identity.clone(),
+            attack,
+            victim: wrapped.as_ref().map(|v| v.identity.clone()),
+        };
+        let trace = play(
+            step,
+            check,
+            context,
+            &world,
+            &attacker,
+            scenario,
+            replay,
+            login.logout,
+        )
+        .await
+        .map_err(|(stop, mut ids)| {
+            ids.extend(seen.iter().cloned());
+            (stop, ids)
+        })?;
+        seen.extend(trace.exchanges());
+        attempts.push(Attempt {
+            attack: attack.map(|a| a.description_fr().to_owned()),
+            trace,
+            intruder: wrapped.map_or_else(|| attacker.person.clone(), |v| v.person),
+        });
+    }
+    let mut attempts = attempts.into_iter();
+    let Some(first) = attempts.next() else {
+        return Err(login_error(step, "aucune variante à jouer".to_owned()));
     };
-    let trace = play(
-        step,
-        check,
-        context,
-        &world,
-        &attacker,
-        scenario,
-        replay,
-        login.logout,
-    )
-    .await
-    .map_err(|(stop, mut ids)| {
-        ids.extend(seen);
-        (stop, ids)
-    })?;
-    let intruder = wrapped.map_or_else(|| attacker.person.clone(), |v| v.person);
     Ok(Arc::new(LoginObservation {
-        trace,
+        trace: first.trace,
         control,
         expected: genuine.person.clone(),
-        intruder,
-        attack: login.attack.map(|a| a.description_fr().to_owned()),
+        intruder: first.intruder,
+        attack: first.attack,
+        variants: attempts.collect(),
         service: login.service.label_fr().to_owned(),
     }))
 }

@@ -34,6 +34,10 @@ pub(crate) struct Expected {
     /// hold, exactly.
     #[serde(default)]
     assertions: Vec<String>,
+    /// For an attack family: the variants that got in, as the message
+    /// names them (`enveloppement de signature XSW1`…), exactly.
+    #[serde(default)]
+    variants: Vec<String>,
 }
 
 /// One fault's entry (unknown keys are check ids: a test checks them).
@@ -81,11 +85,14 @@ fn observed(record: &RunRecord) -> BTreeMap<String, Expected> {
         .iter()
         .filter_map(|check| {
             let outcome = *outcomes.get(&check.id)?;
-            let assertions = if matches!(outcome, Outcome::Fail | Outcome::Warn) {
+            let failed = || {
                 check
                     .assertions
                     .iter()
                     .filter(|a| a.status == AssertionStatus::Failed)
+            };
+            let assertions = if matches!(outcome, Outcome::Fail | Outcome::Warn) {
+                failed()
                     .map(|a| a.label.clone())
                     .collect::<BTreeSet<_>>()
                     .into_iter()
@@ -93,15 +100,34 @@ fn observed(record: &RunRecord) -> BTreeMap<String, Expected> {
             } else {
                 Vec::new()
             };
+            let variants = failed()
+                .filter(|a| a.expected.contains("variantes de l'attaque"))
+                .flat_map(|a| variants_in(&a.actual))
+                .collect();
             Some((
                 check.id.clone(),
                 Expected {
                     outcome: outcome_name(outcome).to_owned(),
                     assertions,
+                    variants,
                 },
             ))
         })
         .collect()
+}
+
+/// The variants a family's failure message says got in: the one told in
+/// full (« malgré : <variant> : … »), then « autres variantes acceptées : a, b ».
+fn variants_in(actual: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    if let Some(rest) = actual.split_once("malgré : ").map(|(_, rest)| rest) {
+        let first = rest.split(" : ").next().unwrap_or(rest);
+        found.push(first.split(" ; ").next().unwrap_or(first).to_owned());
+    }
+    if let Some((_, others)) = actual.split_once("autres variantes acceptées : ") {
+        found.extend(others.split(", ").map(str::to_owned));
+    }
+    found
 }
 
 /// A TOML rendering of what was observed, to paste into the matrix.
@@ -114,6 +140,10 @@ fn as_toml(name: &str, observed: &BTreeMap<String, Expected>) -> String {
         if !expected.assertions.is_empty() {
             let labels: Vec<String> = expected.assertions.iter().map(|l| quote(l)).collect();
             out.push_str(&format!(", assertions = [{}]", labels.join(", ")));
+        }
+        if !expected.variants.is_empty() {
+            let names: Vec<String> = expected.variants.iter().map(|l| quote(l)).collect();
+            out.push_str(&format!(", variants = [{}]", names.join(", ")));
         }
         out.push_str(" }\n");
     }
@@ -164,7 +194,11 @@ fn describe(expected: Option<&Expected>) -> String {
     match expected {
         None => "pass (or review)".to_owned(),
         Some(e) if e.assertions.is_empty() => e.outcome.clone(),
-        Some(e) => format!("{} {:?}", e.outcome, e.assertions),
+        Some(e) if e.variants.is_empty() => format!("{} {:?}", e.outcome, e.assertions),
+        Some(e) => format!(
+            "{} {:?} variantes {:?}",
+            e.outcome, e.assertions, e.variants
+        ),
     }
 }
 
@@ -238,6 +272,8 @@ fault_tests!(
     saml_skip_expiry,
     saml_no_replay_cache,
     saml_signature_wrapping,
+    saml_xsw_naive_verify,
+    saml_comment_truncation,
     cookie_not_httponly,
     cookie_not_secure,
     cookie_no_samesite,
@@ -436,7 +472,8 @@ fn table() -> String {
          `fault_matrix::faults_table_is_current` (`ENTCONF_BLESS=1` rewrites it). \
          Each seeded fault of the reference ENT (`entconf demo --fault <name>`) \
          gives exactly these outcomes; every other check passes. \
-         Under « assertion », the assertion that must not hold.\n\n\
+         Under « assertion », the assertion that must not hold, and for an \
+         attack family the variants that must get in.\n\n\
          ## By check\n\n| check | severity | killed by |\n|---|---|---|\n",
     );
     for check in catalog.checks() {
@@ -464,8 +501,13 @@ fn table() -> String {
                 .map(|l| l.replace('|', "\\|"))
                 .collect::<Vec<_>>()
                 .join(" ; ");
+            let variants = if e.variants.is_empty() {
+                String::new()
+            } else {
+                format!(" (variantes acceptées : {})", e.variants.join(", "))
+            };
             out.push_str(&format!(
-                "| `{fault}` | {id} | {} | {labels} |\n",
+                "| `{fault}` | {id} | {} | {labels}{variants} |\n",
                 e.outcome
             ));
         }

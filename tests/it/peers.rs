@@ -77,6 +77,19 @@ fn pupil(world: &SsoWorld) -> Identity {
     }
 }
 
+/// Another pupil, whom wrapping attacks name.
+fn victim(world: &SsoWorld) -> Identity {
+    let pupil = &world.directory.pupils[1];
+    Identity::EduConnect {
+        sub: "ect-pair-2".to_owned(),
+        given_name: pupil.first_name.clone(),
+        family_name: pupil.last_name.clone(),
+        affiliation: "eleve1d".to_owned(),
+        ref_ids: vec![format!("{{AAF}}99|x|{}", pupil.jointure)],
+        uai: None,
+    }
+}
+
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("entconf-pairs-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("scratch dir");
@@ -95,10 +108,13 @@ async fn xmlsec1_verifies_signed_responses_and_rejects_the_forged_ones() {
             .idp
             .issue_saml_response(
                 SamlService::EduConnect,
-                "http://127.0.0.1:1/auth/saml/acs",
-                "http://127.0.0.1:1/auth/saml/metadata",
-                "_demande1",
+                [
+                    "http://127.0.0.1:1/auth/saml/acs",
+                    "http://127.0.0.1:1/auth/saml/metadata",
+                    "_demande1",
+                ],
                 &pupil(&world),
+                Some(&victim(&world)),
                 attack,
             )
             .expect("response");
@@ -124,6 +140,23 @@ async fn xmlsec1_verifies_signed_responses_and_rejects_the_forged_ones() {
     let (ok, log) = verify(None);
     assert!(ok, "xmlsec1 must verify a genuine response: {log}");
     assert!(log.contains("OK"), "{log}");
+    // The wrapping shapes keep a signature xmlsec1 accepts: the attack is
+    // in what an SP reads beside it, not in a broken signature. (XSW1, 5, 6
+    // and 8 move the signature out of what it signs, and the duplicate ID
+    // makes its reference ambiguous: xmlsec1's own lookup refuses those.)
+    for attack in [
+        Attack::SamlSignatureWrapping,
+        Attack::SamlXsw2,
+        Attack::SamlXsw4,
+        Attack::SamlXsw7,
+        Attack::SamlCommentInjection,
+    ] {
+        let (ok, log) = verify(Some(attack));
+        assert!(
+            ok,
+            "{attack:?}: the genuine signature must still verify: {log}"
+        );
+    }
     for attack in [Attack::SamlUnsigned, Attack::SamlUnknownKey] {
         let (ok, log) = verify(Some(attack));
         assert!(
@@ -178,10 +211,9 @@ async fn xmlsec1_decrypts_the_assertions_encrypted_for_the_sp_and_verifies_the_r
             .idp
             .issue_saml_response(
                 SamlService::EduConnect,
-                acs,
-                entity,
-                "_demande1",
+                [acs, entity, "_demande1"],
                 &identity,
+                None,
                 None,
             )
             .expect("response");
