@@ -208,6 +208,15 @@ struct Response {
     body: Vec<u8>,
 }
 
+/// Installs rustls's process-wide provider, once: every reqwest client
+/// needs it built first. ring builds faster than aws-lc on the project's
+/// two-core machines.
+pub(crate) fn install_crypto_provider() {
+    CRYPTO_PROVIDER.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
 impl HttpProbe {
     /// A client with the run's limits, recording into `store`.
     pub fn new(
@@ -216,11 +225,7 @@ impl HttpProbe {
         store: Arc<EvidenceStore>,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, ProbeError> {
-        // rustls needs one process-wide provider; ring builds faster than
-        // aws-lc on the project's two-core machines.
-        CRYPTO_PROVIDER.call_once(|| {
-            let _ = rustls::crypto::ring::default_provider().install_default();
-        });
+        install_crypto_provider();
         let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(settings.request_timeout)

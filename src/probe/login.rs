@@ -307,20 +307,23 @@ async fn run(
 fn next_request(page: &Page, choose: Option<&str>) -> Option<Request> {
     let guard = page.document()?;
     let document = guard.get().ok()?;
-    if let Some(form) = document.auto_submit_form() {
-        return Some(submission(form));
+    // The chooser first: one form per entry, each with hidden fields and a
+    // button, would otherwise pass for a self-posting form and the first
+    // entry be sent. It may be links, buttons, radio buttons or a list.
+    if let Some(wanted) = choose.map(fold) {
+        let link = document
+            .links(None)
+            .into_iter()
+            .find(|link| fold(&link.all_text).contains(&wanted))
+            .and_then(|link| link.href);
+        if let Some(url) = link {
+            return Some(Request::get(&url));
+        }
+        if let Some(form) = document.choice_form(&wanted, fold) {
+            return Some(submission(form));
+        }
     }
-    // The chooser may be links, buttons, radio buttons or a list.
-    let wanted = fold(choose?);
-    let link = document
-        .links(None)
-        .into_iter()
-        .find(|link| fold(&link.all_text).contains(&wanted))
-        .and_then(|link| link.href);
-    if let Some(url) = link {
-        return Some(Request::get(&url));
-    }
-    document.choice_form(&wanted, fold).map(submission)
+    document.auto_submit_form().map(submission)
 }
 
 /// What a browser sends for a submitted form.

@@ -107,6 +107,7 @@ async fn fetch(url: &Url) -> Result<Vec<u8>, String> {
     let failed = |why: String| {
         format!("métadonnées SAML du fournisseur de service {url} injoignables : {why}")
     };
+    crate::probe::install_crypto_provider();
     let client = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(10))
         .redirect(reqwest::redirect::Policy::limited(3))
