@@ -82,6 +82,7 @@ idp_keys = "cles-idp"
 aaf = "aaf"
 client_id = "ent-recette"
 client_secret = { env = "ENTCONF_OIDC_CLIENT_SECRET" }
+sp_metadata = "$url/auth/saml/metadata"
 TOML
 expect 0 "$bin" run --target "$out/recette.toml" --format junit,json --out "$out/reports"
 if grep -rq "$ENTCONF_OIDC_CLIENT_SECRET" "$out/reports"; then
