@@ -16,6 +16,7 @@ import http.cookies
 import os
 import secrets
 import sys
+import threading
 import urllib.parse
 import urllib.request
 from http.server import ThreadingHTTPServer
@@ -44,18 +45,22 @@ options = dict(key_pair=(key, cert), want_assertions_signed=False, want_response
 metadata = create_metadata_string(None, config=sp.config(entity, acs, None, **options),
                                   valid=24).decode()
 client = None
+# The first logins arrive together: one thread fetches the IdP's metadata
+# while the others wait, instead of reading a half-written file.
+client_lock = threading.Lock()
 outstanding = {}
 sessions = {}
 
 
 def saml_client():
     global client
-    if client is None:
-        idp = os.path.join(workdir, "idp.xml")
-        with open(idp, "wb") as out:
-            out.write(urllib.request.urlopen(idp_metadata_url, timeout=10).read())
-        client = Saml2Client(sp.config(entity, acs, idp, **options))
-    return client
+    with client_lock:
+        if client is None:
+            idp = os.path.join(workdir, "idp.xml")
+            with open(idp, "wb") as out:
+                out.write(urllib.request.urlopen(idp_metadata_url, timeout=10).read())
+            client = Saml2Client(sp.config(entity, acs, idp, **options))
+        return client
 
 
 def account_of(response):

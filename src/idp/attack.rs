@@ -10,14 +10,32 @@ use serde::{Deserialize, Serialize};
 pub enum Attack {
     /// ID token whose signature bytes are altered.
     IdTokenBadSignature,
+    /// ID token signed by a key the JWKS never published, under an unknown
+    /// `kid`, its public key embedded as a `jwk` header (CVE-2018-0114).
+    IdTokenUnknownKey,
     /// ID token with `alg: none` and no signature.
     IdTokenAlgNone,
+    /// ID token signed HS256 with the OP's public key as the HMAC secret
+    /// (algorithm confusion, McLean 2015; CVE-2015-9235).
+    IdTokenHs256PublicKey,
     /// ID token whose `iss` is another issuer.
     IdTokenWrongIssuer,
     /// ID token whose `aud` is another client.
     IdTokenWrongAudience,
     /// ID token expired an hour ago.
     IdTokenExpired,
+    /// ID token issued (`iat`) a day from now, its `exp` ten minutes later.
+    IdTokenIatFuture,
+    /// ID token for two audiences, the candidate and another client, with
+    /// no `azp`.
+    IdTokenExtraAudience,
+    /// The userinfo answer describes another person (another `sub`) than
+    /// the ID token.
+    UserinfoSubMismatch,
+    /// Not an attack but a change the candidate must follow: the ID token
+    /// is signed by a new key, published in the JWKS beside the old one
+    /// from that login on (key rotation).
+    KeyRotation,
     /// ID token carrying another `nonce` than the one requested.
     NonceMismatch,
     /// ID token without `nonce` although one was requested.
@@ -30,8 +48,14 @@ pub enum Attack {
     /// SAML response without any signature.
     SamlUnsigned,
     /// Assertion signed by a key the candidate never trusted (its
-    /// certificate is embedded in `KeyInfo`).
+    /// certificate is embedded in `KeyInfo`); the family of SSO-21.
     SamlUnknownKey,
+    /// As `SamlUnknownKey`, the key given only as a bare `ds:KeyValue`
+    /// (RSA modulus and exponent), no certificate.
+    SamlKeyValue,
+    /// An HMAC-SHA1 signature keyed with the IdP's public certificate (PEM
+    /// text), as the SP holds it (xml-crypto, GHSA-c27r-x354-4m68).
+    SamlHmacPublicCert,
     /// `Audience` names another service provider.
     SamlWrongAudience,
     /// `SubjectConfirmationData/@Recipient` is another ACS.
@@ -76,18 +100,26 @@ pub enum Attack {
 
 impl Attack {
     /// Every attack, in documentation order.
-    pub const ALL: [Self; 26] = [
+    pub const ALL: [Self; 34] = [
         Self::IdTokenBadSignature,
+        Self::IdTokenUnknownKey,
         Self::IdTokenAlgNone,
+        Self::IdTokenHs256PublicKey,
         Self::IdTokenWrongIssuer,
         Self::IdTokenWrongAudience,
         Self::IdTokenExpired,
+        Self::IdTokenIatFuture,
+        Self::IdTokenExtraAudience,
+        Self::UserinfoSubMismatch,
+        Self::KeyRotation,
         Self::NonceMismatch,
         Self::NonceMissing,
         Self::StateMismatch,
         Self::CodeReplay,
         Self::SamlUnsigned,
         Self::SamlUnknownKey,
+        Self::SamlKeyValue,
+        Self::SamlHmacPublicCert,
         Self::SamlWrongAudience,
         Self::SamlWrongRecipient,
         Self::SamlWrongDestination,
@@ -126,20 +158,36 @@ impl Attack {
     pub fn variants(self) -> Vec<Self> {
         match self {
             Self::SamlSignatureWrapping => Self::WRAPPING.to_vec(),
+            // SSO-10: a signature the JWKS does not vouch for, altered or
+            // by a key of the token's own choosing.
+            Self::IdTokenBadSignature => vec![self, Self::IdTokenUnknownKey],
+            // SSO-11: any algorithm but the one agreed (RS256).
+            Self::IdTokenAlgNone => vec![self, Self::IdTokenHs256PublicKey],
+            // SSO-21: a key outside the IdP's metadata, in each form a
+            // signature can carry it.
+            Self::SamlUnknownKey => vec![self, Self::SamlKeyValue, Self::SamlHmacPublicCert],
             other => vec![other],
         }
     }
 
     /// Whether the attack names another person (a victim) in what it sends.
     pub fn has_victim(self) -> bool {
-        Self::WRAPPING.contains(&self)
+        self == Self::UserinfoSubMismatch || Self::WRAPPING.contains(&self)
     }
 
     /// The name written in suite files.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::IdTokenBadSignature => "id-token-bad-signature",
+            Self::IdTokenUnknownKey => "id-token-unknown-key",
             Self::IdTokenAlgNone => "id-token-alg-none",
+            Self::IdTokenHs256PublicKey => "id-token-hs256-public-key",
+            Self::IdTokenIatFuture => "id-token-iat-future",
+            Self::IdTokenExtraAudience => "id-token-extra-audience",
+            Self::UserinfoSubMismatch => "userinfo-sub-mismatch",
+            Self::KeyRotation => "key-rotation",
+            Self::SamlKeyValue => "saml-key-value",
+            Self::SamlHmacPublicCert => "saml-hmac-public-cert",
             Self::IdTokenWrongIssuer => "id-token-wrong-issuer",
             Self::IdTokenWrongAudience => "id-token-wrong-audience",
             Self::IdTokenExpired => "id-token-expired",
@@ -175,8 +223,34 @@ impl Attack {
     /// What the IdP did, in French, for the report.
     pub fn description_fr(self) -> &'static str {
         match self {
-            Self::IdTokenBadSignature => "jeton d'identité dont la signature a été altérée",
-            Self::IdTokenAlgNone => "jeton d'identité non signé (« alg »: « none »)",
+            Self::IdTokenBadSignature => {
+                "signature altérée : jeton d'identité dont un octet de signature a été modifié"
+            }
+            Self::IdTokenUnknownKey => {
+                "clé inconnue : jeton d'identité signé par une clé absente du JWKS (kid inconnu), sa clé publique jointe dans l'en-tête « jwk »"
+            }
+            Self::IdTokenAlgNone => "alg none : jeton d'identité non signé (« alg »: « none »)",
+            Self::IdTokenHs256PublicKey => {
+                "confusion d'algorithme : jeton d'identité signé HS256 avec pour secret la clé publique d'ÉduConnect"
+            }
+            Self::IdTokenIatFuture => {
+                "jeton d'identité émis dans le futur (iat dans vingt-quatre heures)"
+            }
+            Self::IdTokenExtraAudience => {
+                "jeton d'identité destiné aussi à un autre client (deux aud, sans azp)"
+            }
+            Self::UserinfoSubMismatch => {
+                "réponse userinfo décrivant une autre personne (sub différent de celui du jeton)"
+            }
+            Self::KeyRotation => {
+                "jeton d'identité signé par une nouvelle clé, publiée dans le JWKS à côté de l'ancienne (rotation)"
+            }
+            Self::SamlKeyValue => {
+                "clé nue : assertion signée par une clé inconnue, donnée seulement en ds:KeyValue (module et exposant RSA)"
+            }
+            Self::SamlHmacPublicCert => {
+                "HMAC : signature HMAC-SHA1 dont la clé est le certificat public de l'IdP"
+            }
             Self::IdTokenWrongIssuer => "jeton d'identité émis au nom d'un autre fournisseur (iss)",
             Self::IdTokenWrongAudience => "jeton d'identité destiné à un autre client (aud)",
             Self::IdTokenExpired => "jeton d'identité expiré depuis une heure (exp)",
@@ -185,7 +259,9 @@ impl Attack {
             Self::StateMismatch => "réponse d'autorisation portant un autre state que celui envoyé",
             Self::CodeReplay => "réponse d'autorisation rejouée depuis un autre navigateur",
             Self::SamlUnsigned => "réponse SAML sans aucune signature",
-            Self::SamlUnknownKey => "assertion signée par une clé inconnue du candidat",
+            Self::SamlUnknownKey => {
+                "certificat joint : assertion signée par une clé inconnue du candidat, son certificat joint dans KeyInfo"
+            }
             Self::SamlWrongAudience => {
                 "assertion destinée à un autre fournisseur de service (Audience)"
             }
@@ -236,6 +312,8 @@ impl Attack {
             self,
             Self::SamlUnsigned
                 | Self::SamlUnknownKey
+                | Self::SamlKeyValue
+                | Self::SamlHmacPublicCert
                 | Self::SamlWrongAudience
                 | Self::SamlWrongRecipient
                 | Self::SamlWrongDestination

@@ -191,6 +191,21 @@ impl SigningKey {
         pem
     }
 
+    /// The public key as SubjectPublicKeyInfo PEM (« BEGIN PUBLIC KEY »):
+    /// the text an algorithm-confusion attacker uses as an HMAC secret.
+    pub(crate) fn public_pem(&self) -> Result<String, IdpError> {
+        let pem = self.key.public_key_to_pem().map_err(crypto)?;
+        String::from_utf8(pem).map_err(|_| IdpError::Crypto("PEM non UTF-8".to_owned()))
+    }
+
+    /// An RSASSA-PKCS1-v1_5 SHA-256 signature of `data` (JWS `RS256`).
+    pub(crate) fn sign_rs256(&self, data: &[u8]) -> Result<Vec<u8>, IdpError> {
+        let mut signer =
+            openssl::sign::Signer::new(openssl::hash::MessageDigest::sha256(), &self.key)
+                .map_err(crypto)?;
+        signer.sign_oneshot_to_vec(data).map_err(crypto)
+    }
+
     /// RSA modulus and public exponent, big-endian, for the JWKS.
     pub(crate) fn public_numbers(&self) -> Result<(Vec<u8>, Vec<u8>), IdpError> {
         let rsa = self.key.rsa().map_err(crypto)?;

