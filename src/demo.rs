@@ -398,7 +398,7 @@ async fn start_full(
         reqwest::Url::parse(&format!("{}/auth/saml/metadata", server.base_url()))
             .map_err(|e| DemoError::Idp(e.to_string()))?,
     );
-    let sp = sso::read_sp_metadata(&metadata)
+    let sp = sso::read_sp_metadata(&metadata, &std::collections::BTreeMap::new())
         .await
         .map_err(DemoError::Idp)?;
     world.idp.set_saml_sp(sp);

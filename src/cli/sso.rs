@@ -73,7 +73,7 @@ pub(super) fn idp(args: IdpArgs) -> anyhow::Result<Exit> {
                     _ => SpMetadataSource::File(text.into()),
                 };
                 Some(
-                    entconf::sso::read_sp_metadata(&source)
+                    entconf::sso::read_sp_metadata(&source, &std::collections::BTreeMap::new())
                         .await
                         .map_err(|why| anyhow::anyhow!(why))?,
                 )

@@ -56,6 +56,8 @@ pub enum Attack {
     /// An HMAC-SHA1 signature keyed with the IdP's public certificate (PEM
     /// text), as the SP holds it (xml-crypto, GHSA-c27r-x354-4m68).
     SamlHmacPublicCert,
+    /// The IdP's own key, but RSA-SHA1 with SHA-1 digests.
+    SamlSha1Signature,
     /// `Audience` names another service provider.
     SamlWrongAudience,
     /// `SubjectConfirmationData/@Recipient` is another ACS.
@@ -100,7 +102,7 @@ pub enum Attack {
 
 impl Attack {
     /// Every attack, in documentation order.
-    pub const ALL: [Self; 34] = [
+    pub const ALL: [Self; 35] = [
         Self::IdTokenBadSignature,
         Self::IdTokenUnknownKey,
         Self::IdTokenAlgNone,
@@ -120,6 +122,7 @@ impl Attack {
         Self::SamlUnknownKey,
         Self::SamlKeyValue,
         Self::SamlHmacPublicCert,
+        Self::SamlSha1Signature,
         Self::SamlWrongAudience,
         Self::SamlWrongRecipient,
         Self::SamlWrongDestination,
@@ -188,6 +191,7 @@ impl Attack {
             Self::KeyRotation => "key-rotation",
             Self::SamlKeyValue => "saml-key-value",
             Self::SamlHmacPublicCert => "saml-hmac-public-cert",
+            Self::SamlSha1Signature => "saml-sha1-signature",
             Self::IdTokenWrongIssuer => "id-token-wrong-issuer",
             Self::IdTokenWrongAudience => "id-token-wrong-audience",
             Self::IdTokenExpired => "id-token-expired",
@@ -250,6 +254,9 @@ impl Attack {
             }
             Self::SamlHmacPublicCert => {
                 "HMAC : signature HMAC-SHA1 dont la clé est le certificat public de l'IdP"
+            }
+            Self::SamlSha1Signature => {
+                "réponse signée par la clé de l'IdP en RSA-SHA1, empreintes SHA-1"
             }
             Self::IdTokenWrongIssuer => "jeton d'identité émis au nom d'un autre fournisseur (iss)",
             Self::IdTokenWrongAudience => "jeton d'identité destiné à un autre client (aud)",
@@ -314,6 +321,7 @@ impl Attack {
                 | Self::SamlUnknownKey
                 | Self::SamlKeyValue
                 | Self::SamlHmacPublicCert
+                | Self::SamlSha1Signature
                 | Self::SamlWrongAudience
                 | Self::SamlWrongRecipient
                 | Self::SamlWrongDestination

@@ -360,6 +360,7 @@ pub(crate) fn respond(
         Some(Attack::SamlUnknownKey) => Some(Signer::new(idp.rogue_key(), KeyForm::Certificate)?),
         Some(Attack::SamlKeyValue) => Some(Signer::new(idp.rogue_key(), KeyForm::KeyValue)?),
         Some(Attack::SamlHmacPublicCert) => Some(Signer::new(idp.key(), KeyForm::Hmac)?),
+        Some(Attack::SamlSha1Signature) => Some(Signer::new(idp.key(), KeyForm::Sha1)?),
         _ => Some(Signer::new(idp.key(), KeyForm::Certificate)?),
     };
     // An SP whose metadata sets `WantAssertionsSigned` gets its
@@ -569,6 +570,9 @@ enum KeyForm {
     Certificate,
     /// RSA-SHA256, the key as a bare `KeyValue` (modulus and exponent).
     KeyValue,
+    /// RSA-SHA1 with SHA-1 digests, the certificate in `X509Data`: the
+    /// legacy algorithms an SP should no longer accept.
+    Sha1,
     /// HMAC-SHA1 keyed with the certificate's PEM text, the certificate in
     /// `X509Data` as if the IdP had signed: the key confusion of xml-crypto
     /// before 2.0.0 (GHSA-c27r-x354-4m68), whose only HMAC was SHA-1.
@@ -576,6 +580,9 @@ enum KeyForm {
 }
 
 const RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
+const SHA256: &str = "http://www.w3.org/2001/04/xmlenc#sha256";
+const RSA_SHA1: &str = "http://www.w3.org/2000/09/xmldsig#rsa-sha1";
+const SHA1: &str = "http://www.w3.org/2000/09/xmldsig#sha1";
 const HMAC_SHA1: &str = "http://www.w3.org/2000/09/xmldsig#hmac-sha1";
 
 /// A key and the form its signatures take.
@@ -588,7 +595,7 @@ struct Signer<'a> {
 impl<'a> Signer<'a> {
     fn new(key: &'a SigningKey, form: KeyForm) -> Result<Self, IdpError> {
         let key_info = match form {
-            KeyForm::Certificate | KeyForm::Hmac => format!(
+            KeyForm::Certificate | KeyForm::Sha1 | KeyForm::Hmac => format!(
                 "<ds:X509Data><ds:X509Certificate>{}</ds:X509Certificate></ds:X509Data>",
                 key.cert_base64()
             ),
@@ -609,11 +616,16 @@ impl<'a> Signer<'a> {
     }
 
     /// An enveloped signature template over the element `id`: exclusive
-    /// c14n, RSA-SHA256, SHA-256 digest, the key as the form says.
+    /// c14n, RSA-SHA256 and SHA-256 digest (SHA-1 for that form), the key
+    /// as the form says.
     fn template(&self, id: &str) -> String {
+        let (method, digest) = match self.form {
+            KeyForm::Sha1 => (RSA_SHA1, SHA1),
+            KeyForm::Certificate | KeyForm::KeyValue | KeyForm::Hmac => (RSA_SHA256, SHA256),
+        };
         format!(
             r#"<ds:Signature xmlns:ds="{DSIG}">{signed_info}<ds:SignatureValue></ds:SignatureValue><ds:KeyInfo>{key_info}</ds:KeyInfo></ds:Signature>"#,
-            signed_info = signed_info(id, RSA_SHA256, ""),
+            signed_info = signed_info(id, [method, digest], ""),
             key_info = self.key_info,
         )
     }
@@ -630,7 +642,7 @@ impl<'a> Signer<'a> {
         let body = body.trim();
         match self.form {
             KeyForm::Hmac => hmac_resigned(body, &self.key.cert_pem()),
-            KeyForm::Certificate | KeyForm::KeyValue => Ok(body.to_owned()),
+            KeyForm::Certificate | KeyForm::KeyValue | KeyForm::Sha1 => Ok(body.to_owned()),
         }
     }
 }
@@ -640,9 +652,9 @@ const DSIG: &str = "http://www.w3.org/2000/09/xmldsig#";
 /// A `SignedInfo` in its exclusive-c14n form (namespace declared on it,
 /// empty elements written out), so that its bytes as sent are the bytes
 /// signed: the HMAC variant is computed over exactly this text.
-fn signed_info(id: &str, method: &str, digest: &str) -> String {
+fn signed_info(id: &str, [method, digest_method]: [&str; 2], digest: &str) -> String {
     format!(
-        r##"<ds:SignedInfo xmlns:ds="{DSIG}"><ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"></ds:CanonicalizationMethod><ds:SignatureMethod Algorithm="{method}"></ds:SignatureMethod><ds:Reference URI="#{id}"><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"></ds:Transform><ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"></ds:Transform></ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"></ds:DigestMethod><ds:DigestValue>{digest}</ds:DigestValue></ds:Reference></ds:SignedInfo>"##
+        r##"<ds:SignedInfo xmlns:ds="{DSIG}"><ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"></ds:CanonicalizationMethod><ds:SignatureMethod Algorithm="{method}"></ds:SignatureMethod><ds:Reference URI="#{id}"><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"></ds:Transform><ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"></ds:Transform></ds:Transforms><ds:DigestMethod Algorithm="{digest_method}"></ds:DigestMethod><ds:DigestValue>{digest}</ds:DigestValue></ds:Reference></ds:SignedInfo>"##
     )
 }
 
@@ -666,7 +678,7 @@ fn hmac_resigned(signed: &str, secret: &str) -> Result<String, IdpError> {
     };
     let id = field("URI=\"#", "\"").ok_or_else(missing)?;
     let digest = field("<ds:DigestValue>", "</ds:DigestValue>").ok_or_else(missing)?;
-    let canonical = signed_info(id, HMAC_SHA1, digest.trim());
+    let canonical = signed_info(id, [HMAC_SHA1, SHA256], digest.trim());
     let mac = super::oidc::hmac(
         openssl::hash::MessageDigest::sha1(),
         secret.as_bytes(),

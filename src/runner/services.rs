@@ -60,7 +60,7 @@ impl RunServices {
     pub async fn start(target: &Target, clock: Arc<dyn Clock>) -> Self {
         let mut services = Self::default();
         if let Some(sso) = &target.sso {
-            match start(sso, Arc::clone(&clock)).await {
+            match start(sso, &target.http.resolve, Arc::clone(&clock)).await {
                 Ok((running, world)) => {
                     services.notices.push(ServiceNotice::Started(format!(
                         "Fournisseurs d'identité de test (ÉduConnect, ARENA) sur {}",

@@ -2,6 +2,8 @@
 //! candidate, and the AAF directory the candidate was seeded with, from
 //! which the people of the `login` steps are drawn.
 
+use std::collections::BTreeMap;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use reqwest::Url;
@@ -38,8 +40,11 @@ pub enum SsoSetup {
 /// Starts the IdPs a target's `[sso]` section describes, dating what they
 /// issue by `clock` (the system clock: the candidate checks those dates
 /// against its own real time, whatever clock the run keeps).
+/// `resolve` is the target's `[http] resolve`: the SP metadata URL is
+/// fetched through it, as every other request to the candidate.
 pub async fn start(
     sso: &SsoTarget,
+    resolve: &BTreeMap<String, IpAddr>,
     clock: Arc<dyn Clock>,
 ) -> Result<(RunningIdp, Arc<SsoWorld>), String> {
     let directory = crate::aaf::read_dir(&sso.aaf)
@@ -54,7 +59,7 @@ pub async fn start(
         SecretSlot::Missing(why) => return Err(format!("secret client OpenID Connect : {why}")),
     };
     let sp = match &sso.sp_metadata {
-        Some(source) => Some(read_sp_metadata(source).await?),
+        Some(source) => Some(read_sp_metadata(source, resolve).await?),
         None => None,
     };
     let saml = idp::SamlSettings {
@@ -79,8 +84,12 @@ pub async fn start(
 /// than read whole.
 const SP_METADATA_LIMIT: usize = 1 << 20;
 
-/// The candidate's SAML SP metadata, fetched or read, and parsed.
-pub async fn read_sp_metadata(source: &SpMetadataSource) -> Result<idp::SpMetadata, String> {
+/// The candidate's SAML SP metadata, fetched (host names looked up in
+/// `resolve` first) or read, and parsed.
+pub async fn read_sp_metadata(
+    source: &SpMetadataSource,
+    resolve: &BTreeMap<String, IpAddr>,
+) -> Result<idp::SpMetadata, String> {
     let (name, text) = match source {
         SpMetadataSource::File(path) => {
             let name = path.display().to_string();
@@ -89,7 +98,7 @@ pub async fn read_sp_metadata(source: &SpMetadataSource) -> Result<idp::SpMetada
             })?;
             (name, bytes)
         }
-        SpMetadataSource::Url(url) => (url.to_string(), fetch(url).await?),
+        SpMetadataSource::Url(url) => (url.to_string(), fetch(url, resolve).await?),
     };
     if text.len() > SP_METADATA_LIMIT {
         return Err(format!(
@@ -103,16 +112,18 @@ pub async fn read_sp_metadata(source: &SpMetadataSource) -> Result<idp::SpMetada
     idp::SpMetadata::parse(&text).map_err(|error| format!("{name} : {error}"))
 }
 
-async fn fetch(url: &Url) -> Result<Vec<u8>, String> {
+async fn fetch(url: &Url, resolve: &BTreeMap<String, IpAddr>) -> Result<Vec<u8>, String> {
     let failed = |why: String| {
         format!("métadonnées SAML du fournisseur de service {url} injoignables : {why}")
     };
     crate::probe::install_crypto_provider();
-    let client = reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(10))
-        .redirect(reqwest::redirect::Policy::limited(3))
-        .build()
-        .map_err(|error| failed(error.to_string()))?;
+        .redirect(reqwest::redirect::Policy::limited(3));
+    for (host, ip) in resolve {
+        builder = builder.resolve(host, std::net::SocketAddr::new(*ip, 0));
+    }
+    let client = builder.build().map_err(|error| failed(error.to_string()))?;
     let mut response = client
         .get(url.clone())
         .send()

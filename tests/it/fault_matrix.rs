@@ -282,6 +282,7 @@ fault_tests!(
     saml_comment_truncation,
     saml_trust_key_value,
     saml_hmac_public_cert,
+    saml_accept_sha1,
     cookie_not_httponly,
     cookie_not_secure,
     cookie_no_samesite,
