@@ -201,8 +201,7 @@ impl SigningKey {
     /// An RSASSA-PKCS1-v1_5 SHA-256 signature of `data` (JWS `RS256`).
     pub(crate) fn sign_rs256(&self, data: &[u8]) -> Result<Vec<u8>, IdpError> {
         let mut signer =
-            openssl::sign::Signer::new(openssl::hash::MessageDigest::sha256(), &self.key)
-                .map_err(crypto)?;
+            openssl::sign::Signer::new(MessageDigest::sha256(), &self.key).map_err(crypto)?;
         signer.sign_oneshot_to_vec(data).map_err(crypto)
     }
 
@@ -301,6 +300,14 @@ fn write_private(path: &Path, pem: &[u8]) -> Result<(), IdpError> {
     }
     let mut file = options.open(path).map_err(|error| io(path, &error))?;
     file.write_all(pem).map_err(|error| io(path, &error))
+}
+
+/// The HMAC of `data` under `secret` with `digest` (JWS `HS256`; XML
+/// `hmac-sha1`): the forgeries keyed with public material.
+pub(crate) fn hmac(digest: MessageDigest, secret: &[u8], data: &[u8]) -> Result<Vec<u8>, IdpError> {
+    let key = PKey::hmac(secret).map_err(crypto)?;
+    let mut signer = openssl::sign::Signer::new(digest, &key).map_err(crypto)?;
+    signer.sign_oneshot_to_vec(data).map_err(crypto)
 }
 
 fn crypto(error: openssl::error::ErrorStack) -> IdpError {

@@ -25,6 +25,7 @@ use openidconnect::{
     AdditionalClaims, Audience, EndUserFamilyName, EndUserGivenName, IdToken, IdTokenClaims,
     IssuerUrl, JsonWebKeyId, Nonce, StandardClaims, SubjectIdentifier,
 };
+use openssl::hash::MessageDigest;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -547,11 +548,7 @@ pub(crate) fn id_token(
             let header = serde_json::json!({"alg": "HS256", "typ": "JWT", "kid": idp.key().kid});
             let secret = idp.key().public_pem()?;
             resign(&jwt, &header, |input| {
-                hmac(
-                    openssl::hash::MessageDigest::sha256(),
-                    secret.as_bytes(),
-                    input,
-                )
+                super::keys::hmac(MessageDigest::sha256(), secret.as_bytes(), input)
             })?
         }
         _ => jwt,
@@ -570,19 +567,6 @@ fn resign(
     let input = format!("{header}.{payload}");
     let signature = sign(input.as_bytes())?;
     Ok(format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature)))
-}
-
-/// The HMAC of `data` under `secret` with `digest` (JWS `HS256`; XML
-/// `hmac-sha1`).
-pub(crate) fn hmac(
-    digest: openssl::hash::MessageDigest,
-    secret: &[u8],
-    data: &[u8],
-) -> Result<Vec<u8>, IdpError> {
-    let crypto = |error: openssl::error::ErrorStack| IdpError::Crypto(error.to_string());
-    let key = openssl::pkey::PKey::hmac(secret).map_err(crypto)?;
-    let mut signer = openssl::sign::Signer::new(digest, &key).map_err(crypto)?;
-    signer.sign_oneshot_to_vec(data).map_err(crypto)
 }
 
 fn flip_signature(jwt: &str) -> String {

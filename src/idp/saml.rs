@@ -514,17 +514,13 @@ fn wrap(shape: Attack, genuine: &str, evil: &AssertionParts) -> (Option<String>,
 
 /// `xml` without its first `ds:Signature` element, and that element.
 fn split_signature(xml: &str) -> (String, String) {
-    let Some(start) = xml.find("<ds:Signature") else {
-        return (xml.to_owned(), String::new());
-    };
-    let close = "</ds:Signature>";
-    let Some(end) = xml[start..].find(close).map(|at| start + at + close.len()) else {
-        return (xml.to_owned(), String::new());
-    };
-    (
-        format!("{}{}", &xml[..start], &xml[end..]),
-        xml[start..end].to_owned(),
-    )
+    match outer(xml, "<ds:Signature", "</ds:Signature>") {
+        Some(span) => (
+            format!("{}{}", &xml[..span.start], &xml[span.end..]),
+            xml[span].to_owned(),
+        ),
+        None => (xml.to_owned(), String::new()),
+    }
 }
 
 /// `signature` with `content` as its last child.
@@ -557,9 +553,7 @@ fn after_issuer(assertion: &str, content: &str) -> String {
 
 /// The `ID` of the first element of `xml`.
 fn genuine_id(xml: &str) -> Option<String> {
-    let start = xml.find(" ID=\"")? + 5;
-    let end = xml[start..].find('"')? + start;
-    Some(xml[start..end].to_owned())
+    inner(xml, " ID=\"", "\"").map(|span| xml[span].to_owned())
 }
 
 /// How a signature names its key: the IdP's own form, or the forms of
@@ -662,45 +656,44 @@ fn signed_info(id: &str, [method, digest_method]: [&str; 2], digest: &str) -> St
 /// its `SignedInfo` is rewritten for HMAC-SHA1 and signed with `secret`
 /// (the PEM text of the IdP's certificate, which every SP holds).
 fn hmac_resigned(signed: &str, secret: &str) -> Result<String, IdpError> {
-    let between = |open: &str, close: &str| -> Option<(usize, usize)> {
-        let start = signed.find(open)?;
-        let end = start + signed[start..].find(close)? + close.len();
-        Some((start, end))
-    };
     let missing = || IdpError::Crypto("signature sans SignedInfo complet".to_owned());
-    let (info_start, info_end) =
-        between("<ds:SignedInfo", "</ds:SignedInfo>").ok_or_else(missing)?;
-    let info = &signed[info_start..info_end];
-    let field = |open: &str, close: &str| -> Option<&str> {
-        let start = info.find(open)? + open.len();
-        let end = start + info[start..].find(close)?;
-        Some(&info[start..end])
-    };
+    let span = outer(signed, "<ds:SignedInfo", "</ds:SignedInfo>").ok_or_else(missing)?;
+    let (info_start, info_end) = (span.start, span.end);
+    let info = &signed[span];
+    let field = |open, close| inner(info, open, close).map(|span| &info[span]);
     let id = field("URI=\"#", "\"").ok_or_else(missing)?;
     let digest = field("<ds:DigestValue>", "</ds:DigestValue>").ok_or_else(missing)?;
     let canonical = signed_info(id, [HMAC_SHA1, SHA256], digest.trim());
-    let mac = super::oidc::hmac(
+    let mac = super::keys::hmac(
         openssl::hash::MessageDigest::sha1(),
         secret.as_bytes(),
         canonical.as_bytes(),
     )?;
     let rest = &signed[info_end..];
-    let (value_start, value_end) = {
-        let open = "<ds:SignatureValue>";
-        let start = rest.find(open).ok_or_else(missing)? + open.len();
-        let end = start
-            + rest[start..]
-                .find("</ds:SignatureValue>")
-                .ok_or_else(missing)?;
-        (start, end)
-    };
+    let value = inner(rest, "<ds:SignatureValue>", "</ds:SignatureValue>").ok_or_else(missing)?;
     Ok(format!(
         "{}{canonical}{}{}{}",
         &signed[..info_start],
-        &rest[..value_start],
+        &rest[..value.start],
         STANDARD.encode(mac),
-        &rest[value_end..]
+        &rest[value.end..]
     ))
+}
+
+/// Where the first element of `text` opening with `open` lies, through
+/// the `close` after it.
+fn outer(text: &str, open: &str, close: &str) -> Option<std::ops::Range<usize>> {
+    let start = text.find(open)?;
+    let end = start + text[start..].find(close)? + close.len();
+    Some(start..end)
+}
+
+/// Where the text between the first `open` of `text` and the `close`
+/// after it lies.
+fn inner(text: &str, open: &str, close: &str) -> Option<std::ops::Range<usize>> {
+    let start = text.find(open)? + open.len();
+    let end = start + text[start..].find(close)?;
+    Some(start..end)
 }
 
 #[derive(Clone)]

@@ -211,10 +211,25 @@ struct Response {
 /// Installs rustls's process-wide provider, once: every reqwest client
 /// needs it built first. ring builds faster than aws-lc on the project's
 /// two-core machines.
-pub(crate) fn install_crypto_provider() {
+fn install_crypto_provider() {
     CRYPTO_PROVIDER.call_once(|| {
         let _ = rustls::crypto::ring::default_provider().install_default();
     });
+}
+
+/// A reqwest client builder with rustls's provider installed and the
+/// target's `[http] resolve` applied: every client that talks to the
+/// candidate starts here.
+pub(crate) fn client_builder(
+    resolve: &std::collections::BTreeMap<String, std::net::IpAddr>,
+) -> reqwest::ClientBuilder {
+    install_crypto_provider();
+    let mut builder = reqwest::Client::builder();
+    for (host, ip) in resolve {
+        // The port is ignored: requests keep the URL's.
+        builder = builder.resolve(host, std::net::SocketAddr::new(*ip, 0));
+    }
+    builder
 }
 
 impl HttpProbe {
@@ -225,16 +240,10 @@ impl HttpProbe {
         store: Arc<EvidenceStore>,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, ProbeError> {
-        install_crypto_provider();
-        let mut builder = reqwest::Client::builder()
+        let client = client_builder(&settings.resolve)
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(settings.request_timeout)
-            .user_agent(USER_AGENT);
-        for (host, ip) in &settings.resolve {
-            // The port is ignored: requests keep the URL's.
-            builder = builder.resolve(host, std::net::SocketAddr::new(*ip, 0));
-        }
-        let client = builder
+            .user_agent(USER_AGENT)
             .build()
             .map_err(|error| ProbeError::Client(error.to_string()))?;
         Ok(Self {

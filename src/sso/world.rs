@@ -116,14 +116,11 @@ async fn fetch(url: &Url, resolve: &BTreeMap<String, IpAddr>) -> Result<Vec<u8>,
     let failed = |why: String| {
         format!("métadonnées SAML du fournisseur de service {url} injoignables : {why}")
     };
-    crate::probe::install_crypto_provider();
-    let mut builder = reqwest::Client::builder()
+    let client = crate::probe::client_builder(resolve)
         .timeout(std::time::Duration::from_secs(10))
-        .redirect(reqwest::redirect::Policy::limited(3));
-    for (host, ip) in resolve {
-        builder = builder.resolve(host, std::net::SocketAddr::new(*ip, 0));
-    }
-    let client = builder.build().map_err(|error| failed(error.to_string()))?;
+        .redirect(reqwest::redirect::Policy::limited(3))
+        .build()
+        .map_err(|error| failed(error.to_string()))?;
     let mut response = client
         .get(url.clone())
         .send()
