@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# The Python peers of the SSO tests (tests/it/peers.rs), in a venv under
-# target/ so that nothing leaks into the system: PyJWT and jwcrypto verify
-# the harness's ID tokens, Authlib logs in as a third-party relying party.
+# The peers of the SSO tests (tests/it/peers.rs), nothing installed into
+# the system: the Python ones in a venv under target/ (PyJWT and jwcrypto
+# verify the harness's ID tokens, Authlib and pysaml2 log in as third-party
+# relying parties), the npm one in ci/peers/node/node_modules (node-saml,
+# a third-party SAML service provider).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+(cd ci/peers/node && npm ci --no-audit --no-fund --silent)
+echo "pair npm installé (ci/peers/node)"
 venv=target/peer-venv
 stamp="$venv/.requirements.sha256"
 want=$(sha256sum ci/peers/requirements.txt | cut -d' ' -f1)

@@ -305,20 +305,39 @@ pub async fn start_with(
     faults: BTreeSet<Fault>,
     sftp: Option<ent_server::GarSftp>,
 ) -> Result<Demo, DemoError> {
-    start_full(faults, sftp, false).await
+    start_full(faults, sftp, false, IdpTransport::Tls).await
+}
+
+/// How the demonstration's IdPs are reached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IdpTransport {
+    /// Over TLS under the test CA, as EduConnect is (the default).
+    Tls,
+    /// In clear: what SSO-10 judges strictest, since no TLS stands in for
+    /// the ID token's signature (OIDC Core §3.1.3.7 (6)).
+    Plain,
+}
+
+/// As [`start`], the IdPs reached over `transport`.
+pub async fn start_over(
+    faults: BTreeSet<Fault>,
+    transport: IdpTransport,
+) -> Result<Demo, DemoError> {
+    start_full(faults, None, false, transport).await
 }
 
 /// As [`start`], the ENT drawing its pages by script when `scripted` (its
 /// footers are then seen only by a browser; `entconf demo` asks for it
 /// when chromium is installed).
 pub async fn start_scripted(faults: BTreeSet<Fault>, scripted: bool) -> Result<Demo, DemoError> {
-    start_full(faults, None, scripted).await
+    start_full(faults, None, scripted, IdpTransport::Tls).await
 }
 
 async fn start_full(
     faults: BTreeSet<Fault>,
     sftp: Option<ent_server::GarSftp>,
     scripted: bool,
+    transport: IdpTransport,
 ) -> Result<Demo, DemoError> {
     // The reference ENT refuses forged SAML responses through libxmlsec1 too.
     crate::xmlsec::quiet();
@@ -335,12 +354,20 @@ async fn start_full(
     let clock: Arc<dyn Clock> = Arc::new(SystemClock::new());
     let key = SigningKey::generate("entconf IdP de test", clock.as_ref())
         .map_err(|e| DemoError::Idp(e.to_string()))?;
+    let authority = match transport {
+        IdpTransport::Tls => Some(
+            SigningKey::idp_authority(None, clock.as_ref())
+                .map_err(|e| DemoError::Idp(e.to_string()))?,
+        ),
+        IdpTransport::Plain => None,
+    };
     let settings = IdpSettings {
         public_url: reqwest::Url::parse("http://127.0.0.1/")
             .map_err(|e| DemoError::Idp(e.to_string()))?,
         client_id: CLIENT_ID.to_owned(),
         client_secret: secret.clone(),
-        redirect_uris: Vec::new(),
+        // Registered once the ENT's address is known.
+        redirect_uris: crate::idp::Redirects::Registered(Vec::new()),
         saml: crate::idp::SamlSettings::default(),
     };
     let loopback = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
@@ -361,6 +388,7 @@ async fn start_full(
         settings,
         false,
         key,
+        authority,
         directory,
         Arc::clone(&clock),
     )
@@ -379,6 +407,7 @@ async fn start_full(
             client_secret: secret,
             aaf: files.into_iter().map(|f| (f.name, f.xml)).collect(),
             saml_encrypted: true,
+            idp_ca_pem: world.idp.authority().map(SigningKey::cert_pem),
         }),
         stats: Some(StatsConfig {
             viewers: viewers.clone(),

@@ -13,14 +13,18 @@ from saml2.config import SPConfig
 
 
 def config(entity, acs, metadata_file, key_pair=None, want_assertions_signed=True,
-           want_response_signed=False):
+           want_response_signed=False, slo=None):
     """An SP configuration; with `key_pair` (key file, certificate file) it
-    publishes that certificate for encryption and decrypts with the key."""
+    publishes that certificate for encryption and decrypts with the key;
+    with `slo`, a single logout service at the HTTP-Redirect binding."""
     settings = {
         "entityid": entity,
         "metadata": {"local": [metadata_file]} if metadata_file else {},
         "service": {"sp": {
-            "endpoints": {"assertion_consumer_service": [(acs, BINDING_HTTP_POST)]},
+            "endpoints": {
+                "assertion_consumer_service": [(acs, BINDING_HTTP_POST)],
+                **({"single_logout_service": [(slo, BINDING_HTTP_REDIRECT)]} if slo else {}),
+            },
             "want_assertions_signed": want_assertions_signed,
             "want_response_signed": want_response_signed,
             "allow_unsolicited": False,

@@ -8,8 +8,8 @@
 //! only after a control login of the same person succeeded — otherwise a
 //! candidate whose login is simply broken would pass every attack.
 
-use crate::probe::{LoginTrace, Page, SetCookie};
-use crate::suite::{CookieAttribute, PhraseList};
+use crate::probe::{IdpLogoutTrace, LoginTrace, Page, SetCookie};
+use crate::suite::{CookieAttribute, PhraseList, Severity};
 use crate::text::fold;
 
 use super::observation::{LoginObservation, Observations, Person};
@@ -288,21 +288,41 @@ pub(crate) fn refused(observations: &Observations, step: &str) -> Verdict {
         .iter()
         .filter(|(_, trace, intruder)| lets_in(&trace.account, intruder));
     if let Some((attack, trace, intruder)) = got_in.next() {
-        let others: Vec<String> = got_in.map(|(attack, _, _)| name(attack)).collect();
+        let rest: Vec<_> = got_in.collect();
+        let others: Vec<String> = rest.iter().map(|(attack, _, _)| name(attack)).collect();
         let others = if others.is_empty() {
             String::new()
         } else {
             format!(" ; autres variantes acceptées : {}", others.join(", "))
         };
-        return Verdict::fail(
-            expected,
-            format!(
-                "session ouverte pour {} malgré : {attack} ; page de compte {} ; IdP : {}{others}",
-                intruder.name,
-                where_it_ended(&trace.account),
-                idp_story(trace)
-            ),
+        // OIDC Core §3.1.3.7 (6): a code-flow client that received the ID
+        // token straight from the token endpoint over TLS may rely on TLS
+        // server validation instead of the signature. Every variant that
+        // got in must be of that case for the failure to be tolerated.
+        let over_tls = trace.idp.forged_token_over_tls
+            && rest
+                .iter()
+                .all(|(_, trace, _)| trace.idp.forged_token_over_tls);
+        let actual = format!(
+            "session ouverte pour {} malgré : {attack} ; page de compte {} ; IdP : {}",
+            intruder.name,
+            where_it_ended(&trace.account),
+            idp_story(trace)
         );
+        if over_tls {
+            return Verdict::fail(
+                expected,
+                format!(
+                    "{actual} ; toléré (avertissement) : le jeton venait directement du point de \
+                     jeton en TLS et OIDC Core § 3.1.3.7 (6) permet alors de s'appuyer sur la \
+                     validation du certificat TLS au lieu de la signature ; la signature reste \
+                     la seule garantie si le jeton passe par un autre canal et sans TLS ce \
+                     serait un échec{others}"
+                ),
+            )
+            .tolerated_as(Severity::Should);
+        }
+        return Verdict::fail(expected, format!("{actual}{others}"));
     }
     for (attack, trace, _) in &attempts {
         if let Some(why) = inconclusive(login, trace) {
@@ -655,6 +675,53 @@ pub(crate) fn logout_ends_session(observations: &Observations, step: &str) -> Ve
     }
 }
 
+/// `logout_from_idp_ends_session`: after the IdP's `LogoutRequest` reached
+/// the candidate's logout service, the account page is closed to the same
+/// browser.
+pub(crate) fn logout_from_idp_ends_session(observations: &Observations, step: &str) -> Verdict {
+    let expected = "après la déconnexion demandée par le fournisseur d'identité (LogoutRequest \
+                    signée vers le SingleLogoutService du candidat), le compte est fermé";
+    let login = match logged_in(observations, step, expected) {
+        Ok(login) => login,
+        Err(verdict) => return verdict,
+    };
+    let Some(logout) = &login.trace.idp_logout else {
+        return Verdict::error(expected, "la déconnexion par l'IdP n'a pas été jouée");
+    };
+    let answered = login
+        .trace
+        .idp
+        .events
+        .iter()
+        .rev()
+        .find(|event| event.contains("LogoutResponse"))
+        .filter(|_| login.trace.idp.logout_responses > 0)
+        .cloned()
+        .unwrap_or_else(|| {
+            "aucune réponse de déconnexion (LogoutResponse) reçue par l'IdP".to_owned()
+        });
+    match logout {
+        IdpLogoutTrace::NotSent(why) => Verdict::fail(expected, why.clone()),
+        IdpLogoutTrace::Sent { account_after, .. } if lets_in(account_after, &login.expected) => {
+            Verdict::fail(
+                expected,
+                format!(
+                    "le compte de {} reste ouvert après la déconnexion demandée par l'IdP ({}) ; {answered}",
+                    login.expected.name,
+                    where_it_ended(account_after)
+                ),
+            )
+        }
+        IdpLogoutTrace::Sent { account_after, .. } => Verdict::pass(
+            expected,
+            format!(
+                "compte fermé ({}) ; {answered}",
+                where_it_ended(account_after)
+            ),
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
@@ -964,6 +1031,51 @@ mod tests {
             verdict.actual.starts_with("variante « enveloppement XSW4"),
             "{verdict:?}"
         );
+    }
+
+    #[test]
+    fn a_forged_token_taken_over_tls_is_tolerated_as_a_warning_only_when_every_entry_was() {
+        let intruder = "<html><body><h1>Paul Intrus</h1></body></html>";
+        let over_tls = |page: Page| {
+            let mut trace = trace(page);
+            trace.idp.forged_token_over_tls = true;
+            trace
+        };
+        let mut login = observation(over_tls(account(intruder)));
+        login.control = Some(trace(account(CAMILLE)));
+        login.variants = vec![Attempt {
+            attack: Some("clé inconnue : détail".to_owned()),
+            trace: over_tls(account(intruder)),
+            intruder: login.intruder.clone(),
+        }];
+        let verdict = judged(login.clone(), |o| refused(o, "connexion"));
+        assert_eq!(verdict.status, AssertionStatus::Failed, "{verdict:?}");
+        assert_eq!(verdict.tolerated, Some(Severity::Should), "{verdict:?}");
+        assert!(
+            verdict.actual.contains("OIDC Core § 3.1.3.7 (6)"),
+            "{verdict:?}"
+        );
+        // One entry without TLS: nothing stands in for the signature.
+        login.variants[0].trace.idp.forged_token_over_tls = false;
+        let verdict = judged(login.clone(), |o| refused(o, "connexion"));
+        assert_eq!(verdict.status, AssertionStatus::Failed, "{verdict:?}");
+        assert_eq!(verdict.tolerated, None, "{verdict:?}");
+        assert!(!verdict.actual.contains("toléré"), "{verdict:?}");
+        // The tolerance lowers the assertion's severity, not its status.
+        let assertion = crate::suite::Assertion {
+            label: "refus".to_owned(),
+            article: None,
+            severity: None,
+            kind: crate::suite::AssertionKind::Refused {
+                step: "connexion".to_owned(),
+            },
+        };
+        login.variants[0].trace.idp.forged_token_over_tls = true;
+        let documents = Documents::none();
+        let observations = Observations::new(&BTreeMap::new(), &documents, TargetFacts::default())
+            .with_logins(BTreeMap::from([("connexion".to_owned(), Arc::new(login))]));
+        let result = crate::check::evaluate(&assertion, Severity::Must, &observations);
+        assert_eq!(result.severity, Severity::Should, "{result:?}");
     }
 
     #[test]
@@ -1351,6 +1463,65 @@ mod tests {
 
     /// Camille logged in, then out through `hops`, the IdP receiving
     /// `idp_logouts` logout requests; her old cookies then opened `after`.
+    #[test]
+    fn a_logout_from_the_idp_must_close_the_account() {
+        let sent = |after: Page, responses: u32| {
+            let mut trace = trace(account(CAMILLE));
+            trace.idp.logout_responses = responses;
+            if responses > 0 {
+                trace.idp.events.push(
+                    "réponse de déconnexion (LogoutResponse) reçue par l'IdP ÉduConnect : statut Success"
+                        .to_owned(),
+                );
+            }
+            trace.idp_logout = Some(IdpLogoutTrace::Sent {
+                flow: Vec::new(),
+                account_after: Box::new(after),
+            });
+            observation(trace)
+        };
+        let verdict = judged(sent(closed(), 1), |o| {
+            logout_from_idp_ends_session(o, "connexion")
+        });
+        assert_eq!(verdict.status, AssertionStatus::Passed, "{verdict:?}");
+        assert!(verdict.actual.contains("statut Success"), "{verdict:?}");
+        let verdict = judged(sent(account(CAMILLE), 1), |o| {
+            logout_from_idp_ends_session(o, "connexion")
+        });
+        assert_eq!(verdict.status, AssertionStatus::Failed, "{verdict:?}");
+        assert!(
+            verdict
+                .actual
+                .starts_with("le compte de Camille Martin reste ouvert"),
+            "{verdict:?}"
+        );
+        // Closed without answering the IdP: the account decides; the
+        // missing answer is said.
+        let verdict = judged(sent(closed(), 0), |o| {
+            logout_from_idp_ends_session(o, "connexion")
+        });
+        assert_eq!(verdict.status, AssertionStatus::Passed, "{verdict:?}");
+        assert!(
+            verdict.actual.contains("aucune réponse de déconnexion"),
+            "{verdict:?}"
+        );
+        // No logout service in the metadata: the logout cannot reach the ENT.
+        let mut trace = trace(account(CAMILLE));
+        trace.idp_logout = Some(IdpLogoutTrace::NotSent(
+            "aucun SingleLogoutService".to_owned(),
+        ));
+        let verdict = judged(observation(trace), |o| {
+            logout_from_idp_ends_session(o, "connexion")
+        });
+        assert_eq!(verdict.status, AssertionStatus::Failed, "{verdict:?}");
+        assert_eq!(verdict.actual, "aucun SingleLogoutService");
+        // A login that did not get in proves nothing about the logout.
+        let mut failed = sent(closed(), 1);
+        failed.trace.account = closed();
+        let verdict = judged(failed, |o| logout_from_idp_ends_session(o, "connexion"));
+        assert_eq!(verdict.status, AssertionStatus::Error, "{verdict:?}");
+    }
+
     fn logged_out(hops: Vec<Hop>, idp_logouts: u32, after: Page) -> LoginObservation {
         let mut trace = trace(account(CAMILLE));
         trace.logout = Some(LogoutTrace {

@@ -88,6 +88,9 @@ pub fn evaluate(
         AssertionKind::NoSecretInUrls { step } => login::no_secret_in_urls(observations, step),
         AssertionKind::IdpLogout { step } => login::idp_logout(observations, step),
         AssertionKind::LogoutEndsSession { step } => login::logout_ends_session(observations, step),
+        AssertionKind::LogoutFromIdpEndsSession { step } => {
+            login::logout_from_idp_ends_session(observations, step)
+        }
         AssertionKind::Gar { step, rule } => match rule.step_kind() {
             GarStep::Export => observations
                 .shared(step, "l'export GAR téléchargé")
@@ -118,7 +121,9 @@ pub fn evaluate(
     AssertionResult {
         label: assertion.label.clone(),
         article: assertion.article.clone(),
-        severity: assertion.severity.unwrap_or(check_severity),
+        severity: verdict
+            .tolerated
+            .unwrap_or_else(|| assertion.severity.unwrap_or(check_severity)),
         status: verdict.status,
         expected: verdict.expected,
         actual: verdict.actual,

@@ -134,6 +134,10 @@ pub struct Verdict {
     pub expected: String,
     /// What was observed, in French, with the relevant excerpt.
     pub actual: String,
+    /// A severity below the assertion's, when the check's own source
+    /// tolerates what was seen in this case (set by the judge, with why in
+    /// `actual`); `None` keeps the assertion's.
+    pub tolerated: Option<Severity>,
 }
 
 /// Problems listed in a message before "… et N autre(s)".
@@ -198,12 +202,21 @@ impl Verdict {
         }
     }
 
+    /// The same failure, counted at `severity` (lower than the assertion's):
+    /// its source allows what was seen in this case.
+    #[must_use]
+    pub fn tolerated_as(mut self, severity: Severity) -> Self {
+        self.tolerated = Some(severity);
+        self
+    }
+
     /// The assertion holds.
     pub fn pass(expected: impl Into<String>, actual: impl Into<String>) -> Self {
         Self {
             status: AssertionStatus::Passed,
             expected: expected.into(),
             actual: actual.into(),
+            tolerated: None,
         }
     }
 
@@ -213,6 +226,7 @@ impl Verdict {
             status: AssertionStatus::Failed,
             expected: expected.into(),
             actual: actual.into(),
+            tolerated: None,
         }
     }
 
@@ -222,6 +236,7 @@ impl Verdict {
             status: AssertionStatus::Error,
             expected: expected.into(),
             actual: actual.into(),
+            tolerated: None,
         }
     }
 

@@ -239,9 +239,18 @@ pub(crate) struct IdpArgs {
     /// Adresse d'écoute des fournisseurs d'identité.
     #[arg(long, value_name = "IP:PORT", default_value = "127.0.0.1:9400")]
     pub(crate) listen: std::net::SocketAddr,
-    /// URL sous laquelle l'ENT joint les fournisseurs (par défaut http://<listen>).
+    /// URL sous laquelle l'ENT joint les fournisseurs (par défaut http://<listen>, https://<listen>
+    /// avec --tls).
     #[arg(long, value_name = "URL")]
     pub(crate) public_url: Option<String>,
+    /// Sert les fournisseurs en TLS (émetteur https, comme ÉduConnect), sous un certificat émis par
+    /// une AC de test : test-only-idp-ca.pem dans --keys, que l'ENT doit reconnaître.
+    #[arg(long)]
+    pub(crate) tls: bool,
+    /// URI de redirection OpenID Connect enregistrée par l'ENT (répétable) : toute autre est
+    /// refusée. Sans elle, toute URI est acceptée (exploration).
+    #[arg(long = "redirect-uri", value_name = "URI")]
+    pub(crate) redirect_uris: Vec<String>,
     /// Dossier de la clé de signature (créée si absente, marquée « test uniquement »).
     #[arg(long, value_name = "DOSSIER")]
     pub(crate) keys: Option<PathBuf>,

@@ -7,7 +7,8 @@ use anyhow::Context as _;
 use entconf::aaf::{self, GenerateOptions};
 use entconf::evidence::{Clock, SystemClock};
 use entconf::idp::{
-    ARENA_PATH, EDUCONNECT_PATH, IdpSettings, SamlSettings, SignaturePlacement, SigningKey,
+    ARENA_PATH, EDUCONNECT_PATH, IdpSettings, Redirects, SamlSettings, SignaturePlacement,
+    SigningKey,
 };
 use entconf::suite::SpMetadataSource;
 
@@ -55,10 +56,25 @@ pub(super) fn idp(args: IdpArgs) -> anyhow::Result<Exit> {
         None => SigningKey::generate("entconf IdP de test", clock.as_ref()),
     }
     .context("clé de signature")?;
+    let scheme = if args.tls { "https" } else { "http" };
     let public_url = match &args.public_url {
         Some(url) => reqwest::Url::parse(url).context("--public-url")?,
-        None => reqwest::Url::parse(&format!("http://{}", args.listen)).context("--listen")?,
+        None => reqwest::Url::parse(&format!("{scheme}://{}", args.listen)).context("--listen")?,
     };
+    if args.tls && public_url.scheme() != "https" {
+        anyhow::bail!("--public-url {public_url} : avec --tls, l'URL publique est en https");
+    }
+    let authority = if args.tls {
+        Some(
+            SigningKey::idp_authority(args.keys.as_deref(), clock.as_ref())
+                .context("AC de test")?,
+        )
+    } else {
+        None
+    };
+    for uri in &args.redirect_uris {
+        reqwest::Url::parse(uri).with_context(|| format!("--redirect-uri {uri}"))?;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -93,7 +109,11 @@ pub(super) fn idp(args: IdpArgs) -> anyhow::Result<Exit> {
             public_url,
             client_id: args.client_id.clone(),
             client_secret: secret,
-            redirect_uris: Vec::new(),
+            redirect_uris: if args.redirect_uris.is_empty() {
+                Redirects::Any
+            } else {
+                Redirects::Registered(args.redirect_uris.clone())
+            },
             saml,
         };
         let (running, world) = entconf::sso::launch(
@@ -101,6 +121,7 @@ pub(super) fn idp(args: IdpArgs) -> anyhow::Result<Exit> {
             settings,
             args.public_url.is_some() || args.listen.port() != 0,
             key,
+            authority,
             directory,
             clock,
         )
@@ -111,6 +132,22 @@ pub(super) fn idp(args: IdpArgs) -> anyhow::Result<Exit> {
         println!("ÉduConnect OpenID Connect : émetteur {base}{EDUCONNECT_PATH}");
         println!("  découverte  {base}{EDUCONNECT_PATH}/.well-known/openid-configuration");
         println!("  client_id   {}", args.client_id);
+        match &args.redirect_uris[..] {
+            [] => println!("  redirect_uri  toute URI acceptée (--redirect-uri pour enregistrer)"),
+            uris => println!("  redirect_uri  {}", uris.join(", ")),
+        }
+        if let Some(authority) = world.idp.authority() {
+            match &args.keys {
+                Some(dir) => println!(
+                    "TLS : AC de test à faire reconnaître par l'ENT : {}",
+                    dir.join(entconf::idp::CA_CERT_FILE).display()
+                ),
+                None => println!(
+                    "TLS : AC de test neuve (--keys la conserve) :\n{}",
+                    authority.cert_pem()
+                ),
+            }
+        }
         println!("ÉduConnect SAML : métadonnées {base}{EDUCONNECT_PATH}/shibboleth");
         println!("Guichet agents (ARENA) SAML : métadonnées {base}{ARENA_PATH}/metadata");
         let saml = world.idp.settings().saml;

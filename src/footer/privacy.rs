@@ -231,6 +231,7 @@ pub(crate) fn declared_third_parties(
                 list(&hosts, 10, ", "),
                 unread.why
             ),
+            tolerated: None,
         };
     }
     let notice_text = match observations.zone_text(notice, expected) {

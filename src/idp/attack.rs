@@ -173,6 +173,13 @@ impl Attack {
         }
     }
 
+    /// Whether the ID token's signature is one no published key vouches for
+    /// (SSO-10's family): the defect OIDC Core §3.1.3.7 (6) lets a client
+    /// leave to TLS when the token came straight from the token endpoint.
+    pub fn signature_unvouched(self) -> bool {
+        matches!(self, Self::IdTokenBadSignature | Self::IdTokenUnknownKey)
+    }
+
     /// Whether the attack names another person (a victim) in what it sends.
     pub fn has_victim(self) -> bool {
         self == Self::UserinfoSubMismatch || Self::WRAPPING.contains(&self)

@@ -22,6 +22,11 @@ pub enum Identity {
         ref_ids: Vec<String>,
         /// School of a pupil.
         uai: Option<String>,
+        /// The legacy `FrEduVecteur` values, `profil|nom|prénom|id|UAI`:
+        /// profil 3 for a pupil of the 1st degree, 1 for a parent (one
+        /// value per child), id the pupil's AAF join key.
+        #[serde(default)]
+        legacy_vectors: Vec<String>,
     },
     /// A teacher or director as the agents' guichet describes them.
     Agent {
@@ -73,6 +78,7 @@ impl Identity {
                 affiliation,
                 ref_ids,
                 uai,
+                legacy_vectors,
             } => {
                 let mut attributes = vec![
                     ("urn:oid:2.5.4.4", "sn", vec![family_name.clone()]),
@@ -95,6 +101,9 @@ impl Identity {
                         "FrEduCtEleveUAI",
                         vec![uai.clone()],
                     ));
+                }
+                if !legacy_vectors.is_empty() {
+                    attributes.push(("FrEduVecteur", "FrEduVecteur", legacy_vectors.clone()));
                 }
                 attributes
             }

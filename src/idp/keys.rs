@@ -24,6 +24,10 @@ const KEY_FILE: &str = "test-only-idp-key.pem";
 const CERT_FILE: &str = "test-only-idp-cert.pem";
 const TLS_KEY_FILE: &str = "test-only-tls-key.pem";
 const TLS_CERT_FILE: &str = "test-only-tls-cert.pem";
+const CA_KEY_FILE: &str = "test-only-idp-ca-key.pem";
+/// The test CA's certificate, the one file a candidate installs to trust
+/// the IdPs' TLS.
+pub const CA_CERT_FILE: &str = "test-only-idp-ca.pem";
 
 /// An RSA signing key with its certificate.
 #[derive(Clone)]
@@ -48,7 +52,58 @@ impl SigningKey {
     /// naming `common_name`, dated by `clock` (the clock of the service
     /// the key belongs to: the candidate checks the dates against its own).
     pub fn generate(common_name: &str, clock: &dyn Clock) -> Result<Self, IdpError> {
-        Self::generate_for(common_name, None, clock)
+        Self::generate_for(common_name, Usage::Signing, clock)
+    }
+
+    /// A fresh key and a one-year self-signed certificate authority: the
+    /// test CA that issues the IdPs' TLS certificates, which the candidate
+    /// trusts instead of each certificate.
+    pub fn generate_ca(common_name: &str, clock: &dyn Clock) -> Result<Self, IdpError> {
+        Self::generate_for(common_name, Usage::Authority, clock)
+    }
+
+    /// Reads the test CA kept in `dir` (`test-only-idp-ca*.pem`), creating
+    /// it first if the folder holds none.
+    pub fn load_or_create_ca(
+        dir: &Path,
+        common_name: &str,
+        clock: &dyn Clock,
+    ) -> Result<Self, IdpError> {
+        Self::kept(dir, (CA_KEY_FILE, CA_CERT_FILE), clock, || {
+            Self::generate_ca(common_name, clock)
+        })
+    }
+
+    /// The IdPs' test CA: kept in `dir` when given (created there the first
+    /// time), fresh otherwise.
+    pub fn idp_authority(dir: Option<&Path>, clock: &dyn Clock) -> Result<Self, IdpError> {
+        const NAME: &str = "entconf — AC de test des fournisseurs d'identité";
+        match dir {
+            Some(dir) => Self::load_or_create_ca(dir, NAME, clock),
+            None => Self::generate_ca(NAME, clock),
+        }
+    }
+
+    /// A fresh key and a TLS server certificate for `hosts`, issued by this
+    /// key as certificate authority (see [`Self::generate_ca`]), valid as
+    /// long as the authority is.
+    pub fn issue_tls_server(
+        &self,
+        common_name: &str,
+        hosts: &[String],
+        clock: &dyn Clock,
+    ) -> Result<Self, IdpError> {
+        let rsa = Rsa::generate(2048).map_err(crypto)?;
+        let key = PKey::from_rsa(rsa).map_err(crypto)?;
+        let authority = X509::from_der(&self.cert_der).map_err(crypto)?;
+        let cert = certificate(
+            &key,
+            common_name,
+            Usage::Tls(TlsRole::Server, hosts),
+            Some((&authority, &self.key)),
+            clock.now().timestamp(),
+        )?;
+        Self::from_parts(key, &cert)
     }
 
     /// A fresh key and a one-year self-signed TLS certificate: for a
@@ -60,17 +115,13 @@ impl SigningKey {
         hosts: &[String],
         clock: &dyn Clock,
     ) -> Result<Self, IdpError> {
-        Self::generate_for(common_name, Some((tls, hosts)), clock)
+        Self::generate_for(common_name, Usage::Tls(tls, hosts), clock)
     }
 
-    fn generate_for(
-        common_name: &str,
-        tls: Option<(TlsRole, &[String])>,
-        clock: &dyn Clock,
-    ) -> Result<Self, IdpError> {
+    fn generate_for(common_name: &str, usage: Usage, clock: &dyn Clock) -> Result<Self, IdpError> {
         let rsa = Rsa::generate(2048).map_err(crypto)?;
         let key = PKey::from_rsa(rsa).map_err(crypto)?;
-        let cert = self_signed(&key, common_name, tls, clock.now().timestamp())?;
+        let cert = certificate(&key, common_name, usage, None, clock.now().timestamp())?;
         Self::from_parts(key, &cert)
     }
 
@@ -224,13 +275,30 @@ pub enum TlsRole {
 /// Seconds in a day, for certificate dates.
 const DAY: i64 = 86_400;
 
-/// A self-signed certificate for `key`, issued at `now` (Unix seconds).
-fn self_signed(
+/// What a certificate is for.
+#[derive(Clone, Copy)]
+enum Usage<'a> {
+    /// Signing tokens and assertions (no extension: as EduConnect's).
+    Signing,
+    /// A TLS end entity: its role, and for a server its hosts.
+    Tls(TlsRole, &'a [String]),
+    /// A certificate authority that issues TLS certificates.
+    Authority,
+}
+
+/// A certificate for `key`, issued at `now` (Unix seconds) by `issuer`
+/// (its certificate and key), or self-signed.
+fn certificate(
     key: &PKey<Private>,
     common_name: &str,
-    tls: Option<(TlsRole, &[String])>,
+    usage: Usage,
+    issuer: Option<(&X509, &PKey<Private>)>,
     now: i64,
 ) -> Result<X509, IdpError> {
+    use openssl::x509::extension::{
+        AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage,
+        SubjectAlternativeName, SubjectKeyIdentifier,
+    };
     let mut name = X509NameBuilder::new().map_err(crypto)?;
     name.append_entry_by_text("CN", common_name)
         .map_err(crypto)?;
@@ -246,46 +314,96 @@ fn self_signed(
     let serial = serial.to_asn1_integer().map_err(crypto)?;
     builder.set_serial_number(&serial).map_err(crypto)?;
     builder.set_subject_name(&name).map_err(crypto)?;
-    builder.set_issuer_name(&name).map_err(crypto)?;
+    match issuer {
+        Some((authority, _)) => builder.set_issuer_name(authority.subject_name()),
+        None => builder.set_issuer_name(&name),
+    }
+    .map_err(crypto)?;
     builder.set_pubkey(key).map_err(crypto)?;
     // A day early: a peer whose clock is a little behind must not see a
     // certificate "not yet valid".
     let not_before = Asn1Time::from_unix(now - DAY).map_err(crypto)?;
-    let not_after = Asn1Time::from_unix(now + 365 * DAY).map_err(crypto)?;
+    let mine = Asn1Time::from_unix(now + 365 * DAY).map_err(crypto)?;
     builder.set_not_before(&not_before).map_err(crypto)?;
-    builder.set_not_after(&not_after).map_err(crypto)?;
-    if let Some((role, hosts)) = tls {
-        use openssl::x509::extension::{
-            BasicConstraints, ExtendedKeyUsage, SubjectAlternativeName,
-        };
-        let mut usage = ExtendedKeyUsage::new();
-        match role {
-            TlsRole::Server => usage.server_auth(),
-            TlsRole::Client => usage.client_auth(),
-        };
-        builder
-            .append_extension(usage.build().map_err(crypto)?)
-            .map_err(crypto)?;
-        // Not a CA: the peer trusts this very certificate, as webpki
-        // allows for a self-signed end entity.
-        builder
-            .append_extension(BasicConstraints::new().build().map_err(crypto)?)
-            .map_err(crypto)?;
-        if !hosts.is_empty() {
-            let mut names = SubjectAlternativeName::new();
-            for host in hosts {
-                if host.parse::<std::net::IpAddr>().is_ok() {
-                    names.ip(host);
-                } else {
-                    names.dns(host);
+    match issuer {
+        // Never beyond the authority's own end.
+        Some((authority, _)) if authority.not_after() < mine => {
+            builder.set_not_after(authority.not_after())
+        }
+        _ => builder.set_not_after(&mine),
+    }
+    .map_err(crypto)?;
+    match usage {
+        Usage::Signing => {}
+        Usage::Tls(role, hosts) => {
+            let mut extended = ExtendedKeyUsage::new();
+            match role {
+                TlsRole::Server => extended.server_auth(),
+                TlsRole::Client => extended.client_auth(),
+            };
+            builder
+                .append_extension(extended.build().map_err(crypto)?)
+                .map_err(crypto)?;
+            // Not a CA: a self-signed one is trusted as itself, as webpki
+            // allows for an end entity; one the test CA issued, through it.
+            builder
+                .append_extension(BasicConstraints::new().build().map_err(crypto)?)
+                .map_err(crypto)?;
+            if !hosts.is_empty() {
+                let mut names = SubjectAlternativeName::new();
+                for host in hosts {
+                    if host.parse::<std::net::IpAddr>().is_ok() {
+                        names.ip(host);
+                    } else {
+                        names.dns(host);
+                    }
                 }
+                let context = builder.x509v3_context(issuer.map(|(cert, _)| &**cert), None);
+                let names = names.build(&context).map_err(crypto)?;
+                builder.append_extension(names).map_err(crypto)?;
             }
-            let context = builder.x509v3_context(None, None);
-            let names = names.build(&context).map_err(crypto)?;
-            builder.append_extension(names).map_err(crypto)?;
+        }
+        Usage::Authority => {
+            // Python's ssl in strict mode (3.13) wants all of these on a CA.
+            builder
+                .append_extension(
+                    BasicConstraints::new()
+                        .critical()
+                        .ca()
+                        .pathlen(0)
+                        .build()
+                        .map_err(crypto)?,
+                )
+                .map_err(crypto)?;
+            builder
+                .append_extension(
+                    KeyUsage::new()
+                        .critical()
+                        .key_cert_sign()
+                        .crl_sign()
+                        .build()
+                        .map_err(crypto)?,
+                )
+                .map_err(crypto)?;
         }
     }
-    builder.sign(key, MessageDigest::sha256()).map_err(crypto)?;
+    let context = builder.x509v3_context(issuer.map(|(cert, _)| &**cert), None);
+    let subject_key = SubjectKeyIdentifier::new()
+        .build(&context)
+        .map_err(crypto)?;
+    builder.append_extension(subject_key).map_err(crypto)?;
+    if let Some((authority, _)) = issuer {
+        let context = builder.x509v3_context(Some(authority), None);
+        let authority_key = AuthorityKeyIdentifier::new()
+            .keyid(true)
+            .build(&context)
+            .map_err(crypto)?;
+        builder.append_extension(authority_key).map_err(crypto)?;
+    }
+    let signer = issuer.map_or(key, |(_, authority_key)| authority_key);
+    builder
+        .sign(signer, MessageDigest::sha256())
+        .map_err(crypto)?;
     Ok(builder.build())
 }
 

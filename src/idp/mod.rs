@@ -34,12 +34,17 @@ use reqwest::Url;
 
 pub use attack::Attack;
 pub use identity::Identity;
-pub use keys::{SigningKey, TlsRole};
-pub use saml::Service as SamlService;
+pub use keys::{CA_CERT_FILE, SigningKey, TlsRole};
+pub use saml::{LogoutDelivery, Service as SamlService};
 pub use server::{RunningIdp, spawn};
-pub use sp::{DataCipher, Digest, Encryption, KeyTransport, SpMetadata, SpMetadataError};
+pub use sp::{
+    DataCipher, Digest, Encryption, KeyTransport, LogoutService, SpMetadata, SpMetadataError,
+};
 
 use crate::evidence::{Clock, EvidenceStore, Exchange, Redactor};
+
+/// Failed TLS handshakes kept for the diagnosis.
+const MAX_FAILED_HANDSHAKES: usize = 16;
 
 /// Name of the cookie that ties a virtual browser to its scenario at the IdP.
 pub const SESSION_COOKIE: &str = "entconf_idp_session";
@@ -90,10 +95,52 @@ pub struct IdpSettings {
     pub client_id: String,
     /// Its client secret.
     pub client_secret: String,
-    /// Registered redirect URIs; empty accepts any (standalone exploration).
-    pub redirect_uris: Vec<String>,
+    /// Where the authorization endpoint may send the browser back.
+    pub redirect_uris: Redirects,
     /// How SAML responses are signed and encrypted.
     pub saml: SamlSettings,
+}
+
+/// The redirect URIs the test ÉduConnect accepts, as an OP holds a
+/// client's registration.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Redirects {
+    /// Exactly these strings (OIDC Core §3.1.2.1: simple string comparison).
+    Registered(Vec<String>),
+    /// Any URI on one of these origins (a target that registered none: the
+    /// candidate's own origins).
+    Origins(Vec<url::Origin>),
+    /// Any URI (`entconf idp` without `--redirect-uri`, for exploring).
+    #[default]
+    Any,
+}
+
+impl Redirects {
+    /// Why `uri` is refused, if it is.
+    pub(crate) fn refusal(&self, uri: &str) -> Option<String> {
+        match self {
+            Self::Registered(uris) if !uris.iter().any(|known| known == uri) => Some(format!(
+                "redirect_uri non enregistré : {uri} (enregistrés : {})",
+                uris.join(", ")
+            )),
+            Self::Origins(origins) => {
+                let origin = Url::parse(uri).ok().map(|url| url.origin());
+                if origin.is_some_and(|origin| origins.contains(&origin)) {
+                    None
+                } else {
+                    Some(format!(
+                        "redirect_uri hors des origines du candidat : {uri} (origines : {})",
+                        origins
+                            .iter()
+                            .map(url::Origin::ascii_serialization)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                }
+            }
+            _ => None,
+        }
+    }
 }
 
 /// Where the SAML IdPs put their signature.
@@ -218,6 +265,12 @@ pub struct ScenarioLog {
     pub authn_requests: u32,
     /// Authorization codes redeemed at the token endpoint.
     pub codes_redeemed: u32,
+    /// Whether an ID token whose signature no published key vouches for
+    /// (the attacks of SSO-10) was issued by the token endpoint at an
+    /// `https` address: straight to the candidate, over TLS it could
+    /// validate, which OIDC Core §3.1.3.7 (6) lets stand in for the
+    /// signature.
+    pub forged_token_over_tls: bool,
     /// Logout requests received (OIDC end_session or SAML SLO).
     pub logouts: u32,
     /// Bearer values the IdP issued (access tokens, ID tokens), so that a
@@ -228,6 +281,24 @@ pub struct ScenarioLog {
     pub saml_post: Option<SamlPost>,
     /// The last OpenID Connect authorization response: the redirect URL.
     pub authorization_response: Option<Url>,
+    /// Whom the last SAML response named, and through which IdP: what a
+    /// logout the IdP starts names.
+    pub saml_subject: Option<(SamlService, SamlSubject)>,
+    /// `LogoutResponse`s the service provider sent back to the IdP.
+    pub logout_responses: u32,
+}
+
+/// The subject of an assertion as a logout must name it (SAML core §3.7.1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SamlSubject {
+    /// The transient `NameID`.
+    pub name_id: String,
+    /// Its `NameQualifier` (the IdP).
+    pub name_qualifier: String,
+    /// Its `SPNameQualifier` (the SP).
+    pub sp_name_qualifier: String,
+    /// The `SessionIndex` of the `AuthnStatement`.
+    pub session_index: String,
 }
 
 /// A SAML response as the IdP's auto-submitted form carried it.
@@ -275,6 +346,13 @@ pub struct Idp {
     registry: Mutex<Registry>,
     evidence: Mutex<Option<EvidenceSink>>,
     directory: Vec<Scenario>,
+    /// The test CA whose certificate the IdPs' TLS server presents, when
+    /// they serve TLS (set once, before they listen).
+    authority: OnceLock<SigningKey>,
+    /// TLS handshakes that failed: how many so far, and the latest ones
+    /// (bounded). A candidate that does not trust the test CA shows here,
+    /// since a handshake comes before any scenario's cookie.
+    handshakes: Mutex<(u64, Vec<String>)>,
     /// The clock the IdPs date their tokens and assertions by: their own,
     /// not the run's, since the candidate checks those dates against its
     /// real time (a test run's fixed clock would make every token stale).
@@ -301,8 +379,45 @@ impl Idp {
             registry: Mutex::new(Registry::default()),
             evidence: Mutex::new(None),
             directory,
+            authority: OnceLock::new(),
+            handshakes: Mutex::new((0, Vec::new())),
             clock,
         }
+    }
+
+    /// Serves TLS with a certificate `authority` issues (called once,
+    /// before listening; a second call keeps the first authority).
+    pub(crate) fn set_authority(&self, authority: SigningKey) {
+        let _ = self.authority.set(authority);
+    }
+
+    /// The test CA the candidate must trust, when the IdPs serve TLS.
+    pub fn authority(&self) -> Option<&SigningKey> {
+        self.authority.get()
+    }
+
+    /// Notes a TLS handshake that failed, with why.
+    pub(crate) fn note_handshake(&self, why: String) {
+        let mut failed = lock(&self.handshakes);
+        failed.0 += 1;
+        if failed.1.len() >= MAX_FAILED_HANDSHAKES {
+            failed.1.remove(0);
+        }
+        failed.1.push(why);
+    }
+
+    /// How many TLS handshakes failed so far.
+    pub fn failed_handshake_count(&self) -> u64 {
+        lock(&self.handshakes).0
+    }
+
+    /// The TLS handshakes that failed after the first `seen` (the latest
+    /// ones only, when many did).
+    pub fn failed_handshakes_since(&self, seen: u64) -> Vec<String> {
+        let failed = lock(&self.handshakes);
+        let new = usize::try_from(failed.0.saturating_sub(seen)).unwrap_or(usize::MAX);
+        let kept = failed.1.len();
+        failed.1[kept.saturating_sub(new)..].to_vec()
     }
 
     /// The clock the IdPs date what they issue by; the harness's other
@@ -328,7 +443,7 @@ impl Idp {
 
     /// Registers the candidate's redirect URIs once its address is known.
     pub fn set_redirect_uris(&self, uris: Vec<String>) {
-        lock(&self.settings).redirect_uris = uris;
+        lock(&self.settings).redirect_uris = Redirects::Registered(uris);
     }
 
     /// The signing key (its certificate goes into metadata and JWKS).
@@ -397,6 +512,36 @@ impl Idp {
             in_response_to: in_response_to.to_owned(),
         };
         saml::respond(self, service, &addressing, identity, victim, attack).map(|issued| issued.xml)
+    }
+
+    /// A logout at the IdP's initiative for the browser of scenario
+    /// `token`: a signed `LogoutRequest` for the subject of its last SAML
+    /// response, toward the SP's `SingleLogoutService`. `Ok(None)` when no
+    /// SAML response was issued; an error naming what is missing when the
+    /// SP publishes no such service.
+    pub fn logout_request(&self, token: &str) -> Result<Option<LogoutDelivery>, String> {
+        let Some((service, subject)) = self.log(token).saml_subject else {
+            return Ok(None);
+        };
+        let settings = self.settings();
+        let Some(sp) = settings.saml.sp.as_ref() else {
+            return Err(
+                "aucune métadonnée de fournisseur de service enregistrée (sp_metadata) : \
+                        ÉduConnect ne sait pas où envoyer la déconnexion"
+                    .to_owned(),
+            );
+        };
+        let Some(logout_service) = sp.logout_service.as_ref() else {
+            return Err(format!(
+                "les métadonnées du fournisseur de service « {} » ne publient aucun \
+                 SingleLogoutService aux bindings HTTP-Redirect ou HTTP-POST : ÉduConnect ne \
+                 peut pas lui transmettre une déconnexion",
+                sp.entity_id
+            ));
+        };
+        saml::logout_request(self, service, &subject, logout_service)
+            .map(Some)
+            .map_err(|error| error.to_string())
     }
 
     /// Registers the candidate's SAML service provider.

@@ -117,12 +117,20 @@ pub(crate) async fn authorize(
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
     let cookie = headers.get(header::COOKIE).and_then(|v| v.to_str().ok());
-    let Some(token) = session_from_cookies(cookie).filter(|t| idp.scenario(t).is_some()) else {
-        return interactive_login(&idp, &uri.to_string());
-    };
+    let token = session_from_cookies(cookie).filter(|t| idp.scenario(t).is_some());
     let param = |name: &str| params.get(name).cloned();
-    idp.with_log(&token, |log| log.authn_requests += 1);
     let settings = idp.settings();
+    // The client and its redirect URI are checked before anyone is asked
+    // to log in, as an OP does: an unregistered URI gets an error page,
+    // never a redirect.
+    let unregistered = param("redirect_uri").and_then(|uri| settings.redirect_uris.refusal(&uri));
+    let Some(token) = token else {
+        return match unregistered {
+            Some(problem) => error_page(StatusCode::BAD_REQUEST, &problem),
+            None => interactive_login(&idp, &uri.to_string()),
+        };
+    };
+    idp.with_log(&token, |log| log.authn_requests += 1);
     let problem = if param("response_type").as_deref() != Some("code") {
         Some("response_type doit valoir « code »".to_owned())
     } else if param("client_id").as_deref() != Some(settings.client_id.as_str()) {
@@ -139,12 +147,7 @@ pub(crate) async fn authorize(
     } else {
         match param("redirect_uri") {
             None => Some("redirect_uri manquant".to_owned()),
-            Some(uri)
-                if !settings.redirect_uris.is_empty() && !settings.redirect_uris.contains(&uri) =>
-            {
-                Some(format!("redirect_uri non enregistré : {uri}"))
-            }
-            Some(_) => None,
+            Some(_) => unregistered,
         }
     };
     if let Some(problem) = problem {
@@ -242,7 +245,12 @@ pub(crate) async fn token(
             .codes
             .entry(code)
             .and_modify(|g| g.redemptions += 1);
-        idp.with_log(&session, |log| log.codes_redeemed += 1);
+        let over_tls = idp.settings().public_url.scheme() == "https";
+        let forged = attack.is_some_and(Attack::signature_unvouched);
+        idp.with_log(&session, |log| {
+            log.codes_redeemed += 1;
+            log.forged_token_over_tls |= over_tls && forged;
+        });
     }
     idp.record(&session, |sink, id| {
         let form_text = form

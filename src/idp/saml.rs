@@ -25,8 +25,8 @@ use samael::schema::AuthnRequest;
 
 use super::pages::{error_page, interactive_login, logged_out_page};
 use super::{
-    ARENA_PATH, Attack, EDUCONNECT_PATH, Identity, Idp, IdpError, SamlPost, SignaturePlacement,
-    SigningKey, base, random_token, session_from_cookies,
+    ARENA_PATH, Attack, EDUCONNECT_PATH, Identity, Idp, IdpError, SamlPost, SamlSubject,
+    SignaturePlacement, SigningKey, base, random_token, session_from_cookies,
 };
 use crate::evidence::{Address, Exchange, Raw, RawBody};
 use crate::text::escape_xml;
@@ -220,6 +220,7 @@ pub(crate) fn sso(
             response: encoded.clone(),
             relay_state: relay_state.clone(),
         });
+        log.saml_subject = Some((service, issued.subject.clone()));
     });
     idp.record(&token, |sink, id| {
         let mut shown = readable(signed);
@@ -257,6 +258,33 @@ pub(crate) fn sso(
         )
     });
     Html(auto_post(&acs, &encoded, relay_state.as_deref())).into_response()
+}
+
+/// The status a `LogoutResponse` (HTTP-Redirect, deflated) carries, or why
+/// it cannot be read.
+fn logout_status(encoded: &str) -> String {
+    let Ok(bytes) = STANDARD.decode(encoded.trim()) else {
+        return "illisible (pas du base64)".to_owned();
+    };
+    let mut text = String::new();
+    if flate2::read::DeflateDecoder::new(bytes.as_slice())
+        .take(1 << 20)
+        .read_to_string(&mut text)
+        .is_err()
+    {
+        return "illisible (pas du DEFLATE)".to_owned();
+    }
+    let Ok(document) = roxmltree::Document::parse(&text) else {
+        return "illisible (pas du XML)".to_owned();
+    };
+    document
+        .descendants()
+        .find(|n| n.tag_name().name() == "StatusCode")
+        .and_then(|n| n.attribute("Value"))
+        .map_or_else(
+            || "sans StatusCode".to_owned(),
+            |value| format!("statut {}", value.rsplit(':').next().unwrap_or(value)),
+        )
 }
 
 fn decode_request(encoded: &str, deflated: bool) -> Result<AuthnRequest, String> {
@@ -313,6 +341,8 @@ pub(crate) struct Addressing {
 pub(crate) struct Issued {
     pub(crate) xml: String,
     pub(crate) cleartext: Vec<String>,
+    /// Whom the genuine assertion names, for a later logout.
+    pub(crate) subject: SamlSubject,
 }
 
 /// A `samlp:Response` for `identity`, signed and encrypted as the settings
@@ -339,6 +369,14 @@ pub(crate) fn respond(
         sp_name_qualifier: addressing.audience.clone(),
         in_response_to: addressing.in_response_to.clone(),
         identity: identity.clone(),
+        name_id: format!("_n{}", hex_id()),
+        session_index: format!("_s{}", hex_id()),
+    };
+    let subject = SamlSubject {
+        name_id: assertion.name_id.clone(),
+        session_index: assertion.session_index.clone(),
+        name_qualifier: assertion.issuer.clone(),
+        sp_name_qualifier: assertion.sp_name_qualifier.clone(),
     };
     let mut destination = addressing.acs.clone();
     let elsewhere = "https://autre-ent.example.test/auth/saml/acs".to_owned();
@@ -470,7 +508,90 @@ pub(crate) fn respond(
         } else {
             Vec::new()
         },
+        subject,
     })
+}
+
+/// How a `LogoutRequest` reaches the service provider, per the binding of
+/// its `SingleLogoutService`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LogoutDelivery {
+    /// HTTP-Redirect: the URL, the query signed (SAML bindings §3.4.4.1).
+    Redirect(reqwest::Url),
+    /// HTTP-POST: the form to post, the request signed inside (§3.5.4).
+    Post {
+        /// The SP's logout service.
+        url: reqwest::Url,
+        /// `SAMLRequest` (base64 of the signed XML).
+        fields: Vec<(String, String)>,
+    },
+}
+
+/// A `LogoutRequest` for `subject` toward the SP's `logout` service: over
+/// HTTP-Redirect, deflated with the query signed in RSA-SHA256; over
+/// HTTP-POST, with an enveloped RSA-SHA256 signature.
+pub(crate) fn logout_request(
+    idp: &Idp,
+    service: Service,
+    subject: &SamlSubject,
+    logout: &super::sp::LogoutService,
+) -> Result<LogoutDelivery, IdpError> {
+    use std::io::Write as _;
+    let now = idp.clock.now();
+    let id = format!("_l{}", hex_id());
+    let url = reqwest::Url::parse(&logout.location).map_err(|error| {
+        IdpError::Crypto(format!(
+            "SingleLogoutService « {} » n'est pas une URL : {error}",
+            logout.location
+        ))
+    })?;
+    let post = logout.binding == super::sp::HTTP_POST;
+    let signer = Signer::new(idp.key(), KeyForm::Certificate)?;
+    let xml = format!(
+        r#"<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="{id}" Version="2.0" IssueInstant="{instant}" Destination="{destination}"><saml:Issuer>{issuer}</saml:Issuer>{signature}<saml:NameID Format="urn:oasis:names:tc:SAML:2.0:nameid-format:transient" NameQualifier="{qualifier}" SPNameQualifier="{sp}">{name_id}</saml:NameID><samlp:SessionIndex>{session}</samlp:SessionIndex></samlp:LogoutRequest>"#,
+        instant = instant(now),
+        destination = escape_xml(&logout.location),
+        issuer = escape_xml(&service.entity_id(idp)),
+        signature = if post {
+            signer.template(&id)
+        } else {
+            String::new()
+        },
+        qualifier = escape_xml(&subject.name_qualifier),
+        sp = escape_xml(&subject.sp_name_qualifier),
+        name_id = escape_xml(&subject.name_id),
+        session = escape_xml(&subject.session_index),
+    );
+    if post {
+        let signed = signer.sign(&xml)?;
+        return Ok(LogoutDelivery::Post {
+            url,
+            fields: vec![("SAMLRequest".to_owned(), STANDARD.encode(signed))],
+        });
+    }
+    let mut deflater =
+        flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    let deflated = deflater
+        .write_all(xml.as_bytes())
+        .and_then(|()| deflater.finish())
+        .map_err(|error| IdpError::Crypto(error.to_string()))?;
+    let encode = |text: &str| {
+        percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
+    };
+    let query = format!(
+        "SAMLRequest={}&SigAlg={}",
+        encode(&STANDARD.encode(deflated)),
+        encode(RSA_SHA256)
+    );
+    let signature = idp.key().sign_rs256(query.as_bytes())?;
+    let signed = format!("{query}&Signature={}", encode(&STANDARD.encode(signature)));
+    let mut url = url;
+    let full = match url.query() {
+        Some(existing) if !existing.is_empty() => format!("{existing}&{signed}"),
+        _ => signed,
+    };
+    url.set_query(Some(&full));
+    Ok(LogoutDelivery::Redirect(url))
 }
 
 /// What the comment variant appends to the victim's join key.
@@ -708,6 +829,10 @@ struct AssertionParts {
     sp_name_qualifier: String,
     in_response_to: String,
     identity: Identity,
+    /// The transient `NameID` (with its `_n`).
+    name_id: String,
+    /// The `SessionIndex` (with its `_s`).
+    session_index: String,
 }
 
 impl AssertionParts {
@@ -735,18 +860,18 @@ impl AssertionParts {
             })
             .collect();
         format!(
-            r#"<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ID="{id}" Version="2.0" IssueInstant="{instant}"><saml:Issuer>{issuer}</saml:Issuer>{signature}<saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:2.0:nameid-format:transient" NameQualifier="{issuer}" SPNameQualifier="{sp}">_n{name_id}</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData InResponseTo="{irt}" NotOnOrAfter="{until}" Recipient="{recipient}"/></saml:SubjectConfirmation></saml:Subject><saml:Conditions NotBefore="{from}" NotOnOrAfter="{until}"><saml:AudienceRestriction><saml:Audience>{audience}</saml:Audience></saml:AudienceRestriction></saml:Conditions><saml:AuthnStatement AuthnInstant="{instant}" SessionIndex="_s{session}"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement><saml:AttributeStatement>{attributes}</saml:AttributeStatement></saml:Assertion>"#,
+            r#"<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ID="{id}" Version="2.0" IssueInstant="{instant}"><saml:Issuer>{issuer}</saml:Issuer>{signature}<saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:2.0:nameid-format:transient" NameQualifier="{issuer}" SPNameQualifier="{sp}">{name_id}</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData InResponseTo="{irt}" NotOnOrAfter="{until}" Recipient="{recipient}"/></saml:SubjectConfirmation></saml:Subject><saml:Conditions NotBefore="{from}" NotOnOrAfter="{until}"><saml:AudienceRestriction><saml:Audience>{audience}</saml:Audience></saml:AudienceRestriction></saml:Conditions><saml:AuthnStatement AuthnInstant="{instant}" SessionIndex="{session}"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement><saml:AttributeStatement>{attributes}</saml:AttributeStatement></saml:Assertion>"#,
             id = self.id,
             instant = instant(self.issue_instant),
             issuer = escape_xml(&self.issuer),
             sp = escape_xml(&self.sp_name_qualifier),
-            name_id = hex_id(),
+            name_id = escape_xml(&self.name_id),
             irt = escape_xml(&self.in_response_to),
             until = instant(self.not_on_or_after),
             from = instant(self.not_before),
             recipient = escape_xml(&self.recipient),
             audience = escape_xml(&self.audience),
-            session = hex_id(),
+            session = escape_xml(&self.session_index),
         )
     }
 }
@@ -801,6 +926,21 @@ pub(crate) fn slo(
     params: &HashMap<String, String>,
 ) -> Response {
     let cookie = headers.get(header::COOKIE).and_then(|v| v.to_str().ok());
+    if let Some(response) = params.get("SAMLResponse") {
+        // The service provider's answer to a logout the IdP started.
+        let status = logout_status(response);
+        if let Some(token) = session_from_cookies(cookie) {
+            idp.with_log(&token, |log| log.logout_responses += 1);
+            idp.event(
+                &token,
+                format!(
+                    "réponse de déconnexion (LogoutResponse) reçue par l'IdP {} : {status}",
+                    service.label()
+                ),
+            );
+        }
+        return logged_out_page(service.label());
+    }
     if let Some(token) = session_from_cookies(cookie) {
         idp.with_log(&token, |log| log.logouts += 1);
         idp.event(

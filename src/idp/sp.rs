@@ -161,7 +161,8 @@ pub struct ConsumerService {
 }
 
 /// HTTP-POST binding URI, the only one the IdPs answer on.
-const HTTP_POST: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST";
+pub(crate) const HTTP_POST: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST";
+pub(crate) const HTTP_REDIRECT: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect";
 
 /// The SP as its metadata describes it.
 #[derive(Clone, Debug)]
@@ -176,6 +177,18 @@ pub struct SpMetadata {
     pub want_assertions_signed: bool,
     /// `AuthnRequestsSigned`.
     pub authn_requests_signed: bool,
+    /// Where EduConnect sends a logout it starts (SAML profiles §4.4): the
+    /// first `SingleLogoutService` at HTTP-Redirect, else at HTTP-POST.
+    pub logout_service: Option<LogoutService>,
+}
+
+/// A `SingleLogoutService` of the SP's metadata.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogoutService {
+    /// Binding URI (HTTP-Redirect or HTTP-POST).
+    pub binding: String,
+    /// Where.
+    pub location: String,
 }
 
 impl SpMetadata {
@@ -272,10 +285,23 @@ impl SpMetadata {
             });
         }
         let flag = |name: &str| descriptor.attribute(name) == Some("true");
+        let logout_at = |binding: &str| {
+            descriptor
+                .children()
+                .filter(|n| is(n, MD, "SingleLogoutService"))
+                .find(|n| n.attribute("Binding") == Some(binding))
+                .and_then(|n| n.attribute("Location"))
+                .map(|location| LogoutService {
+                    binding: binding.to_owned(),
+                    location: location.to_owned(),
+                })
+        };
+        let logout_service = logout_at(HTTP_REDIRECT).or_else(|| logout_at(HTTP_POST));
         Ok(Self {
             entity_id,
             consumers,
             encryption,
+            logout_service,
             want_assertions_signed: flag("WantAssertionsSigned"),
             authn_requests_signed: flag("AuthnRequestsSigned"),
         })
@@ -450,6 +476,28 @@ mod tests {
     }
 
     #[test]
+    fn reads_the_logout_service_at_redirect_else_post_never_soap() {
+        let soap = r#"<md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:SOAP" Location="https://ent.test/slo-soap"/>"#;
+        let post = r#"<md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://ent.test/slo-post"/>"#;
+        let redirect = r#"<md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://ent.test/slo"/>"#;
+        let read = |extra: &str| {
+            SpMetadata::parse(&metadata("", extra))
+                .expect("metadata")
+                .logout_service
+                .map(|s| s.location)
+        };
+        assert_eq!(read(soap), None);
+        assert_eq!(
+            read(&format!("{soap}{post}")).as_deref(),
+            Some("https://ent.test/slo-post")
+        );
+        assert_eq!(
+            read(&format!("{post}{redirect}")).as_deref(),
+            Some("https://ent.test/slo")
+        );
+    }
+
+    #[test]
     fn reads_the_consumers_the_flags_and_the_default_algorithms() {
         let sp = SpMetadata::parse(&metadata(&key_descriptor(""), "")).expect("metadata");
         assert_eq!(sp.entity_id, "https://ent.test/sp");
@@ -458,6 +506,7 @@ mod tests {
         let encryption = sp.encryption.expect("encryption key");
         assert_eq!(encryption.cipher, DataCipher::Aes128Gcm);
         assert_eq!(encryption.key_transport, KeyTransport::DEFAULT);
+        assert_eq!(sp.logout_service, None);
         // By URL only if registered, by index at the HTTP-POST binding, else the default.
         assert_eq!(sp.consumers.len(), 3);
         assert_eq!(

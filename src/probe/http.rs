@@ -240,7 +240,14 @@ impl HttpProbe {
         store: Arc<EvidenceStore>,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, ProbeError> {
+        let roots = settings
+            .trusted_roots
+            .iter()
+            .map(|der| reqwest::Certificate::from_der(der))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|error| ProbeError::Client(error.to_string()))?;
         let client = client_builder(&settings.resolve)
+            .tls_certs_merge(roots)
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(settings.request_timeout)
             .user_agent(USER_AGENT)

@@ -15,7 +15,7 @@ use super::error::{FetchError, ProbeError};
 use super::http::{HttpProbe, Request};
 use super::jar::Jar;
 use super::page::{Hop, Page, SetCookie};
-use crate::idp::{Idp, SESSION_COOKIE, ScenarioLog};
+use crate::idp::{Idp, LogoutDelivery, SESSION_COOKIE, ScenarioLog};
 use crate::text::fold;
 
 /// Forms posted or chooser links followed before the flow is declared stuck.
@@ -53,6 +53,25 @@ pub struct LoginPlan {
     /// archive): its URL, where to write it, its size limit and overall
     /// deadline.
     pub download: Option<(Url, std::path::PathBuf, u64, std::time::Duration)>,
+    /// After the account page, the IdP starts a logout (SAML Single Logout
+    /// toward the candidate's `SingleLogoutService`), then the account
+    /// page is opened again.
+    pub idp_logout: bool,
+}
+
+/// A logout the IdP started, as the browser carried it.
+#[derive(Clone, Debug)]
+pub enum IdpLogoutTrace {
+    /// The IdP could not send one, with why (no logout service published).
+    NotSent(String),
+    /// Sent: the hops from the candidate's logout service on, and the
+    /// account page opened afterwards in the same browser.
+    Sent {
+        /// Hops, the candidate's answer to the IdP included.
+        flow: Vec<Hop>,
+        /// The account page afterwards.
+        account_after: Box<Page>,
+    },
 }
 
 /// What happened after logout.
@@ -103,6 +122,8 @@ pub struct LoginTrace {
     pub download: Option<Result<Downloaded, String>>,
     /// Logout, if asked for.
     pub logout: Option<LogoutTrace>,
+    /// A logout the IdP started, if asked for.
+    pub idp_logout: Option<IdpLogoutTrace>,
     /// What the IdP received and did.
     pub idp: ScenarioLog,
 }
@@ -134,6 +155,7 @@ impl LoginTrace {
             visits: Vec::new(),
             download: None,
             logout: None,
+            idp_logout: None,
             idp: ScenarioLog::default(),
         }
     }
@@ -197,6 +219,7 @@ async fn run(
     plan: &LoginPlan,
     exchanges: &mut Vec<String>,
 ) -> Result<LoginTrace, ProbeError> {
+    let handshakes = idp.failed_handshake_count();
     let mut jar = Jar::default().with_user_agent(plan.user_agent.clone());
     let idp_url = Url::parse(&plan.idp_origin).map_err(|error| {
         ProbeError::Protocol(format!(
@@ -279,6 +302,11 @@ async fn run(
     } else {
         None
     };
+    let idp_logout = if plan.idp_logout {
+        Some(idp_initiated_logout(probe, idp, plan, &mut jar, exchanges).await?)
+    } else {
+        None
+    };
     let logout = match &plan.logout {
         Some(url) => Some(logout(probe, idp, plan, url, jar, exchanges).await?),
         None => None,
@@ -298,8 +326,22 @@ async fn run(
         visits,
         download,
         logout,
-        idp: idp.log(&plan.token),
+        idp_logout,
+        idp: with_handshakes(idp.log(&plan.token), idp, handshakes),
     })
+}
+
+/// `log` with the TLS handshakes that failed at the IdPs during the login:
+/// they belong to no scenario (a handshake carries no cookie), yet a
+/// candidate that does not trust the test CA stalls its login there.
+fn with_handshakes(mut log: ScenarioLog, idp: &Idp, seen: u64) -> ScenarioLog {
+    for why in idp.failed_handshakes_since(seen) {
+        log.events.push(format!(
+            "poignée de main TLS avec l'IdP interrompue pendant la connexion (le candidat \
+             reconnaît-il l'AC de test ?) : {why}"
+        ));
+    }
+    log
 }
 
 /// The request a browser makes next on its own (auto-posted form) or for
@@ -380,6 +422,35 @@ async fn replay(
         .follow(Request::get(&plan.account_page), &mut jar, exchanges)
         .await?;
     Ok((page.hops, account))
+}
+
+/// The IdP's logout, carried by the browser to the candidate's logout
+/// service as EduConnect would redirect it, then the account page again.
+async fn idp_initiated_logout(
+    probe: &HttpProbe,
+    idp: &Idp,
+    plan: &LoginPlan,
+    jar: &mut Jar,
+    exchanges: &mut Vec<String>,
+) -> Result<IdpLogoutTrace, ProbeError> {
+    let request = match idp.logout_request(&plan.token) {
+        Ok(Some(LogoutDelivery::Redirect(url))) => Request::get(&url),
+        Ok(Some(LogoutDelivery::Post { url, fields })) => Request::post_form(&url, &fields),
+        Ok(None) => {
+            return Ok(IdpLogoutTrace::NotSent(
+                "aucune réponse SAML émise dans ce parcours : rien à déconnecter".to_owned(),
+            ));
+        }
+        Err(why) => return Ok(IdpLogoutTrace::NotSent(why)),
+    };
+    let page = probe.follow(request, jar, exchanges).await?;
+    let account_after = probe
+        .follow(Request::get(&plan.account_page), jar, exchanges)
+        .await?;
+    Ok(IdpLogoutTrace::Sent {
+        flow: page.hops,
+        account_after: Box::new(account_after),
+    })
 }
 
 async fn logout(

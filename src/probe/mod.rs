@@ -16,5 +16,5 @@ pub use error::{FetchError, ProbeError};
 pub use http::HttpProbe;
 pub(crate) use http::{ReceivedRequest, Request, Saved, client_builder};
 pub use jar::{Jar, fingerprint};
-pub use login::{Downloaded, LoginPlan, LoginTrace, LogoutTrace, log_in};
+pub use login::{Downloaded, IdpLogoutTrace, LoginPlan, LoginTrace, LogoutTrace, log_in};
 pub use page::{DocumentGuard, Hop, Page, PageBody, Parsed as ParsedHtml, SetCookie};

@@ -114,8 +114,15 @@ pub async fn run(
     let clock = Arc::clone(&settings.clock);
     let store = Arc::new(EvidenceStore::new());
     let redactor = Arc::new(Redactor::new(target.secret_values()));
+    let mut http = target.http.clone();
+    if let Some(SsoSetup::Ready(world)) = settings.services.sso()
+        && let Some(authority) = world.idp.authority()
+    {
+        // The virtual browser meets the IdPs' TLS as the candidate does.
+        http.trusted_roots.push(authority.cert_der.clone());
+    }
     let probe = HttpProbe::new(
-        target.http.clone(),
+        http,
         Arc::clone(&redactor),
         Arc::clone(&store),
         Arc::clone(&clock),

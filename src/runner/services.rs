@@ -60,10 +60,28 @@ impl RunServices {
     pub async fn start(target: &Target, clock: Arc<dyn Clock>) -> Self {
         let mut services = Self::default();
         if let Some(sso) = &target.sso {
-            match start(sso, &target.http.resolve, Arc::clone(&clock)).await {
+            match start(
+                sso,
+                &target.http.resolve,
+                target.own_origins(),
+                Arc::clone(&clock),
+            )
+            .await
+            {
                 Ok((running, world)) => {
+                    let tls = match (&sso.idp_keys, world.idp.authority()) {
+                        (_, None) => String::new(),
+                        (Some(dir), Some(_)) => format!(
+                            " ; TLS, AC de test à faire reconnaître par le candidat : {}",
+                            dir.join(crate::idp::CA_CERT_FILE).display()
+                        ),
+                        (None, Some(_)) => " ; TLS sous une AC de test neuve à chaque exécution, \
+                                            que le candidat ne peut pas reconnaître (idp_keys la \
+                                            conserve)"
+                            .to_owned(),
+                    };
                     services.notices.push(ServiceNotice::Started(format!(
-                        "Fournisseurs d'identité de test (ÉduConnect, ARENA) sur {}",
+                        "Fournisseurs d'identité de test (ÉduConnect, ARENA) sur {}{tls}",
                         world.public_url
                     )));
                     services.sso = Some(SsoSetup::Ready(world));

@@ -79,14 +79,7 @@ pub(crate) async fn run_login(
             victim: wrapped.as_ref().map(|v| v.identity.clone()),
         };
         let trace = play(
-            step,
-            check,
-            context,
-            &world,
-            &attacker,
-            scenario,
-            replay,
-            login.logout,
+            step, check, context, &world, &attacker, scenario, replay, true,
         )
         .await
         .map_err(|(stop, mut ids)| {
@@ -127,7 +120,7 @@ async fn play(
     persona: &Persona,
     scenario: Scenario,
     replay: bool,
-    logout: bool,
+    endings: bool,
 ) -> Result<LoginTrace, (Stop, Vec<String>)> {
     let Action::Login(login) = &step.action else {
         return Err(login_error(step, "sonde inattendue".to_owned()));
@@ -146,7 +139,8 @@ async fn play(
         login_page: capability(Capability::LoginPage),
         start,
         account_page,
-        logout: if logout {
+        // The control login plays none of the step's endings.
+        logout: if endings && login.logout {
             capability(Capability::Logout)
         } else {
             None
@@ -160,6 +154,7 @@ async fn play(
         user_agent: None,
         probe_cookies: true,
         download: None,
+        idp_logout: endings && login.logout_from_idp,
     };
     log_in(&context.probe, &world.idp, &plan)
         .await

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use crate::aaf::Directory;
 use crate::check::Person;
 use crate::evidence::Clock;
-use crate::idp::{self, Identity, Idp, IdpSettings, RunningIdp, Scenario, SigningKey};
+use crate::idp::{self, Identity, Idp, IdpSettings, Redirects, RunningIdp, Scenario, SigningKey};
 use crate::probe::LoginPlan;
 use crate::suite::{Capability, SecretSlot, SpMetadataSource, SsoService, SsoTarget, VirtualUser};
 
@@ -42,9 +42,12 @@ pub enum SsoSetup {
 /// against its own real time, whatever clock the run keeps).
 /// `resolve` is the target's `[http] resolve`: the SP metadata URL is
 /// fetched through it, as every other request to the candidate.
+/// `origins` are the candidate's, where redirect URIs may point when the
+/// target registered none.
 pub async fn start(
     sso: &SsoTarget,
     resolve: &BTreeMap<String, IpAddr>,
+    origins: Vec<url::Origin>,
     clock: Arc<dyn Clock>,
 ) -> Result<(RunningIdp, Arc<SsoWorld>), String> {
     let directory = crate::aaf::read_dir(&sso.aaf)
@@ -54,6 +57,14 @@ pub async fn start(
         None => SigningKey::generate("entconf IdP de test", clock.as_ref()),
     }
     .map_err(|error| error.to_string())?;
+    let authority = if sso.idp_tls {
+        Some(
+            SigningKey::idp_authority(sso.idp_keys.as_deref(), clock.as_ref())
+                .map_err(|error| error.to_string())?,
+        )
+    } else {
+        None
+    };
     let secret = match &sso.client_secret {
         SecretSlot::Available(secret) => secret.expose().to_owned(),
         SecretSlot::Missing(why) => return Err(format!("secret client OpenID Connect : {why}")),
@@ -74,10 +85,22 @@ pub async fn start(
         public_url: sso.idp_public_url.clone(),
         client_id: sso.client_id.clone(),
         client_secret: secret,
-        redirect_uris: Vec::new(),
+        redirect_uris: match &sso.redirect_uris {
+            Some(uris) => Redirects::Registered(uris.clone()),
+            None => Redirects::Origins(origins),
+        },
         saml,
     };
-    launch(sso.idp_listen, settings, true, key, directory, clock).await
+    launch(
+        sso.idp_listen,
+        settings,
+        true,
+        key,
+        authority,
+        directory,
+        clock,
+    )
+    .await
 }
 
 /// Metadata is small; a candidate that answers more is refused rather
@@ -144,26 +167,57 @@ async fn fetch(url: &Url, resolve: &BTreeMap<String, IpAddr>) -> Result<Vec<u8>,
 }
 
 /// Starts IdPs on `addr` for `directory` (the demo and `entconf idp` pass
-/// their own), dating what they issue by `clock`. Unless `keep_url`, the
-/// public URL becomes `http://<bound address>` once the port is known.
+/// their own), dating what they issue by `clock`. With `authority` (the
+/// test CA), they serve TLS under a certificate it issues for the listening
+/// address and the public URL's host. Unless `keep_url`, the public URL
+/// becomes `http(s)://<bound address>` once the port is known.
 pub async fn launch(
     addr: std::net::SocketAddr,
     settings: IdpSettings,
     keep_url: bool,
     key: SigningKey,
+    authority: Option<SigningKey>,
     directory: Directory,
     clock: Arc<dyn Clock>,
 ) -> Result<(RunningIdp, Arc<SsoWorld>), String> {
     let rogue =
         SigningKey::generate("entconf clé inconnue", clock.as_ref()).map_err(|e| e.to_string())?;
     let people = interactive_people(&directory);
-    let idp = Arc::new(Idp::new(settings, key, rogue, people, clock));
-    let running = idp::spawn(addr, Arc::clone(&idp))
+    let mut hosts = Vec::new();
+    if !addr.ip().is_unspecified() {
+        hosts.push(addr.ip().to_string());
+    }
+    if let Some(host) = settings.public_url.host_str() {
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
+        if keep_url && !hosts.contains(&host) {
+            hosts.push(host);
+        }
+    }
+    let idp = Arc::new(Idp::new(settings, key, rogue, people, clock.clone()));
+    let leaf = match authority {
+        Some(authority) => {
+            let leaf = authority
+                .issue_tls_server(
+                    "entconf — ÉduConnect et ARENA (test uniquement)",
+                    &hosts,
+                    clock.as_ref(),
+                )
+                .map_err(|error| error.to_string())?;
+            idp.set_authority(authority);
+            Some(leaf)
+        }
+        None => None,
+    };
+    let running = idp::spawn(addr, Arc::clone(&idp), leaf.as_ref())
         .await
         .map_err(|error| error.to_string())?;
     if !keep_url {
-        let bound =
-            Url::parse(&format!("http://{}", running.addr())).map_err(|error| error.to_string())?;
+        let scheme = if leaf.is_some() { "https" } else { "http" };
+        let bound = Url::parse(&format!("{scheme}://{}", running.addr()))
+            .map_err(|error| error.to_string())?;
         idp.set_public_url(bound);
     }
     let public_url = idp.settings().public_url;
@@ -215,6 +269,41 @@ pub(crate) fn vector(directory: &Directory, jointure: &str) -> String {
     format!("{{AAF}}{}|x|{jointure}", directory.academy.code)
 }
 
+/// The legacy `FrEduVecteur` of a pupil: `3|NOM|Prénom|<join key>|<UAI>`
+/// (3: a pupil of the 1st degree; the join key stands for the attachment
+/// id, which the synthetic AAF does not carry).
+pub(crate) fn pupil_vector(directory: &Directory, pupil: &crate::aaf::Pupil) -> String {
+    let uai = directory
+        .school(&pupil.school)
+        .map_or("", |s| s.uai.as_str());
+    format!(
+        "3|{}|{}|{}|{uai}",
+        pupil.last_name, pupil.first_name, pupil.jointure
+    )
+}
+
+/// The legacy `FrEduVecteur` of a parent's `records`: one value per child,
+/// `1|NOM|Prénom|<child's join key>|<child's UAI>` (1: a parent in the 1st
+/// degree).
+pub(crate) fn parent_vectors(
+    directory: &Directory,
+    records: &[&crate::aaf::Parent],
+) -> Vec<String> {
+    records
+        .iter()
+        .flat_map(|parent| {
+            parent.children.iter().filter_map(move |child| {
+                let pupil = directory.pupil(child)?;
+                let uai = directory.school(&pupil.school)?.uai.clone();
+                Some(format!(
+                    "1|{}|{}|{child}|{uai}",
+                    parent.last_name, parent.first_name
+                ))
+            })
+        })
+        .collect()
+}
+
 pub(crate) fn pupil_persona(directory: &Directory, jointure: &str) -> Option<Persona> {
     let pupil = directory.pupil(jointure)?;
     let school = directory.school(&pupil.school)?;
@@ -226,6 +315,7 @@ pub(crate) fn pupil_persona(directory: &Directory, jointure: &str) -> Option<Per
             affiliation: "eleve1d".to_owned(),
             ref_ids: vec![vector(directory, &pupil.jointure)],
             uai: Some(school.uai.clone()),
+            legacy_vectors: vec![pupil_vector(directory, pupil)],
         },
         person: Person {
             name: format!("{} {}", pupil.first_name, pupil.last_name),
@@ -255,6 +345,7 @@ pub(crate) fn parent_persona(directory: &Directory, jointure: &str, uai: &str) -
             affiliation: "resp1d".to_owned(),
             ref_ids: vec![vector(directory, jointure)],
             uai: None,
+            legacy_vectors: parent_vectors(directory, &[parent]),
         },
         person: Person {
             name: format!("{} {}", parent.first_name, parent.last_name),
@@ -293,6 +384,7 @@ pub(crate) fn login_plan(
         user_agent: None,
         probe_cookies: false,
         download: None,
+        idp_logout: false,
     })
 }
 
@@ -350,6 +442,7 @@ pub(crate) fn persona(directory: &Directory, user: VirtualUser) -> Result<Person
                     affiliation: "eleve1d".to_owned(),
                     ref_ids: vec![vector(directory, jointure)],
                     uai: Some(school.uai.clone()),
+                    legacy_vectors: vec![format!("3|Horsannuaire|Inès|{jointure}|{}", school.uai)],
                 },
                 person: Person {
                     name: "Inès Horsannuaire".to_owned(),
@@ -397,6 +490,7 @@ pub(crate) fn persona(directory: &Directory, user: VirtualUser) -> Result<Person
                         vector(directory, &second.jointure),
                     ],
                     uai: None,
+                    legacy_vectors: parent_vectors(directory, &[first, second]),
                 },
                 person: Person {
                     name: format!("{} {}", second.first_name, second.last_name),

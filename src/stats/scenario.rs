@@ -260,6 +260,7 @@ fn people(directory: &Directory, school: &School, who: Who) -> Vec<Someone> {
                             .map(|p| crate::sso::world::vector(directory, &p.jointure))
                             .collect(),
                         uai: None,
+                        legacy_vectors: crate::sso::world::parent_vectors(directory, &records),
                     },
                     person: Person {
                         name: format!("{} {}", record.first_name, record.last_name),

@@ -170,6 +170,11 @@ pub struct LoginEntry {
     /// End with a logout at the candidate.
     #[serde(default)]
     pub logout: bool,
+    /// After the account page, EduConnect or ARENA starts a logout (SAML
+    /// Single Logout toward the candidate's `SingleLogoutService`); SAML
+    /// services only.
+    #[serde(default)]
+    pub logout_from_idp: bool,
 }
 
 /// A probe without parameters: `statistics` (the suite's `statistics:`
@@ -286,6 +291,9 @@ pub struct AssertionEntry {
     /// After logout the old session id opens nothing.
     #[serde(default)]
     pub logout_ends_session: Option<StepOnlyEntry>,
+    /// After a logout the IdP started, the account page is closed.
+    #[serde(default)]
+    pub logout_from_idp_ends_session: Option<StepOnlyEntry>,
     /// A rule over the statistics read by a `statistics` step.
     #[serde(default)]
     pub statistics: Option<StatisticsRuleEntry>,

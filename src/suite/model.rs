@@ -256,6 +256,8 @@ pub struct LoginStep {
     pub attack: Option<Attack>,
     /// End with a logout and a visit with the old cookies.
     pub logout: bool,
+    /// The IdP starts a logout after the account page (SAML only).
+    pub logout_from_idp: bool,
 }
 
 /// A national login service as the candidate offers it.
@@ -594,6 +596,11 @@ pub enum AssertionKind {
         /// Login step examined.
         step: String,
     },
+    /// After a logout the IdP started, the account page is closed.
+    LogoutFromIdpEndsSession {
+        /// Login step examined.
+        step: String,
+    },
     /// Replaying the IdP's answer from another browser did not open a session.
     ReplayRefused {
         /// Login step examined.
@@ -690,6 +697,7 @@ impl AssertionKind {
             | Self::Lang { step, .. }
             | Self::SignedIn { step, .. }
             | Self::Refused { step }
+            | Self::LogoutFromIdpEndsSession { step }
             | Self::ReplayRefused { step }
             | Self::SessionCookie { step, .. }
             | Self::SessionRenewed { step }

@@ -341,6 +341,17 @@ impl Writer<'_> {
              `entconf idp --keys`) ; sans lui, une clé neuve à chaque exécution.",
         );
         self.off("idp_keys = \"cles-idp\"");
+        self.say(
+            "Servir les fournisseurs en TLS (émetteur https, comme ÉduConnect) sous un \
+             certificat de l'AC de test test-only-idp-ca.pem d'idp_keys, que le candidat \
+             reconnaît. Par défaut : en clair.",
+        );
+        self.off("idp_tls = true");
+        self.say(
+            "URI de redirection OpenID Connect que le candidat a enregistrées : toute autre est \
+             refusée. Par défaut : toute URI sur une origine du candidat.",
+        );
+        self.off("redirect_uris = [\"https://ent.recette.example/auth/oidc/callback\"]");
         self.say("Dossier des fichiers AAF que le candidat a importés.");
         self.off("aaf = \"aaf\"");
         self.say("Identifiant de client OpenID Connect du candidat.");

@@ -222,6 +222,10 @@ pub struct HttpSettings {
     /// Host names answered without DNS (a staging ENT on names no DNS
     /// knows), by host: the harness's requests and its browser use them.
     pub resolve: BTreeMap<String, std::net::IpAddr>,
+    /// Certificate authorities (DER) the harness's own requests trust
+    /// besides the system's: the test CA of the IdPs it serves over TLS.
+    /// Never read from the target file.
+    pub trusted_roots: Vec<Vec<u8>>,
 }
 
 impl Default for HttpSettings {
@@ -234,6 +238,7 @@ impl Default for HttpSettings {
             basic_auth: None,
             origins: Vec::new(),
             resolve: BTreeMap::new(),
+            trusted_roots: Vec::new(),
         }
     }
 }
@@ -364,6 +369,10 @@ pub struct SsoTarget {
     pub saml_signature: crate::idp::SignaturePlacement,
     /// Whether assertions are encrypted for an SP that publishes a key.
     pub encrypt_assertions: bool,
+    /// Whether the IdPs serve TLS under a certificate of the test CA.
+    pub idp_tls: bool,
+    /// The redirect URIs the candidate registered, if it declared them.
+    pub redirect_uris: Option<Vec<String>>,
 }
 
 /// Where the candidate's SAML SP metadata comes from.
@@ -704,10 +713,22 @@ struct SsoFile {
     /// `entconf idp` first), e.g. `127.0.0.1:9400`.
     idp_listen: String,
     /// URL the candidate reaches the IdPs at, e.g. behind an HTTPS proxy
-    /// (its scheme is not checked). Default: `http://<idp_listen>`;
-    /// required when `idp_listen` is a general address (`0.0.0.0`) or
-    /// port 0.
+    /// (its scheme is not checked unless `idp_tls`, which wants `https`).
+    /// Default: `http://<idp_listen>` (`https://` with `idp_tls`); required
+    /// when `idp_listen` is a general address (`0.0.0.0`) or port 0.
     idp_public_url: Option<String>,
+    /// Serve the IdPs over TLS, as EduConnect is (an `https` issuer, which
+    /// OpenID Connect client libraries require), under a certificate issued
+    /// at each run by a test CA. The candidate trusts that CA: the file
+    /// `test-only-idp-ca.pem` in `idp_keys`, kept from run to run (without
+    /// `idp_keys`, a fresh CA each run, which no candidate trusts).
+    #[schemars(extend("default" = false))]
+    idp_tls: Option<bool>,
+    /// The OpenID Connect redirect URIs the candidate registered at
+    /// EduConnect: the test ÉduConnect refuses any other, compared as
+    /// strings (OIDC Core §3.1.2.1). Default: any URI on one of the
+    /// candidate's origins (`base_url`, capabilities, `[http] origins`).
+    redirect_uris: Option<Vec<String>>,
     /// Folder, relative to the target file's, of the IdPs' test-only signing
     /// key, the one the candidate registered (same folder as `entconf idp
     /// --keys`). A kept certificate that expires within a week is refused.
@@ -1263,12 +1284,25 @@ fn sso_target(
     env: &dyn Environment,
     problem: &mut impl FnMut(&str, String),
 ) -> Option<SsoTarget> {
+    let tls = sso.idp_tls.unwrap_or(false);
     let (listen, public) = listen_and_url(
         ("idp_listen", &sso.idp_listen, "127.0.0.1:9400"),
         ("idp_public_url", sso.idp_public_url.as_deref()),
-        Reached::HttpOrProxy,
+        if tls {
+            Reached::HttpsOnly
+        } else {
+            Reached::HttpOrProxy
+        },
         problem,
     );
+    for uri in sso.redirect_uris.iter().flatten() {
+        if Url::parse(uri).is_err() {
+            problem(
+                "redirect_uris",
+                format!("« {uri} » n'est pas une URL absolue"),
+            );
+        }
+    }
     let relative = |path: &str| relative_to(base_dir, path);
     let secret = match resolve_secret("OIDC_CLIENT_SECRET", &sso.client_secret, base_dir, env) {
         Ok(slot) => slot,
@@ -1307,6 +1341,8 @@ fn sso_target(
         sp_metadata,
         saml_signature: sso.saml_signature,
         encrypt_assertions: sso.encrypt_assertions.unwrap_or(true),
+        idp_tls: tls,
+        redirect_uris: sso.redirect_uris.clone(),
     })
 }
 
@@ -1354,10 +1390,7 @@ fn listen_and_url(
             Ok(url) if matches!(reached, Reached::HttpsOnly) && url.path() != "/" => {
                 problem(
                     url_key,
-                    format!(
-                        "{url_key} « {text} » : le service est servi à la racine (/ressources/…), \
-                         sans chemin"
-                    ),
+                    format!("{url_key} « {text} » : le service est servi à la racine, sans chemin"),
                 );
                 None
             }
@@ -2199,7 +2232,7 @@ ABSENT = { env = "NOT_SET" }
                 checked += 1;
             }
         }
-        assert_eq!(checked, 14, "every documented default is checked");
+        assert_eq!(checked, 15, "every documented default is checked");
     }
 
     #[test]

@@ -652,11 +652,21 @@ fn validate_login(cx: &mut Problems<'_>, raw: &LoginEntry) -> Option<LoginStep> 
         );
         return None;
     }
+    if raw.logout_from_idp && service == SsoService::EduConnectOidc {
+        cx.error(
+            &raw.service,
+            "logout_from_idp : une déconnexion à l'initiative de l'IdP est jouée en SAML \
+             (educonnect-saml, agents-saml), pas en OpenID Connect"
+                .to_owned(),
+        );
+        return None;
+    }
     Some(LoginStep {
         service,
         user,
         attack,
         logout: raw.logout,
+        logout_from_idp: raw.logout_from_idp,
     })
 }
 
@@ -807,7 +817,7 @@ fn zone(
     })
 }
 
-const ASSERTION_KINDS: &str = "status, public_page, element, link, phrases, pattern, exactly_one, cookies, third_party, declared_third_parties, lang, link_names, readability, accessibility_rate, signed_in, refused, replay_refused, session_cookie, session_renewed, no_secret_in_urls, idp_logout, logout_ends_session, statistics, gar, export, delcert";
+const ASSERTION_KINDS: &str = "status, public_page, element, link, phrases, pattern, exactly_one, cookies, third_party, declared_third_parties, lang, link_names, readability, accessibility_rate, signed_in, refused, replay_refused, session_cookie, session_renewed, no_secret_in_urls, idp_logout, logout_ends_session, logout_from_idp_ends_session, statistics, gar, export, delcert";
 
 /// The GAR probe of a step, if it has one.
 fn gar_step_kind(raw: &StepEntry) -> Option<GarStep> {
@@ -887,6 +897,7 @@ fn validate_assertion(
         raw.no_secret_in_urls.is_some(),
         raw.idp_logout.is_some(),
         raw.logout_ends_session.is_some(),
+        raw.logout_from_idp_ends_session.is_some(),
         raw.statistics.is_some(),
         raw.gar.is_some(),
         raw.export.is_some(),
@@ -1140,7 +1151,7 @@ fn validate_login_assertion(
             .zip(attribute)
             .map(|(step, attribute)| AssertionKind::SessionCookie { step, attribute });
     }
-    let simple: [SimpleLoginAssertion<'_>; 6] = [
+    let simple: [SimpleLoginAssertion<'_>; 7] = [
         (&raw.refused, |step| AssertionKind::Refused { step }),
         (&raw.replay_refused, |step| AssertionKind::ReplayRefused {
             step,
@@ -1154,6 +1165,9 @@ fn validate_login_assertion(
         (&raw.idp_logout, |step| AssertionKind::IdpLogout { step }),
         (&raw.logout_ends_session, |step| {
             AssertionKind::LogoutEndsSession { step }
+        }),
+        (&raw.logout_from_idp_ends_session, |step| {
+            AssertionKind::LogoutFromIdpEndsSession { step }
         }),
     ];
     let (entry, build) = simple.into_iter().find(|(entry, _)| entry.is_some())?;
@@ -1259,6 +1273,9 @@ fn default_label(kind: &AssertionKind) -> String {
         }
         AssertionKind::LogoutEndsSession { step } => {
             format!("Connexion « {step} » : la session est fermée côté serveur")
+        }
+        AssertionKind::LogoutFromIdpEndsSession { step } => {
+            format!("Connexion « {step} » : la déconnexion demandée par l'IdP ferme la session")
         }
         AssertionKind::Statistics { rule, .. } => rule.label_fr().to_owned(),
         AssertionKind::Gar { rule, .. } => rule.label_fr().to_owned(),

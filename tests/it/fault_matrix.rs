@@ -17,7 +17,7 @@ use entconf::check::{AssertionStatus, Outcome};
 use entconf::report::RunRecord;
 use serde::Deserialize;
 
-use super::support::{catalog, findings, run_reference};
+use super::support::{catalog, findings, run_plain_idp, run_reference};
 
 /// The matrix file, relative to the repository.
 const MATRIX: &str = "fixtures/fault-matrix.toml";
@@ -283,6 +283,7 @@ fault_tests!(
     saml_trust_key_value,
     saml_hmac_public_cert,
     saml_accept_sha1,
+    saml_idp_logout_ignored,
     cookie_not_httponly,
     cookie_not_secure,
     cookie_no_samesite,
@@ -361,6 +362,29 @@ async fn clean_reference_passes_every_check() {
         "the clean reference ENT must pass"
     );
     assert_eq!(record.checks.len(), catalog().checks().count());
+}
+
+/// The matrix runs the IdPs over TLS, as EduConnect is, where SSO-10's
+/// faults are a warning (OIDC Core §3.1.3.7 (6) lets TLS stand in for the
+/// ID token's signature). In clear, nothing stands in: both are failures.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sso_10_faults_fail_when_no_tls_stands_in_for_the_signature() {
+    let selection = entconf::runner::Selection {
+        checks: vec!["SSO-10".to_owned()],
+        ..entconf::runner::Selection::default()
+    };
+    for fault in [Fault::OidcSkipSignature, Fault::OidcTrustEmbeddedJwk] {
+        let record = run_plain_idp(&[fault], &selection).await;
+        let check = record
+            .checks
+            .iter()
+            .find(|c| c.id == "SSO-10")
+            .expect("SSO-10 ran");
+        assert_eq!(check.outcome, Outcome::Fail, "{}: {check:?}", fault.name());
+        let said = format!("{check:?}");
+        assert!(!said.contains("toléré"), "{}: {said}", fault.name());
+        assert!(said.contains("clé inconnue"), "{}: {said}", fault.name());
+    }
 }
 
 /// The reference ENT drawing its footers by script, as most ENTs do (the

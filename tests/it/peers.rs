@@ -76,6 +76,10 @@ fn pupil(world: &SsoWorld) -> Identity {
         affiliation: "eleve1d".to_owned(),
         ref_ids: vec![format!("{{AAF}}99|x|{}", pupil.jointure)],
         uai: None,
+        legacy_vectors: vec![format!(
+            "3|{}|{}|{}|0990001N",
+            pupil.last_name, pupil.first_name, pupil.jointure
+        )],
     }
 }
 
@@ -89,6 +93,7 @@ fn victim(world: &SsoWorld) -> Identity {
         affiliation: "eleve1d".to_owned(),
         ref_ids: vec![format!("{{AAF}}99|x|{}", pupil.jointure)],
         uai: None,
+        legacy_vectors: Vec::new(),
     }
 }
 
@@ -495,13 +500,24 @@ async fn pysaml2_service_provider_logs_in_against_the_harness_educonnect() {
         result["name_id_format"],
         "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"
     );
-    let Identity::EduConnect { ref_ids, .. } = identity else {
+    let Identity::EduConnect {
+        ref_ids,
+        legacy_vectors,
+        ..
+    } = identity
+    else {
         unreachable!("a pupil is an EduConnect identity")
     };
     assert_eq!(
         result["attributes"]["FrEduCtRefId"][0], ref_ids[0],
         "{result}"
     );
+    // The legacy vector, as entcore's `SSOAten` reads it: profil 3, a pupil.
+    assert_eq!(
+        result["attributes"]["FrEduVecteur"][0], legacy_vectors[0],
+        "{result}"
+    );
+    assert!(legacy_vectors[0].starts_with("3|"), "{legacy_vectors:?}");
     assert!(
         result["issuer"]
             .as_str()
@@ -758,9 +774,14 @@ async fn pysaml2_as_the_gar_accepts_the_reference_ent_assertion() {
         (Vec::new(), true),
         (vec![ent_server::Fault::GarAssertionUnsigned], false),
     ] {
-        let demo = entconf::demo::start(faults.into_iter().collect())
-            .await
-            .expect("reference ENT");
+        // EduConnect in clear: the script's browser passes through it, and
+        // its TLS is the subject of another test.
+        let demo = entconf::demo::start_over(
+            faults.into_iter().collect(),
+            entconf::demo::IdpTransport::Plain,
+        )
+        .await
+        .expect("reference ENT");
         let token = demo.world.idp.open(entconf::idp::Scenario {
             identity: pupil(&demo.world),
             attack: None,
@@ -1145,13 +1166,39 @@ struct PeerCandidate<'a> {
     capabilities: &'a str,
     /// More `[sso]` lines (its port is `{port}`).
     sso: &'a str,
+    /// The IdPs in TLS under a test CA kept in `cles-idp/`, made before
+    /// the candidate starts, which trusts it as an operator would make
+    /// Python's `requests` trust it: `REQUESTS_CA_BUNDLE`.
+    tls: bool,
+}
+
+/// A SAML candidate's arguments: the IdP's metadata, the AAF folder, and
+/// its work folder (where [`sp_key_pair`] wrote its keys).
+fn saml_candidate_args(idp: &str, dir: &std::path::Path) -> Vec<String> {
+    vec![
+        format!("{idp}{EDUCONNECT_PATH}/shibboleth"),
+        dir.join("aaf").display().to_string(),
+        dir.display().to_string(),
+    ]
+}
+
+/// A SAML candidate's key pair, `sp-key.pem` and `sp-cert.pem` in `dir`,
+/// made here (the `openssl` command may be absent).
+fn sp_key_pair(dir: &std::path::Path) {
+    let key = SigningKey::generate("candidat SAML", &SystemClock::new()).expect("key");
+    std::fs::write(
+        dir.join("sp-key.pem"),
+        key.private_pkcs8_pem().expect("pem"),
+    )
+    .expect("key");
+    std::fs::write(dir.join("sp-cert.pem"), key.cert_pem()).expect("cert");
 }
 
 /// Starts `candidate` beside a fresh AAF directory and judges it with
 /// `entconf run --suite SSO`: the outcome of every check not skipped, and
 /// the run's output.
 fn judge_candidate(
-    python: &std::path::Path,
+    interpreter: &std::path::Path,
     candidate: &PeerCandidate<'_>,
     prepare: impl FnOnce(&std::path::Path),
 ) -> (
@@ -1172,11 +1219,22 @@ fn judge_candidate(
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("ci/peers")
         .join(candidate.script);
-    let mut child = Command::new(python)
+    let keys = dir.join("cles-idp");
+    let (scheme, tls_lines) = if candidate.tls {
+        SigningKey::load_or_create_ca(&keys, "AC de test", &SystemClock::new()).expect("test CA");
+        ("https", "idp_tls = true\nidp_keys = \"cles-idp\"\n")
+    } else {
+        ("http", "")
+    };
+    let mut command = Command::new(interpreter);
+    if candidate.tls {
+        command.env("REQUESTS_CA_BUNDLE", keys.join(entconf::idp::CA_CERT_FILE));
+    }
+    let mut child = command
         .arg(&script)
         .arg(port.to_string())
         .args((candidate.args)(
-            &format!("http://127.0.0.1:{idp_port}"),
+            &format!("{scheme}://127.0.0.1:{idp_port}"),
             &dir,
         ))
         .stdout(Stdio::piped())
@@ -1196,7 +1254,7 @@ fn judge_candidate(
             "id = \"{name}\"\nname = \"Candidat {name}\"\nbase_url = \"http://127.0.0.1:{port}/\"\n\
              [capabilities]\n{capabilities}\n\
              [sso]\nidp_listen = \"127.0.0.1:{idp_port}\"\naaf = \"aaf\"\nclient_id = \"{name}\"\n\
-             client_secret = {{ env = \"ENTCONF_PEER_SECRET\" }}\n{sso}\n\
+             client_secret = {{ env = \"ENTCONF_PEER_SECRET\" }}\n{tls_lines}{sso}\n\
              [browser]\nmode = \"off\"\n",
             name = candidate.name,
             capabilities = candidate.capabilities,
@@ -1268,29 +1326,15 @@ fn pysaml2_candidate_ent_is_judged_by_the_sso_suite() {
     let candidate = PeerCandidate {
         name: "pysaml2",
         script: "candidate_saml.py",
-        args: &|idp, dir| {
-            vec![
-                format!("{idp}{EDUCONNECT_PATH}/shibboleth"),
-                dir.join("aaf").display().to_string(),
-                dir.display().to_string(),
-            ]
-        },
+        args: &saml_candidate_args,
         capabilities: "educonnect_saml_login = \"/auth/educonnect/saml\"\naccount_page = \"/compte\"",
         // The metadata is fetched by a host name only `[http] resolve`
         // knows: the harness's fetch goes through it, as every request.
         sso: "sp_metadata = \"http://sp.ent.test:{port}/auth/saml/metadata\"\n\
               [http]\nresolve = { \"sp.ent.test\" = \"127.0.0.1\" }",
+        tls: false,
     };
-    // The candidate's SP key, made here (the `openssl` command may be absent).
-    let (judged, run) = judge_candidate(&python, &candidate, |dir| {
-        let key = SigningKey::generate("candidat pysaml2", &SystemClock::new()).expect("key");
-        std::fs::write(
-            dir.join("sp-key.pem"),
-            key.private_pkcs8_pem().expect("pem"),
-        )
-        .expect("key");
-        std::fs::write(dir.join("sp-cert.pem"), key.cert_pem()).expect("cert");
-    });
+    let (judged, run) = judge_candidate(&python, &candidate, sp_key_pair);
     let expected = outcomes(&[
         ("SSO-03", "pass"),
         ("SSO-20", "pass"),
@@ -1302,6 +1346,65 @@ fn pysaml2_candidate_ent_is_judged_by_the_sso_suite() {
         ("SSO-26", "pass"),
         ("SSO-27", "pass"),
         ("SSO-28", "warn"),
+        ("SSO-29", "pass"),
+    ]);
+    assert_eq!(judged, expected, "{}", String::from_utf8_lossy(&run.stdout));
+    assert_eq!(run.status.code(), Some(1), "a must failed: exit 1");
+}
+
+/// node, with node-saml installed in `ci/peers/node` by `ci/peers.sh`.
+fn node_saml() -> Option<PathBuf> {
+    let installed = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("ci/peers/node/node_modules/@node-saml/node-saml/package.json")
+        .exists();
+    let node = Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if installed && node {
+        Some(PathBuf::from("node"))
+    } else {
+        let _ = skip_allowed("node-saml (ci/peers/node, `bash ci/peers.sh`)");
+        None
+    }
+}
+
+/// A candidate ENT whose SSO is node-saml alone
+/// (`ci/peers/node/candidate_node_saml.mjs`), with encrypted assertions,
+/// judged by the SSO suite. Every verdict agrees with the library: all ten
+/// wrapping variants and the three unknown-key forms are refused, and its
+/// three findings are true defects of node-saml 5.1.0:
+/// - SSO-23: `Recipient` is never compared with the consumer URL
+///   (node-saml/node-saml#405, open; passport-saml#509 before the split);
+/// - SSO-24: `Destination` is never read on a received response
+///   (node-saml/node-saml#437, open);
+/// - SSO-28 (a should): RSA-SHA1 is verified, since node-saml builds
+///   xml-crypto's `SignedXml` with its default algorithms, SHA-1 included,
+///   and has no option to narrow them (lib/xml.js).
+#[test]
+fn node_saml_candidate_ent_is_judged_by_the_sso_suite() {
+    let Some(node) = node_saml() else { return };
+    let candidate = PeerCandidate {
+        name: "node-saml",
+        script: "node/candidate_node_saml.mjs",
+        args: &saml_candidate_args,
+        capabilities: "educonnect_saml_login = \"/auth/educonnect/saml\"\naccount_page = \"/compte\"",
+        sso: "sp_metadata = \"http://127.0.0.1:{port}/auth/saml/metadata\"",
+        tls: false,
+    };
+    let (judged, run) = judge_candidate(&node, &candidate, sp_key_pair);
+    let expected = outcomes(&[
+        ("SSO-03", "pass"),
+        ("SSO-20", "pass"),
+        ("SSO-21", "pass"),
+        ("SSO-22", "pass"),
+        ("SSO-23", "fail"),
+        ("SSO-24", "fail"),
+        ("SSO-25", "pass"),
+        ("SSO-26", "pass"),
+        ("SSO-27", "pass"),
+        ("SSO-28", "warn"),
+        ("SSO-29", "pass"),
     ]);
     assert_eq!(judged, expected, "{}", String::from_utf8_lossy(&run.stdout));
     assert_eq!(run.status.code(), Some(1), "a must failed: exit 1");
@@ -1329,7 +1432,9 @@ fn authlib_candidate_ent_is_judged_by_the_sso_suite() {
         },
         capabilities: "educonnect_oidc_login = \"/auth/educonnect\"\naccount_page = \"/compte\"\n\
                        logout = \"/auth/deconnexion\"",
-        sso: "",
+        // Registered as EduConnect registers a client: its one redirect URI.
+        sso: "redirect_uris = [\"http://127.0.0.1:{port}/auth/oidc/callback\"]",
+        tls: true,
     };
     let (judged, run) = judge_candidate(&python, &candidate, |_| {});
     let expected = outcomes(&[
@@ -1361,4 +1466,135 @@ fn authlib_candidate_ent_is_judged_by_the_sso_suite() {
     // token checked against an RSA key (algorithm confusion).
     assert!(report.contains("malgré : alg none"), "{report}");
     assert!(!report.contains("confusion d'algorithme"), "{report}");
+}
+
+/// The IdPs in TLS under the test CA, as Python's `ssl` (OpenSSL, with the
+/// strict X.509 checks Python 3.13 turns on by default) sees them: trusted
+/// through the CA alone, refused without it, and the refusal kept by the
+/// IdPs for the diagnosis. The test ÉduConnect also refuses a redirect URI
+/// the candidate did not register, with an error page and no redirect.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_idps_tls_is_trusted_through_the_test_ca_alone_and_redirect_uris_are_enforced() {
+    let Some(python) = python() else { return };
+    let clock: Arc<dyn entconf::evidence::Clock> = Arc::new(SystemClock::new());
+    let dir = scratch("idp-tls");
+    let authority =
+        SigningKey::load_or_create_ca(&dir, "AC de test", clock.as_ref()).expect("test CA");
+    let settings = entconf::idp::IdpSettings {
+        public_url: reqwest::Url::parse("https://127.0.0.1/").expect("url"),
+        client_id: CLIENT_ID.to_owned(),
+        client_secret: SECRET.to_owned(),
+        redirect_uris: entconf::idp::Redirects::Registered(vec![
+            "https://ent.test/auth/oidc/callback".to_owned(),
+        ]),
+        saml: entconf::idp::SamlSettings::default(),
+    };
+    let (running, world) = entconf::sso::launch(
+        std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, 0)),
+        settings,
+        false,
+        SigningKey::generate("tests", clock.as_ref()).expect("key"),
+        Some(authority),
+        entconf::aaf::generate(&entconf::aaf::GenerateOptions::default()),
+        clock,
+    )
+    .await
+    .expect("IdPs start");
+    assert_eq!(world.public_url.scheme(), "https");
+    let discovery = format!(
+        "https://{}{EDUCONNECT_PATH}/.well-known/openid-configuration",
+        running.addr()
+    );
+    let fetch = |cafile: Option<PathBuf>| {
+        let python = python.clone();
+        let discovery = discovery.clone();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                Command::new(python)
+                    .args([
+                        "-c",
+                        "import ssl, sys, urllib.request\n\
+                         ctx = ssl.create_default_context(cafile=sys.argv[2] or None)\n\
+                         ctx.verify_flags |= ssl.VERIFY_X509_STRICT\n\
+                         print(urllib.request.urlopen(sys.argv[1], context=ctx).read().decode())",
+                        &discovery,
+                    ])
+                    .arg(cafile.map(|p| p.display().to_string()).unwrap_or_default())
+                    .output()
+                    .expect("python runs")
+            })
+            .await
+            .expect("join")
+        }
+    };
+    let trusted = fetch(Some(dir.join(entconf::idp::CA_CERT_FILE))).await;
+    assert!(
+        trusted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&trusted.stderr)
+    );
+    let document: serde_json::Value =
+        serde_json::from_slice(&trusted.stdout).expect("discovery JSON");
+    assert!(
+        document["issuer"]
+            .as_str()
+            .is_some_and(|issuer| issuer.starts_with("https://")),
+        "{document}"
+    );
+    assert_eq!(world.idp.failed_handshake_count(), 0);
+    let distrusted = fetch(None).await;
+    assert!(!distrusted.status.success());
+    assert!(
+        String::from_utf8_lossy(&distrusted.stderr).contains("CERTIFICATE_VERIFY_FAILED"),
+        "{}",
+        String::from_utf8_lossy(&distrusted.stderr)
+    );
+    // The server may note the broken-off handshake a moment after the
+    // client gave up.
+    for _ in 0..50 {
+        if world.idp.failed_handshake_count() > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(world.idp.failed_handshakes_since(0).len(), 1);
+    // A redirect URI the candidate did not register: an error page, as
+    // EduConnect shows, and no redirect toward it.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let ca =
+        reqwest::Certificate::from_pem(world.idp.authority().expect("CA").cert_pem().as_bytes())
+            .expect("CA");
+    let client = reqwest::Client::builder()
+        .tls_certs_only([ca])
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    for (uri, registered) in [
+        ("https://ent.test/auth/oidc/callback", true),
+        ("https://evil.test/auth/oidc/callback", false),
+    ] {
+        let mut url = reqwest::Url::parse(&format!(
+            "https://{}{EDUCONNECT_PATH}/profile/oidc/authorize",
+            running.addr()
+        ))
+        .expect("url");
+        url.query_pairs_mut()
+            .append_pair("response_type", "code")
+            .append_pair("client_id", CLIENT_ID)
+            .append_pair("scope", "openid")
+            .append_pair("redirect_uri", uri)
+            .append_pair("state", "s")
+            .append_pair("nonce", "n");
+        let answer = client.get(url).send().await.expect("authorize answers");
+        let status = answer.status();
+        let body = answer.text().await.expect("body");
+        assert_eq!(
+            body.contains("redirect_uri non enregistré"),
+            !registered,
+            "{uri}: {status} {body}"
+        );
+        if !registered {
+            assert_eq!(status, reqwest::StatusCode::BAD_REQUEST, "{body}");
+        }
+    }
 }

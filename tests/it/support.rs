@@ -121,16 +121,38 @@ pub(crate) async fn run_scripted(faults: &[Fault], selection: &Selection) -> Run
     run_reference_as(faults, selection, live_settings(2), true).await
 }
 
+/// Runs the selected checks against the reference ENT, its IdPs served in
+/// clear (no TLS stands in for anything).
+pub(crate) async fn run_plain_idp(faults: &[Fault], selection: &Selection) -> RunRecord {
+    let demo = entconf::demo::start_over(
+        faults.iter().copied().collect(),
+        entconf::demo::IdpTransport::Plain,
+    )
+    .await
+    .expect("reference ENT and IdPs start");
+    run_demo(demo, faults, selection, live_settings(2), false).await
+}
+
 async fn run_reference_as(
     faults: &[Fault],
     selection: &Selection,
-    mut settings: RunSettings,
+    settings: RunSettings,
     scripted: bool,
 ) -> RunRecord {
     let demo =
         entconf::demo::start_scripted(faults.iter().copied().collect::<BTreeSet<_>>(), scripted)
             .await
             .expect("reference ENT and IdPs start");
+    run_demo(demo, faults, selection, settings, scripted).await
+}
+
+async fn run_demo(
+    demo: entconf::demo::Demo,
+    faults: &[Fault],
+    selection: &Selection,
+    mut settings: RunSettings,
+    scripted: bool,
+) -> RunRecord {
     let server = &demo.server;
     let catalog = catalog();
     let plan = Plan::new(&catalog, selection).expect("plan");
@@ -188,7 +210,7 @@ pub(crate) async fn test_idp(
         public_url: reqwest::Url::parse("http://127.0.0.1/").expect("url"),
         client_id: client_id.to_owned(),
         client_secret: secret.to_owned(),
-        redirect_uris: Vec::new(),
+        redirect_uris: entconf::idp::Redirects::Any,
         saml: entconf::idp::SamlSettings::default(),
     };
     // The IdPs date their tokens by the real time, as the candidate checks.
@@ -199,6 +221,7 @@ pub(crate) async fn test_idp(
         settings,
         false,
         key,
+        None,
         entconf::aaf::generate(&entconf::aaf::GenerateOptions::default()),
         clock,
     )
