@@ -1,5 +1,7 @@
-//! The IdPs' HTTP server: routes and lifecycle. The pages a person sees
-//! there are `pages`'s.
+//! The IdPs' HTTP server: routes, lifecycle, and TLS under the test CA
+//! when the target asks for it (a handshake that fails is noted at the IdP,
+//! since it carries no scenario). The pages a person sees there are
+//! `pages`'s.
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -440,9 +440,13 @@ fn aaf_generate_writes_dtd_valid_files_that_read_back() {
     let _ = std::fs::remove_dir_all(&out);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn idp_command_serves_discovery_and_metadata_and_never_prints_the_secret() {
-    let out = scratch("idp");
+/// `entconf idp` started with `args` beside a fresh directory in `out`:
+/// the child, the address it listens on, and its banner up to « Ctrl-C ».
+async fn start_idp(
+    out: &std::path::Path,
+    secret: &str,
+    args: &[&str],
+) -> (std::process::Child, String, String) {
     let aaf = out.join("aaf");
     let generated = Command::new(BIN)
         .args(["aaf", "generate", "--out"])
@@ -450,7 +454,6 @@ async fn idp_command_serves_discovery_and_metadata_and_never_prints_the_secret()
         .output()
         .expect("generate");
     assert_exit(&generated, 0);
-    let secret = "secret-client-de-recette-42";
     let mut child = Command::new(BIN)
         .args([
             "idp",
@@ -463,6 +466,7 @@ async fn idp_command_serves_discovery_and_metadata_and_never_prints_the_secret()
         .arg(&aaf)
         .arg("--keys")
         .arg(out.join("cles"))
+        .args(args)
         .env("ENTCONF_OIDC_CLIENT_SECRET", secret)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -490,6 +494,69 @@ async fn idp_command_serves_discovery_and_metadata_and_never_prints_the_secret()
         .next()
         .expect("address on the first line")
         .to_owned();
+    (child, addr, all)
+}
+
+/// `entconf idp --tls`: an `https` issuer under the test CA kept in
+/// `--keys`, which the banner names; `--redirect-uri` registered, any
+/// other refused with an error page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idp_command_serves_tls_under_the_kept_test_ca_and_enforces_redirect_uris() {
+    let out = scratch("idp-tls");
+    let registered = "https://ent.test/auth/oidc/callback";
+    let (child, addr, banner) = start_idp(
+        &out,
+        "secret-client-de-recette-43",
+        &["--tls", "--redirect-uri", registered],
+    )
+    .await;
+    let ca = out.join("cles").join("test-only-idp-ca.pem");
+    assert!(banner.contains(&ca.display().to_string()), "{banner}");
+    assert!(banner.contains(registered), "{banner}");
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let pem = std::fs::read(&ca).expect("the CA is kept");
+    let client = reqwest::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(&pem).expect("CA")])
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let discovery: serde_json::Value = client
+        .get(format!(
+            "https://{addr}/educonnect/idp/.well-known/openid-configuration"
+        ))
+        .send()
+        .await
+        .expect("discovery answers over TLS")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        discovery["issuer"],
+        format!("https://{addr}/educonnect/idp")
+    );
+    let refused = client
+        .get(format!(
+            "https://{addr}/educonnect/idp/profile/oidc/authorize?client_id=ent-recette&redirect_uri=https%3A%2F%2Fautre.test%2Fcb"
+        ))
+        .send()
+        .await
+        .expect("authorize answers");
+    assert_eq!(refused.status(), reqwest::StatusCode::BAD_REQUEST);
+    assert!(refused.headers().get("location").is_none());
+    let _ = Command::new("sh")
+        .args(["-c", &format!("kill -INT {}", child.id())])
+        .status();
+    let _ = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .expect("join");
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idp_command_serves_discovery_and_metadata_and_never_prints_the_secret() {
+    let out = scratch("idp");
+    let secret = "secret-client-de-recette-42";
+    let (child, addr, all) = start_idp(&out, secret, &[]).await;
     let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::new();
     let discovery: serde_json::Value = client
