@@ -688,18 +688,12 @@ pub(crate) fn logout_from_idp_ends_session(observations: &Observations, step: &s
     let Some(logout) = &login.trace.idp_logout else {
         return Verdict::error(expected, "la déconnexion par l'IdP n'a pas été jouée");
     };
-    let answered = login
-        .trace
-        .idp
-        .events
-        .iter()
-        .rev()
-        .find(|event| event.contains("LogoutResponse"))
-        .filter(|_| login.trace.idp.logout_responses > 0)
-        .cloned()
-        .unwrap_or_else(|| {
-            "aucune réponse de déconnexion (LogoutResponse) reçue par l'IdP".to_owned()
-        });
+    let answered = match &login.trace.idp.logout_response {
+        Some(status) => {
+            format!("réponse de déconnexion (LogoutResponse) reçue par l'IdP : {status}")
+        }
+        None => "aucune réponse de déconnexion (LogoutResponse) reçue par l'IdP".to_owned(),
+    };
     match logout {
         IdpLogoutTrace::NotSent(why) => Verdict::fail(expected, why.clone()),
         IdpLogoutTrace::Sent { account_after, .. } if lets_in(account_after, &login.expected) => {
@@ -1467,13 +1461,7 @@ mod tests {
     fn a_logout_from_the_idp_must_close_the_account() {
         let sent = |after: Page, responses: u32| {
             let mut trace = trace(account(CAMILLE));
-            trace.idp.logout_responses = responses;
-            if responses > 0 {
-                trace.idp.events.push(
-                    "réponse de déconnexion (LogoutResponse) reçue par l'IdP ÉduConnect : statut Success"
-                        .to_owned(),
-                );
-            }
+            trace.idp.logout_response = (responses > 0).then(|| "statut Success".to_owned());
             trace.idp_logout = Some(IdpLogoutTrace::Sent {
                 flow: Vec::new(),
                 account_after: Box::new(after),

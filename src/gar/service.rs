@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::ressources::{RessourcesService, RunningRessources, spawn};
 use crate::evidence::Clock;
-use crate::idp::{SigningKey, TlsRole};
+use crate::idp::{SigningKey, TlsRole, server_names};
 use crate::suite::GarTarget;
 
 /// The GAR web service of a run: listening, or why not.
@@ -24,16 +24,7 @@ pub async fn start_ressources(
     gar: &GarTarget,
     clock: Arc<dyn Clock>,
 ) -> Result<RunningRessources, String> {
-    let mut hosts = vec![gar.ressources_listen.ip().to_string()];
-    if let Some(host) = gar.ressources_public_url.host_str() {
-        let host = host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_owned();
-        if !hosts.contains(&host) {
-            hosts.push(host);
-        }
-    }
+    let hosts = server_names(gar.ressources_listen.ip(), &gar.ressources_public_url);
     let name = "entconf — service ressources du GAR (test uniquement)";
     let identity = match &gar.ressources_keys {
         Some(dir) => SigningKey::load_or_create_tls(dir, name, &hosts, clock.as_ref()),

@@ -55,37 +55,21 @@ impl SigningKey {
         Self::generate_for(common_name, Usage::Signing, clock)
     }
 
-    /// A fresh key and a one-year self-signed certificate authority: the
-    /// test CA that issues the IdPs' TLS certificates, which the candidate
-    /// trusts instead of each certificate.
-    pub fn generate_ca(common_name: &str, clock: &dyn Clock) -> Result<Self, IdpError> {
-        Self::generate_for(common_name, Usage::Authority, clock)
-    }
-
-    /// Reads the test CA kept in `dir` (`test-only-idp-ca*.pem`), creating
-    /// it first if the folder holds none.
-    pub fn load_or_create_ca(
-        dir: &Path,
-        common_name: &str,
-        clock: &dyn Clock,
-    ) -> Result<Self, IdpError> {
-        Self::kept(dir, (CA_KEY_FILE, CA_CERT_FILE), clock, || {
-            Self::generate_ca(common_name, clock)
-        })
-    }
-
-    /// The IdPs' test CA: kept in `dir` when given (created there the first
-    /// time), fresh otherwise.
+    /// The IdPs' test CA, a one-year self-signed certificate authority that
+    /// issues their TLS certificates, which the candidate trusts instead of
+    /// each certificate: kept in `dir` when given (`test-only-idp-ca*.pem`,
+    /// created there the first time), fresh otherwise.
     pub fn idp_authority(dir: Option<&Path>, clock: &dyn Clock) -> Result<Self, IdpError> {
         const NAME: &str = "entconf — AC de test des fournisseurs d'identité";
+        let generate = || Self::generate_for(NAME, Usage::Authority, clock);
         match dir {
-            Some(dir) => Self::load_or_create_ca(dir, NAME, clock),
-            None => Self::generate_ca(NAME, clock),
+            Some(dir) => Self::kept(dir, (CA_KEY_FILE, CA_CERT_FILE), clock, generate),
+            None => generate(),
         }
     }
 
     /// A fresh key and a TLS server certificate for `hosts`, issued by this
-    /// key as certificate authority (see [`Self::generate_ca`]), valid as
+    /// key as certificate authority (see [`Self::idp_authority`]), valid as
     /// long as the authority is.
     pub fn issue_tls_server(
         &self,
@@ -270,6 +254,22 @@ pub enum TlsRole {
     Server,
     /// A client presenting itself (`clientAuth`), as an ENT to the GAR.
     Client,
+}
+
+/// The names a harness server's TLS certificate carries: the address it
+/// listens on, and the host of the URL the candidate reaches it at.
+pub(crate) fn server_names(listen: std::net::IpAddr, public_url: &reqwest::Url) -> Vec<String> {
+    let mut hosts = vec![listen.to_string()];
+    if let Some(host) = public_url.host_str() {
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
+        if !hosts.contains(&host) {
+            hosts.push(host);
+        }
+    }
+    hosts
 }
 
 /// Seconds in a day, for certificate dates.

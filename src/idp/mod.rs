@@ -34,6 +34,7 @@ use reqwest::Url;
 
 pub use attack::Attack;
 pub use identity::Identity;
+pub(crate) use keys::server_names;
 pub use keys::{CA_CERT_FILE, SigningKey, TlsRole};
 pub use saml::{LogoutDelivery, Service as SamlService};
 pub use server::{RunningIdp, spawn};
@@ -284,8 +285,9 @@ pub struct ScenarioLog {
     /// Whom the last SAML response named, and through which IdP: what a
     /// logout the IdP starts names.
     pub saml_subject: Option<(SamlService, SamlSubject)>,
-    /// `LogoutResponse`s the service provider sent back to the IdP.
-    pub logout_responses: u32,
+    /// The status of the last `LogoutResponse` the service provider sent
+    /// back to the IdP (`statut Success`, or why it could not be read).
+    pub logout_response: Option<String>,
 }
 
 /// The subject of an assertion as a logout must name it (SAML core §3.7.1).
@@ -347,8 +349,8 @@ pub struct Idp {
     evidence: Mutex<Option<EvidenceSink>>,
     directory: Vec<Scenario>,
     /// The test CA whose certificate the IdPs' TLS server presents, when
-    /// they serve TLS (set once, before they listen).
-    authority: OnceLock<SigningKey>,
+    /// they serve TLS.
+    authority: Option<SigningKey>,
     /// TLS handshakes that failed: how many so far, and the latest ones
     /// (bounded). A candidate that does not trust the test CA shows here,
     /// since a handshake comes before any scenario's cookie.
@@ -363,12 +365,14 @@ impl Idp {
     /// IdPs signing with `key`; `rogue` signs what the candidate must not
     /// trust. `directory` lists the people offered on the interactive login
     /// page when a browser arrives without a scenario (standalone use).
-    /// `clock` dates what they issue: the system clock, as the candidate's.
+    /// `authority` is the test CA when they serve TLS. `clock` dates what
+    /// they issue: the system clock, as the candidate's.
     pub fn new(
         settings: IdpSettings,
         key: SigningKey,
         rogue: SigningKey,
         directory: Vec<Scenario>,
+        authority: Option<SigningKey>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
@@ -379,21 +383,15 @@ impl Idp {
             registry: Mutex::new(Registry::default()),
             evidence: Mutex::new(None),
             directory,
-            authority: OnceLock::new(),
+            authority,
             handshakes: Mutex::new((0, Vec::new())),
             clock,
         }
     }
 
-    /// Serves TLS with a certificate `authority` issues (called once,
-    /// before listening; a second call keeps the first authority).
-    pub(crate) fn set_authority(&self, authority: SigningKey) {
-        let _ = self.authority.set(authority);
-    }
-
     /// The test CA the candidate must trust, when the IdPs serve TLS.
     pub fn authority(&self) -> Option<&SigningKey> {
-        self.authority.get()
+        self.authority.as_ref()
     }
 
     /// Notes a TLS handshake that failed, with why.

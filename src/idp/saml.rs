@@ -263,17 +263,10 @@ pub(crate) fn sso(
 /// The status a `LogoutResponse` (HTTP-Redirect, deflated) carries, or why
 /// it cannot be read.
 fn logout_status(encoded: &str) -> String {
-    let Ok(bytes) = STANDARD.decode(encoded.trim()) else {
-        return "illisible (pas du base64)".to_owned();
+    let text = match unravel(encoded, true) {
+        Ok(text) => text,
+        Err(why) => return format!("illisible ({why})"),
     };
-    let mut text = String::new();
-    if flate2::read::DeflateDecoder::new(bytes.as_slice())
-        .take(1 << 20)
-        .read_to_string(&mut text)
-        .is_err()
-    {
-        return "illisible (pas du DEFLATE)".to_owned();
-    }
     let Ok(document) = roxmltree::Document::parse(&text) else {
         return "illisible (pas du XML)".to_owned();
     };
@@ -287,20 +280,25 @@ fn logout_status(encoded: &str) -> String {
         )
 }
 
-fn decode_request(encoded: &str, deflated: bool) -> Result<AuthnRequest, String> {
+/// The XML a SAML message parameter carries: base64, deflated at the
+/// HTTP-Redirect binding (at most 1 MiB once inflated), or why not.
+fn unravel(encoded: &str, deflated: bool) -> Result<String, &'static str> {
     let bytes = STANDARD
         .decode(encoded.trim())
-        .map_err(|_| "SAMLRequest n'est pas du base64".to_owned())?;
-    let xml = if deflated {
-        let mut text = String::new();
-        flate2::read::DeflateDecoder::new(bytes.as_slice())
-            .take(1 << 20)
-            .read_to_string(&mut text)
-            .map_err(|_| "SAMLRequest n'est pas compressé en DEFLATE".to_owned())?;
-        text
-    } else {
-        String::from_utf8(bytes).map_err(|_| "SAMLRequest n'est pas de l'UTF-8".to_owned())?
-    };
+        .map_err(|_| "pas du base64")?;
+    if !deflated {
+        return String::from_utf8(bytes).map_err(|_| "pas de l'UTF-8");
+    }
+    let mut text = String::new();
+    flate2::read::DeflateDecoder::new(bytes.as_slice())
+        .take(1 << 20)
+        .read_to_string(&mut text)
+        .map_err(|_| "pas compressé en DEFLATE")?;
+    Ok(text)
+}
+
+fn decode_request(encoded: &str, deflated: bool) -> Result<AuthnRequest, String> {
+    let xml = unravel(encoded, deflated).map_err(|why| format!("SAMLRequest n'est {why}"))?;
     xml.parse::<AuthnRequest>()
         .map_err(|error| format!("AuthnRequest illisible : {error}"))
 }
@@ -930,7 +928,7 @@ pub(crate) fn slo(
         // The service provider's answer to a logout the IdP started.
         let status = logout_status(response);
         if let Some(token) = session_from_cookies(cookie) {
-            idp.with_log(&token, |log| log.logout_responses += 1);
+            idp.with_log(&token, |log| log.logout_response = Some(status.clone()));
             idp.event(
                 &token,
                 format!(

@@ -183,34 +183,27 @@ pub async fn launch(
     let rogue =
         SigningKey::generate("entconf clé inconnue", clock.as_ref()).map_err(|e| e.to_string())?;
     let people = interactive_people(&directory);
-    let mut hosts = Vec::new();
-    if !addr.ip().is_unspecified() {
-        hosts.push(addr.ip().to_string());
-    }
-    if let Some(host) = settings.public_url.host_str() {
-        let host = host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_owned();
-        if keep_url && !hosts.contains(&host) {
-            hosts.push(host);
-        }
-    }
-    let idp = Arc::new(Idp::new(settings, key, rogue, people, clock.clone()));
-    let leaf = match authority {
-        Some(authority) => {
-            let leaf = authority
+    let hosts = idp::server_names(addr.ip(), &settings.public_url);
+    let leaf = match &authority {
+        Some(authority) => Some(
+            authority
                 .issue_tls_server(
                     "entconf — ÉduConnect et ARENA (test uniquement)",
                     &hosts,
                     clock.as_ref(),
                 )
-                .map_err(|error| error.to_string())?;
-            idp.set_authority(authority);
-            Some(leaf)
-        }
+                .map_err(|error| error.to_string())?,
+        ),
         None => None,
     };
+    let idp = Arc::new(Idp::new(
+        settings,
+        key,
+        rogue,
+        people,
+        authority,
+        clock.clone(),
+    ));
     let running = idp::spawn(addr, Arc::clone(&idp), leaf.as_ref())
         .await
         .map_err(|error| error.to_string())?;

@@ -1221,7 +1221,7 @@ fn judge_candidate(
         .join(candidate.script);
     let keys = dir.join("cles-idp");
     let (scheme, tls_lines) = if candidate.tls {
-        SigningKey::load_or_create_ca(&keys, "AC de test", &SystemClock::new()).expect("test CA");
+        SigningKey::idp_authority(Some(&keys), &SystemClock::new()).expect("test CA");
         ("https", "idp_tls = true\nidp_keys = \"cles-idp\"\n")
     } else {
         ("http", "")
@@ -1478,8 +1478,7 @@ async fn the_idps_tls_is_trusted_through_the_test_ca_alone_and_redirect_uris_are
     let Some(python) = python() else { return };
     let clock: Arc<dyn entconf::evidence::Clock> = Arc::new(SystemClock::new());
     let dir = scratch("idp-tls");
-    let authority =
-        SigningKey::load_or_create_ca(&dir, "AC de test", clock.as_ref()).expect("test CA");
+    let authority = SigningKey::idp_authority(Some(&dir), clock.as_ref()).expect("test CA");
     let settings = entconf::idp::IdpSettings {
         public_url: reqwest::Url::parse("https://127.0.0.1/").expect("url"),
         client_id: CLIENT_ID.to_owned(),
