@@ -31,6 +31,8 @@ import web
 import sp
 
 port, idp_metadata_url, aaf_dir, workdir = sys.argv[1:5]
+# `--unsolicited`: as a deployment that takes logins EduConnect starts.
+unsolicited = "--unsolicited" in sys.argv[5:]
 base = f"http://127.0.0.1:{port}"
 entity = f"{base}/auth/saml/metadata"
 acs = f"{base}/auth/saml/acs"
@@ -44,7 +46,7 @@ cert = os.path.join(workdir, "sp-cert.pem")
 directory = aaf.Directory(aaf_dir)
 
 options = dict(key_pair=(key, cert), want_assertions_signed=False, want_response_signed=True,
-               slo=slo)
+               slo=slo, allow_unsolicited=unsolicited)
 metadata = create_metadata_string(None, config=sp.config(entity, acs, None, **options),
                                   valid=24).decode()
 client = None

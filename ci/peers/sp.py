@@ -13,10 +13,11 @@ from saml2.config import SPConfig
 
 
 def config(entity, acs, metadata_file, key_pair=None, want_assertions_signed=True,
-           want_response_signed=False, slo=None):
+           want_response_signed=False, slo=None, allow_unsolicited=False):
     """An SP configuration; with `key_pair` (key file, certificate file) it
     publishes that certificate for encryption and decrypts with the key;
-    with `slo`, a single logout service at the HTTP-Redirect binding."""
+    with `slo`, a single logout service at the HTTP-Redirect binding; with
+    `allow_unsolicited`, it believes responses it did not ask for."""
     settings = {
         "entityid": entity,
         "metadata": {"local": [metadata_file]} if metadata_file else {},
@@ -27,7 +28,7 @@ def config(entity, acs, metadata_file, key_pair=None, want_assertions_signed=Tru
             },
             "want_assertions_signed": want_assertions_signed,
             "want_response_signed": want_response_signed,
-            "allow_unsolicited": False,
+            "allow_unsolicited": allow_unsolicited,
             "name_id_format": "urn:oasis:names:tc:SAML:2.0:nameid-format:transient",
         }},
         "allow_unknown_attributes": True,

@@ -13,7 +13,7 @@ use crate::suite::{CookieAttribute, PhraseList, Severity};
 use crate::text::fold;
 
 use super::observation::{LoginObservation, Observations, Person};
-use super::outcome::Verdict;
+use super::outcome::{AssertionStatus, Verdict};
 
 /// What the account page shows of the expected person.
 struct Shown {
@@ -347,6 +347,59 @@ pub(crate) fn refused(observations: &Observations, step: &str) -> Verdict {
             .join(" ; "),
     };
     Verdict::pass(expected, actual)
+}
+
+/// `unsolicited_as_declared`: a response the candidate never asked for
+/// (the step plays `saml-unsolicited`) logged the person in where the
+/// target declares `unsolicited_sso`, and opened nothing otherwise: taken
+/// undeclared, it lets anyone log a victim's browser into an account of
+/// their choosing (login CSRF).
+pub(crate) fn unsolicited_as_declared(observations: &Observations, step: &str) -> Verdict {
+    if !observations.target.unsolicited_sso {
+        let mut verdict = refused(observations, step);
+        if verdict.status == AssertionStatus::Failed {
+            verdict.actual.push_str(
+                " ; accepter une réponse non sollicitée permet à quiconque de connecter le \
+                 navigateur d'une victime au compte de son choix (CSRF de connexion) ; si le \
+                 candidat l'accepte à dessein, comme certains ENT avec ÉduConnect, il le \
+                 déclare ([sso] unsolicited_sso = true)",
+            );
+        }
+        return verdict;
+    }
+    let login = match observations.login(step) {
+        Ok(login) => login,
+        Err(verdict) => return verdict,
+    };
+    let expected = format!(
+        "le candidat déclare accepter les réponses non sollicitées ([sso] unsolicited_sso) : \
+         la connexion qu'ÉduConnect démarre de lui-même ouvre le compte de {}",
+        login.expected.name
+    );
+    let trace = &login.trace;
+    if lets_in(&trace.account, &login.expected) {
+        return Verdict::pass(
+            expected,
+            format!(
+                "compte de {} ouvert sans demande préalable ; parcours : {}",
+                login.expected.name,
+                path(trace)
+            ),
+        );
+    }
+    if let Some(why) = inconclusive(login, trace) {
+        return Verdict::error(expected, why);
+    }
+    Verdict::fail(
+        expected,
+        format!(
+            "la réponse non sollicitée n'a ouvert aucune session ({}) ; page de compte {} ; \
+             IdP : {} ; si le candidat ne les accepte pas, retirer unsolicited_sso de la cible",
+            landing(trace),
+            where_it_ended(&trace.account),
+            idp_story(trace)
+        ),
+    )
 }
 
 /// `replay_refused`: the IdP's answer replayed elsewhere opened nothing.
@@ -725,7 +778,7 @@ mod tests {
 
     use super::*;
     use crate::check::observation::{Attempt, Documents, TargetFacts};
-    use crate::check::outcome::AssertionStatus;
+    use crate::check::outcome::assert_says;
     use crate::idp::ScenarioLog;
     use crate::probe::{Hop, LogoutTrace, PageBody};
 
@@ -928,6 +981,47 @@ mod tests {
             let verdict = judged(login, |o| judge(o, "autre"));
             assert_eq!(verdict.status, AssertionStatus::Error, "{verdict:?}");
         }
+    }
+
+    /// An unsolicited login of Camille herself (no victim: the response
+    /// names her), after a control login that let her in.
+    fn unsolicited(account_page: Page) -> LoginObservation {
+        let mut login = observation(trace(account_page));
+        login.intruder = camille();
+        login.attack = Some("réponse non sollicitée : sans InResponseTo".to_owned());
+        login.control = Some(trace(account(CAMILLE)));
+        login
+    }
+
+    fn judged_declaring(login: LoginObservation, declared: bool) -> Verdict {
+        let documents = Documents::none();
+        let facts = TargetFacts {
+            unsolicited_sso: declared,
+            ..TargetFacts::default()
+        };
+        let observations = Observations::new(&BTreeMap::new(), &documents, facts)
+            .with_logins(BTreeMap::from([("connexion".to_owned(), Arc::new(login))]));
+        unsolicited_as_declared(&observations, "connexion")
+    }
+
+    #[test]
+    fn unsolicited_responses_are_judged_against_the_declaration() {
+        // Undeclared: refused passes, accepted is a login CSRF.
+        let verdict = judged_declaring(unsolicited(closed()), false);
+        assert_says(&verdict, AssertionStatus::Passed, "connexion refusée");
+        let verdict = judged_declaring(unsolicited(account(CAMILLE)), false);
+        assert_says(&verdict, AssertionStatus::Failed, "CSRF de connexion");
+        assert_says(&verdict, AssertionStatus::Failed, "unsolicited_sso = true");
+        // Declared: the login must work.
+        let verdict = judged_declaring(unsolicited(account(CAMILLE)), true);
+        assert_says(&verdict, AssertionStatus::Passed, "sans demande préalable");
+        let verdict = judged_declaring(unsolicited(closed()), true);
+        assert_says(&verdict, AssertionStatus::Failed, "retirer unsolicited_sso");
+        // Declared, but the normal login fails too: nothing is proved.
+        let mut login = unsolicited(closed());
+        login.control = Some(trace(closed()));
+        let verdict = judged_declaring(login, true);
+        assert_says(&verdict, AssertionStatus::Error, "connexion de contrôle");
     }
 
     #[test]

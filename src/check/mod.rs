@@ -81,6 +81,9 @@ pub fn evaluate(
         AssertionKind::SignedIn { step, profile } => login::signed_in(observations, step, profile),
         AssertionKind::Refused { step } => login::refused(observations, step),
         AssertionKind::ReplayRefused { step } => login::replay_refused(observations, step),
+        AssertionKind::UnsolicitedAsDeclared { step } => {
+            login::unsolicited_as_declared(observations, step)
+        }
         AssertionKind::SessionCookie { step, attribute } => {
             login::session_cookie(observations, step, *attribute)
         }

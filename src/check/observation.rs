@@ -21,6 +21,9 @@ pub struct TargetFacts {
     /// The candidate's origins (its base URL, capabilities and declared
     /// origins): anything else is a third party.
     pub own_origins: Vec<url::Origin>,
+    /// Whether the candidate declares that it accepts SAML responses it
+    /// did not ask for (`[sso] unsolicited_sso`).
+    pub unsolicited_sso: bool,
 }
 
 impl TargetFacts {

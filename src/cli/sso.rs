@@ -101,6 +101,8 @@ pub(super) fn idp(args: IdpArgs) -> anyhow::Result<Exit> {
                 .context("--saml-signature")?,
             encrypt: !args.no_encryption,
             sp,
+            // `entconf idp` judges nothing: no declaration to keep.
+            unsolicited: false,
         };
         if let Some(problem) = saml.problem() {
             anyhow::bail!("{problem} (ou --no-encryption)");
@@ -168,6 +170,13 @@ pub(super) fn idp(args: IdpArgs) -> anyhow::Result<Exit> {
             None => println!(
                 "  aucun fournisseur de service enregistré (--sp-metadata) : assertions en clair"
             ),
+        }
+        // A login EduConnect starts (SSO-09) needs the SP it goes to.
+        if let Ok(url) = world
+            .idp
+            .unsolicited_url(entconf::idp::SamlService::EduConnect)
+        {
+            println!("  connexion à l'initiative de l'IdP (non sollicitée) : {url}");
         }
         println!(
             "Certificat de signature (test uniquement) :\n{}",

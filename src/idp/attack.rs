@@ -60,6 +60,12 @@ pub enum Attack {
     SamlSha1Signature,
     /// `Audience` names another service provider.
     SamlWrongAudience,
+    /// A whole response ÉduConnect issued to another service provider
+    /// (its `Audience`, `Recipient`, `Destination` and `InResponseTo`),
+    /// its assertion signed, which that SP decrypted and encrypted again
+    /// for the candidate: what "an assertion encrypted for another SP"
+    /// becomes once the SP it was meant for turns against the candidate.
+    SamlForwarded,
     /// `SubjectConfirmationData/@Recipient` is another ACS.
     SamlWrongRecipient,
     /// `Response/@Destination` is another ACS.
@@ -98,11 +104,16 @@ pub enum Attack {
     /// comment after signing: exclusive c14n ignores comments, so the
     /// signature still holds (Duo Labs, CVE-2017-11427 and siblings, 2018).
     SamlCommentInjection,
+    /// A valid response the candidate never asked for: the browser starts
+    /// at the IdP (Shibboleth's unsolicited SSO), which posts a response
+    /// without `InResponseTo` (SAML profiles §4.1.5). Accepted where the
+    /// target declares it, a login CSRF otherwise.
+    SamlUnsolicited,
 }
 
 impl Attack {
     /// Every attack, in documentation order.
-    pub const ALL: [Self; 35] = [
+    pub const ALL: [Self; 37] = [
         Self::IdTokenBadSignature,
         Self::IdTokenUnknownKey,
         Self::IdTokenAlgNone,
@@ -124,6 +135,7 @@ impl Attack {
         Self::SamlHmacPublicCert,
         Self::SamlSha1Signature,
         Self::SamlWrongAudience,
+        Self::SamlForwarded,
         Self::SamlWrongRecipient,
         Self::SamlWrongDestination,
         Self::SamlExpired,
@@ -138,6 +150,7 @@ impl Attack {
         Self::SamlXsw8,
         Self::SamlDuplicateId,
         Self::SamlCommentInjection,
+        Self::SamlUnsolicited,
     ];
 
     /// The wrapping family SSO-27 plays: every shape of Somorovsky et al.
@@ -169,6 +182,9 @@ impl Attack {
             // SSO-21: a key outside the IdP's metadata, in each form a
             // signature can carry it.
             Self::SamlUnknownKey => vec![self, Self::SamlKeyValue, Self::SamlHmacPublicCert],
+            // SSO-22: an assertion meant for another service provider, its
+            // audience changed alone, or relayed whole by that provider.
+            Self::SamlWrongAudience => vec![self, Self::SamlForwarded],
             other => vec![other],
         }
     }
@@ -209,6 +225,7 @@ impl Attack {
             Self::SamlUnsigned => "saml-unsigned",
             Self::SamlUnknownKey => "saml-unknown-key",
             Self::SamlWrongAudience => "saml-wrong-audience",
+            Self::SamlForwarded => "saml-forwarded",
             Self::SamlWrongRecipient => "saml-wrong-recipient",
             Self::SamlWrongDestination => "saml-wrong-destination",
             Self::SamlExpired => "saml-expired",
@@ -223,6 +240,7 @@ impl Attack {
             Self::SamlXsw8 => "saml-xsw8",
             Self::SamlDuplicateId => "saml-duplicate-id",
             Self::SamlCommentInjection => "saml-comment-injection",
+            Self::SamlUnsolicited => "saml-unsolicited",
         }
     }
 
@@ -277,7 +295,10 @@ impl Attack {
                 "certificat joint : assertion signée par une clé inconnue du candidat, son certificat joint dans KeyInfo"
             }
             Self::SamlWrongAudience => {
-                "assertion destinée à un autre fournisseur de service (Audience)"
+                "audience : assertion destinée à un autre fournisseur de service (Audience)"
+            }
+            Self::SamlForwarded => {
+                "relayée : réponse émise pour un autre ENT (son Audience, son Recipient, sa Destination, sa demande), son assertion signée par ÉduConnect, déchiffrée par cet ENT puis rechiffrée pour le candidat"
             }
             Self::SamlWrongRecipient => {
                 "assertion destinée à un autre point de réception (Recipient)"
@@ -314,6 +335,9 @@ impl Attack {
             Self::SamlDuplicateId => {
                 "ID dupliqué : une assertion non signée pour une autre personne, portant l'ID de l'assertion signée, placée avant elle"
             }
+            Self::SamlUnsolicited => {
+                "réponse non sollicitée : le navigateur part de l'IdP, qui poste de lui-même une réponse valide sans InResponseTo, sans que le candidat ait rien demandé"
+            }
             Self::SamlCommentInjection => {
                 "commentaire dans une valeur signée : FrEduCtRefId signé prolonge celui d'une autre personne, un commentaire XML inséré après signature en isole le début"
             }
@@ -330,10 +354,12 @@ impl Attack {
                 | Self::SamlHmacPublicCert
                 | Self::SamlSha1Signature
                 | Self::SamlWrongAudience
+                | Self::SamlForwarded
                 | Self::SamlWrongRecipient
                 | Self::SamlWrongDestination
                 | Self::SamlExpired
                 | Self::SamlReplay
+                | Self::SamlUnsolicited
         ) || Self::WRAPPING.contains(&self)
     }
 }

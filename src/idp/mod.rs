@@ -196,6 +196,11 @@ pub struct SamlSettings {
     pub encrypt: bool,
     /// The candidate's SP, from its metadata; unknown when none was given.
     pub sp: Option<SpMetadata>,
+    /// Whether that SP declares it takes responses it did not ask for
+    /// (target `unsolicited_sso`), as a Shibboleth IdP's relying-party
+    /// settings record it. The IdP serves an unsolicited login either way;
+    /// the judges read the declaration.
+    pub unsolicited: bool,
 }
 
 impl Default for SamlSettings {
@@ -204,6 +209,7 @@ impl Default for SamlSettings {
             signature: SignaturePlacement::default(),
             encrypt: true,
             sp: None,
+            unsolicited: false,
         }
     }
 }
@@ -262,7 +268,8 @@ pub struct ScenarioLog {
     pub events: Vec<String>,
     /// Evidence ids of the IdP's own records.
     pub exchanges: Vec<String>,
-    /// Authorization or SAML authentication requests received.
+    /// Logins the IdP served: authorization or SAML authentication
+    /// requests received, and logins it started itself (unsolicited).
     pub authn_requests: u32,
     /// Authorization codes redeemed at the token endpoint.
     pub codes_redeemed: u32,
@@ -507,7 +514,7 @@ impl Idp {
         let addressing = saml::Addressing {
             acs: acs.to_owned(),
             audience: audience.to_owned(),
-            in_response_to: in_response_to.to_owned(),
+            in_response_to: Some(in_response_to.to_owned()),
         };
         saml::respond(self, service, &addressing, identity, victim, attack).map(|issued| issued.xml)
     }
@@ -523,18 +530,19 @@ impl Idp {
         };
         let settings = self.settings();
         let Some(sp) = settings.saml.sp.as_ref() else {
-            return Err(
+            return Err(format!(
                 "aucune métadonnée de fournisseur de service enregistrée (sp_metadata) : \
-                        ÉduConnect ne sait pas où envoyer la déconnexion"
-                    .to_owned(),
-            );
+                 {} ne sait pas où envoyer la déconnexion",
+                service.label()
+            ));
         };
         let Some(logout_service) = sp.logout_service.as_ref() else {
             return Err(format!(
                 "les métadonnées du fournisseur de service « {} » ne publient aucun \
-                 SingleLogoutService aux bindings HTTP-Redirect ou HTTP-POST : ÉduConnect ne \
+                 SingleLogoutService aux bindings HTTP-Redirect ou HTTP-POST : {} ne \
                  peut pas lui transmettre une déconnexion",
-                sp.entity_id
+                sp.entity_id,
+                service.label()
             ));
         };
         saml::logout_request(self, service, &subject, logout_service)
@@ -542,9 +550,40 @@ impl Idp {
             .map_err(|error| error.to_string())
     }
 
+    /// Where a browser starts a login at the IdP's initiative toward the
+    /// registered service provider (Shibboleth's unsolicited SSO), or why
+    /// it cannot: without the SP's metadata the IdP knows neither its
+    /// entity id nor its consumer service.
+    pub fn unsolicited_url(&self, service: SamlService) -> Result<reqwest::Url, String> {
+        let settings = self.settings();
+        let Some(sp) = settings.saml.sp.as_ref() else {
+            return Err(
+                "aucune métadonnée de fournisseur de service enregistrée (sp_metadata) : \
+                 ÉduConnect ne sait pas à qui adresser une réponse non sollicitée"
+                    .to_owned(),
+            );
+        };
+        let mut url = reqwest::Url::parse(&format!(
+            "{}{}{}",
+            base(&settings.public_url),
+            service.path(),
+            service.unsolicited()
+        ))
+        .map_err(|error| format!("URL de connexion non sollicitée invalide : {error}"))?;
+        url.query_pairs_mut()
+            .append_pair("providerId", &sp.entity_id);
+        Ok(url)
+    }
+
     /// Registers the candidate's SAML service provider.
     pub fn set_saml_sp(&self, sp: SpMetadata) {
         lock(&self.settings).saml.sp = Some(sp);
+    }
+
+    /// Records whether the candidate declares it takes unsolicited
+    /// responses (what a target's `unsolicited_sso` says).
+    pub fn set_unsolicited(&self, declared: bool) {
+        lock(&self.settings).saml.unsolicited = declared;
     }
 
     /// EduConnect's issuer / entity id.

@@ -41,14 +41,14 @@ pub enum Service {
 }
 
 impl Service {
-    fn path(self) -> &'static str {
+    pub(crate) fn path(self) -> &'static str {
         match self {
             Self::EduConnect => EDUCONNECT_PATH,
             Self::Arena => ARENA_PATH,
         }
     }
 
-    fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Self::EduConnect => "ÉduConnect",
             Self::Arena => "guichet agents (ARENA)",
@@ -66,6 +66,14 @@ impl Service {
         match self {
             Self::EduConnect => "/profile/SAML2/POST/SSO",
             Self::Arena => "/SSO/POST",
+        }
+    }
+
+    /// Where a login at the IdP's initiative starts (Shibboleth's path).
+    pub(crate) fn unsolicited(self) -> &'static str {
+        match self {
+            Self::EduConnect => "/profile/SAML2/Unsolicited/SSO",
+            Self::Arena => "/Unsolicited/SSO",
         }
     }
 
@@ -121,11 +129,9 @@ pub(crate) fn sso(
     deflated: bool,
     return_to: &str,
 ) -> Response {
-    let cookie = headers.get(header::COOKIE).and_then(|v| v.to_str().ok());
-    let Some(token) = session_from_cookies(cookie).filter(|t| idp.scenario(t).is_some()) else {
+    let Some(token) = served_scenario(idp, headers) else {
         return interactive_login(idp, return_to);
     };
-    idp.with_log(&token, |log| log.authn_requests += 1);
     let refuse = |problem: String| {
         idp.event(
             &token,
@@ -144,44 +150,133 @@ pub(crate) fn sso(
     let Some(sp) = request.issuer.as_ref().and_then(|i| i.value.clone()) else {
         return refuse("AuthnRequest sans Issuer".to_owned());
     };
-    // A registered SP is answered only at an ACS of its metadata, as a
-    // Shibboleth IdP does; without metadata, at the URL the request names.
-    let requested_acs = request.assertion_consumer_service_url.as_deref();
     let index = request
         .assertion_consumer_service_index
         .and_then(|i| u32::try_from(i).ok());
-    let acs = match &idp.settings().saml.sp {
-        Some(registered) if registered.entity_id != sp => {
-            return refuse(format!(
-                "fournisseur de service inconnu : Issuer « {sp} », alors que les métadonnées enregistrées sont celles de « {} »",
-                registered.entity_id
-            ));
-        }
-        Some(registered) => match registered.consumer(requested_acs, index) {
-            Ok(acs) => acs.to_owned(),
-            Err(problem) => return refuse(problem),
-        },
-        None => match requested_acs {
-            Some(acs) => acs.to_owned(),
-            None => {
-                return refuse(
-                    "AuthnRequest sans AssertionConsumerServiceURL (et aucune métadonnée de fournisseur de service enregistrée pour le retrouver par index)".to_owned(),
-                );
-            }
-        },
+    let acs = match consumer_of(
+        idp,
+        ("Issuer", &sp),
+        request.assertion_consumer_service_url.as_deref(),
+        index,
+        "AuthnRequest sans AssertionConsumerServiceURL (et aucune métadonnée de fournisseur de service enregistrée pour le retrouver par index)",
+    ) {
+        Ok(acs) => acs,
+        Err(problem) => return refuse(problem),
     };
+    let opening = format!("AuthnRequest {} de {sp} reçue", request.id);
+    answer(
+        idp,
+        &token,
+        service,
+        Addressing {
+            acs,
+            audience: sp,
+            in_response_to: Some(request.id),
+        },
+        params.get("RelayState").cloned(),
+        &opening,
+    )
+}
+
+/// `GET …/Unsolicited/SSO?providerId=…[&shire=…][&target=…]`: a login the
+/// IdP starts on its own (Shibboleth's unsolicited SSO, SAML profiles
+/// §4.1.5), answered without `InResponseTo` at the service provider's
+/// default consumer service (or `shire`, if its metadata lists it), with
+/// `target` as the `RelayState`.
+pub(crate) fn unsolicited(
+    idp: &Arc<Idp>,
+    service: Service,
+    headers: &HeaderMap,
+    params: &HashMap<String, String>,
+    return_to: &str,
+) -> Response {
+    let Some(token) = served_scenario(idp, headers) else {
+        return interactive_login(idp, return_to);
+    };
+    let refuse = |problem: String| {
+        idp.event(
+            &token,
+            format!("connexion non sollicitée refusée par l'IdP : {problem}"),
+        );
+        error_page(StatusCode::BAD_REQUEST, &problem)
+    };
+    let Some(sp) = params.get("providerId").filter(|p| !p.trim().is_empty()) else {
+        return refuse("providerId manquant : quel fournisseur de service servir ?".to_owned());
+    };
+    let acs = match consumer_of(
+        idp,
+        ("providerId", sp),
+        params.get("shire").map(String::as_str),
+        None,
+        "ni shire ni métadonnées de fournisseur de service enregistrées : où envoyer la réponse ?",
+    ) {
+        Ok(acs) => acs,
+        Err(problem) => return refuse(problem),
+    };
+    let opening = format!("connexion à l'initiative de l'IdP vers {sp}, sans AuthnRequest");
+    answer(
+        idp,
+        &token,
+        service,
+        Addressing {
+            acs,
+            audience: sp.clone(),
+            in_response_to: None,
+        },
+        params.get("target").cloned(),
+        &opening,
+    )
+}
+
+/// The scenario of the browser's IdP cookie, counted as one login served;
+/// `None` when it holds none (a person exploring, who gets the interactive
+/// login page).
+fn served_scenario(idp: &Idp, headers: &HeaderMap) -> Option<String> {
+    let cookie = headers.get(header::COOKIE).and_then(|v| v.to_str().ok());
+    let token = session_from_cookies(cookie).filter(|t| idp.scenario(t).is_some())?;
+    idp.with_log(&token, |log| log.authn_requests += 1);
+    Some(token)
+}
+
+/// Where a response for `sp` (named by the message's `field`) goes. A
+/// registered SP is answered only at a consumer service of its metadata
+/// (the one `url` or `index` names, else its default), as a Shibboleth IdP
+/// does; without metadata, at `url`, and without it either, `missing`.
+fn consumer_of(
+    idp: &Idp,
+    (field, sp): (&str, &str),
+    url: Option<&str>,
+    index: Option<u32>,
+    missing: &str,
+) -> Result<String, String> {
+    match &idp.settings().saml.sp {
+        Some(registered) if registered.entity_id != sp => Err(format!(
+            "fournisseur de service inconnu : {field} « {sp} », alors que les métadonnées enregistrées sont celles de « {} »",
+            registered.entity_id
+        )),
+        Some(registered) => registered.consumer(url, index).map(str::to_owned),
+        None => url.map(str::to_owned).ok_or_else(|| missing.to_owned()),
+    }
+}
+
+/// The response for the scenario of `token`, recorded, and handed to the
+/// browser as the form that posts itself to `addressing.acs`.
+fn answer(
+    idp: &Arc<Idp>,
+    token: &str,
+    service: Service,
+    addressing: Addressing,
+    relay_state: Option<String>,
+    opening: &str,
+) -> Response {
+    let token = token.to_owned();
     let Some(scenario) = idp.scenario(&token) else {
         return error_page(StatusCode::BAD_REQUEST, "session inconnue");
     };
-    let relay_state = params.get("RelayState").cloned();
     let issued = match respond(
         idp,
         service,
-        &Addressing {
-            acs: acs.clone(),
-            audience: sp.clone(),
-            in_response_to: request.id.clone(),
-        },
+        &addressing,
         &scenario.identity,
         scenario.victim.as_ref(),
         scenario.attack,
@@ -189,9 +284,10 @@ pub(crate) fn sso(
         Ok(issued) => issued,
         Err(error) => return error_page(StatusCode::INTERNAL_SERVER_ERROR, &error.to_string()),
     };
+    let acs = &addressing.acs;
     let signed = &issued.xml;
     let encoded = STANDARD.encode(signed.as_bytes());
-    let Ok(acs_url) = reqwest::Url::parse(&acs) else {
+    let Ok(acs_url) = reqwest::Url::parse(acs) else {
         return error_page(
             StatusCode::BAD_REQUEST,
             "AssertionConsumerServiceURL invalide",
@@ -201,14 +297,12 @@ pub(crate) fn sso(
         &token,
         match scenario.attack {
             Some(attack) if attack.is_saml() => format!(
-                "AuthnRequest {} de {sp} reçue ; réponse {} envoyée vers {acs} : {}",
-                request.id,
+                "{opening} ; réponse {} envoyée vers {acs} : {}",
                 service.label(),
                 attack.description_fr()
             ),
             _ => format!(
-                "AuthnRequest {} de {sp} reçue ; réponse {} valide pour {} envoyée vers {acs}",
-                request.id,
+                "{opening} ; réponse {} valide pour {} envoyée vers {acs}",
                 service.label(),
                 scenario.identity.display_name()
             ),
@@ -257,7 +351,7 @@ pub(crate) fn sso(
             },
         )
     });
-    Html(auto_post(&acs, &encoded, relay_state.as_deref())).into_response()
+    Html(auto_post(acs, &encoded, relay_state.as_deref())).into_response()
 }
 
 /// The status a `LogoutResponse` (HTTP-Redirect, deflated) carries, or why
@@ -326,11 +420,16 @@ fn auto_post(acs: &str, response: &str, relay_state: Option<&str>) -> String {
     )
 }
 
+/// The other service provider of the audience attacks.
+const OTHER_SP: &str = "urn:entconf:autre-fournisseur-de-service";
+
 /// Where a response goes and whom it answers.
 pub(crate) struct Addressing {
     pub(crate) acs: String,
     pub(crate) audience: String,
-    pub(crate) in_response_to: String,
+    /// The request answered; `None` for an unsolicited response, which
+    /// carries no `InResponseTo` (SAML profiles §4.1.5).
+    pub(crate) in_response_to: Option<String>,
 }
 
 /// A response as the IdP posts it, and the assertions it carries in
@@ -380,7 +479,14 @@ pub(crate) fn respond(
     let elsewhere = "https://autre-ent.example.test/auth/saml/acs".to_owned();
     match attack {
         Some(Attack::SamlWrongAudience) => {
-            assertion.audience = "urn:entconf:autre-fournisseur-de-service".to_owned();
+            assertion.audience = OTHER_SP.to_owned();
+        }
+        Some(Attack::SamlForwarded) => {
+            assertion.audience = OTHER_SP.to_owned();
+            assertion.sp_name_qualifier = OTHER_SP.to_owned();
+            assertion.recipient = elsewhere.clone();
+            assertion.in_response_to = Some(format!("_autre{}", hex_id()));
+            destination = elsewhere;
         }
         Some(Attack::SamlWrongRecipient) => assertion.recipient = elsewhere,
         Some(Attack::SamlWrongDestination) => destination = elsewhere,
@@ -412,6 +518,9 @@ pub(crate) fn respond(
     let placement = match (wrapping, settings.signature) {
         (Some(Attack::SamlXsw1 | Attack::SamlXsw2), _) => SignaturePlacement::Response,
         (Some(_), _) => SignaturePlacement::Assertion,
+        // A relayed assertion keeps only its own signature: the response
+        // around it was rebuilt by the SP that relays it.
+        (None, _) if attack == Some(Attack::SamlForwarded) => SignaturePlacement::Assertion,
         (None, SignaturePlacement::Response) if wants_assertion_signed => SignaturePlacement::Both,
         (None, placement) => placement,
     };
@@ -462,10 +571,10 @@ pub(crate) fn respond(
     };
     let response = |id: &str, before_status: &str, body: &str| {
         format!(
-            r#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="{id}" Version="2.0" IssueInstant="{instant}" Destination="{destination}" InResponseTo="{irt}"><saml:Issuer>{issuer}</saml:Issuer>{before_status}<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>{body}</samlp:Response>"#,
+            r#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="{id}" Version="2.0" IssueInstant="{instant}" Destination="{destination}"{irt}><saml:Issuer>{issuer}</saml:Issuer>{before_status}<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>{body}</samlp:Response>"#,
             instant = instant(assertion.issue_instant),
             destination = escape_xml(&destination),
-            irt = escape_xml(&addressing.in_response_to),
+            irt = in_response_to(assertion.in_response_to.as_deref()),
             issuer = escape_xml(&issuer),
         )
     };
@@ -825,7 +934,7 @@ struct AssertionParts {
     recipient: String,
     audience: String,
     sp_name_qualifier: String,
-    in_response_to: String,
+    in_response_to: Option<String>,
     identity: Identity,
     /// The transient `NameID` (with its `_n`).
     name_id: String,
@@ -858,13 +967,13 @@ impl AssertionParts {
             })
             .collect();
         format!(
-            r#"<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ID="{id}" Version="2.0" IssueInstant="{instant}"><saml:Issuer>{issuer}</saml:Issuer>{signature}<saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:2.0:nameid-format:transient" NameQualifier="{issuer}" SPNameQualifier="{sp}">{name_id}</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData InResponseTo="{irt}" NotOnOrAfter="{until}" Recipient="{recipient}"/></saml:SubjectConfirmation></saml:Subject><saml:Conditions NotBefore="{from}" NotOnOrAfter="{until}"><saml:AudienceRestriction><saml:Audience>{audience}</saml:Audience></saml:AudienceRestriction></saml:Conditions><saml:AuthnStatement AuthnInstant="{instant}" SessionIndex="{session}"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement><saml:AttributeStatement>{attributes}</saml:AttributeStatement></saml:Assertion>"#,
+            r#"<saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" ID="{id}" Version="2.0" IssueInstant="{instant}"><saml:Issuer>{issuer}</saml:Issuer>{signature}<saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:2.0:nameid-format:transient" NameQualifier="{issuer}" SPNameQualifier="{sp}">{name_id}</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData{irt} NotOnOrAfter="{until}" Recipient="{recipient}"/></saml:SubjectConfirmation></saml:Subject><saml:Conditions NotBefore="{from}" NotOnOrAfter="{until}"><saml:AudienceRestriction><saml:Audience>{audience}</saml:Audience></saml:AudienceRestriction></saml:Conditions><saml:AuthnStatement AuthnInstant="{instant}" SessionIndex="{session}"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement><saml:AttributeStatement>{attributes}</saml:AttributeStatement></saml:Assertion>"#,
             id = self.id,
             instant = instant(self.issue_instant),
             issuer = escape_xml(&self.issuer),
             sp = escape_xml(&self.sp_name_qualifier),
             name_id = escape_xml(&self.name_id),
-            irt = escape_xml(&self.in_response_to),
+            irt = in_response_to(self.in_response_to.as_deref()),
             until = instant(self.not_on_or_after),
             from = instant(self.not_before),
             recipient = escape_xml(&self.recipient),
@@ -872,6 +981,14 @@ impl AssertionParts {
             session = escape_xml(&self.session_index),
         )
     }
+}
+
+/// The ` InResponseTo="…"` attribute, or nothing for an unsolicited
+/// response.
+fn in_response_to(request: Option<&str>) -> String {
+    request
+        .map(|id| format!(r#" InResponseTo="{}""#, escape_xml(id)))
+        .unwrap_or_default()
 }
 
 fn instant(time: DateTime<Utc>) -> String {
@@ -982,6 +1099,30 @@ pub(crate) async fn educonnect_sso(
         true,
         &uri.to_string(),
     )
+}
+
+pub(crate) async fn educonnect_unsolicited(
+    State(idp): State<Arc<Idp>>,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    unsolicited(
+        &idp,
+        Service::EduConnect,
+        &headers,
+        &params,
+        &uri.to_string(),
+    )
+}
+
+pub(crate) async fn arena_unsolicited(
+    State(idp): State<Arc<Idp>>,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    unsolicited(&idp, Service::Arena, &headers, &params, &uri.to_string())
 }
 
 pub(crate) async fn educonnect_sso_post(

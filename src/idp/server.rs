@@ -39,12 +39,17 @@ pub(crate) fn router(idp: Arc<Idp>) -> Router {
             post(saml::educonnect_sso_post),
         )
         .route(
+            &ec("/profile/SAML2/Unsolicited/SSO"),
+            get(saml::educonnect_unsolicited),
+        )
+        .route(
             &ec("/profile/SAML2/Redirect/SLO"),
             get(saml::educonnect_slo),
         )
         .route(&arena("/metadata"), get(saml::arena_metadata))
         .route(&arena("/SSO"), get(saml::arena_sso))
         .route(&arena("/SSO/POST"), post(saml::arena_sso_post))
+        .route(&arena("/Unsolicited/SSO"), get(saml::arena_unsolicited))
         .route(&arena("/SLO"), get(saml::arena_slo))
         .route("/entconf/choisir", get(pages::choose))
         .with_state(idp)

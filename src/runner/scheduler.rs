@@ -133,6 +133,12 @@ pub async fn run(
     let facts = TargetFacts {
         login_page: target.capabilities.get(&Capability::LoginPage).cloned(),
         own_origins: target.own_origins(),
+        // Read from the IdPs, which the demonstration starts without a
+        // `[sso]` section: their settings hold what the target declared.
+        unsolicited_sso: match settings.services.sso() {
+            Some(SsoSetup::Ready(world)) => world.idp.settings().saml.unsolicited,
+            _ => false,
+        },
     };
     if let Some(SsoSetup::Ready(world)) = settings.services.sso() {
         world.idp.attach_evidence(EvidenceSink {

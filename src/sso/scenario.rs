@@ -135,6 +135,14 @@ async fn play(
             "capacités de connexion non déclarées".to_owned(),
         ));
     };
+    // An unsolicited response starts at the IdP, never at the candidate.
+    let start = match (scenario.attack, login.service.saml()) {
+        (Some(Attack::SamlUnsolicited), Some(service)) => world
+            .idp
+            .unsolicited_url(service)
+            .map_err(|why| login_error(step, why))?,
+        _ => start,
+    };
     let plan = LoginPlan {
         login_page: capability(Capability::LoginPage),
         start,

@@ -77,6 +77,7 @@ pub async fn start(
         signature: sso.saml_signature,
         encrypt: sso.encrypt_assertions,
         sp,
+        unsolicited: sso.unsolicited_sso,
     };
     if let Some(problem) = saml.problem() {
         return Err(problem);

@@ -294,6 +294,10 @@ pub struct AssertionEntry {
     /// After a logout the IdP started, the account page is closed.
     #[serde(default)]
     pub logout_from_idp_ends_session: Option<StepOnlyEntry>,
+    /// A response the candidate never asked for logged the person in if
+    /// the target declares `unsolicited_sso`, and opened nothing otherwise.
+    #[serde(default)]
+    pub unsolicited_as_declared: Option<StepOnlyEntry>,
     /// A rule over the statistics read by a `statistics` step.
     #[serde(default)]
     pub statistics: Option<StatisticsRuleEntry>,

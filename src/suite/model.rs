@@ -293,6 +293,15 @@ impl SsoService {
         }
     }
 
+    /// The SAML IdP that serves this login, if it is SAML.
+    pub fn saml(self) -> Option<crate::idp::SamlService> {
+        match self {
+            Self::EduConnectOidc => None,
+            Self::EduConnectSaml => Some(crate::idp::SamlService::EduConnect),
+            Self::AgentsSaml => Some(crate::idp::SamlService::Arena),
+        }
+    }
+
     /// French label for reports.
     pub fn label_fr(self) -> &'static str {
         match self {
@@ -601,6 +610,13 @@ pub enum AssertionKind {
         /// Login step examined.
         step: String,
     },
+    /// A response the candidate never asked for logged the person in if
+    /// the target declares it accepts such responses, and opened nothing
+    /// otherwise.
+    UnsolicitedAsDeclared {
+        /// Login step examined.
+        step: String,
+    },
     /// Replaying the IdP's answer from another browser did not open a session.
     ReplayRefused {
         /// Login step examined.
@@ -699,6 +715,7 @@ impl AssertionKind {
             | Self::Refused { step }
             | Self::LogoutFromIdpEndsSession { step }
             | Self::ReplayRefused { step }
+            | Self::UnsolicitedAsDeclared { step }
             | Self::SessionCookie { step, .. }
             | Self::SessionRenewed { step }
             | Self::NoSecretInUrls { step }

@@ -376,6 +376,12 @@ impl Writer<'_> {
              (false pour un essai en clair).",
         );
         self.off("encrypt_assertions = true");
+        self.say(
+            "Le candidat accepte les réponses SAML qu'il n'a pas demandées (connexion à \
+             l'initiative d'ÉduConnect) : SSO-09 attend alors qu'elles connectent, sinon \
+             qu'elles soient refusées. Par défaut : non.",
+        );
+        self.off("unsolicited_sso = true");
         self.blank();
     }
 

@@ -373,6 +373,8 @@ pub struct SsoTarget {
     pub idp_tls: bool,
     /// The redirect URIs the candidate registered, if it declared them.
     pub redirect_uris: Option<Vec<String>>,
+    /// Whether the candidate accepts SAML responses it did not ask for.
+    pub unsolicited_sso: bool,
 }
 
 /// Where the candidate's SAML SP metadata comes from.
@@ -762,6 +764,13 @@ struct SsoFile {
     /// error unless this is `false`.
     #[schemars(extend("default" = true))]
     encrypt_assertions: Option<bool>,
+    /// The candidate accepts SAML responses it did not ask for (a login
+    /// the IdP starts, SAML profiles §4.1.5), as some ENT deployments do
+    /// with EduConnect. SSO-09 then expects such a login to work; without
+    /// this key it expects it refused, since a candidate that accepts one
+    /// undeclared is open to login CSRF.
+    #[schemars(extend("default" = false))]
+    unsolicited_sso: Option<bool>,
 }
 
 /// The `[capabilities]` section: each key the URL of a page or API of the
@@ -1343,6 +1352,7 @@ fn sso_target(
         encrypt_assertions: sso.encrypt_assertions.unwrap_or(true),
         idp_tls: tls,
         redirect_uris: sso.redirect_uris.clone(),
+        unsolicited_sso: sso.unsolicited_sso.unwrap_or(false),
     })
 }
 
@@ -2232,7 +2242,7 @@ ABSENT = { env = "NOT_SET" }
                 checked += 1;
             }
         }
-        assert_eq!(checked, 15, "every documented default is checked");
+        assert_eq!(checked, 16, "every documented default is checked");
     }
 
     #[test]

@@ -817,7 +817,7 @@ fn zone(
     })
 }
 
-const ASSERTION_KINDS: &str = "status, public_page, element, link, phrases, pattern, exactly_one, cookies, third_party, declared_third_parties, lang, link_names, readability, accessibility_rate, signed_in, refused, replay_refused, session_cookie, session_renewed, no_secret_in_urls, idp_logout, logout_ends_session, logout_from_idp_ends_session, statistics, gar, export, delcert";
+const ASSERTION_KINDS: &str = "status, public_page, element, link, phrases, pattern, exactly_one, cookies, third_party, declared_third_parties, lang, link_names, readability, accessibility_rate, signed_in, refused, replay_refused, session_cookie, session_renewed, no_secret_in_urls, idp_logout, logout_ends_session, logout_from_idp_ends_session, unsolicited_as_declared, statistics, gar, export, delcert";
 
 /// The GAR probe of a step, if it has one.
 fn gar_step_kind(raw: &StepEntry) -> Option<GarStep> {
@@ -898,6 +898,7 @@ fn validate_assertion(
         raw.idp_logout.is_some(),
         raw.logout_ends_session.is_some(),
         raw.logout_from_idp_ends_session.is_some(),
+        raw.unsolicited_as_declared.is_some(),
         raw.statistics.is_some(),
         raw.gar.is_some(),
         raw.export.is_some(),
@@ -1151,7 +1152,7 @@ fn validate_login_assertion(
             .zip(attribute)
             .map(|(step, attribute)| AssertionKind::SessionCookie { step, attribute });
     }
-    let simple: [SimpleLoginAssertion<'_>; 7] = [
+    let simple: [SimpleLoginAssertion<'_>; 8] = [
         (&raw.refused, |step| AssertionKind::Refused { step }),
         (&raw.replay_refused, |step| AssertionKind::ReplayRefused {
             step,
@@ -1168,6 +1169,9 @@ fn validate_login_assertion(
         }),
         (&raw.logout_from_idp_ends_session, |step| {
             AssertionKind::LogoutFromIdpEndsSession { step }
+        }),
+        (&raw.unsolicited_as_declared, |step| {
+            AssertionKind::UnsolicitedAsDeclared { step }
         }),
     ];
     let (entry, build) = simple.into_iter().find(|(entry, _)| entry.is_some())?;
@@ -1258,6 +1262,9 @@ fn default_label(kind: &AssertionKind) -> String {
         AssertionKind::ReplayRefused { step } => {
             format!("Connexion « {step} » : la réponse rejouée n'ouvre aucune session")
         }
+        AssertionKind::UnsolicitedAsDeclared { step } => format!(
+            "Connexion « {step} » : une réponse non sollicitée n'est acceptée que si le candidat le déclare"
+        ),
         AssertionKind::SessionCookie { step, attribute } => format!(
             "Connexion « {step} » : cookie de session avec l'attribut {}",
             attribute.as_str()

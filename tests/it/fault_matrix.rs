@@ -273,6 +273,7 @@ fault_tests!(
     saml_accept_unsigned,
     saml_trust_embedded_key,
     saml_skip_audience,
+    saml_unbound_response,
     saml_skip_recipient,
     saml_skip_destination,
     saml_skip_expiry,
@@ -284,6 +285,7 @@ fault_tests!(
     saml_hmac_public_cert,
     saml_accept_sha1,
     saml_idp_logout_ignored,
+    saml_accept_unsolicited,
     cookie_not_httponly,
     cookie_not_secure,
     cookie_no_samesite,
@@ -384,6 +386,34 @@ async fn sso_10_faults_fail_when_no_tls_stands_in_for_the_signature() {
         let said = format!("{check:?}");
         assert!(!said.contains("toléré"), "{}: {said}", fault.name());
         assert!(said.contains("clé inconnue"), "{}: {said}", fault.name());
+    }
+}
+
+/// SSO-09 follows the target's declaration. Declared (`unsolicited_sso`),
+/// the reference ENT that takes unsolicited responses passes and the
+/// clean one, which refuses them, fails: the declaration is not kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sso_09_follows_the_declared_unsolicited_sso() {
+    let selection = entconf::runner::Selection {
+        checks: vec!["SSO-09".to_owned()],
+        ..entconf::runner::Selection::default()
+    };
+    for (faults, expected, said) in [
+        (
+            &[Fault::SamlAcceptUnsolicited][..],
+            Outcome::Pass,
+            "sans demande préalable",
+        ),
+        (&[][..], Outcome::Warn, "retirer unsolicited_sso"),
+    ] {
+        let record = super::support::run_declaring_unsolicited(faults, &selection).await;
+        let check = record
+            .checks
+            .iter()
+            .find(|c| c.id == "SSO-09")
+            .expect("SSO-09 ran");
+        assert_eq!(check.outcome, expected, "{faults:?}: {check:?}");
+        assert!(format!("{check:?}").contains(said), "{faults:?}: {check:?}");
     }
 }
 

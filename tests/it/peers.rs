@@ -1316,7 +1316,9 @@ fn outcomes(table: &[(&str, &str)]) -> std::collections::BTreeMap<String, String
 /// a should: it verifies RSA-SHA1 signatures, having no setting to restrict
 /// the signature and digest algorithms it accepts (issue #421, open). The
 /// three unknown-key forms of SSO-21 are refused, since pysaml2 runs xmlsec1
-/// with only `raw-x509-cert` key data (its fix for CVE-2021-21239).
+/// with only `raw-x509-cert` key data (its fix for CVE-2021-21239). An
+/// unsolicited response is refused (SSO-09): `allow_unsolicited` is off,
+/// pysaml2's default, and the target declares no `unsolicited_sso`.
 #[test]
 fn pysaml2_candidate_ent_is_judged_by_the_sso_suite() {
     let Some(python) = python() else { return };
@@ -1337,6 +1339,7 @@ fn pysaml2_candidate_ent_is_judged_by_the_sso_suite() {
     let (judged, run) = judge_candidate(&python, &candidate, sp_key_pair);
     let expected = outcomes(&[
         ("SSO-03", "pass"),
+        ("SSO-09", "pass"),
         ("SSO-20", "pass"),
         ("SSO-21", "pass"),
         ("SSO-22", "pass"),
@@ -1350,6 +1353,44 @@ fn pysaml2_candidate_ent_is_judged_by_the_sso_suite() {
     ]);
     assert_eq!(judged, expected, "{}", String::from_utf8_lossy(&run.stdout));
     assert_eq!(run.status.code(), Some(1), "a must failed: exit 1");
+}
+
+/// pysaml2 set as a deployment that takes logins EduConnect starts
+/// (`allow_unsolicited`): the test ÉduConnect's unsolicited response is
+/// one pysaml2 believes, so SSO-09 passes where the target declares
+/// `unsolicited_sso` and warns (a login CSRF) where it does not. The
+/// second run proves the first: the library did take the response.
+#[test]
+fn pysaml2_taking_unsolicited_responses_is_judged_by_its_declaration() {
+    let Some(python) = python() else { return };
+    if xmlsec1().is_none() {
+        return;
+    }
+    let args = |idp: &str, dir: &std::path::Path| {
+        let mut args = saml_candidate_args(idp, dir);
+        args.push("--unsolicited".to_owned());
+        args
+    };
+    for (declared, expected) in [(true, "pass"), (false, "warn")] {
+        let sso = format!(
+            "sp_metadata = \"http://127.0.0.1:{{port}}/auth/saml/metadata\"\nunsolicited_sso = {declared}"
+        );
+        let candidate = PeerCandidate {
+            name: "pysaml2-non-sollicite",
+            script: "candidate_saml.py",
+            args: &args,
+            capabilities: "educonnect_saml_login = \"/auth/educonnect/saml\"\naccount_page = \"/compte\"",
+            sso: &sso,
+            tls: false,
+        };
+        let (judged, run) = judge_candidate(&python, &candidate, sp_key_pair);
+        assert_eq!(
+            judged.get("SSO-09").map(String::as_str),
+            Some(expected),
+            "declared: {declared}\n{}",
+            String::from_utf8_lossy(&run.stdout)
+        );
+    }
 }
 
 /// node, with node-saml installed in `ci/peers/node` by `ci/peers.sh`.
@@ -1381,6 +1422,10 @@ fn node_saml() -> Option<PathBuf> {
 /// - SSO-28 (a should): RSA-SHA1 is verified, since node-saml builds
 ///   xml-crypto's `SignedXml` with its default algorithms, SHA-1 included,
 ///   and has no option to narrow them (lib/xml.js).
+///
+/// An unsolicited response is refused (SSO-09): the candidate sets
+/// `validateInResponseTo: always`, so a response without `InResponseTo`
+/// fails node-saml's own check.
 #[test]
 fn node_saml_candidate_ent_is_judged_by_the_sso_suite() {
     let Some(node) = node_saml() else { return };
@@ -1395,6 +1440,7 @@ fn node_saml_candidate_ent_is_judged_by_the_sso_suite() {
     let (judged, run) = judge_candidate(&node, &candidate, sp_key_pair);
     let expected = outcomes(&[
         ("SSO-03", "pass"),
+        ("SSO-09", "pass"),
         ("SSO-20", "pass"),
         ("SSO-21", "pass"),
         ("SSO-22", "pass"),

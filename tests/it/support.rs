@@ -45,9 +45,8 @@ pub(crate) fn target(base_url: &str) -> Target {
 }
 
 /// `target` with pages also rendered by chromium (which CI installs).
-pub(crate) fn with_browser(mut target: Target) -> Target {
+pub(crate) fn with_browser(target: &mut Target) {
     target.browser.mode = entconf::suite::BrowserMode::Required;
-    target
 }
 
 /// The tests' fixed clock: 2026-09-01 08:30 UTC, every duration zero.
@@ -130,7 +129,21 @@ pub(crate) async fn run_plain_idp(faults: &[Fault], selection: &Selection) -> Ru
     )
     .await
     .expect("reference ENT and IdPs start");
-    run_demo(demo, faults, selection, live_settings(2), false).await
+    run_demo(demo, faults, selection, live_settings(2), |_| {}).await
+}
+
+/// Runs the selected checks against the reference ENT, the target
+/// declaring that the candidate accepts unsolicited SAML responses
+/// (`[sso] unsolicited_sso`).
+pub(crate) async fn run_declaring_unsolicited(
+    faults: &[Fault],
+    selection: &Selection,
+) -> RunRecord {
+    let demo = entconf::demo::start_scripted(faults.iter().copied().collect(), false)
+        .await
+        .expect("reference ENT and IdPs start");
+    demo.world.idp.set_unsolicited(true);
+    run_demo(demo, faults, selection, live_settings(2), |_| {}).await
 }
 
 async fn run_reference_as(
@@ -143,7 +156,12 @@ async fn run_reference_as(
         entconf::demo::start_scripted(faults.iter().copied().collect::<BTreeSet<_>>(), scripted)
             .await
             .expect("reference ENT and IdPs start");
-    run_demo(demo, faults, selection, settings, scripted).await
+    run_demo(demo, faults, selection, settings, |target| {
+        if scripted {
+            with_browser(target);
+        }
+    })
+    .await
 }
 
 async fn run_demo(
@@ -151,7 +169,7 @@ async fn run_demo(
     faults: &[Fault],
     selection: &Selection,
     mut settings: RunSettings,
-    scripted: bool,
+    adjust: impl FnOnce(&mut Target),
 ) -> RunRecord {
     let server = &demo.server;
     let catalog = catalog();
@@ -159,11 +177,9 @@ async fn run_demo(
     settings.options.demo_faults = faults.iter().map(|f| f.name().to_owned()).collect();
     let sink = Arc::new(|_: &entconf::runner::RunEvent| {});
     let mut target = target(&server.base_url());
-    if scripted {
-        target = with_browser(target);
-    }
     demo.attach(&mut target, &mut settings)
         .expect("demo statistics and GAR");
+    adjust(&mut target);
     let mut record = run(&catalog, &plan, target, settings, sink, Cancellation::new())
         .await
         .expect("run");
