@@ -40,6 +40,7 @@ fn page(url: &str) -> Page {
         set_cookies: Vec::new(),
         parsed: Default::default(),
         retry_after: None,
+        headers: Vec::new(),
         rendering: None,
     }
 }

@@ -38,6 +38,7 @@ pub mod probe;
 pub mod report;
 pub mod reversibility;
 pub mod runner;
+pub mod sec;
 pub mod sso;
 pub mod stats;
 pub mod suite;

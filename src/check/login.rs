@@ -807,6 +807,7 @@ mod tests {
             set_cookies: Vec::new(),
             parsed: Default::default(),
             retry_after: None,
+            headers: Vec::new(),
             rendering: None,
         }
     }

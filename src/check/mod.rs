@@ -81,6 +81,8 @@ pub fn evaluate(
         AssertionKind::SignedIn { step, profile } => login::signed_in(observations, step, profile),
         AssertionKind::Refused { step } => login::refused(observations, step),
         AssertionKind::ReplayRefused { step } => login::replay_refused(observations, step),
+        AssertionKind::SecurityTxt { step } => crate::sec::security_txt(observations, step),
+        AssertionKind::DiscreetError { step } => crate::sec::discreet_error(observations, step),
         AssertionKind::UnsolicitedAsDeclared { step } => {
             login::unsolicited_as_declared(observations, step)
         }

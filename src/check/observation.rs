@@ -24,6 +24,9 @@ pub struct TargetFacts {
     /// Whether the candidate declares that it accepts SAML responses it
     /// did not ask for (`[sso] unsolicited_sso`).
     pub unsolicited_sso: bool,
+    /// The run's time when judging began, read from its clock, for the
+    /// judges that compare a date the candidate published with now.
+    pub now: chrono::DateTime<chrono::Utc>,
 }
 
 impl TargetFacts {

@@ -210,6 +210,7 @@ mod tests {
             set_cookies: Vec::new(),
             parsed: Default::default(),
             retry_after: None,
+            headers: Vec::new(),
             rendering: None,
         }
     }

@@ -377,6 +377,7 @@ mod tests {
                 .collect(),
             parsed: Default::default(),
             retry_after: None,
+            headers: Vec::new(),
             rendering: None,
         }
     }

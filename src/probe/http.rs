@@ -570,6 +570,17 @@ impl HttpProbe {
                 charset.as_deref(),
                 &response.body,
             )?;
+            let headers = super::page::JUDGED_HEADERS
+                .iter()
+                .flat_map(|name| {
+                    response
+                        .headers
+                        .get_all(*name)
+                        .iter()
+                        .filter_map(|value| value.to_str().ok())
+                        .map(|value| ((*name).to_owned(), value.to_owned()))
+                })
+                .collect();
             let page = Page {
                 requested,
                 final_url: current,
@@ -580,6 +591,7 @@ impl HttpProbe {
                 set_cookies,
                 parsed: Default::default(),
                 retry_after,
+                headers,
                 rendering: None,
             };
             return Ok((page, response.body));

@@ -49,6 +49,20 @@ pub enum PageBody {
     },
 }
 
+/// The response headers a page keeps for the checks: what a server says
+/// about itself and the security headers. Never `Set-Cookie` or anything
+/// else that can carry a secret.
+pub(crate) const JUDGED_HEADERS: [&str; 8] = [
+    "server",
+    "x-powered-by",
+    "content-security-policy",
+    "x-content-type-options",
+    "x-frame-options",
+    "referrer-policy",
+    "strict-transport-security",
+    "permissions-policy",
+];
+
 /// What an anonymous browser saw when opening a URL.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Page {
@@ -70,6 +84,10 @@ pub struct Page {
     pub parsed: Parsed,
     /// The final answer's `Retry-After`, in seconds, when it gave one.
     pub retry_after: Option<u64>,
+    /// Those of the final answer's headers that checks read
+    /// ([`JUDGED_HEADERS`]), names in lower case, in order: none that can
+    /// carry a credential, so nothing here needs redacting.
+    pub headers: Vec<(String, String)>,
     /// The page as the browser rendered it, when the run has one: the body
     /// above is then the rendered DOM, and this says how it was reached
     /// (requests, cookies, console, settling).
@@ -91,6 +109,7 @@ impl Page {
             set_cookies: Vec::new(),
             parsed: Parsed::default(),
             retry_after: None,
+            headers: Vec::new(),
             rendering: None,
         }
     }

@@ -153,6 +153,9 @@ pub fn merge(shards: Vec<RunRecord>) -> Result<RunRecord, MergeError> {
         merged.renderings.extend(shard.renderings);
         merged.strictness.extend(shard.strictness);
     }
+    // A suite first met in a later shard was appended: back to catalog
+    // order (suite files by path), as one whole run lists them.
+    merged.suites.sort_by(|a, b| a.file.cmp(&b.file));
     let order = |suite: &str| {
         merged
             .suites

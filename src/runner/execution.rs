@@ -359,6 +359,7 @@ async fn run_step(
         url,
         public,
         public_judged_by,
+        any_status,
     } = &step.action
     else {
         let stop = Stop {
@@ -422,7 +423,7 @@ async fn run_step(
     // A page the target declares (not a link the candidate's page gave)
     // that answers an HTTP error is not the page the checks are about: its
     // error page is never judged in its place.
-    if !captured && page.status >= 400 {
+    if !captured && !any_status && page.status >= 400 {
         return Err(unread(
             step,
             check,

@@ -139,6 +139,7 @@ pub async fn run(
             Some(SsoSetup::Ready(world)) => world.idp.settings().saml.unsolicited,
             _ => false,
         },
+        now: clock.now(),
     };
     if let Some(SsoSetup::Ready(world)) = settings.services.sso() {
         world.idp.attach_evidence(EvidenceSink {

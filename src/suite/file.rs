@@ -152,6 +152,12 @@ pub struct FetchEntry {
     /// The page must be public HTML (2xx, no login wall, HTML): otherwise the check stops here, `fail` (or `error` when the answer is not HTML).
     #[serde(default)]
     pub public: bool,
+    /// Judge the answer whatever its status. Without it, a declared page
+    /// that answers 4xx or 5xx is never judged in its place: the check is
+    /// `error`. With it, the assertions read that answer: an error page, or
+    /// a file whose absence is the finding (`security.txt`).
+    #[serde(default)]
+    pub any_status: bool,
 }
 
 /// A capture: exactly one kind.
@@ -294,6 +300,14 @@ pub struct AssertionEntry {
     /// After a logout the IdP started, the account page is closed.
     #[serde(default)]
     pub logout_from_idp_ends_session: Option<StepOnlyEntry>,
+    /// The page is a `security.txt` (RFC 9116) with a contact and an
+    /// expiry date in the future.
+    #[serde(default)]
+    pub security_txt: Option<StepOnlyEntry>,
+    /// The page (an error, most likely) shows no stack trace, no server or
+    /// framework version and no internal host.
+    #[serde(default)]
+    pub discreet_error: Option<StepOnlyEntry>,
     /// A response the candidate never asked for logged the person in if
     /// the target declares `unsolicited_sso`, and opened nothing otherwise.
     #[serde(default)]

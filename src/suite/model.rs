@@ -216,6 +216,9 @@ pub enum Action {
         /// the run, a page that is not public is their finding, and this
         /// check leaves the page unjudged instead of repeating it.
         public_judged_by: Vec<String>,
+        /// The answer is judged whatever its status (an error page, or a
+        /// file whose absence is the finding).
+        any_status: bool,
     },
     /// A person logging in through one of the harness's IdPs.
     Login(LoginStep),
@@ -617,6 +620,17 @@ pub enum AssertionKind {
         /// Login step examined.
         step: String,
     },
+    /// The page is a `security.txt` (RFC 9116) with a contact and an
+    /// expiry date in the future.
+    SecurityTxt {
+        /// Fetch step examined.
+        step: String,
+    },
+    /// The page shows no stack trace, server version or internal host.
+    DiscreetError {
+        /// Fetch step examined.
+        step: String,
+    },
     /// Replaying the IdP's answer from another browser did not open a session.
     ReplayRefused {
         /// Login step examined.
@@ -716,6 +730,8 @@ impl AssertionKind {
             | Self::LogoutFromIdpEndsSession { step }
             | Self::ReplayRefused { step }
             | Self::UnsolicitedAsDeclared { step }
+            | Self::SecurityTxt { step }
+            | Self::DiscreetError { step }
             | Self::SessionCookie { step, .. }
             | Self::SessionRenewed { step }
             | Self::NoSecretInUrls { step }

@@ -572,6 +572,15 @@ fn validate_step(
             });
         }
     }
+    if fetch.public && fetch.any_status {
+        cx.error(
+            &fetch.url,
+            format!(
+                "étape « {step_id} » : public (une page publique, donc 2xx) et any_status \
+                 (tout statut) se contredisent"
+            ),
+        );
+    }
     let url = url?;
     (cx.count() == before).then(|| Step {
         id: step_id,
@@ -579,6 +588,7 @@ fn validate_step(
             url,
             public: fetch.public,
             public_judged_by: Vec::new(),
+            any_status: fetch.any_status,
         },
         captures,
     })
@@ -817,7 +827,7 @@ fn zone(
     })
 }
 
-const ASSERTION_KINDS: &str = "status, public_page, element, link, phrases, pattern, exactly_one, cookies, third_party, declared_third_parties, lang, link_names, readability, accessibility_rate, signed_in, refused, replay_refused, session_cookie, session_renewed, no_secret_in_urls, idp_logout, logout_ends_session, logout_from_idp_ends_session, unsolicited_as_declared, statistics, gar, export, delcert";
+const ASSERTION_KINDS: &str = "status, public_page, element, link, phrases, pattern, exactly_one, cookies, third_party, declared_third_parties, lang, link_names, readability, accessibility_rate, signed_in, refused, replay_refused, session_cookie, session_renewed, no_secret_in_urls, idp_logout, logout_ends_session, logout_from_idp_ends_session, unsolicited_as_declared, security_txt, discreet_error, statistics, gar, export, delcert";
 
 /// The GAR probe of a step, if it has one.
 fn gar_step_kind(raw: &StepEntry) -> Option<GarStep> {
@@ -899,6 +909,8 @@ fn validate_assertion(
         raw.logout_ends_session.is_some(),
         raw.logout_from_idp_ends_session.is_some(),
         raw.unsolicited_as_declared.is_some(),
+        raw.security_txt.is_some(),
+        raw.discreet_error.is_some(),
         raw.statistics.is_some(),
         raw.gar.is_some(),
         raw.export.is_some(),
@@ -930,6 +942,10 @@ fn validate_assertion(
         })
     } else if let Some(p) = &raw.public_page {
         step_ref(cx, steps, &p.step).map(|step| AssertionKind::PublicPage { step })
+    } else if let Some(s) = &raw.security_txt {
+        step_ref(cx, steps, &s.step).map(|step| AssertionKind::SecurityTxt { step })
+    } else if let Some(d) = &raw.discreet_error {
+        step_ref(cx, steps, &d.step).map(|step| AssertionKind::DiscreetError { step })
     } else if let Some(e) = &raw.element {
         let step = step_ref(cx, steps, &e.step);
         let css = css(cx, &e.css);
@@ -1261,6 +1277,12 @@ fn default_label(kind: &AssertionKind) -> String {
         }
         AssertionKind::ReplayRefused { step } => {
             format!("Connexion « {step} » : la réponse rejouée n'ouvre aucune session")
+        }
+        AssertionKind::SecurityTxt { step } => {
+            format!("Page « {step} » : un security.txt (RFC 9116) valide")
+        }
+        AssertionKind::DiscreetError { step } => {
+            format!("Page « {step} » : ni pile d'appels, ni version, ni hôte interne")
         }
         AssertionKind::UnsolicitedAsDeclared { step } => format!(
             "Connexion « {step} » : une réponse non sollicitée n'est acceptée que si le candidat le déclare"

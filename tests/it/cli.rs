@@ -179,7 +179,7 @@ fn unreachable_candidate_is_an_error_not_a_failure() {
     );
     assert_eq!(output.status.code(), Some(2), "{}", text(&output.stdout));
     assert!(
-        text(&output.stdout).contains("20 erreur"),
+        text(&output.stdout).contains("22 erreur"),
         "{}",
         text(&output.stdout)
     );

@@ -353,6 +353,9 @@ fault_tests!(
     export_read_only,
     deletion_log_keeps_names,
     portability_whole_school,
+    security_txt_expired,
+    stack_trace_on_error,
+    server_version_header,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
