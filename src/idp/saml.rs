@@ -269,8 +269,7 @@ fn answer(
     relay_state: Option<String>,
     opening: &str,
 ) -> Response {
-    let token = token.to_owned();
-    let Some(scenario) = idp.scenario(&token) else {
+    let Some(scenario) = idp.scenario(token) else {
         return error_page(StatusCode::BAD_REQUEST, "session inconnue");
     };
     let issued = match respond(
@@ -294,7 +293,7 @@ fn answer(
         );
     };
     idp.event(
-        &token,
+        token,
         match scenario.attack {
             Some(attack) if attack.is_saml() => format!(
                 "{opening} ; réponse {} envoyée vers {acs} : {}",
@@ -308,7 +307,7 @@ fn answer(
             ),
         },
     );
-    idp.with_log(&token, |log| {
+    idp.with_log(token, |log| {
         log.saml_post = Some(SamlPost {
             acs: acs_url,
             response: encoded.clone(),
@@ -316,7 +315,7 @@ fn answer(
         });
         log.saml_subject = Some((service, issued.subject.clone()));
     });
-    idp.record(&token, |sink, id| {
+    idp.record(token, |sink, id| {
         let mut shown = readable(signed);
         for clear in &issued.cleartext {
             shown.push_str(
