@@ -451,7 +451,7 @@ pub(crate) fn replay_refused(observations: &Observations, step: &str) -> Verdict
 }
 
 /// Requires the login to have worked, for the session checks.
-fn logged_in<'a>(
+pub(crate) fn logged_in<'a>(
     observations: &'a Observations,
     step: &str,
     expected: &str,

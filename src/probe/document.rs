@@ -667,6 +667,24 @@ impl Document {
             .map(|lang| lang.trim().to_owned())
     }
 
+    /// The `content` of every `<meta>` whose attribute `attribute`
+    /// (`http-equiv`, `name`) is `value`, compared without case, in order:
+    /// what a page declares in its markup instead of a header.
+    pub fn meta_contents(&self, attribute: &str, value: &str) -> Vec<String> {
+        let Some(s) = selector("meta[content]") else {
+            return Vec::new();
+        };
+        self.html
+            .select(&s)
+            .filter(|e| {
+                e.value()
+                    .attr(attribute)
+                    .is_some_and(|v| v.trim().eq_ignore_ascii_case(value))
+            })
+            .filter_map(|e| e.value().attr("content").map(str::to_owned))
+            .collect()
+    }
+
     /// Number of `<script>` elements (external or inline).
     pub fn script_count(&self) -> usize {
         selector("script").map_or(0, |s| self.html.select(&s).count())

@@ -52,10 +52,11 @@ pub enum PageBody {
 /// The response headers a page keeps for the checks: what a server says
 /// about itself and the security headers. Never `Set-Cookie` or anything
 /// else that can carry a secret.
-pub(crate) const JUDGED_HEADERS: [&str; 8] = [
+pub(crate) const JUDGED_HEADERS: [&str; 9] = [
     "server",
     "x-powered-by",
     "content-security-policy",
+    "content-security-policy-report-only",
     "x-content-type-options",
     "x-frame-options",
     "referrer-policy",

@@ -9,6 +9,8 @@
 //!   visitor must not learn from it: a stack trace, a server or framework
 //!   version, an internal host name or address.
 
+mod headers;
+
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Duration, Utc};
@@ -16,6 +18,8 @@ use regex::Regex;
 
 use crate::check::{Observations, Verdict};
 use crate::probe::Page;
+
+pub(crate) use headers::security_header;
 
 /// How much of a line is quoted in a message.
 const QUOTE: usize = 120;
@@ -285,7 +289,7 @@ fn private_address(text: &str) -> Option<regex::Match<'_>> {
 }
 
 /// `text` cut for a message, on a character boundary.
-fn quoted(text: &str) -> String {
+pub(super) fn quoted(text: &str) -> String {
     let text = text.trim();
     match text.char_indices().nth(QUOTE) {
         Some((cut, _)) => format!("{}…", &text[..cut]),

@@ -308,6 +308,10 @@ pub struct AssertionEntry {
     /// framework version and no internal host.
     #[serde(default)]
     pub discreet_error: Option<StepOnlyEntry>,
+    /// Every page of the steps sends the security header that gives a
+    /// protection (SEC-04).
+    #[serde(default)]
+    pub security_header: Option<SecurityHeaderEntry>,
     /// A response the candidate never asked for logged the person in if
     /// the target declares `unsolicited_sso`, and opened nothing otherwise.
     #[serde(default)]
@@ -380,6 +384,19 @@ pub struct SessionCookieEntry {
     pub step: Located<String>,
     /// `HttpOnly`, `Secure` or `SameSite`.
     pub attribute: Located<String>,
+}
+
+/// Parameters of `security_header`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityHeaderEntry {
+    /// Fetch steps (their page) and login steps (the account page), in
+    /// the order the message names them.
+    pub steps: Vec<Located<String>>,
+    /// `scripts` (a CSP that restricts scripts), `nosniff`, `frames`
+    /// (`frame-ancestors` or `X-Frame-Options`) or `referrer` (a
+    /// `Referrer-Policy` that sends no path to other sites).
+    pub protection: Located<String>,
 }
 
 /// Parameters of `status`.

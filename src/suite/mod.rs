@@ -26,8 +26,8 @@ pub use file::SuiteFile;
 pub use located::Located;
 pub use model::{
     AccessibilityState, Action, Assertion, AssertionKind, Capture, CaptureKind, Catalog, Check,
-    CookieAttribute, Css, LoginStep, Pattern, PhraseList, Reference, Severity, SsoService, Step,
-    Suite, TargetSection, VirtualUser, Zone,
+    CookieAttribute, Css, HeaderProtection, LoginStep, Pattern, PhraseList, Reference, Severity,
+    SsoService, Step, Suite, TargetSection, VirtualUser, Zone,
 };
 pub(crate) use problems::Problems;
 pub use quantity::{

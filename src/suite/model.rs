@@ -374,6 +374,35 @@ impl CookieAttribute {
     }
 }
 
+/// What a page's security headers protect against (SEC-04), each judged
+/// on its own so that a report names the one missing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HeaderProtection {
+    /// A `Content-Security-Policy` that restricts where scripts come from.
+    Scripts,
+    /// `X-Content-Type-Options: nosniff`.
+    Nosniff,
+    /// `frame-ancestors` or `X-Frame-Options`: no framing by other sites.
+    Frames,
+    /// A `Referrer-Policy` that sends no path to other sites.
+    Referrer,
+}
+
+impl HeaderProtection {
+    /// Every protection, in documentation order.
+    pub const ALL: [Self; 4] = [Self::Scripts, Self::Nosniff, Self::Frames, Self::Referrer];
+
+    /// Name in suite files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Scripts => "scripts",
+            Self::Nosniff => "nosniff",
+            Self::Frames => "frames",
+            Self::Referrer => "referrer",
+        }
+    }
+}
+
 /// A named value extracted from a step's page.
 #[derive(Debug)]
 pub struct Capture {
@@ -631,6 +660,14 @@ pub enum AssertionKind {
         /// Fetch step examined.
         step: String,
     },
+    /// Every page of the steps (a fetch step's page, a login step's account
+    /// page) sends the security header that gives `protection`.
+    SecurityHeader {
+        /// Fetch or login steps examined, in order.
+        steps: Vec<String>,
+        /// What the headers must protect against.
+        protection: HeaderProtection,
+    },
     /// Replaying the IdP's answer from another browser did not open a session.
     ReplayRefused {
         /// Login step examined.
@@ -752,6 +789,7 @@ impl AssertionKind {
                 declaration,
                 ..
             } => vec![&mention.step, &declaration.step],
+            Self::SecurityHeader { steps, .. } => steps.iter().map(String::as_str).collect(),
             Self::DeclaredThirdParties { step, notice, .. } => vec![step, &notice.step],
         }
     }

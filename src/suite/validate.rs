@@ -12,14 +12,14 @@ use std::sync::Arc;
 
 use super::diagnostic::Diagnostic;
 use super::file::{
-    AssertionEntry, CaptureEntry, CheckEntry, LoginEntry, RefEntry, StepEntry, StepOnlyEntry,
-    SuiteFile, ZoneEntry,
+    AssertionEntry, CaptureEntry, CheckEntry, LoginEntry, RefEntry, SecurityHeaderEntry, StepEntry,
+    StepOnlyEntry, SuiteFile, ZoneEntry,
 };
 use super::located::Located;
 use super::model::{
     AccessibilityState, Action, Assertion, AssertionKind, Capture, CaptureKind, Check,
-    CookieAttribute, Css, LoginStep, Pattern, PhraseList, Reference, SsoService, Step, Suite,
-    VirtualUser, Zone,
+    CookieAttribute, Css, HeaderProtection, LoginStep, Pattern, PhraseList, Reference, SsoService,
+    Step, Suite, VirtualUser, Zone,
 };
 use super::problems::Problems;
 use super::quantity::parse_duration;
@@ -827,7 +827,7 @@ fn zone(
     })
 }
 
-const ASSERTION_KINDS: &str = "status, public_page, element, link, phrases, pattern, exactly_one, cookies, third_party, declared_third_parties, lang, link_names, readability, accessibility_rate, signed_in, refused, replay_refused, session_cookie, session_renewed, no_secret_in_urls, idp_logout, logout_ends_session, logout_from_idp_ends_session, unsolicited_as_declared, security_txt, discreet_error, statistics, gar, export, delcert";
+const ASSERTION_KINDS: &str = "status, public_page, element, link, phrases, pattern, exactly_one, cookies, third_party, declared_third_parties, lang, link_names, readability, accessibility_rate, signed_in, refused, replay_refused, session_cookie, session_renewed, no_secret_in_urls, idp_logout, logout_ends_session, logout_from_idp_ends_session, unsolicited_as_declared, security_txt, discreet_error, security_header, statistics, gar, export, delcert";
 
 /// The GAR probe of a step, if it has one.
 fn gar_step_kind(raw: &StepEntry) -> Option<GarStep> {
@@ -851,6 +851,61 @@ struct KnownSteps<'a> {
     gar: &'a BTreeMap<String, GarStep>,
     exports: &'a BTreeSet<String>,
     deletions: &'a BTreeSet<String>,
+}
+
+/// `security_header`: fetch or login steps, at least one, and a known
+/// protection.
+fn security_header(
+    cx: &mut Problems<'_>,
+    known: &KnownSteps<'_>,
+    entry: &SecurityHeaderEntry,
+) -> Option<AssertionKind> {
+    let before = cx.count();
+    if entry.steps.is_empty() {
+        cx.error(
+            &entry.protection,
+            "security_header : au moins une étape dans steps (page lue ou connexion)",
+        );
+    }
+    let mut steps = Vec::new();
+    for step in &entry.steps {
+        let Some(name) = step_ref(cx, known.all, step) else {
+            continue;
+        };
+        let other = known.statistics.contains(&name)
+            || known.gar.contains_key(&name)
+            || known.exports.contains(&name)
+            || known.deletions.contains(&name);
+        if other {
+            cx.error(
+                step,
+                format!(
+                    "l'étape « {name} » ne lit ni une page ni une connexion : security_header \
+                     juge les en-têtes d'une page (fetch) ou du compte ouvert (login)"
+                ),
+            );
+        } else {
+            steps.push(name);
+        }
+    }
+    let protection = HeaderProtection::ALL
+        .into_iter()
+        .find(|p| p.as_str() == entry.protection.value);
+    if protection.is_none() {
+        let known: Vec<&str> = HeaderProtection::ALL.iter().map(|p| p.as_str()).collect();
+        cx.error(
+            &entry.protection,
+            format!(
+                "protection « {} » inconnue (connues : {})",
+                entry.protection.value,
+                known.join(", ")
+            ),
+        );
+    }
+    (cx.count() == before)
+        .then_some(())
+        .and(protection)
+        .map(|protection| AssertionKind::SecurityHeader { steps, protection })
 }
 
 fn login_ref(
@@ -911,6 +966,7 @@ fn validate_assertion(
         raw.unsolicited_as_declared.is_some(),
         raw.security_txt.is_some(),
         raw.discreet_error.is_some(),
+        raw.security_header.is_some(),
         raw.statistics.is_some(),
         raw.gar.is_some(),
         raw.export.is_some(),
@@ -946,6 +1002,8 @@ fn validate_assertion(
         step_ref(cx, steps, &s.step).map(|step| AssertionKind::SecurityTxt { step })
     } else if let Some(d) = &raw.discreet_error {
         step_ref(cx, steps, &d.step).map(|step| AssertionKind::DiscreetError { step })
+    } else if let Some(h) = &raw.security_header {
+        security_header(cx, known, h)
     } else if let Some(e) = &raw.element {
         let step = step_ref(cx, steps, &e.step);
         let css = css(cx, &e.css);
@@ -1284,6 +1342,11 @@ fn default_label(kind: &AssertionKind) -> String {
         AssertionKind::DiscreetError { step } => {
             format!("Page « {step} » : ni pile d'appels, ni version, ni hôte interne")
         }
+        AssertionKind::SecurityHeader { steps, protection } => format!(
+            "Pages « {} » : en-tête de sécurité « {} »",
+            steps.join(", "),
+            protection.as_str()
+        ),
         AssertionKind::UnsolicitedAsDeclared { step } => format!(
             "Connexion « {step} » : une réponse non sollicitée n'est acceptée que si le candidat le déclare"
         ),

@@ -356,6 +356,12 @@ fault_tests!(
     security_txt_expired,
     stack_trace_on_error,
     server_version_header,
+    csp_missing,
+    csp_unsafe_inline,
+    frame_protection_missing,
+    nosniff_missing,
+    referrer_policy_unsafe_url,
+    security_headers_public_only,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
