@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use reqwest::Url;
+use reqwest::{Method, Url};
 use tokio::sync::OnceCell;
 
 use super::error::{FetchError, ProbeError};
@@ -19,10 +19,10 @@ use super::page::Page;
 
 type Slot = Arc<OnceCell<Result<Arc<Page>, FetchError>>>;
 
-/// Results of anonymous fetches by URL.
+/// Results of anonymous fetches by method and URL.
 #[derive(Default)]
 pub struct PageCache {
-    slots: Mutex<HashMap<Url, Slot>>,
+    slots: Mutex<HashMap<(Method, Url), Slot>>,
 }
 
 impl PageCache {
@@ -31,12 +31,15 @@ impl PageCache {
         Self::default()
     }
 
-    /// The page at `url`, fetched once per run. A fetch abandoned because its
-    /// check timed out leaves the slot empty, and the next reader fetches.
+    /// The page at `url` asked with `method`, fetched once per run. A fetch
+    /// abandoned because its check timed out leaves the slot empty, and the
+    /// next reader fetches. Only a `GET` is rendered by the browser: another
+    /// method's answer is read as received.
     pub async fn fetch(
         &self,
         probe: &HttpProbe,
         browser: Option<&crate::browser::BrowserProbe>,
+        method: &Method,
         url: &Url,
     ) -> Result<Arc<Page>, FetchError> {
         let slot = {
@@ -44,12 +47,19 @@ impl PageCache {
                 .slots
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            slots.entry(url.clone()).or_default().clone()
+            slots
+                .entry((method.clone(), url.clone()))
+                .or_default()
+                .clone()
         };
         slot.get_or_init(|| async {
-            let page = probe.fetch_page(url).await?;
+            let page = probe.fetch_page(method, url).await?;
             match browser {
-                Some(browser) if page.is_html() && (200..300).contains(&page.status) => {
+                Some(browser)
+                    if *method == Method::GET
+                        && page.is_html()
+                        && (200..300).contains(&page.status) =>
+                {
                     match browser.render(url).await {
                         Ok(Some((rendering, dom))) => Ok(Arc::new(page.rendered(rendering, dom))),
                         Ok(None) => Ok(Arc::new(page)),

@@ -319,16 +319,21 @@ impl HttpProbe {
     /// pause it asks for (at most 5 s, 3
     /// times in all), then is an error: it is not the page, and judging it
     /// as the page would blame the candidate for a page never read.
-    pub async fn fetch_page(&self, url: &Url) -> Result<Page, FetchError> {
+    ///
+    /// `method` is `GET` but for a step that asks for a wrong one; no body
+    /// is sent, and a redirect other than 307 or 308 is followed with
+    /// `GET`, as browsers do.
+    pub async fn fetch_page(&self, method: &Method, url: &Url) -> Result<Page, FetchError> {
         let mut exchanges = Vec::new();
         let mut tries = 0;
         loop {
             tries += 1;
             let mut jar = Jar::default();
-            let page = match self
-                .follow(Request::get(url), &mut jar, &mut exchanges)
-                .await
-            {
+            let request = Request {
+                method: method.clone(),
+                ..Request::get(url)
+            };
+            let page = match self.follow(request, &mut jar, &mut exchanges).await {
                 Ok(page) => page,
                 Err(error) => return Err(FetchError { error, exchanges }),
             };

@@ -360,6 +360,7 @@ async fn run_step(
         public,
         public_judged_by,
         any_status,
+        method,
     } = &step.action
     else {
         let stop = Stop {
@@ -402,7 +403,7 @@ async fn run_step(
     }
     let page = match context
         .cache
-        .fetch(&context.probe, context.browser.as_deref(), &url)
+        .fetch(&context.probe, context.browser.as_deref(), method, &url)
         .await
     {
         Ok(page) => page,

@@ -444,21 +444,15 @@ fn referrer(page: &Page, markup: &Markup) -> Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::probe::PageBody;
-    use url::Url;
 
     fn page(headers: &[(&str, &str)], body: &str) -> Page {
-        let mut page = Page::served(
-            Url::parse("https://ent.test/accueil?ticket=abc").expect("test URL"),
+        crate::sec::tests::served(
+            "https://ent.test/accueil?ticket=abc",
             200,
-            Some("text/html".to_owned()),
-            PageBody::Text(body.into()),
-        );
-        page.headers = headers
-            .iter()
-            .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
-            .collect();
-        page
+            "text/html",
+            body,
+            headers,
+        )
     }
 
     fn markup(page: &Page) -> Markup {

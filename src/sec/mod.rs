@@ -310,9 +310,17 @@ mod tests {
     use crate::check::outcome::{AssertionStatus, assert_says};
     use crate::probe::PageBody;
 
-    fn page(status: u16, media_type: &str, body: &str, headers: &[(&str, &str)]) -> Page {
+    /// A page answered at `url` with `headers` (names in lower case), for
+    /// the judges' tests of this domain.
+    pub(super) fn served(
+        url: &str,
+        status: u16,
+        media_type: &str,
+        body: &str,
+        headers: &[(&str, &str)],
+    ) -> Page {
         let mut page = Page::served(
-            Url::parse("https://ent.test/.well-known/security.txt").expect("URL"),
+            Url::parse(url).expect("test URL"),
             status,
             Some(media_type.to_owned()),
             PageBody::Text(body.into()),
@@ -322,6 +330,16 @@ mod tests {
             .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
             .collect();
         page
+    }
+
+    fn page(status: u16, media_type: &str, body: &str, headers: &[(&str, &str)]) -> Page {
+        served(
+            "https://ent.test/.well-known/security.txt",
+            status,
+            media_type,
+            body,
+            headers,
+        )
     }
 
     fn judged(page: Page, judge: fn(&Observations, &str) -> Verdict) -> Verdict {

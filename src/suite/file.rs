@@ -158,6 +158,12 @@ pub struct FetchEntry {
     /// a file whose absence is the finding (`security.txt`).
     #[serde(default)]
     pub any_status: bool,
+    /// An HTTP method other than `GET`, sent without a body: `PUT`,
+    /// `DELETE` or `PATCH`. Only with `any_status`: a page asked with a
+    /// method it does not take answers an error, which is what is judged
+    /// (SEC-08). The page is read as received, never rendered.
+    #[serde(default)]
+    pub method: Option<Located<String>>,
 }
 
 /// A capture: exactly one kind.

@@ -219,6 +219,8 @@ pub enum Action {
         /// The answer is judged whatever its status (an error page, or a
         /// file whose absence is the finding).
         any_status: bool,
+        /// The method sent (`GET` unless the step asks for a wrong one).
+        method: reqwest::Method,
     },
     /// A person logging in through one of the harness's IdPs.
     Login(LoginStep),

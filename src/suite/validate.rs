@@ -581,6 +581,36 @@ fn validate_step(
             ),
         );
     }
+    let method = match &fetch.method {
+        None => reqwest::Method::GET,
+        Some(method) => {
+            let known = FETCH_METHODS.iter().find(|m| m.as_str() == method.value);
+            if known.is_none() {
+                cx.error(
+                    method,
+                    format!(
+                        "étape « {step_id} » : méthode « {} » inconnue (connues : {} ; GET \
+                         est la méthode par défaut)",
+                        method.value,
+                        FETCH_METHODS
+                            .iter()
+                            .map(reqwest::Method::as_str)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+            } else if !fetch.any_status {
+                cx.error(
+                    method,
+                    format!(
+                        "étape « {step_id} » : une méthode que la page ne prend pas appelle une \
+                         réponse d'erreur ; ajoutez any_status: true pour la juger"
+                    ),
+                );
+            }
+            known.cloned().unwrap_or(reqwest::Method::GET)
+        }
+    };
     let url = url?;
     (cx.count() == before).then(|| Step {
         id: step_id,
@@ -589,10 +619,19 @@ fn validate_step(
             public: fetch.public,
             public_judged_by: Vec::new(),
             any_status: fetch.any_status,
+            method,
         },
         captures,
     })
 }
+
+/// The methods a `fetch` step may send besides `GET`, always without a
+/// body: to a page's address, each can only be refused.
+const FETCH_METHODS: [reqwest::Method; 3] = [
+    reqwest::Method::PUT,
+    reqwest::Method::DELETE,
+    reqwest::Method::PATCH,
+];
 
 fn validate_login(cx: &mut Problems<'_>, raw: &LoginEntry) -> Option<LoginStep> {
     let service = SsoService::ALL
