@@ -582,8 +582,15 @@ impl HttpProbe {
                         .headers
                         .get_all(*name)
                         .iter()
-                        .filter_map(|value| value.to_str().ok())
-                        .map(|value| ((*name).to_owned(), value.to_owned()))
+                        // A value with bytes outside ASCII is kept, read
+                        // leniently: dropping it would say "no such
+                        // header" of a header that was sent.
+                        .map(|value| {
+                            (
+                                (*name).to_owned(),
+                                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                            )
+                        })
                 })
                 .collect();
             let page = Page {
