@@ -96,9 +96,14 @@ pub(crate) fn not_logged_in(
 /// The final URL without its query (which may carry a code or a session
 /// id: the evidence keeps it, redacted), and the status.
 pub(crate) fn where_it_ended(page: &Page) -> String {
-    let url = &page.final_url;
+    format!("{} → {}", masked(&page.final_url), page.status)
+}
+
+/// The URL as messages show it: its query (which may carry a code or a
+/// session id) replaced by `?…`; the evidence keeps it, redacted.
+pub(crate) fn masked(url: &reqwest::Url) -> String {
     let query = if url.query().is_some() { "?…" } else { "" };
-    format!("{}://{}{query} → {}", url.scheme(), short(url), page.status)
+    format!("{}://{}{query}", url.scheme(), short(url))
 }
 
 /// Where the login flow stopped, with what the candidate said there (its

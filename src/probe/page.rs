@@ -50,9 +50,9 @@ pub enum PageBody {
 }
 
 /// The response headers a page keeps for the checks: what a server says
-/// about itself and the security headers. Never `Set-Cookie` or anything
-/// else that can carry a secret.
-pub(crate) const JUDGED_HEADERS: [&str; 9] = [
+/// about itself (SEC-08) and the security headers SEC-04 reads. Never
+/// `Set-Cookie` or anything else that can carry a secret.
+pub(crate) const JUDGED_HEADERS: [&str; 7] = [
     "server",
     "x-powered-by",
     "content-security-policy",
@@ -60,8 +60,6 @@ pub(crate) const JUDGED_HEADERS: [&str; 9] = [
     "x-content-type-options",
     "x-frame-options",
     "referrer-policy",
-    "strict-transport-security",
-    "permissions-policy",
 ];
 
 /// What an anonymous browser saw when opening a URL.

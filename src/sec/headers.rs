@@ -33,7 +33,7 @@ pub(crate) fn security_header(
                 continue;
             }
         };
-        let place = format!("{step} ({})", shown_url(page));
+        let place = format!("{step} ({})", login::masked(&page.final_url));
         match judge(page, &markup, protection) {
             Finding::Holds(what) => fine.push(format!("{place} : {what}")),
             Finding::Lacks(what) => problems.push(format!("{place} : {what}")),
@@ -116,15 +116,6 @@ impl Markup {
             referrer: document.meta_contents("name", "referrer"),
         }
     }
-}
-
-/// The page's URL without its query (which may carry a code or a session id).
-fn shown_url(page: &Page) -> String {
-    let mut url = page.final_url.clone();
-    let had_query = url.query().is_some();
-    url.set_query(None);
-    url.set_fragment(None);
-    format!("{url}{}", if had_query { "?…" } else { "" })
 }
 
 /// One page's finding.

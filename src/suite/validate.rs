@@ -941,10 +941,10 @@ fn security_header(
             ),
         );
     }
-    (cx.count() == before)
-        .then_some(())
-        .and(protection)
-        .map(|protection| AssertionKind::SecurityHeader { steps, protection })
+    if cx.count() != before {
+        return None;
+    }
+    protection.map(|protection| AssertionKind::SecurityHeader { steps, protection })
 }
 
 fn login_ref(
