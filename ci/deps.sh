@@ -15,8 +15,9 @@ build=(build-essential pkg-config libssl-dev libxml2-dev libxmlsec1-dev libclang
 # pysaml2); curl (OpenSSL) is the client-certificate peer of the GAR web
 # service; OpenSSH's server is the GAR's SFTP drop and its client the
 # reference ENT's push; unzip reads the reversibility exports; chromium is
-# the browser probe (src/browser) and opens the HTML reports (ci/browser).
-test=(xmlsec1 libxml2-utils python3 python3-venv chromium curl openssh-server openssh-client unzip)
+# the browser probe (src/browser) and opens the HTML reports (ci/browser);
+# testssl.sh is the TLS peer of SEC-01.
+test=(xmlsec1 libxml2-utils python3 python3-venv chromium curl openssh-server openssh-client unzip testssl.sh)
 
 if (($#)); then
   echo "usage : bash ci/deps.sh   (sans argument)" >&2

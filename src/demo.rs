@@ -41,6 +41,9 @@ pub struct Demo {
     controllers: Vec<Account>,
     /// The school whose export is asked.
     export_school: String,
+    /// The test CA of the ENT's HTTPS certificate (DER), which the target
+    /// trusts as a candidate's `[http] ca`.
+    ent_ca: Vec<u8>,
 }
 
 /// The dedicated schools of the statistics activity: the third and fourth of
@@ -52,6 +55,12 @@ impl Demo {
     /// Address of the IdPs.
     pub fn idp_addr(&self) -> SocketAddr {
         self.idp.addr()
+    }
+
+    /// The test CA of the ENT's HTTPS certificate (DER): what a client
+    /// outside the harness trusts to reach the demonstration's ENT.
+    pub fn ent_ca_der(&self) -> &[u8] {
+        &self.ent_ca
     }
 
     /// Wires a run to the demonstration: the target's `[stats]`, `[gar]`
@@ -68,9 +77,19 @@ impl Demo {
     }
 
     /// Fills the target's sections that name what the demonstration
-    /// generated: the statistics accounts, the GAR service and client
-    /// certificate, the reversibility controllers.
+    /// generated: the ENT's test CA and plain-HTTP address, the statistics
+    /// accounts, the GAR service and client certificate, the reversibility
+    /// controllers.
     pub fn complete(&self, target: &mut crate::suite::Target) -> Result<(), DemoError> {
+        if !target.http.trusted_roots.contains(&self.ent_ca) {
+            target.http.trusted_roots.push(self.ent_ca.clone());
+        }
+        if let Some(plain) = self.server.plain_url() {
+            target.http.plain_url = Some(
+                reqwest::Url::parse(&format!("{plain}/"))
+                    .map_err(|e| DemoError::Idp(e.to_string()))?,
+            );
+        }
         target.stats = Some(self.stats_target()?);
         target.gar = Some(self.gar_target());
         target.reversibility = Some(self.reversibility_target());
@@ -394,7 +413,8 @@ async fn start_full(
     )
     .await
     .map_err(DemoError::Idp)?;
-    let (ressources, mut gar) = ressources(clock).await?;
+    let (ressources, mut gar) = ressources(Arc::clone(&clock)).await?;
+    let (tls, ent_ca) = ent_certificate(clock.as_ref())?;
     gar.sftp = sftp;
     let gar_client_pem = gar.client_cert_pem.clone();
     let config = ServerConfig {
@@ -416,6 +436,7 @@ async fn start_full(
             accounts: controllers.clone(),
         }),
         scripted,
+        tls: Some(tls),
     };
     let server = ent_server::spawn(config).await?;
     world
@@ -427,9 +448,13 @@ async fn start_full(
         reqwest::Url::parse(&format!("{}/auth/saml/metadata", server.base_url()))
             .map_err(|e| DemoError::Idp(e.to_string()))?,
     );
-    let sp = sso::read_sp_metadata(&metadata, &std::collections::BTreeMap::new())
-        .await
-        .map_err(DemoError::Idp)?;
+    let sp = sso::read_sp_metadata(
+        &metadata,
+        &std::collections::BTreeMap::new(),
+        std::slice::from_ref(&ent_ca),
+    )
+    .await
+    .map_err(DemoError::Idp)?;
     world.idp.set_saml_sp(sp);
     Ok(Demo {
         server,
@@ -441,7 +466,27 @@ async fn start_full(
         gar_client_pem,
         controllers,
         export_school,
+        ent_ca,
     })
+}
+
+/// The reference ENT's HTTPS certificate for 127.0.0.1, issued by a test
+/// CA made for it, and that CA (DER), which the target trusts. The chain
+/// carries the CA too, so that the browser, told to trust it by its key,
+/// finds it.
+fn ent_certificate(clock: &dyn Clock) -> Result<(ent_server::ServerTls, Vec<u8>), DemoError> {
+    let tls =
+        |e: &dyn std::fmt::Display| DemoError::Idp(format!("certificat HTTPS de l'ENT : {e}"));
+    let authority = SigningKey::test_authority("entconf — AC de test de l'ENT de référence", clock)
+        .map_err(|e| tls(&e))?;
+    let leaf = authority
+        .issue_tls_server("ENT de Bellerive", &["127.0.0.1".to_owned()], clock)
+        .map_err(|e| tls(&e))?;
+    let server = ent_server::ServerTls {
+        chain_pem: format!("{}{}", leaf.cert_pem(), authority.cert_pem()),
+        key_pem: leaf.private_pkcs8_pem().map_err(|e| tls(&e))?,
+    };
+    Ok((server, authority.cert_der))
 }
 
 /// The GAR web service on a loopback port, trusting a client certificate

@@ -72,6 +72,9 @@ pub struct BrowserSettings {
     /// HTTP Basic credentials of a staging gate, answered for this origin
     /// only (never for a third party that asks).
     pub basic_auth: Option<BasicGate>,
+    /// Certificate authorities (DER) trusted besides the system's: the
+    /// candidate's `[http] ca`.
+    pub trusted_roots: Vec<Vec<u8>>,
 }
 
 /// The staging gate's credentials and the one origin they go to.
@@ -100,6 +103,7 @@ impl Default for BrowserSettings {
             loopback_only: false,
             resolve: std::collections::BTreeMap::new(),
             basic_auth: None,
+            trusted_roots: Vec::new(),
         }
     }
 }
@@ -164,6 +168,22 @@ pub struct Browser {
     stderr: Arc<Mutex<String>>,
 }
 
+/// The base64 SHA-256 of each certificate's public key (its
+/// SubjectPublicKeyInfo), as Chromium's key list wants them; a certificate
+/// that cannot be read is left out (the harness's own requests report it).
+fn authority_keys(roots: &[Vec<u8>]) -> Vec<String> {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    roots
+        .iter()
+        .filter_map(|der| {
+            let certificate = openssl::x509::X509::from_der(der).ok()?;
+            let key = certificate.public_key().ok()?.public_key_to_der().ok()?;
+            Some(base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(&key)))
+        })
+        .collect()
+}
+
 /// Characters kept of the browser's error output, for messages.
 const STDERR_TAIL: usize = 2_000;
 
@@ -220,6 +240,18 @@ impl Browser {
         }
         if !rules.is_empty() {
             arguments.push(format!("--host-resolver-rules={}", rules.join(", ")));
+        }
+        // Chromium takes no extra authority by flag; it takes keys whose
+        // presence in a chain lifts certificate errors. The candidate's
+        // authority's key is given, so only a chain that carries it is
+        // accepted: its HTTPS is judged by SEC-01 through the harness's own
+        // verified connection, not here.
+        let keys = authority_keys(&settings.trusted_roots);
+        if !keys.is_empty() {
+            arguments.push(format!(
+                "--ignore-certificate-errors-spki-list={}",
+                keys.join(",")
+            ));
         }
         arguments.push("about:blank".into());
         // The protocol pipe is the browser's descriptors 3 (commands in)

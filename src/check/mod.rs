@@ -111,6 +111,10 @@ pub fn evaluate(
                 .map(|o| judge_mediacentre(*rule, o)),
         }
         .unwrap_or_else(|verdict| verdict),
+        AssertionKind::Tls { step, rule } => observations
+            .shared(step, "les connexions TLS établies")
+            .map(|o| crate::sec::judge_tls(*rule, o, observations.target.now))
+            .unwrap_or_else(|verdict| verdict),
         AssertionKind::Delcert { step, rule } => observations
             .shared(step, "les suppressions demandées")
             .map(|o| judge_delcert(*rule, o))

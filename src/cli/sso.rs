@@ -89,9 +89,13 @@ pub(super) fn idp(args: IdpArgs) -> anyhow::Result<Exit> {
                     _ => SpMetadataSource::File(text.into()),
                 };
                 Some(
-                    entconf::sso::read_sp_metadata(&source, &std::collections::BTreeMap::new())
-                        .await
-                        .map_err(|why| anyhow::anyhow!(why))?,
+                    entconf::sso::read_sp_metadata(
+                        &source,
+                        &std::collections::BTreeMap::new(),
+                        &[],
+                    )
+                    .await
+                    .map_err(|why| anyhow::anyhow!(why))?,
                 )
             }
             None => None,

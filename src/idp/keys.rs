@@ -61,11 +61,18 @@ impl SigningKey {
     /// created there the first time), fresh otherwise.
     pub fn idp_authority(dir: Option<&Path>, clock: &dyn Clock) -> Result<Self, IdpError> {
         const NAME: &str = "entconf — AC de test des fournisseurs d'identité";
-        let generate = || Self::generate_for(NAME, Usage::Authority, clock);
+        let generate = || Self::test_authority(NAME, clock);
         match dir {
             Some(dir) => Self::kept(dir, (CA_KEY_FILE, CA_CERT_FILE), clock, generate),
             None => generate(),
         }
+    }
+
+    /// A fresh one-year self-signed certificate authority named
+    /// `common_name`, that issues test TLS certificates
+    /// ([`Self::issue_tls_server`]).
+    pub fn test_authority(common_name: &str, clock: &dyn Clock) -> Result<Self, IdpError> {
+        Self::generate_for(common_name, Usage::Authority, clock)
     }
 
     /// A fresh key and a TLS server certificate for `hosts`, issued by this

@@ -682,8 +682,19 @@ impl HttpProbe {
                 .body(form.to_owned());
             sent.push(("content-type".to_owned(), content_type.to_owned()));
         }
+        // A browser sends an idempotent request again, once, when the
+        // kept-alive connection it reused was closed under it before any
+        // answer (RFC 9110 §9.2.2): a server that closes a connection right
+        // after an answer, whose close crosses the next request, did not
+        // refuse that request.
+        let again = matches!(method, Method::GET | Method::HEAD)
+            .then(|| request.try_clone())
+            .flatten();
         let outcome = tokio::time::timeout(timeout, async {
-            let mut response = request.send().await?;
+            let mut response = match (request.send().await, again) {
+                (Err(error), Some(again)) if closed_under_request(&error) => again.send().await?,
+                (sent, _) => sent?,
+            };
             let status = response.status().as_u16();
             let headers = response.headers().clone();
             let mut body = Vec::new();
@@ -898,6 +909,37 @@ impl HttpProbe {
     }
 }
 
+/// Whether a request failed because the server closed the connection
+/// before answering (reset, end of stream, TLS stream ended without
+/// `close_notify`, hyper's incomplete message): what a reused kept-alive
+/// connection shows when the server closed it as the request left.
+fn closed_under_request(error: &reqwest::Error) -> bool {
+    if error.is_timeout() || error.is_connect() {
+        return false;
+    }
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>()
+            && matches!(
+                io.kind(),
+                std::io::ErrorKind::UnexpectedEof
+                    | std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::BrokenPipe
+            )
+        {
+            return true;
+        }
+        if let Some(hyper) = cause.downcast_ref::<hyper::Error>()
+            && hyper.is_incomplete_message()
+        {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
+}
+
 fn classify(url: &str, error: reqwest::Error, limit: Duration) -> ProbeError {
     // reqwest's message quotes the URL as requested, unredacted: the
     // redacted one is `url`.
@@ -1052,6 +1094,48 @@ mod tests {
         assert!(!is_textual(Some("application/pdf"), b"%PDF"));
         assert!(is_textual(None, b"<p>x</p>"));
         assert!(!is_textual(None, b"\x00\x01"));
+    }
+
+    /// A server that closes the kept-alive connection as the next request
+    /// arrives, without answering it: the GET is sent again on a new
+    /// connection, as a browser does, and the page is read.
+    #[tokio::test]
+    async fn a_get_whose_reused_connection_closes_under_it_is_sent_again() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let server = tokio::spawn(async move {
+            const PAGE: &[u8] =
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok";
+            let mut buffer = [0_u8; 4096];
+            // First connection: one answer, kept alive; the second request
+            // is read and the connection closed without a word.
+            let (mut first, _) = listener.accept().await.expect("accept");
+            let _ = first.read(&mut buffer).await;
+            first.write_all(PAGE).await.expect("answer");
+            let _ = first.read(&mut buffer).await;
+            drop(first);
+            // Second connection: the request sent again.
+            let (mut second, _) = listener.accept().await.expect("accept again");
+            let _ = second.read(&mut buffer).await;
+            second.write_all(PAGE).await.expect("answer");
+            let _ = second.read(&mut buffer).await;
+        });
+        let probe = HttpProbe::new(
+            HttpSettings::default(),
+            Arc::new(Redactor::new(Vec::new())),
+            Arc::new(EvidenceStore::new()),
+            Arc::new(crate::evidence::SystemClock::new()),
+        )
+        .expect("probe");
+        let url = Url::parse(&format!("http://{addr}/page")).expect("URL");
+        for _ in 0..2 {
+            let page = probe.fetch_page(&Method::GET, &url).await.expect("read");
+            assert_eq!(page.status, 200);
+        }
+        server.abort();
     }
 
     /// An ENT whose login runs on `auth.` and sets its session for the

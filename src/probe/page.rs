@@ -52,7 +52,7 @@ pub enum PageBody {
 /// The response headers a page keeps for the checks: what a server says
 /// about itself (SEC-08) and the security headers SEC-04 reads. Never
 /// `Set-Cookie` or anything else that can carry a secret.
-pub(crate) const JUDGED_HEADERS: [&str; 7] = [
+pub(crate) const JUDGED_HEADERS: [&str; 8] = [
     "server",
     "x-powered-by",
     "content-security-policy",
@@ -60,6 +60,7 @@ pub(crate) const JUDGED_HEADERS: [&str; 7] = [
     "x-content-type-options",
     "x-frame-options",
     "referrer-policy",
+    "strict-transport-security",
 ];
 
 /// What an anonymous browser saw when opening a URL.

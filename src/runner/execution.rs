@@ -58,6 +58,7 @@ pub(crate) async fn execute(check: &Arc<Check>, context: &Arc<Context>) -> Check
                 Some(crate::reversibility::observe(context).await)
             }
             Action::Deletion => Some(crate::reversibility::observe_deletion(context).await),
+            Action::Tls => Some(crate::sec::observe_tls(context).await),
             Action::Fetch { .. } | Action::Login(_) => None,
         };
         let failed = observed

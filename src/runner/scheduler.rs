@@ -269,6 +269,7 @@ fn browser_for(
         executable: wanted.executable.clone(),
         loopback_only: wanted.loopback_only,
         resolve: target.http.resolve.clone(),
+        trusted_roots: target.http.trusted_roots.clone(),
         settle: wanted.settle_timeout,
         // As the HTTP probe: the staging gate's password goes to the
         // origin of base_url only.

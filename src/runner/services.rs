@@ -60,14 +60,7 @@ impl RunServices {
     pub async fn start(target: &Target, clock: Arc<dyn Clock>) -> Self {
         let mut services = Self::default();
         if let Some(sso) = &target.sso {
-            match start(
-                sso,
-                &target.http.resolve,
-                target.own_origins(),
-                Arc::clone(&clock),
-            )
-            .await
-            {
+            match start(sso, &target.http, target.own_origins(), Arc::clone(&clock)).await {
                 Ok((running, world)) => {
                     let tls = match (&sso.idp_keys, world.idp.authority()) {
                         (_, None) => String::new(),

@@ -8,8 +8,13 @@
 //! - `discreet_error` reads an error page, body and headers, for what a
 //!   visitor must not learn from it: a stack trace, a server or framework
 //!   version, an internal host name or address.
+//! - `tls` (SEC-01) records the candidate's HTTPS once per run
+//!   (`tls_probe.rs`) and judges it (`tls.rs`): plain HTTP sent to HTTPS,
+//!   HSTS, protocol versions, TLS 1.2 suites, certificate.
 
 mod headers;
+mod tls;
+mod tls_probe;
 
 use std::sync::LazyLock;
 
@@ -20,6 +25,9 @@ use crate::check::{Observations, Verdict};
 use crate::probe::Page;
 
 pub(crate) use headers::security_header;
+pub use tls::TlsRule;
+pub(crate) use tls::judge_tls;
+pub(crate) use tls_probe::observe as observe_tls;
 
 /// How much of a line is quoted in a message.
 const QUOTE: usize = 120;

@@ -40,13 +40,14 @@ pub enum SsoSetup {
 /// Starts the IdPs a target's `[sso]` section describes, dating what they
 /// issue by `clock` (the system clock: the candidate checks those dates
 /// against its own real time, whatever clock the run keeps).
-/// `resolve` is the target's `[http] resolve`: the SP metadata URL is
-/// fetched through it, as every other request to the candidate.
+/// `http` is the target's `[http]`: the SP metadata URL is fetched through
+/// its `resolve` and trusting its `ca`, as every other request to the
+/// candidate.
 /// `origins` are the candidate's, where redirect URIs may point when the
 /// target registered none.
 pub async fn start(
     sso: &SsoTarget,
-    resolve: &BTreeMap<String, IpAddr>,
+    http: &crate::suite::HttpSettings,
     origins: Vec<url::Origin>,
     clock: Arc<dyn Clock>,
 ) -> Result<(RunningIdp, Arc<SsoWorld>), String> {
@@ -70,7 +71,7 @@ pub async fn start(
         SecretSlot::Missing(why) => return Err(format!("secret client OpenID Connect : {why}")),
     };
     let sp = match &sso.sp_metadata {
-        Some(source) => Some(read_sp_metadata(source, resolve).await?),
+        Some(source) => Some(read_sp_metadata(source, &http.resolve, &http.trusted_roots).await?),
         None => None,
     };
     let saml = idp::SamlSettings {
@@ -113,6 +114,7 @@ const SP_METADATA_LIMIT: usize = 1 << 20;
 pub async fn read_sp_metadata(
     source: &SpMetadataSource,
     resolve: &BTreeMap<String, IpAddr>,
+    roots: &[Vec<u8>],
 ) -> Result<idp::SpMetadata, String> {
     let (name, text) = match source {
         SpMetadataSource::File(path) => {
@@ -122,7 +124,7 @@ pub async fn read_sp_metadata(
             })?;
             (name, bytes)
         }
-        SpMetadataSource::Url(url) => (url.to_string(), fetch(url, resolve).await?),
+        SpMetadataSource::Url(url) => (url.to_string(), fetch(url, resolve, roots).await?),
     };
     if text.len() > SP_METADATA_LIMIT {
         return Err(format!(
@@ -136,11 +138,21 @@ pub async fn read_sp_metadata(
     idp::SpMetadata::parse(&text).map_err(|error| format!("{name} : {error}"))
 }
 
-async fn fetch(url: &Url, resolve: &BTreeMap<String, IpAddr>) -> Result<Vec<u8>, String> {
+async fn fetch(
+    url: &Url,
+    resolve: &BTreeMap<String, IpAddr>,
+    roots: &[Vec<u8>],
+) -> Result<Vec<u8>, String> {
     let failed = |why: String| {
         format!("métadonnées SAML du fournisseur de service {url} injoignables : {why}")
     };
+    let roots = roots
+        .iter()
+        .map(|der| reqwest::Certificate::from_der(der))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|error| failed(error.to_string()))?;
     let client = crate::probe::client_builder(resolve)
+        .tls_certs_merge(roots)
         .timeout(std::time::Duration::from_secs(10))
         .redirect(reqwest::redirect::Policy::limited(3))
         .build()

@@ -132,6 +132,9 @@ pub struct StepEntry {
     /// After the `export_job` scenario: asks for the deletion of a user, a class and a school (`deletion_api`), fetches each certificate and the published keys (`certificate_keys`), then probes what was deleted (`objects_api`, a new export) (once per run).
     #[serde(default)]
     pub deletion: Option<NoParametersEntry>,
+    /// The candidate's HTTPS (`base_url` in `https://`): asks the plain-HTTP address (`[http] plain_url`, by default port 80 of the same host), reads `base_url` for its Strict-Transport-Security, then makes TLS handshakes as a current browser does (chain verified against the system's authorities and `[http] ca`) and with TLS 1.0, TLS 1.1, and TLS 1.2 suites without forward secrecy or AEAD (once per run).
+    #[serde(default)]
+    pub tls: Option<NoParametersEntry>,
     /// Seeds content through the conformance API (`seed_api`), asks for the export of the school and of the collectivité (`export_api`, target section `[reversibility]`), follows the jobs, downloads and reads the archives without extracting them, and tries the job and the link as someone else and after expiry (once per run).
     #[serde(default)]
     pub export_job: Option<ExportStepEntry>,
@@ -334,6 +337,19 @@ pub struct AssertionEntry {
     /// A rule over the deletions and certificates of a `deletion` step.
     #[serde(default)]
     pub delcert: Option<DelcertRuleEntry>,
+    /// A rule over the candidate's HTTPS, as a `tls` step recorded it.
+    #[serde(default)]
+    pub tls: Option<TlsRuleEntry>,
+}
+
+/// Parameters of the `tls` assertion.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TlsRuleEntry {
+    /// `tls` step examined.
+    pub step: Located<String>,
+    /// `redirect` (plain HTTP sent to HTTPS), `hsts`, `protocols` (TLS 1.2/1.3 only), `suites` (TLS 1.2 suites with forward secrecy and AEAD only) or `certificate`.
+    pub rule: Located<String>,
 }
 
 /// Parameters of the `delcert` assertion.

@@ -132,7 +132,7 @@ impl Check {
             // harness's IdPs; the exports are asked for seeded people who
             // log in to read their own archive.
             let needs: &[TargetSection] = match step.action {
-                Action::Fetch { .. } | Action::GarExport => &[],
+                Action::Fetch { .. } | Action::GarExport | Action::Tls => &[],
                 Action::Login(_) | Action::GarSso => &[TargetSection::Sso],
                 Action::Statistics(_) => &[TargetSection::Sso, TargetSection::Stats],
                 Action::GarMediacentre => &[TargetSection::Sso, TargetSection::Gar],
@@ -248,6 +248,10 @@ pub enum Action {
     /// school asked, their certificates fetched, what they deleted probed
     /// (once per run, shared).
     Deletion,
+    /// The candidate's HTTPS: its plain-HTTP address asked, `base_url` read
+    /// over HTTPS, handshakes made as a browser and with what must be
+    /// refused (once per run, shared).
+    Tls,
 }
 
 /// What a `login` step does.
@@ -709,6 +713,13 @@ pub enum AssertionKind {
         /// What is verified.
         rule: GarRule,
     },
+    /// A rule over the candidate's HTTPS.
+    Tls {
+        /// `tls` step examined.
+        step: String,
+        /// What is verified.
+        rule: crate::sec::TlsRule,
+    },
     /// A rule over the deletions and their certificates.
     Delcert {
         /// `deletion` step examined.
@@ -779,6 +790,7 @@ impl AssertionKind {
             | Self::Statistics { step, .. }
             | Self::Export { step, .. }
             | Self::Delcert { step, .. }
+            | Self::Tls { step, .. }
             | Self::Gar { step, .. } => vec![step],
             Self::Link { zone, .. }
             | Self::Phrases { zone, .. }

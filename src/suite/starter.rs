@@ -258,6 +258,17 @@ impl Writer<'_> {
         self.off(
             "resolve = { \"auth.ent.test\" = \"127.0.0.1\", \"www.ent.test\" = \"127.0.0.1\" }",
         );
+        self.say(
+            "Autorité de certification d'une recette sous une AC privée (fichier PEM, relatif à \
+             ce fichier) : toutes les requêtes et le navigateur lui font confiance, en plus des \
+             autorités du système ; la chaîne reste vérifiée (nom d'hôte, dates).",
+        );
+        self.off("ca = \"recette-ca.pem\"");
+        self.say(
+            "Adresse en clair de l'ENT, que SEC-01 veut voir renvoyer vers HTTPS, si ce n'est \
+             pas le port 80 de l'hôte de base_url.",
+        );
+        self.off("plain_url = \"http://recette.ent.example:8080/\"");
         self.blank();
     }
 
@@ -738,6 +749,7 @@ mod tests {
         .expect("key");
         std::fs::write(dir.join("mediacentre-client.pem"), key.cert_pem()).expect("cert");
         std::fs::write(dir.join("ent-sftp.pub"), "ssh-ed25519 AAAA ent\n").expect("ssh key");
+        std::fs::write(dir.join("recette-ca.pem"), key.cert_pem()).expect("CA");
         // Every setting on, as someone who uncommented them all.
         let on: String = text
             .lines()
@@ -756,5 +768,7 @@ mod tests {
         assert!(target.reversibility.is_some_and(|r| r.outsider.is_some()));
         assert_eq!(target.secrets.len(), 1);
         assert!(target.http.basic_auth.is_some());
+        assert_eq!(target.http.trusted_roots, vec![key.cert_der.clone()]);
+        assert!(target.http.plain_url.is_some());
     }
 }

@@ -222,10 +222,14 @@ pub struct HttpSettings {
     /// Host names answered without DNS (a staging ENT on names no DNS
     /// knows), by host: the harness's requests and its browser use them.
     pub resolve: BTreeMap<String, std::net::IpAddr>,
-    /// Certificate authorities (DER) the harness's own requests trust
-    /// besides the system's: the test CA of the IdPs it serves over TLS.
-    /// Never read from the target file.
+    /// Certificate authorities (DER) the harness's requests and its
+    /// browser trust besides the system's: the candidate's `ca` (a staging
+    /// ENT under a private CA), and the test CA of the IdPs the harness
+    /// serves over TLS.
     pub trusted_roots: Vec<Vec<u8>>,
+    /// Where the ENT answers in plain HTTP, to be sent to HTTPS (SEC-01);
+    /// `None` means `http://` and the host of `base_url`, port 80.
+    pub plain_url: Option<Url>,
 }
 
 impl Default for HttpSettings {
@@ -239,6 +243,7 @@ impl Default for HttpSettings {
             origins: Vec::new(),
             resolve: BTreeMap::new(),
             trusted_roots: Vec::new(),
+            plain_url: None,
         }
     }
 }
@@ -867,6 +872,16 @@ struct HttpFile {
     #[serde(default)]
     #[schemars(example = resolve_example())]
     resolve: BTreeMap<String, String>,
+    /// A PEM file (relative to this file) of the certificate authority a
+    /// staging ENT's HTTPS certificate comes from, when it is not a public
+    /// one: trusted by every request and by the browser, besides the
+    /// system's. The chain is still verified: host name, dates, signature.
+    /// Default: the system's authorities only.
+    ca: Option<String>,
+    /// Where the ENT answers in plain HTTP (SEC-01 checks that it sends the
+    /// visitor to HTTPS), when not at `http://` and the host of `base_url`
+    /// on port 80: a staging ENT on other ports. Default: that address.
+    plain_url: Option<String>,
 }
 
 fn resolve_example() -> serde_json::Value {
@@ -1126,6 +1141,25 @@ pub fn parse_target(
             ),
         }
     }
+    if let Some(file) = &raw.http.ca {
+        match read_authorities(&relative_to(base_dir, file)) {
+            Ok(roots) => http.trusted_roots.extend(roots),
+            Err(message) => problem("ca", format!("[http] ca « {file} » : {message}")),
+        }
+    }
+    if let Some(text) = &raw.http.plain_url {
+        match Url::parse(text) {
+            Ok(url) if url.scheme() == "http" => http.plain_url = Some(url),
+            Ok(_) => problem(
+                "plain_url",
+                format!("[http] plain_url « {text} » : une adresse en http:// est attendue"),
+            ),
+            Err(error) => problem(
+                "plain_url",
+                format!("[http] plain_url « {text} » invalide : {error}"),
+            ),
+        }
+    }
     if let Some(basic) = &raw.http.basic_auth {
         match resolve_secret("BASIC_AUTH_PASSWORD", &basic.password, base_dir, env) {
             Ok(SecretSlot::Available(secret)) => {
@@ -1357,6 +1391,21 @@ fn sso_target(
 }
 
 /// A path of the description, relative to its folder.
+/// The certificates (DER) of a PEM file of certificate authorities, or why
+/// it is unusable (unreadable, no certificate, not PEM).
+fn read_authorities(path: &Path) -> Result<Vec<Vec<u8>>, String> {
+    let bytes = std::fs::read(path).map_err(|error| format!("illisible : {error}"))?;
+    let certificates = openssl::x509::X509::stack_from_pem(&bytes)
+        .map_err(|error| format!("certificat PEM illisible : {error}"))?;
+    if certificates.is_empty() {
+        return Err("aucun certificat (-----BEGIN CERTIFICATE-----) dans le fichier".to_owned());
+    }
+    certificates
+        .iter()
+        .map(|c| c.to_der().map_err(|error| error.to_string()))
+        .collect()
+}
+
 fn relative_to(base_dir: Option<&Path>, path: &str) -> std::path::PathBuf {
     match base_dir {
         Some(dir) => dir.join(path),
@@ -2034,6 +2083,39 @@ ABSENT = { env = "NOT_SET" }
             errors.0[0].message.contains("pas un nom d'hôte"),
             "{errors}"
         );
+    }
+
+    #[test]
+    fn http_ca_is_read_from_a_pem_file_and_plain_url_must_be_http() {
+        let dir = std::env::temp_dir().join(format!("entconf-target-ca-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let authority =
+            crate::idp::SigningKey::test_authority("AC", &crate::evidence::SystemClock::new())
+                .expect("CA");
+        std::fs::write(dir.join("ca.pem"), authority.cert_pem()).expect("CA");
+        std::fs::write(dir.join("vide.pem"), "pas un certificat\n").expect("file");
+        let parse = |http: &str| {
+            let text = format!("id = \"x\"\nbase_url = \"https://ent.test/\"\n[http]\n{http}\n");
+            parse_target("t.toml", &text, Some(&dir), &FakeEnv(&[]))
+        };
+        let target =
+            parse("ca = \"ca.pem\"\nplain_url = \"http://ent.test:8080/\"").expect("valid");
+        assert_eq!(target.http.trusted_roots, vec![authority.cert_der.clone()]);
+        assert_eq!(
+            target.http.plain_url.map(|u| u.to_string()),
+            Some("http://ent.test:8080/".to_owned())
+        );
+        let errors = parse("ca = \"absente.pem\"").expect_err("missing");
+        assert_eq!(errors.0[0].line, 4, "{errors}");
+        assert!(errors.0[0].message.contains("illisible"), "{errors}");
+        let errors = parse("ca = \"vide.pem\"").expect_err("no certificate");
+        assert!(errors.0[0].message.contains("vide.pem"), "{errors}");
+        let errors = parse("plain_url = \"https://ent.test/\"").expect_err("https");
+        assert!(
+            errors.0[0].message.contains("http:// est attendue"),
+            "{errors}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

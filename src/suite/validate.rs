@@ -28,6 +28,7 @@ use super::template::{Template, is_identifier};
 use crate::gar::{GarRule, GarStep};
 use crate::idp::Attack;
 use crate::reversibility::{DelcertRule, ExportRule};
+use crate::sec::TlsRule;
 use crate::stats::{StatsRule, StatsSpec};
 
 /// What a check's validation needs to know about the suite.
@@ -272,6 +273,12 @@ fn validate_check(
         .filter(|step| step.value.deletion.is_some())
         .map(|step| step.value.id.value.clone())
         .collect();
+    let tls: BTreeSet<String> = raw
+        .steps
+        .iter()
+        .filter(|step| step.value.tls.is_some())
+        .map(|step| step.value.id.value.clone())
+        .collect();
     let known = KnownSteps {
         all: &step_ids,
         logins: &logins,
@@ -279,6 +286,7 @@ fn validate_check(
         gar: &gar,
         exports: &exports,
         deletions: &deletions,
+        tls: &tls,
     };
     let only_if: Vec<Assertion> = raw
         .only_if
@@ -385,12 +393,23 @@ fn validate_step(
         raw.gar_mediacentre.is_some(),
         raw.export_job.is_some(),
         raw.deletion.is_some(),
+        raw.tls.is_some(),
     ];
     if probes.iter().filter(|p| **p).count() > 1 {
         cx.error(
             entry,
             format!("étape « {step_id} » : une seule sonde par étape"),
         );
+    }
+    if raw.tls.is_some() {
+        if let Some(capture) = raw.capture.values().next() {
+            cx.error(capture, "une étape tls ne capture rien");
+        }
+        return (cx.count() == before).then(|| Step {
+            id: step_id,
+            action: Action::Tls,
+            captures: Vec::new(),
+        });
     }
     if raw.deletion.is_some() {
         if let Some(capture) = raw.capture.values().next() {
@@ -524,7 +543,7 @@ fn validate_step(
         cx.error(
             entry,
             format!(
-                "étape « {step_id} » : aucune sonde ; sondes connues : fetch, login, statistics, gar_export, gar_sso, gar_mediacentre, export_job, deletion"
+                "étape « {step_id} » : aucune sonde ; sondes connues : fetch, login, statistics, gar_export, gar_sso, gar_mediacentre, export_job, deletion, tls"
             ),
         );
         return None;
@@ -866,7 +885,7 @@ fn zone(
     })
 }
 
-const ASSERTION_KINDS: &str = "status, public_page, element, link, phrases, pattern, exactly_one, cookies, third_party, declared_third_parties, lang, link_names, readability, accessibility_rate, signed_in, refused, replay_refused, session_cookie, session_renewed, no_secret_in_urls, idp_logout, logout_ends_session, logout_from_idp_ends_session, unsolicited_as_declared, security_txt, discreet_error, security_header, statistics, gar, export, delcert";
+const ASSERTION_KINDS: &str = "status, public_page, element, link, phrases, pattern, exactly_one, cookies, third_party, declared_third_parties, lang, link_names, readability, accessibility_rate, signed_in, refused, replay_refused, session_cookie, session_renewed, no_secret_in_urls, idp_logout, logout_ends_session, logout_from_idp_ends_session, unsolicited_as_declared, security_txt, discreet_error, security_header, statistics, gar, export, delcert, tls";
 
 /// The GAR probe of a step, if it has one.
 fn gar_step_kind(raw: &StepEntry) -> Option<GarStep> {
@@ -890,6 +909,7 @@ struct KnownSteps<'a> {
     gar: &'a BTreeMap<String, GarStep>,
     exports: &'a BTreeSet<String>,
     deletions: &'a BTreeSet<String>,
+    tls: &'a BTreeSet<String>,
 }
 
 /// `security_header`: fetch or login steps, at least one, and a known
@@ -914,7 +934,8 @@ fn security_header(
         let other = known.statistics.contains(&name)
             || known.gar.contains_key(&name)
             || known.exports.contains(&name)
-            || known.deletions.contains(&name);
+            || known.deletions.contains(&name)
+            || known.tls.contains(&name);
         if other {
             cx.error(
                 step,
@@ -1010,6 +1031,7 @@ fn validate_assertion(
         raw.gar.is_some(),
         raw.export.is_some(),
         raw.delcert.is_some(),
+        raw.tls.is_some(),
     ]
     .into_iter()
     .filter(|&given| given)
@@ -1142,6 +1164,21 @@ fn validate_assertion(
         validate_gar_rule(cx, known, rule)
     } else if let Some(rule) = &raw.export {
         validate_export_rule(cx, known, rule)
+    } else if let Some(rule) = &raw.tls {
+        let step = step_ref(cx, known.all, &rule.step);
+        match step {
+            Some(step) if known.tls.contains(&step) => cx
+                .rule_named(&TlsRule::ALL, TlsRule::as_str, &rule.rule)
+                .map(|rule| AssertionKind::Tls { step, rule }),
+            Some(step) => {
+                cx.error(
+                    &rule.step,
+                    format!("l'étape « {step} » n'est pas une étape tls"),
+                );
+                None
+            }
+            None => None,
+        }
     } else if let Some(rule) = &raw.delcert {
         let step = step_ref(cx, known.all, &rule.step);
         match step {
@@ -1412,6 +1449,7 @@ fn default_label(kind: &AssertionKind) -> String {
         AssertionKind::Gar { rule, .. } => rule.label_fr().to_owned(),
         AssertionKind::Export { rule, .. } => rule.label_fr().to_owned(),
         AssertionKind::Delcert { rule, .. } => rule.label_fr().to_owned(),
+        AssertionKind::Tls { rule, .. } => rule.label_fr().to_owned(),
     }
 }
 

@@ -362,6 +362,10 @@ fault_tests!(
     nosniff_missing,
     referrer_policy_unsafe_url,
     security_headers_public_only,
+    tls_old_versions,
+    tls_cbc_suites,
+    no_hsts,
+    http_no_redirect,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
