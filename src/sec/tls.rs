@@ -590,6 +590,13 @@ mod tests {
         }
     }
 
+    fn accepted(version: &str, suite: &str) -> OfferResult {
+        OfferResult::Accepted {
+            version: version.to_owned(),
+            suite: suite.to_owned(),
+        }
+    }
+
     fn status(rule: TlsRule, observed: &TlsObservation) -> (AssertionStatus, String) {
         let verdict = judge_tls(rule, observed, now());
         (verdict.status, verdict.actual)
@@ -687,10 +694,7 @@ mod tests {
     #[test]
     fn old_protocols_accepted_fail_and_name_the_version() {
         let mut observed = clean();
-        observed.offers[0].1 = OfferResult::Accepted {
-            version: "TLSv1".to_owned(),
-            suite: "ECDHE-RSA-AES128-SHA".to_owned(),
-        };
+        observed.offers[0].1 = accepted("TLSv1", "ECDHE-RSA-AES128-SHA");
         let (status_, actual) = status(TlsRule::Protocols, &observed);
         assert_eq!(status_, AssertionStatus::Failed);
         assert!(actual.contains("TLS 1.0 accepté (TLSv1"), "{actual}");
@@ -715,10 +719,7 @@ mod tests {
     #[test]
     fn weak_tls12_suites_fail_whether_offered_or_chosen() {
         let mut observed = clean();
-        observed.offers[3].1 = OfferResult::Accepted {
-            version: "TLSv1.2".to_owned(),
-            suite: "ECDHE-RSA-AES128-SHA".to_owned(),
-        };
+        observed.offers[3].1 = accepted("TLSv1.2", "ECDHE-RSA-AES128-SHA");
         let (status_, actual) = status(TlsRule::Suites, &observed);
         assert_eq!(status_, AssertionStatus::Failed);
         assert!(actual.contains("CBC (sans AEAD) accepté"), "{actual}");

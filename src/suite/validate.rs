@@ -1164,36 +1164,26 @@ fn validate_assertion(
         validate_gar_rule(cx, known, rule)
     } else if let Some(rule) = &raw.export {
         validate_export_rule(cx, known, rule)
-    } else if let Some(rule) = &raw.tls {
-        let step = step_ref(cx, known.all, &rule.step);
-        match step {
-            Some(step) if known.tls.contains(&step) => cx
-                .rule_named(&TlsRule::ALL, TlsRule::as_str, &rule.rule)
-                .map(|rule| AssertionKind::Tls { step, rule }),
-            Some(step) => {
-                cx.error(
-                    &rule.step,
-                    format!("l'étape « {step} » n'est pas une étape tls"),
-                );
-                None
-            }
-            None => None,
-        }
-    } else if let Some(rule) = &raw.delcert {
-        let step = step_ref(cx, known.all, &rule.step);
-        match step {
-            Some(step) if known.deletions.contains(&step) => cx
-                .rule_named(&DelcertRule::ALL, DelcertRule::as_str, &rule.rule)
-                .map(|rule| AssertionKind::Delcert { step, rule }),
-            Some(step) => {
-                cx.error(
-                    &rule.step,
-                    format!("l'étape « {step} » n'est pas une étape deletion"),
-                );
-                None
-            }
-            None => None,
-        }
+    } else if let Some(entry) = &raw.tls {
+        step_rule(
+            cx,
+            known,
+            (known.tls, "tls"),
+            (&entry.step, &entry.rule),
+            &TlsRule::ALL,
+            TlsRule::as_str,
+        )
+        .map(|(step, rule)| AssertionKind::Tls { step, rule })
+    } else if let Some(entry) = &raw.delcert {
+        step_rule(
+            cx,
+            known,
+            (known.deletions, "deletion"),
+            (&entry.step, &entry.rule),
+            &DelcertRule::ALL,
+            DelcertRule::as_str,
+        )
+        .map(|(step, rule)| AssertionKind::Delcert { step, rule })
     } else {
         validate_login_assertion(cx, scope, known, raw)
     };
@@ -1458,16 +1448,38 @@ fn validate_export_rule(
     known: &KnownSteps<'_>,
     entry: &super::file::ExportRuleEntry,
 ) -> Option<AssertionKind> {
-    let step = step_ref(cx, known.all, &entry.step)?;
-    if !known.exports.contains(&step) {
+    step_rule(
+        cx,
+        known,
+        (known.exports, "export_job"),
+        (&entry.step, &entry.rule),
+        &ExportRule::ALL,
+        ExportRule::as_str,
+    )
+    .map(|(step, rule)| AssertionKind::Export { step, rule })
+}
+
+/// The step and rule of a domain's rule assertion (`export`, `delcert`,
+/// `tls`): the step must be one of `steps`, those of the `probe` that
+/// records what the rule reads, and the rule one of `all`.
+fn step_rule<R: Copy>(
+    cx: &mut Problems<'_>,
+    known: &KnownSteps<'_>,
+    (steps, probe): (&BTreeSet<String>, &str),
+    (step, rule): (&Located<String>, &Located<String>),
+    all: &[R],
+    as_str: fn(R) -> &'static str,
+) -> Option<(String, R)> {
+    let name = step_ref(cx, known.all, step)?;
+    if !steps.contains(&name) {
         cx.error(
-            &entry.step,
-            format!("l'étape « {step} » n'est pas une étape export_job"),
+            step,
+            format!("l'étape « {name} » n'est pas une étape {probe}"),
         );
         return None;
     }
-    let rule = cx.rule_named(&ExportRule::ALL, ExportRule::as_str, &entry.rule)?;
-    Some(AssertionKind::Export { step, rule })
+    let rule = cx.rule_named(all, as_str, rule)?;
+    Some((name, rule))
 }
 
 fn validate_gar_rule(

@@ -1675,6 +1675,30 @@ async fn the_idps_tls_is_trusted_through_the_test_ca_alone_and_redirect_uris_are
     }
 }
 
+/// Runs `check` alone against the reference ENT with `faults`: whether
+/// each of its assertions held, in the suite's order, and the record.
+async fn assertions_held(
+    faults: &[Fault],
+    check: &str,
+) -> (Vec<bool>, entconf::report::CheckRecord) {
+    let selection = entconf::runner::Selection {
+        checks: vec![check.to_owned()],
+        ..entconf::runner::Selection::default()
+    };
+    let record = super::support::run_selected(faults, 2, &selection).await;
+    let found = record
+        .checks
+        .into_iter()
+        .find(|c| c.id == check)
+        .unwrap_or_else(|| panic!("{check} ran"));
+    let held = found
+        .assertions
+        .iter()
+        .map(|a| a.status == entconf::check::AssertionStatus::Passed)
+        .collect();
+    (held, found)
+}
+
 /// The MDN HTTP Observatory's command-line scanner, installed in
 /// `ci/peers/observatory` by `ci/peers.sh`.
 fn observatory() -> Option<PathBuf> {
@@ -1747,10 +1771,6 @@ async fn the_mdn_observatory_and_sec_04_agree_on_the_security_headers() {
     let Some(scanner) = observatory() else {
         return;
     };
-    let selection = entconf::runner::Selection {
-        checks: vec!["SEC-04".to_owned()],
-        ..entconf::runner::Selection::default()
-    };
     // Which of scripts, nosniff, frames, referrer hold.
     let cases: [(Option<Fault>, [bool; 4]); 6] = [
         (None, [true, true, true, true]),
@@ -1769,17 +1789,7 @@ async fn the_mdn_observatory_and_sec_04_agree_on_the_security_headers() {
     for (fault, expected) in cases {
         let faults: Vec<Fault> = fault.into_iter().collect();
         let name = fault.map_or("aucun défaut", Fault::name);
-        let record = super::support::run_selected(&faults, 2, &selection).await;
-        let check = record
-            .checks
-            .iter()
-            .find(|c| c.id == "SEC-04")
-            .expect("SEC-04 ran");
-        let ours: Vec<bool> = check
-            .assertions
-            .iter()
-            .map(|a| a.status == entconf::check::AssertionStatus::Passed)
-            .collect();
+        let (ours, check) = assertions_held(&faults, "SEC-04").await;
         let server = ent_server::spawn(ent_server::ServerConfig {
             faults: faults.iter().copied().collect(),
             ..ent_server::ServerConfig::default()
@@ -1906,10 +1916,6 @@ async fn testssl_and_sec_01_agree_on_the_tls_set_up() {
     let Some(scanner) = testssl() else {
         return;
     };
-    let selection = entconf::runner::Selection {
-        checks: vec!["SEC-01".to_owned()],
-        ..entconf::runner::Selection::default()
-    };
     // Which of redirect, hsts, protocols, suites, certificate hold.
     let cases: [(Option<Fault>, [bool; 5]); 5] = [
         (None, [true, true, true, true, true]),
@@ -1932,17 +1938,7 @@ async fn testssl_and_sec_01_agree_on_the_tls_set_up() {
     for (fault, expected) in cases {
         let faults: Vec<Fault> = fault.into_iter().collect();
         let name = fault.map_or("aucun défaut", Fault::name);
-        let record = super::support::run_selected(&faults, 2, &selection).await;
-        let check = record
-            .checks
-            .iter()
-            .find(|c| c.id == "SEC-01")
-            .expect("SEC-01 ran");
-        let ours: Vec<bool> = check
-            .assertions
-            .iter()
-            .map(|a| a.status == entconf::check::AssertionStatus::Passed)
-            .collect();
+        let (ours, check) = assertions_held(&faults, "SEC-01").await;
         assert_eq!(ours, expected, "{name}: SEC-01 {check:?}");
         let server = ent_server::spawn(ent_server::ServerConfig {
             faults: faults.iter().copied().collect(),
