@@ -362,7 +362,7 @@ fn hsts(expected: String, https: &Result<HttpsAnswer, String>) -> Verdict {
 
 /// The candidate's refusals and acceptances of `offers`: the problems
 /// (accepted), and the offers the harness could not judge.
-fn accepted(observed: &TlsObservation, offers: &[Offer]) -> (Vec<String>, Vec<String>) {
+fn accepted(observed: &TlsObservation, offers: &[Offer]) -> Found {
     let (mut problems, mut unjudged) = (Vec::new(), Vec::new());
     for (offer, result) in &observed.offers {
         if !offers.contains(offer) {
@@ -377,7 +377,44 @@ fn accepted(observed: &TlsObservation, offers: &[Offer]) -> (Vec<String>, Vec<St
             OfferResult::Failed(why) => unjudged.push(format!("{} : {why}", offer.describe())),
         }
     }
-    (problems, unjudged)
+    Found { problems, unjudged }
+}
+
+/// What the offers showed: the problems (before the harness's own), and
+/// the offers it could not judge.
+struct Found {
+    problems: Vec<String>,
+    unjudged: Vec<String>,
+}
+
+impl Found {
+    /// A problem fails; else an offer not judged is an error; else `held`
+    /// passes, with the refusals of `offers`.
+    fn verdict(
+        self,
+        expected: String,
+        observed: &TlsObservation,
+        offers: &[Offer],
+        held: String,
+    ) -> Verdict {
+        if !self.problems.is_empty() {
+            return Verdict::fail(
+                expected,
+                format!("{} : {}", observed.address, listed(&self.problems)),
+            );
+        }
+        if !self.unjudged.is_empty() {
+            return Verdict::error(expected, format!("non évalué : {}", listed(&self.unjudged)));
+        }
+        Verdict::pass(
+            expected,
+            format!(
+                "{} : {held} ; {}",
+                observed.address,
+                refusals(observed, offers)
+            ),
+        )
+    }
 }
 
 fn refusals(observed: &TlsObservation, offers: &[Offer]) -> String {
@@ -395,34 +432,18 @@ fn refusals(observed: &TlsObservation, offers: &[Offer]) -> String {
 
 fn protocols(expected: String, observed: &TlsObservation) -> Verdict {
     let old = [Offer::Tls10, Offer::Tls11];
-    let (mut problems, unjudged) = accepted(observed, &old);
+    let mut found = accepted(observed, &old);
     let modern = match &observed.modern {
         Ok(handshake) => format!("{} accepté (suite {})", handshake.version, handshake.suite),
         Err(why) => {
-            problems.insert(
+            found.problems.insert(
                 0,
                 format!("TLS 1.2 et 1.3 refusés : {why} (aucun navigateur actuel ne se connecte)"),
             );
             String::new()
         }
     };
-    if !problems.is_empty() {
-        return Verdict::fail(
-            expected,
-            format!("{} : {}", observed.address, listed(&problems)),
-        );
-    }
-    if !unjudged.is_empty() {
-        return Verdict::error(expected, format!("non évalué : {}", listed(&unjudged)));
-    }
-    Verdict::pass(
-        expected,
-        format!(
-            "{} : {modern} ; {}",
-            observed.address,
-            refusals(observed, &old)
-        ),
-    )
+    found.verdict(expected, observed, &old, modern)
 }
 
 /// Whether a TLS 1.2 suite (OpenSSL's name) has an ephemeral key exchange
@@ -437,12 +458,12 @@ fn strong_tls12_suite(suite: &str) -> bool {
 
 fn suites(expected: String, observed: &TlsObservation) -> Verdict {
     let weak = [Offer::Tls12StaticRsa, Offer::Tls12Cbc];
-    let (mut problems, unjudged) = accepted(observed, &weak);
+    let mut found = accepted(observed, &weak);
     if let Ok(handshake) = &observed.modern
         && handshake.version == "TLSv1.2"
         && !strong_tls12_suite(&handshake.suite)
     {
-        problems.insert(
+        found.problems.insert(
             0,
             format!(
                 "la suite choisie pour un navigateur actuel est {} : ni éphémère ni AEAD",
@@ -450,27 +471,11 @@ fn suites(expected: String, observed: &TlsObservation) -> Verdict {
             ),
         );
     }
-    if !problems.is_empty() {
-        return Verdict::fail(
-            expected,
-            format!("{} : {}", observed.address, listed(&problems)),
-        );
-    }
-    if !unjudged.is_empty() {
-        return Verdict::error(expected, format!("non évalué : {}", listed(&unjudged)));
-    }
     let chosen = match &observed.modern {
         Ok(handshake) => format!("{} {}", handshake.version, handshake.suite),
         Err(why) => format!("aucune poignée de main moderne ({why})"),
     };
-    Verdict::pass(
-        expected,
-        format!(
-            "{} : suite choisie {chosen} ; {}",
-            observed.address,
-            refusals(observed, &weak)
-        ),
-    )
+    found.verdict(expected, observed, &weak, format!("suite choisie {chosen}"))
 }
 
 fn certificate(expected: String, observed: &TlsObservation, now: DateTime<Utc>) -> Verdict {
