@@ -64,10 +64,27 @@ kill "$server_pid"; server_pid=
 expect 0 "$bin" aaf generate --out "$out/aaf"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export ENTCONF_OIDC_CLIENT_SECRET="secret-de-recette-$RANDOM$RANDOM"
-start_server --idp "http://127.0.0.1:$port" --aaf "$out/aaf" --client-id ent-recette
+# Served in HTTPS under a private CA, as a staging ENT often is: the target
+# names that CA (`[http] ca`) and the plain-HTTP port that redirects.
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=AC de la recette" \
+  -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign" \
+  -keyout "$out/ca-key.pem" -out "$out/ca.pem" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -subj "/CN=ENT de recette" \
+  -keyout "$out/ent-key.pem" -out "$out/ent.csr" 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n' >"$out/ent.ext"
+openssl x509 -req -in "$out/ent.csr" -CA "$out/ca.pem" -CAkey "$out/ca-key.pem" -CAcreateserial \
+  -days 2 -extfile "$out/ent.ext" -out "$out/ent-cert.pem" 2>/dev/null
+cat "$out/ent-cert.pem" "$out/ca.pem" >"$out/ent-chain.pem"
+start_server --idp "http://127.0.0.1:$port" --aaf "$out/aaf" --client-id ent-recette \
+  --tls-cert "$out/ent-chain.pem" --tls-key "$out/ent-key.pem"
+plain=$(sed -n 's/^ent-server: \(http:[^ ]*\) .*/\1/p' "$out/server.log" | head -1)
+[ -n "$plain" ] || { cat "$out/server.log"; echo "ÉCHEC : ent-server n'a pas annoncé son adresse en clair"; exit 1; }
 cat >"$out/recette.toml" <<TOML
 id = "recette"
 base_url = "$url/"
+[http]
+ca = "ca.pem"
+plain_url = "$plain/"
 [capabilities]
 login_page = "/auth/login"
 home_page = "/"
