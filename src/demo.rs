@@ -474,7 +474,7 @@ async fn start_full(
 /// CA made for it, and that CA (DER), which the target trusts. The chain
 /// carries the CA too, so that the browser, told to trust it by its key,
 /// finds it.
-fn ent_certificate(clock: &dyn Clock) -> Result<(ent_server::ServerTls, Vec<u8>), DemoError> {
+pub fn ent_certificate(clock: &dyn Clock) -> Result<(ent_server::ServerTls, Vec<u8>), DemoError> {
     let tls =
         |e: &dyn std::fmt::Display| DemoError::Idp(format!("certificat HTTPS de l'ENT : {e}"));
     let authority = SigningKey::test_authority("entconf — AC de test de l'ENT de référence", clock)

@@ -34,6 +34,10 @@ pub enum ProbeError {
         url: String,
         /// Cause.
         detail: String,
+        /// The host answered that nothing listens on that port: the
+        /// candidate's answer, not a network problem (SEC-01's plain-HTTP
+        /// address).
+        refused: bool,
     },
     /// The connection broke or the answer is not HTTP.
     #[error("échange HTTP interrompu avec {url} : {detail}")]

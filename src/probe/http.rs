@@ -232,6 +232,18 @@ pub(crate) fn client_builder(
     builder
 }
 
+/// `builder` trusting `roots` (DER) besides the system's authorities.
+pub(crate) fn trusting(
+    builder: reqwest::ClientBuilder,
+    roots: &[Vec<u8>],
+) -> Result<reqwest::ClientBuilder, reqwest::Error> {
+    let roots = roots
+        .iter()
+        .map(|der| reqwest::Certificate::from_der(der))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(builder.tls_certs_merge(roots))
+}
+
 impl HttpProbe {
     /// A client with the run's limits, recording into `store`.
     pub fn new(
@@ -240,14 +252,8 @@ impl HttpProbe {
         store: Arc<EvidenceStore>,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, ProbeError> {
-        let roots = settings
-            .trusted_roots
-            .iter()
-            .map(|der| reqwest::Certificate::from_der(der))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|error| ProbeError::Client(error.to_string()))?;
-        let client = client_builder(&settings.resolve)
-            .tls_certs_merge(roots)
+        let client = trusting(client_builder(&settings.resolve), &settings.trusted_roots)
+            .map_err(|error| ProbeError::Client(error.to_string()))?
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(settings.request_timeout)
             .user_agent(USER_AGENT)
@@ -917,27 +923,37 @@ fn closed_under_request(error: &reqwest::Error) -> bool {
     if error.is_timeout() || error.is_connect() {
         return false;
     }
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(cause) = source {
-        if let Some(io) = cause.downcast_ref::<std::io::Error>()
-            && matches!(
+    causes(error).any(|cause| {
+        let closed = cause.downcast_ref::<std::io::Error>().is_some_and(|io| {
+            matches!(
                 io.kind(),
                 std::io::ErrorKind::UnexpectedEof
                     | std::io::ErrorKind::ConnectionReset
                     | std::io::ErrorKind::ConnectionAborted
                     | std::io::ErrorKind::BrokenPipe
             )
-        {
-            return true;
-        }
-        if let Some(hyper) = cause.downcast_ref::<hyper::Error>()
-            && hyper.is_incomplete_message()
-        {
-            return true;
-        }
-        source = cause.source();
-    }
-    false
+        });
+        closed
+            || cause
+                .downcast_ref::<hyper::Error>()
+                .is_some_and(hyper::Error::is_incomplete_message)
+    })
+}
+
+/// `error` and its causes, outermost first.
+fn causes<'a>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(error), |cause| cause.source())
+}
+
+/// The kind of the first I/O error among `error`'s causes.
+fn io_kind(error: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
+    causes(error).find_map(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .map(std::io::Error::kind)
+    })
 }
 
 fn classify(url: &str, error: reqwest::Error, limit: Duration) -> ProbeError {
@@ -954,6 +970,7 @@ fn classify(url: &str, error: reqwest::Error, limit: Duration) -> ProbeError {
         ProbeError::Connect {
             url: url.to_owned(),
             detail,
+            refused: io_kind(&error) == Some(std::io::ErrorKind::ConnectionRefused),
         }
     } else if error.is_builder() {
         ProbeError::InvalidUrl {
@@ -970,15 +987,13 @@ fn classify(url: &str, error: reqwest::Error, limit: Duration) -> ProbeError {
 
 /// The innermost causes of an error, which carry the useful words
 /// ("Connection refused", "dns error").
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut parts = vec![error.to_string()];
-    let mut source = error.source();
-    while let Some(cause) = source {
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in causes(error) {
         let text = cause.to_string();
         if !parts.iter().any(|p| p.contains(&text)) {
             parts.push(text);
         }
-        source = cause.source();
     }
     parts.join(" : ")
 }

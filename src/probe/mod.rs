@@ -14,7 +14,7 @@ pub use cache::PageCache;
 pub use document::{AutoForm, Document, Link, ParseRefused, Reading, Resource, Scope, Section};
 pub use error::{FetchError, ProbeError};
 pub use http::HttpProbe;
-pub(crate) use http::{ReceivedRequest, Request, Saved, client_builder};
+pub(crate) use http::{ReceivedRequest, Request, Saved, client_builder, trusting};
 pub use jar::{Jar, fingerprint};
 pub use login::{Downloaded, IdpLogoutTrace, LoginPlan, LoginTrace, LogoutTrace, log_in};
 pub use page::{DocumentGuard, Hop, Page, PageBody, Parsed as ParsedHtml, SetCookie};

@@ -1,5 +1,6 @@
 //! The `tls` step's scenario (SEC-01): records, never judges. Once per
-//! run it asks the plain-HTTP address, reads `base_url` over HTTPS with the
+//! run it asks the plain-HTTP address (a refused connection there is told
+//! apart by the probe's error), reads `base_url` over HTTPS with the
 //! run's client (for HSTS), then makes its own handshakes with OpenSSL:
 //! one as a current browser does, verified against the system's
 //! authorities and the target's `[http] ca`, and one per [`Offer`] the
@@ -26,6 +27,7 @@ use super::tls::{
     Certificate, Handshake, HttpsAnswer, Offer, OfferResult, PlainAnswer, PlainOutcome,
     TlsObservation,
 };
+use crate::probe::ProbeError;
 use crate::runner::context::Context;
 use crate::runner::once::Shared;
 
@@ -84,10 +86,11 @@ async fn gather(context: &Context) -> Result<TlsObservation, String> {
     };
     let host = base
         .host_str()
-        .ok_or_else(|| format!("base_url sans hôte : {}", redactor.url(&base)))?
-        .to_owned();
+        .ok_or_else(|| format!("base_url sans hôte : {}", redactor.url(&base)))?;
     let port = base.port_or_known_default().unwrap_or(443);
     let address = format!("{host}:{port}");
+    // OpenSSL checks, and names in SNI, an IPv6 address without brackets.
+    let host = host.trim_matches(['[', ']']).to_owned();
     let https = match context.probe.fetch_page(&Method::GET, &base).await {
         Ok(page) => {
             exchanges.extend(page.exchanges());
@@ -134,13 +137,10 @@ fn plain_url(base: &Url, declared: Option<&Url>) -> Result<Url, String> {
     if let Some(url) = declared {
         return Ok(url.clone());
     }
+    // `host_str` keeps an IPv6 address's brackets, as a URL writes it.
     let host = base
         .host_str()
         .ok_or_else(|| "base_url sans hôte".to_owned())?;
-    let host = match base.host() {
-        Some(url::Host::Ipv6(ip)) => format!("[{ip}]"),
-        _ => host.to_owned(),
-    };
     Url::parse(&format!("http://{host}/")).map_err(|e| e.to_string())
 }
 
@@ -152,9 +152,6 @@ async fn ask_plain(
     url: &Url,
     exchanges: &mut Vec<String>,
 ) -> (PlainOutcome, Option<Url>) {
-    if let Some(why) = refused(url, &context.target.http).await {
-        return (PlainOutcome::Refused(why), None);
-    }
     match context.probe.fetch_page(&Method::GET, url).await {
         Ok(page) => {
             exchanges.extend(page.exchanges());
@@ -168,22 +165,18 @@ async fn ask_plain(
         }
         Err(failed) => {
             exchanges.extend(failed.exchanges);
-            (PlainOutcome::Failed(failed.error.to_string()), None)
+            // Refused at the address asked, not at a later hop.
+            let asked = context.probe.redactor().url(url);
+            let outcome = match &failed.error {
+                ProbeError::Connect {
+                    url: at,
+                    refused: true,
+                    ..
+                } if *at == asked => PlainOutcome::Refused("connexion refusée".to_owned()),
+                other => PlainOutcome::Failed(other.to_string()),
+            };
+            (outcome, None)
         }
-    }
-}
-
-/// Why a TCP connection to `url` was refused, if it was.
-async fn refused(url: &Url, http: &crate::suite::HttpSettings) -> Option<String> {
-    let host = url.host_str()?.trim_matches(['[', ']']).to_owned();
-    let port = url.port_or_known_default()?;
-    let socket = resolve(&host, port, &http.resolve).ok()?;
-    let attempt = tokio::net::TcpStream::connect(socket);
-    match tokio::time::timeout(http.request_timeout, attempt).await {
-        Ok(Err(error)) if error.kind() == std::io::ErrorKind::ConnectionRefused => {
-            Some(format!("{host}:{port} : connexion refusée"))
-        }
-        _ => None,
     }
 }
 
@@ -259,14 +252,16 @@ impl Handshakes {
         // The chain is verified, and the result recorded, without stopping
         // the handshake: a bad certificate is a finding to describe.
         builder.set_verify(SslVerifyMode::NONE);
-        builder.set_default_verify_paths().map_err(built)?;
-        for der in &self.roots {
-            let certificate = X509::from_der(der).map_err(built)?;
-            // Already there (the same CA twice) is not an error worth stopping for.
-            let _ = builder.cert_store_mut().add_cert(certificate);
-        }
         match offer {
             None => {
+                // Only this handshake's verification is read: the
+                // authorities are loaded for it alone.
+                builder.set_default_verify_paths().map_err(built)?;
+                for der in &self.roots {
+                    let certificate = X509::from_der(der).map_err(built)?;
+                    // Already there (the same CA twice) is not an error worth stopping for.
+                    let _ = builder.cert_store_mut().add_cert(certificate);
+                }
                 builder
                     .set_min_proto_version(Some(SslVersion::TLS1_2))
                     .map_err(built)?;

@@ -146,13 +146,8 @@ async fn fetch(
     let failed = |why: String| {
         format!("métadonnées SAML du fournisseur de service {url} injoignables : {why}")
     };
-    let roots = roots
-        .iter()
-        .map(|der| reqwest::Certificate::from_der(der))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|error| failed(error.to_string()))?;
-    let client = crate::probe::client_builder(resolve)
-        .tls_certs_merge(roots)
+    let client = crate::probe::trusting(crate::probe::client_builder(resolve), roots)
+        .map_err(|error| failed(error.to_string()))?
         .timeout(std::time::Duration::from_secs(10))
         .redirect(reqwest::redirect::Policy::limited(3))
         .build()

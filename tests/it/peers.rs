@@ -1927,14 +1927,15 @@ async fn testssl_and_sec_01_agree_on_the_tls_set_up() {
         (Some(Fault::NoHsts), [true, false, true, true, true]),
         (Some(Fault::HttpNoRedirect), [false, true, true, true, true]),
     ];
-    let clock = SystemClock::new();
-    let authority = SigningKey::test_authority("AC de test testssl", &clock).expect("CA");
-    let leaf = authority
-        .issue_tls_server("ENT", &["127.0.0.1".to_owned()], &clock)
-        .expect("certificate");
+    // The reference ENT's certificate, as the demo makes it.
+    let (certificate, ca) =
+        entconf::demo::ent_certificate(&SystemClock::new()).expect("certificate");
     let ca_file =
         std::env::temp_dir().join(format!("entconf-testssl-ca-{}.pem", std::process::id()));
-    std::fs::write(&ca_file, authority.cert_pem()).expect("CA file");
+    let ca_pem = openssl::x509::X509::from_der(&ca)
+        .and_then(|c| c.to_pem())
+        .expect("CA PEM");
+    std::fs::write(&ca_file, ca_pem).expect("CA file");
     for (fault, expected) in cases {
         let faults: Vec<Fault> = fault.into_iter().collect();
         let name = fault.map_or("aucun défaut", Fault::name);
@@ -1942,10 +1943,7 @@ async fn testssl_and_sec_01_agree_on_the_tls_set_up() {
         assert_eq!(ours, expected, "{name}: SEC-01 {check:?}");
         let server = ent_server::spawn(ent_server::ServerConfig {
             faults: faults.iter().copied().collect(),
-            tls: Some(ent_server::ServerTls {
-                chain_pem: format!("{}{}", leaf.cert_pem(), authority.cert_pem()),
-                key_pem: leaf.private_pkcs8_pem().expect("key"),
-            }),
+            tls: Some(certificate.clone()),
             ..ent_server::ServerConfig::default()
         })
         .await
