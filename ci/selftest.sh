@@ -64,6 +64,8 @@ kill "$server_pid"; server_pid=
 expect 0 "$bin" aaf generate --out "$out/aaf"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export ENTCONF_OIDC_CLIENT_SECRET="secret-de-recette-$RANDOM$RANDOM"
+# The local test account SEC-06 may lock; its password is masked in reports.
+export ENT_MOT_DE_PASSE_LOCAL="mot-de-passe-local-$RANDOM$RANDOM"
 # Served in HTTPS under a private CA, as a staging ENT often is: the target
 # names that CA (`[http] ca`) and the plain-HTTP port that redirects.
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=AC de la recette" \
@@ -76,7 +78,8 @@ openssl x509 -req -in "$out/ent.csr" -CA "$out/ca.pem" -CAkey "$out/ca-key.pem" 
   -days 2 -extfile "$out/ent.ext" -out "$out/ent-cert.pem" 2>/dev/null
 cat "$out/ent-cert.pem" "$out/ca.pem" >"$out/ent-chain.pem"
 start_server --idp "http://127.0.0.1:$port" --aaf "$out/aaf" --client-id ent-recette \
-  --tls-cert "$out/ent-chain.pem" --tls-key "$out/ent-key.pem"
+  --tls-cert "$out/ent-chain.pem" --tls-key "$out/ent-key.pem" \
+  --local-account intervenant.recette:ENT_MOT_DE_PASSE_LOCAL
 plain=$(sed -n 's/^ent-server: \(http:[^ ]*\) .*/\1/p' "$out/server.log" | head -1)
 [ -n "$plain" ] || { cat "$out/server.log"; echo "ÉCHEC : ent-server n'a pas annoncé son adresse en clair"; exit 1; }
 cat >"$out/recette.toml" <<TOML
@@ -100,9 +103,15 @@ aaf = "aaf"
 client_id = "ent-recette"
 client_secret = { env = "ENTCONF_OIDC_CLIENT_SECRET" }
 sp_metadata = "$url/auth/saml/metadata"
+[local_login]
+account = "intervenant.recette"
+password = { env = "ENT_MOT_DE_PASSE_LOCAL" }
 TOML
 expect 0 "$bin" run --target "$out/recette.toml" --format junit,json --out "$out/reports"
 if grep -rq "$ENTCONF_OIDC_CLIENT_SECRET" "$out/reports"; then
   echo "ÉCHEC : le secret client apparaît dans les rapports"; exit 1
+fi
+if grep -rq "$ENT_MOT_DE_PASSE_LOCAL" "$out/reports"; then
+  echo "ÉCHEC : le mot de passe du compte local apparaît dans les rapports"; exit 1
 fi
 echo "auto-test réussi"

@@ -44,7 +44,12 @@ pub struct Demo {
     /// The test CA of the ENT's HTTPS certificate (DER), which the target
     /// trusts as a candidate's `[http] ca`.
     ent_ca: Vec<u8>,
+    /// The password of the ENT's local test account, drawn for the run.
+    local_password: String,
 }
+
+/// The reference ENT's local test account (SEC-06 may lock it).
+pub const LOCAL_TEST_ACCOUNT: &str = "intervenant.entconf";
 
 /// The dedicated schools of the statistics activity: the third and fourth of
 /// the generated directory (the SSO suite logs people of the first two in),
@@ -93,6 +98,14 @@ impl Demo {
         target.stats = Some(self.stats_target()?);
         target.gar = Some(self.gar_target());
         target.reversibility = Some(self.reversibility_target());
+        target.local_login = Some(crate::suite::LocalLoginTarget {
+            page: None,
+            account: LOCAL_TEST_ACCOUNT.to_owned(),
+            password: SecretSlot::Available(Secret::new(
+                "LOCAL_LOGIN",
+                self.local_password.clone(),
+            )),
+        });
         Ok(())
     }
 
@@ -225,7 +238,8 @@ pub fn target(
          deletion_api = \"/api/conformance/suppressions\"\ncertificate_keys = \"/api/conformance/cles\"\n\
          objects_api = \"/api/conformance/objets\"\nreversibility_plan = \"/reversibilite\"\n\
          deletion_log = \"/api/conformance/journal-suppressions\"\nportability_export = \"/mes-donnees/archive\"\n\n\
-         [http]\nrequest_timeout = \"{request}s\"\ncheck_timeout = \"{check}s\"\n",
+         [http]\nrequest_timeout = \"{request}s\"\ncheck_timeout = \"{check}s\"\n\n\
+         [access]\nobject_urls = [\"/blog/billets/{{id}}\", \"/cahier-de-textes/{{id}}\"]\n",
         request = limits.request.as_secs(),
         check = limits.check.as_secs(),
     );
@@ -417,6 +431,11 @@ async fn start_full(
     let (tls, ent_ca) = ent_certificate(clock.as_ref())?;
     gar.sftp = sftp;
     let gar_client_pem = gar.client_cert_pem.clone();
+    let local_password = {
+        let mut bytes = [0u8; 16];
+        openssl::rand::rand_bytes(&mut bytes).map_err(|e| DemoError::Idp(e.to_string()))?;
+        format!("Ent-{}", crate::suite::hex(&bytes))
+    };
     let config = ServerConfig {
         gar: Some(gar),
         faults,
@@ -437,6 +456,7 @@ async fn start_full(
         }),
         scripted,
         tls: Some(tls),
+        local_accounts: ent_server::LocalAccounts::one(LOCAL_TEST_ACCOUNT, &local_password),
     };
     let server = ent_server::spawn(config).await?;
     world
@@ -467,6 +487,7 @@ async fn start_full(
         controllers,
         export_school,
         ent_ca,
+        local_password,
     })
 }
 

@@ -111,6 +111,14 @@ pub fn evaluate(
                 .map(|o| judge_mediacentre(*rule, o)),
         }
         .unwrap_or_else(|verdict| verdict),
+        AssertionKind::Access { step, rule } => observations
+            .shared(step, "les lectures des objets d'autrui")
+            .map(|o| crate::sec::judge_access(*rule, o))
+            .unwrap_or_else(|verdict| verdict),
+        AssertionKind::LocalLogin { step, rule } => observations
+            .shared(step, "les essais du formulaire de connexion")
+            .map(|o| crate::sec::judge_local_login(*rule, o))
+            .unwrap_or_else(|verdict| verdict),
         AssertionKind::Tls { step, rule } => observations
             .shared(step, "les connexions TLS établies")
             .map(|o| crate::sec::judge_tls(*rule, o, observations.target.now))

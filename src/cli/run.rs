@@ -221,6 +221,31 @@ async fn execute(
     target: Target,
     services: RunServices,
 ) -> anyhow::Result<Exit> {
+    // Said before anything is sent: the operator may want another account.
+    if let Some(local) = &target.local_login {
+        let ids: Vec<&str> = prepared
+            .plan
+            .checks
+            .iter()
+            .filter(|check| {
+                check
+                    .steps
+                    .iter()
+                    .any(|step| matches!(step.action, entconf::suite::Action::LoginThrottling))
+            })
+            .map(|check| check.id.as_str())
+            .collect();
+        if !ids.is_empty() {
+            eprintln!(
+                "note : {} envoie jusqu'à {} mauvais mots de passe pour le compte de test « {} » \
+                 ([local_login]) : l'ENT peut le bloquer quelque temps ; aucun autre compte \
+                 n'est essayé",
+                ids.join(", "),
+                entconf::sec::ATTEMPTS,
+                local.account
+            );
+        }
+    }
     let clock: Arc<dyn Clock> = Arc::new(SystemClock::new());
     let run_id = run_id(&prepared.out, &target.id, clock.as_ref());
     let settings = RunSettings {

@@ -334,6 +334,22 @@ pub struct AutoForm {
     pub fields: Vec<(String, String)>,
 }
 
+/// A login form: where it goes, what it sends besides the credentials,
+/// and the names of its identifier and password fields.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PasswordForm {
+    /// `GET` or `POST`, upper case.
+    pub method: String,
+    /// Absolute action URL.
+    pub action: Url,
+    /// Hidden fields (CSRF tokens…), in document order.
+    pub hidden: Vec<(String, String)>,
+    /// Name of the identifier field.
+    pub identifier: String,
+    /// Name of the password field.
+    pub password: String,
+}
+
 /// A parsed HTML page.
 pub struct Document {
     html: Html,
@@ -395,6 +411,87 @@ impl Document {
             });
         }
         None
+    }
+
+    /// The first form with exactly one password field, and a text, e-mail
+    /// or untyped field before it (the identifier), as a person fills it.
+    pub fn password_form(&self) -> Option<PasswordForm> {
+        let forms = selector("form")?;
+        let inputs = selector("input")?;
+        for form in self.html.select(&forms) {
+            let mut hidden = Vec::new();
+            let mut identifier = None;
+            let mut password = Vec::new();
+            for input in form.select(&inputs) {
+                let element = input.value();
+                let Some(name) = element.attr("name") else {
+                    continue;
+                };
+                match element
+                    .attr("type")
+                    .unwrap_or("")
+                    .to_ascii_lowercase()
+                    .as_str()
+                {
+                    "hidden" => hidden.push((
+                        name.to_owned(),
+                        element.attr("value").unwrap_or("").to_owned(),
+                    )),
+                    "password" => password.push(name.to_owned()),
+                    "" | "text" | "email" if password.is_empty() && identifier.is_none() => {
+                        identifier = Some(name.to_owned());
+                    }
+                    _ => {}
+                }
+            }
+            let ([password], Some(identifier)) = (password.as_slice(), identifier) else {
+                continue;
+            };
+            let Some((method, action)) = self.target_of(form) else {
+                continue;
+            };
+            return Some(PasswordForm {
+                method,
+                action,
+                hidden,
+                identifier,
+                password: password.clone(),
+            });
+        }
+        None
+    }
+
+    /// Traces of a CAPTCHA: an element whose id, class or name says
+    /// `captcha`, or a script of a CAPTCHA service, as written in the page.
+    pub fn captcha_traces(&self) -> Vec<String> {
+        const SERVICES: [&str; 5] = [
+            "hcaptcha.com",
+            "google.com/recaptcha",
+            "recaptcha.net",
+            "challenges.cloudflare.com/turnstile",
+            "friendlycaptcha",
+        ];
+        let Some(all) = selector("[id], [class], [name], script[src]") else {
+            return Vec::new();
+        };
+        let mut traces = Vec::new();
+        for element in self.html.select(&all) {
+            let value = element.value();
+            for attr in ["id", "class", "name"] {
+                if let Some(text) = value.attr(attr)
+                    && text.to_ascii_lowercase().contains("captcha")
+                {
+                    traces.push(format!("<{} {attr}=\"{text}\">", value.name()));
+                }
+            }
+            if let Some(src) = value.attr("src")
+                && SERVICES.iter().any(|s| src.contains(s))
+            {
+                traces.push(format!("<script src=\"{src}\">"));
+            }
+        }
+        traces.dedup();
+        traces
     }
 
     /// Where a form goes: its method (upper case, `GET` by default) and its

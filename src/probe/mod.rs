@@ -11,7 +11,9 @@ pub(crate) mod login;
 pub(crate) mod page;
 
 pub use cache::PageCache;
-pub use document::{AutoForm, Document, Link, ParseRefused, Reading, Resource, Scope, Section};
+pub use document::{
+    AutoForm, Document, Link, ParseRefused, PasswordForm, Reading, Resource, Scope, Section,
+};
 pub use error::{FetchError, ProbeError};
 pub use http::HttpProbe;
 pub(crate) use http::{ReceivedRequest, Request, Saved, client_builder, trusting};

@@ -34,7 +34,7 @@ pub use observation::{
     ServedCertificate, WitnessLogin, Working,
 };
 pub use rules::{DelcertRule, ExportRule};
-pub(crate) use scenario::{observe, observe_deletion, observe_expiry};
+pub(crate) use scenario::{observe, observe_deletion, observe_expiry, observe_seed};
 
 pub use examine::{Examined, examine, manifest_problems};
 pub use seed::{

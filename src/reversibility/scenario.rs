@@ -605,7 +605,34 @@ async fn portability(
     })
 }
 
-async fn gather(context: &Context) -> Result<ExportObservation, String> {
+/// What the run seeded in the candidate, once for every scenario that
+/// reads it (exports, SEC-07's reads): the ground truth and the ids the
+/// seeding answer gave its items.
+#[derive(Debug)]
+pub(crate) struct Seeded {
+    /// What was seeded.
+    pub truth: Arc<GroundTruth>,
+    /// The candidate's ids of the items, by `<uai>/<clé>` (empty when its
+    /// answer gave none).
+    pub ids: BTreeMap<String, String>,
+    /// Evidence of the seeding request.
+    pub exchanges: Vec<String>,
+}
+
+/// The run's seeding, on first call.
+pub(crate) async fn observe_seed(context: &Arc<Context>) -> Shared<Seeded> {
+    let owned = Arc::clone(context);
+    context
+        .shared
+        .get(
+            "seeding",
+            move || async move { seed(&owned).await },
+            "amorçage du contenu de référence",
+        )
+        .await
+}
+
+async fn seed(context: &Context) -> Result<Seeded, String> {
     let setup = context
         .target
         .reversibility
@@ -620,7 +647,6 @@ async fn gather(context: &Context) -> Result<ExportObservation, String> {
             );
         }
     };
-    let scene = Scene::new(context, Capability::ExportApi)?;
     let truth = Arc::new(
         GroundTruth::build(&directory, &setup.school, &context.run_id)
             .map_err(|error| error.to_string())?,
@@ -628,7 +654,7 @@ async fn gather(context: &Context) -> Result<ExportObservation, String> {
     let mut exchanges = Vec::new();
     let seeding = Scene::new(context, Capability::SeedApi)?;
     let seed_api = &seeding.api;
-    let (status, _) = seeding
+    let (status, answer) = seeding
         .call(
             Request::post_json(seed_api, &truth.request_body()),
             &mut exchanges,
@@ -637,9 +663,46 @@ async fn gather(context: &Context) -> Result<ExportObservation, String> {
     if !(200..300).contains(&status) {
         return Err(format!(
             "amorçage refusé : POST {} → statut {status} (le contenu de référence n'a pas pu être créé)",
-            scene.shown(seed_api)
+            seeding.shown(seed_api)
         ));
     }
+    let ids = answer
+        .as_ref()
+        .and_then(|answer| answer.get("ids"))
+        .and_then(Value::as_object)
+        .map(|ids| {
+            // A string or a number; anything else is no id (SEC-07 then
+            // says which item has none it can use).
+            ids.iter()
+                .filter_map(|(key, id)| {
+                    let id = match id {
+                        Value::String(text) => text.clone(),
+                        Value::Number(number) => number.to_string(),
+                        _ => return None,
+                    };
+                    Some((key.clone(), id))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(Seeded {
+        truth,
+        ids,
+        exchanges,
+    })
+}
+
+async fn gather(context: &Arc<Context>) -> Result<ExportObservation, String> {
+    let setup = context
+        .target
+        .reversibility
+        .as_ref()
+        .ok_or("section [reversibility] absente de la description de cible")?;
+    let seeded = observe_seed(context).await;
+    let seeded = seeded.as_ref().as_ref().map_err(Clone::clone)?;
+    let scene = Scene::new(context, Capability::ExportApi)?;
+    let truth = Arc::clone(&seeded.truth);
+    let mut exchanges = seeded.exchanges.clone();
     let ttl = setup.link_ttl;
     let api = scene.api.clone();
     let (school, follow, reimported) = scene
@@ -953,9 +1016,21 @@ fn probes_of(
         } else {
             &school.records
         };
+        // The class deleted is the exported school's first; a second
+        // class's items (seeded for SEC-07) stay.
+        let deleted_class = seeded.classes.first().map(|(code, _)| code);
         for item in &seeded.items {
             let key = marker(lot, &seeded.uai, item.key());
-            let stays = !whole && matches!(item, Item::Message { author, .. } if author != parent);
+            let other_class = match item {
+                Item::Post { class, .. }
+                | Item::Homework { class, .. }
+                | Item::Event { class, .. }
+                | Item::Note { class, .. } => Some(class) != deleted_class,
+                Item::Message { .. } => false,
+            };
+            let stays = !whole
+                && (other_class
+                    || matches!(item, Item::Message { author, .. } if author != parent));
             let found = records
                 .messages
                 .iter()
@@ -1003,10 +1078,14 @@ fn probes_of(
                         .find(|c| c.texte.contains(&key))
                         .map(|c| c.id.clone());
                     match id {
-                        Some(id) => probes.push((format!("commentaire {key}"), id, false)),
+                        Some(id) => probes.push((format!("commentaire {key}"), id, stays)),
                         None => unprobed.push(format!("commentaire {key}")),
                     }
-                    gone.push(key);
+                    if stays {
+                        kept.push(key);
+                    } else {
+                        gone.push(key);
+                    }
                 }
             }
             if stays {

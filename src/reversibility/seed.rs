@@ -454,7 +454,7 @@ fn seed_school(
             b"\x89PNG\r\n\x1a\n",
         ),
     ];
-    let items = vec![
+    let mut items = vec![
         Item::Message {
             key: "m1".into(),
             author: teacher.jointure.clone(),
@@ -531,6 +531,50 @@ fn seed_school(
                 .collect(),
         },
     ];
+    let mut classes = vec![(class.code.clone(), class.label.clone())];
+    // The exported school also gets a second class with its own post and
+    // homework: what SEC-07 asks for as a member of the first class.
+    if role == Role::Exported
+        && let Some((other, other_teacher)) = school.classes.iter().find_map(|c| {
+            directory
+                .teachers
+                .iter()
+                .find(|t| {
+                    t.school == school.jointure
+                        && t.classes.contains(&c.code)
+                        && !t.classes.contains(&class.code)
+                })
+                .filter(|_| c.code != class.code)
+                .map(|t| (c, t))
+        })
+    {
+        classes.push((other.code.clone(), other.label.clone()));
+        persons.push(SeededPerson {
+            jointure: other_teacher.jointure.clone(),
+            profile: "enseignant",
+            last_name: other_teacher.last_name.clone(),
+            first_name: other_teacher.first_name.clone(),
+            classes: vec![other.code.clone()],
+            children: Vec::new(),
+        });
+        items.push(Item::Post {
+            key: "b2".into(),
+            class: other.code.clone(),
+            author: other_teacher.jointure.clone(),
+            title: format!("Notre correspondance avec l'Italie {}", mark("b2")),
+            content: format!("La classe de {} a reçu ses premières lettres.", other.label),
+            date: at(18, 15),
+            comments: Vec::new(),
+        });
+        items.push(Item::Homework {
+            key: "t2".into(),
+            class: other.code.clone(),
+            author: other_teacher.jointure.clone(),
+            lesson: at(19, 10),
+            content: format!("Apprendre la poésie « Le hérisson » {}", mark("t2")),
+            due: at(20, 9),
+        });
+    }
     let members = directory
         .pupils
         .iter()
@@ -549,7 +593,7 @@ fn seed_school(
         uai: uai.clone(),
         name: school.name.clone(),
         commune: school.commune.clone(),
-        classes: vec![(class.code.clone(), class.label.clone())],
+        classes,
         persons,
         items,
         files,
@@ -601,7 +645,13 @@ mod tests {
             [Role::Exported, Role::SameCommune, Role::OtherCommune]
         );
         let exported = &truth.schools[0];
-        assert_eq!(exported.items.len(), 6);
+        assert_eq!(
+            exported.items.len(),
+            8,
+            "six items, and a post and homework of a second class"
+        );
+        assert_eq!(exported.classes.len(), 2);
+        assert_eq!(truth.schools[1].items.len(), 6);
         assert_eq!(exported.files[0].bytes.len(), 48 << 10);
         assert_eq!(
             exported.files[0].sha256,

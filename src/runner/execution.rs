@@ -59,6 +59,8 @@ pub(crate) async fn execute(check: &Arc<Check>, context: &Arc<Context>) -> Check
             }
             Action::Deletion => Some(crate::reversibility::observe_deletion(context).await),
             Action::Tls => Some(crate::sec::observe_tls(context).await),
+            Action::Access => Some(crate::sec::observe_access(context).await),
+            Action::LoginThrottling => Some(crate::sec::observe_login(context).await),
             Action::Fetch { .. } | Action::Login(_) => None,
         };
         let failed = observed
@@ -251,6 +253,42 @@ fn unmet_requirement(check: &Check, target: &Target, sso: Option<&SsoSetup>) -> 
                     return Some(format!(
                         "jeton du responsable des données ([reversibility] controller) non fourni : {name}"
                     ));
+                }
+            }
+        }
+    }
+    if sections.contains(&TargetSection::Access) && target.access.is_none() {
+        return Some(
+            "la cible ne déclare pas de section [access] : les adresses où l'ENT montre un \
+             billet ou une séance du cahier de textes par son identifiant (voir docs/guide/sec.md)"
+                .to_owned(),
+        );
+    }
+    if sections.contains(&TargetSection::LocalLogin) {
+        match &target.local_login {
+            None => {
+                return Some(
+                    "la cible ne déclare pas de section [local_login] : le formulaire de \
+                     connexion propre à l'ENT et un compte de test (voir docs/guide/sec.md)"
+                        .to_owned(),
+                );
+            }
+            Some(local) => {
+                if let crate::suite::SecretSlot::Missing(name) = &local.password {
+                    return Some(format!(
+                        "mot de passe du compte de test ([local_login] password) non fourni : {name}"
+                    ));
+                }
+                if local.page.is_none()
+                    && !target
+                        .capabilities
+                        .contains_key(&crate::suite::Capability::LoginPage)
+                {
+                    return Some(
+                        "ni [local_login] page ni la capacité login_page : la page du formulaire \
+                         de connexion n'est pas déclarée"
+                            .to_owned(),
+                    );
                 }
             }
         }

@@ -11,8 +11,18 @@
 //! - `tls` (SEC-01) records the candidate's HTTPS once per run
 //!   (`tls_probe.rs`) and judges it (`tls.rs`): plain HTTP sent to HTTPS,
 //!   HSTS, protocol versions, TLS 1.2 suites, certificate.
+//! - `access` (SEC-07) records what people of one class read of others'
+//!   seeded objects (`access_probe.rs`) and judges it (`access.rs`):
+//!   another school's, another class's, with their own as the control.
+//! - `local_login` (SEC-06) records the ENT's own login form answering
+//!   the test account's password, then wrong ones (`login_probe.rs`), and
+//!   judges whether they meet resistance (`login.rs`).
 
+mod access;
+mod access_probe;
 mod headers;
+mod login;
+mod login_probe;
 mod tls;
 mod tls_probe;
 
@@ -24,7 +34,13 @@ use regex::Regex;
 use crate::check::{Observations, Verdict};
 use crate::probe::Page;
 
+pub(crate) use access::judge_access;
+pub use access::{AccessObservation, AccessRule, Answer, Read, Reader, Relation};
+pub(crate) use access_probe::observe as observe_access;
 pub(crate) use headers::security_header;
+pub(crate) use login::judge_local_login;
+pub use login::{ATTEMPTS, Answered, LocalLoginRule, MAX_WRONG, ThrottlingObservation};
+pub(crate) use login_probe::observe as observe_login;
 pub use tls::TlsRule;
 pub(crate) use tls::judge_tls;
 pub(crate) use tls_probe::observe as observe_tls;

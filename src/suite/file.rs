@@ -135,6 +135,12 @@ pub struct StepEntry {
     /// The candidate's HTTPS (`base_url` in `https://`): asks the plain-HTTP address (`[http] plain_url`, by default port 80 of the same host), reads `base_url` for its Strict-Transport-Security, then makes TLS handshakes as a current browser does (chain verified against the system's authorities and `[http] ca`) and with TLS 1.0, TLS 1.1, and TLS 1.2 suites without forward secrecy or AEAD (once per run).
     #[serde(default)]
     pub tls: Option<NoParametersEntry>,
+    /// After seeding (`seed_api`, as the `export_job` scenario does), a parent, a pupil and a teacher of the exported school's first class log in through the harness's IdPs and ask, at every `[access]` address, for each seeded class blog post and cahier de textes entry by the id the seeding answer gave it: their class's, another class's of their school, another school's (once per run).
+    #[serde(default)]
+    pub access: Option<NoParametersEntry>,
+    /// The ENT's own login form (`[local_login]`): logs the test account in once with its password, then sends wrong passwords for it, each from a fresh browser, until the ENT slows down, locks the account or asks for a CAPTCHA, at most 11: ten failures are tolerated (once per run).
+    #[serde(default)]
+    pub login_throttling: Option<NoParametersEntry>,
     /// Seeds content through the conformance API (`seed_api`), asks for the export of the school and of the collectivité (`export_api`, target section `[reversibility]`), follows the jobs, downloads and reads the archives without extracting them, and tries the job and the link as someone else and after expiry (once per run).
     #[serde(default)]
     pub export_job: Option<ExportStepEntry>,
@@ -340,6 +346,32 @@ pub struct AssertionEntry {
     /// A rule over the candidate's HTTPS, as a `tls` step recorded it.
     #[serde(default)]
     pub tls: Option<TlsRuleEntry>,
+    /// A rule over what people read of others' objects, as an `access` step recorded it.
+    #[serde(default)]
+    pub access: Option<AccessRuleEntry>,
+    /// A rule over the ENT's own login form, as a `login_throttling` step recorded it.
+    #[serde(default)]
+    pub local_login: Option<LocalLoginRuleEntry>,
+}
+
+/// Parameters of the `local_login` assertion.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LocalLoginRuleEntry {
+    /// `login_throttling` step examined.
+    pub step: Located<String>,
+    /// `throttling` (wrong passwords slowed down, locked out or met with a CAPTCHA after at most 10 failures in a row).
+    pub rule: Located<String>,
+}
+
+/// Parameters of the `access` assertion.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccessRuleEntry {
+    /// `access` step examined.
+    pub step: Located<String>,
+    /// `other_school` (another school's objects refused) or `other_class` (another class's of the same school refused).
+    pub rule: Located<String>,
 }
 
 /// Parameters of the `tls` assertion.

@@ -41,9 +41,10 @@ pub use reference::target_reference;
 pub use schema::{suite_schema, target_schema, target_schema_value};
 pub use starter::{target_id, target_template};
 pub use target::{
-    BrowserMode, BrowserTarget, Capability, Environment, GarSftpTarget, GarTarget, HttpSettings,
-    ProcessEnvironment, ReversibilityTarget, Secret, SecretSlot, SpMetadataSource, SsoTarget,
-    StatsTarget, StatsViewer, Target, hex, hex_sha256, load_target, parse_target,
+    AccessTarget, BrowserMode, BrowserTarget, Capability, Environment, GarSftpTarget, GarTarget,
+    HttpSettings, LocalLoginTarget, ProcessEnvironment, ReversibilityTarget, Secret, SecretSlot,
+    SpMetadataSource, SsoTarget, StatsTarget, StatsViewer, Target, hex, hex_sha256, load_target,
+    parse_target,
 };
 pub(crate) use template::is_identifier;
 pub use template::{Segment, Template, TemplateError};

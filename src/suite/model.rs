@@ -139,6 +139,13 @@ impl Check {
                 Action::ExportJob { .. } | Action::Deletion => {
                     &[TargetSection::Sso, TargetSection::Reversibility]
                 }
+                Action::LoginThrottling => &[TargetSection::LocalLogin],
+                // The seeded content is opened by people who log in.
+                Action::Access => &[
+                    TargetSection::Sso,
+                    TargetSection::Reversibility,
+                    TargetSection::Access,
+                ],
             };
             sections.extend(needs.iter().copied());
         }
@@ -157,11 +164,22 @@ pub enum TargetSection {
     Reversibility,
     /// `[gar]`: the GAR's web service the médiacentre calls.
     Gar,
+    /// `[access]`: where the candidate shows one object by its id.
+    Access,
+    /// `[local_login]`: the ENT's own login form and its test account.
+    LocalLogin,
 }
 
 impl TargetSection {
     /// Every section, in the order the runner checks them.
-    pub const ALL: [Self; 4] = [Self::Sso, Self::Stats, Self::Reversibility, Self::Gar];
+    pub const ALL: [Self; 6] = [
+        Self::Sso,
+        Self::Stats,
+        Self::Reversibility,
+        Self::Gar,
+        Self::Access,
+        Self::LocalLogin,
+    ];
 
     /// Name of the table in the target file.
     pub fn as_str(self) -> &'static str {
@@ -170,6 +188,8 @@ impl TargetSection {
             Self::Stats => "stats",
             Self::Reversibility => "reversibility",
             Self::Gar => "gar",
+            Self::Access => "access",
+            Self::LocalLogin => "local_login",
         }
     }
 }
@@ -252,6 +272,14 @@ pub enum Action {
     /// over HTTPS, handshakes made as a browser and with what must be
     /// refused (once per run, shared).
     Tls,
+    /// The seeded posts and homework opened by id, at the target's
+    /// `[access]` addresses, by people of one class of the exported school
+    /// (once per run, shared).
+    Access,
+    /// The ENT's own login form: the test account's password once, then
+    /// wrong ones until the ENT slows down, locks or asks for a CAPTCHA
+    /// (at most 11; once per run, shared).
+    LoginThrottling,
 }
 
 /// What a `login` step does.
@@ -713,6 +741,20 @@ pub enum AssertionKind {
         /// What is verified.
         rule: GarRule,
     },
+    /// A rule over what people read of others' seeded objects.
+    Access {
+        /// `access` step examined.
+        step: String,
+        /// What is verified.
+        rule: crate::sec::AccessRule,
+    },
+    /// A rule over the ENT's own login form.
+    LocalLogin {
+        /// `login_throttling` step examined.
+        step: String,
+        /// What is verified.
+        rule: crate::sec::LocalLoginRule,
+    },
     /// A rule over the candidate's HTTPS.
     Tls {
         /// `tls` step examined.
@@ -791,6 +833,8 @@ impl AssertionKind {
             | Self::Export { step, .. }
             | Self::Delcert { step, .. }
             | Self::Tls { step, .. }
+            | Self::Access { step, .. }
+            | Self::LocalLogin { step, .. }
             | Self::Gar { step, .. } => vec![step],
             Self::Link { zone, .. }
             | Self::Phrases { zone, .. }

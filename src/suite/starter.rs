@@ -60,6 +60,8 @@ pub fn target_template(base_url: &Url, catalog: &Catalog) -> String {
     file.stats();
     file.gar();
     file.reversibility();
+    file.access();
+    file.local_login();
     file.out.truncate(file.out.trim_end().len());
     file.out.push('\n');
     file.out
@@ -559,6 +561,37 @@ impl Writer<'_> {
         );
         let default = self.default_of("ReversibilityFile", "max_record_file");
         self.off(&format!("max_record_file = {default}"));
+    }
+
+    fn access(&mut self) {
+        self.blank();
+        self.section_intro(
+            "[access] : où l'ENT montre un objet par son identifiant (celui que la réponse de \
+             l'amorçage lui donne), pour le contrôle d'accès entre écoles et entre classes. \
+             Demande aussi [sso] et [reversibility].",
+            TargetSection::Access,
+        );
+        self.say(
+            "Adresses d'un billet de blog de classe et d'une séance du cahier de textes, pages \
+             et API, avec {id} à la place de l'identifiant ; chaque objet amorcé est demandé à \
+             chacune.",
+        );
+        self.off("object_urls = [\"/blog/billets/{id}\", \"/cahier-de-textes/{id}\"]");
+    }
+
+    fn local_login(&mut self) {
+        self.blank();
+        self.section_intro(
+            "[local_login] : le formulaire de connexion propre à l'ENT (comptes locaux) et un \
+             compte de test que l'ENT peut bloquer quelque temps : il reçoit jusqu'à 11 mauvais \
+             mots de passe. Jamais le compte d'une vraie personne.",
+            TargetSection::LocalLogin,
+        );
+        self.say("Page du formulaire (par défaut : login_page).");
+        self.off("page = \"/auth/login\"");
+        self.say("Identifiant du compte de test, et son mot de passe par référence.");
+        self.off("account = \"intervenant.test\"");
+        self.off("password = { env = \"ENT_MOT_DE_PASSE_LOCAL\" }");
     }
 }
 

@@ -273,8 +273,47 @@ pub struct Target {
     pub gar: Option<GarTarget>,
     /// What the reversibility suites need (`[reversibility]`).
     pub reversibility: Option<ReversibilityTarget>,
+    /// Where the candidate shows a seeded object by its id (`[access]`).
+    pub access: Option<AccessTarget>,
+    /// The test account of the ENT's own login form (`[local_login]`).
+    pub local_login: Option<LocalLoginTarget>,
     /// Whether and how pages are opened in a browser (`[browser]`).
     pub browser: BrowserTarget,
+}
+
+/// The `[local_login]` section: the ENT's own login form and the test
+/// account SEC-06 may lock.
+#[derive(Clone, Debug)]
+pub struct LocalLoginTarget {
+    /// The page with the form (a `<form>` with a password field).
+    pub page: Option<Url>,
+    /// The test account's identifier.
+    pub account: String,
+    /// Its password (the control: one login with it comes first).
+    pub password: SecretSlot,
+}
+
+/// The `[access]` section: the candidate's addresses of one object by its
+/// id, each a template with `{id}`, resolved against `base_url`.
+#[derive(Clone, Debug)]
+pub struct AccessTarget {
+    /// Templates, in the file's order, each with `{id}` once.
+    pub object_urls: Vec<String>,
+}
+
+impl AccessTarget {
+    /// `template` with `id` in place of `{id}` (percent-encoded), resolved
+    /// against `base`.
+    pub fn resolve(base: &Url, template: &str, id: &str) -> Result<Url, url::ParseError> {
+        // RFC 3986's unreserved characters stay as they are.
+        const ENCODED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+            .remove(b'-')
+            .remove(b'.')
+            .remove(b'_')
+            .remove(b'~');
+        let id = percent_encoding::utf8_percent_encode(id, ENCODED);
+        base.join(&template.replace("{id}", &id.to_string()))
+    }
 }
 
 /// The `[reversibility]` section: the school whose export is asked, the
@@ -437,6 +476,10 @@ impl Target {
                     .encode(format!("{user}:{}", secret.expose()));
                 [secret.clone(), Secret::new(secret.name.clone(), header)]
             }))
+            .chain(self.local_login.iter().filter_map(|l| match &l.password {
+                SecretSlot::Available(secret) => Some(secret.clone()),
+                SecretSlot::Missing(_) => None,
+            }))
             .chain(self.sso.iter().filter_map(|sso| match &sso.client_secret {
                 SecretSlot::Available(secret) => Some(secret.clone()),
                 SecretSlot::Missing(_) => None,
@@ -515,6 +558,12 @@ pub(super) struct TargetFile {
     /// What the reversibility and deletion suites need: the exported school,
     /// the data controller who asks, and limits of the export jobs.
     reversibility: Option<ReversibilityFile>,
+    /// Where a logged-in person opens one seeded object by its id (SEC-07:
+    /// access between schools and classes).
+    access: Option<AccessFile>,
+    /// The ENT's own login form and a test account that SEC-06 may lock
+    /// (login throttling).
+    local_login: Option<LocalLoginFile>,
     /// Whether public pages are also opened in a browser (Debian's
     /// `chromium`), so that what scripts draw is judged. Default: `auto`.
     #[serde(default)]
@@ -623,6 +672,35 @@ struct ReversibilityFile {
     /// each is read whole in memory. A size, not zero, at most `1GiB`.
     #[schemars(extend("pattern" = SIZE_PATTERN, "default" = "32MiB"))]
     max_record_file: Option<String>,
+}
+
+/// The `[local_login]` section (SEC-06).
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct LocalLoginFile {
+    /// The page that holds the ENT's own login form (a `<form>` with one
+    /// password field), relative to `base_url`. Default: `login_page`.
+    page: Option<String>,
+    /// Identifier of a test account of that form. SEC-06 logs in with it
+    /// once, then sends up to 11 wrong passwords for it: the ENT may lock
+    /// it for a while. Never a real person's account; no other account is
+    /// ever tried.
+    account: String,
+    /// The test account's password, by reference.
+    password: SecretSource,
+}
+
+/// The `[access]` section (SEC-07).
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct AccessFile {
+    /// The candidate's addresses of one object, each with `{id}` where the
+    /// id goes (the id the seeding answer gave it, percent-encoded), relative
+    /// to `base_url` or absolute in `http(s)`: its pages and its JSON API
+    /// alike, e.g. `["/blog/billets/{id}", "/cahier-de-textes/{id}",
+    /// "/api/objets/{id}"]`. Every seeded class blog post and cahier de
+    /// textes entry is asked at each of them. At least one.
+    object_urls: Vec<String>,
 }
 
 /// The `[gar]` section (GAR suite).
@@ -1212,6 +1290,42 @@ pub fn parse_target(
         .reversibility
         .as_ref()
         .and_then(|r| reversibility_target(r, base_dir, env, &mut problem));
+    let access = raw
+        .access
+        .as_ref()
+        .and_then(|access| access_target(access, base_url.as_ref(), &mut problem));
+    let local_login = raw.local_login.as_ref().and_then(|raw| {
+        if raw.account.trim().is_empty() {
+            problem(
+                "account",
+                "[local_login] account : l'identifiant du compte de test".to_owned(),
+            );
+        }
+        let page = match (&raw.page, &base_url) {
+            (Some(page), Some(base)) => match base.join(page) {
+                Ok(url) if matches!(url.scheme(), "http" | "https") => Some(url),
+                Ok(_) | Err(_) => {
+                    problem(
+                        "page",
+                        format!("[local_login] page : « {page} » n'est pas une adresse http(s)"),
+                    );
+                    None
+                }
+            },
+            _ => None,
+        };
+        match resolve_secret("LOCAL_LOGIN", &raw.password, base_dir, env) {
+            Ok(password) => Some(LocalLoginTarget {
+                page,
+                account: raw.account.trim().to_owned(),
+                password,
+            }),
+            Err(message) => {
+                problem("password", format!("[local_login] password : {message}"));
+                None
+            }
+        }
+    });
     // The EXPORT scenario logs a parent of the exported school in (their
     // own archive): a visit the STATS checks, which count every visit of
     // their dedicated schools, would not expect.
@@ -1309,6 +1423,8 @@ pub fn parse_target(
             stats,
             gar,
             reversibility,
+            access,
+            local_login,
             name: raw.name.unwrap_or_else(|| raw.id.clone()),
             id: raw.id,
             base_url,
@@ -1711,6 +1827,56 @@ fn scoped_account(
             None
         }
     }
+}
+
+fn access_target(
+    raw: &AccessFile,
+    base_url: Option<&Url>,
+    problem: &mut impl FnMut(&str, String),
+) -> Option<AccessTarget> {
+    let mut ok = true;
+    if raw.object_urls.is_empty() {
+        problem(
+            "object_urls",
+            "[access] object_urls : au moins une adresse, avec {id} à la place de l'identifiant"
+                .to_owned(),
+        );
+        return None;
+    }
+    for template in &raw.object_urls {
+        if template.matches("{id}").count() != 1 {
+            ok = false;
+            problem(
+                "object_urls",
+                format!("[access] object_urls : « {template} » doit contenir {{id}} une fois"),
+            );
+            continue;
+        }
+        let Some(base) = base_url else { continue };
+        match AccessTarget::resolve(base, template, "x") {
+            Ok(url) if matches!(url.scheme(), "http" | "https") => {}
+            Ok(url) => {
+                ok = false;
+                problem(
+                    "object_urls",
+                    format!(
+                        "[access] object_urls : « {template} » mène en {}: ; http ou https attendu",
+                        url.scheme()
+                    ),
+                );
+            }
+            Err(error) => {
+                ok = false;
+                problem(
+                    "object_urls",
+                    format!("[access] object_urls : « {template} » illisible ({error})"),
+                );
+            }
+        }
+    }
+    ok.then(|| AccessTarget {
+        object_urls: raw.object_urls.clone(),
+    })
 }
 
 fn reversibility_target(
@@ -2228,6 +2394,82 @@ ABSENT = { env = "NOT_SET" }
         let text = errors.to_string();
         assert!(text.contains("au moins une école dédiée"), "{text}");
         assert!(text.contains("niveau « canton » inconnu"), "{text}");
+    }
+
+    #[test]
+    fn access_templates_need_one_id_and_resolve_with_it_encoded() {
+        let env = FakeEnv(&[]);
+        let target = |urls: &str| {
+            parse_target(
+                "t.toml",
+                &format!(
+                    "id = \"x\"\nbase_url = \"https://ent.test/ent/\"\n[access]\nobject_urls = {urls}\n"
+                ),
+                None,
+                &env,
+            )
+        };
+        let access = target(r#"["/blog/billets/{id}", "api/objets/{id}?vue=complete"]"#)
+            .expect("valid")
+            .access
+            .expect("section");
+        let base = Url::parse("https://ent.test/ent/").expect("url");
+        let resolved: Vec<String> = access
+            .object_urls
+            .iter()
+            .map(|t| {
+                AccessTarget::resolve(&base, t, "b-0990001N b1/é")
+                    .expect("url")
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(
+            resolved,
+            [
+                "https://ent.test/blog/billets/b-0990001N%20b1%2F%C3%A9",
+                "https://ent.test/ent/api/objets/b-0990001N%20b1%2F%C3%A9?vue=complete"
+            ]
+        );
+        for (urls, said) in [
+            ("[]", "au moins une adresse"),
+            (r#"["/blog/billets"]"#, "doit contenir {id} une fois"),
+            (r#"["/a/{id}/{id}"]"#, "doit contenir {id} une fois"),
+            (r#"["ftp://ent.test/{id}"]"#, "http ou https attendu"),
+        ] {
+            let errors = target(urls).expect_err(urls);
+            assert!(errors.to_string().contains(said), "{urls}: {errors}");
+            assert!(errors.to_string().contains("t.toml:4"), "{urls}: {errors}");
+        }
+    }
+
+    #[test]
+    fn local_login_names_its_account_and_masks_its_password() {
+        let text = "id = \"x\"\nbase_url = \"https://ent.test/\"\n[local_login]\n\
+                    account = \"intervenant.test\"\npassword = { env = \"MDP\" }\n";
+        let env = FakeEnv(&[("MDP", "mot-de-passe-du-compte-local")]);
+        let target = parse_target("t.toml", text, None, &env).expect("valid");
+        let local = target.local_login.as_ref().expect("section");
+        assert_eq!(local.account, "intervenant.test");
+        assert!(local.page.is_none());
+        assert!(
+            target
+                .secret_values()
+                .iter()
+                .any(|s| s.expose() == "mot-de-passe-du-compte-local"),
+            "the password is masked in reports"
+        );
+        // Unset: the check is skipped later, the file is still valid.
+        let target = parse_target("t.toml", text, None, &FakeEnv(&[])).expect("valid");
+        assert!(matches!(
+            target.local_login.expect("section").password,
+            SecretSlot::Missing(_)
+        ));
+        let errors = parse_target("t.toml", &text.replace("intervenant.test", " "), None, &env)
+            .expect_err("empty account");
+        assert!(
+            errors.to_string().contains("[local_login] account"),
+            "{errors}"
+        );
     }
 
     #[test]

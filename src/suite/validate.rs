@@ -28,7 +28,7 @@ use super::template::{Template, is_identifier};
 use crate::gar::{GarRule, GarStep};
 use crate::idp::Attack;
 use crate::reversibility::{DelcertRule, ExportRule};
-use crate::sec::TlsRule;
+use crate::sec::{AccessRule, LocalLoginRule, TlsRule};
 use crate::stats::{StatsRule, StatsSpec};
 
 /// What a check's validation needs to know about the suite.
@@ -279,8 +279,22 @@ fn validate_check(
         .filter(|step| step.value.tls.is_some())
         .map(|step| step.value.id.value.clone())
         .collect();
+    let access: BTreeSet<String> = raw
+        .steps
+        .iter()
+        .filter(|step| step.value.access.is_some())
+        .map(|step| step.value.id.value.clone())
+        .collect();
+    let throttling: BTreeSet<String> = raw
+        .steps
+        .iter()
+        .filter(|step| step.value.login_throttling.is_some())
+        .map(|step| step.value.id.value.clone())
+        .collect();
     let known = KnownSteps {
         all: &step_ids,
+        access: &access,
+        throttling: &throttling,
         logins: &logins,
         statistics: &statistics,
         gar: &gar,
@@ -394,6 +408,8 @@ fn validate_step(
         raw.export_job.is_some(),
         raw.deletion.is_some(),
         raw.tls.is_some(),
+        raw.access.is_some(),
+        raw.login_throttling.is_some(),
     ];
     if probes.iter().filter(|p| **p).count() > 1 {
         cx.error(
@@ -401,30 +417,49 @@ fn validate_step(
             format!("étape « {step_id} » : une seule sonde par étape"),
         );
     }
-    if raw.tls.is_some() {
+    // The probes that take no parameter and capture nothing, with the
+    // capabilities each needs.
+    let plain: [(bool, &str, Action, &[Capability]); 4] = [
+        (
+            raw.login_throttling.is_some(),
+            "login_throttling",
+            Action::LoginThrottling,
+            &[],
+        ),
+        // EduConnect's login capability (OIDC or SAML) is chosen at run
+        // time: either will do.
+        (
+            raw.access.is_some(),
+            "access",
+            Action::Access,
+            &[
+                Capability::SeedApi,
+                Capability::AgentsLogin,
+                Capability::AccountPage,
+            ],
+        ),
+        (raw.tls.is_some(), "tls", Action::Tls, &[]),
+        (
+            raw.deletion.is_some(),
+            "deletion",
+            Action::Deletion,
+            &[
+                Capability::SeedApi,
+                Capability::ExportApi,
+                Capability::DeletionApi,
+                Capability::CertificateKeys,
+                Capability::ObjectsApi,
+            ],
+        ),
+    ];
+    if let Some((_, name, action, needs)) = plain.into_iter().find(|(given, ..)| *given) {
         if let Some(capture) = raw.capture.values().next() {
-            cx.error(capture, "une étape tls ne capture rien");
+            cx.error(capture, format!("une étape {name} ne capture rien"));
         }
+        requires.extend(needs.iter().copied());
         return (cx.count() == before).then(|| Step {
             id: step_id,
-            action: Action::Tls,
-            captures: Vec::new(),
-        });
-    }
-    if raw.deletion.is_some() {
-        if let Some(capture) = raw.capture.values().next() {
-            cx.error(capture, "une étape deletion ne capture rien");
-        }
-        requires.extend([
-            Capability::SeedApi,
-            Capability::ExportApi,
-            Capability::DeletionApi,
-            Capability::CertificateKeys,
-            Capability::ObjectsApi,
-        ]);
-        return (cx.count() == before).then(|| Step {
-            id: step_id,
-            action: Action::Deletion,
+            action,
             captures: Vec::new(),
         });
     }
@@ -543,7 +578,7 @@ fn validate_step(
         cx.error(
             entry,
             format!(
-                "étape « {step_id} » : aucune sonde ; sondes connues : fetch, login, statistics, gar_export, gar_sso, gar_mediacentre, export_job, deletion, tls"
+                "étape « {step_id} » : aucune sonde ; sondes connues : fetch, login, statistics, gar_export, gar_sso, gar_mediacentre, export_job, deletion, tls, access, login_throttling"
             ),
         );
         return None;
@@ -885,7 +920,7 @@ fn zone(
     })
 }
 
-const ASSERTION_KINDS: &str = "status, public_page, element, link, phrases, pattern, exactly_one, cookies, third_party, declared_third_parties, lang, link_names, readability, accessibility_rate, signed_in, refused, replay_refused, session_cookie, session_renewed, no_secret_in_urls, idp_logout, logout_ends_session, logout_from_idp_ends_session, unsolicited_as_declared, security_txt, discreet_error, security_header, statistics, gar, export, delcert, tls";
+const ASSERTION_KINDS: &str = "status, public_page, element, link, phrases, pattern, exactly_one, cookies, third_party, declared_third_parties, lang, link_names, readability, accessibility_rate, signed_in, refused, replay_refused, session_cookie, session_renewed, no_secret_in_urls, idp_logout, logout_ends_session, logout_from_idp_ends_session, unsolicited_as_declared, security_txt, discreet_error, security_header, statistics, gar, export, delcert, tls, access, local_login";
 
 /// The GAR probe of a step, if it has one.
 fn gar_step_kind(raw: &StepEntry) -> Option<GarStep> {
@@ -910,6 +945,8 @@ struct KnownSteps<'a> {
     exports: &'a BTreeSet<String>,
     deletions: &'a BTreeSet<String>,
     tls: &'a BTreeSet<String>,
+    access: &'a BTreeSet<String>,
+    throttling: &'a BTreeSet<String>,
 }
 
 /// `security_header`: fetch or login steps, at least one, and a known
@@ -935,7 +972,9 @@ fn security_header(
             || known.gar.contains_key(&name)
             || known.exports.contains(&name)
             || known.deletions.contains(&name)
-            || known.tls.contains(&name);
+            || known.tls.contains(&name)
+            || known.access.contains(&name)
+            || known.throttling.contains(&name);
         if other {
             cx.error(
                 step,
@@ -1032,6 +1071,8 @@ fn validate_assertion(
         raw.export.is_some(),
         raw.delcert.is_some(),
         raw.tls.is_some(),
+        raw.access.is_some(),
+        raw.local_login.is_some(),
     ]
     .into_iter()
     .filter(|&given| given)
@@ -1174,6 +1215,26 @@ fn validate_assertion(
             TlsRule::as_str,
         )
         .map(|(step, rule)| AssertionKind::Tls { step, rule })
+    } else if let Some(entry) = &raw.local_login {
+        step_rule(
+            cx,
+            known,
+            (known.throttling, "login_throttling"),
+            (&entry.step, &entry.rule),
+            &LocalLoginRule::ALL,
+            LocalLoginRule::as_str,
+        )
+        .map(|(step, rule)| AssertionKind::LocalLogin { step, rule })
+    } else if let Some(entry) = &raw.access {
+        step_rule(
+            cx,
+            known,
+            (known.access, "access"),
+            (&entry.step, &entry.rule),
+            &AccessRule::ALL,
+            AccessRule::as_str,
+        )
+        .map(|(step, rule)| AssertionKind::Access { step, rule })
     } else if let Some(entry) = &raw.delcert {
         step_rule(
             cx,
@@ -1440,6 +1501,8 @@ fn default_label(kind: &AssertionKind) -> String {
         AssertionKind::Export { rule, .. } => rule.label_fr().to_owned(),
         AssertionKind::Delcert { rule, .. } => rule.label_fr().to_owned(),
         AssertionKind::Tls { rule, .. } => rule.label_fr().to_owned(),
+        AssertionKind::Access { rule, .. } => rule.label_fr().to_owned(),
+        AssertionKind::LocalLogin { rule, .. } => rule.label_fr().to_owned(),
     }
 }
 

@@ -208,6 +208,7 @@ async fn a_secret_given_to_the_run_appears_in_no_output() {
         reversibility: None,
         scripted: false,
         tls: None,
+        local_accounts: ent_server::LocalAccounts::default(),
     })
     .await
     .expect("server");
@@ -310,6 +311,7 @@ async fn signal_still_writes_the_partial_report(signal: &str) {
         reversibility: None,
         scripted: false,
         tls: None,
+        local_accounts: ent_server::LocalAccounts::default(),
     })
     .await
     .expect("server");

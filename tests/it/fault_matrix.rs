@@ -366,6 +366,9 @@ fault_tests!(
     tls_cbc_suites,
     no_hsts,
     http_no_redirect,
+    idor_other_school_news,
+    idor_other_class_homework,
+    no_login_throttling,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1113,7 +1113,10 @@ async fn unzip_zipfile_jsonschema_and_jwcrypto_read_the_reference_export_and_cer
     let clean_text = clean.to_string_lossy().into_owned();
     let schema_text = schema.to_string_lossy().into_owned();
     let summary = run_python(&python, "export_zip.py", &[&clean_text, &schema_text], "");
-    assert!(summary.contains("\"billets\": 2"), "{summary}");
+    // Two schools: the exported one has two classes with a post each
+    // (the second for SEC-07), the other one class.
+    assert!(summary.contains("\"billets\": 3"), "{summary}");
+    assert!(summary.contains("\"classes\": 3"), "{summary}");
     // The corrupted file is found by the peer too, from the manifest alone.
     let corrupted = dir.join("abime.zip");
     let (unsigned, keys) = reference_export(
