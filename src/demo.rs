@@ -431,11 +431,7 @@ async fn start_full(
     let (tls, ent_ca) = ent_certificate(clock.as_ref())?;
     gar.sftp = sftp;
     let gar_client_pem = gar.client_cert_pem.clone();
-    let local_password = {
-        let mut bytes = [0u8; 16];
-        openssl::rand::rand_bytes(&mut bytes).map_err(|e| DemoError::Idp(e.to_string()))?;
-        format!("Ent-{}", crate::suite::hex(&bytes))
-    };
+    let local_password = random_token();
     let config = ServerConfig {
         gar: Some(gar),
         faults,

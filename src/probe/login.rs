@@ -362,20 +362,22 @@ fn next_request(page: &Page, choose: Option<&str>) -> Option<Request> {
             return Some(Request::get(&url));
         }
         if let Some(form) = document.choice_form(&wanted, fold) {
-            return Some(submission(form));
+            return Some(form.submission());
         }
     }
-    document.auto_submit_form().map(submission)
+    document.auto_submit_form().map(AutoForm::submission)
 }
 
-/// What a browser sends for a submitted form.
-fn submission(form: AutoForm) -> Request {
-    if form.method == "POST" {
-        Request::post_form(&form.action, &form.fields)
-    } else {
-        let mut url = form.action;
-        url.query_pairs_mut().extend_pairs(form.fields);
-        Request::get(&url)
+impl AutoForm {
+    /// What a browser sends for the submitted form.
+    pub(crate) fn submission(self) -> Request {
+        if self.method == "POST" {
+            Request::post_form(&self.action, &self.fields)
+        } else {
+            let mut url = self.action;
+            url.query_pairs_mut().extend_pairs(self.fields);
+            Request::get(&url)
+        }
     }
 }
 

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use super::login::{ATTEMPTS, Answered, ThrottlingObservation, resistance};
 use crate::evidence::Redactor;
-use crate::probe::{Jar, Page, PasswordForm, Request};
+use crate::probe::{AutoForm, Jar, Page, PasswordForm, Request};
 use crate::runner::context::Context;
 use crate::runner::once::Shared;
 use crate::suite::{Capability, SecretSlot};
@@ -163,16 +163,15 @@ async fn submit(
         form.identifier,
         form.password
     );
-    let mut fields = form.hidden.clone();
-    fields.push((form.identifier.clone(), account.to_owned()));
-    fields.push((form.password.clone(), password.to_owned()));
-    let request = if form.method == "POST" {
-        Request::post_form(&form.action, &fields)
-    } else {
-        let mut url = form.action.clone();
-        url.query_pairs_mut().extend_pairs(fields);
-        Request::get(&url)
-    };
+    let mut fields = form.hidden;
+    fields.push((form.identifier, account.to_owned()));
+    fields.push((form.password, password.to_owned()));
+    let request = AutoForm {
+        method: form.method,
+        action: form.action,
+        fields,
+    }
+    .submission();
     let answer = match context.probe.follow(request, &mut jar, exchanges).await {
         Err(error) => Err(error.to_string()),
         Ok(answer) => Ok(read(answer, redactor).await.0),

@@ -250,47 +250,25 @@ fn validate_check(
         .collect();
     // From the entries, not the validated steps: a statistics step whose
     // suite block is invalid (already reported) is still one.
-    let statistics: BTreeSet<String> = raw
-        .steps
-        .iter()
-        .filter(|step| step.value.statistics.is_some())
-        .map(|step| step.value.id.value.clone())
-        .collect();
+    // The ids of the steps of one probe.
+    let steps_with = |probe: fn(&StepEntry) -> bool| -> BTreeSet<String> {
+        raw.steps
+            .iter()
+            .filter(|step| probe(&step.value))
+            .map(|step| step.value.id.value.clone())
+            .collect()
+    };
+    let statistics = steps_with(|step| step.statistics.is_some());
     let gar: BTreeMap<String, GarStep> = raw
         .steps
         .iter()
         .filter_map(|step| Some((step.value.id.value.clone(), gar_step_kind(&step.value)?)))
         .collect();
-    let exports: BTreeSet<String> = raw
-        .steps
-        .iter()
-        .filter(|step| step.value.export_job.is_some())
-        .map(|step| step.value.id.value.clone())
-        .collect();
-    let deletions: BTreeSet<String> = raw
-        .steps
-        .iter()
-        .filter(|step| step.value.deletion.is_some())
-        .map(|step| step.value.id.value.clone())
-        .collect();
-    let tls: BTreeSet<String> = raw
-        .steps
-        .iter()
-        .filter(|step| step.value.tls.is_some())
-        .map(|step| step.value.id.value.clone())
-        .collect();
-    let access: BTreeSet<String> = raw
-        .steps
-        .iter()
-        .filter(|step| step.value.access.is_some())
-        .map(|step| step.value.id.value.clone())
-        .collect();
-    let throttling: BTreeSet<String> = raw
-        .steps
-        .iter()
-        .filter(|step| step.value.login_throttling.is_some())
-        .map(|step| step.value.id.value.clone())
-        .collect();
+    let exports = steps_with(|step| step.export_job.is_some());
+    let deletions = steps_with(|step| step.deletion.is_some());
+    let tls = steps_with(|step| step.tls.is_some());
+    let access = steps_with(|step| step.access.is_some());
+    let throttling = steps_with(|step| step.login_throttling.is_some());
     let known = KnownSteps {
         all: &step_ids,
         access: &access,
