@@ -34,6 +34,7 @@ pub mod evidence;
 pub mod footer;
 pub mod gar;
 pub mod idp;
+pub mod privacy;
 pub mod probe;
 pub mod report;
 pub mod reversibility;

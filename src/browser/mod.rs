@@ -35,7 +35,7 @@ pub use render::{Readiness, render_page};
 pub(crate) use rendering::sample;
 pub use rendering::{
     BrowserCookie, BrowserRequest, ConsoleEntry, Party, Rendering, RenderingFiles, Screenshot,
-    Settled,
+    Sent, Settled,
 };
 
 use cdp::Cdp;

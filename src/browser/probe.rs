@@ -9,6 +9,7 @@ use tokio::sync::OnceCell;
 
 use super::{Browser, BrowserError, BrowserSettings, Readiness, Rendering, render_page};
 use crate::evidence::Redactor;
+use crate::probe::HeldCookie;
 
 /// Tells the candidate's origins from third parties.
 pub type FirstParty = Arc<dyn Fn(&url::Url) -> bool + Send + Sync>;
@@ -56,6 +57,24 @@ impl BrowserProbe {
         &self,
         url: &url::Url,
     ) -> Result<Option<(Arc<Rendering>, String)>, BrowserError> {
+        self.render_in(url, &[]).await
+    }
+
+    /// As [`Self::render`], the page opened in the session of a login the
+    /// HTTP probe played: its cookies in the fresh context's jar first.
+    pub async fn render_signed_in(
+        &self,
+        url: &url::Url,
+        session: &[HeldCookie],
+    ) -> Result<Option<(Arc<Rendering>, String)>, BrowserError> {
+        self.render_in(url, session).await
+    }
+
+    async fn render_in(
+        &self,
+        url: &url::Url,
+        session: &[HeldCookie],
+    ) -> Result<Option<(Arc<Rendering>, String)>, BrowserError> {
         let launched = self
             .browser
             .get_or_init(|| Browser::launch(&self.settings))
@@ -69,6 +88,7 @@ impl BrowserProbe {
         let (rendering, dom) = render_page(
             browser,
             url,
+            session,
             self.readiness.as_ref(),
             &id,
             &self.redactor,

@@ -18,6 +18,9 @@ pub(crate) const MAX_CONSOLE: usize = 200;
 const CONSOLE_CHARS: usize = 500;
 /// Characters kept of a URL or an initiator (a URL may be 2 MB long).
 const URL_CHARS: usize = 2_000;
+/// What is kept of a request's URL and `Referer` as sent, for the judges
+/// (never written): trackers' URLs run longer than the record's cut.
+pub(crate) const SENT_CHARS: usize = 8_000;
 /// In-flight requests whose URL is kept; the others are counted.
 const INFLIGHT_KEPT: usize = 50;
 /// Loads remembered (an ever-reloading iframe must not grow the log).
@@ -40,6 +43,13 @@ pub(crate) struct RawRequest {
     pub(crate) initiator: String,
     pub(crate) status: Option<u16>,
     pub(crate) failure: Option<String>,
+    /// The URL as the page asked for it, cut at [`SENT_CHARS`] only.
+    pub(crate) sent_url: String,
+    /// The `Referer` the page's request carried, if any, cut at
+    /// [`SENT_CHARS`].
+    pub(crate) referer: Option<String>,
+    /// Whether the URL or the `Referer` was longer than [`SENT_CHARS`].
+    pub(crate) sent_cut: bool,
 }
 
 /// One console error, warning of failure, or uncaught exception.
@@ -258,6 +268,18 @@ impl Recorder {
                     if url.starts_with("data:") || url.starts_with("blob:") {
                         return;
                     }
+                    let long = |text: &str| text.char_indices().nth(SENT_CHARS).is_some();
+                    let referer = request
+                        .get("headers")
+                        .and_then(Value::as_object)
+                        .and_then(|headers| {
+                            headers
+                                .iter()
+                                .find(|(name, _)| name.eq_ignore_ascii_case("referer"))
+                        })
+                        .and_then(|(_, value)| value.as_str());
+                    let sent_cut = long(&url) || referer.is_some_and(long);
+                    let sent_url = cut(&url, SENT_CHARS);
                     let url = cut(&url, URL_CHARS);
                     if let Some(redirect) = params.get("redirectResponse")
                         && let Some(&index) = log.by_id.get(&id)
@@ -271,6 +293,9 @@ impl Recorder {
                         initiator: cut(&initiator(params.get("initiator")), URL_CHARS),
                         status: None,
                         failure: None,
+                        sent_url,
+                        referer: referer.map(|value| cut(value, SENT_CHARS)),
+                        sent_cut,
                     };
                     if log.requests.len() < MAX_REQUESTS {
                         let index = log.requests.len();

@@ -17,10 +17,11 @@ use serde_json::{Value, json};
 use super::recorder::{Answer, Gate, Log, Recorder};
 use super::rendering::{
     BrowserCookie, BrowserRequest, ConsoleEntry, Party, Rendering, RenderingFiles, Screenshot,
-    Settled,
+    Sent, Settled,
 };
 use super::{Browser, BrowserError};
 use crate::evidence::{Redactor, millis};
+use crate::probe::HeldCookie;
 
 /// The DOM serialiser run in the page.
 const FLATTEN: &str = include_str!("flatten.js");
@@ -78,11 +79,14 @@ impl Readiness {
 /// Opens `url` in a fresh browser context and captures it as rendering
 /// `id`: URLs, console text and the DOM kept as evidence pass through
 /// `redactor`; `first_party` tells the candidate's origins from others.
-/// Returns the record and the DOM as rendered (unredacted), which the
-/// judges read as they read a served body.
+/// The context starts with `session` in its jar (the cookies of a login
+/// the HTTP probe played), empty for a visitor. Returns the record and the
+/// DOM as rendered (unredacted), which the judges read as they read a
+/// served body.
 pub async fn render_page(
     browser: &Browser,
     url: &url::Url,
+    session: &[HeldCookie],
     readiness: Option<&Readiness>,
     id: &str,
     redactor: &Redactor,
@@ -108,6 +112,15 @@ pub async fn render_page(
         context: Some(context.clone()),
     };
     let captured = async {
+        if !session.is_empty() {
+            cdp.call(
+                None,
+                "Storage.setCookies",
+                json!({"cookies": cookie_params(url, session), "browserContextId": context}),
+                limit,
+            )
+            .await?;
+        }
         let target = cdp
             .call(
                 None,
@@ -169,6 +182,35 @@ pub async fn render_page(
     let dom = std::mem::take(&mut raw.dom);
     let rendering = raw.into_rendering(id, browser.product(), url, &dom, redactor, first_party);
     Ok((rendering, dom))
+}
+
+/// The session's cookies as `Storage.setCookies` takes them: a host-only
+/// cookie by a URL of its host (with the page's scheme: cookies ignore
+/// ports), a domain cookie by its domain, each with its path and flags.
+fn cookie_params(url: &url::Url, session: &[HeldCookie]) -> Vec<Value> {
+    session
+        .iter()
+        .filter_map(|cookie| {
+            let mut param = json!({
+                "name": cookie.name,
+                "value": cookie.value,
+                "path": cookie.path,
+                "secure": cookie.secure,
+                "httpOnly": cookie.http_only,
+            });
+            if cookie.domain {
+                param["domain"] = json!(format!(".{}", cookie.host));
+            } else {
+                let mut at = url.clone();
+                at.set_host(Some(&cookie.host)).ok()?;
+                at.set_path(&cookie.path);
+                at.set_query(None);
+                at.set_fragment(None);
+                param["url"] = json!(at.as_str());
+            }
+            Some(param)
+        })
+        .collect()
 }
 
 /// Disposes of a browser context whose render was abandoned.
@@ -540,6 +582,10 @@ impl Raw {
             .iter()
             .map(|r| {
                 let parsed = url::Url::parse(&r.url).ok();
+                let party = match &parsed {
+                    Some(parsed) if first_party(parsed) => Party::First,
+                    _ => Party::Third,
+                };
                 BrowserRequest {
                     url: match &parsed {
                         Some(parsed) => redactor.url(parsed),
@@ -554,10 +600,19 @@ impl Raw {
                     initiator: redactor.message(&r.initiator),
                     status: r.status,
                     failure: r.failure.clone(),
-                    party: match &parsed {
-                        Some(parsed) if first_party(parsed) => Party::First,
-                        _ => Party::Third,
-                    },
+                    // What the page tells a third party of where the
+                    // person is; the candidate's own hosts know it anyway.
+                    referer: r
+                        .referer
+                        .as_deref()
+                        .filter(|_| party == Party::Third)
+                        .map(redact_url),
+                    party,
+                    sent: (party == Party::Third).then(|| Sent {
+                        url: r.sent_url.clone(),
+                        referer: r.referer.clone(),
+                        cut: r.sent_cut,
+                    }),
                 }
             })
             .collect();

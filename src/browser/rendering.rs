@@ -60,8 +60,28 @@ pub struct BrowserRequest {
     /// Why it failed (`net::ERR_…`), when it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<String>,
+    /// The `Referer` sent with a request to a third party (redacted),
+    /// when the browser sent one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referer: Option<String>,
     /// First or third party.
     pub party: Party,
+    /// A third-party request as the page sent it, unredacted, for the
+    /// judges of the run only: never serialised, so never in a report.
+    #[serde(skip)]
+    pub sent: Option<Sent>,
+}
+
+/// A request to a third party as sent: what the judges look for
+/// personal data in (the record keeps it cut and redacted).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sent {
+    /// The URL.
+    pub url: String,
+    /// The `Referer`, if any.
+    pub referer: Option<String>,
+    /// Whether either was longer than what is kept (8,000 characters).
+    pub cut: bool,
 }
 
 impl BrowserRequest {
@@ -256,6 +276,8 @@ pub(crate) mod sample {
             initiator: "script https://ent.test/app.js:3".to_owned(),
             status,
             failure: failure.map(str::to_owned),
+            referer: None,
+            sent: None,
         }
     }
 

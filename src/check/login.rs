@@ -867,6 +867,13 @@ mod tests {
             trace,
             control: None,
             expected: camille(),
+            asserted: crate::idp::Identity::Agent {
+                uid: "a1".to_owned(),
+                email: "camille.martin@ac-test.fr".to_owned(),
+                given_name: "Camille".to_owned(),
+                family_name: "Martin".to_owned(),
+                rne: Vec::new(),
+            },
             intruder: Person {
                 name: "Paul Intrus".to_owned(),
                 school: "École Jules-Ferry".to_owned(),

@@ -83,6 +83,9 @@ pub fn evaluate(
         AssertionKind::ReplayRefused { step } => login::replay_refused(observations, step),
         AssertionKind::SecurityTxt { step } => crate::sec::security_txt(observations, step),
         AssertionKind::DiscreetError { step } => crate::sec::discreet_error(observations, step),
+        AssertionKind::PersonalData { steps, rule } => {
+            crate::privacy::judge_personal_data(observations, steps, *rule)
+        }
         AssertionKind::SecurityHeader { steps, protection } => {
             crate::sec::security_header(observations, steps, *protection)
         }

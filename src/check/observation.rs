@@ -110,6 +110,9 @@ pub struct LoginObservation {
     pub control: Option<LoginTrace>,
     /// Who the IdP authenticated.
     pub expected: Person,
+    /// What the IdP asserted of them (names, identifiers, e-mail): the
+    /// personal data the candidate received.
+    pub asserted: crate::idp::Identity,
     /// Who must not get in: the person the bad answer names.
     pub intruder: Person,
     /// The bad answer, described (French), if any.

@@ -240,6 +240,18 @@ impl Verdict {
         }
     }
 
+    /// The assertion cannot be judged with what the run has (`n/a`), for
+    /// a reason that is not a harness failure (a browser the target turned
+    /// off).
+    pub fn unjudged(expected: impl Into<String>, actual: impl Into<String>) -> Self {
+        Self {
+            status: AssertionStatus::NotApplicable,
+            expected: expected.into(),
+            actual: actual.into(),
+            tolerated: None,
+        }
+    }
+
     /// Passes when `holds`, fails otherwise.
     pub fn check(holds: bool, expected: impl Into<String>, actual: impl Into<String>) -> Self {
         if holds {

@@ -131,6 +131,36 @@ impl Jar {
         copy
     }
 
+    /// Every cookie of the jar, whole, to open a page of the same session
+    /// in another browser (the rendering browser). Never written anywhere:
+    /// the values are the session.
+    pub fn held(&self) -> Vec<HeldCookie> {
+        self.cookies
+            .iter_unexpired()
+            .filter_map(|cookie| {
+                let (host, domain) = match &cookie.domain {
+                    cookie_store::CookieDomain::HostOnly(host) => (host.clone(), false),
+                    // A browser keeps a `Domain` naming an address or
+                    // `localhost` for that host alone.
+                    cookie_store::CookieDomain::Suffix(suffix) => (
+                        suffix.clone(),
+                        suffix.parse::<std::net::IpAddr>().is_err() && suffix.contains('.'),
+                    ),
+                    _ => return None,
+                };
+                Some(HeldCookie {
+                    name: cookie.name().to_owned(),
+                    value: cookie.value().to_owned(),
+                    host,
+                    domain,
+                    path: String::from(&cookie.path),
+                    secure: cookie.secure().unwrap_or(false),
+                    http_only: cookie.http_only().unwrap_or(false),
+                })
+            })
+            .collect()
+    }
+
     /// The values held for `url`'s host, for checks that look for them
     /// where they must not appear (never reported as such).
     pub fn values(&self, url: &Url) -> Vec<String> {
@@ -138,6 +168,38 @@ impl Jar {
             .into_iter()
             .map(|(_, value)| value)
             .collect()
+    }
+}
+
+/// A cookie of the jar, whole: what another browser needs to carry the
+/// same session. Its `Debug` shows no value.
+#[derive(Clone)]
+pub struct HeldCookie {
+    /// Name.
+    pub name: String,
+    /// Value (the session itself).
+    pub value: String,
+    /// The host it belongs to, or the domain it was set for.
+    pub host: String,
+    /// Set for `host` and its subdomains (`Domain=`), not `host` alone.
+    pub domain: bool,
+    /// Path.
+    pub path: String,
+    /// `Secure`.
+    pub secure: bool,
+    /// `HttpOnly`.
+    pub http_only: bool,
+}
+
+impl std::fmt::Debug for HeldCookie {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HeldCookie")
+            .field("name", &self.name)
+            .field("value", &fingerprint(&self.value))
+            .field("host", &self.host)
+            .field("domain", &self.domain)
+            .field("path", &self.path)
+            .finish_non_exhaustive()
     }
 }
 

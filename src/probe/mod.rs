@@ -17,6 +17,6 @@ pub use document::{
 pub use error::{FetchError, ProbeError};
 pub use http::HttpProbe;
 pub(crate) use http::{ReceivedRequest, Request, Saved, client_builder, trusting};
-pub use jar::{Jar, fingerprint};
+pub use jar::{HeldCookie, Jar, fingerprint};
 pub use login::{Downloaded, IdpLogoutTrace, LoginPlan, LoginTrace, LogoutTrace, log_in};
 pub use page::{DocumentGuard, Hop, Page, PageBody, Parsed as ParsedHtml, SetCookie};

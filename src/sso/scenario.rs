@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::world::{Persona, SsoSetup, SsoWorld, persona, victim};
 use crate::check::{AssertionResult, AssertionStatus, Attempt, LoginObservation, Outcome};
 use crate::idp::{Attack, Scenario};
-use crate::probe::{LoginPlan, LoginTrace, log_in};
+use crate::probe::{HeldCookie, LoginPlan, LoginTrace, log_in};
 use crate::runner::context::{Context, Stop};
 use crate::suite::{Action, Capability, Check, LoginStep, Step, VirtualUser};
 
@@ -94,18 +94,83 @@ pub(crate) async fn run_login(
         });
     }
     let mut attempts = attempts.into_iter();
-    let Some(first) = attempts.next() else {
+    let Some(mut first) = attempts.next() else {
         return Err(login_error(step, "aucune variante à jouer".to_owned()));
     };
+    if login.render {
+        render_account(step, context, &mut first.trace).await?;
+    }
     Ok(Arc::new(LoginObservation {
         trace: first.trace,
         control,
         expected: genuine.person.clone(),
+        asserted: attacker.identity.clone(),
         intruder: first.intruder,
         attack: first.attack,
         variants: attempts.collect(),
         service: login.service.label_fr().to_owned(),
     }))
+}
+
+/// Opens the account page again in the run's browser, in the login's
+/// session (its cookies in a fresh context), and keeps it as rendered: the
+/// DOM the scripts drew and the requests they made. An account page that
+/// is not an HTML page served 2xx is left as served (the login failed, and
+/// the judges say so), as is every page when the run has no browser.
+async fn render_account(
+    step: &Step,
+    context: &Context,
+    trace: &mut LoginTrace,
+) -> Result<(), (Stop, Vec<String>)> {
+    let Some(browser) = context.browser.as_deref() else {
+        return Ok(());
+    };
+    let account = &trace.account;
+    if !account.is_html() || !(200..300).contains(&account.status) {
+        return Ok(());
+    }
+    let Some(url) = context.target.capabilities.get(&Capability::AccountPage) else {
+        return Ok(());
+    };
+    // The candidate's cookies only, for each of its hosts (an API or a CAS
+    // host of its own may hold part of the session); cookies ignore ports.
+    let hosts: Vec<String> = context
+        .target
+        .own_origins()
+        .iter()
+        .filter_map(|origin| match origin {
+            url::Origin::Tuple(_, host, _) => Some(host.to_string()),
+            url::Origin::Opaque(_) => None,
+        })
+        .collect();
+    let session: Vec<HeldCookie> = trace
+        .session
+        .iter()
+        .filter(|cookie| {
+            hosts.iter().any(|host| {
+                *host == cookie.host
+                    || (cookie.domain
+                        && host
+                            .strip_suffix(cookie.host.as_str())
+                            .is_some_and(|rest| rest.ends_with('.')))
+            })
+        })
+        .cloned()
+        .collect();
+    match browser.render_signed_in(url, &session).await {
+        Ok(Some((rendering, dom))) => {
+            trace.account = trace.account.rendered(rendering, dom);
+            Ok(())
+        }
+        Ok(None) => Ok(()),
+        Err(error) => {
+            let (stop, _) = login_error(
+                step,
+                format!("la page du compte n'a pas pu être rendue par le navigateur : {error}"),
+            );
+            Err((stop, trace.exchanges()))
+        }
+    }
 }
 
 #[expect(

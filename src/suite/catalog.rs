@@ -42,6 +42,7 @@ const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../suites/footer.yaml"),
     ),
     ("suites/gar.yaml", include_str!("../../suites/gar.yaml")),
+    ("suites/priv.yaml", include_str!("../../suites/priv.yaml")),
     ("suites/sec.yaml", include_str!("../../suites/sec.yaml")),
     ("suites/sso.yaml", include_str!("../../suites/sso.yaml")),
     ("suites/stats.yaml", include_str!("../../suites/stats.yaml")),

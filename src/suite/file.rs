@@ -196,6 +196,9 @@ pub struct LoginEntry {
     /// services only.
     #[serde(default)]
     pub logout_from_idp: bool,
+    /// Also open the account page in the run's browser, in the same session (the login's cookies), and read it as rendered, with the requests it made; a login without attack or logout only. Without a browser (`[browser] mode = "off"`, or `auto` without Chromium), the page is read as served.
+    #[serde(default)]
+    pub render: bool,
 }
 
 /// A probe without parameters: `statistics` (the suite's `statistics:`
@@ -352,6 +355,19 @@ pub struct AssertionEntry {
     /// A rule over the ENT's own login form, as a `login_throttling` step recorded it.
     #[serde(default)]
     pub local_login: Option<LocalLoginRuleEntry>,
+    /// No personal data of the logged-in person in the requests their account page made to other origins, as `login` steps recorded them (with `render`, the browser's request log).
+    #[serde(default)]
+    pub personal_data: Option<PersonalDataEntry>,
+}
+
+/// Parameters of the `personal_data` assertion.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PersonalDataEntry {
+    /// Login steps (their account page, rendered with `render: true`), in the order the message names them.
+    pub steps: Vec<Located<String>>,
+    /// `urls` (the addresses of requests to other origins) or `referer` (the `Referer` sent with them).
+    pub rule: Located<String>,
 }
 
 /// Parameters of the `local_login` assertion.

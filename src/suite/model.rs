@@ -295,6 +295,9 @@ pub struct LoginStep {
     pub logout: bool,
     /// The IdP starts a logout after the account page (SAML only).
     pub logout_from_idp: bool,
+    /// The account page is also opened in the run's browser, in the same
+    /// session (the login's cookies), and read as rendered.
+    pub render: bool,
 }
 
 /// A national login service as the candidate offers it.
@@ -702,6 +705,14 @@ pub enum AssertionKind {
         /// What the headers must protect against.
         protection: HeaderProtection,
     },
+    /// No request the account pages of login steps made to another origin
+    /// carries the logged-in person's data.
+    PersonalData {
+        /// Login steps examined, in order.
+        steps: Vec<String>,
+        /// Where the data is looked for.
+        rule: crate::privacy::PersonalDataRule,
+    },
     /// Replaying the IdP's answer from another browser did not open a session.
     ReplayRefused {
         /// Login step examined.
@@ -847,7 +858,9 @@ impl AssertionKind {
                 declaration,
                 ..
             } => vec![&mention.step, &declaration.step],
-            Self::SecurityHeader { steps, .. } => steps.iter().map(String::as_str).collect(),
+            Self::SecurityHeader { steps, .. } | Self::PersonalData { steps, .. } => {
+                steps.iter().map(String::as_str).collect()
+            }
             Self::DeclaredThirdParties { step, notice, .. } => vec![step, &notice.step],
         }
     }

@@ -12,8 +12,8 @@ use std::sync::Arc;
 
 use super::diagnostic::Diagnostic;
 use super::file::{
-    AssertionEntry, CaptureEntry, CheckEntry, LoginEntry, RefEntry, SecurityHeaderEntry, StepEntry,
-    StepOnlyEntry, SuiteFile, ZoneEntry,
+    AssertionEntry, CaptureEntry, CheckEntry, LoginEntry, PersonalDataEntry, RefEntry,
+    SecurityHeaderEntry, StepEntry, StepOnlyEntry, SuiteFile, ZoneEntry,
 };
 use super::located::Located;
 use super::model::{
@@ -27,6 +27,7 @@ use super::target::Capability;
 use super::template::{Template, is_identifier};
 use crate::gar::{GarRule, GarStep};
 use crate::idp::Attack;
+use crate::privacy::PersonalDataRule;
 use crate::reversibility::{DelcertRule, ExportRule};
 use crate::sec::{AccessRule, LocalLoginRule, TlsRule};
 use crate::stats::{StatsRule, StatsSpec};
@@ -248,6 +249,11 @@ fn validate_check(
         .filter(|step| matches!(step.action, Action::Login(_)))
         .map(|step| step.id.clone())
         .collect();
+    let rendered: BTreeSet<String> = steps
+        .iter()
+        .filter(|step| matches!(&step.action, Action::Login(login) if login.render))
+        .map(|step| step.id.clone())
+        .collect();
     // From the entries, not the validated steps: a statistics step whose
     // suite block is invalid (already reported) is still one.
     // The ids of the steps of one probe.
@@ -274,6 +280,7 @@ fn validate_check(
         access: &access,
         throttling: &throttling,
         logins: &logins,
+        rendered: &rendered,
         statistics: &statistics,
         gar: &gar,
         exports: &exports,
@@ -742,12 +749,28 @@ fn validate_login(cx: &mut Problems<'_>, raw: &LoginEntry) -> Option<LoginStep> 
         );
         return None;
     }
+    if raw.render
+        && (attack.is_some()
+            || raw.logout
+            || raw.logout_from_idp
+            || user == VirtualUser::UnknownPupil)
+    {
+        cx.error(
+            &raw.service,
+            "render : la page du compte est rendue dans la session ouverte par une connexion \
+             sans attaque ni déconnexion, d'une personne que l'annuaire connaît (retirer attack, \
+             logout ou logout_from_idp ; pas unknown-pupil)"
+                .to_owned(),
+        );
+        return None;
+    }
     Some(LoginStep {
         service,
         user,
         attack,
         logout: raw.logout,
         logout_from_idp: raw.logout_from_idp,
+        render: raw.render,
     })
 }
 
@@ -898,7 +921,7 @@ fn zone(
     })
 }
 
-const ASSERTION_KINDS: &str = "status, public_page, element, link, phrases, pattern, exactly_one, cookies, third_party, declared_third_parties, lang, link_names, readability, accessibility_rate, signed_in, refused, replay_refused, session_cookie, session_renewed, no_secret_in_urls, idp_logout, logout_ends_session, logout_from_idp_ends_session, unsolicited_as_declared, security_txt, discreet_error, security_header, statistics, gar, export, delcert, tls, access, local_login";
+const ASSERTION_KINDS: &str = "status, public_page, element, link, phrases, pattern, exactly_one, cookies, third_party, declared_third_parties, lang, link_names, readability, accessibility_rate, signed_in, refused, replay_refused, session_cookie, session_renewed, no_secret_in_urls, idp_logout, logout_ends_session, logout_from_idp_ends_session, unsolicited_as_declared, security_txt, discreet_error, security_header, statistics, gar, export, delcert, tls, access, local_login, personal_data";
 
 /// The GAR probe of a step, if it has one.
 fn gar_step_kind(raw: &StepEntry) -> Option<GarStep> {
@@ -918,6 +941,8 @@ fn gar_step_kind(raw: &StepEntry) -> Option<GarStep> {
 struct KnownSteps<'a> {
     all: &'a BTreeSet<String>,
     logins: &'a BTreeSet<String>,
+    /// Login steps whose account page is also rendered (`render`).
+    rendered: &'a BTreeSet<String>,
     statistics: &'a BTreeSet<String>,
     gar: &'a BTreeMap<String, GarStep>,
     exports: &'a BTreeSet<String>,
@@ -983,6 +1008,49 @@ fn security_header(
         return None;
     }
     protection.map(|protection| AssertionKind::SecurityHeader { steps, protection })
+}
+
+/// `personal_data`: login steps, at least one, and a known rule.
+fn personal_data(
+    cx: &mut Problems<'_>,
+    known: &KnownSteps<'_>,
+    entry: &PersonalDataEntry,
+) -> Option<AssertionKind> {
+    let before = cx.count();
+    if entry.steps.is_empty() {
+        cx.error(
+            &entry.rule,
+            "personal_data : au moins une étape de connexion (login) dans steps",
+        );
+    }
+    let mut steps = Vec::new();
+    for step in &entry.steps {
+        let Some(name) = login_ref(cx, known, step) else {
+            continue;
+        };
+        // Read as served, a page shows only what its markup loads: the
+        // requests its scripts make are the browser's to see.
+        if !known.rendered.contains(&name) {
+            cx.error(
+                step,
+                format!(
+                    "personal_data : l'étape « {name} » doit rendre la page du compte dans le \
+                     navigateur (login: {{…, render: true}})"
+                ),
+            );
+            continue;
+        }
+        steps.push(name);
+    }
+    let rule = cx.rule_named(
+        &PersonalDataRule::ALL,
+        PersonalDataRule::as_str,
+        &entry.rule,
+    );
+    if cx.count() != before {
+        return None;
+    }
+    rule.map(|rule| AssertionKind::PersonalData { steps, rule })
 }
 
 fn login_ref(
@@ -1051,6 +1119,7 @@ fn validate_assertion(
         raw.tls.is_some(),
         raw.access.is_some(),
         raw.local_login.is_some(),
+        raw.personal_data.is_some(),
     ]
     .into_iter()
     .filter(|&given| given)
@@ -1084,6 +1153,8 @@ fn validate_assertion(
         step_ref(cx, steps, &d.step).map(|step| AssertionKind::DiscreetError { step })
     } else if let Some(h) = &raw.security_header {
         security_header(cx, known, h)
+    } else if let Some(p) = &raw.personal_data {
+        personal_data(cx, known, p)
     } else if let Some(e) = &raw.element {
         let step = step_ref(cx, steps, &e.step);
         let css = css(cx, &e.css);
@@ -1447,6 +1518,7 @@ fn default_label(kind: &AssertionKind) -> String {
         AssertionKind::DiscreetError { step } => {
             format!("Page « {step} » : ni pile d'appels, ni version, ni hôte interne")
         }
+        AssertionKind::PersonalData { rule, .. } => rule.label_fr().to_owned(),
         AssertionKind::SecurityHeader { steps, protection } => format!(
             "Pages « {} » : en-tête de sécurité « {} »",
             steps.join(", "),

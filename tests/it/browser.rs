@@ -44,8 +44,11 @@ fn chromium_present() -> bool {
     }
 }
 
-fn html(body: &'static str) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body)
+fn html(body: impl Into<String>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        body.into(),
+    )
 }
 
 /// The pages of these tests.
@@ -151,6 +154,22 @@ async fn pages() -> SocketAddr {
             }),
         )
         .route(
+            "/compte",
+            get(|headers: axum::http::HeaderMap| async move {
+                let signed_in = headers
+                    .get(header::COOKIE)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|c| c.split("; ").any(|pair| pair == "sid=s3ssion"));
+                let who = if signed_in { "Léa Roux" } else { "visiteur anonyme" };
+                html(format!(
+                    "<!DOCTYPE html><html><head><meta charset=\"utf-8\">\
+                     <meta name=\"referrer\" content=\"unsafe-url\"></head>\
+                     <body><p>Connecté : {who}</p><img src=\"/logo.png\">\
+                     <img src=\"https://pixel.example/p.gif?page=compte\"></body></html>"
+                ))
+            }),
+        )
+        .route(
             "/tracker",
             get(|| async {
                 html(
@@ -184,7 +203,7 @@ async fn render_until(
 ) -> Result<Rendering, BrowserError> {
     let url = url::Url::parse(&format!("http://{addr}{path}")).expect("url");
     let own = move |u: &url::Url| u.port_or_known_default() == Some(addr.port());
-    render_page(browser, &url, readiness, "r0001", &redactor(), &own)
+    render_page(browser, &url, &[], readiness, "r0001", &redactor(), &own)
         .await
         .map(|(rendering, _)| rendering)
 }
@@ -228,6 +247,56 @@ fn processes_naming(needle: &str) -> Vec<String> {
     found
 }
 
+/// A page opened in the session of a login the HTTP probe played: the
+/// login's cookies are in the fresh context's jar before the page is asked
+/// for, and the `Referer` the page sends to a third party is recorded
+/// (only there: the candidate's own requests keep theirs to themselves).
+#[tokio::test]
+async fn a_page_opened_in_a_session_carries_its_cookies_and_the_referer_to_third_parties_is_kept() {
+    let Some((addr, browser)) = launched().await else {
+        return;
+    };
+    let url = url::Url::parse(&format!("http://{addr}/compte?eleve=lea")).expect("url");
+    let own = move |u: &url::Url| u.port_or_known_default() == Some(addr.port());
+    let session = [entconf::probe::HeldCookie {
+        name: "sid".to_owned(),
+        value: "s3ssion".to_owned(),
+        host: addr.ip().to_string(),
+        domain: false,
+        path: "/".to_owned(),
+        secure: false,
+        http_only: true,
+    }];
+    let (rendering, dom) = render_page(&browser, &url, &session, None, "r0001", &redactor(), &own)
+        .await
+        .expect("rendered");
+    assert!(dom.contains("Connecté : Léa Roux"), "{dom}");
+    let pixel = rendering
+        .requests
+        .iter()
+        .find(|r| r.host == "pixel.example")
+        .expect("the pixel was asked for");
+    assert_eq!(pixel.party, Party::Third);
+    assert_eq!(
+        pixel.referer.as_deref(),
+        Some(format!("http://{addr}/compte?eleve=lea").as_str()),
+        "{pixel:?}"
+    );
+    let logo = rendering
+        .requests
+        .iter()
+        .find(|r| r.url.ends_with("/logo.png"))
+        .expect("the logo was asked for");
+    assert_eq!(logo.referer, None);
+    // The jar held the cookie for that context only: a visitor's context
+    // is anonymous.
+    let (_, dom) = render_page(&browser, &url, &[], None, "r0002", &redactor(), &own)
+        .await
+        .expect("rendered");
+    assert!(dom.contains("visiteur anonyme"), "{dom}");
+    browser.close().await;
+}
+
 #[tokio::test]
 async fn a_footer_drawn_by_script_after_a_fetch_is_seen_with_its_requests_and_cookies() {
     let Some((addr, browser)) = launched().await else {
@@ -235,7 +304,7 @@ async fn a_footer_drawn_by_script_after_a_fetch_is_seen_with_its_requests_and_co
     };
     let url = url::Url::parse(&format!("http://{addr}/script-footer")).expect("url");
     let own = move |u: &url::Url| u.port_or_known_default() == Some(addr.port());
-    let (rendering, dom) = render_page(&browser, &url, None, "r0001", &redactor(), &own)
+    let (rendering, dom) = render_page(&browser, &url, &[], None, "r0001", &redactor(), &own)
         .await
         .expect("rendered");
     assert!(
@@ -276,7 +345,7 @@ async fn a_footer_drawn_by_script_after_a_fetch_is_seen_with_its_requests_and_co
 
     // An open shadow root is read as drawn, slots filled.
     let url = url::Url::parse(&format!("http://{addr}/shadow")).expect("url");
-    let (_, dom) = render_page(&browser, &url, None, "r0002", &redactor(), &own)
+    let (_, dom) = render_page(&browser, &url, &[], None, "r0002", &redactor(), &own)
         .await
         .expect("rendered");
     assert!(
@@ -358,7 +427,7 @@ async fn a_page_that_rewrites_the_builtins_cannot_change_the_judged_dom() {
     };
     let url = url::Url::parse(&format!("http://{addr}/tampered")).expect("url");
     let own = move |u: &url::Url| u.port_or_known_default() == Some(addr.port());
-    let (_, dom) = render_page(&browser, &url, None, "r0001", &redactor(), &own)
+    let (_, dom) = render_page(&browser, &url, &[], None, "r0001", &redactor(), &own)
         .await
         .expect("rendered");
     // Rewritten in the page's world, `join` would return the fake footer
@@ -381,7 +450,7 @@ async fn names_the_target_resolves_reach_the_candidate_in_the_browser_too() {
     let browser = Browser::launch(&with_names).await.expect("chromium starts");
     let url = url::Url::parse(&format!("http://www.ent.test:{}/shadow", addr.port())).expect("url");
     let own = |u: &url::Url| u.host_str() == Some("www.ent.test");
-    let (rendering, dom) = render_page(&browser, &url, None, "r0001", &redactor(), &own)
+    let (rendering, dom) = render_page(&browser, &url, &[], None, "r0001", &redactor(), &own)
         .await
         .expect("rendered");
     assert!(
@@ -393,7 +462,7 @@ async fn names_the_target_resolves_reach_the_candidate_in_the_browser_too() {
     // Other names stay unresolved (loopback only).
     let elsewhere =
         url::Url::parse(&format!("http://autre.ent.test:{}/shadow", addr.port())).expect("url");
-    let refused = render_page(&browser, &elsewhere, None, "r0002", &redactor(), &own).await;
+    let refused = render_page(&browser, &elsewhere, &[], None, "r0002", &redactor(), &own).await;
     assert!(refused.is_err(), "{refused:?}");
     browser.close().await;
 }
@@ -480,7 +549,7 @@ async fn a_crashed_renderer_and_a_killed_browser_are_errors_and_leave_nothing_be
     let profile = browser.profile().to_owned();
     let own = |_: &url::Url| true;
     let crash = url::Url::parse("chrome://crash").expect("url");
-    let error = render_page(&browser, &crash, None, "r0001", &redactor(), &own)
+    let error = render_page(&browser, &crash, &[], None, "r0001", &redactor(), &own)
         .await
         .expect_err("a crash is an error");
     let message = error.to_string();
@@ -582,7 +651,7 @@ async fn a_staging_gate_is_answered_for_the_candidate_only() {
     // Without the credentials, the gate's challenge goes unanswered and
     // the page is not read.
     let browser = Browser::launch(&settings()).await.expect("chromium starts");
-    let error = render_page(&browser, &url, None, "r0001", &redactor(), &own)
+    let error = render_page(&browser, &url, &[], None, "r0001", &redactor(), &own)
         .await
         .expect_err("the gate refuses");
     assert!(
@@ -597,7 +666,7 @@ async fn a_staging_gate_is_answered_for_the_candidate_only() {
     })
     .await
     .expect("chromium starts");
-    let (rendering, dom) = render_page(&browser, &url, None, "r0002", &redactor(), &own)
+    let (rendering, dom) = render_page(&browser, &url, &[], None, "r0002", &redactor(), &own)
         .await
         .expect("rendered");
     assert!(

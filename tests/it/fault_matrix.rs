@@ -369,6 +369,7 @@ fault_tests!(
     idor_other_school_news,
     idor_other_class_homework,
     no_login_throttling,
+    name_in_third_party_url,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -464,6 +465,49 @@ async fn clean_scripted_reference_passes_every_check_in_the_browser() {
             .any(|r| r.url.ends_with("/api/pied-de-page?page=login")),
         "the login footer comes from the API: {:?}",
         login.requests
+    );
+}
+
+/// `name-in-third-party-url` on the reference ENT drawn by script: the
+/// account page's audience script sends the name, and only the browser's
+/// request log shows it (the matrix proves the same fault read as served,
+/// from the image in the markup).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_name_sent_by_a_script_is_seen_in_the_browser_s_request_log() {
+    let selection = entconf::runner::Selection {
+        checks: vec!["PRIV-02".to_owned()],
+        ..entconf::runner::Selection::default()
+    };
+    let record = super::support::run_scripted(&[Fault::NameInThirdPartyUrl], &selection).await;
+    let check = record
+        .checks
+        .iter()
+        .find(|c| c.id == "PRIV-02")
+        .expect("PRIV-02 ran");
+    assert_eq!(check.outcome, Outcome::Warn, "{check:?}");
+    let urls = &check.assertions[0];
+    assert_eq!(urls.status, AssertionStatus::Failed, "{urls:?}");
+    assert!(
+        urls.actual.contains(
+            "dans l'adresse de la requête Image https://mesure.audience-ent.example/matomo.php"
+        ) && urls.actual.contains("(page rendue r0"),
+        "{}",
+        urls.actual
+    );
+    assert!(
+        record.renderings.iter().any(|r| r
+            .requests
+            .iter()
+            .any(|q| q.url.ends_with("/static/mesure-compte.js"))),
+        "the name came from the script"
+    );
+    // The Referer the browser sent there is the ENT's origin only
+    // (strict-origin-when-cross-origin): the second assertion holds.
+    assert_eq!(
+        check.assertions[1].status,
+        AssertionStatus::Passed,
+        "{:?}",
+        check.assertions[1]
     );
 }
 
