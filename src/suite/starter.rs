@@ -276,9 +276,11 @@ impl Writer<'_> {
 
     fn browser(&mut self) {
         self.say(
-            "[browser] : les pages publiques sont aussi ouvertes dans chromium (scripts \
-             exécutés, captures d'écran en preuves) quand il est installé. Sans navigateur, \
-             elles sont lues telles que servies et un contenu produit par script est en erreur.",
+            "[browser] : les pages publiques, et la page du compte des connexions qui le \
+             demandent (PRIV-02), sont aussi ouvertes dans chromium (scripts exécutés, requêtes \
+             relevées, captures d'écran en preuves) quand il est installé. Sans navigateur, \
+             elles sont lues telles que servies : ce que seuls des scripts produisent ne peut \
+             pas être jugé.",
         );
         self.off("[browser]");
         self.say("auto (défaut) : chromium s'il est installé ; off : jamais ; required : sans lui, l'exécution s'arrête.");

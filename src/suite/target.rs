@@ -564,8 +564,10 @@ pub(super) struct TargetFile {
     /// The ENT's own login form and a test account that SEC-06 may lock
     /// (login throttling).
     local_login: Option<LocalLoginFile>,
-    /// Whether public pages are also opened in a browser (Debian's
-    /// `chromium`), so that what scripts draw is judged. Default: `auto`.
+    /// Whether pages are also opened in a browser (Debian's `chromium`):
+    /// the public pages, and the account page of the logins that ask for it
+    /// (PRIV-02), so that what scripts draw and send is judged. Default:
+    /// `auto`.
     #[serde(default)]
     browser: BrowserFile,
 }
@@ -574,8 +576,8 @@ pub(super) struct TargetFile {
 #[derive(Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct BrowserFile {
-    /// `auto`: open public pages in chromium when it is installed, and
-    /// read them as served otherwise (the report says so); `off`: never;
+    /// `auto`: open those pages in chromium when it is installed, and read
+    /// them as served otherwise (the report says so); `off`: never;
     /// `required`: a missing browser stops the run.
     #[serde(default)]
     #[schemars(extend("default" = "auto"))]
