@@ -55,11 +55,7 @@ impl PageCache {
         slot.get_or_init(|| async {
             let page = probe.fetch_page(method, url).await?;
             match browser {
-                Some(browser)
-                    if *method == Method::GET
-                        && page.is_html()
-                        && (200..300).contains(&page.status) =>
-                {
+                Some(browser) if *method == Method::GET && page.is_rendered_by_browser() => {
                     match browser.render(url).await {
                         Ok(Some((rendering, dom))) => Ok(Arc::new(page.rendered(rendering, dom))),
                         Ok(None) => Ok(Arc::new(page)),

@@ -131,12 +131,14 @@ impl Jar {
         copy
     }
 
-    /// Every cookie of the jar, whole, to open a page of the same session
-    /// in another browser (the rendering browser). Never written anywhere:
-    /// the values are the session.
-    pub fn held(&self) -> Vec<HeldCookie> {
+    /// The cookies a browser would send to any of `urls`' hosts, whatever
+    /// their path, whole, to open a page of the same session in another
+    /// browser (the rendering browser). Never written anywhere: the values
+    /// are the session.
+    pub fn held(&self, urls: &[Url]) -> Vec<HeldCookie> {
         self.cookies
             .iter_unexpired()
+            .filter(|cookie| urls.iter().any(|url| cookie.domain.matches(url)))
             .filter_map(|cookie| {
                 let (host, domain) = match &cookie.domain {
                     cookie_store::CookieDomain::HostOnly(host) => (host.clone(), false),

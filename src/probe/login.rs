@@ -13,7 +13,7 @@ use reqwest::{Method, Url};
 use super::document::AutoForm;
 use super::error::{FetchError, ProbeError};
 use super::http::{HttpProbe, Request};
-use super::jar::{HeldCookie, Jar};
+use super::jar::Jar;
 use super::page::{Hop, Page, SetCookie};
 use crate::idp::{Idp, LogoutDelivery, SESSION_COOKIE, ScenarioLog};
 use crate::text::fold;
@@ -107,10 +107,10 @@ pub struct LoginTrace {
     pub idp_host: String,
     /// Origin of the IdP (`http://host:port`).
     pub idp_origin: String,
-    /// The cookies held after login (before any logout), whole, the IdP's
-    /// own session aside: what the rendering browser needs to open a page
-    /// of the same session. In memory only.
-    pub session: Vec<HeldCookie>,
+    /// The jar after login, before any logout: what the rendering browser
+    /// opens a page of the same session with ([`Jar::held`]). In memory
+    /// only; its `Debug` counts cookies and shows no value.
+    pub session: Jar,
     /// Values that must never appear in a URL: the candidate's cookie
     /// values after login and the access tokens the IdP issued. Kept in
     /// memory for the checks, never written anywhere.
@@ -154,7 +154,7 @@ impl LoginTrace {
             candidate_host: "ent.test".to_owned(),
             idp_host: "idp.test".to_owned(),
             idp_origin: "http://idp.test:8080".to_owned(),
-            session: Vec::new(),
+            session: Jar::default(),
             secrets: Vec::new(),
             replay: None,
             visits: Vec::new(),
@@ -299,11 +299,7 @@ async fn run(
         }
         None => None,
     };
-    let session: Vec<HeldCookie> = jar
-        .held()
-        .into_iter()
-        .filter(|cookie| cookie.name != SESSION_COOKIE)
-        .collect();
+    let session = jar.clone();
     let mut secrets = jar.values(&plan.start);
     let idp_log = idp.log(&plan.token);
     secrets.extend(idp_log.issued.iter().cloned());

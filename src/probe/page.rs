@@ -208,6 +208,12 @@ impl Page {
         )
     }
 
+    /// Whether the run's browser opens this page again: an HTML page
+    /// answered 2xx (an error page or a file is read as served).
+    pub fn is_rendered_by_browser(&self) -> bool {
+        self.is_html() && (200..300).contains(&self.status)
+    }
+
     /// A description of the final media type for messages.
     pub fn media_type_label(&self) -> String {
         self.media_type

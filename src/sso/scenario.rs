@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::world::{Persona, SsoSetup, SsoWorld, persona, victim};
 use crate::check::{AssertionResult, AssertionStatus, Attempt, LoginObservation, Outcome};
-use crate::idp::{Attack, Scenario};
+use crate::idp::{Attack, SESSION_COOKIE, Scenario};
 use crate::probe::{HeldCookie, LoginPlan, LoginTrace, log_in};
 use crate::runner::context::{Context, Stop};
 use crate::suite::{Action, Capability, Check, LoginStep, Step, VirtualUser};
@@ -125,37 +125,26 @@ async fn render_account(
     let Some(browser) = context.browser.as_deref() else {
         return Ok(());
     };
-    let account = &trace.account;
-    if !account.is_html() || !(200..300).contains(&account.status) {
+    if !trace.account.is_rendered_by_browser() {
         return Ok(());
     }
     let Some(url) = context.target.capabilities.get(&Capability::AccountPage) else {
         return Ok(());
     };
     // The candidate's cookies only, for each of its hosts (an API or a CAS
-    // host of its own may hold part of the session); cookies ignore ports.
-    let hosts: Vec<String> = context
+    // host of its own may hold part of the session), the IdP's session
+    // aside.
+    let origins: Vec<url::Url> = context
         .target
         .own_origins()
         .iter()
-        .filter_map(|origin| match origin {
-            url::Origin::Tuple(_, host, _) => Some(host.to_string()),
-            url::Origin::Opaque(_) => None,
-        })
+        .filter_map(|origin| url::Url::parse(&origin.ascii_serialization()).ok())
         .collect();
     let session: Vec<HeldCookie> = trace
         .session
-        .iter()
-        .filter(|cookie| {
-            hosts.iter().any(|host| {
-                *host == cookie.host
-                    || (cookie.domain
-                        && host
-                            .strip_suffix(cookie.host.as_str())
-                            .is_some_and(|rest| rest.ends_with('.')))
-            })
-        })
-        .cloned()
+        .held(&origins)
+        .into_iter()
+        .filter(|cookie| cookie.name != SESSION_COOKIE)
         .collect();
     match browser.render_signed_in(url, &session).await {
         Ok(Some((rendering, dom))) => {
