@@ -3,8 +3,9 @@
 # median wall time of 5 runs of each suite of `entconf demo` (the FOOTER
 # suite alone, the SSO suite alone, the STATS suite alone, everything), and
 # peak memory of one; then the STATS consistency rules at académie scale,
-# the GAR export at département scale, a 2 GiB reversibility export, and
-# the recall of the FOOTER phrase lists on the corpus of notices.
+# the GAR export at département and académie scale (beside xmllint), a
+# 2 GiB reversibility export, and the recall of the FOOTER phrase lists on
+# the corpus of notices.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked -p entconf --bin entconf --example stats_consistency --example gar_export --example export_archive >/dev/null

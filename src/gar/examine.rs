@@ -1,16 +1,16 @@
 //! Everything read from the members of an export, file by file, on every
-//! core: names checked, document type declarations refused, records read,
-//! schema validated by libxml2 (one parser and one validation context per
-//! thread, as libxml2 requires for concurrent use).
+//! core: names checked, document type declarations refused, then one
+//! libxml2 pass per file that validates it and reads its records (one
+//! validation context per thread, as libxml2 requires for concurrent use).
 
 use std::sync::Mutex;
 
 use super::archive::Member;
-use super::export::{GarExport, Kind, parse_file_name, parse_member};
+use super::export::{GarExport, Kind, parse_file_name, read_member};
 use super::schema::{Validator, XsdFinding};
 
 /// What the members hold.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Examined {
     /// Every member read (name, size), in archive order.
     pub members: Vec<(String, u64)>,
@@ -39,26 +39,49 @@ fn examine_one(member: &Member, validator: &mut Validator) -> Part {
     if let Err(why) = parse_file_name(&member.name) {
         return Part::BadName(why);
     }
-    let mut export = GarExport::default();
-    let kind = match parse_member(&member.name, &member.data, &mut export) {
-        Ok(kind) => kind,
-        Err(why) => return Part::Unreadable(why),
-    };
-    // parse_member checked UTF-8 and refused document type declarations;
-    // should that ever change, the member is unreadable, never empty.
-    let Ok(text) = std::str::from_utf8(&member.data) else {
-        return Part::Unreadable(format!("{} : pas de l'UTF-8", member.name));
-    };
-    Part::Read(
-        kind,
-        Box::new(export),
-        validator.validate(&member.name, text),
-    )
+    match read_member(&member.name, &member.data, validator) {
+        Ok(read) => Part::Read(read.kind, Box::new(read.export), read.findings),
+        Err(why) => Part::Unreadable(why),
+    }
+}
+
+/// The parts examined so far, taken in member order as they come: a part
+/// that finishes early waits for those before it, and only those.
+struct Merge {
+    next: usize,
+    waiting: std::collections::BTreeMap<usize, Part>,
+    export: GarExport,
+    kinds: Vec<Kind>,
+    bad_names: Vec<String>,
+    unreadable: Vec<String>,
+    findings: Vec<XsdFinding>,
+}
+
+impl Merge {
+    fn take(&mut self, index: usize, part: Part) {
+        self.waiting.insert(index, part);
+        while let Some(part) = self.waiting.remove(&self.next) {
+            self.next += 1;
+            self.apply(part);
+        }
+    }
+
+    fn apply(&mut self, part: Part) {
+        match part {
+            Part::BadName(why) => self.bad_names.push(why),
+            Part::Unreadable(why) => self.unreadable.push(why),
+            Part::Read(kind, export, found) => {
+                self.kinds.push(kind);
+                self.export.absorb(*export);
+                self.findings.extend(found);
+            }
+        }
+    }
 }
 
 /// Examines the members `source` yields on up to `threads` threads, each
 /// pulling the next member when it is free: only the members being
-/// examined are in memory.
+/// examined, and the records read so far, are in memory.
 pub fn examine<I, E>(source: I, xsd: &str, threads: usize) -> Examined
 where
     I: Iterator<Item = Result<Member, E>> + Send,
@@ -75,6 +98,15 @@ where
         index: 0,
         members: Vec::new(),
         stopped: None,
+    });
+    let merge = Mutex::new(Merge {
+        next: 0,
+        waiting: std::collections::BTreeMap::new(),
+        export: GarExport::default(),
+        kinds: Vec::new(),
+        bad_names: Vec::new(),
+        unreadable: Vec::new(),
+        findings: Vec::new(),
     });
     let pull = || -> Option<(usize, Member)> {
         let mut source = source
@@ -98,16 +130,21 @@ where
             }
         }
     };
-    let results: Vec<Result<Vec<(usize, Part)>, String>> = std::thread::scope(|scope| {
+    let results: Vec<Result<(), String>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads.max(1))
             .map(|_| {
                 scope.spawn(|| {
                     let mut validator = Validator::new(xsd)?;
-                    let mut parts = Vec::new();
                     while let Some((index, member)) = pull() {
-                        parts.push((index, examine_one(&member, &mut validator)));
+                        let part = examine_one(&member, &mut validator);
+                        // The member's bytes go before the wait for the lock.
+                        drop(member);
+                        merge
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .take(index, part);
                     }
-                    Ok(parts)
+                    Ok(())
                 })
             })
             .collect();
@@ -122,39 +159,28 @@ where
     let source = source
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let mut examined = Examined {
+    let mut merge = merge
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    // Parts left waiting behind one a panicking thread never finished.
+    for (_, part) in std::mem::take(&mut merge.waiting) {
+        merge.apply(part);
+    }
+    let mut xsd = Ok(merge.findings);
+    for result in results {
+        if let Err(why) = result {
+            xsd = Err(why);
+        }
+    }
+    Examined {
         members: source.members,
         stopped: source.stopped,
-        export: GarExport::default(),
-        kinds: Vec::new(),
-        bad_names: Vec::new(),
-        unreadable: Vec::new(),
-        xsd: Ok(Vec::new()),
-    };
-    let mut parts = Vec::new();
-    for result in results {
-        match result {
-            Ok(mine) => parts.extend(mine),
-            Err(why) => examined.xsd = Err(why),
-        }
+        export: merge.export,
+        kinds: merge.kinds,
+        bad_names: merge.bad_names,
+        unreadable: merge.unreadable,
+        xsd,
     }
-    parts.sort_by_key(|(index, _)| *index);
-    let mut findings = Vec::new();
-    for (_, part) in parts {
-        match part {
-            Part::BadName(why) => examined.bad_names.push(why),
-            Part::Unreadable(why) => examined.unreadable.push(why),
-            Part::Read(kind, export, found) => {
-                examined.kinds.push(kind);
-                examined.export.absorb(*export);
-                findings.extend(found);
-            }
-        }
-    }
-    if let Ok(all) = &mut examined.xsd {
-        *all = findings;
-    }
-    examined
 }
 
 #[cfg(test)]

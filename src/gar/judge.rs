@@ -5,10 +5,10 @@
 //! traversal, link) is a delivery failure, and every other rule is `error`:
 //! nothing in it could be read. Every message names the file and the line.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::gar::GarRule;
-use crate::gar::{GarExport, GarPerson, Kind, parse_archive_name};
+use crate::gar::{GarExport, GarPerson, Kind, Place, Sym, parse_archive_name};
 use crate::text::fold;
 
 use super::observation::{ForeignOutcome, GarObservation, GarSsoObservation};
@@ -234,70 +234,107 @@ fn schema(observed: &GarObservation) -> Verdict {
 fn integrity(export: &GarExport) -> Verdict {
     let expected = "chaque élève, enseignant, groupe et responsable rattaché à une structure \
                     exportée ; chaque membre de groupe existe ; aucune personne en double";
-    let etabs: BTreeSet<&str> = export.etabs.iter().map(|(uai, _)| uai.as_str()).collect();
+    let text = |sym: Sym| export.text(sym);
+    let at = |place: Place| export.at(place);
+    // Texts are held once per export, so equal texts are equal symbols:
+    // the sets below hold 4-byte symbols, not strings.
+    let etabs: HashSet<Sym> = export.etabs.iter().map(|(uai, _)| *uai).collect();
     let mut problems = Vec::new();
-    let mut people: BTreeMap<&str, &GarPerson> = BTreeMap::new();
-    for person in export.eleves.iter().chain(&export.enseignants) {
-        if let Some(first) = people.insert(person.id.as_str(), person) {
+    // Every person's identifier, sorted with its order: 8 bytes a person,
+    // where a map would take twice that at an académie's 535,000.
+    let mut people: Vec<(Sym, u32)> = export
+        .eleves
+        .iter()
+        .chain(&export.enseignants)
+        .zip(0u32..)
+        .map(|(p, i)| (p.id, i))
+        .collect();
+    people.sort_unstable();
+    let pupils = export.eleves.len();
+    let person_at = |i: u32| {
+        let i = i as usize;
+        match i.checked_sub(pupils) {
+            None => export.eleves.get(i),
+            Some(j) => export.enseignants.get(j),
+        }
+        .map(|p| p.at)
+    };
+    // The later records of an identifier, each with the place of the one
+    // just before it (sorted by identifier then order).
+    let mut again: HashMap<u32, Place> = HashMap::new();
+    for run in people.chunk_by(|a, b| a.0 == b.0) {
+        for pair in run.windows(2) {
+            if let Some(place) = person_at(pair[0].1) {
+                again.insert(pair[1].1, place);
+            }
+        }
+    }
+    let known = |id: Sym| people.binary_search_by_key(&id, |(s, _)| *s).is_ok();
+    for (person, i) in export.eleves.iter().chain(&export.enseignants).zip(0u32..) {
+        if let Some(first) = again.get(&i) {
             problems.push(format!(
                 "{} : {} déjà exporté ({})",
-                person.at, person.id, first.at
+                at(person.at),
+                text(person.id),
+                at(*first)
             ));
         }
-        for uai in person
-            .etabs
-            .iter()
-            .chain(person.profiles.iter().map(|(uai, _)| uai))
-        {
-            if !etabs.contains(uai.as_str()) {
+        let profiles = export.profiles(person).map(|(uai, _)| uai);
+        for uai in export.items(person.etabs).iter().copied().chain(profiles) {
+            if !etabs.contains(&uai) {
                 problems.push(format!(
-                    "{} : {} rattaché à la structure {uai}, absente du fichier Etab",
-                    person.at, person.id
+                    "{} : {} rattaché à la structure {}, absente du fichier Etab",
+                    at(person.at),
+                    text(person.id),
+                    text(uai)
                 ));
             }
         }
     }
-    let groups: BTreeSet<(&str, &str)> = export
-        .groups
-        .iter()
-        .map(|g| (g.code.as_str(), g.uai.as_str()))
-        .collect();
+    let groups: HashSet<(Sym, Sym)> = export.groups.iter().map(|g| (g.code, g.uai)).collect();
     for group in &export.groups {
-        if !etabs.contains(group.uai.as_str()) {
+        if !etabs.contains(&group.uai) {
             problems.push(format!(
                 "{} : groupe {} de la structure {}, absente du fichier Etab",
-                group.at, group.code, group.uai
+                at(group.at),
+                text(group.code),
+                text(group.uai)
             ));
         }
     }
     for link in &export.memberships {
-        if !people.contains_key(link.person.as_str()) {
+        if !known(link.person) {
             problems.push(format!(
                 "{} : membre {} absent des fichiers Eleve et Enseignant",
-                link.at, link.person
+                at(link.at),
+                text(link.person)
             ));
         }
-        if !groups.contains(&(link.code.as_str(), link.uai.as_str())) {
+        if !groups.contains(&(link.code, link.uai)) {
             problems.push(format!(
                 "{} : groupe {} ({}) non exporté",
-                link.at, link.code, link.uai
+                at(link.at),
+                text(link.code),
+                text(link.uai)
             ));
         }
     }
     for link in &export.mefstat {
-        if !people.contains_key(link.person.as_str()) {
+        if !known(link.person) {
             problems.push(format!(
                 "{} : MEFSTAT4 de {}, personne non exportée",
-                link.at, link.person
+                at(link.at),
+                text(link.person)
             ));
         }
     }
     for resp in &export.resp_aff {
-        for uai in &resp.etabs {
-            if !etabs.contains(uai.as_str()) {
+        for uai in export.items(resp.etabs) {
+            if !etabs.contains(uai) {
                 problems.push(format!(
-                    "{} : responsable d'affectation de la structure {uai}, absente",
-                    resp.at
+                    "{} : responsable d'affectation de la structure {}, absente",
+                    at(resp.at),
+                    text(*uai)
                 ));
             }
         }
@@ -331,10 +368,10 @@ fn stable_ids(observed: &GarObservation) -> Verdict {
             .iter()
             .chain(&export.enseignants)
             .flat_map(|p| {
-                p.etabs.iter().map(move |uai| {
+                export.items(p.etabs).iter().map(move |uai| {
                     (
-                        key(&p.name.0, &p.name.1, uai),
-                        (p.id.clone(), p.at.to_string()),
+                        key(export, p.name, *uai),
+                        (export.text(p.id).to_owned(), export.at(p.at).to_string()),
                     )
                 })
             })
@@ -360,14 +397,23 @@ fn stable_ids(observed: &GarObservation) -> Verdict {
 
 /// (last name, first name, UAI), folded: how the directory and the export
 /// meet (the GAR identifier is internal to the ENT).
-fn key(last: &str, first: &str, uai: &str) -> (String, String, String) {
-    (fold(last), fold(first), uai.to_owned())
+fn key(export: &GarExport, name: (Sym, Sym), uai: Sym) -> (String, String, String) {
+    (
+        fold(export.text(name.0)),
+        fold(export.text(name.1)),
+        export.text(uai).to_owned(),
+    )
 }
 
-fn exported(people: &[GarPerson]) -> BTreeSet<(String, String, String)> {
+fn exported(export: &GarExport, people: &[GarPerson]) -> BTreeSet<(String, String, String)> {
     people
         .iter()
-        .flat_map(|p| p.etabs.iter().map(|uai| key(&p.name.0, &p.name.1, uai)))
+        .flat_map(|p| {
+            export
+                .items(p.etabs)
+                .iter()
+                .map(|uai| key(export, p.name, *uai))
+        })
         .collect()
 }
 
@@ -387,37 +433,36 @@ fn completeness(observed: &GarObservation) -> Verdict {
         .map(|s| (s.jointure.as_str(), s.uai.as_str()))
         .collect();
     let mut problems = Vec::new();
-    let etabs: BTreeSet<&str> = export.etabs.iter().map(|(u, _)| u.as_str()).collect();
+    let etabs: BTreeSet<&str> = export.etabs.iter().map(|(u, _)| export.text(*u)).collect();
     for school in &directory.schools {
         if !etabs.contains(school.uai.as_str()) {
             problems.push(format!("école {} ({}) absente", school.uai, school.name));
         }
     }
+    let directory_key = |last: &str, first: &str, school: &str| {
+        (
+            fold(last),
+            fold(first),
+            (*uai_of.get(school).unwrap_or(&"")).to_owned(),
+        )
+    };
     let pupils: BTreeSet<_> = directory
         .pupils
         .iter()
-        .map(|p| {
-            key(
-                &p.last_name,
-                &p.first_name,
-                uai_of.get(p.school.as_str()).unwrap_or(&""),
-            )
-        })
+        .map(|p| directory_key(&p.last_name, &p.first_name, &p.school))
         .collect();
     let teachers: BTreeSet<_> = directory
         .teachers
         .iter()
-        .map(|t| {
-            key(
-                &t.last_name,
-                &t.first_name,
-                uai_of.get(t.school.as_str()).unwrap_or(&""),
-            )
-        })
+        .map(|t| directory_key(&t.last_name, &t.first_name, &t.school))
         .collect();
     for (expected_set, found, what) in [
-        (&pupils, exported(&export.eleves), "élève"),
-        (&teachers, exported(&export.enseignants), "enseignant"),
+        (&pupils, exported(export, &export.eleves), "élève"),
+        (
+            &teachers,
+            exported(export, &export.enseignants),
+            "enseignant",
+        ),
     ] {
         for (last, first, uai) in expected_set.difference(&found) {
             problems.push(format!(
@@ -433,7 +478,7 @@ fn completeness(observed: &GarObservation) -> Verdict {
     let groups: BTreeSet<(&str, &str)> = export
         .groups
         .iter()
-        .map(|g| (g.uai.as_str(), g.label.as_str()))
+        .map(|g| (export.text(g.uai), export.text(g.label)))
         .collect();
     for school in &directory.schools {
         for class in &school.classes {
@@ -462,12 +507,13 @@ fn minimisation(observed: &GarObservation) -> Verdict {
                     d'affectation sont des personnels exportés comme enseignants";
     let export = &observed.export;
     let mut problems = Vec::new();
-    let staff: BTreeSet<&str> = export.enseignants.iter().map(|p| p.id.as_str()).collect();
+    let staff: HashSet<Sym> = export.enseignants.iter().map(|p| p.id).collect();
     for resp in &export.resp_aff {
-        if !staff.contains(resp.id.as_str()) {
+        if !staff.contains(&resp.id) {
             problems.push(format!(
                 "{} : responsable d'affectation {} qui n'est pas un personnel exporté",
-                resp.at, resp.id
+                export.at(resp.at),
+                export.text(resp.id)
             ));
         }
     }
@@ -496,17 +542,20 @@ fn minimisation(observed: &GarObservation) -> Verdict {
             .eleves
             .iter()
             .chain(&export.enseignants)
-            .map(|p| (&p.at, &p.name, &[][..]));
+            .map(|p| (p.at, p.name, &[][..]));
         let assigners = export
             .resp_aff
             .iter()
-            .map(|r| (&r.at, &r.name, r.mails.as_slice()));
+            .map(|r| (r.at, r.name, export.items(r.mails)));
         for (at, name, record_mails) in people.chain(assigners) {
-            let by_name = named.contains(&(fold(&name.0), fold(&name.1)));
-            let by_mail = record_mails.iter().any(|m| mails.contains(&fold(m)));
+            let by_name = named.contains(&(fold(export.text(name.0)), fold(export.text(name.1))));
+            let by_mail = record_mails
+                .iter()
+                .any(|m| mails.contains(&fold(export.text(*m))));
             if by_name || by_mail {
                 problems.push(format!(
-                    "{at} : un responsable légal de l'annuaire est exporté ({})",
+                    "{} : un responsable légal de l'annuaire est exporté ({})",
+                    export.at(at),
                     if by_mail { "courriel personnel" } else { "nom" }
                 ));
             }
@@ -793,8 +842,6 @@ fn assertion(observed: &GarSsoObservation) -> Verdict {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use super::*;
     use crate::aaf::{Academy, Class, Directory, Parent, Pupil, School, Teacher};
     use crate::check::observation::Person;
@@ -923,20 +970,23 @@ mod tests {
         format!("ENT01_GAR-ENT_Complet_{STAMP}_1D_{kind}_0001.xml")
     }
 
-    fn at(kind: Kind, line: u32) -> Place {
-        Place {
-            file: Arc::from(member(kind)),
-            line,
-        }
+    fn at(export: &mut GarExport, kind: Kind, line: u32) -> Place {
+        export.place(&member(kind), line)
     }
 
-    fn gar_person(id: &str, kind: Kind, name: (&str, &str), profile: &str) -> GarPerson {
+    fn gar_person(
+        export: &mut GarExport,
+        id: &str,
+        kind: Kind,
+        name: (&str, &str),
+        profile: &str,
+    ) -> GarPerson {
         GarPerson {
-            id: id.to_owned(),
-            profiles: vec![(UAI.to_owned(), profile.to_owned())],
-            etabs: vec![UAI.to_owned()],
-            name: (name.0.to_owned(), name.1.to_owned()),
-            at: at(kind, 3),
+            id: export.sym(id),
+            profiles: export.list(&[UAI, profile]),
+            etabs: export.list(&[UAI]),
+            name: (export.sym(name.0), export.sym(name.1)),
+            at: at(export, kind, 3),
         }
     }
 
@@ -991,46 +1041,55 @@ mod tests {
 
     /// The export of `directory()`, exactly.
     fn export() -> GarExport {
-        GarExport {
-            etabs: vec![(UAI.to_owned(), at(Kind::Etab, 3))],
-            eleves: vec![gar_person(
-                "G-E1",
-                Kind::Eleve,
-                ("Martin", "Léa"),
-                "National_elv",
-            )],
-            enseignants: vec![gar_person(
-                "G-T1",
-                Kind::Enseignant,
-                ("Durand", "Paul"),
-                "National_ens",
-            )],
-            groups: vec![GarGroup {
-                code: "CM1A".to_owned(),
-                uai: UAI.to_owned(),
-                label: "CM1 A".to_owned(),
-                at: at(Kind::Groupe, 3),
-            }],
-            memberships: vec![GarLink {
-                uai: UAI.to_owned(),
-                person: "G-E1".to_owned(),
-                code: "CM1A".to_owned(),
-                at: at(Kind::Groupe, 9),
-            }],
-            mefstat: vec![GarLink {
-                uai: UAI.to_owned(),
-                person: "G-E1".to_owned(),
-                code: "2113".to_owned(),
-                at: at(Kind::Eleve, 12),
-            }],
-            resp_aff: vec![GarRespAff {
-                id: "G-T1".to_owned(),
-                etabs: vec![UAI.to_owned()],
-                name: ("Durand".to_owned(), "Paul".to_owned()),
-                mails: vec!["paul.durand@ac-bellerive.test".to_owned()],
-                at: at(Kind::RespAff, 3),
-            }],
-        }
+        let mut e = GarExport::default();
+        let etab = (e.sym(UAI), at(&mut e, Kind::Etab, 3));
+        e.etabs.push(etab);
+        let pupil = gar_person(
+            &mut e,
+            "G-E1",
+            Kind::Eleve,
+            ("Martin", "Léa"),
+            "National_elv",
+        );
+        e.eleves.push(pupil);
+        let teacher = gar_person(
+            &mut e,
+            "G-T1",
+            Kind::Enseignant,
+            ("Durand", "Paul"),
+            "National_ens",
+        );
+        e.enseignants.push(teacher);
+        let group = GarGroup {
+            code: e.sym("CM1A"),
+            uai: e.sym(UAI),
+            label: e.sym("CM1 A"),
+            at: at(&mut e, Kind::Groupe, 3),
+        };
+        e.groups.push(group);
+        let membership = GarLink {
+            uai: e.sym(UAI),
+            person: e.sym("G-E1"),
+            code: e.sym("CM1A"),
+            at: at(&mut e, Kind::Groupe, 9),
+        };
+        e.memberships.push(membership);
+        let mef = GarLink {
+            uai: e.sym(UAI),
+            person: e.sym("G-E1"),
+            code: e.sym("2113"),
+            at: at(&mut e, Kind::Eleve, 12),
+        };
+        e.mefstat.push(mef);
+        let resp = GarRespAff {
+            id: e.sym("G-T1"),
+            etabs: e.list(&[UAI]),
+            name: (e.sym("Durand"), e.sym("Paul")),
+            mails: e.list(&["paul.durand@ac-bellerive.test"]),
+            at: at(&mut e, Kind::RespAff, 3),
+        };
+        e.resp_aff.push(resp);
+        e
     }
 
     /// A delivery as it should be: each rule passes on it, and each
@@ -1220,17 +1279,17 @@ mod tests {
     #[test]
     fn integrity_fails_a_person_twice_a_member_unknown_or_a_group_or_school_missing() {
         let mut observed = delivered();
-        let twice = observed.export.eleves[0].clone();
-        observed.export.eleves.push(twice);
-        observed.export.memberships.push(GarLink {
-            uai: UAI.to_owned(),
-            person: "G-INCONNU".to_owned(),
-            code: "CM2B".to_owned(),
-            at: at(Kind::Groupe, 20),
-        });
-        observed.export.enseignants[0]
-            .etabs
-            .push("0990009Z".to_owned());
+        let e = &mut observed.export;
+        let twice = e.eleves[0];
+        e.eleves.push(twice);
+        let unknown = GarLink {
+            uai: e.sym(UAI),
+            person: e.sym("G-INCONNU"),
+            code: e.sym("CM2B"),
+            at: at(e, Kind::Groupe, 20),
+        };
+        e.memberships.push(unknown);
+        e.enseignants[0].etabs = e.list(&[UAI, "0990009Z"]);
         let verdict = expect(
             judge_gar(GarRule::Integrity, &observed),
             AssertionStatus::Failed,
@@ -1269,7 +1328,7 @@ mod tests {
     fn stable_ids_fails_an_identifier_changed_and_is_error_without_a_second_export() {
         let mut observed = delivered();
         if let Ok(again) = &mut observed.again {
-            again.eleves[0].id = "G-E9".to_owned();
+            again.eleves[0].id = again.sym("G-E9");
         }
         expect(
             judge_gar(GarRule::StableIds, &observed),
@@ -1287,7 +1346,7 @@ mod tests {
     #[test]
     fn completeness_fails_someone_missing_someone_extra_or_a_class_missing() {
         let mut observed = delivered();
-        observed.export.eleves[0].name.1 = "Lea-Marie".to_owned();
+        observed.export.eleves[0].name.1 = observed.export.sym("Lea-Marie");
         observed.export.groups.clear();
         let verdict = expect(
             judge_gar(GarRule::Completeness, &observed),
@@ -1303,7 +1362,8 @@ mod tests {
         }
         // Accents and case do not make a different person.
         let mut observed = delivered();
-        observed.export.eleves[0].name = ("MARTIN".to_owned(), "Lea".to_owned());
+        let e = &mut observed.export;
+        e.eleves[0].name = (e.sym("MARTIN"), e.sym("Lea"));
         expect(
             judge_gar(GarRule::Completeness, &observed),
             AssertionStatus::Passed,
@@ -1325,28 +1385,33 @@ mod tests {
     #[test]
     fn minimisation_fails_an_assigner_not_staff_or_a_parent_exported() {
         let mut observed = delivered();
-        observed.export.resp_aff[0].id = "G-X".to_owned();
+        observed.export.resp_aff[0].id = observed.export.sym("G-X");
         expect(
             judge_gar(GarRule::Minimisation, &observed),
             AssertionStatus::Failed,
             "responsable d'affectation G-X qui n'est pas un personnel exporté",
         );
         let mut observed = delivered();
-        observed.export.enseignants.push(gar_person(
+        let e = &mut observed.export;
+        let parent = gar_person(
+            e,
             "G-R1",
             Kind::Enseignant,
             ("MARTIN", "Camille"),
             "National_ens",
-        ));
+        );
+        e.enseignants.push(parent);
         expect(
             judge_gar(GarRule::Minimisation, &observed),
             AssertionStatus::Failed,
             "un responsable légal de l'annuaire est exporté (nom)",
         );
         let mut observed = delivered();
-        observed.export.resp_aff[0]
-            .mails
-            .push("Camille.Martin@parents.test".to_owned());
+        let e = &mut observed.export;
+        e.resp_aff[0].mails = e.list(&[
+            "paul.durand@ac-bellerive.test",
+            "Camille.Martin@parents.test",
+        ]);
         expect(
             judge_gar(GarRule::Minimisation, &observed),
             AssertionStatus::Failed,

@@ -1,10 +1,11 @@
 //! The GAR (Gestionnaire d'Accès aux Ressources) side of an ENT, as the
 //! harness receives it: the nightly GAR-ENT 1D export (a tar.gz and its
 //! `.md5`), read without trusting it (`archive`), validated against the
-//! ministry's schema by libxml2 (`schema`), and understood record by record
-//! for the integrity checks (`export`); and the GAR's "ressources" web
-//! service that the candidate's médiacentre calls (`ressources`); the SFTP
-//! drop the candidate may push its export to instead (`drop`).
+//! ministry's schema by libxml2 (`schema`) in the same single pass that
+//! reads it record by record for the integrity checks (`export`, over
+//! `stream`); and the GAR's "ressources" web service that the candidate's
+//! médiacentre calls (`ressources`); the SFTP drop the candidate may push
+//! its export to instead (`drop`).
 //!
 //! The GAR domain of the harness: its scenarios (`scenario`: the export
 //! downloaded and read once, the GAR's SAML service provider; `mediacentre`:
@@ -25,6 +26,7 @@ mod rules;
 mod scenario;
 mod schema;
 mod service;
+mod stream;
 
 pub use judge::{judge_gar, judge_gar_sso};
 pub use judge_mediacentre::judge_mediacentre;
@@ -40,8 +42,9 @@ pub use archive::{ArchiveError, ArchiveLimits, Member, TarStream, read_tar_gz, w
 pub use drop::{DropError, SftpDrop};
 pub use examine::{Examined, examine};
 pub use export::{
-    FileName, GarExport, GarGroup, GarLink, GarPerson, GarRespAff, Kind, NAMESPACE, Place,
-    parse_archive_name, parse_file_name, parse_member, refuse_doctype,
+    At, FileName, GarExport, GarGroup, GarLink, GarPerson, GarRespAff, Kind, List, NAMESPACE,
+    Place, ReadMember, Sym, parse_archive_name, parse_file_name, read_member, refuse_doctype,
+    screen,
 };
 pub use ressources::{
     Asked, FailedHandshake, Presented, Received, Resource, RessourcesCall, RessourcesError,

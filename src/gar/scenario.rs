@@ -532,11 +532,12 @@ pub(super) async fn pupil_visit(
             .eleves
             .iter()
             .find(|p| {
-                crate::text::fold(&p.name.0) == crate::text::fold(&pupil.last_name)
-                    && crate::text::fold(&p.name.1) == crate::text::fold(&pupil.first_name)
-                    && p.etabs.contains(&uai)
+                let text = |sym| export.export.text(sym);
+                crate::text::fold(text(p.name.0)) == crate::text::fold(&pupil.last_name)
+                    && crate::text::fold(text(p.name.1)) == crate::text::fold(&pupil.first_name)
+                    && export.export.items(p.etabs).iter().any(|e| text(*e) == uai)
             })
-            .map(|p| p.id.clone())
+            .map(|p| export.export.text(p.id).to_owned())
             .ok_or_else(|| {
                 format!(
                     "{} {} ({uai}) absent de l'export",

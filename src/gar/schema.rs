@@ -2,13 +2,16 @@
 //! `xmllint` use: the answer is the one the GAR would give, identity
 //! constraints (`xs:key`) included.
 //!
-//! libxml2 is thread-safe as long as each thread has its own parser and
-//! validation contexts, hence one [`Validator`] per thread. Documents reach
-//! it only after [`super::export::refuse_doctype`], and the parser runs
-//! with network access forbidden.
+//! libxml2 is thread-safe as long as each thread has its own validation
+//! context, hence one [`Validator`] per thread. It validates in one pass as
+//! the parser goes ([`super::stream`]), and the same pass reads the records
+//! ([`super::export::read_member`]). Documents reach libxml2 only after
+//! [`super::export::screen`]: UTF-8, no DTD, bounded tags and texts.
 
-use libxml::parser::{Parser, ParserOptions};
+use libxml::parser::Parser;
 use libxml::schemas::{SchemaParserContext, SchemaValidationContext};
+
+use super::stream::{Events, Pass, Problem, pass};
 
 /// The GAR-ENT 1D schema, version 1.4.
 pub const XSD_1D: &str = include_str!("../../fixtures/data/gar/GAR-ENT-1D.xsd");
@@ -37,21 +40,31 @@ impl std::fmt::Display for XsdFinding {
 /// made. They are initialised lazily and without a lock (the dictionary's
 /// mutex, the schema types): two threads compiling their first schema at
 /// the same time deadlocked in `__xmlRandom` (seen in the benchmark). A
-/// parse and a schema compilation touch everything the validators use;
-/// other threads wait for them here.
+/// parse, a schema compilation and one validating pass touch everything the
+/// validators use; other threads wait for them here.
 fn initialise(xsd: &str) {
     static READY: std::sync::Once = std::sync::Once::new();
     READY.call_once(|| {
         let _ = Parser::default().parse_string("<entconf/>");
         let mut schema_parser = SchemaParserContext::from_buffer(xsd);
-        let _ = SchemaValidationContext::from_parser(&mut schema_parser);
+        if let Ok(mut context) = SchemaValidationContext::from_parser(&mut schema_parser) {
+            let _ = pass(&mut context, b"<entconf/>", &mut Ignored);
+        }
     });
 }
 
-/// One thread's libxml2 contexts: the compiled schema and a parser.
+/// One thread's libxml2 context: the compiled schema.
 pub struct Validator {
     context: SchemaValidationContext,
-    parser: Parser,
+}
+
+/// Events nobody reads: validation alone.
+struct Ignored;
+
+impl Events for Ignored {
+    fn start(&mut self, _: &[u8], _: Option<&[u8]>, _: u32) {}
+    fn end(&mut self) {}
+    fn text(&mut self, _: &[u8]) {}
 }
 
 impl Validator {
@@ -73,50 +86,48 @@ impl Validator {
                     .collect::<Vec<_>>()
                     .join(" ; ")
             })?;
-        Ok(Self {
-            context,
-            parser: Parser::default(),
-        })
+        Ok(Self { context })
     }
 
-    /// libxml2's findings on one document (empty when valid).
-    pub fn validate(&mut self, name: &str, text: &str) -> Vec<XsdFinding> {
-        // Blank text between elements means nothing to the schema (element
-        // content only) but costs a node each; compact nodes hold short
-        // texts without an allocation. Both halve libxml2's allocations.
-        let options = ParserOptions {
-            no_net: true,
-            no_blanks: true,
-            compact: true,
-            ..ParserOptions::default()
-        };
-        let document = match self.parser.parse_string_with_options(text, options) {
-            Ok(document) => document,
-            Err(error) => {
-                return vec![XsdFinding {
-                    file: name.to_owned(),
-                    line: None,
-                    message: format!("XML illisible : {error:?}"),
-                }];
-            }
-        };
-        match self.context.validate_document(&document) {
-            Ok(()) => Vec::new(),
-            Err(errors) => errors
-                .iter()
-                .map(|e| XsdFinding {
-                    file: name.to_owned(),
-                    line: e.line.and_then(|l| u32::try_from(l).ok()),
-                    message: e
-                        .message
-                        .as_deref()
-                        .unwrap_or("erreur sans message")
-                        .trim()
-                        .to_owned(),
-                })
-                .collect(),
-        }
+    /// One pass over `data`: validated, and its events told to `events`.
+    pub(crate) fn pass(&mut self, data: &[u8], events: &mut dyn Events) -> Pass {
+        pass(&mut self.context, data, events)
     }
+
+    /// libxml2's findings on one document (empty when valid); a document
+    /// that is not well-formed gives one finding, where the parser stopped.
+    pub fn validate(&mut self, name: &str, text: &str) -> Vec<XsdFinding> {
+        // The same refusals as for a member: no DTD, UTF-8 only, bounded.
+        if let Err(why) = super::export::screen(name, text.as_bytes()) {
+            let prefix = format!("{name} : ");
+            return vec![XsdFinding {
+                file: name.to_owned(),
+                line: None,
+                message: why.strip_prefix(&prefix).unwrap_or(&why).to_owned(),
+            }];
+        }
+        let found = self.pass(text.as_bytes(), &mut Ignored);
+        if let Some(problem) = found.malformed {
+            return vec![XsdFinding {
+                file: name.to_owned(),
+                line: problem.line,
+                message: format!("XML illisible : {}", problem.message),
+            }];
+        }
+        findings(name, found.invalid)
+    }
+}
+
+/// The schema's findings on the file `name`.
+pub(crate) fn findings(name: &str, problems: Vec<Problem>) -> Vec<XsdFinding> {
+    problems
+        .into_iter()
+        .map(|problem| XsdFinding {
+            file: name.to_owned(),
+            line: problem.line,
+            message: problem.message,
+        })
+        .collect()
 }
 
 /// Validates each (name, text) against `xsd` on this thread; `Err` when

@@ -150,8 +150,8 @@ proptest! {
     #[test]
     fn gar_xml_files_never_panic(bytes in mutated(gar_sample("Eleve").1)) {
         let (name, _) = gar_sample("Eleve");
-        let mut export = entconf::gar::GarExport::default();
-        let _ = entconf::gar::parse_member(&name, &bytes, &mut export);
+        let mut validator = entconf::gar::Validator::new(entconf::gar::XSD_1D).expect("schema");
+        let _ = entconf::gar::read_member(&name, &bytes, &mut validator);
         if let Ok(text) = std::str::from_utf8(&bytes) {
             let _ = entconf::gar::validate(entconf::gar::XSD_1D, &[(name.as_str(), text)]);
         }
