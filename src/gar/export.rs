@@ -223,16 +223,19 @@ struct Texts {
     hasher: std::hash::RandomState,
 }
 
+/// The `i`-th text of `bytes`, whose texts end at `ends`.
+fn nth_text<'a>(bytes: &'a str, ends: &[u32], i: usize) -> &'a str {
+    let start = i
+        .checked_sub(1)
+        .and_then(|p| ends.get(p))
+        .map_or(0, |e| *e as usize);
+    let end = ends.get(i).map_or(start, |e| *e as usize);
+    bytes.get(start..end).unwrap_or("")
+}
+
 impl Texts {
     fn get(&self, sym: Sym) -> &str {
-        let i = sym.0 as usize;
-        let start = if i == 0 {
-            0
-        } else {
-            self.ends.get(i - 1).map_or(0, |e| *e as usize)
-        };
-        let end = self.ends.get(i).map_or(start, |e| *e as usize);
-        self.bytes.get(start..end).unwrap_or("")
+        nth_text(&self.bytes, &self.ends, sym.0 as usize)
     }
 
     fn intern(&mut self, text: &str) -> Sym {
@@ -244,12 +247,7 @@ impl Texts {
             index,
             hasher,
         } = self;
-        let text_of = |i: u32| {
-            let i = i as usize;
-            let start = if i == 0 { 0 } else { ends[i - 1] as usize };
-            &bytes[start..ends[i] as usize]
-        };
-        if let Some(found) = index.find(hash, |i| text_of(*i) == text) {
+        if let Some(found) = index.find(hash, |i| nth_text(bytes, ends, *i as usize) == text) {
             return Sym(*found);
         }
         // An archive is refused beyond 1 GiB of members (`ArchiveLimits`),
@@ -258,9 +256,7 @@ impl Texts {
         bytes.push_str(text);
         ends.push(u32::try_from(bytes.len()).unwrap_or(u32::MAX));
         index.insert_unique(hash, sym, |i| {
-            let i = *i as usize;
-            let start = if i == 0 { 0 } else { ends[i - 1] as usize };
-            hasher.hash_one(&bytes[start..ends[i] as usize])
+            hasher.hash_one(nth_text(bytes, ends, *i as usize))
         });
         Sym(sym)
     }
@@ -370,11 +366,13 @@ impl GarExport {
     /// Appends the records of another part of the same export, its texts
     /// taken into this one's.
     pub fn absorb(&mut self, other: GarExport) {
-        let mut map = |sym: Sym| self.texts.intern(other.texts.get(sym));
-        let mut mapped: Vec<Sym> = Vec::with_capacity(other.ends_len());
-        for i in 0..other.ends_len() {
-            mapped.push(map(Sym(u32::try_from(i).unwrap_or(u32::MAX))));
-        }
+        // Each of the other's texts once, by its symbol there.
+        let mapped: Vec<Sym> = (0..other.texts.ends.len())
+            .map(|i| {
+                let text = nth_text(&other.texts.bytes, &other.texts.ends, i);
+                self.texts.intern(text)
+            })
+            .collect();
         let sym = |s: Sym| mapped.get(s.0 as usize).copied().unwrap_or(s);
         let offset = u32::try_from(self.lists.len()).unwrap_or(u32::MAX);
         self.lists.extend(other.lists.iter().map(|s| sym(*s)));
@@ -420,10 +418,6 @@ impl GarExport {
                 mails: list(r.mails),
                 at: place(r.at),
             }));
-    }
-
-    fn ends_len(&self) -> usize {
-        self.texts.ends.len()
     }
 }
 
@@ -637,7 +631,6 @@ impl Record {
 /// each child of the root is a record (depth 2), their children the fields
 /// (depth 3), and a profile's children its UAI and profile (depth 4).
 struct Records {
-    name: String,
     kind: Kind,
     file: Sym,
     depth: usize,
@@ -661,7 +654,6 @@ impl Records {
     fn new(name: &str, kind: Kind) -> Self {
         let mut export = GarExport::default();
         Self {
-            name: name.to_owned(),
             kind,
             file: export.sym(name),
             depth: 0,
@@ -768,7 +760,7 @@ impl Events for Records {
             {
                 self.wrong_root = Some(format!(
                     "{} : élément racine « {} » ({}) au lieu de « {} » dans l'espace de noms {NAMESPACE}",
-                    self.name,
+                    self.export.text(self.file),
                     String::from_utf8_lossy(local),
                     namespace.map_or_else(|| "sans espace de noms".into(), String::from_utf8_lossy),
                     self.kind.root()
